@@ -1,0 +1,43 @@
+using System;
+
+namespace Hoist
+{
+    /// <summary>
+    /// Marks a method (or a class, whose public methods all become remote) as a Hoist service that runs
+    /// in worker processes or pods. The values are defaults: the <c>Hoist:Services:&lt;name&gt;</c>
+    /// configuration section overrides them at deploy time without a rebuild.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Method | AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+    public sealed class ComputeAttribute : Attribute
+    {
+        /// <summary>GPUs per worker, rendered as an <c>nvidia.com/gpu</c> limit with a GPU toleration.</summary>
+        public int Gpus { get; set; }
+
+        /// <summary>CPU cores requested per worker; fractions are allowed (0.5).</summary>
+        public double Cpus { get; set; }
+
+        /// <summary>Memory per worker as a Kubernetes quantity, for example "12Gi".</summary>
+        public string? Memory { get; set; }
+
+        /// <summary>Ephemeral disk per worker as a Kubernetes quantity, for example "50Gi".</summary>
+        public string? Disk { get; set; }
+
+        /// <summary>Base image for the worker container. Defaults to a .NET runtime image.</summary>
+        public string? Image { get; set; }
+
+        /// <summary>Tear the service down after this long without calls, for example "30m" or "24h".</summary>
+        public string? InactivityTtl { get; set; }
+
+        /// <summary>Seconds a worker has to become ready before the launch fails with the reason.</summary>
+        public int LaunchTimeout { get; set; } = 900;
+
+        /// <summary>Production mode: no hot code sync.</summary>
+        public bool Freeze { get; set; }
+
+        /// <summary>Service name, a DNS-1123 label of at most 63 characters. Derived from the member name when unset.</summary>
+        public string? Name { get; set; }
+
+        /// <summary>Kubernetes namespace. Taken from configuration when unset.</summary>
+        public string? Namespace { get; set; }
+    }
+}

@@ -1,0 +1,73 @@
+namespace Hoist;
+
+/// <summary>
+/// Everything the attributes say about one service, with the defaults filled in. The generator writes one
+/// per service; backends, the autoscaler and the manifest renderer read it. Configuration overrides are
+/// applied on top at run time (the <c>Hoist:Services:applied on top at run time (see <see cref="ServiceDescriptorOverrides"/>), never baked in here.lt;nameapplied on top at run time (see <see cref="ServiceDescriptorOverrides"/>), never baked in here.gt;</c> section), never baked in here.
+/// </summary>
+public sealed record ServiceDescriptor
+{
+    /// <summary>The DNS-1123 service name, e.g. "embed".</summary>
+    public required string Name { get; init; }
+
+    public required ServiceKind Kind { get; init; }
+
+    /// <summary>The declaring type's metadata name, e.g. "MyApp.Embeddings".</summary>
+    public required string DeclaringType { get; init; }
+
+    /// <summary>The assembly that declares the service; a worker loads it to find the dispatch table.</summary>
+    public required string AssemblyName { get; init; }
+
+    /// <summary>The remote method ids, in declaration order.</summary>
+    public required IReadOnlyList<string> Methods { get; init; }
+
+    public ComputeSpec Compute { get; init; } = new();
+
+    public DistributionSpec? Distribution { get; init; }
+
+    public AutoscaleSpec? Autoscale { get; init; }
+}
+
+/// <summary>Whether the service is a single static method or a class whose instance lives in the worker.</summary>
+public enum ServiceKind
+{
+    Method,
+    Class,
+}
+
+/// <summary>Resources and lifecycle from <c>[Compute]</c>.</summary>
+public sealed record ComputeSpec
+{
+    public const string DefaultImage = "mcr.microsoft.com/dotnet/aspnet:10.0";
+    public const int DefaultLaunchTimeoutSeconds = 900;
+
+    public int Gpus { get; init; }
+    public double Cpus { get; init; }
+    public string? Memory { get; init; }
+    public string? Disk { get; init; }
+    public string Image { get; init; } = DefaultImage;
+    public string? InactivityTtl { get; init; }
+    public int LaunchTimeout { get; init; } = DefaultLaunchTimeoutSeconds;
+    public bool Freeze { get; init; }
+    public string? Namespace { get; init; }
+}
+
+/// <summary>The worker group from <c>[Distribute]</c>.</summary>
+public sealed record DistributionSpec
+{
+    public required string Type { get; init; }
+    public required int Workers { get; init; }
+}
+
+/// <summary>Knative KPA settings from <c>[Autoscale]</c>. Null means "unset", which differs from zero.</summary>
+public sealed record AutoscaleSpec
+{
+    public double Target { get; init; } = 100;
+    public string Window { get; init; } = "60s";
+    public string Metric { get; init; } = "concurrency";
+    public int TargetUtilization { get; init; } = 70;
+    public int? MinScale { get; init; }
+    public int MaxScale { get; init; }
+    public int InitialScale { get; init; } = 1;
+    public int? ScaleToZeroGracePeriod { get; init; }
+}

@@ -1,0 +1,82 @@
+using System.ComponentModel;
+using Hoist.Serialization;
+
+namespace Hoist.Dispatch;
+
+/// <summary>
+/// Base of the generated <c>RemoteProxy</c> classes: turns a typed call into bytes for an
+/// <see cref="IRemoteInvoker"/> and the reply back into the declared return type.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class RemoteProxy<TSelf> where TSelf : RemoteProxy<TSelf>
+{
+    private readonly IRemoteInvoker? _invoker;
+
+    protected RemoteProxy(IRemoteInvoker? invoker, RemoteCallOptions? options)
+    {
+        _invoker = invoker;
+        Options = options ?? RemoteCallOptions.Default;
+    }
+
+    public RemoteCallOptions Options { get; }
+
+    /// <summary>The same proxy with a deadline of <paramref name="timeout"/> on every call.</summary>
+    public TSelf WithTimeout(TimeSpan timeout)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        return Create(_invoker, Options with { Timeout = timeout });
+    }
+
+    /// <summary>The same proxy bound to <paramref name="invoker"/> instead of <see cref="HoistClient.Default"/>.</summary>
+    public TSelf WithInvoker(IRemoteInvoker invoker)
+    {
+        ArgumentNullException.ThrowIfNull(invoker);
+        return Create(invoker, Options);
+    }
+
+    protected abstract TSelf Create(IRemoteInvoker? invoker, RemoteCallOptions options);
+
+    private IRemoteInvoker Invoker => _invoker ?? HoistClient.Default ?? throw new InvalidOperationException(
+        "Hoist is not started in this process. Add 'await using var hoist = await HoistApplication.StartAsync(args);' " +
+        "at the top of Program.cs, or pass an invoker with WithInvoker(...).");
+
+    protected async Task<T> InvokeAsync<T>(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken)
+    {
+        using (arguments)
+        {
+            var result = await Invoker.InvokeAsync(method, arguments.WrittenMemory, Options, cancellationToken).ConfigureAwait(false);
+            return Payload.Deserialize<T>(result.Span);
+        }
+    }
+
+    protected async Task InvokeVoidAsync(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken)
+    {
+        using (arguments)
+        {
+            await Invoker.InvokeAsync(method, arguments.WrittenMemory, Options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    protected async Task<IReadOnlyList<T>> InvokeAllAsync<T>(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken)
+    {
+        using (arguments)
+        {
+            var results = await Invoker.InvokeAllAsync(method, arguments.WrittenMemory, Options, cancellationToken).ConfigureAwait(false);
+            var values = new T[results.Count];
+            for (var rank = 0; rank < values.Length; rank++)
+            {
+                values[rank] = Payload.Deserialize<T>(results[rank].Span);
+            }
+
+            return values;
+        }
+    }
+
+    protected async Task InvokeAllVoidAsync(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken)
+    {
+        using (arguments)
+        {
+            await Invoker.InvokeAllAsync(method, arguments.WrittenMemory, Options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

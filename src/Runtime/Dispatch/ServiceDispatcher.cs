@@ -1,0 +1,68 @@
+using System.ComponentModel;
+using Hoist.Serialization;
+
+namespace Hoist.Dispatch;
+
+/// <summary>
+/// The worker side of one service: the generator derives a class per service that switches on the method
+/// id, reads the arguments, calls the user's method and writes its result. A class service's instance is
+/// built once with the dispatcher and disposed with it.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class ServiceDispatcher : IAsyncDisposable
+{
+    private readonly object? _instance;
+
+    protected ServiceDispatcher(object? instance = null) => _instance = instance;
+
+    /// <summary>
+    /// Runs <paramref name="method"/>. Throws <see cref="UnknownMethodException"/> for an unknown id and
+    /// <see cref="PayloadFormatException"/> for arguments that do not parse.
+    /// </summary>
+    public abstract ValueTask<ReadOnlyMemory<byte>> InvokeAsync(string method, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken);
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        switch (_instance)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    protected static ValueTask<ReadOnlyMemory<byte>> Return<T>(T value) => new(Payload.Serialize(value));
+
+    protected static async ValueTask<ReadOnlyMemory<byte>> ReturnAsync<T>(Task<T> task) => Payload.Serialize(await task.ConfigureAwait(false));
+
+    protected static async ValueTask<ReadOnlyMemory<byte>> ReturnAsync<T>(ValueTask<T> task) => Payload.Serialize(await task.ConfigureAwait(false));
+
+    protected static ValueTask<ReadOnlyMemory<byte>> ReturnVoid() => new(ReadOnlyMemory<byte>.Empty);
+
+    protected static async ValueTask<ReadOnlyMemory<byte>> ReturnVoidAsync(Task task)
+    {
+        await task.ConfigureAwait(false);
+        return ReadOnlyMemory<byte>.Empty;
+    }
+
+    protected static async ValueTask<ReadOnlyMemory<byte>> ReturnVoidAsync(ValueTask task)
+    {
+        await task.ConfigureAwait(false);
+        return ReadOnlyMemory<byte>.Empty;
+    }
+
+    protected static UnknownMethodException UnknownMethod(string service, string method) => new(service, method);
+}
+
+/// <summary>The worker has no method with the requested id; the caller sees gRPC Unimplemented.</summary>
+public sealed class UnknownMethodException(string service, string method)
+    : Exception($"Service '{service}' has no remote method '{method}'.")
+{
+    public string Service { get; } = service;
+    public string Method { get; } = method;
+}

@@ -1,0 +1,243 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Hoist.Serialization;
+
+/// <summary>Writes and reads one declared type. Chosen once per type, so the call path only does the work.</summary>
+internal abstract class PayloadCodec<T>
+{
+    public static readonly PayloadCodec<T> Instance = PayloadCodecFactory.Create<T>();
+
+    public abstract void Write(PayloadWriter writer, T value);
+
+    public abstract T Read(ref PayloadReader reader);
+}
+
+/// <summary>
+/// Picks the codec for a type: raw little-endian bytes for primitives, enums and arrays of primitives
+/// (the fast path for tensors and embeddings), length-prefixed UTF-8 for strings, and System.Text.Json
+/// for everything else (records, DTOs, collections), which never writes type names.
+/// </summary>
+internal static class PayloadCodecFactory
+{
+    public static PayloadCodec<T> Create<T>()
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("Hoist payloads are little-endian.");
+        }
+
+        var type = typeof(T);
+        if (type == typeof(string))
+        {
+            return (PayloadCodec<T>)(object)new StringCodec();
+        }
+
+        if (type.IsEnum)
+        {
+            return new BlittableCodec<T>();
+        }
+
+        return TryPrimitive<T, bool>() ?? TryPrimitive<T, byte>() ?? TryPrimitive<T, sbyte>()
+            ?? TryPrimitive<T, short>() ?? TryPrimitive<T, ushort>() ?? TryPrimitive<T, int>()
+            ?? TryPrimitive<T, uint>() ?? TryPrimitive<T, long>() ?? TryPrimitive<T, ulong>()
+            ?? TryPrimitive<T, float>() ?? TryPrimitive<T, double>() ?? TryPrimitive<T, Half>()
+            ?? TryPrimitive<T, decimal>() ?? TryPrimitive<T, char>() ?? TryPrimitive<T, Guid>()
+            ?? TryPrimitive<T, DateTime>() ?? TryPrimitive<T, TimeSpan>()
+            ?? (PayloadCodec<T>)new JsonCodec<T>();
+    }
+
+    private static PayloadCodec<T>? TryPrimitive<T, TPrimitive>()
+        where TPrimitive : unmanaged
+    {
+        if (typeof(T) == typeof(TPrimitive))
+        {
+            return new BlittableCodec<T>();
+        }
+
+        if (typeof(T) == typeof(TPrimitive?))
+        {
+            return (PayloadCodec<T>)(object)new NullableCodec<TPrimitive>();
+        }
+
+        if (typeof(T) == typeof(TPrimitive[]))
+        {
+            return (PayloadCodec<T>)(object)new BlittableArrayCodec<TPrimitive>();
+        }
+
+        return null;
+    }
+}
+
+/// <summary>Primitives and enums: their bytes as they are in memory, little-endian.</summary>
+internal sealed class BlittableCodec<T> : PayloadCodec<T>
+{
+    public override void Write(PayloadWriter writer, T value)
+    {
+        var size = Unsafe.SizeOf<T>();
+        Unsafe.WriteUnaligned(ref MemoryMarshal.GetReference(writer.GetSpan(size)), value);
+        writer.Advance(size);
+    }
+
+    public override T Read(ref PayloadReader reader) =>
+        Unsafe.ReadUnaligned<T>(ref MemoryMarshal.GetReference(reader.ReadBytes(Unsafe.SizeOf<T>(), typeof(T).Name)));
+}
+
+internal sealed class NullableCodec<T> : PayloadCodec<T?>
+    where T : unmanaged
+{
+    private static readonly BlittableCodec<T> s_value = new();
+
+    public override void Write(PayloadWriter writer, T? value)
+    {
+        writer.GetSpan(1)[0] = value.HasValue ? (byte)1 : (byte)0;
+        writer.Advance(1);
+        if (value.HasValue)
+        {
+            s_value.Write(writer, value.Value);
+        }
+    }
+
+    public override T? Read(ref PayloadReader reader) =>
+        reader.ReadBytes(1, typeof(T).Name + "?")[0] switch
+        {
+            0 => null,
+            1 => s_value.Read(ref reader),
+            var flag => throw new PayloadFormatException($"The payload has an invalid null flag {flag} for {typeof(T).Name}?."),
+        };
+}
+
+/// <summary>Arrays of primitives: a count, then one block copy each way.</summary>
+internal sealed class BlittableArrayCodec<T> : PayloadCodec<T[]?>
+    where T : unmanaged
+{
+    public override void Write(PayloadWriter writer, T[]? value)
+    {
+        if (value is null)
+        {
+            writer.WriteVarUInt(0);
+            return;
+        }
+
+        writer.WriteVarUInt((ulong)value.Length + 1);
+        var bytes = MemoryMarshal.AsBytes(value.AsSpan());
+        bytes.CopyTo(writer.GetSpan(bytes.Length));
+        writer.Advance(bytes.Length);
+    }
+
+    public override T[]? Read(ref PayloadReader reader)
+    {
+        var what = typeof(T).Name + "[]";
+        var header = reader.ReadVarUInt(what);
+        if (header == 0)
+        {
+            return null;
+        }
+
+        var count = header - 1;
+        var size = (ulong)Unsafe.SizeOf<T>();
+        if (count > (ulong)reader.Remaining / size)
+        {
+            throw new PayloadFormatException($"The payload ended early: {what} claims {count} element(s), {reader.Remaining} byte(s) left.");
+        }
+
+        var array = GC.AllocateUninitializedArray<T>((int)count);
+        reader.ReadBytes((int)(count * size), what).CopyTo(MemoryMarshal.AsBytes(array.AsSpan()));
+        return array;
+    }
+}
+
+internal sealed class StringCodec : PayloadCodec<string?>
+{
+    public override void Write(PayloadWriter writer, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteVarUInt(0);
+            return;
+        }
+
+        var byteCount = Encoding.UTF8.GetByteCount(value);
+        writer.WriteVarUInt((ulong)byteCount + 1);
+        writer.Advance(Encoding.UTF8.GetBytes(value, writer.GetSpan(byteCount)));
+    }
+
+    public override string? Read(ref PayloadReader reader)
+    {
+        var header = reader.ReadVarUInt("String");
+        if (header == 0)
+        {
+            return null;
+        }
+
+        if (header - 1 > int.MaxValue)
+        {
+            throw new PayloadFormatException("The payload has a string longer than 2 GiB.");
+        }
+
+        var bytes = reader.ReadBytes((int)(header - 1), "String");
+        try
+        {
+            return HoistJson.StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw new PayloadFormatException("The payload has a string that is not valid UTF-8.", ex);
+        }
+    }
+}
+
+/// <summary>Everything else: a length, then System.Text.Json's UTF-8.</summary>
+internal sealed class JsonCodec<T> : PayloadCodec<T>
+{
+    private readonly JsonTypeInfo<T> _typeInfo = (JsonTypeInfo<T>)HoistJson.Options.GetTypeInfo(typeof(T));
+
+    public override void Write(PayloadWriter writer, T value)
+    {
+        var lengthPosition = writer.ReserveLength();
+        using (var json = new Utf8JsonWriter(writer, HoistJson.WriterOptions))
+        {
+            JsonSerializer.Serialize(json, value, _typeInfo);
+        }
+
+        writer.CompleteLength(lengthPosition);
+    }
+
+    public override T Read(ref PayloadReader reader)
+    {
+        var length = reader.ReadLength(typeof(T).Name);
+        var json = reader.ReadBytes(length, typeof(T).Name);
+        try
+        {
+            return JsonSerializer.Deserialize(json, _typeInfo)!;
+        }
+        catch (JsonException ex)
+        {
+            throw new PayloadFormatException($"The payload is not a valid {typeof(T).Name}: {ex.Message}", ex);
+        }
+    }
+}
+
+internal static class HoistJson
+{
+    public static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static readonly JsonSerializerOptions Options = CreateOptions();
+
+    public static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.General)
+        {
+            IncludeFields = true,
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+        };
+        options.MakeReadOnly();
+        return options;
+    }
+}

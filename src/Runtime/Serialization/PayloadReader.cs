@@ -1,0 +1,69 @@
+using System.Buffers.Binary;
+using System.ComponentModel;
+
+namespace Hoist.Serialization;
+
+/// <summary>Reads the values a <see cref="PayloadWriter"/> wrote, in the same order and with the same declared types.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public ref struct PayloadReader
+{
+    private readonly ReadOnlySpan<byte> _payload;
+    private int _position;
+
+    public PayloadReader(ReadOnlySpan<byte> payload)
+    {
+        _payload = payload;
+        _position = 0;
+    }
+
+    public PayloadReader(ReadOnlyMemory<byte> payload)
+        : this(payload.Span)
+    {
+    }
+
+    public readonly int Remaining => _payload.Length - _position;
+
+    public T Read<T>() => PayloadCodec<T>.Instance.Read(ref this);
+
+    /// <summary>Fails when bytes are left over: the payload was written for another signature.</summary>
+    public readonly void EnsureEnd()
+    {
+        if (_position != _payload.Length)
+        {
+            throw new PayloadFormatException($"The payload has {Remaining} unread byte(s) after the last argument.");
+        }
+    }
+
+    internal ReadOnlySpan<byte> ReadBytes(int count, string what)
+    {
+        if (count < 0 || count > Remaining)
+        {
+            throw new PayloadFormatException($"The payload ended early: {what} needs {count} byte(s), {Remaining} left.");
+        }
+
+        var bytes = _payload.Slice(_position, count);
+        _position += count;
+        return bytes;
+    }
+
+    internal ulong ReadVarUInt(string what)
+    {
+        ulong value = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            var b = ReadBytes(1, what)[0];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+
+        throw new PayloadFormatException($"The payload has a malformed length for {what}.");
+    }
+
+    internal int ReadLength(string what) => BinaryPrimitives.ReadInt32LittleEndian(ReadBytes(4, what));
+}
+
+/// <summary>The payload does not match the declared types; the worker answers gRPC InvalidArgument.</summary>
+public sealed class PayloadFormatException(string message, Exception? innerException = null) : Exception(message, innerException);
