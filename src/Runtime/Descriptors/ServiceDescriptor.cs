@@ -3,7 +3,7 @@ namespace Hoist;
 /// <summary>
 /// Everything the attributes say about one service, with the defaults filled in. The generator writes one
 /// per service; backends, the autoscaler and the manifest renderer read it. Configuration overrides are
-/// applied on top at run time (the <c>Hoist:Services:applied on top at run time (see <see cref="ServiceDescriptorOverrides"/>), never baked in here.lt;nameapplied on top at run time (see <see cref="ServiceDescriptorOverrides"/>), never baked in here.gt;</c> section), never baked in here.
+/// applied on top at run time from the <c>Hoist:Services:&lt;name&gt;</c> section, never baked in here.
 /// </summary>
 public sealed record ServiceDescriptor
 {
