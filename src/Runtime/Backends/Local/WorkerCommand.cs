@@ -1,0 +1,49 @@
+using System.Reflection;
+
+namespace Hoist.Backends.Local;
+
+/// <summary>
+/// Which executable a local worker runs: the assembly that declares the service when it is an app,
+/// otherwise the app that is running now. Either way, the same code as the caller.
+/// </summary>
+internal sealed record WorkerCommand(string FileName, IReadOnlyList<string> Arguments)
+{
+    public static WorkerCommand For(string? assemblyName)
+    {
+        var declaring = AppDomain.CurrentDomain.GetAssemblies()
+            .FirstOrDefault(a => string.Equals(a.GetName().Name, assemblyName, StringComparison.Ordinal));
+        var app = declaring?.EntryPoint is not null ? declaring : Assembly.GetEntryAssembly();
+        if (app is null || string.IsNullOrEmpty(app.Location))
+        {
+            throw new InvalidOperationException(
+                "The local backend cannot find this app's executable to start workers from (no entry assembly on disk).");
+        }
+
+        return ForAssemblyPath(app.Location);
+    }
+
+    public static WorkerCommand ForAssemblyPath(string assemblyPath)
+    {
+        // The apphost next to the dll starts a little faster than 'dotnet exec' and keeps the app's name in ps.
+        var appHost = Path.Combine(
+            Path.GetDirectoryName(assemblyPath)!,
+            Path.GetFileNameWithoutExtension(assemblyPath) + (OperatingSystem.IsWindows() ? ".exe" : ""));
+        if (File.Exists(appHost))
+        {
+            return new WorkerCommand(appHost, []);
+        }
+
+        return new WorkerCommand(DotnetHost(), ["exec", assemblyPath]);
+    }
+
+    private static string DotnetHost()
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
+        {
+            return hostPath;
+        }
+
+        var current = Environment.ProcessPath;
+        return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
+    }
+}

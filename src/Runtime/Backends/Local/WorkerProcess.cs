@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Health.V1;
+using Hoist.Client;
+using Hoist.Hosting;
+using Hoist.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace Hoist.Backends.Local;
+
+/// <summary>
+/// One worker process on this machine: started from the app's own executable on a free loopback port,
+/// ready once it has printed its ready line and answered a gRPC health check, stopped gracefully by
+/// closing its stdin.
+/// </summary>
+internal sealed partial class WorkerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StderrTail _stderr;
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _pumps;
+    private int _stopping;
+
+    private WorkerProcess(Process process, WorkerEndpoint endpoint, int stderrLines, bool forwardOutput, ILogger logger)
+    {
+        _process = process;
+        _logger = logger;
+        _stderr = new StderrTail(stderrLines);
+        Endpoint = endpoint;
+        _pumps = Task.WhenAll(
+            PumpAsync(process.StandardOutput, isStderr: false, forwardOutput),
+            PumpAsync(process.StandardError, isStderr: true, forwardOutput));
+        Exited = WatchExitAsync();
+    }
+
+    public WorkerEndpoint Endpoint { get; }
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>Completes when the process has exited, for whatever reason.</summary>
+    public Task Exited { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts a worker and waits until it serves, or fails with its stderr after <paramref name="launchTimeout"/>.</summary>
+    public static async Task<WorkerProcess> StartAsync(
+        WorkerCommand command,
+        WorkerEnvironment environment,
+        IReadOnlyDictionary<string, string> extraVariables,
+        TimeSpan launchTimeout,
+        LocalBackendOptions options,
+        bool forwardOutput,
+        ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(command.FileName)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in command.Arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment.ToVariables().Concat(extraVariables))
+        {
+            start.Environment[name] = value;
+        }
+
+        var replica = environment.ReplicaName ?? environment.ServiceName;
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start a worker for '{environment.ServiceName}'.");
+        var endpoint = new WorkerEndpoint(
+            environment.ServiceName,
+            replica,
+            environment.Rank ?? 0,
+            new Uri($"http://{environment.ListenAddress}:{environment.GrpcPort}"),
+            environment.CallToken);
+        var worker = new WorkerProcess(process, endpoint, options.StderrLinesInErrors, forwardOutput, logger);
+        LogStarting(logger, environment.ServiceName, replica, process.Id, environment.GrpcPort);
+
+        try
+        {
+            await worker.WaitUntilReadyAsync(launchTimeout, cancellationToken).ConfigureAwait(false);
+            return worker;
+        }
+        catch
+        {
+            await worker.KillAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A loopback port nobody listens on right now.</summary>
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Lets in-flight calls finish, then exits; kills the process if that takes longer than <paramref name="timeout"/>.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) == 1 || _process.HasExited)
+        {
+            await Exited.ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            _process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+        }
+
+        if (await Task.WhenAny(Exited, Task.Delay(timeout)).ConfigureAwait(false) != Exited)
+        {
+            await KillAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async Task KillAsync()
+    {
+        Interlocked.Exchange(ref _stopping, 1);
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        await Exited.ConfigureAwait(false);
+    }
+
+    /// <summary>Kills without waiting: the last resort when the caller's process is exiting.</summary>
+    public void KillNow()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync().ConfigureAwait(false);
+        Endpoint.Dispose();
+        _process.Dispose();
+    }
+
+    private async Task WaitUntilReadyAsync(TimeSpan launchTimeout, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(launchTimeout);
+        var finished = await Task.WhenAny(_ready.Task, Exited, Task.Delay(Timeout.Infinite, timeout.Token)).ConfigureAwait(false);
+        if (finished == _ready.Task)
+        {
+            // The ready line says Kestrel is listening; the health check proves gRPC answers on it.
+            try
+            {
+                var health = new Health.HealthClient(Endpoint.Channel);
+                var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.Add(launchTimeout), cancellationToken: timeout.Token).ConfigureAwait(false);
+                if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return;
+                }
+
+                throw LaunchFailed($"its health check answered {reply.Status}");
+            }
+            catch (Exception ex) when (ex is not WorkerLaunchException && !cancellationToken.IsCancellationRequested)
+            {
+                throw LaunchFailed($"its health check failed: {ex.Message}");
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (finished == Exited)
+        {
+            await _pumps.ConfigureAwait(false);
+            throw LaunchFailed($"it exited with code {_process.ExitCode} before it was ready");
+        }
+
+        throw LaunchFailed($"it was not ready within the launch timeout of {launchTimeout.TotalSeconds:0.###} s");
+    }
+
+    private WorkerLaunchException LaunchFailed(string why)
+    {
+        var output = _stderr.Text;
+        var quoted = output.Length == 0 ? "It wrote nothing to stderr." : $"Its last stderr lines:{Environment.NewLine}{output}";
+        return new WorkerLaunchException(
+            Endpoint.Service,
+            Endpoint.Replica,
+            $"Worker {Endpoint.Replica} of service '{Endpoint.Service}' failed to launch: {why}. {quoted}",
+            output,
+            _process.HasExited ? _process.ExitCode : null);
+    }
+
+    private async Task PumpAsync(StreamReader reader, bool isStderr, bool forward)
+    {
+        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            if (!isStderr && line.StartsWith(HoistWorker.ReadyLine, StringComparison.Ordinal))
+            {
+                _ready.TrySetResult();
+                continue;
+            }
+
+            if (isStderr)
+            {
+                _stderr.Add(line);
+            }
+
+            if (forward)
+            {
+                LogWorkerOutput(_logger, isStderr ? LogLevel.Warning : LogLevel.Information, Endpoint.Replica, line);
+            }
+        }
+    }
+
+    private async Task WatchExitAsync()
+    {
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        var expected = Volatile.Read(ref _stopping) == 1;
+        var reason = _process.ExitCode is var code && code > 128 && OperatingSystem.IsLinux()
+            ? $"its process {_process.Id} was killed by signal {code - 128}"
+            : $"its process {_process.Id} exited with code {_process.ExitCode}";
+        Endpoint.MarkLost(reason);
+        if (!expected)
+        {
+            LogUnexpectedExit(_logger, Endpoint.Service, Endpoint.Replica, reason);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Starting worker {Replica} of {Service} as process {Pid} on port {Port}")]
+    private static partial void LogStarting(ILogger logger, string service, string replica, int pid, int port);
+
+    [LoggerMessage(Message = "[{Replica}] {Line}")]
+    private static partial void LogWorkerOutput(ILogger logger, LogLevel level, string replica, string line);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Replica} of {Service} stopped unexpectedly: {Reason}")]
+    private static partial void LogUnexpectedExit(ILogger logger, string service, string replica, string reason);
+
+    /// <summary>The last lines a worker wrote to stderr, quoted when it fails to launch.</summary>
+    private sealed class StderrTail(int capacity)
+    {
+        private readonly Queue<string> _lines = new();
+        private readonly Lock _gate = new();
+
+        public string Text
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return string.Join(Environment.NewLine, _lines);
+                }
+            }
+        }
+
+        public void Add(string line)
+        {
+            lock (_gate)
+            {
+                if (_lines.Count == capacity)
+                {
+                    _lines.Dequeue();
+                }
+
+                _lines.Enqueue(line);
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net.Http;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Hoist.Client;
+
+/// <summary>
+/// One worker as the caller sees it: a reused gRPC channel, the token header, and a count of calls in
+/// flight. <see cref="Lost"/> fires when the backend sees the worker die, failing its calls at once.
+/// </summary>
+internal sealed class WorkerEndpoint : IDisposable
+{
+    private readonly CancellationTokenSource _lost = new();
+    private int _inFlight;
+
+    public WorkerEndpoint(string service, string replica, int rank, Uri address, string token)
+    {
+        Service = service;
+        Replica = replica;
+        Rank = rank;
+        Address = address;
+        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                KeepAlivePingDelay = TimeSpan.FromSeconds(15),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+            },
+            MaxReceiveMessageSize = null,
+            MaxSendMessageSize = null,
+        });
+        Client = new Protocol.Worker.WorkerClient(Channel);
+        Headers = new Metadata { { Worker.WorkerService.TokenHeader, token } };
+    }
+
+    public string Service { get; }
+
+    public string Replica { get; }
+
+    public int Rank { get; }
+
+    public Uri Address { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public Protocol.Worker.WorkerClient Client { get; }
+
+    public Metadata Headers { get; }
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public CancellationToken Lost => _lost.Token;
+
+    /// <summary>Why the worker was lost, for the error its callers see.</summary>
+    public string? LostReason { get; private set; }
+
+    public void BeginCall() => Interlocked.Increment(ref _inFlight);
+
+    public void EndCall() => Interlocked.Decrement(ref _inFlight);
+
+    public void MarkLost(string reason)
+    {
+        LostReason ??= reason;
+        try
+        {
+            _lost.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        Channel.Dispose();
+        _lost.Dispose();
+    }
+}

@@ -1,0 +1,91 @@
+using Grpc.Core;
+
+namespace Hoist;
+
+/// <summary>A Hoist call failed. Says which service (and replica, when one was chosen) it was.</summary>
+public class HoistException : Exception
+{
+    public HoistException(string service, string? replica, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Service = service;
+        Replica = replica;
+    }
+
+    public string Service { get; }
+
+    public string? Replica { get; }
+}
+
+/// <summary>
+/// The user's method threw inside a worker. Carries the remote exception's type, message and stack trace,
+/// and where it ran. The remote exception itself is never rebuilt: only its text crosses the wire.
+/// </summary>
+public sealed class RemoteException : HoistException
+{
+    public RemoteException(string service, string? replica, int? rank, string remoteType, string remoteMessage, string? remoteStackTrace, RemoteException? innerRemote = null)
+        : base(service, replica, $"{remoteType} in service '{service}'{Where(replica, rank)}: {remoteMessage}", innerRemote)
+    {
+        Rank = rank;
+        RemoteType = remoteType;
+        RemoteMessage = remoteMessage;
+        RemoteStackTrace = remoteStackTrace;
+    }
+
+    /// <summary>The rank that threw, for distributed services.</summary>
+    public int? Rank { get; }
+
+    /// <summary>The full name of the exception type thrown in the worker.</summary>
+    public string RemoteType { get; }
+
+    public string RemoteMessage { get; }
+
+    public string? RemoteStackTrace { get; }
+
+    public override string? StackTrace =>
+        RemoteStackTrace is null ? base.StackTrace : $"{RemoteStackTrace}{Environment.NewLine}   --- end of remote stack trace ---{Environment.NewLine}{base.StackTrace}";
+
+    private static string Where(string? replica, int? rank) =>
+        (replica, rank) switch
+        {
+            (null, null) => "",
+            (_, null) => $" (replica {replica})",
+            (null, _) => $" (rank {rank})",
+            _ => $" (replica {replica}, rank {rank})",
+        };
+}
+
+/// <summary>The worker serving the call died or became unreachable before it answered.</summary>
+public sealed class WorkerLostException(string service, string? replica, string message, Exception? innerException = null)
+    : HoistException(service, replica, message, innerException);
+
+/// <summary>A worker did not become ready. <see cref="Output"/> quotes its last lines of stderr.</summary>
+public sealed class WorkerLaunchException(string service, string? replica, string message, string output, int? exitCode)
+    : HoistException(service, replica, message)
+{
+    public string Output { get; } = output;
+
+    public int? ExitCode { get; } = exitCode;
+}
+
+/// <summary>
+/// The worker refused the call before running it: a wrong token (PermissionDenied), a request over the
+/// size cap (ResourceExhausted), a payload that does not match the signature (InvalidArgument), or an
+/// unknown method (Unimplemented). The worker keeps serving.
+/// </summary>
+public sealed class CallRejectedException(string service, string? replica, StatusCode statusCode, string message, Exception? innerException = null)
+    : HoistException(service, replica, message, innerException)
+{
+    public StatusCode StatusCode { get; } = statusCode;
+}
+
+/// <summary>The call's deadline passed before the worker answered. The worker's CancellationToken fired.</summary>
+public sealed class HoistTimeoutException(string service, string? replica, TimeSpan timeout, Exception? innerException = null)
+    : TimeoutException($"The call to service '{service}'{(replica is null ? "" : $" (replica {replica})")} did not finish within its deadline of {timeout}.", innerException)
+{
+    public string Service { get; } = service;
+
+    public string? Replica { get; } = replica;
+
+    public TimeSpan Timeout { get; } = timeout;
+}

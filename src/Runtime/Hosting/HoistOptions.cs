@@ -1,0 +1,96 @@
+namespace Hoist.Hosting;
+
+/// <summary>The <c>Hoist</c> configuration section.</summary>
+public sealed class HoistOptions
+{
+    public const string SectionName = "Hoist";
+
+    /// <summary>"local" (the default) or "kubernetes".</summary>
+    public string Backend { get; set; } = "local";
+
+    /// <summary>
+    /// The deployment's call token. Workers refuse calls without it. When unset, the local backend makes a
+    /// random one per run.
+    /// </summary>
+    public string? Token { get; set; }
+
+    /// <summary>The largest request a worker accepts, in bytes; larger ones get ResourceExhausted.</summary>
+    public int MaxRequestBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Show each worker's stdout, stderr and log records through the caller's logger.</summary>
+    public bool ForwardWorkerLogs { get; set; } = true;
+
+    /// <summary>Per-service overrides of the attribute values, keyed by service name.</summary>
+    public Dictionary<string, ServiceOverrides> Services { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public LocalBackendOptions Local { get; set; } = new();
+}
+
+/// <summary>
+/// Deploy-time overrides for one service: <c>Hoist__Services__embed__MaxScale=20</c>. Unset values keep
+/// what the attributes say.
+/// </summary>
+public sealed class ServiceOverrides
+{
+    /// <summary>A default deadline for every call to the service.</summary>
+    public TimeSpan? CallTimeout { get; set; }
+
+    public int? LaunchTimeout { get; set; }
+    public string? Image { get; set; }
+    public string? Namespace { get; set; }
+    public int? Gpus { get; set; }
+    public double? Cpus { get; set; }
+    public string? Memory { get; set; }
+    public string? Disk { get; set; }
+    public string? InactivityTtl { get; set; }
+    public int? Workers { get; set; }
+    public double? Target { get; set; }
+    public string? Window { get; set; }
+    public string? Metric { get; set; }
+    public int? TargetUtilization { get; set; }
+    public int? MinScale { get; set; }
+    public int? MaxScale { get; set; }
+    public int? InitialScale { get; set; }
+    public int? ScaleToZeroGracePeriod { get; set; }
+
+    /// <summary>The descriptor with these overrides applied. Pure: the same inputs give the same result.</summary>
+    public ServiceDescriptor ApplyTo(ServiceDescriptor descriptor)
+    {
+        var compute = descriptor.Compute with
+        {
+            LaunchTimeout = LaunchTimeout ?? descriptor.Compute.LaunchTimeout,
+            Image = Image ?? descriptor.Compute.Image,
+            Namespace = Namespace ?? descriptor.Compute.Namespace,
+            Gpus = Gpus ?? descriptor.Compute.Gpus,
+            Cpus = Cpus ?? descriptor.Compute.Cpus,
+            Memory = Memory ?? descriptor.Compute.Memory,
+            Disk = Disk ?? descriptor.Compute.Disk,
+            InactivityTtl = InactivityTtl ?? descriptor.Compute.InactivityTtl,
+        };
+        var distribution = descriptor.Distribution is { } d ? d with { Workers = Workers ?? d.Workers } : null;
+        var autoscale = descriptor.Autoscale is { } a
+            ? a with
+            {
+                Target = Target ?? a.Target,
+                Window = Window ?? a.Window,
+                Metric = Metric ?? a.Metric,
+                TargetUtilization = TargetUtilization ?? a.TargetUtilization,
+                MinScale = MinScale ?? a.MinScale,
+                MaxScale = MaxScale ?? a.MaxScale,
+                InitialScale = InitialScale ?? a.InitialScale,
+                ScaleToZeroGracePeriod = ScaleToZeroGracePeriod ?? a.ScaleToZeroGracePeriod,
+            }
+            : null;
+        return descriptor with { Compute = compute, Distribution = distribution, Autoscale = autoscale };
+    }
+}
+
+/// <summary>Settings of the local backend: workers as processes of this executable on loopback.</summary>
+public sealed class LocalBackendOptions
+{
+    /// <summary>How long a stopping worker may take to finish its in-flight calls before it is killed.</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many of a worker's last stderr lines a launch error quotes.</summary>
+    public int StderrLinesInErrors { get; set; } = 20;
+}

@@ -1,0 +1,90 @@
+namespace Hoist.Hosting;
+
+/// <summary>
+/// The environment every backend gives a worker (DESIGN.md, "Worker environment"). Backends write it with
+/// <see cref="ToVariables"/>; the worker reads it back with <see cref="FromEnvironment"/>.
+/// </summary>
+public sealed record WorkerEnvironment
+{
+    public const string Role = "HOIST_ROLE";
+    public const string WorkerRole = "worker";
+    public const string Service = "HOIST_SERVICE";
+    public const string Port = "HOIST_PORT";
+    public const string Token = "HOIST_TOKEN";
+    public const string Assembly = "HOIST_ASSEMBLY";
+    public const string Replica = "HOIST_REPLICA";
+    public const string BindAddress = "HOIST_BIND_ADDRESS";
+    public const string ParentPid = "HOIST_PARENT_PID";
+
+    /// <summary>True in a process that a backend started as a worker.</summary>
+    public static bool IsWorkerProcess =>
+        string.Equals(Environment.GetEnvironmentVariable(Role), WorkerRole, StringComparison.OrdinalIgnoreCase);
+
+    public required string ServiceName { get; init; }
+    public required int GrpcPort { get; init; }
+    public required string CallToken { get; init; }
+    public string? AssemblyName { get; init; }
+    public string? ReplicaName { get; init; }
+
+    /// <summary>127.0.0.1 on the local backend; 0.0.0.0 in a pod.</summary>
+    public string ListenAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>Set by the local backend: the worker exits when this process does.</summary>
+    public int? ParentProcessId { get; init; }
+
+    /// <summary>The rank in a distributed group; null for a service that is not distributed.</summary>
+    public int? Rank { get; init; }
+
+    public IReadOnlyDictionary<string, string> ToVariables()
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [Role] = WorkerRole,
+            [Service] = ServiceName,
+            [Port] = GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [Token] = CallToken,
+            [BindAddress] = ListenAddress,
+        };
+        Add(variables, Assembly, AssemblyName);
+        Add(variables, Replica, ReplicaName);
+        Add(variables, ParentPid, ParentProcessId?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return variables;
+    }
+
+    /// <summary>Reads the worker's settings, failing with the name of the first missing or bad variable.</summary>
+    public static WorkerEnvironment FromEnvironment(Func<string, string?>? read = null)
+    {
+        read ??= Environment.GetEnvironmentVariable;
+        var portText = Required(read, Port);
+        if (!int.TryParse(portText, out var port) || port is <= 0 or > 65535)
+        {
+            throw new InvalidOperationException($"{Port} must be a TCP port number, not '{portText}'.");
+        }
+
+        var parentText = read(ParentPid);
+        return new WorkerEnvironment
+        {
+            ServiceName = Required(read, Service),
+            GrpcPort = port,
+            CallToken = Required(read, Token),
+            AssemblyName = read(Assembly),
+            ReplicaName = read(Replica),
+            ListenAddress = read(BindAddress) is { Length: > 0 } address ? address : "127.0.0.1",
+            ParentProcessId = int.TryParse(parentText, out var parent) ? parent : null,
+            Rank = int.TryParse(read("RANK"), out var rank) ? rank : null,
+        };
+    }
+
+    private static string Required(Func<string, string?> read, string name) =>
+        read(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"A Hoist worker needs the environment variable {name}; the backend that started this process did not set it.");
+
+    private static void Add(Dictionary<string, string> variables, string name, string? value)
+    {
+        if (value is not null)
+        {
+            variables[name] = value;
+        }
+    }
+}

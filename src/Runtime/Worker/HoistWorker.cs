@@ -1,0 +1,107 @@
+using System.Net;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
+using Hoist.Dispatch;
+using Hoist.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hoist.Worker;
+
+/// <summary>
+/// The worker role of a Hoist executable: a Kestrel gRPC host that serves one service. Backends start the
+/// app's own executable with <c>HOIST_ROLE=worker</c>, and <see cref="HoistApplication.StartAsync"/> lands here.
+/// </summary>
+public static class HoistWorker
+{
+    /// <summary>The line a worker prints on stdout once it serves; the local backend waits for it.</summary>
+    internal const string ReadyLine = "HOIST_READY";
+
+    /// <summary>Serves until the backend stops this worker (SIGTERM, stdin closed, or the parent gone).</summary>
+    public static async Task RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        var environment = WorkerEnvironment.FromEnvironment();
+        var registration = FindService(environment);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = null;
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+
+        var options = builder.Configuration.GetSection(HoistOptions.SectionName).Get<HoistOptions>() ?? new HoistOptions();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Listen(IPAddress.Parse(environment.ListenAddress), environment.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+        });
+
+        builder.Services.AddSingleton(environment);
+        builder.Services.AddSingleton<WorkerLogBuffer>();
+        builder.Services.AddSingleton<ILoggerProvider, WorkerLogBufferProvider>();
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = options.MaxRequestBytes;
+            grpc.MaxSendMessageSize = null;
+        });
+        builder.Services.AddSingleton<HealthServiceImpl>();
+        builder.Services.AddSingleton(services => registration.CreateDispatcher(services));
+        if (environment.ParentProcessId is { } parent)
+        {
+            builder.Services.AddSingleton(new ParentWatcherOptions(parent));
+            builder.Services.AddHostedService<ParentWatcher>();
+        }
+
+        await using var app = builder.Build();
+        app.MapGrpcService<WorkerService>();
+        app.MapGrpcService<HealthServiceImpl>();
+
+        // Build the service (for a class service, its instance) before reporting ready, so the first call
+        // finds it warm.
+        _ = app.Services.GetRequiredService<ServiceDispatcher>();
+
+        // Serving only between start and shutdown: a draining worker reports NOT_SERVING, so probes and
+        // routers stop sending it new calls while its in-flight ones finish.
+        var health = app.Services.GetRequiredService<HealthServiceImpl>();
+        app.Lifetime.ApplicationStopping.Register(() => health.SetStatus("", HealthCheckResponse.Types.ServingStatus.NotServing));
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        health.SetStatus("", HealthCheckResponse.Types.ServingStatus.Serving);
+        Console.Out.WriteLine($"{ReadyLine} {environment.GrpcPort}");
+        Console.Out.Flush();
+        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static ServiceRegistration FindService(WorkerEnvironment environment)
+    {
+        // The generated module initializer of the declaring assembly fills the registry; run it explicitly,
+        // since nothing else may have touched that assembly yet in a worker.
+        if (environment.AssemblyName is { } assemblyName)
+        {
+            var assembly = Assembly.Load(new AssemblyName(assemblyName));
+            RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
+        }
+
+        if (ServiceRegistry.TryGet(environment.ServiceName, out var registration))
+        {
+            return registration;
+        }
+
+        var known = string.Join(", ", ServiceRegistry.All.Select(r => r.Descriptor.Name).Order());
+        throw new InvalidOperationException(
+            $"This executable has no Hoist service '{environment.ServiceName}' (known: {(known.Length == 0 ? "none" : known)}). " +
+            $"Check {WorkerEnvironment.Service} and {WorkerEnvironment.Assembly}.");
+    }
+}
