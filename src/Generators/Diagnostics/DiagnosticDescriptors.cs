@@ -1,0 +1,159 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace Hoist.Generators.Diagnostics
+{
+    /// <summary>
+    /// Every diagnostic the Hoist generator reports. IDs are stable: never renumber or reuse one. Each
+    /// message says what is allowed, so the fix is in the error itself.
+    /// </summary>
+    internal static class DiagnosticDescriptors
+    {
+        private const string Category = "Hoist";
+
+        public static readonly DiagnosticDescriptor TypeNotPartial = Create(
+            "HOIST001",
+            "Service type must be partial",
+            "'{0}' must be declared 'partial' because Hoist adds the Remote proxy of '{1}' to it: add the 'partial' modifier to '{0}' and to every type containing it");
+
+        public static readonly DiagnosticDescriptor InvalidMetric = Create(
+            "HOIST002",
+            "Unknown autoscaling metric",
+            "Metric {0} is not supported: use \"concurrency\" (in-flight requests) or \"rps\" (requests per second)");
+
+        public static readonly DiagnosticDescriptor InvalidTargetUtilization = Create(
+            "HOIST003",
+            "TargetUtilization out of range",
+            "TargetUtilization {0} is out of range: use a percentage from 1 to 100");
+
+        public static readonly DiagnosticDescriptor InvalidTarget = Create(
+            "HOIST004",
+            "Autoscaling target too small",
+            "Target {0} is not allowed: use a number greater than 0 (Knative's minimum is 0.01)");
+
+        public static readonly DiagnosticDescriptor InvalidWorkers = Create(
+            "HOIST005",
+            "Distributed service needs Workers",
+            "[Distribute] on '{0}' {1}: set Workers to the number of ranks, 1 or more");
+
+        public static readonly DiagnosticDescriptor UnknownDistributionType = Create(
+            "HOIST006",
+            "Unknown distribution type",
+            "Distribution type {0} is unknown: use \"pytorch\", \"jax\", \"tensorflow\", \"ray\" or \"spmd\"");
+
+        public static readonly DiagnosticDescriptor ScaleBoundsConflict = Create(
+            "HOIST007",
+            "Scale bounds conflict",
+            "{0}");
+
+        public static readonly DiagnosticDescriptor NegativeValue = Create(
+            "HOIST008",
+            "Scale setting is negative",
+            "{0} {1} is negative: use 0 or more");
+
+        public static readonly DiagnosticDescriptor InvalidDuration = Create(
+            "HOIST009",
+            "Invalid duration",
+            "{0} {1} is not allowed: {2}");
+
+        public static readonly DiagnosticDescriptor InvalidQuantity = Create(
+            "HOIST010",
+            "Invalid Kubernetes quantity",
+            "{0} {1} is not a Kubernetes quantity: use a number with an optional suffix Ki, Mi, Gi, Ti, Pi, Ei, n, u, m, k, M, G, T, P, E or an exponent, for example \"512Mi\", \"12Gi\", \"1.5Gi\" or \"100M\"");
+
+        public static readonly DiagnosticDescriptor InvalidResource = Create(
+            "HOIST011",
+            "Invalid resource value",
+            "{0} {1} is not allowed: {2}");
+
+        public static readonly DiagnosticDescriptor InvalidDnsLabel = Create(
+            "HOIST012",
+            "Invalid service name or namespace",
+            "{0} is not a valid DNS-1123 label: use 1 to 63 lowercase letters (a-z), digits or '-', starting and ending with a letter or digit{1}");
+
+        public static readonly DiagnosticDescriptor DuplicateServiceName = Create(
+            "HOIST013",
+            "Duplicate service name",
+            "Service name \"{0}\" is already used by '{1}': service names must be unique, so set a different [Compute(Name = \"...\")] on one of them");
+
+        public static readonly DiagnosticDescriptor UnsupportedParameter = Create(
+            "HOIST014",
+            "Parameter cannot cross the wire",
+            "Parameter '{0}' of '{1}' cannot be sent to a worker: {2}. Use a concrete type (primitives, strings, arrays, enums, records or classes with public properties, or IEnumerable<T>, IReadOnlyList<T>, IReadOnlyCollection<T>, IList<T>, ICollection<T>, IDictionary<K,V>, IReadOnlyDictionary<K,V>, ISet<T>, IReadOnlySet<T>) passed by value or 'in', and at most one CancellationToken");
+
+        public static readonly DiagnosticDescriptor UnsupportedReturnType = Create(
+            "HOIST015",
+            "Return type cannot cross the wire",
+            "The return type of '{0}' cannot be sent back from a worker: {1}. Return void, Task, ValueTask, or T, Task<T> or ValueTask<T> where T is a concrete type (primitives, strings, arrays, enums, records or classes with public properties, or the common collection interfaces such as IReadOnlyList<T>)");
+
+        public static readonly DiagnosticDescriptor GenericService = Create(
+            "HOIST016",
+            "Services cannot be generic",
+            "'{0}' is generic: a Hoist service method, class service and the types that contain them must not be generic, so use concrete types");
+
+        public static readonly DiagnosticDescriptor MisplacedAttribute = Create(
+            "HOIST017",
+            "Misplaced Hoist attribute",
+            "{0}");
+
+        public static readonly DiagnosticDescriptor InaccessibleService = Create(
+            "HOIST018",
+            "Service is not accessible",
+            "'{0}' is {1}: Hoist services and the types containing them must be public or internal so that generated code can call them");
+
+        public static readonly DiagnosticDescriptor InvalidClassService = Create(
+            "HOIST019",
+            "Class service cannot be constructed",
+            "Class service '{0}' {1}: a class service must be a non-abstract class with exactly one public constructor whose parameters are services resolved from dependency injection (passed by value), or a static class");
+
+        public static readonly DiagnosticDescriptor DuplicateRemoteMethod = Create(
+            "HOIST020",
+            "Remote method names must be distinct",
+            "'{0}' has more than one remote method that maps to '{1}': remote methods are addressed by name, so give each one a distinct name (overloads and methods differing only by an 'Async' suffix are not allowed)");
+
+        public static readonly DiagnosticDescriptor ReservedMemberName = Create(
+            "HOIST021",
+            "Member name reserved for the generated proxy",
+            "'{0}' already declares a member named '{1}': Hoist generates 'Remote' and 'RemoteProxy' on a type that declares services, so rename that member");
+
+        public static readonly DiagnosticDescriptor RuntimeNotReferenced = Create(
+            "HOIST022",
+            "Hoist.Runtime is not referenced",
+            "The project declares Hoist services but does not reference Hoist.Runtime, which the generated proxies and dispatchers need: add a reference to the Hoist.Runtime package or project");
+
+        private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
+        {
+            [TypeNotPartial.Id] = TypeNotPartial,
+            [InvalidMetric.Id] = InvalidMetric,
+            [InvalidTargetUtilization.Id] = InvalidTargetUtilization,
+            [InvalidTarget.Id] = InvalidTarget,
+            [InvalidWorkers.Id] = InvalidWorkers,
+            [UnknownDistributionType.Id] = UnknownDistributionType,
+            [ScaleBoundsConflict.Id] = ScaleBoundsConflict,
+            [NegativeValue.Id] = NegativeValue,
+            [InvalidDuration.Id] = InvalidDuration,
+            [InvalidQuantity.Id] = InvalidQuantity,
+            [InvalidResource.Id] = InvalidResource,
+            [InvalidDnsLabel.Id] = InvalidDnsLabel,
+            [DuplicateServiceName.Id] = DuplicateServiceName,
+            [UnsupportedParameter.Id] = UnsupportedParameter,
+            [UnsupportedReturnType.Id] = UnsupportedReturnType,
+            [GenericService.Id] = GenericService,
+            [MisplacedAttribute.Id] = MisplacedAttribute,
+            [InaccessibleService.Id] = InaccessibleService,
+            [InvalidClassService.Id] = InvalidClassService,
+            [DuplicateRemoteMethod.Id] = DuplicateRemoteMethod,
+            [ReservedMemberName.Id] = ReservedMemberName,
+            [RuntimeNotReferenced.Id] = RuntimeNotReferenced,
+        };
+
+        /// <summary>All descriptors, in ID order.</summary>
+        public static IReadOnlyCollection<DiagnosticDescriptor> All => s_byId.Values;
+
+        /// <summary>The descriptor with <paramref name="id"/>; models carry IDs, not descriptors.</summary>
+        public static DiagnosticDescriptor Get(string id) => s_byId[id];
+
+        private static DiagnosticDescriptor Create(string id, string title, string messageFormat) =>
+            new(id, title, messageFormat, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+    }
+}

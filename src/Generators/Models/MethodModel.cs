@@ -1,0 +1,45 @@
+using Hoist.Generators.Helpers;
+
+namespace Hoist.Generators.Models
+{
+    /// <summary>A remote method: its wire id, its proxy's shape, and how the dispatcher calls it.</summary>
+    internal sealed record MethodModel(
+        string Name,
+        string ProxyName,
+        string Accessibility,
+        bool IsStatic,
+        EquatableArray<ParameterModel> Parameters,
+        ReturnKind ReturnKind,
+        string? ResultType,
+        string Cref);
+
+    /// <summary>A parameter of a remote method; a CancellationToken is not serialized.</summary>
+    internal sealed record ParameterModel(string Name, string Type, bool IsCancellationToken, string? DefaultValue);
+
+    /// <summary>The shape of a remote method's return type.</summary>
+    internal enum ReturnKind
+    {
+        /// <summary><c>T</c>.</summary>
+        Value,
+
+        /// <summary><c>Task&lt;T&gt;</c>.</summary>
+        Task,
+
+        /// <summary><c>ValueTask&lt;T&gt;</c>.</summary>
+        ValueTask,
+
+        /// <summary><c>void</c>.</summary>
+        Void,
+
+        /// <summary><c>Task</c>.</summary>
+        VoidTask,
+
+        /// <summary><c>ValueTask</c>.</summary>
+        VoidValueTask,
+    }
+
+    internal static class ReturnKindExtensions
+    {
+        public static bool IsVoidLike(this ReturnKind kind) => kind is ReturnKind.Void or ReturnKind.VoidTask or ReturnKind.VoidValueTask;
+    }
+}

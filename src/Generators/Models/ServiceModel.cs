@@ -1,0 +1,71 @@
+using Hoist.Generators.Helpers;
+
+namespace Hoist.Generators.Models
+{
+    /// <summary>
+    /// One Hoist service, ready to emit: everything the proxy, the dispatcher and the descriptor need, as
+    /// strings and numbers. Types are fully qualified (<c>global::</c>) with their nullable annotations.
+    /// </summary>
+    internal sealed record ServiceModel(
+        string Name,
+        string Identifier,
+        bool IsClassService,
+        TypeModel DeclaringType,
+        EquatableArray<MethodModel> Methods,
+        ConstructorModel? Constructor,
+        ComputeModel Compute,
+        DistributionModel? Distribution,
+        AutoscaleModel? Autoscale)
+    {
+        public bool IsDistributed => Distribution is not null;
+    }
+
+    /// <summary>The type that declares a service and the types that contain it, outermost first.</summary>
+    internal sealed record TypeModel(
+        string? Namespace,
+        EquatableArray<TypeDeclarationModel> Declarations,
+        string FullyQualifiedName,
+        string MetadataName,
+        string DisplayName);
+
+    /// <summary>How a type is re-declared in generated code, e.g. <c>static partial class Embeddings</c>.</summary>
+    internal sealed record TypeDeclarationModel(string Keyword, string Name, bool IsStatic);
+
+    /// <summary>The constructor a worker calls once to build a class service's instance.</summary>
+    internal sealed record ConstructorModel(EquatableArray<ConstructorParameterModel> Parameters);
+
+    /// <summary>A constructor parameter: resolved from DI, or the worker's service provider itself.</summary>
+    internal sealed record ConstructorParameterModel(string Type, bool IsServiceProvider);
+
+    /// <summary>The values of <c>[Compute]</c>, defaults filled in.</summary>
+    internal sealed record ComputeModel(
+        int Gpus,
+        double Cpus,
+        string? Memory,
+        string? Disk,
+        string Image,
+        string? InactivityTtl,
+        int LaunchTimeout,
+        bool Freeze,
+        string? Namespace)
+    {
+        public const string DefaultImage = "mcr.microsoft.com/dotnet/aspnet:10.0";
+        public const int DefaultLaunchTimeout = 900;
+
+        public static ComputeModel Default { get; } = new(0, 0, null, null, DefaultImage, null, DefaultLaunchTimeout, false, null);
+    }
+
+    /// <summary>The values of <c>[Distribute]</c>.</summary>
+    internal sealed record DistributionModel(string Type, int Workers);
+
+    /// <summary>The values of <c>[Autoscale]</c>; null means the property was not written.</summary>
+    internal sealed record AutoscaleModel(
+        double Target,
+        string Window,
+        string Metric,
+        int TargetUtilization,
+        int? MinScale,
+        int MaxScale,
+        int InitialScale,
+        int? ScaleToZeroGracePeriod);
+}

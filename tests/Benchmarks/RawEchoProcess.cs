@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Net.Http;
+using Grpc.Net.Client;
+using Hoist.Benchmarks.Raw;
+
+namespace Hoist.Benchmarks;
+
+/// <summary>Starts the baseline server as a child process and gives a client for it.</summary>
+internal sealed class RawEchoProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private RawEchoProcess(Process process, int port)
+    {
+        _process = process;
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
+            MaxReceiveMessageSize = null,
+            MaxSendMessageSize = null,
+        });
+        Client = new RawEcho.RawEchoClient(Channel);
+    }
+
+    public GrpcChannel Channel { get; }
+
+    public RawEcho.RawEchoClient Client { get; }
+
+    /// <summary>Starts the server and returns once it has answered one echo.</summary>
+    public static async Task<RawEchoProcess> StartAsync()
+    {
+        var port = Hoist.Backends.Local.WorkerProcess.FreeLoopbackPort();
+        var command = Hoist.Backends.Local.WorkerCommand.ForAssemblyPath(typeof(RawEchoProcess).Assembly.Location);
+        var start = new ProcessStartInfo(command.FileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in command.Arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.ArgumentList.Add(RawEchoServer.Argument);
+        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var process = Process.Start(start)!;
+        while (await process.StandardOutput.ReadLineAsync() is { } line && line != "READY")
+        {
+        }
+
+        var server = new RawEchoProcess(process, port);
+        await server.Client.EchoAsync(new RawMessage { Text = "warm" });
+        return server;
+    }
+
+    public void Dispose()
+    {
+        Channel.Dispose();
+        _process.StandardInput.Close();
+        if (!_process.WaitForExit(5000))
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,41 @@
+using System.Net;
+using Grpc.Core;
+using Hoist.Benchmarks.Raw;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Hoist.Benchmarks;
+
+/// <summary>The baseline server, run as a child process of the benchmark exactly like a Hoist worker.</summary>
+internal static class RawEchoServer
+{
+    public const string Argument = "--raw-echo-server";
+
+    public static async Task RunAsync(int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = 64 * 1024 * 1024;
+            o.MaxSendMessageSize = null;
+        });
+        await using var app = builder.Build();
+        app.MapGrpcService<EchoService>();
+        await app.StartAsync();
+        Console.WriteLine("READY");
+
+        // Exit with the parent: it closes our stdin.
+        await Task.Run(() => Console.In.ReadToEnd());
+        await app.StopAsync();
+    }
+
+    private sealed class EchoService : RawEcho.RawEchoBase
+    {
+        public override Task<RawMessage> Echo(RawMessage request, ServerCallContext context) => Task.FromResult(request);
+    }
+}

@@ -1,0 +1,66 @@
+using Hoist.Hosting;
+
+namespace Hoist.Runtime.Tests;
+
+public sealed class ServiceOverridesTests
+{
+    private static readonly ServiceDescriptor Embed = new()
+    {
+        Name = "embed",
+        Kind = ServiceKind.Method,
+        DeclaringType = "App.Embeddings",
+        AssemblyName = "App",
+        Methods = ["Embed"],
+        Compute = new ComputeSpec { Gpus = 1, Memory = "12Gi", LaunchTimeout = 60 },
+        Autoscale = new AutoscaleSpec { Target = 8, MaxScale = 10, ScaleToZeroGracePeriod = 300 },
+    };
+
+    [Fact]
+    public void ApplyTo_ReplacesOnlyTheValuesThatAreSet()
+    {
+        var result = new ServiceOverrides { MaxScale = 20, Memory = "16Gi" }.ApplyTo(Embed);
+
+        Assert.Equal(20, result.Autoscale!.MaxScale);
+        Assert.Equal("16Gi", result.Compute.Memory);
+        Assert.Equal(8, result.Autoscale.Target);
+        Assert.Equal(300, result.Autoscale.ScaleToZeroGracePeriod);
+        Assert.Equal(1, result.Compute.Gpus);
+        Assert.Equal(60, result.Compute.LaunchTimeout);
+    }
+
+    [Fact]
+    public void ApplyTo_LeavesAServiceWithoutAutoscaleWithoutAutoscale()
+    {
+        var result = new ServiceOverrides { MaxScale = 5 }.ApplyTo(Embed with { Autoscale = null });
+
+        Assert.Null(result.Autoscale);
+    }
+
+    [Fact]
+    public void WorkerEnvironment_RoundTripsThroughVariables()
+    {
+        var environment = new WorkerEnvironment
+        {
+            ServiceName = "embed",
+            GrpcPort = 5123,
+            CallToken = "secret",
+            AssemblyName = "App",
+            ReplicaName = "embed-3",
+            ParentProcessId = 42,
+        };
+
+        var variables = environment.ToVariables();
+        var back = WorkerEnvironment.FromEnvironment(name => variables.GetValueOrDefault(name));
+
+        Assert.Equal("worker", variables["HOIST_ROLE"]);
+        Assert.Equal(environment, back);
+    }
+
+    [Fact]
+    public void WorkerEnvironment_NamesTheMissingVariable()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => WorkerEnvironment.FromEnvironment(name => name == "HOIST_PORT" ? "1" : null));
+
+        Assert.Contains("HOIST_SERVICE", error.Message, StringComparison.Ordinal);
+    }
+}
