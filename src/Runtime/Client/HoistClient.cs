@@ -29,6 +29,9 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
         _logger = logger;
     }
 
+    /// <summary>The backend that runs this app's services.</summary>
+    internal IHoistBackend Backend => _backend;
+
     /// <summary>The client that proxies built without an explicit invoker use. The host sets it at start-up.</summary>
     public static HoistClient? Default { get; internal set; }
 

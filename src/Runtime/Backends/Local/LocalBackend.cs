@@ -117,7 +117,7 @@ internal sealed partial class LocalBackend : IHoistBackend
         var worker = await WorkerProcess.StartAsync(
             command,
             environment,
-            new Dictionary<string, string>(),
+            WorkerSettings(options),
             launchTimeout,
             options.Local,
             options.ForwardWorkerLogs,
@@ -126,6 +126,12 @@ internal sealed partial class LocalBackend : IHoistBackend
         LogReady(_logger, descriptor.Name, replica, worker.ProcessId);
         return new LocalDeployment(descriptor, [worker]);
     }
+
+    /// <summary>The caller's settings a worker must share; the worker reads them as configuration.</summary>
+    private static Dictionary<string, string> WorkerSettings(HoistOptions options) => new(StringComparer.Ordinal)
+    {
+        ["Hoist__MaxRequestBytes"] = options.MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     private async Task StopAsync(Lazy<Task<LocalDeployment>> deployment)
     {

@@ -1,0 +1,80 @@
+namespace Hoist.Autoscaling;
+
+/// <summary>
+/// One-second buckets of a metric, averaged over a window the way Knative's collector does: for
+/// concurrency each bucket is the mean of the samples taken in that second; for rps it is the count of
+/// requests that arrived in it. A window longer than the history is averaged over the history only.
+/// </summary>
+public sealed class MetricWindow(TimeSpan retention)
+{
+    private readonly SortedDictionary<long, Bucket> _buckets = [];
+    private long? _firstSecond;
+
+    /// <summary>Adds a concurrency sample: how many calls were in flight (or queued) at <paramref name="at"/>.</summary>
+    public void RecordSample(DateTimeOffset at, double value) => Add(at, value, count: 1);
+
+    /// <summary>Adds <paramref name="requests"/> arrivals at <paramref name="at"/>, for the rps metric.</summary>
+    public void RecordArrivals(DateTimeOffset at, int requests) => Add(at, requests, count: 0);
+
+    /// <summary>The average over the <paramref name="window"/> that ends at <paramref name="now"/>.</summary>
+    public double Average(DateTimeOffset now, TimeSpan window)
+    {
+        var nowSecond = now.ToUnixTimeSeconds();
+        var windowSeconds = Math.Max(1, (long)Math.Ceiling(window.TotalSeconds));
+        var firstSecond = nowSecond - windowSeconds + 1;
+        if (_firstSecond is null)
+        {
+            return 0;
+        }
+
+        var seconds = Math.Min(windowSeconds, Math.Max(1, nowSecond - _firstSecond.Value + 1));
+        var total = 0.0;
+        foreach (var (second, bucket) in _buckets)
+        {
+            if (second >= firstSecond && second <= nowSecond)
+            {
+                total += bucket.Value;
+            }
+        }
+
+        return total / seconds;
+    }
+
+    private void Add(DateTimeOffset at, double value, int count)
+    {
+        var second = at.ToUnixTimeSeconds();
+        _firstSecond ??= second;
+        if (!_buckets.TryGetValue(second, out var bucket))
+        {
+            bucket = new Bucket();
+            _buckets[second] = bucket;
+            Trim(second);
+        }
+
+        bucket.Add(value, count);
+    }
+
+    private void Trim(long currentSecond)
+    {
+        var oldest = currentSecond - (long)Math.Ceiling(retention.TotalSeconds);
+        while (_buckets.Count > 0 && _buckets.First().Key < oldest)
+        {
+            _buckets.Remove(_buckets.First().Key);
+        }
+    }
+
+    private sealed class Bucket
+    {
+        private double _sum;
+        private int _samples;
+
+        /// <summary>The mean of the samples, or the plain sum for arrival counts.</summary>
+        public double Value => _samples == 0 ? _sum : _sum / _samples;
+
+        public void Add(double value, int samples)
+        {
+            _sum += value;
+            _samples += samples;
+        }
+    }
+}

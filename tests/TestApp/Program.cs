@@ -1,0 +1,15 @@
+using Hoist;
+using Hoist.TestApp;
+
+// In a worker process this line serves the worker's service and never returns.
+await using var hoist = await HoistApplication.StartAsync(args);
+
+if (args is ["--start-worker-and-wait"])
+{
+    // For the orphan test: start a worker, say its pid, then wait to be killed.
+    Console.WriteLine($"WORKER {await Probe.Remote.ProcessIdAsync()}");
+    await Task.Delay(Timeout.Infinite);
+}
+
+var sum = await Arithmetic.Remote.AddAsync(2, 3);
+Console.WriteLine($"Hoist.TestApp: 2 + 3 = {sum}, computed by a worker");
