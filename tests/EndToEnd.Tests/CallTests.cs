@@ -26,7 +26,7 @@ public sealed class CallTests(HoistFixture fixture)
     public async Task ClassService_RoundTripsEveryShape()
     {
         Assert.Equal("héllo", await Probe.EchoAsync("héllo"));
-        Assert.Equal([2f, 4f, 6f], await Probe.ScaleAsync([1f, 2f, 3f], 2f));
+        Assert.Equal(new[] { 2f, 4f, 6f }, await Probe.ScaleAsync([1f, 2f, 3f], 2f));
         Assert.Null(await Probe.MaybeAsync(null));
         Assert.Equal(6, await Probe.MaybeAsync(3));
         Assert.Equal("done", await Probe.DelayAsync(1));

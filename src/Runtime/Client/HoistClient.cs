@@ -17,15 +17,15 @@ namespace Hoist;
 public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
 {
     private readonly IHoistBackend _backend;
-    private readonly IOptionsMonitor<HoistOptions> _options;
+    private readonly ServiceCatalog _catalog;
     private readonly ILogger<HoistClient> _logger;
     private readonly string _callIdPrefix = Guid.NewGuid().ToString("N")[..8];
     private long _callCount;
 
-    internal HoistClient(IHoistBackend backend, IOptionsMonitor<HoistOptions> options, ILogger<HoistClient> logger)
+    internal HoistClient(IHoistBackend backend, ServiceCatalog catalog, ILogger<HoistClient> logger)
     {
         _backend = backend;
-        _options = options;
+        _catalog = catalog;
         _logger = logger;
     }
 
@@ -36,18 +36,10 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
     public static HoistClient? Default { get; internal set; }
 
     /// <summary>The service as it will run: its attributes with the configuration's overrides applied.</summary>
-    public ServiceDescriptor Describe(string service)
-    {
-        if (!ServiceRegistry.TryGet(service, out var registration))
-        {
-            var known = string.Join(", ", ServiceRegistry.All.Select(r => r.Descriptor.Name).Order());
-            throw new ArgumentException($"There is no Hoist service '{service}' in this app (known: {(known.Length == 0 ? "none" : known)}).", nameof(service));
-        }
+    public ServiceDescriptor Describe(string service) => _catalog.Describe(service);
 
-        return _options.CurrentValue.Services.TryGetValue(service, out var overrides)
-            ? overrides.ApplyTo(registration.Descriptor)
-            : registration.Descriptor;
-    }
+    /// <summary>The service's ready and desired replicas and its autoscaler's recent decisions; null when it is not running.</summary>
+    public ServiceStatus? GetStatus(string service) => _backend.GetStatus(service);
 
     /// <summary>Starts the service's workers now instead of on its first call, and waits until they serve.</summary>
     public async Task StartServiceAsync(string service, CancellationToken cancellationToken = default) =>
@@ -59,8 +51,20 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
 
     public async Task<ReadOnlyMemory<byte>> InvokeAsync(RemoteMethod method, ReadOnlyMemory<byte> arguments, RemoteCallOptions options, CancellationToken cancellationToken)
     {
+        var timeout = Timeout(method.Service, options);
         var deployment = await _backend.GetDeploymentAsync(Describe(method.Service), cancellationToken).ConfigureAwait(false);
-        return await CallAsync(deployment.PickReplica(), method, arguments, Timeout(method.Service, options), cancellationToken).ConfigureAwait(false);
+        var endpoint = deployment.PickReplica();
+        try
+        {
+            return await CallAsync(endpoint, method, arguments, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (WorkerLostException) when (endpoint.IsDraining && !cancellationToken.IsCancellationRequested)
+        {
+            // The replica was taken out of rotation between the pick and the call, and refused it before
+            // running it: send it once more, to a replica that is serving.
+            deployment = await _backend.GetDeploymentAsync(Describe(method.Service), cancellationToken).ConfigureAwait(false);
+            return await CallAsync(deployment.PickReplica(), method, arguments, timeout, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task<IReadOnlyList<ReadOnlyMemory<byte>>> InvokeAllAsync(RemoteMethod method, ReadOnlyMemory<byte> arguments, RemoteCallOptions options, CancellationToken cancellationToken)
@@ -117,8 +121,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
         }
     }
 
-    private TimeSpan? Timeout(string service, RemoteCallOptions options) =>
-        options.Timeout ?? (_options.CurrentValue.Services.TryGetValue(service, out var overrides) ? overrides.CallTimeout : null);
+    private TimeSpan? Timeout(string service, RemoteCallOptions options) => options.Timeout ?? _catalog.CallTimeout(service);
 
     private async Task<ReadOnlyMemory<byte>> CallAsync(WorkerEndpoint endpoint, RemoteMethod method, ReadOnlyMemory<byte> arguments, TimeSpan? timeout, CancellationToken cancellationToken)
     {

@@ -8,6 +8,9 @@ internal interface IHoistBackend : IAsyncDisposable
 
     /// <summary>Stops the service's workers, letting in-flight calls finish. No-op when it is not running.</summary>
     Task StopServiceAsync(string service, CancellationToken cancellationToken);
+
+    /// <summary>The service's replicas and recent scaling decisions, or null when it is not running.</summary>
+    ServiceStatus? GetStatus(string service);
 }
 
 /// <summary>A service's ready workers: replicas to choose from, or the ranks of one distributed group.</summary>

@@ -12,6 +12,7 @@ internal sealed class WorkerEndpoint : IDisposable
 {
     private readonly CancellationTokenSource _lost = new();
     private int _inFlight;
+    private int _draining;
 
     public WorkerEndpoint(string service, string replica, int rank, Uri address, string token)
     {
@@ -56,6 +57,11 @@ internal sealed class WorkerEndpoint : IDisposable
 
     /// <summary>Why the worker was lost, for the error its callers see.</summary>
     public string? LostReason { get; private set; }
+
+    /// <summary>Out of rotation and about to stop: a call it refuses may be retried elsewhere.</summary>
+    public bool IsDraining => Volatile.Read(ref _draining) == 1;
+
+    public void MarkDraining() => Volatile.Write(ref _draining, 1);
 
     public void BeginCall() => Interlocked.Increment(ref _inFlight);
 

@@ -93,4 +93,10 @@ public sealed class LocalBackendOptions
 
     /// <summary>How many of a worker's last stderr lines a launch error quotes.</summary>
     public int StderrLinesInErrors { get; set; } = 20;
+
+    /// <summary>
+    /// How many calls may wait for a service that has no ready replica (scaling from zero, or restarting).
+    /// More are refused with ResourceExhausted rather than queued without bound.
+    /// </summary>
+    public int ActivatorQueueLimit { get; set; } = 1000;
 }

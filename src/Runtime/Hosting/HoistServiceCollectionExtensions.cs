@@ -3,6 +3,7 @@ using Hoist.Client;
 using Hoist.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,12 +28,16 @@ public static class HoistServiceCollectionExtensions
             o => string.Equals(o.Backend, "local", StringComparison.OrdinalIgnoreCase),
             "Hoist:Backend must be \"local\" (the Kubernetes backend is not in this build).");
 
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new ServiceCatalog(sp.GetRequiredService<IOptionsMonitor<HoistOptions>>()));
         services.AddSingleton<IHoistBackend>(sp => new LocalBackend(
+            sp.GetRequiredService<ServiceCatalog>().Describe,
             sp.GetRequiredService<IOptionsMonitor<HoistOptions>>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Hoist.HoistClient(
             sp.GetRequiredService<IHoistBackend>(),
-            sp.GetRequiredService<IOptionsMonitor<HoistOptions>>(),
+            sp.GetRequiredService<ServiceCatalog>(),
             sp.GetRequiredService<ILogger<Hoist.HoistClient>>()));
         services.AddHostedService<HoistClientLifetime>();
         return services;

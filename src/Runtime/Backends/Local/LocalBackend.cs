@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Security.Cryptography;
 using Hoist.Client;
 using Hoist.Hosting;
@@ -8,50 +9,50 @@ using Microsoft.Extensions.Options;
 namespace Hoist.Backends.Local;
 
 /// <summary>
-/// Runs each service as processes of this app on loopback. A service starts on first use (or when asked),
-/// and a worker that dies is replaced on the next call. Workers never outlive this process.
+/// Runs each service as processes of this app on loopback: replicas scaled by the KPA when the service
+/// has [Autoscale], rank groups for [Distribute]. A service starts on its first call (or when asked),
+/// a lost worker is replaced, and no worker outlives this process.
 /// </summary>
 internal sealed partial class LocalBackend : IHoistBackend
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<LocalDeployment>>> _deployments = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LocalService> _services = new(StringComparer.Ordinal);
+    private readonly Func<string, ServiceDescriptor> _describe;
     private readonly IOptionsMonitor<HoistOptions> _options;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly ILogger<LocalBackend> _logger;
+    private readonly TimeProvider _time;
     private readonly string _token;
-    private int _replicaCount;
+    private readonly Lazy<int> _gpusOnMachine = new(GpuInventory.Count);
     private int _disposed;
 
-    public LocalBackend(IOptionsMonitor<HoistOptions> options, ILoggerFactory loggerFactory)
+    public LocalBackend(Func<string, ServiceDescriptor> describe, IOptionsMonitor<HoistOptions> options, ILoggerFactory loggerFactory, TimeProvider time)
     {
+        _describe = describe;
         _options = options;
         _loggerFactory = loggerFactory;
-        _logger = loggerFactory.CreateLogger<LocalBackend>();
+        _time = time;
         _token = options.CurrentValue.Token ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
         // If the app exits without disposing us, still take the workers down with it.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
-    /// <summary>The processes now running, for tests and diagnostics.</summary>
-    internal IEnumerable<WorkerProcess> Workers =>
-        _deployments.Values.Where(d => d.Value.IsCompletedSuccessfully).SelectMany(d => d.Value.Result.Workers);
+    /// <summary>The processes now serving, for tests and diagnostics.</summary>
+    internal IEnumerable<WorkerProcess> Workers => _services.Values.SelectMany(s => s.Groups).SelectMany(g => g.Workers);
 
     public ValueTask<ServiceDeployment> GetDeploymentAsync(ServiceDescriptor descriptor, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
-        if (_deployments.TryGetValue(descriptor.Name, out var existing) && existing.Value.IsCompletedSuccessfully && existing.Value.Result.IsHealthy)
-        {
-            return new ValueTask<ServiceDeployment>(existing.Value.Result);
-        }
-
-        return new ValueTask<ServiceDeployment>(StartOrJoinAsync(descriptor, cancellationToken));
+        var service = _services.TryGetValue(descriptor.Name, out var existing) ? existing : _services.GetOrAdd(descriptor.Name, _ => Create(descriptor));
+        return service.GetDeploymentAsync(cancellationToken);
     }
+
+    public ServiceStatus? GetStatus(string service) => _services.TryGetValue(service, out var running) ? running.Status() : null;
 
     public async Task StopServiceAsync(string service, CancellationToken cancellationToken)
     {
-        if (_deployments.TryRemove(service, out var deployment))
+        if (_services.TryRemove(service, out var running))
         {
-            await StopAsync(deployment).ConfigureAwait(false);
+            await running.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -63,124 +64,120 @@ internal sealed partial class LocalBackend : IHoistBackend
         }
 
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-        var all = _deployments.Values.ToArray();
-        _deployments.Clear();
-        await Task.WhenAll(all.Select(StopAsync)).ConfigureAwait(false);
+        var all = _services.Values.ToArray();
+        _services.Clear();
+        await Task.WhenAll(all.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
     }
 
-    private async Task<ServiceDeployment> StartOrJoinAsync(ServiceDescriptor descriptor, CancellationToken cancellationToken)
+    private LocalService Create(ServiceDescriptor descriptor)
     {
-        while (true)
+        if (descriptor.Distribution is { Type: "ray" })
         {
-            var candidate = new Lazy<Task<LocalDeployment>>(() => LaunchAsync(descriptor));
-            var current = _deployments.GetOrAdd(descriptor.Name, candidate);
-            if (current.Value.IsCompleted && (!current.Value.IsCompletedSuccessfully || !current.Value.Result.IsHealthy))
-            {
-                // A failed launch or a dead worker: replace it, and let exactly one caller do so.
-                if (_deployments.TryUpdate(descriptor.Name, candidate, current))
-                {
-                    if (current.Value.IsCompletedSuccessfully)
-                    {
-                        LogReplacing(_logger, descriptor.Name);
-                        _ = StopAsync(current);
-                    }
-
-                    current = candidate;
-                }
-                else
-                {
-                    continue;
-                }
-            }
-
-            // Launches are shared by every caller waiting on them, so one caller's cancellation only
-            // stops that caller's wait, never the launch.
-            return await current.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            throw new NotSupportedException(
+                $"Service '{descriptor.Name}' is [Distribute(\"ray\")], which needs the Kubernetes backend with KubeRay (Hoist:Backend = \"kubernetes\"). " +
+                "The local backend runs pytorch, jax, tensorflow and spmd groups.");
         }
+
+        return new LocalService(
+            descriptor,
+            () => _describe(descriptor.Name),
+            LaunchAsync,
+            _options.CurrentValue.Local,
+            _time,
+            _loggerFactory.CreateLogger($"Hoist.Services.{descriptor.Name}"));
     }
 
-    private async Task<LocalDeployment> LaunchAsync(ServiceDescriptor descriptor)
+    /// <summary>Starts one replica: a single worker, or every rank of a distributed group with its rendezvous wiring.</summary>
+    private Task<WorkerGroup> LaunchAsync(ServiceDescriptor descriptor, string replica)
     {
         var options = _options.CurrentValue;
         var command = WorkerCommand.For(descriptor.AssemblyName);
         var launchTimeout = TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout);
-        var replica = $"{descriptor.Name}-{Interlocked.Increment(ref _replicaCount)}";
-        var environment = new WorkerEnvironment
-        {
-            ServiceName = descriptor.Name,
-            GrpcPort = WorkerProcess.FreeLoopbackPort(),
-            CallToken = _token,
-            AssemblyName = descriptor.AssemblyName,
-            ReplicaName = replica,
-            ParentProcessId = Environment.ProcessId,
-        };
-        var worker = await WorkerProcess.StartAsync(
+        var logger = _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}");
+        var settings = WorkerSettings(options);
+
+        Func<Task<WorkerProcess>> Launch(string name, int? rank, IReadOnlyDictionary<string, string> extra) => () => WorkerProcess.StartAsync(
             command,
-            environment,
-            WorkerSettings(options),
+            new WorkerEnvironment
+            {
+                ServiceName = descriptor.Name,
+                GrpcPort = WorkerProcess.FreeLoopbackPort(),
+                CallToken = _token,
+                AssemblyName = descriptor.AssemblyName,
+                ReplicaName = name,
+                ParentProcessId = Environment.ProcessId,
+                Rank = rank,
+            },
+            extra,
             launchTimeout,
             options.Local,
             options.ForwardWorkerLogs,
-            _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}"),
-            CancellationToken.None).ConfigureAwait(false);
-        LogReady(_logger, descriptor.Name, replica, worker.ProcessId);
-        return new LocalDeployment(descriptor, [worker]);
+            logger,
+            CancellationToken.None);
+
+        if (descriptor.Distribution is not { } distribution)
+        {
+            return WorkerGroup.StartAsync(replica, [Launch(replica, null, settings)]);
+        }
+
+        // One machine is one node: every rank is local, rank 0 is the master for the group's whole life.
+        var worldSize = distribution.Workers;
+        var masterPort = WorkerProcess.FreeLoopbackPort();
+        var peers = Enumerable.Range(0, worldSize)
+            .Select(rank => rank == 0 ? masterPort : WorkerProcess.FreeLoopbackPort())
+            .Select(port => $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}")
+            .ToArray();
+        var launches = Enumerable.Range(0, worldSize).Select(rank =>
+        {
+            var variables = new Dictionary<string, string>(settings, StringComparer.Ordinal);
+            foreach (var (name, value) in DistributedEnvironment.For(distribution.Type, worldSize, rank, "127.0.0.1", masterPort, peers, rank, worldSize, nodeRank: 0))
+            {
+                variables[name] = value;
+            }
+
+            if (DistributedEnvironment.CudaVisibleDevices(_gpusOnMachine.Value, descriptor.Compute.Gpus, rank) is { } devices)
+            {
+                variables["CUDA_VISIBLE_DEVICES"] = devices;
+            }
+
+            return Launch($"{replica}-rank{rank}", rank, variables);
+        }).ToArray();
+        return WorkerGroup.StartAsync(replica, launches);
     }
 
     /// <summary>The caller's settings a worker must share; the worker reads them as configuration.</summary>
     private static Dictionary<string, string> WorkerSettings(HoistOptions options) => new(StringComparer.Ordinal)
     {
-        ["Hoist__MaxRequestBytes"] = options.MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Hoist__MaxRequestBytes"] = options.MaxRequestBytes.ToString(CultureInfo.InvariantCulture),
     };
-
-    private async Task StopAsync(Lazy<Task<LocalDeployment>> deployment)
-    {
-        if (!deployment.IsValueCreated)
-        {
-            return;
-        }
-
-        try
-        {
-            var running = await deployment.Value.ConfigureAwait(false);
-            await Task.WhenAll(running.Workers.Select(w => w.StopAsync(_options.CurrentValue.Local.StopTimeout))).ConfigureAwait(false);
-            foreach (var worker in running.Workers)
-            {
-                await worker.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-        catch (WorkerLaunchException)
-        {
-            // It never ran; nothing to stop.
-        }
-    }
 
     private void OnProcessExit(object? sender, EventArgs e)
     {
-        foreach (var worker in Workers)
+        foreach (var service in _services.Values)
         {
-            worker.KillNow();
+            service.KillNow();
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service} is ready: worker {Replica} is process {Pid}")]
-    private static partial void LogReady(ILogger logger, string service, string replica, int pid);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service} lost its worker; starting a new one")]
-    private static partial void LogReplacing(ILogger logger, string service);
 }
 
-/// <summary>A service's worker processes on this machine.</summary>
-internal sealed class LocalDeployment(ServiceDescriptor descriptor, IReadOnlyList<WorkerProcess> workers) : ServiceDeployment(descriptor)
+/// <summary>A service's serving groups on this machine, as one routing snapshot.</summary>
+internal sealed class LocalDeployment : ServiceDeployment
 {
-    private readonly WorkerEndpoint[] _endpoints = workers.Select(w => w.Endpoint).ToArray();
+    private readonly WorkerEndpoint[] _endpoints;
 
-    public IReadOnlyList<WorkerProcess> Workers { get; } = workers;
+    public LocalDeployment(ServiceDescriptor descriptor, IReadOnlyList<WorkerGroup> groups)
+        : base(descriptor)
+    {
+        Groups = groups;
 
-    public override IReadOnlyList<WorkerEndpoint> Endpoints => _endpoints;
+        // A distributed service has one group, whose ranks are the endpoints; otherwise one per replica.
+        _endpoints = groups.SelectMany(g => g.Endpoints).ToArray();
+    }
 
-    /// <summary>False once any worker is gone; checked on every call, so it reads a flag and makes no system call.</summary>
-    public bool IsHealthy
+    public IReadOnlyList<WorkerGroup> Groups { get; }
+
+    /// <summary>True once any worker in the snapshot is gone; reads flags only, as it runs on every call.</summary>
+    public bool AnyLost
     {
         get
         {
@@ -188,11 +185,13 @@ internal sealed class LocalDeployment(ServiceDescriptor descriptor, IReadOnlyLis
             {
                 if (endpoint.Lost.IsCancellationRequested)
                 {
-                    return false;
+                    return true;
                 }
             }
 
-            return true;
+            return false;
         }
     }
+
+    public override IReadOnlyList<WorkerEndpoint> Endpoints => _endpoints;
 }

@@ -1,0 +1,101 @@
+using Hoist.Client;
+
+namespace Hoist.Backends.Local;
+
+/// <summary>
+/// The unit the local backend scales: one worker process for an ordinary replica, or every rank of a
+/// distributed group. It is ready only when all its processes are, and lost when any of them exits.
+/// </summary>
+internal sealed class WorkerGroup : IAsyncDisposable
+{
+    private int _draining;
+
+    public WorkerGroup(string name, IReadOnlyList<WorkerProcess> workers)
+    {
+        Name = name;
+        Workers = workers;
+        Endpoints = workers.Select(w => w.Endpoint).ToArray();
+        AnyExited = Task.WhenAny(workers.Select(w => w.Exited));
+    }
+
+    public string Name { get; }
+
+    public IReadOnlyList<WorkerProcess> Workers { get; }
+
+    public IReadOnlyList<WorkerEndpoint> Endpoints { get; }
+
+    /// <summary>Completes when the first of the group's processes exits.</summary>
+    public Task AnyExited { get; }
+
+    public bool IsDraining => Volatile.Read(ref _draining) == 1;
+
+    public int InFlight
+    {
+        get
+        {
+            var total = 0;
+            foreach (var endpoint in Endpoints)
+            {
+                total += endpoint.InFlight;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Starts every process at once; if one fails, the others are killed and the first error is thrown.</summary>
+    public static async Task<WorkerGroup> StartAsync(string name, IReadOnlyList<Func<Task<WorkerProcess>>> launches)
+    {
+        var starts = launches.Select(launch => launch()).ToArray();
+        try
+        {
+            await Task.WhenAll(starts).ConfigureAwait(false);
+        }
+        catch
+        {
+            await Task.WhenAll(starts.Where(s => s.IsCompletedSuccessfully).Select(s => s.Result.KillAsync())).ConfigureAwait(false);
+            throw starts.First(s => s.IsFaulted).Exception!.InnerException!;
+        }
+
+        return new WorkerGroup(name, starts.Select(s => s.Result).ToArray());
+    }
+
+    /// <summary>
+    /// Takes the group out of service: waits (up to <paramref name="timeout"/>) for its in-flight calls
+    /// to finish, then lets each process drain and exit.
+    /// </summary>
+    public async Task DrainAndStopAsync(TimeSpan timeout)
+    {
+        Volatile.Write(ref _draining, 1);
+        foreach (var endpoint in Endpoints)
+        {
+            endpoint.MarkDraining();
+        }
+
+        var deadline = DateTime.UtcNow + timeout;
+        while (InFlight > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(Workers.Select(w => w.StopAsync(deadline - DateTime.UtcNow > TimeSpan.FromSeconds(1) ? deadline - DateTime.UtcNow : TimeSpan.FromSeconds(1)))).ConfigureAwait(false);
+    }
+
+    public async Task KillAsync() => await Task.WhenAll(Workers.Select(w => w.KillAsync())).ConfigureAwait(false);
+
+    public void KillNow()
+    {
+        foreach (var worker in Workers)
+        {
+            worker.KillNow();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in Workers)
+        {
+            await worker.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

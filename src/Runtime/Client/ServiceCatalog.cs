@@ -1,0 +1,28 @@
+using Hoist.Dispatch;
+using Hoist.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Hoist.Client;
+
+/// <summary>
+/// The app's services as they will run: the generated descriptors with the <c>Hoist:Services</c>
+/// configuration applied. Read on every use, so an override takes effect without a rebuild or restart.
+/// </summary>
+internal sealed class ServiceCatalog(IOptionsMonitor<HoistOptions> options)
+{
+    public ServiceDescriptor Describe(string service)
+    {
+        if (!ServiceRegistry.TryGet(service, out var registration))
+        {
+            var known = string.Join(", ", ServiceRegistry.All.Select(r => r.Descriptor.Name).Order());
+            throw new ArgumentException($"There is no Hoist service '{service}' in this app (known: {(known.Length == 0 ? "none" : known)}).", nameof(service));
+        }
+
+        return options.CurrentValue.Services.TryGetValue(service, out var overrides)
+            ? overrides.ApplyTo(registration.Descriptor)
+            : registration.Descriptor;
+    }
+
+    public TimeSpan? CallTimeout(string service) =>
+        options.CurrentValue.Services.TryGetValue(service, out var overrides) ? overrides.CallTimeout : null;
+}
