@@ -19,7 +19,14 @@ public sealed class MetricWindow(TimeSpan retention)
     /// <summary>The average over the <paramref name="window"/> that ends at <paramref name="now"/>.</summary>
     public double Average(DateTimeOffset now, TimeSpan window)
     {
+        // A second with no sample yet has only just begun: the window ends at the last second measured,
+        // or a one-second panic window read early in a second would see nothing.
         var nowSecond = now.ToUnixTimeSeconds();
+        if (!_buckets.ContainsKey(nowSecond) && _firstSecond < nowSecond)
+        {
+            nowSecond--;
+        }
+
         var windowSeconds = Math.Max(1, (long)Math.Ceiling(window.TotalSeconds));
         var firstSecond = nowSecond - windowSeconds + 1;
         if (_firstSecond is null)

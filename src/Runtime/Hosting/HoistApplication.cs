@@ -25,14 +25,24 @@ public sealed class HoistApplication : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<HoistApplication> StartAsync(string[] args, Action<HoistOptions>? configure = null, CancellationToken cancellationToken = default)
+    public static Task<HoistApplication> StartAsync(string[] args, Action<HoistOptions>? configure = null, CancellationToken cancellationToken = default) =>
+        StartAsync(args, builder => builder.AddHoist(configure), cancellationToken);
+
+    /// <summary>Starts Hoist with a hook into the host builder: extra configuration sources, logging, services.</summary>
+    public static async Task<HoistApplication> StartAsync(string[] args, Action<HostApplicationBuilder> configureHost, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(configureHost);
         await RunWorkerIfRequestedAsync(args, cancellationToken).ConfigureAwait(false);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args });
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.AddHoist(configure);
+        configureHost(builder);
+        if (!builder.Services.Any(d => d.ServiceType == typeof(HoistClient)))
+        {
+            builder.AddHoist();
+        }
+
         var host = builder.Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         return new HoistApplication(host);

@@ -42,14 +42,6 @@ public static class HoistServiceCollectionExtensions
         services.AddHostedService<HoistClientLifetime>();
         return services;
     }
-
-    /// <summary>Adds Hoist to an app that builds its own host. Call <see cref="Hoist.HoistApplication.RunWorkerIfRequestedAsync"/> first in Main.</summary>
-    public static IHostApplicationBuilder AddHoist(this IHostApplicationBuilder builder, Action<HoistOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddHoist(builder.Configuration, configure);
-        return builder;
-    }
 }
 
 /// <summary>Publishes the client as <see cref="Hoist.HoistClient.Default"/> while the host runs, and stops the workers with it.</summary>

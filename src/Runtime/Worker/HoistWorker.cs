@@ -18,7 +18,7 @@ namespace Hoist.Worker;
 
 /// <summary>
 /// The worker role of a Hoist executable: a Kestrel gRPC host that serves one service. Backends start the
-/// app's own executable with <c>HOIST_ROLE=worker</c>, and <see cref="HoistApplication.StartAsync"/> lands here.
+/// app's own executable with <c>HOIST_ROLE=worker</c>, and <c>HoistApplication.StartAsync</c> lands here.
 /// </summary>
 public static class HoistWorker
 {

@@ -50,6 +50,19 @@ public sealed class MetricWindowTests
     }
 
     [Fact]
+    public void OneSecondWindow_ReadEarlyInASecond_SeesTheLastSecondMeasured()
+    {
+        var window = new MetricWindow(TimeSpan.FromMinutes(1));
+        for (var i = 0; i < 10; i++)
+        {
+            window.RecordSample(T0.AddMilliseconds(i * 100), 28);
+        }
+
+        // The tick lands at T0 + 1.02 s, before the sampler has written anything for that second.
+        Assert.Equal(28, window.Average(T0.AddSeconds(1.02), TimeSpan.FromSeconds(1)), 6);
+    }
+
+    [Fact]
     public void GoDuration_ParsesKnativeStyleDurations()
     {
         Assert.Equal(TimeSpan.FromSeconds(90), GoDuration.Parse("1m30s", "w"));

@@ -1,0 +1,59 @@
+using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
+
+namespace Hoist.Manifests;
+
+/// <summary>
+/// A Knative Serving <c>serving.knative.dev/v1</c> Service, with only the fields Hoist writes. KubernetesClient
+/// has no model for it. Property names serialize camelCase in both YAML (KubernetesYaml) and JSON (KubernetesJson).
+/// </summary>
+[KubernetesEntity(Group = KnativeGroup, ApiVersion = "v1", Kind = "Service", PluralName = "services")]
+public sealed class KnativeService : IKubernetesObject<V1ObjectMeta>, ISpec<KnativeServiceSpec>
+{
+    public const string KnativeGroup = "serving.knative.dev";
+    public const string KnativeApiVersion = KnativeGroup + "/v1";
+    public const string KnativeKind = "Service";
+
+    [JsonPropertyName("apiVersion")]
+    public string ApiVersion { get; set; } = KnativeApiVersion;
+
+    [JsonPropertyName("kind")]
+    public string Kind { get; set; } = KnativeKind;
+
+    [JsonPropertyName("metadata")]
+    public V1ObjectMeta Metadata { get; set; } = new();
+
+    [JsonPropertyName("spec")]
+    public KnativeServiceSpec Spec { get; set; } = new();
+}
+
+/// <summary>The spec of a <see cref="KnativeService"/>: the template each revision is made from.</summary>
+public sealed class KnativeServiceSpec
+{
+    [JsonPropertyName("template")]
+    public KnativeRevisionTemplate Template { get; set; } = new();
+}
+
+/// <summary>A revision template: the autoscaling annotations go on its metadata.</summary>
+public sealed class KnativeRevisionTemplate
+{
+    [JsonPropertyName("metadata")]
+    public V1ObjectMeta Metadata { get; set; } = new();
+
+    [JsonPropertyName("spec")]
+    public KnativeRevisionSpec Spec { get; set; } = new();
+}
+
+/// <summary>
+/// The subset of a pod spec that Knative accepts and Hoist uses. Tolerations need the cluster's
+/// <c>kubernetes.podspec-tolerations</c> feature (config-features) enabled.
+/// </summary>
+public sealed class KnativeRevisionSpec
+{
+    [JsonPropertyName("containers")]
+    public IList<V1Container> Containers { get; set; } = [];
+
+    [JsonPropertyName("tolerations")]
+    public IList<V1Toleration>? Tolerations { get; set; }
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using Hoist.Hosting;
+using k8s.Models;
+
+namespace Hoist.Manifests;
+
+/// <summary>The worker container every kind shares: command, environment, resources and gRPC probes.</summary>
+internal static class WorkerContainer
+{
+    public const string Name = "worker";
+    public const string GrpcPortName = "grpc";
+    public const string GpuResource = "nvidia.com/gpu";
+
+    public static V1Container Create(RenderTarget target, string portName, bool podFieldRefs, IEnumerable<V1EnvVar> extraEnvironment)
+    {
+        var options = target.Options;
+        return new V1Container
+        {
+            Name = Name,
+            Image = options.Image,
+            ImagePullPolicy = options.ImagePullPolicy,
+            Command = ["dotnet", $"{ManifestOptions.AppDirectory}/{options.ResolvedEntryAssembly}"],
+            Ports = [new V1ContainerPort { Name = portName, ContainerPort = options.GrpcPort, Protocol = "TCP" }],
+            Env = [.. HoistEnvironment(target, podFieldRefs), .. extraEnvironment],
+            Resources = Resources(target.Descriptor.Compute),
+            StartupProbe = GrpcProbe(options.GrpcPort, ManifestRenderer.StartupProbePeriodSeconds, StartupFailureThreshold(target.Descriptor.Compute.LaunchTimeout)),
+            ReadinessProbe = GrpcProbe(options.GrpcPort, periodSeconds: 5, failureThreshold: 3),
+            LivenessProbe = GrpcProbe(options.GrpcPort, periodSeconds: 10, failureThreshold: 3),
+        };
+    }
+
+    /// <summary>
+    /// The variables of <see cref="WorkerEnvironment"/>. The token comes from the Secret, never from the manifest.
+    /// <paramref name="podFieldRefs"/> is false for Knative, which rejects the downward API unless the cluster
+    /// enables <c>kubernetes.podspec-fieldref</c>; the worker then has no replica name, which is optional.
+    /// </summary>
+    public static IEnumerable<V1EnvVar> HoistEnvironment(RenderTarget target, bool podFieldRefs)
+    {
+        yield return Value(WorkerEnvironment.Role, WorkerEnvironment.WorkerRole);
+        yield return Value(WorkerEnvironment.Service, target.Descriptor.Name);
+        yield return Value(WorkerEnvironment.Port, target.Options.GrpcPort.ToString(CultureInfo.InvariantCulture));
+        yield return new V1EnvVar
+        {
+            Name = WorkerEnvironment.Token,
+            ValueFrom = new V1EnvVarSource
+            {
+                SecretKeyRef = new V1SecretKeySelector { Name = target.Options.ResolvedTokenSecretName, Key = ManifestOptions.TokenSecretKey },
+            },
+        };
+        yield return Value(WorkerEnvironment.Assembly, target.Descriptor.AssemblyName);
+        if (podFieldRefs)
+        {
+            yield return FieldRef(WorkerEnvironment.Replica, "metadata.name");
+        }
+
+        // A pod's IP is not known in advance and callers come from other pods.
+        yield return Value(WorkerEnvironment.BindAddress, "0.0.0.0");
+    }
+
+    /// <summary>Cpus, Memory and Disk as requests, memory also as the limit (no OOM surprises from overcommit), GPUs as a limit.</summary>
+    public static V1ResourceRequirements? Resources(ComputeSpec compute)
+    {
+        var requests = new SortedDictionary<string, ResourceQuantity>(StringComparer.Ordinal);
+        var limits = new SortedDictionary<string, ResourceQuantity>(StringComparer.Ordinal);
+        if (compute.Cpus > 0)
+        {
+            requests["cpu"] = Quantity(compute.Cpus.ToString("R", CultureInfo.InvariantCulture), "Cpus");
+        }
+
+        if (compute.Memory is { Length: > 0 } memory)
+        {
+            requests["memory"] = Quantity(memory, "Memory");
+            limits["memory"] = Quantity(memory, "Memory");
+        }
+
+        if (compute.Disk is { Length: > 0 } disk)
+        {
+            requests["ephemeral-storage"] = Quantity(disk, "Disk");
+        }
+
+        if (compute.Gpus > 0)
+        {
+            limits[GpuResource] = Quantity(compute.Gpus.ToString(CultureInfo.InvariantCulture), "Gpus");
+        }
+
+        return requests.Count == 0 && limits.Count == 0
+            ? null
+            : new V1ResourceRequirements { Requests = requests.Count > 0 ? requests : null, Limits = limits.Count > 0 ? limits : null };
+    }
+
+    /// <summary>GPU nodes are usually tainted so that only pods that ask for a GPU land there.</summary>
+    public static IList<V1Toleration>? Tolerations(ComputeSpec compute) =>
+        compute.Gpus > 0 ? [new V1Toleration { Key = GpuResource, OperatorProperty = "Exists", Effect = "NoSchedule" }] : null;
+
+    /// <summary>Enough startup probes to cover LaunchTimeout; the liveness probe only starts after one succeeds.</summary>
+    public static int StartupFailureThreshold(int launchTimeoutSeconds) =>
+        Math.Max(1, (int)Math.Ceiling(launchTimeoutSeconds / (double)ManifestRenderer.StartupProbePeriodSeconds));
+
+    public static V1EnvVar Value(string name, string value) => new() { Name = name, Value = value };
+
+    public static V1EnvVar FieldRef(string name, string fieldPath) =>
+        new() { Name = name, ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = fieldPath } } };
+
+    // The worker serves grpc.health.v1 and answers it without the call token, so kubelet can probe it natively.
+    private static V1Probe GrpcProbe(int port, int periodSeconds, int failureThreshold) => new()
+    {
+        Grpc = new V1GRPCAction { Port = port },
+        PeriodSeconds = periodSeconds,
+        TimeoutSeconds = 3,
+        FailureThreshold = failureThreshold,
+    };
+
+    private static ResourceQuantity Quantity(string value, string setting)
+    {
+        try
+        {
+            var quantity = new ResourceQuantity(value);
+            _ = quantity.ToString();
+            return quantity;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
+        {
+            throw new ArgumentException($"{setting} '{value}' is not a Kubernetes quantity: use a number with an optional suffix such as 500m, 12Gi or 100G.", e);
+        }
+    }
+}

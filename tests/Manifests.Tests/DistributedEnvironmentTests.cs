@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Hoist.Hosting;
+using k8s.Models;
+
+namespace Hoist.Manifests.Tests;
+
+public sealed class DistributedEnvironmentTests
+{
+    private const int Workers = 4;
+    private const string Namespace = "ml";
+    private const string Token = "secret-token";
+
+    public static TheoryData<string> Types => new() { "pytorch", "jax", "tensorflow", "spmd" };
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void EveryRank_SeesItsOwnRank_AndRankZerosStableAddress(string type)
+    {
+        var objects = Render(type);
+        var statefulSet = objects.OfType<V1StatefulSet>().Single();
+        var headless = objects.OfType<V1Service>().Single(s => s.Spec.ClusterIP == "None");
+
+        Assert.Equal(Workers, statefulSet.Spec.Replicas);
+        Assert.Equal("Parallel", statefulSet.Spec.PodManagementPolicy);
+        Assert.Equal(headless.Metadata.Name, statefulSet.Spec.ServiceName);
+        Assert.True(headless.Spec.PublishNotReadyAddresses);
+        var port = Samples.Options.RendezvousPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        for (var rank = 0; rank < Workers; rank++)
+        {
+            var env = EnvironmentOf(statefulSet, rank);
+
+            Assert.DoesNotContain(env.Values, v => v.Contains("$(", StringComparison.Ordinal));
+            Assert.Equal($"{rank}", env["RANK"]);
+            Assert.Equal($"{Workers}", env["WORLD_SIZE"]);
+            Assert.Equal("0", env["LOCAL_RANK"]);
+            Assert.Equal("1", env["LOCAL_WORLD_SIZE"]);
+            Assert.Equal($"{rank}", env["NODE_RANK"]);
+            Assert.Equal(PodDns(statefulSet, 0), env["MASTER_ADDR"]);
+            Assert.Equal(port, env["MASTER_PORT"]);
+            Assert.Contains(statefulSet.Spec.Template.Spec.Containers.Single().Ports, p => p.ContainerPort == Samples.Options.RendezvousPort);
+
+            // The worker reads its own settings back from the same variables.
+            var worker = WorkerEnvironment.FromEnvironment(name => env.GetValueOrDefault(name));
+            Assert.Equal(rank, worker.Rank);
+            Assert.Equal(Token, worker.CallToken);
+            Assert.Equal("0.0.0.0", worker.ListenAddress);
+            Assert.Equal($"{statefulSet.Metadata.Name}-{rank}", worker.ReplicaName);
+
+            switch (type)
+            {
+                case "jax":
+                    Assert.Equal($"{PodDns(statefulSet, 0)}:{port}", env["JAX_COORDINATOR_ADDRESS"]);
+                    Assert.Equal($"{Workers}", env["JAX_NUM_PROCESSES"]);
+                    Assert.Equal($"{rank}", env["JAX_PROCESS_ID"]);
+                    break;
+                case "tensorflow":
+                    using (var config = JsonDocument.Parse(env["TF_CONFIG"]))
+                    {
+                        var cluster = config.RootElement.GetProperty("cluster").GetProperty("worker").EnumerateArray().Select(e => e.GetString()).ToArray();
+                        Assert.Equal(Enumerable.Range(0, Workers).Select(r => $"{PodDns(statefulSet, r)}:{port}"), cluster);
+                        Assert.Equal("worker", config.RootElement.GetProperty("task").GetProperty("type").GetString());
+                        Assert.Equal(rank, config.RootElement.GetProperty("task").GetProperty("index").GetInt32());
+                    }
+
+                    break;
+                default:
+                    Assert.DoesNotContain("TF_CONFIG", env.Keys);
+                    Assert.DoesNotContain("JAX_PROCESS_ID", env.Keys);
+                    break;
+            }
+        }
+    }
+
+    [Fact]
+    public void ClusterIpService_SelectsTheSamePodsAsTheStatefulSet()
+    {
+        var objects = Render("pytorch");
+        var statefulSet = objects.OfType<V1StatefulSet>().Single();
+        var clusterIp = objects.OfType<V1Service>().Single(s => s.Spec.ClusterIP != "None");
+
+        Assert.Equal("ClusterIP", clusterIp.Spec.Type);
+        Assert.Equal(statefulSet.Spec.Selector.MatchLabels, clusterIp.Spec.Selector);
+        Assert.All(clusterIp.Spec.Selector, l => Assert.Equal(l.Value, statefulSet.Spec.Template.Metadata.Labels[l.Key]));
+    }
+
+    [Fact]
+    public void Ray_RendersOneHeadAndWorkersMinusOneWorkers()
+    {
+        var descriptor = Samples.Service("tune", distribution: new DistributionSpec { Type = "ray", Workers = 5 });
+
+        var objects = ManifestRenderer.Render(descriptor, Samples.Options);
+
+        var cluster = objects.OfType<RayCluster>().Single();
+        var group = Assert.Single(cluster.Spec.WorkerGroupSpecs);
+        Assert.Equal((4, 4, 4), (group.Replicas, group.MinReplicas, group.MaxReplicas));
+        Assert.Equal(ManifestRenderer.RayContainerName, cluster.Spec.HeadGroupSpec.Template.Spec.Containers[0].Name);
+        var service = objects.OfType<V1Service>().Single();
+        Assert.Equal("tune", service.Metadata.Name);
+        Assert.Equal("head", service.Spec.Selector[ManifestRenderer.RayNodeTypeLabel]);
+    }
+
+    private static IReadOnlyList<k8s.IKubernetesObject<V1ObjectMeta>> Render(string type) =>
+        ManifestRenderer.Render(
+            Samples.Service("group", new ComputeSpec { Namespace = Namespace }, new DistributionSpec { Type = type, Workers = Workers }),
+            Samples.Options);
+
+    /// <summary>The env of pod <paramref name="rank"/> as the StatefulSet controller and kubelet would make it.</summary>
+    private static Dictionary<string, string> EnvironmentOf(V1StatefulSet statefulSet, int rank)
+    {
+        var pod = new V1ObjectMeta
+        {
+            Name = $"{statefulSet.Metadata.Name}-{rank}",
+            NamespaceProperty = statefulSet.Metadata.NamespaceProperty,
+            Labels = new Dictionary<string, string>(statefulSet.Spec.Template.Metadata.Labels)
+            {
+                [ManifestLabels.PodIndex] = $"{rank}",
+                ["statefulset.kubernetes.io/pod-name"] = $"{statefulSet.Metadata.Name}-{rank}",
+            },
+        };
+        var secrets = new Dictionary<(string, string), string> { [(Samples.Options.ResolvedTokenSecretName, ManifestOptions.TokenSecretKey)] = Token };
+        return PodEnvironment.Resolve(statefulSet.Spec.Template.Spec.Containers.Single(), pod, secrets);
+    }
+
+    /// <summary>A StatefulSet pod's DNS name: hostname = pod name, subdomain = the governing headless Service.</summary>
+    private static string PodDns(V1StatefulSet statefulSet, int rank) =>
+        $"{statefulSet.Metadata.Name}-{rank}.{statefulSet.Spec.ServiceName}.{statefulSet.Metadata.NamespaceProperty}.svc.cluster.local";
+}

@@ -1,0 +1,48 @@
+namespace Hoist.Manifests.Tests;
+
+/// <summary>One descriptor per kind of service, as the generator would write them for a small app.</summary>
+internal static class Samples
+{
+    public static readonly ManifestOptions Options = new()
+    {
+        AppName = "MyApp",
+        Image = "registry.example/myapp:1.0",
+    };
+
+    public static ServiceDescriptor Service(string name, ComputeSpec? compute = null, DistributionSpec? distribution = null, AutoscaleSpec? autoscale = null) => new()
+    {
+        Name = name,
+        Kind = ServiceKind.Method,
+        DeclaringType = "MyApp.Services",
+        AssemblyName = "MyApp",
+        Methods = [$"MyApp.Services.{name}"],
+        Compute = compute ?? new ComputeSpec(),
+        Distribution = distribution,
+        Autoscale = autoscale,
+    };
+
+    /// <summary>Every kind the renderer knows, by the name of its snapshot.</summary>
+    public static IReadOnlyDictionary<string, ServiceDescriptor> Kinds { get; } = new Dictionary<string, ServiceDescriptor>
+    {
+        ["plain"] = Service("chat", new ComputeSpec { Cpus = 2, Memory = "4Gi" }) with { Kind = ServiceKind.Class },
+        ["autoscaled"] = Service("embed",
+            new ComputeSpec { Cpus = 3, Memory = "12Gi", InactivityTtl = "24h", LaunchTimeout = 60 },
+            autoscale: new AutoscaleSpec { Target = 8, Metric = "concurrency", MaxScale = 10 }),
+        ["autoscaled-scale-to-zero"] = Service("embed-lite",
+            new ComputeSpec { Cpus = 0.5, Memory = "1Gi" },
+            autoscale: new AutoscaleSpec { Target = 20, Metric = "rps", Window = "30s", TargetUtilization = 80, MinScale = 2, MaxScale = 0, InitialScale = 2, ScaleToZeroGracePeriod = 300 }),
+        ["pytorch"] = Service("trainer", new ComputeSpec { Gpus = 1 }, new DistributionSpec { Type = "pytorch", Workers = 4 }),
+        ["pytorch-autoscaled"] = Service("trainer-elastic",
+            new ComputeSpec { Cpus = 4 },
+            new DistributionSpec { Type = "pytorch", Workers = 2 },
+            new AutoscaleSpec { Target = 1, MaxScale = 3, ScaleToZeroGracePeriod = 600 }),
+        ["jax"] = Service("jax-train", new ComputeSpec { Cpus = 8, Memory = "32Gi" }, new DistributionSpec { Type = "jax", Workers = 3 }),
+        ["tensorflow"] = Service("tf-train", new ComputeSpec { Cpus = 4 }, new DistributionSpec { Type = "tensorflow", Workers = 3 }),
+        ["spmd"] = Service("sim", new ComputeSpec { Cpus = 1, Namespace = "batch" }, new DistributionSpec { Type = "spmd", Workers = 2 }),
+        ["ray"] = Service("tune", new ComputeSpec { Cpus = 4, Memory = "8Gi", Gpus = 1 }, new DistributionSpec { Type = "ray", Workers = 3 }),
+        ["gpu"] = Service("generate",
+            new ComputeSpec { Gpus = 2, Cpus = 4, Memory = "16Gi", Disk = "50Gi", Image = "nvcr.io/nvidia/pytorch:23.10-py3", Freeze = true, Namespace = "ml", LaunchTimeout = 600 }),
+    };
+
+    public static IEnumerable<object[]> KindNames => Kinds.Keys.Select(k => new object[] { k });
+}
