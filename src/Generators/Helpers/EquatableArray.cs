@@ -1,7 +1,6 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 
 namespace Hoist.Generators.Helpers
 {
@@ -12,8 +11,6 @@ namespace Hoist.Generators.Helpers
     internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
         where T : IEquatable<T>
     {
-        public static readonly EquatableArray<T> Empty = new(Array.Empty<T>());
-
         private readonly T[]? _items;
 
         public EquatableArray(T[] items) => _items = items;
@@ -21,8 +18,6 @@ namespace Hoist.Generators.Helpers
         public EquatableArray(IEnumerable<T> items) => _items = new List<T>(items).ToArray();
 
         public int Count => _items?.Length ?? 0;
-
-        public bool IsEmpty => Count == 0;
 
         public T this[int index] => (_items ?? Array.Empty<T>())[index];
 
@@ -58,8 +53,6 @@ namespace Hoist.Generators.Helpers
 
             return hash;
         }
-
-        public ImmutableArray<T> AsImmutableArray() => ImmutableArray.Create(_items ?? Array.Empty<T>());
 
         public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)(_items ?? Array.Empty<T>())).GetEnumerator();
 

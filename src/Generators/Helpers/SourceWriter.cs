@@ -34,6 +34,9 @@ namespace Hoist.Generators.Helpers
 
         public void WriteLine() => _builder.Append('\n');
 
+        /// <summary>Writes a preprocessor directive at the start of the line, where C# style puts them.</summary>
+        public void WriteDirective(string directive) => _builder.Append(directive).Append('\n');
+
         /// <summary>Writes <c>{</c> and indents what follows.</summary>
         public void OpenBlock()
         {

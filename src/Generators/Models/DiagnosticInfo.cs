@@ -1,3 +1,4 @@
+using System.Linq;
 using Hoist.Generators.Diagnostics;
 using Hoist.Generators.Helpers;
 using Microsoft.CodeAnalysis;
@@ -14,6 +15,6 @@ namespace Hoist.Generators.Models
             Diagnostic.Create(
                 DiagnosticDescriptors.Get(Id),
                 Location?.ToLocation() ?? Microsoft.CodeAnalysis.Location.None,
-                MessageArguments.ToArray<object?>());
+                MessageArguments.Select(static argument => (object?)argument).ToArray());
     }
 }

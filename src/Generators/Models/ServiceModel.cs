@@ -20,13 +20,16 @@ namespace Hoist.Generators.Models
         public bool IsDistributed => Distribution is not null;
     }
 
-    /// <summary>The type that declares a service and the types that contain it, outermost first.</summary>
+    /// <summary>
+    /// The type that declares a service and the types that contain it, outermost first. The metadata name
+    /// uses '+' for nesting, as <c>Assembly.GetType</c> expects.
+    /// </summary>
     internal sealed record TypeModel(
         string? Namespace,
         EquatableArray<TypeDeclarationModel> Declarations,
         string FullyQualifiedName,
         string MetadataName,
-        string DisplayName);
+        bool HidesInheritedProxy);
 
     /// <summary>How a type is re-declared in generated code, e.g. <c>static partial class Embeddings</c>.</summary>
     internal sealed record TypeDeclarationModel(string Keyword, string Name, bool IsStatic);

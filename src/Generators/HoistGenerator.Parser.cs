@@ -1,0 +1,934 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Hoist.Generators.Diagnostics;
+using Hoist.Generators.Helpers;
+using Hoist.Generators.Models;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Hoist.Generators
+{
+    public sealed partial class HoistGenerator
+    {
+        /// <summary>
+        /// Turns an attributed method or class into a <see cref="ServiceTarget"/>: a <see cref="ServiceModel"/>
+        /// when the declaration is valid, and a <see cref="DiagnosticInfo"/> for each thing that is not. Nothing
+        /// here throws on odd code: what does not bind is the compiler's to report, and yields no service.
+        /// </summary>
+        internal sealed class Parser
+        {
+            private static readonly string[] s_distributionTypes = { "pytorch", "jax", "tensorflow", "ray", "spmd" };
+            private static readonly string[] s_metrics = { "concurrency", "rps" };
+            private static readonly string[] s_objectMethods = { "ToString", "Equals", "GetHashCode" };
+            private static readonly string[] s_generatedMembers = { "Remote", "RemoteProxy" };
+
+            private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+                .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+            // Crefs cannot hold '<' or '?', and want Nullable<T> and ValueTuple<...> spelled out.
+            private static readonly SymbolDisplayFormat s_crefFormat = SymbolDisplayFormat.FullyQualifiedFormat
+                .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.ExpandNullable | SymbolDisplayMiscellaneousOptions.ExpandValueTuple);
+
+            private readonly CancellationToken _cancellationToken;
+            private readonly List<DiagnosticInfo> _diagnostics = new();
+
+            // Set when something does not bind (error types, malformed attributes): the compiler reports those,
+            // and the service is dropped without a diagnostic of ours.
+            private bool _hasCompilerErrors;
+
+            private Parser(CancellationToken cancellationToken) => _cancellationToken = cancellationToken;
+
+            /// <summary>
+            /// Checks the services against each other (HOIST013, HOIST020, HOIST022) and plans the output: one
+            /// proxy per declaring type, one service table. <paramref name="targets"/> is already deduplicated
+            /// and in source order, so "the second" declaration is the later one in the compilation.
+            /// </summary>
+            public static GenerationModel Plan(EquatableArray<ServiceTarget> targets, string assemblyName, bool hasRuntime)
+            {
+                var diagnostics = new List<DiagnosticInfo>();
+                var services = new List<ServiceModel>();
+                var byName = new Dictionary<string, ServiceModel>(StringComparer.Ordinal);
+                var proxyMethods = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+                foreach (var target in targets)
+                {
+                    diagnostics.AddRange(target.Diagnostics);
+                    if (target.Service is not { } service)
+                    {
+                        continue;
+                    }
+
+                    if (byName.TryGetValue(service.Name, out var first))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(
+                            DiagnosticDescriptors.DuplicateServiceName,
+                            target.NameLocation ?? target.Identifier,
+                            service.Name,
+                            first.DeclaringType.MetadataName + (first.IsClassService ? string.Empty : "." + first.Methods[0].Name)));
+                        continue;
+                    }
+
+                    // Two method services of one type must not produce the same proxy method.
+                    if (!service.IsClassService)
+                    {
+                        var method = service.Methods[0];
+                        var signature = method.ProxyName + "(" + string.Join(", ", method.Parameters.Where(p => !p.IsCancellationToken).Select(p => p.Type)) + ")";
+                        if (!proxyMethods.TryGetValue(service.DeclaringType.FullyQualifiedName, out var signatures))
+                        {
+                            proxyMethods.Add(service.DeclaringType.FullyQualifiedName, signatures = new HashSet<string>(StringComparer.Ordinal));
+                        }
+
+                        if (!signatures.Add(signature))
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(
+                                DiagnosticDescriptors.DuplicateRemoteMethod,
+                                target.Identifier,
+                                service.DeclaringType.Declarations[service.DeclaringType.Declarations.Count - 1].Name,
+                                method.ProxyName));
+                            continue;
+                        }
+                    }
+
+                    byName.Add(service.Name, service);
+                    services.Add(service);
+                }
+
+                if (services.Count > 0 && !hasRuntime)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RuntimeNotReferenced, null));
+                    services.Clear();
+                }
+
+                return new GenerationModel(
+                    PlanProxies(services),
+                    services.Count > 0 ? new ServiceTableModel(assemblyName, services.ToEquatableArray()) : null,
+                    diagnostics.Distinct().ToEquatableArray());
+            }
+
+            private static EquatableArray<ProxyModel> PlanProxies(List<ServiceModel> services)
+            {
+                var proxies = new List<ProxyModel>();
+                var hintNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                foreach (var group in services.GroupBy(static s => s.DeclaringType.FullyQualifiedName, StringComparer.Ordinal))
+                {
+                    var type = group.First().DeclaringType;
+                    // A parameter named like a field would hide it inside the proxy method.
+                    var fieldNames = new HashSet<string>(
+                        group.SelectMany(static s => s.Methods).SelectMany(static m => m.Parameters).Select(static p => p.Name),
+                        StringComparer.Ordinal);
+                    var methods = new List<ProxyMethodModel>();
+                    foreach (var service in group)
+                    {
+                        foreach (var method in service.Methods)
+                        {
+                            var fieldName = ServiceNames.Unique("s_" + ServiceNames.ToCamelCase(method.Name), fieldNames);
+                            fieldNames.Add(fieldName);
+                            methods.Add(new ProxyMethodModel(service.Name, service.IsDistributed, service.IsClassService, fieldName, method));
+                        }
+                    }
+
+                    // Nested types join with '.', so "A.B" the namespace and "A+B" the nested type could meet.
+                    var baseName = new string(type.MetadataName.Select(static c => char.IsLetterOrDigit(c) || c is '.' or '_' ? c : '.').ToArray()) + ".Remote";
+                    var hintName = baseName;
+                    for (var i = 2; !hintNames.Add(hintName); i++)
+                    {
+                        hintName = baseName + i.ToString(CultureInfo.InvariantCulture);
+                    }
+
+                    proxies.Add(new ProxyModel(hintName + ".g.cs", type, methods.ToEquatableArray()));
+                }
+
+                return proxies.ToEquatableArray();
+            }
+
+            /// <summary>The transform of each <c>ForAttributeWithMetadataName</c> step.</summary>
+            public static ServiceTarget? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+            {
+                var parser = new Parser(cancellationToken);
+                return context.TargetSymbol switch
+                {
+                    IMethodSymbol method => parser.ParseMethodService(method.PartialDefinitionPart ?? method),
+                    INamedTypeSymbol type => parser.ParseClassService(type),
+                    _ => null,
+                };
+            }
+
+            // A static method with [Compute], [Distribute] or [Autoscale].
+            private ServiceTarget? ParseMethodService(IMethodSymbol method)
+            {
+                if (method.MethodKind != MethodKind.Ordinary || method.ContainingType is not { } containingType)
+                {
+                    return null;
+                }
+
+                var attributes = HoistAttributes.Read(method);
+                if (attributes.IsEmpty)
+                {
+                    return null;
+                }
+
+                var key = "M:" + (method.GetDocumentationCommentId() ?? method.ToDisplayString());
+                var identifier = LocationOf(method);
+                var display = containingType.Name + "." + method.Name;
+
+                if (containingType.TypeKind == TypeKind.Class && !HoistAttributes.Read(containingType).IsEmpty)
+                {
+                    foreach (var attribute in attributes.All)
+                    {
+                        Report(
+                            DiagnosticDescriptors.MisplacedAttribute,
+                            AttributeLocation(attribute) ?? identifier,
+                            $"[{HoistAttributes.ShortName(attribute)}] on '{display}' is not allowed: '{containingType.Name}' is a class service, " +
+                            "whose settings apply to all its methods, so set [Compute], [Distribute] and [Autoscale] on the class");
+                    }
+
+                    return Result(key, identifier, null, null);
+                }
+
+                if (!method.IsStatic)
+                {
+                    Report(
+                        DiagnosticDescriptors.MisplacedAttribute,
+                        identifier,
+                        $"'{display}' is an instance method, but a method service must be static: make it static, " +
+                        $"or put [Compute] on the class '{containingType.Name}' to serve its instance methods");
+                    return Result(key, identifier, null, null);
+                }
+
+                ValidateDeclaringType(containingType, display);
+                if (method.IsGenericMethod)
+                {
+                    Report(DiagnosticDescriptors.GenericService, identifier, display);
+                }
+
+                if (!IsAccessible(method.DeclaredAccessibility))
+                {
+                    Report(DiagnosticDescriptors.InaccessibleService, identifier, display, AccessibilityText(method.DeclaredAccessibility));
+                }
+
+                var settings = ReadSettings(attributes, ServiceNames.FromMethodName(method.Name), method.Name, identifier);
+                var remoteMethod = ParseRemoteMethod(method, display);
+                if (settings is null || remoteMethod is null || _hasCompilerErrors || _diagnostics.Count > 0)
+                {
+                    return Result(key, identifier, settings?.NameLocation, null);
+                }
+
+                var service = new ServiceModel(
+                    settings.Name,
+                    ServiceNames.ToIdentifier(settings.Name),
+                    IsClassService: false,
+                    CreateTypeModel(containingType),
+                    new EquatableArray<MethodModel>(new[] { remoteMethod }),
+                    Constructor: null,
+                    settings.Compute,
+                    settings.Distribution,
+                    settings.Autoscale);
+                return Result(key, identifier, settings.NameLocation, service);
+            }
+
+            // A class with [Compute], [Distribute] or [Autoscale]: its public and internal methods are remote.
+            private ServiceTarget? ParseClassService(INamedTypeSymbol type)
+            {
+                if (type.TypeKind != TypeKind.Class)
+                {
+                    // [Compute] on a struct or interface: the compiler reports CS0592.
+                    return null;
+                }
+
+                var attributes = HoistAttributes.Read(type);
+                if (attributes.IsEmpty)
+                {
+                    return null;
+                }
+
+                var key = "T:" + (type.GetDocumentationCommentId() ?? type.ToDisplayString());
+                var identifier = LocationOf(type);
+                var display = type.Name;
+
+                ValidateDeclaringType(type, display);
+                var constructor = type.IsStatic ? null : ParseConstructor(type, identifier);
+                var settings = ReadSettings(attributes, ServiceNames.FromTypeName(type.Name), type.Name, identifier);
+
+                var methods = new List<MethodModel>();
+                var methodIds = new HashSet<string>(StringComparer.Ordinal);
+                var proxyNames = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var member in type.GetMembers())
+                {
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    if (member is not IMethodSymbol method || !IsRemoteMethod(method, type))
+                    {
+                        continue;
+                    }
+
+                    if (!methodIds.Add(method.Name))
+                    {
+                        Report(DiagnosticDescriptors.DuplicateRemoteMethod, LocationOf(method), display, method.Name);
+                        continue;
+                    }
+
+                    var proxyName = ServiceNames.ProxyMethodName(method.Name);
+                    if (!proxyNames.Add(proxyName))
+                    {
+                        Report(DiagnosticDescriptors.DuplicateRemoteMethod, LocationOf(method), display, proxyName);
+                        continue;
+                    }
+
+                    if (ParseRemoteMethod(method, display + "." + method.Name) is { } remoteMethod)
+                    {
+                        methods.Add(remoteMethod);
+                    }
+                }
+
+                if (settings is null || _hasCompilerErrors || _diagnostics.Count > 0)
+                {
+                    return Result(key, identifier, settings?.NameLocation, null);
+                }
+
+                var service = new ServiceModel(
+                    settings.Name,
+                    ServiceNames.ToIdentifier(settings.Name),
+                    IsClassService: true,
+                    CreateTypeModel(type),
+                    methods.ToEquatableArray(),
+                    constructor,
+                    settings.Compute,
+                    settings.Distribution,
+                    settings.Autoscale);
+                return Result(key, identifier, settings.NameLocation, service);
+            }
+
+            private static bool IsRemoteMethod(IMethodSymbol method, INamedTypeSymbol type)
+            {
+                if (method.MethodKind != MethodKind.Ordinary || method.IsImplicitlyDeclared || method.PartialDefinitionPart is not null ||
+                    method.IsStatic != type.IsStatic || method.IsGenericMethod || !IsAccessible(method.DeclaredAccessibility))
+                {
+                    return false;
+                }
+
+                if (method.IsOverride && s_objectMethods.Contains(method.Name))
+                {
+                    return false;
+                }
+
+                // The worker disposes the instance itself; disposing it remotely would break the next call.
+                return !(method.Parameters.Length == 0 &&
+                         ((method.Name == "Dispose" && Implements(type, "IDisposable")) ||
+                          (method.Name == "DisposeAsync" && Implements(type, "IAsyncDisposable"))));
+            }
+
+            private static bool Implements(INamedTypeSymbol type, string systemInterface) =>
+                type.AllInterfaces.Any(i => i.Name == systemInterface && i.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true });
+
+            // The single public constructor a worker calls, with its parameters resolved from DI.
+            private ConstructorModel? ParseConstructor(INamedTypeSymbol type, LocationInfo? identifier)
+            {
+                if (type.IsAbstract)
+                {
+                    Report(DiagnosticDescriptors.InvalidClassService, identifier, type.Name, "is abstract");
+                    return null;
+                }
+
+                var constructors = type.InstanceConstructors.Where(c => c.DeclaredAccessibility == Accessibility.Public).ToList();
+                if (constructors.Count != 1)
+                {
+                    Report(
+                        DiagnosticDescriptors.InvalidClassService,
+                        identifier,
+                        type.Name,
+                        constructors.Count == 0 ? "has no public constructor" : $"has {constructors.Count} public constructors");
+                    return null;
+                }
+
+                var constructor = constructors[0];
+                var parameters = new List<ConstructorParameterModel>();
+                foreach (var parameter in constructor.Parameters)
+                {
+                    if (parameter.Type.TypeKind == TypeKind.Error)
+                    {
+                        _hasCompilerErrors = true;
+                        continue;
+                    }
+
+                    var isServiceProvider = parameter.Type is INamedTypeSymbol { Name: "IServiceProvider", Arity: 0, ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+                    var reason =
+                        parameter.RefKind != RefKind.None ? $"takes constructor parameter '{parameter.Name}' by reference" :
+                        parameter.Type is IPointerTypeSymbol or IFunctionPointerTypeSymbol || parameter.Type.IsRefLikeType ||
+                        parameter.Type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T || parameter.Type.TypeKind == TypeKind.Dynamic
+                            ? $"takes constructor parameter '{parameter.Name}' of type '{parameter.Type}', which dependency injection cannot provide"
+                            : null;
+                    if (reason is not null)
+                    {
+                        Report(DiagnosticDescriptors.InvalidClassService, ParameterLocation(parameter) ?? identifier, type.Name, reason);
+                        continue;
+                    }
+
+                    parameters.Add(new ConstructorParameterModel(
+                        parameter.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                        isServiceProvider));
+                }
+
+                if (HasRequiredMembers(type) && !constructor.GetAttributes().Any(a => a.AttributeClass?.Name == "SetsRequiredMembersAttribute"))
+                {
+                    Report(
+                        DiagnosticDescriptors.InvalidClassService,
+                        identifier,
+                        type.Name,
+                        "has required members that its constructor does not set (add [SetsRequiredMembers] to the constructor)");
+                }
+
+                return new ConstructorModel(parameters.ToEquatableArray());
+            }
+
+            private static bool HasRequiredMembers(INamedTypeSymbol type)
+            {
+                for (var current = type; current is not null; current = current.BaseType)
+                {
+                    if (current.GetMembers().Any(m => m is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true }))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            // The declaring type and every type containing it: partial, class or struct, non-generic, accessible.
+            private void ValidateDeclaringType(INamedTypeSymbol declaringType, string serviceDisplay)
+            {
+                foreach (var name in s_generatedMembers)
+                {
+                    if (declaringType.GetMembers(name).FirstOrDefault() is { } member)
+                    {
+                        Report(DiagnosticDescriptors.ReservedMemberName, LocationOf(member) ?? LocationOf(declaringType), declaringType.Name, name);
+                    }
+                }
+
+                for (var type = declaringType; type is not null; type = type.ContainingType)
+                {
+                    var location = LocationOf(type);
+                    if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+                    {
+                        Report(
+                            DiagnosticDescriptors.MisplacedAttribute,
+                            location,
+                            $"'{serviceDisplay}' is declared in {type.TypeKind.ToString().ToLowerInvariant()} '{type.Name}': declare Hoist services in a class, record or struct");
+                        return;
+                    }
+
+                    if (type.IsGenericType)
+                    {
+                        Report(DiagnosticDescriptors.GenericService, location, type.Name);
+                    }
+
+                    if (!IsAccessible(type.DeclaredAccessibility) || type.IsFileLocal)
+                    {
+                        Report(
+                            DiagnosticDescriptors.InaccessibleService,
+                            location,
+                            type.Name,
+                            type.IsFileLocal ? "file-local" : AccessibilityText(type.DeclaredAccessibility));
+                    }
+
+                    if (!IsPartial(type))
+                    {
+                        Report(DiagnosticDescriptors.TypeNotPartial, location, type.Name, serviceDisplay);
+                    }
+                }
+            }
+
+            private bool IsPartial(INamedTypeSymbol type)
+            {
+                foreach (var reference in type.DeclaringSyntaxReferences)
+                {
+                    if (reference.GetSyntax(_cancellationToken) is not TypeDeclarationSyntax declaration ||
+                        !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+
+            // Parameters and return type of a remote method (HOIST014, HOIST015).
+            private MethodModel? ParseRemoteMethod(IMethodSymbol method, string display)
+            {
+                var identifier = LocationOf(method);
+                var parameters = new List<ParameterModel>();
+                var crefParameters = new List<string>();
+                var hasToken = false;
+                var valid = true;
+
+                if (method.IsVararg)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedParameter, identifier, "__arglist", display, "variable arguments cannot be sent");
+                    valid = false;
+                }
+
+                foreach (var parameter in method.Parameters)
+                {
+                    var location = ParameterLocation(parameter) ?? identifier;
+                    crefParameters.Add(CrefParameter(parameter));
+                    if (parameter.RefKind is RefKind.Ref or RefKind.Out or RefKind.RefReadOnlyParameter)
+                    {
+                        Report(
+                            DiagnosticDescriptors.UnsupportedParameter,
+                            location,
+                            parameter.Name,
+                            display,
+                            $"'{RefKindText(parameter.RefKind)}' parameters cannot be written back across the wire");
+                        valid = false;
+                        continue;
+                    }
+
+                    if (WireTypes.IsCancellationToken(parameter.Type))
+                    {
+                        if (hasToken)
+                        {
+                            Report(
+                                DiagnosticDescriptors.UnsupportedParameter,
+                                location,
+                                parameter.Name,
+                                display,
+                                "it is a second CancellationToken, and a service method receives only the worker's one");
+                            valid = false;
+                        }
+
+                        hasToken = true;
+                        parameters.Add(new ParameterModel(parameter.Name, "global::System.Threading.CancellationToken", IsCancellationToken: true, DefaultValue: null));
+                        continue;
+                    }
+
+                    var problem = WireTypes.GetProblem(parameter.Type, out var hasErrorType);
+                    _hasCompilerErrors |= hasErrorType;
+                    if (problem is not null)
+                    {
+                        Report(DiagnosticDescriptors.UnsupportedParameter, location, parameter.Name, display, problem);
+                        valid = false;
+                        continue;
+                    }
+
+                    parameters.Add(new ParameterModel(
+                        parameter.Name,
+                        parameter.Type.ToDisplayString(s_typeFormat),
+                        IsCancellationToken: false,
+                        parameter.HasExplicitDefaultValue ? CSharpLiterals.DefaultValue(parameter.Type, parameter.ExplicitDefaultValue) : null));
+                }
+
+                var (returnKind, resultType) = ParseReturnType(method, display);
+                if (!valid || returnKind is null)
+                {
+                    return null;
+                }
+
+                var containingType = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                return new MethodModel(
+                    method.Name,
+                    ServiceNames.ProxyMethodName(method.Name),
+                    method.DeclaredAccessibility == Accessibility.Public ? "public" : "internal",
+                    method.IsStatic,
+                    parameters.ToEquatableArray(),
+                    returnKind.Value,
+                    resultType,
+                    $"{containingType}.{ServiceNames.EscapeIdentifier(method.Name)}({string.Join(", ", crefParameters)})");
+            }
+
+            private (ReturnKind? Kind, string? ResultType) ParseReturnType(IMethodSymbol method, string display)
+            {
+                var location = ReturnTypeLocation(method) ?? LocationOf(method);
+                if (method.ReturnsByRef || method.ReturnsByRefReadonly)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedReturnType, location, display, "a ref return points into the worker's memory");
+                    return (null, null);
+                }
+
+                var returnType = method.ReturnType;
+                const string tasks = "Tasks";
+                ReturnKind kind;
+                ITypeSymbol? result;
+                if (returnType.SpecialType == SpecialType.System_Void)
+                {
+                    (kind, result) = (ReturnKind.Void, null);
+                }
+                else if (WireTypes.IsType(returnType, "Task", 0, "System", "Threading", tasks))
+                {
+                    (kind, result) = (ReturnKind.VoidTask, null);
+                }
+                else if (WireTypes.IsType(returnType, "ValueTask", 0, "System", "Threading", tasks))
+                {
+                    (kind, result) = (ReturnKind.VoidValueTask, null);
+                }
+                else if (WireTypes.IsType(returnType, "Task", 1, "System", "Threading", tasks))
+                {
+                    (kind, result) = (ReturnKind.Task, ((INamedTypeSymbol)returnType).TypeArguments[0]);
+                }
+                else if (WireTypes.IsType(returnType, "ValueTask", 1, "System", "Threading", tasks))
+                {
+                    (kind, result) = (ReturnKind.ValueTask, ((INamedTypeSymbol)returnType).TypeArguments[0]);
+                }
+                else if (WireTypes.IsType(returnType, "IAsyncEnumerable", 1, "System", "Collections", "Generic"))
+                {
+                    Report(DiagnosticDescriptors.UnsupportedReturnType, location, display, "streaming with IAsyncEnumerable<T> is not supported yet");
+                    return (null, null);
+                }
+                else
+                {
+                    (kind, result) = (ReturnKind.Value, returnType);
+                }
+
+                if (result is null)
+                {
+                    return (kind, null);
+                }
+
+                var problem = WireTypes.GetProblem(result, out var hasErrorType);
+                _hasCompilerErrors |= hasErrorType;
+                if (problem is not null)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedReturnType, location, display, problem);
+                    return (null, null);
+                }
+
+                return (kind, result.ToDisplayString(s_typeFormat));
+            }
+
+            /// <summary>The settings of one service's attributes, validated.</summary>
+            private sealed record Settings(
+                string Name,
+                LocationInfo? NameLocation,
+                ComputeModel Compute,
+                DistributionModel? Distribution,
+                AutoscaleModel? Autoscale);
+
+            // Reads [Compute], [Distribute] and [Autoscale] with their defaults and checks every value (HOIST002-012).
+            private Settings? ReadSettings(HoistAttributes attributes, string derivedName, string memberName, LocationInfo? identifier)
+            {
+                if (attributes.All.Any(HoistAttributes.IsMalformed))
+                {
+                    // Missing constructor argument, wrong argument type...: the compiler reports it.
+                    _hasCompilerErrors = true;
+                    return null;
+                }
+
+                var compute = ReadCompute(attributes.Compute, identifier);
+                var (name, nameLocation) = ReadName(attributes.Compute, derivedName, memberName, identifier);
+                var distribution = attributes.Distribute is { } distribute ? ReadDistribution(distribute, memberName, identifier) : null;
+                var autoscale = attributes.Autoscale is { } autoscaleAttribute ? ReadAutoscale(autoscaleAttribute, identifier) : null;
+                return new Settings(name, nameLocation, compute, distribution, autoscale);
+            }
+
+            private ComputeModel ReadCompute(AttributeData? attribute, LocationInfo? identifier)
+            {
+                if (attribute is null)
+                {
+                    return ComputeModel.Default;
+                }
+
+                var arguments = new AttributeArguments(attribute, identifier, _cancellationToken);
+                var gpus = arguments.GetInt32("Gpus") ?? 0;
+                if (gpus < 0)
+                {
+                    Report(DiagnosticDescriptors.InvalidResource, arguments.Location("Gpus"), "Gpus", CSharpLiterals.Int(gpus), "use 0 or more GPUs per worker");
+                }
+
+                var cpus = arguments.GetDouble("Cpus") ?? 0;
+                if (!(cpus >= 0) || double.IsInfinity(cpus))
+                {
+                    Report(DiagnosticDescriptors.InvalidResource, arguments.Location("Cpus"), "Cpus", FormatDouble(cpus), "use 0 or more CPU cores per worker (fractions such as 0.5 are allowed)");
+                }
+
+                var memory = ReadQuantity(arguments, "Memory");
+                var disk = ReadQuantity(arguments, "Disk");
+
+                var inactivityTtl = arguments.GetString("InactivityTtl");
+                if (inactivityTtl is not null && !(KubernetesValues.TryParseDuration(inactivityTtl, out var ttlSeconds) && ttlSeconds > 0))
+                {
+                    Report(
+                        DiagnosticDescriptors.InvalidDuration,
+                        arguments.Location("InactivityTtl"),
+                        "InactivityTtl",
+                        CSharpLiterals.String(inactivityTtl),
+                        "use a positive duration such as \"30m\" or \"24h\" (units h, m, s, ms)");
+                }
+
+                var launchTimeout = arguments.GetInt32("LaunchTimeout") ?? ComputeModel.DefaultLaunchTimeout;
+                if (launchTimeout <= 0)
+                {
+                    Report(
+                        DiagnosticDescriptors.InvalidResource,
+                        arguments.Location("LaunchTimeout"),
+                        "LaunchTimeout",
+                        CSharpLiterals.Int(launchTimeout),
+                        "use a number of seconds greater than 0");
+                }
+
+                var @namespace = arguments.GetString("Namespace");
+                if (@namespace is not null && !KubernetesValues.IsDnsLabel(@namespace))
+                {
+                    Report(DiagnosticDescriptors.InvalidDnsLabel, arguments.Location("Namespace"), "Namespace " + CSharpLiterals.String(@namespace), string.Empty);
+                }
+
+                var image = arguments.GetString("Image");
+                return new ComputeModel(
+                    gpus,
+                    cpus,
+                    memory,
+                    disk,
+                    string.IsNullOrWhiteSpace(image) ? ComputeModel.DefaultImage : image!,
+                    inactivityTtl,
+                    launchTimeout,
+                    arguments.GetBoolean("Freeze") ?? false,
+                    @namespace);
+            }
+
+            private string? ReadQuantity(AttributeArguments arguments, string property)
+            {
+                var value = arguments.GetString(property);
+                if (value is not null && !KubernetesValues.IsQuantity(value))
+                {
+                    Report(DiagnosticDescriptors.InvalidQuantity, arguments.Location(property), property, CSharpLiterals.String(value));
+                }
+
+                return value;
+            }
+
+            private (string Name, LocationInfo? Location) ReadName(AttributeData? compute, string derivedName, string memberName, LocationInfo? identifier)
+            {
+                if (compute is not null)
+                {
+                    var arguments = new AttributeArguments(compute, identifier, _cancellationToken);
+                    if (arguments.GetString("Name") is { } name)
+                    {
+                        var location = arguments.Location("Name");
+                        if (!KubernetesValues.IsDnsLabel(name))
+                        {
+                            Report(DiagnosticDescriptors.InvalidDnsLabel, location, "Name " + CSharpLiterals.String(name), string.Empty);
+                        }
+
+                        return (name, location);
+                    }
+                }
+
+                if (!KubernetesValues.IsDnsLabel(derivedName))
+                {
+                    Report(
+                        DiagnosticDescriptors.InvalidDnsLabel,
+                        identifier,
+                        $"The service name {CSharpLiterals.String(derivedName)} derived from '{memberName}'",
+                        "; set [Compute(Name = \"...\")] to a valid name");
+                }
+
+                return (derivedName, identifier);
+            }
+
+            private DistributionModel ReadDistribution(AttributeData attribute, string memberName, LocationInfo? identifier)
+            {
+                var arguments = new AttributeArguments(attribute, identifier, _cancellationToken);
+                var type = attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value as string : null;
+                if (type is null || !s_distributionTypes.Contains(type))
+                {
+                    Report(DiagnosticDescriptors.UnknownDistributionType, arguments.ConstructorArgumentLocation(0), CSharpLiterals.String(type));
+                }
+
+                var workers = arguments.GetInt32("Workers");
+                if (workers is null)
+                {
+                    Report(DiagnosticDescriptors.InvalidWorkers, arguments.AttributeLocation, memberName, "does not set Workers");
+                }
+                else if (workers < 1)
+                {
+                    Report(DiagnosticDescriptors.InvalidWorkers, arguments.Location("Workers"), memberName, $"sets Workers = {CSharpLiterals.Int(workers.Value)}");
+                }
+
+                return new DistributionModel(type ?? string.Empty, workers ?? 0);
+            }
+
+            private AutoscaleModel ReadAutoscale(AttributeData attribute, LocationInfo? identifier)
+            {
+                var arguments = new AttributeArguments(attribute, identifier, _cancellationToken);
+
+                var target = arguments.GetDouble("Target") ?? 100;
+                if (!(target >= 0.01) || double.IsInfinity(target))
+                {
+                    Report(DiagnosticDescriptors.InvalidTarget, arguments.Location("Target"), FormatDouble(target));
+                }
+
+                var window = arguments.Has("Window") ? arguments.GetString("Window") : "60s";
+                if (!(KubernetesValues.TryParseDuration(window, out var windowSeconds) &&
+                      windowSeconds >= KubernetesValues.MinWindowSeconds && windowSeconds <= KubernetesValues.MaxWindowSeconds &&
+                      Math.Abs(windowSeconds - Math.Round(windowSeconds)) < 1e-9))
+                {
+                    Report(
+                        DiagnosticDescriptors.InvalidDuration,
+                        arguments.Location("Window"),
+                        "Window",
+                        CSharpLiterals.String(window),
+                        "use a Go-style duration such as \"60s\", \"1m30s\" or \"2m\" (units h, m, s, ms) in whole seconds from 6s to 1h");
+                }
+
+                var metric = arguments.Has("Metric") ? arguments.GetString("Metric") : "concurrency";
+                if (metric is null || !s_metrics.Contains(metric))
+                {
+                    Report(DiagnosticDescriptors.InvalidMetric, arguments.Location("Metric"), CSharpLiterals.String(metric));
+                }
+
+                var utilization = arguments.GetInt32("TargetUtilization") ?? 70;
+                if (utilization is < 1 or > 100)
+                {
+                    Report(DiagnosticDescriptors.InvalidTargetUtilization, arguments.Location("TargetUtilization"), CSharpLiterals.Int(utilization));
+                }
+
+                var minScale = arguments.GetInt32("MinScale");
+                var maxScale = arguments.GetInt32("MaxScale") ?? 0;
+                var initialScale = arguments.GetInt32("InitialScale") ?? 1;
+                var gracePeriod = arguments.GetInt32("ScaleToZeroGracePeriod");
+                var anyNegative = false;
+                foreach (var (property, value) in new[] { ("MinScale", minScale), ("MaxScale", maxScale), ("InitialScale", initialScale), ("ScaleToZeroGracePeriod", gracePeriod) })
+                {
+                    if (value < 0)
+                    {
+                        Report(DiagnosticDescriptors.NegativeValue, arguments.Location(property), property, CSharpLiterals.Int(value.Value));
+                        anyNegative = true;
+                    }
+                }
+
+                if (!anyNegative)
+                {
+                    if (maxScale > 0 && minScale > maxScale)
+                    {
+                        Report(
+                            DiagnosticDescriptors.ScaleBoundsConflict,
+                            arguments.Location("MinScale"),
+                            $"MinScale {minScale} is above MaxScale {maxScale}: MinScale must be at most MaxScale (MaxScale 0 means no limit)");
+                    }
+
+                    if (maxScale > 0 && initialScale > maxScale)
+                    {
+                        Report(
+                            DiagnosticDescriptors.ScaleBoundsConflict,
+                            arguments.Location("InitialScale"),
+                            $"InitialScale {initialScale} is above MaxScale {maxScale}: InitialScale must be at most MaxScale (MaxScale 0 means no limit)");
+                    }
+
+                    if (initialScale == 0 && minScale != 0 && gracePeriod is null)
+                    {
+                        Report(
+                            DiagnosticDescriptors.ScaleBoundsConflict,
+                            arguments.Location("InitialScale"),
+                            "InitialScale 0 starts the service scaled to zero, which needs scale to zero enabled: also set MinScale = 0 or ScaleToZeroGracePeriod, or use an InitialScale of 1 or more");
+                    }
+                }
+
+                return new AutoscaleModel(target, window ?? string.Empty, metric ?? string.Empty, utilization, minScale, maxScale, initialScale, gracePeriod);
+            }
+
+            private static TypeModel CreateTypeModel(INamedTypeSymbol type)
+            {
+                var declarations = new List<TypeDeclarationModel>();
+                var names = new List<string>();
+                for (var current = type; current is not null; current = current.ContainingType)
+                {
+                    var keyword = (current.IsRecord, current.TypeKind) switch
+                    {
+                        (true, TypeKind.Struct) => "record struct",
+                        (true, _) => "record",
+                        (false, TypeKind.Struct) => "struct",
+                        _ => "class",
+                    };
+                    declarations.Insert(0, new TypeDeclarationModel(keyword, current.Name, current.IsStatic));
+                    names.Insert(0, current.Name);
+                }
+
+                // Raw names ("class", not "@class"): the emitter escapes them where they are C#.
+                var namespaces = new List<string>();
+                for (var ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+                {
+                    namespaces.Insert(0, ns.Name);
+                }
+
+                var @namespace = namespaces.Count > 0 ? string.Join(".", namespaces) : null;
+                var metadataName = string.Join("+", names);
+                return new TypeModel(
+                    @namespace,
+                    declarations.ToEquatableArray(),
+                    type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                    @namespace is null ? metadataName : @namespace + "." + metadataName,
+                    InheritsGeneratedMembers(type));
+            }
+
+            // A base type that declares services gets its own Remote and RemoteProxy: ours must say 'new'.
+            private static bool InheritsGeneratedMembers(INamedTypeSymbol type)
+            {
+                for (var baseType = type.BaseType; baseType is not null && baseType.SpecialType != SpecialType.System_Object; baseType = baseType.BaseType)
+                {
+                    if (s_generatedMembers.Any(name => !baseType.GetMembers(name).IsEmpty) ||
+                        !HoistAttributes.Read(baseType).IsEmpty ||
+                        baseType.GetMembers().Any(m => m is IMethodSymbol && !HoistAttributes.Read(m).IsEmpty))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            private static string CrefParameter(IParameterSymbol parameter)
+            {
+                var type = parameter.Type.ToDisplayString(s_crefFormat).Replace('<', '{').Replace('>', '}');
+                return parameter.RefKind switch
+                {
+                    RefKind.Ref => "ref " + type,
+                    RefKind.Out => "out " + type,
+                    RefKind.In => "in " + type,
+                    RefKind.RefReadOnlyParameter => "ref readonly " + type,
+                    _ => type,
+                };
+            }
+
+            private static string RefKindText(RefKind refKind) => refKind switch
+            {
+                RefKind.Out => "out",
+                RefKind.RefReadOnlyParameter => "ref readonly",
+                _ => "ref",
+            };
+
+            private static bool IsAccessible(Accessibility accessibility) =>
+                accessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
+
+            private static string AccessibilityText(Accessibility accessibility) => accessibility switch
+            {
+                Accessibility.Private => "private",
+                Accessibility.Protected => "protected",
+                Accessibility.ProtectedAndInternal => "private protected",
+                _ => "not accessible",
+            };
+
+            private static string FormatDouble(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+            private LocationInfo? ParameterLocation(IParameterSymbol parameter) =>
+                parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is ParameterSyntax syntax
+                    ? LocationInfo.From(syntax)
+                    : LocationOf(parameter);
+
+            private LocationInfo? ReturnTypeLocation(IMethodSymbol method) =>
+                method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is MethodDeclarationSyntax syntax
+                    ? LocationInfo.From(syntax.ReturnType)
+                    : null;
+
+            private LocationInfo? AttributeLocation(AttributeData attribute) =>
+                LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken));
+
+            private static LocationInfo? LocationOf(ISymbol symbol) =>
+                LocationInfo.From(symbol.Locations.FirstOrDefault(static l => l.IsInSource));
+
+            private void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
+                _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
+
+            private ServiceTarget Result(string key, LocationInfo? identifier, LocationInfo? nameLocation, ServiceModel? service) =>
+                new(key, identifier, nameLocation, service, _diagnostics.Distinct().ToEquatableArray());
+        }
+    }
+}

@@ -1,0 +1,488 @@
+using System.Globalization;
+using Hoist.Generators.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace Hoist.Generators.Tests;
+
+/// <summary>
+/// One test per diagnostic: the ID, the exact source it points at, and a message that says what is allowed.
+/// A service with an error gets no generated code.
+/// </summary>
+public sealed class DiagnosticTests
+{
+    [Fact]
+    public void HOIST001_ContainingTypeNotPartial()
+    {
+        var source = """
+            using Hoist;
+
+            namespace MyApp;
+
+            public static class Embeddings
+            {
+                [Compute]
+                public static int Embed(string text) => text.Length;
+            }
+            """;
+
+        AssertDiagnostic(source, "HOIST001", "Embeddings", "'partial'");
+    }
+
+    [Fact]
+    public void HOIST001_OuterTypeNotPartial()
+    {
+        var source = """
+            using Hoist;
+
+            public class Outer
+            {
+                public static partial class Embeddings
+                {
+                    [Compute]
+                    public static int Embed(string text) => text.Length;
+                }
+            }
+            """;
+
+        AssertDiagnostic(source, "HOIST001", "Outer", "every type containing it");
+    }
+
+    [Fact]
+    public void HOIST002_MetricNotConcurrencyOrRps() =>
+        AssertDiagnostic(Method("""[Autoscale(Metric = "foo")]"""), "HOIST002", "\"foo\"", "\"concurrency\"", "\"rps\"");
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("150")]
+    public void HOIST003_TargetUtilizationOutOfRange(string value) =>
+        AssertDiagnostic(Method($"[Autoscale(TargetUtilization = {value})]"), "HOIST003", value, "from 1 to 100");
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("0.001")]
+    public void HOIST004_TargetNotPositive(string value) =>
+        AssertDiagnostic(Method($"[Autoscale(Target = {value})]"), "HOIST004", value, "greater than 0", "0.01");
+
+    [Fact]
+    public void HOIST005_WorkersMissing() =>
+        AssertDiagnostic(Method("""[Distribute("pytorch")]"""), "HOIST005", "Distribute(\"pytorch\")", "Workers", "1 or more");
+
+    [Fact]
+    public void HOIST005_WorkersZero() =>
+        AssertDiagnostic(Method("""[Distribute("pytorch", Workers = 0)]"""), "HOIST005", "0", "Workers", "1 or more");
+
+    [Fact]
+    public void HOIST006_UnknownDistributionType() =>
+        AssertDiagnostic(
+            Method("""[Distribute("mpi", Workers = 2)]"""),
+            "HOIST006",
+            "\"mpi\"",
+            "\"pytorch\"", "\"jax\"", "\"tensorflow\"", "\"ray\"", "\"spmd\"");
+
+    [Fact]
+    public void HOIST007_MinScaleAboveMaxScale() =>
+        AssertDiagnostic(Method("[Autoscale(MinScale = 5, MaxScale = 3)]"), "HOIST007", "5", "MinScale must be at most MaxScale");
+
+    [Fact]
+    public void HOIST007_InitialScaleAboveMaxScale() =>
+        AssertDiagnostic(Method("[Autoscale(InitialScale = 4, MaxScale = 3)]"), "HOIST007", "4", "InitialScale must be at most MaxScale");
+
+    [Fact]
+    public void HOIST007_InitialScaleZeroWithoutScaleToZero() =>
+        AssertDiagnostic(Method("[Autoscale(InitialScale = 0)]"), "HOIST007", "0", "MinScale = 0 or ScaleToZeroGracePeriod");
+
+    [Theory]
+    [InlineData("MinScale")]
+    [InlineData("MaxScale")]
+    [InlineData("InitialScale")]
+    [InlineData("ScaleToZeroGracePeriod")]
+    public void HOIST008_NegativeScaleSetting(string property) =>
+        AssertDiagnostic(Method($"[Autoscale({property} = -1)]"), "HOIST008", "-1", property, "0 or more");
+
+    [Theory]
+    [InlineData("\"abc\"")]
+    [InlineData("\"5s\"")]
+    [InlineData("\"2h\"")]
+    [InlineData("\"6500ms\"")]
+    public void HOIST009_WindowNotAKnativeDuration(string value) =>
+        AssertDiagnostic(Method($"[Autoscale(Window = {value})]"), "HOIST009", value, "\"60s\"", "from 6s to 1h");
+
+    [Theory]
+    [InlineData("\"soon\"")]
+    [InlineData("\"0s\"")]
+    public void HOIST009_InactivityTtlNotAPositiveDuration(string value) =>
+        AssertDiagnostic(Method($"[Compute(InactivityTtl = {value})]"), "HOIST009", value, "\"30m\"", "\"24h\"");
+
+    [Theory]
+    [InlineData("Memory", "\"12 GB\"")]
+    [InlineData("Memory", "\"12GB\"")]
+    [InlineData("Disk", "\"lots\"")]
+    [InlineData("Disk", "\"\"")]
+    public void HOIST010_NotAKubernetesQuantity(string property, string value) =>
+        AssertDiagnostic(Method($"[Compute({property} = {value})]"), "HOIST010", value, "\"12Gi\"", "\"512Mi\"", "Ki, Mi, Gi");
+
+    [Theory]
+    [InlineData("Gpus = -1", "-1", "0 or more GPUs")]
+    [InlineData("Cpus = -0.5", "-0.5", "0 or more CPU cores")]
+    [InlineData("LaunchTimeout = 0", "0", "greater than 0")]
+    public void HOIST011_InvalidResource(string argument, string span, string allowed) =>
+        AssertDiagnostic(Method($"[Compute({argument})]"), "HOIST011", span, allowed);
+
+    [Theory]
+    [InlineData("Name = \"My_Service\"", "\"My_Service\"")]
+    [InlineData("Namespace = \"-ml\"", "\"-ml\"")]
+    public void HOIST012_NameOrNamespaceNotADnsLabel(string argument, string span) =>
+        AssertDiagnostic(Method($"[Compute({argument})]"), "HOIST012", span, "DNS-1123", "lowercase letters", "63");
+
+    [Fact]
+    public void HOIST012_DerivedNameTooLong()
+    {
+        var name = "Embed" + new string('x', 70);
+        AssertDiagnostic(Method("[Compute]", $"public static int {name}(string text) => 1;"), "HOIST012", name, "Name = ", "63");
+    }
+
+    [Fact]
+    public void HOIST013_DuplicateServiceName()
+    {
+        var source = """
+            using Hoist;
+
+            namespace MyApp;
+
+            public static partial class Embeddings
+            {
+                [Compute]
+                public static int Embed(string text) => 1;
+            }
+
+            public static partial class Other
+            {
+                [Compute(Name = "embed")]
+                public static int Encode(string text) => 1;
+            }
+            """;
+
+        var run = AssertDiagnosticAt(source, "HOIST013", "\"embed\"", "unique", "MyApp.Embeddings.Embed");
+        Assert.Contains(run.Sources, s => s.HintName == "MyApp.Embeddings.Remote.g.cs");
+        Assert.DoesNotContain(run.Sources, s => s.HintName == "MyApp.Other.Remote.g.cs");
+    }
+
+    [Theory]
+    [InlineData("ref int count", "ref int count", "'ref'")]
+    [InlineData("out int count", "out int count", "'out'")]
+    [InlineData("int* pointer", "int* pointer", "pointer")]
+    [InlineData("delegate*<int, void> callback", "delegate*<int, void> callback", "function pointer")]
+    [InlineData("Span<byte> data", "Span<byte> data", "ref struct")]
+    [InlineData("Func<int> callback", "Func<int> callback", "delegate")]
+    [InlineData("object value", "object value", "'object'")]
+    [InlineData("dynamic value", "dynamic value", "'dynamic'")]
+    [InlineData("IComparable value", "IComparable value", "interface")]
+    [InlineData("List<IComparable> values", "List<IComparable> values", "interface")]
+    [InlineData("Stream stream", "Stream stream", "abstract")]
+    [InlineData("CancellationToken a, CancellationToken b", "CancellationToken b", "second CancellationToken")]
+    public void HOIST014_ParameterCannotCrossTheWire(string parameters, string span, string reason) =>
+        AssertDiagnostic(
+            Method("[Compute]", $"public static unsafe int Embed({parameters}) {{ throw null!; }}"),
+            "HOIST014",
+            span,
+            reason,
+            "passed by value or 'in'",
+            "IReadOnlyList<T>");
+
+    [Fact]
+    public void HOIST014_AllowsInParametersAndCollectionInterfaces()
+    {
+        var run = GeneratorHarness.Run(Method(
+            "[Compute]",
+            "public static int Embed(in int count, IReadOnlyDictionary<string, IList<int>> map, ISet<string>? tags, int[]? values, CancellationToken ct) => 1;"));
+
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.OutputProblems());
+    }
+
+    [Theory]
+    [InlineData("IAsyncEnumerable<int>", "IAsyncEnumerable<T> is not supported yet")]
+    [InlineData("Task<object>", "'object'")]
+    [InlineData("ValueTask<IComparable>", "interface")]
+    [InlineData("Action", "delegate")]
+    public void HOIST015_ReturnTypeCannotCrossTheWire(string returnType, string reason) =>
+        AssertDiagnostic(
+            Method("[Compute]", $"public static {returnType} Embed(string text) => throw null!;"),
+            "HOIST015",
+            returnType,
+            reason,
+            "return void, Task, ValueTask, or T, Task<T> or ValueTask<T>");
+
+    [Fact]
+    public void HOIST015_RefReturn()
+    {
+        AssertDiagnostic(
+            Method("[Compute]", "public static ref int Embed(string text) => throw null!;"),
+            "HOIST015",
+            "ref int",
+            "ref return",
+            "return void, Task");
+    }
+
+    [Fact]
+    public void HOIST016_GenericMethod() =>
+        AssertDiagnostic(Method("[Compute]", "public static T Embed<T>(T value) => value;"), "HOIST016", "Embed", "must not be generic");
+
+    [Fact]
+    public void HOIST016_GenericClassService()
+    {
+        var source = """
+            using Hoist;
+
+            [Compute]
+            public partial class Cache<T>
+            {
+                public int Count() => 0;
+            }
+            """;
+
+        AssertDiagnostic(source, "HOIST016", "Cache", "must not be generic");
+    }
+
+    [Fact]
+    public void HOIST017_InstanceMethodWithoutClassAttribute()
+    {
+        var source = """
+            using Hoist;
+
+            public partial class Chat
+            {
+                [Compute]
+                public string Complete(string prompt) => prompt;
+            }
+            """;
+
+        AssertDiagnostic(source, "HOIST017", "Complete", "must be static", "put [Compute] on the class 'Chat'");
+    }
+
+    [Fact]
+    public void HOIST017_MethodAttributeInsideClassService()
+    {
+        var source = """
+            using Hoist;
+
+            [Compute(Gpus = 1)]
+            public partial class Chat
+            {
+                [Autoscale(MaxScale = 2)]
+                public string Complete(string prompt) => prompt;
+            }
+            """;
+
+        var run = AssertDiagnosticAt(source, "HOIST017", "Autoscale(MaxScale = 2)", "set [Compute], [Distribute] and [Autoscale] on the class");
+        Assert.Contains(run.Sources, s => s.HintName == "Chat.Remote.g.cs");
+    }
+
+    [Theory]
+    [InlineData("private")]
+    [InlineData("protected")]
+    [InlineData("private protected")]
+    public void HOIST018_MethodNotAccessible(string accessibility) =>
+        AssertDiagnostic(
+            Method("[Compute]", $"{accessibility} static int Embed(string text) => 1;", typeKeyword: "class"),
+            "HOIST018",
+            "Embed",
+            accessibility,
+            "public or internal");
+
+    [Fact]
+    public void HOIST018_NestedInPrivateType()
+    {
+        var source = """
+            using Hoist;
+
+            public partial class Outer
+            {
+                private static partial class Embeddings
+                {
+                    [Compute]
+                    public static int Embed(string text) => 1;
+                }
+            }
+            """;
+
+        AssertDiagnostic(source, "HOIST018", "Embeddings", "private", "public or internal");
+    }
+
+    [Fact]
+    public void HOIST019_AbstractClassService() =>
+        AssertDiagnostic(
+            """
+            using Hoist;
+
+            [Compute]
+            public abstract partial class Chat
+            {
+                public string Complete(string prompt) => prompt;
+            }
+            """,
+            "HOIST019",
+            "Chat",
+            "is abstract",
+            "exactly one public constructor");
+
+    [Fact]
+    public void HOIST019_TwoPublicConstructors() =>
+        AssertDiagnostic(
+            """
+            using Hoist;
+
+            [Compute]
+            public partial class Chat
+            {
+                public Chat() { }
+
+                public Chat(string model) { }
+
+                public string Complete(string prompt) => prompt;
+            }
+            """,
+            "HOIST019",
+            "Chat",
+            "has 2 public constructors",
+            "exactly one public constructor");
+
+    [Fact]
+    public void HOIST019_ConstructorParameterByReference() =>
+        AssertDiagnostic(
+            """
+            using Hoist;
+
+            [Compute]
+            public partial class Chat
+            {
+                public Chat(ref int seed) { }
+
+                public string Complete(string prompt) => prompt;
+            }
+            """,
+            "HOIST019",
+            "ref int seed",
+            "by reference",
+            "resolved from dependency injection");
+
+    [Fact]
+    public void HOIST020_OverloadsInClassService() =>
+        AssertDiagnostic(
+            """
+            using Hoist;
+
+            [Compute]
+            public partial class Chat
+            {
+                public string Complete(string prompt) => prompt;
+
+                public string Complete(string prompt, int maxTokens) => prompt;
+            }
+            """,
+            "HOIST020",
+            "Complete",
+            "distinct name");
+
+    [Fact]
+    public void HOIST020_MethodsDifferingOnlyByAsyncSuffix()
+    {
+        var source = """
+            using System.Threading.Tasks;
+            using Hoist;
+
+            [Compute]
+            public partial class Chat
+            {
+                public string Complete(string prompt) => prompt;
+
+                public Task<string> CompleteAsync(string prompt) => Task.FromResult(prompt);
+            }
+            """;
+
+        var (run, diagnostic) = Single("HOIST020", source);
+        Assert.Equal("CompleteAsync", run.SpanText(diagnostic));
+    }
+
+    [Fact]
+    public void HOIST021_TypeAlreadyDeclaresRemote() =>
+        AssertDiagnostic(
+            Method("[Compute]", "public static int Embed(string text) => 1;\n\n    public static object? Remote => null;"),
+            "HOIST021",
+            "Remote",
+            "rename");
+
+    [Fact]
+    public void HOIST022_RuntimeNotReferenced()
+    {
+        var compilation = GeneratorHarness.CreateCompilation([Method("[Compute]")], referenceRuntime: false);
+        var run = GeneratorHarness.Run(compilation);
+
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("HOIST022", diagnostic.Id);
+        Assert.Equal(Location.None, diagnostic.Location);
+        Assert.Contains("reference to the Hoist.Runtime", diagnostic.GetMessage(CultureInfo.InvariantCulture));
+        Assert.Empty(run.Sources);
+    }
+
+    [Fact]
+    public void Catalogue_HasStableUniqueIds_AllErrorsInTheHoistCategory()
+    {
+        var descriptors = DiagnosticDescriptors.All.ToList();
+
+        Assert.Equal(Enumerable.Range(1, 22).Select(i => $"HOIST{i:000}"), descriptors.Select(d => d.Id).Order());
+        Assert.All(descriptors, d =>
+        {
+            Assert.Equal(DiagnosticSeverity.Error, d.DefaultSeverity);
+            Assert.Equal("Hoist", d.Category);
+            Assert.True(d.IsEnabledByDefault);
+        });
+    }
+
+    private static string Method(string attributes, string method = "public static int Embed(string text) => 1;", string typeKeyword = "static class") => $$"""
+        using System;
+        using System.Collections.Generic;
+        using System.IO;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Hoist;
+
+        namespace MyApp;
+
+        public {{typeKeyword.Replace("class", "partial class", StringComparison.Ordinal)}} Embeddings
+        {
+            {{attributes}}
+            {{method}}
+        }
+        """;
+
+    private static (GeneratorRun Run, Diagnostic Diagnostic) Single(string id, string source)
+    {
+        var run = GeneratorHarness.Run(source);
+        Assert.Null(run.Result.Exception);
+        var matches = run.Diagnostics.Where(d => d.Id == id).ToList();
+        Assert.True(matches.Count == 1, $"Expected one {id}, got: {string.Join("\n", run.Diagnostics)}");
+        return (run, matches[0]);
+    }
+
+    /// <summary>Asserts the diagnostic, its span and its message; the service it is about generates nothing.</summary>
+    private static void AssertDiagnostic(string source, string id, string spanText, params string[] allowed) =>
+        Assert.Empty(AssertDiagnosticAt(source, id, spanText, allowed).Sources);
+
+    private static GeneratorRun AssertDiagnosticAt(string source, string id, string spanText, params string[] allowed)
+    {
+        var (run, diagnostic) = Single(id, source);
+
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(spanText, run.SpanText(diagnostic));
+        var message = diagnostic.GetMessage(CultureInfo.InvariantCulture);
+        foreach (var text in allowed)
+        {
+            Assert.Contains(text, message, StringComparison.Ordinal);
+        }
+
+        return run;
+    }
+}
