@@ -27,7 +27,8 @@ internal sealed class RawEchoProcess : IDisposable
     public RawEcho.RawEchoClient Client { get; }
 
     /// <summary>Starts the server and returns once it has answered one echo.</summary>
-    public static async Task<RawEchoProcess> StartAsync()
+    /// <param name="workerTuning">Start it with the same runtime settings Hoist gives its workers.</param>
+    public static async Task<RawEchoProcess> StartAsync(bool workerTuning = false)
     {
         var port = Hoist.Backends.Local.WorkerProcess.FreeLoopbackPort();
         var command = Hoist.Backends.Local.WorkerCommand.ForAssemblyPath(typeof(RawEchoProcess).Assembly.Location);
@@ -40,6 +41,11 @@ internal sealed class RawEchoProcess : IDisposable
         foreach (var argument in command.Arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (workerTuning)
+        {
+            start.Environment[Hoist.Backends.Local.WorkerRuntimeTuning.LohThresholdVariable] = Hoist.Backends.Local.WorkerRuntimeTuning.LohThreshold;
         }
 
         start.ArgumentList.Add(RawEchoServer.Argument);

@@ -24,7 +24,7 @@ public sealed class HoistFixture : IAsyncLifetime
 
     internal async Task<WorkerEndpoint> EndpointOfAsync(string service)
     {
-        var deployment = await Backend.GetDeploymentAsync(Client.Describe(service), CancellationToken.None);
+        var deployment = await Backend.GetDeploymentAsync(service, CancellationToken.None);
         return deployment.Endpoints[0];
     }
 }

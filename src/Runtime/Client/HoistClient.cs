@@ -5,6 +5,7 @@ using Hoist.Client;
 using Hoist.Dispatch;
 using Hoist.Hosting;
 using Hoist.Protocol;
+using Hoist.Serialization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +20,6 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
     private readonly IHoistBackend _backend;
     private readonly ServiceCatalog _catalog;
     private readonly ILogger<HoistClient> _logger;
-    private readonly string _callIdPrefix = Guid.NewGuid().ToString("N")[..8];
     private long _callCount;
 
     internal HoistClient(IHoistBackend backend, ServiceCatalog catalog, ILogger<HoistClient> logger)
@@ -43,60 +43,63 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
 
     /// <summary>Starts the service's workers now instead of on its first call, and waits until they serve.</summary>
     public async Task StartServiceAsync(string service, CancellationToken cancellationToken = default) =>
-        await _backend.GetDeploymentAsync(Describe(service), cancellationToken).ConfigureAwait(false);
+        await _backend.GetDeploymentAsync(Describe(service).Name, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Stops the service's workers after their in-flight calls finish. The next call starts it again.</summary>
     public Task StopServiceAsync(string service, CancellationToken cancellationToken = default) =>
         _backend.StopServiceAsync(service, cancellationToken);
 
-    public async Task<ReadOnlyMemory<byte>> InvokeAsync(RemoteMethod method, ReadOnlyMemory<byte> arguments, RemoteCallOptions options, CancellationToken cancellationToken)
+    public Task<T> InvokeAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken)
     {
         var timeout = Timeout(method.Service, options);
-        var deployment = await _backend.GetDeploymentAsync(Describe(method.Service), cancellationToken).ConfigureAwait(false);
-        var endpoint = deployment.PickReplica();
-        try
+
+        // The common case, a service with a ready replica, goes straight to the call: one async frame
+        // from the proxy to gRPC. Waiting in the activator takes the slower path.
+        var deployment = _backend.GetDeploymentAsync(method.Service, cancellationToken);
+        return deployment.IsCompletedSuccessfully
+            ? CallAsync<T>(deployment.Result.PickReplica(), method, arguments, timeout, cancellationToken, ownsArguments: true)
+            : WaitThenCallAsync<T>(deployment, method, arguments, timeout, cancellationToken);
+    }
+
+    public Task InvokeVoidAsync(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken) =>
+        InvokeAsync<NoResult>(method, arguments, options, cancellationToken);
+
+    public async Task<IReadOnlyList<T>> InvokeAllAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken)
+    {
+        using (arguments)
         {
-            return await CallAsync(endpoint, method, arguments, timeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (WorkerLostException) when (endpoint.IsDraining && !cancellationToken.IsCancellationRequested)
-        {
-            // The replica was taken out of rotation between the pick and the call, and refused it before
-            // running it: send it once more, to a replica that is serving.
-            deployment = await _backend.GetDeploymentAsync(Describe(method.Service), cancellationToken).ConfigureAwait(false);
-            return await CallAsync(deployment.PickReplica(), method, arguments, timeout, cancellationToken).ConfigureAwait(false);
+            var deployment = await _backend.GetDeploymentAsync(method.Service, cancellationToken).ConfigureAwait(false);
+            var timeout = Timeout(method.Service, options);
+            var ranks = deployment.Endpoints;
+
+            // Every rank at once; the first failure cancels the others, so no rank is left waiting on a
+            // collective that will never complete.
+            using var group = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var calls = new Task<T>[ranks.Count];
+            for (var rank = 0; rank < calls.Length; rank++)
+            {
+                calls[rank] = CallRankAsync<T>(ranks[rank], method, arguments, timeout, group);
+            }
+
+            try
+            {
+                await Task.WhenAll(calls).ConfigureAwait(false);
+            }
+            catch when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new DistributedCallException(method.Service, calls
+                    .Select((call, rank) => (call, rank))
+                    .Where(c => c.call.IsFaulted && c.call.Exception!.InnerException is not OperationCanceledException)
+                    .Select(c => new RankFailure(c.rank, c.call.Exception!.InnerException!))
+                    .ToArray());
+            }
+
+            return calls.Select(c => c.Result).ToArray();
         }
     }
 
-    public async Task<IReadOnlyList<ReadOnlyMemory<byte>>> InvokeAllAsync(RemoteMethod method, ReadOnlyMemory<byte> arguments, RemoteCallOptions options, CancellationToken cancellationToken)
-    {
-        var deployment = await _backend.GetDeploymentAsync(Describe(method.Service), cancellationToken).ConfigureAwait(false);
-        var timeout = Timeout(method.Service, options);
-        var ranks = deployment.Endpoints;
-
-        // Every rank at once; the first failure cancels the others, so no rank is left waiting on a
-        // collective that will never complete.
-        using var group = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var calls = new Task<ReadOnlyMemory<byte>>[ranks.Count];
-        for (var rank = 0; rank < calls.Length; rank++)
-        {
-            calls[rank] = CallRankAsync(ranks[rank], method, arguments, timeout, group);
-        }
-
-        try
-        {
-            await Task.WhenAll(calls).ConfigureAwait(false);
-        }
-        catch when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new DistributedCallException(method.Service, calls
-                .Select((call, rank) => (call, rank))
-                .Where(c => c.call.IsFaulted && c.call.Exception!.InnerException is not OperationCanceledException)
-                .Select(c => new RankFailure(c.rank, c.call.Exception!.InnerException!))
-                .ToArray());
-        }
-
-        return calls.Select(c => c.Result).ToArray();
-    }
+    public Task InvokeAllVoidAsync(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken) =>
+        InvokeAllAsync<NoResult>(method, arguments, options, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -108,11 +111,11 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
         await _backend.DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task<ReadOnlyMemory<byte>> CallRankAsync(WorkerEndpoint endpoint, RemoteMethod method, ReadOnlyMemory<byte> arguments, TimeSpan? timeout, CancellationTokenSource group)
+    private async Task<T> CallRankAsync<T>(WorkerEndpoint endpoint, RemoteMethod method, PayloadWriter arguments, TimeSpan? timeout, CancellationTokenSource group)
     {
         try
         {
-            return await CallAsync(endpoint, method, arguments, timeout, group.Token).ConfigureAwait(false);
+            return await CallAsync<T>(endpoint, method, arguments, timeout, group.Token, ownsArguments: false).ConfigureAwait(false);
         }
         catch
         {
@@ -123,47 +126,87 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
 
     private TimeSpan? Timeout(string service, RemoteCallOptions options) => options.Timeout ?? _catalog.CallTimeout(service);
 
-    private async Task<ReadOnlyMemory<byte>> CallAsync(WorkerEndpoint endpoint, RemoteMethod method, ReadOnlyMemory<byte> arguments, TimeSpan? timeout, CancellationToken cancellationToken)
+    private async Task<T> WaitThenCallAsync<T>(ValueTask<ServiceDeployment> deployment, RemoteMethod method, PayloadWriter arguments, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        var request = new InvokeRequest
-        {
-            Method = method.Name,
-            Payload = UnsafeByteOperations.UnsafeWrap(arguments),
-            CallId = NextCallId(),
-        };
-        DateTime? deadline = null;
-        if (timeout is { } t)
-        {
-            deadline = DateTime.UtcNow + t;
-            request.DeadlineUnixMs = new DateTimeOffset(deadline.Value).ToUnixTimeMilliseconds();
-        }
-
-        // The backend cancels Lost when it sees the worker's process end, so a call never outlives its
-        // worker even if the connection lingers.
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, endpoint.Lost);
-        endpoint.BeginCall();
+        ServiceDeployment ready;
         try
         {
-            using var call = endpoint.Client.InvokeAsync(request, new CallOptions(endpoint.Headers, deadline, linked.Token));
-            var response = await call.ResponseAsync.ConfigureAwait(false);
-            if (response.OutcomeCase == InvokeResponse.OutcomeOneofCase.Error)
-            {
-                throw ToRemoteException(response.Error);
-            }
+            ready = await deployment.ConfigureAwait(false);
+        }
+        catch
+        {
+            arguments.Dispose();
+            throw;
+        }
 
-            return response.Result.Memory;
-        }
-        catch (RpcException ex)
+        return await CallAsync<T>(ready.PickReplica(), method, arguments, timeout, cancellationToken, ownsArguments: true).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends one call to one worker and decodes its answer. The only async frame between a proxy and
+    /// gRPC, since it runs on every call.
+    /// </summary>
+    private async Task<T> CallAsync<T>(WorkerEndpoint endpoint, RemoteMethod method, PayloadWriter arguments, TimeSpan? timeout, CancellationToken cancellationToken, bool ownsArguments)
+    {
+        try
         {
-            throw Translate(ex, endpoint, method, timeout, cancellationToken);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && endpoint.Lost.IsCancellationRequested)
-        {
-            throw WorkerLost(endpoint, method, ex);
+            for (var attempt = 0; ; attempt++)
+            {
+                var request = new InvokeRequest
+                {
+                    Method = method.Name,
+                    Payload = UnsafeByteOperations.UnsafeWrap(arguments.WrittenMemory),
+                    CallId = (ulong)Interlocked.Increment(ref _callCount),
+                };
+                DateTime? deadline = null;
+                if (timeout is { } t)
+                {
+                    deadline = DateTime.UtcNow + t;
+                    request.DeadlineUnixMs = new DateTimeOffset(deadline.Value).ToUnixTimeMilliseconds();
+                }
+
+                // No per-call link to the worker's lifetime: when the backend sees the worker's process
+                // end, it disposes the endpoint's channel, which fails every call still on it.
+                endpoint.BeginCall();
+                try
+                {
+                    using var call = endpoint.Client.InvokeAsync(request, new CallOptions(endpoint.Headers, deadline, cancellationToken));
+                    var response = await call.ResponseAsync.ConfigureAwait(false);
+                    if (response.OutcomeCase == InvokeResponse.OutcomeOneofCase.Error)
+                    {
+                        throw ToRemoteException(response.Error);
+                    }
+
+                    return typeof(T) == typeof(NoResult) ? default! : Payload.Deserialize<T>(response.Result.Span);
+                }
+                catch (Exception ex) when (attempt == 0 && ownsArguments && endpoint.IsDraining && !cancellationToken.IsCancellationRequested
+                    && ex is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.Cancelled } or ObjectDisposedException or OperationCanceledException)
+                {
+                    // The replica was taken out of rotation between the pick and the call, and refused the
+                    // call before running it: send it once more, to a replica that is serving.
+                }
+                catch (RpcException ex)
+                {
+                    throw Translate(ex, endpoint, method, timeout, cancellationToken);
+                }
+                catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    throw WorkerLost(endpoint, method, ex);
+                }
+                finally
+                {
+                    endpoint.EndCall();
+                }
+
+                endpoint = (await _backend.GetDeploymentAsync(method.Service, cancellationToken).ConfigureAwait(false)).PickReplica();
+            }
         }
         finally
         {
-            endpoint.EndCall();
+            if (ownsArguments)
+            {
+                arguments.Dispose();
+            }
         }
     }
 
@@ -203,8 +246,8 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
             error.StackTrace.Length == 0 ? null : error.StackTrace,
             error.Inner is null ? null : ToRemoteException(error.Inner));
 
-    private string NextCallId() =>
-        string.Create(CultureInfo.InvariantCulture, $"{_callIdPrefix}-{Interlocked.Increment(ref _callCount)}");
+    /// <summary>The result type of a void call: nothing to decode.</summary>
+    private readonly struct NoResult;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A call to {Service} failed because worker {Replica} was lost: {Reason}")]
     private static partial void LogWorkerLost(ILogger logger, string service, string replica, string reason);

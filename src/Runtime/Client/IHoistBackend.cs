@@ -3,8 +3,11 @@ namespace Hoist.Client;
 /// <summary>Where a service's workers run: this machine's processes, or a cluster's pods.</summary>
 internal interface IHoistBackend : IAsyncDisposable
 {
-    /// <summary>The running deployment of <paramref name="descriptor"/>, started first when it is not running.</summary>
-    ValueTask<ServiceDeployment> GetDeploymentAsync(ServiceDescriptor descriptor, CancellationToken cancellationToken);
+    /// <summary>
+    /// The running deployment of <paramref name="service"/>, started first when it is not running. On the
+    /// call path: a running service costs one dictionary look-up.
+    /// </summary>
+    ValueTask<ServiceDeployment> GetDeploymentAsync(string service, CancellationToken cancellationToken);
 
     /// <summary>Stops the service's workers, letting in-flight calls finish. No-op when it is not running.</summary>
     Task StopServiceAsync(string service, CancellationToken cancellationToken);

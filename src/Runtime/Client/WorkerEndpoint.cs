@@ -67,6 +67,7 @@ internal sealed class WorkerEndpoint : IDisposable
 
     public void EndCall() => Interlocked.Decrement(ref _inFlight);
 
+    /// <summary>The worker is gone: fails every call still on its channel, and any later one, at once.</summary>
     public void MarkLost(string reason)
     {
         LostReason ??= reason;
@@ -77,6 +78,8 @@ internal sealed class WorkerEndpoint : IDisposable
         catch (ObjectDisposedException)
         {
         }
+
+        Channel.Dispose();
     }
 
     public void Dispose()

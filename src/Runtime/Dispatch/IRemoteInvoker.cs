@@ -1,14 +1,23 @@
+using Hoist.Serialization;
+
 namespace Hoist.Dispatch;
 
 /// <summary>
-/// Sends serialized calls to a service's workers. <see cref="HoistClient"/> is the implementation; a proxy
-/// built without one uses <see cref="HoistClient.Default"/>, which the host sets at start-up.
+/// Sends calls to a service's workers and decodes their answers. <see cref="HoistClient"/> is the
+/// implementation; a proxy built without one uses <see cref="HoistClient.Default"/>, which the host sets
+/// at start-up. Each method takes ownership of <c>arguments</c> and disposes it when the call is over.
 /// </summary>
 public interface IRemoteInvoker
 {
-    /// <summary>Calls one replica and returns the serialized result.</summary>
-    Task<ReadOnlyMemory<byte>> InvokeAsync(RemoteMethod method, ReadOnlyMemory<byte> arguments, RemoteCallOptions options, CancellationToken cancellationToken);
+    /// <summary>Calls one replica and returns its result.</summary>
+    Task<T> InvokeAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken);
+
+    /// <summary>Calls one replica of a method that returns nothing.</summary>
+    Task InvokeVoidAsync(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken);
 
     /// <summary>Calls every rank of a distributed service at once and returns the results in rank order.</summary>
-    Task<IReadOnlyList<ReadOnlyMemory<byte>>> InvokeAllAsync(RemoteMethod method, ReadOnlyMemory<byte> arguments, RemoteCallOptions options, CancellationToken cancellationToken);
+    Task<IReadOnlyList<T>> InvokeAllAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken);
+
+    /// <summary>Calls every rank of a distributed method that returns nothing.</summary>
+    Task InvokeAllVoidAsync(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken);
 }

@@ -40,43 +40,15 @@ public abstract class RemoteProxy<TSelf> where TSelf : RemoteProxy<TSelf>
         "Hoist is not started in this process. Add 'await using var hoist = await HoistApplication.StartAsync(args);' " +
         "at the top of Program.cs, or pass an invoker with WithInvoker(...).");
 
-    protected async Task<T> InvokeAsync<T>(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken)
-    {
-        using (arguments)
-        {
-            var result = await Invoker.InvokeAsync(method, arguments.WrittenMemory, Options, cancellationToken).ConfigureAwait(false);
-            return Payload.Deserialize<T>(result.Span);
-        }
-    }
+    protected Task<T> InvokeAsync<T>(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken) =>
+        Invoker.InvokeAsync<T>(method, arguments, Options, cancellationToken);
 
-    protected async Task InvokeVoidAsync(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken)
-    {
-        using (arguments)
-        {
-            await Invoker.InvokeAsync(method, arguments.WrittenMemory, Options, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    protected Task InvokeVoidAsync(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken) =>
+        Invoker.InvokeVoidAsync(method, arguments, Options, cancellationToken);
 
-    protected async Task<IReadOnlyList<T>> InvokeAllAsync<T>(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken)
-    {
-        using (arguments)
-        {
-            var results = await Invoker.InvokeAllAsync(method, arguments.WrittenMemory, Options, cancellationToken).ConfigureAwait(false);
-            var values = new T[results.Count];
-            for (var rank = 0; rank < values.Length; rank++)
-            {
-                values[rank] = Payload.Deserialize<T>(results[rank].Span);
-            }
+    protected Task<IReadOnlyList<T>> InvokeAllAsync<T>(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken) =>
+        Invoker.InvokeAllAsync<T>(method, arguments, Options, cancellationToken);
 
-            return values;
-        }
-    }
-
-    protected async Task InvokeAllVoidAsync(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken)
-    {
-        using (arguments)
-        {
-            await Invoker.InvokeAllAsync(method, arguments.WrittenMemory, Options, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    protected Task InvokeAllVoidAsync(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken) =>
+        Invoker.InvokeAllVoidAsync(method, arguments, Options, cancellationToken);
 }

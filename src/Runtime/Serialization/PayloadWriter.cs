@@ -26,7 +26,7 @@ public sealed class PayloadWriter : IBufferWriter<byte>, IDisposable
     internal PayloadWriter(bool pooled)
     {
         _pooled = pooled;
-        _buffer = pooled ? ArrayPool<byte>.Shared.Rent(InitialCapacity) : new byte[InitialCapacity];
+        _buffer = pooled ? ArrayPool<byte>.Shared.Rent(InitialCapacity) : GC.AllocateUninitializedArray<byte>(InitialCapacity);
     }
 
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
@@ -102,7 +102,7 @@ public sealed class PayloadWriter : IBufferWriter<byte>, IDisposable
         // Grow to exactly what is needed when that is more than doubling, so a single large array
         // (the common big payload) lands in a buffer of its own size and is never copied again.
         var newSize = Math.Max(_written + sizeHint, _buffer.Length * 2);
-        var newBuffer = _pooled ? ArrayPool<byte>.Shared.Rent(newSize) : new byte[newSize];
+        var newBuffer = _pooled ? ArrayPool<byte>.Shared.Rent(newSize) : GC.AllocateUninitializedArray<byte>(newSize);
         _buffer.AsSpan(0, _written).CopyTo(newBuffer);
         if (_pooled && _buffer.Length > 0)
         {

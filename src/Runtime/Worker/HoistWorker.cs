@@ -41,6 +41,10 @@ public static class HoistWorker
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
 
+        // With any logger enabled for this category, ASP.NET Core starts an Activity and a log scope for
+        // every request; a worker's per-call cost should be the call, so it is off.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+
         var options = builder.Configuration.GetSection(HoistOptions.SectionName).Get<HoistOptions>() ?? new HoistOptions();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 using Hoist.Dispatch;
 using Hoist.Hosting;
 using Hoist.Protocol;
@@ -66,14 +67,27 @@ internal sealed partial class WorkerService(
 
     private void Authorize(ServerCallContext context)
     {
-        var presented = context.RequestHeaders.GetValue(TokenHeader);
-        if (presented is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _token))
+        // Straight from Kestrel's header table: building the call's Metadata collection costs more than the check.
+        var presented = context.GetHttpContext().Request.Headers[TokenHeader].ToString();
+        if (presented.Length == 0 || !Matches(presented))
         {
             LogUnauthorized(logger, context.Peer);
             throw new RpcException(new Status(
                 StatusCode.PermissionDenied,
                 $"Service '{environment.ServiceName}' refused the call: it did not carry this deployment's token in '{TokenHeader}'."));
         }
+    }
+
+    private bool Matches(string presented)
+    {
+        if (Encoding.UTF8.GetMaxByteCount(presented.Length) > 256)
+        {
+            return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _token);
+        }
+
+        Span<byte> bytes = stackalloc byte[256];
+        var length = Encoding.UTF8.GetBytes(presented, bytes);
+        return CryptographicOperations.FixedTimeEquals(bytes[..length], _token);
     }
 
     private RemoteError ToRemoteError(Exception exception, int depth)
@@ -103,8 +117,8 @@ internal sealed partial class WorkerService(
     private static partial void LogUnauthorized(ILogger logger, string peer);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused call {CallId} with {Status}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string callId, string status, string reason);
+    private static partial void LogRefused(ILogger logger, ulong callId, string status, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Call {CallId} to {Method} threw; the caller gets a RemoteException")]
-    private static partial void LogUserException(ILogger logger, string callId, string method, Exception exception);
+    private static partial void LogUserException(ILogger logger, ulong callId, string method, Exception exception);
 }
