@@ -179,14 +179,17 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
 
                     return typeof(T) == typeof(NoResult) ? default! : Payload.Deserialize<T>(response.Result.Span);
                 }
-                catch (Exception ex) when (attempt == 0 && ownsArguments && endpoint.IsDraining && !cancellationToken.IsCancellationRequested
-                    && ex is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.Cancelled } or ObjectDisposedException or OperationCanceledException)
+                catch (Exception ex) when (attempt == 0 && ownsArguments && !cancellationToken.IsCancellationRequested && NeverReachedTheWorker(endpoint, ex))
                 {
-                    // The replica was taken out of rotation between the pick and the call, and refused the
-                    // call before running it: send it once more, to a replica that is serving.
+                    // The call never ran: the replica was leaving rotation, or its process was already gone
+                    // and nothing accepted the connection. Send it once more, to a replica that serves.
+                    endpoint.MarkLostIfUnreachable(ex);
                 }
                 catch (RpcException ex)
                 {
+                    // A broken connection to a worker on this machine means the worker is gone; mark it so
+                    // the next call waits for its replacement instead of finding the same dead end.
+                    endpoint.MarkLostIfUnreachable(ex);
                     throw Translate(ex, endpoint, method, timeout, cancellationToken);
                 }
                 catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
@@ -209,6 +212,10 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
             }
         }
     }
+
+    private static bool NeverReachedTheWorker(WorkerEndpoint endpoint, Exception exception) =>
+        (endpoint.IsDraining && exception is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.Cancelled } or ObjectDisposedException or OperationCanceledException)
+        || WorkerEndpoint.IsConnectionRefused(exception);
 
     private Exception Translate(RpcException ex, WorkerEndpoint endpoint, RemoteMethod method, TimeSpan? timeout, CancellationToken cancellationToken)
     {

@@ -82,6 +82,29 @@ internal sealed class WorkerEndpoint : IDisposable
         Channel.Dispose();
     }
 
+    /// <summary>Marks the worker lost when a call failed because its connection broke or was refused.</summary>
+    public void MarkLostIfUnreachable(Exception exception)
+    {
+        if (exception is RpcException { StatusCode: StatusCode.Unavailable } rpc && !Lost.IsCancellationRequested)
+        {
+            MarkLost($"its connection failed: {rpc.Status.Detail}");
+        }
+    }
+
+    /// <summary>Nothing accepted the connection, so the request was never sent.</summary>
+    public static bool IsConnectionRefused(Exception exception)
+    {
+        for (var inner = (exception as RpcException)?.Status.DebugException ?? exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public void Dispose()
     {
         Channel.Dispose();
