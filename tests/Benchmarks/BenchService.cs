@@ -8,3 +8,35 @@ public partial class BenchService
 
     public float[] EchoFloats(float[] values) => values;
 }
+
+/// <summary>The plain service's no-op, the baseline for the fan-out figure.</summary>
+public partial class BenchService
+{
+    public void Noop()
+    {
+    }
+}
+
+/// <summary>An autoscaled twin of the bench service: 2 calls in flight per replica, Knative's shortest window.</summary>
+[Compute(Name = "bench-elastic", LaunchTimeout = 60)]
+[Autoscale(Target = 2, TargetUtilization = 100, Window = "6s", MinScale = 0, MaxScale = 12)]
+public partial class ElasticBench
+{
+    public string Echo(string text) => text;
+
+    public async Task<int> WorkAsync(int milliseconds)
+    {
+        await Task.Delay(milliseconds);
+        return Environment.ProcessId;
+    }
+}
+
+/// <summary>A four-rank group for the fan-out figures.</summary>
+[Compute(Name = "bench-group", LaunchTimeout = 60)]
+[Distribute("spmd", Workers = 4)]
+public partial class GroupBench
+{
+    public void Noop()
+    {
+    }
+}

@@ -18,6 +18,13 @@ await using var hoist = await HoistApplication.StartAsync(args, builder =>
     builder.AddHoist(o => o.ForwardWorkerLogs = false);
 });
 var quick = args.Contains("--quick");
+if (args.Contains("scaling"))
+{
+    // dotnet run -c Release --project tests/Benchmarks -- scaling
+    await ScalingBenchmarks.RunAsync(hoist, quick);
+    return;
+}
+
 var rounds = quick ? 2 : 5;
 var perRound = quick ? 500 : 3000;
 var throughputTime = TimeSpan.FromSeconds(quick ? 1 : 3);

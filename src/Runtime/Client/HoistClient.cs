@@ -78,7 +78,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
             var calls = new Task<T>[ranks.Count];
             for (var rank = 0; rank < calls.Length; rank++)
             {
-                calls[rank] = CallRankAsync<T>(ranks[rank], method, arguments, timeout, group);
+                calls[rank] = CallAsync<T>(ranks[rank], method, arguments, timeout, group.Token, ownsArguments: false, cancelOnFailure: group);
             }
 
             try
@@ -94,7 +94,13 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     .ToArray());
             }
 
-            return calls.Select(c => c.Result).ToArray();
+            var results = new T[calls.Length];
+            for (var rank = 0; rank < results.Length; rank++)
+            {
+                results[rank] = calls[rank].Result;
+            }
+
+            return results;
         }
     }
 
@@ -109,19 +115,6 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
         }
 
         await _backend.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private async Task<T> CallRankAsync<T>(WorkerEndpoint endpoint, RemoteMethod method, PayloadWriter arguments, TimeSpan? timeout, CancellationTokenSource group)
-    {
-        try
-        {
-            return await CallAsync<T>(endpoint, method, arguments, timeout, group.Token, ownsArguments: false).ConfigureAwait(false);
-        }
-        catch
-        {
-            await group.CancelAsync().ConfigureAwait(false);
-            throw;
-        }
     }
 
     private TimeSpan? Timeout(string service, RemoteCallOptions options) => options.Timeout ?? _catalog.CallTimeout(service);
@@ -144,9 +137,17 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
 
     /// <summary>
     /// Sends one call to one worker and decodes its answer. The only async frame between a proxy and
-    /// gRPC, since it runs on every call.
+    /// gRPC, since it runs on every call. For a rank of a distributed call, <c>cancelOnFailure</c> is the
+    /// group to cancel when this rank fails.
     /// </summary>
-    private async Task<T> CallAsync<T>(WorkerEndpoint endpoint, RemoteMethod method, PayloadWriter arguments, TimeSpan? timeout, CancellationToken cancellationToken, bool ownsArguments)
+    private async Task<T> CallAsync<T>(
+        WorkerEndpoint endpoint,
+        RemoteMethod method,
+        PayloadWriter arguments,
+        TimeSpan? timeout,
+        CancellationToken cancellationToken,
+        bool ownsArguments,
+        CancellationTokenSource? cancelOnFailure = null)
     {
         try
         {
@@ -204,6 +205,10 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                 endpoint = (await _backend.GetDeploymentAsync(method.Service, cancellationToken).ConfigureAwait(false)).PickReplica();
             }
         }
+        catch (Exception) when (CancelGroup(cancelOnFailure))
+        {
+            throw; // Not reached: the filter cancels the other ranks and lets the exception through.
+        }
         finally
         {
             if (ownsArguments)
@@ -211,6 +216,17 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                 arguments.Dispose();
             }
         }
+    }
+
+    /// <summary>Cancels a distributed call's other ranks as soon as one fails; always false, so nothing is caught.</summary>
+    private static bool CancelGroup(CancellationTokenSource? group)
+    {
+        if (group is not null && !group.IsCancellationRequested)
+        {
+            _ = group.CancelAsync();
+        }
+
+        return false;
     }
 
     private static bool NeverReachedTheWorker(WorkerEndpoint endpoint, Exception exception) =>

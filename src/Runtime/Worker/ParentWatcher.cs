@@ -43,7 +43,7 @@ internal sealed partial class ParentWatcher(ParentWatcherOptions options, IHostA
         }
     });
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: the Hoist backend (process {ParentPid}) closed this worker's stdin or exited")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stopping: the Hoist backend (process {ParentPid}) closed this worker's stdin or exited")]
     private static partial void LogParentGone(ILogger logger, int parentPid);
 
     private static class NativeMethods
