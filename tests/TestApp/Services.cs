@@ -95,3 +95,15 @@ public partial class BrokenStart
 
     public int Ping() => 1;
 }
+
+/// <summary>Logs and prints, for the tests that read a worker's output at the caller.</summary>
+[Compute(Name = "chatty", LaunchTimeout = 60)]
+public partial class Chatty(Microsoft.Extensions.Logging.ILogger<Chatty> logger)
+{
+    public void Speak(string words)
+    {
+        Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, "logged {Words}", words);
+        Console.WriteLine($"printed {words}");
+        Console.Error.WriteLine($"complained {words}");
+    }
+}

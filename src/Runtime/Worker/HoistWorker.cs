@@ -31,13 +31,19 @@ public static class HoistWorker
         var environment = WorkerEnvironment.FromEnvironment();
         var registration = FindService(environment);
 
+        var logs = new WorkerLogBuffer(environment);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
+        if (environment.ParentProcessId is null)
         {
-            o.SingleLine = true;
-            o.TimestampFormat = null;
-        });
+            // In a pod: log records go to the console for the cluster's log tooling, and the console is
+            // teed into the log stream, so a caller sees the same lines over StreamLogs.
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            ConsoleTee.Install(logs);
+        }
+
+        // Under the local backend, log records reach the caller over StreamLogs with their level and
+        // category; stdout and stderr reach it through the process's pipes.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
 
@@ -54,7 +60,7 @@ public static class HoistWorker
         });
 
         builder.Services.AddSingleton(environment);
-        builder.Services.AddSingleton<WorkerLogBuffer>();
+        builder.Services.AddSingleton(logs);
         builder.Services.AddSingleton<ILoggerProvider, WorkerLogBufferProvider>();
         builder.Services.AddGrpc(grpc =>
         {

@@ -7,6 +7,7 @@ using Hoist.Dispatch;
 using Hoist.Hosting;
 using Hoist.Protocol;
 using Hoist.Serialization;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Hoist.Worker;
@@ -20,6 +21,7 @@ internal sealed partial class WorkerService(
     ServiceDispatcher dispatcher,
     WorkerEnvironment environment,
     WorkerLogBuffer logs,
+    IHostApplicationLifetime lifetime,
     ILogger<WorkerService> logger) : Protocol.Worker.WorkerBase
 {
     public const string TokenHeader = "x-hoist-token";
@@ -59,9 +61,19 @@ internal sealed partial class WorkerService(
     public override async Task StreamLogs(StreamLogsRequest request, IServerStreamWriter<LogRecord> responseStream, ServerCallContext context)
     {
         Authorize(context);
-        await foreach (var record in logs.SubscribeAsync(request.IncludeBuffered, context.CancellationToken).ConfigureAwait(false))
+
+        // The stream ends when the worker starts stopping: Kestrel's graceful shutdown waits for open
+        // requests, and a log subscriber must not hold a draining worker up.
+        using var stream = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        try
         {
-            await responseStream.WriteAsync(record, context.CancellationToken).ConfigureAwait(false);
+            await foreach (var record in logs.SubscribeAsync(request.IncludeBuffered, stream.Token).ConfigureAwait(false))
+            {
+                await responseStream.WriteAsync(record, stream.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
         }
     }
 

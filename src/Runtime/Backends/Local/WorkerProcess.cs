@@ -21,6 +21,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _pumps;
+    private readonly CancellationTokenSource _stopForwarding = new();
     private int _stopping;
 
     private WorkerProcess(Process process, WorkerEndpoint endpoint, int stderrLines, bool forwardOutput, ILogger logger)
@@ -86,6 +87,11 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
         try
         {
             await worker.WaitUntilReadyAsync(launchTimeout, cancellationToken).ConfigureAwait(false);
+            if (forwardOutput)
+            {
+                _ = WorkerLogForwarder.RunAsync(endpoint, logger, worker._stopForwarding.Token);
+            }
+
             return worker;
         }
         catch
@@ -155,9 +161,11 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopForwarding.CancelAsync().ConfigureAwait(false);
         await KillAsync().ConfigureAwait(false);
         Endpoint.Dispose();
         _process.Dispose();
+        _stopForwarding.Dispose();
     }
 
     private async Task WaitUntilReadyAsync(TimeSpan launchTimeout, CancellationToken cancellationToken)
@@ -224,7 +232,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
 
             if (forward)
             {
-                LogWorkerOutput(_logger, isStderr ? LogLevel.Warning : LogLevel.Information, Endpoint.Replica, line);
+                LogWorkerOutput(_logger, isStderr ? LogLevel.Warning : LogLevel.Information, Endpoint.Replica, isStderr ? "stderr" : "stdout", line);
             }
         }
     }
@@ -246,8 +254,8 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Debug, Message = "Starting worker {Replica} of {Service} as process {Pid} on port {Port}")]
     private static partial void LogStarting(ILogger logger, string service, string replica, int pid, int port);
 
-    [LoggerMessage(Message = "[{Replica}] {Line}")]
-    private static partial void LogWorkerOutput(ILogger logger, LogLevel level, string replica, string line);
+    [LoggerMessage(Message = "[{Worker}] {Stream}: {Line}")]
+    private static partial void LogWorkerOutput(ILogger logger, LogLevel level, string worker, string stream, string line);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Replica} of {Service} stopped unexpectedly: {Reason}")]
     private static partial void LogUnexpectedExit(ILogger logger, string service, string replica, string reason);

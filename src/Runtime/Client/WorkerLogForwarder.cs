@@ -1,0 +1,41 @@
+using Grpc.Core;
+using Hoist.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Hoist.Client;
+
+/// <summary>
+/// Shows a worker's log records through the caller's logger, with their level and category, prefixed
+/// with the worker's replica and rank. Any backend can use it: it only needs the worker's endpoint.
+/// </summary>
+internal static partial class WorkerLogForwarder
+{
+    /// <summary>Forwards until the worker stops or <paramref name="cancellationToken"/> fires.</summary>
+    public static async Task RunAsync(WorkerEndpoint endpoint, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var call = endpoint.Client.StreamLogs(new StreamLogsRequest { IncludeBuffered = true }, endpoint.Headers, cancellationToken: cancellationToken);
+            await foreach (var record in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Forward(logger, record);
+            }
+        }
+        catch (Exception ex) when (ex is RpcException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The worker stopped or went away; its last words came through its stderr.
+        }
+    }
+
+    internal static void Forward(ILogger logger, LogRecord record)
+    {
+        var level = Enum.TryParse<LogLevel>(record.Level, out var parsed) ? parsed : LogLevel.Information;
+        // A rank's replica name already says its rank: "train-1-rank2".
+        var worker = record.Replica;
+        var message = record.Exception.Length == 0 ? record.Message : $"{record.Message}{Environment.NewLine}{record.Exception}";
+        LogRecord(logger, level, worker, record.Category, message);
+    }
+
+    [LoggerMessage(Message = "[{Worker}] {Category}: {Message}")]
+    private static partial void LogRecord(ILogger logger, LogLevel level, string worker, string category, string message);
+}
