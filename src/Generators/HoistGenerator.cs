@@ -11,14 +11,14 @@ namespace Hoist.Generators
 {
     /// <summary>
     /// Turns <c>[Compute]</c>, <c>[Distribute]</c> and <c>[Autoscale]</c> into a typed <c>Remote</c> proxy on
-    /// each type that declares services, and one <c>HoistServiceTable</c> per assembly holding every
-    /// service's descriptor and dispatcher.
+    /// each type that declares services, one <c>HoistServiceTable</c> per assembly holding every
+    /// service's descriptor and dispatcher, and the same descriptors as assembly attributes for build-time tools.
     /// </summary>
     /// <remarks>
     /// The pipeline: one <c>ForAttributeWithMetadataName</c> per attribute parses each attributed member into
     /// a value model (<see cref="Parser"/>); the three are merged and deduplicated, so a member carrying several
     /// attributes is one service; <see cref="Parser.Plan"/> checks the services against each other; then
-    /// diagnostics, proxies and the service table are separate outputs, written by <see cref="Emitter"/>.
+    /// diagnostics, proxies, the service table and the descriptor attributes are separate outputs, written by <see cref="Emitter"/>.
     /// </remarks>
     [Generator(LanguageNames.CSharp)]
     public sealed partial class HoistGenerator : IIncrementalGenerator
@@ -70,6 +70,14 @@ namespace Hoist.Generators
                 if (table is not null)
                 {
                     context.AddSource(Emitter.ServiceTableHintName, Emitter.EmitServiceTable(table));
+                }
+            });
+
+            context.RegisterSourceOutput(serviceTable, static (context, table) =>
+            {
+                if (table is not null)
+                {
+                    context.AddSource(Emitter.ServiceDescriptorsHintName, Emitter.EmitServiceDescriptors(table));
                 }
             });
         }

@@ -12,6 +12,13 @@ if (args is [RawEchoServer.Argument, var portText])
     return;
 }
 
+// dotnet run -c Release --project tests/Benchmarks -- build
+if (args is ["build", ..])
+{
+    await BuildBenchmarks.RunAsync(quick: args.Contains("--quick"));
+    return;
+}
+
 await using var hoist = await HoistApplication.StartAsync(args, builder =>
 {
     builder.Logging.SetMinimumLevel(LogLevel.Warning);

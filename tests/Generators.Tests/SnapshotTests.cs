@@ -270,7 +270,7 @@ public sealed class SnapshotTests
 
         var run = GeneratorHarness.Run(compilation, parseOptions);
 
-        Assert.Equal(2 + 1, run.Sources.Length);
+        Assert.Equal(2 + 2, run.Sources.Length); // two proxies, the service table and the descriptor attributes
         AssertCompilesCleanly(run);
     }
 

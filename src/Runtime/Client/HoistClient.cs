@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Hoist.Client;
@@ -104,6 +105,33 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Calls a method known only by name, with JSON arguments (an array in parameter order, or an object
+    /// by parameter name), and returns its result as JSON; for a distributed service, a JSON array with
+    /// one result per rank. The worker decodes the arguments with the method's declared types.
+    /// </summary>
+    public async Task<string> InvokeJsonAsync(string service, string method, string argumentsJson, CancellationToken cancellationToken = default)
+    {
+        var descriptor = Describe(service);
+        if (!descriptor.Methods.Contains(method, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"Service '{service}' has no remote method '{method}' (it has: {string.Join(", ", descriptor.Methods)}).", nameof(method));
+        }
+
+        var arguments = new PayloadWriter();
+        var bytes = Encoding.UTF8.GetBytes(argumentsJson);
+        bytes.CopyTo(arguments.GetSpan(bytes.Length));
+        arguments.Advance(bytes.Length);
+        var remote = new RemoteMethod(descriptor.Name, method);
+        if (descriptor.Distribution is null)
+        {
+            return (await InvokeAsync<JsonText>(remote, arguments, RemoteCallOptions.Default, cancellationToken).ConfigureAwait(false)).Json;
+        }
+
+        var ranks = await InvokeAllAsync<JsonText>(remote, arguments, RemoteCallOptions.Default, cancellationToken).ConfigureAwait(false);
+        return $"[{string.Join(",", ranks.Select(r => r.Json))}]";
+    }
+
     public Task InvokeAllVoidAsync(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken) =>
         InvokeAllAsync<NoResult>(method, arguments, options, cancellationToken);
 
@@ -158,6 +186,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     Method = method.Name,
                     Payload = UnsafeByteOperations.UnsafeWrap(arguments.WrittenMemory),
                     CallId = (ulong)Interlocked.Increment(ref _callCount),
+                    Json = typeof(T) == typeof(JsonText),
                 };
                 DateTime? deadline = null;
                 if (timeout is { } t)
@@ -178,7 +207,14 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                         throw ToRemoteException(response.Error);
                     }
 
-                    return typeof(T) == typeof(NoResult) ? default! : Payload.Deserialize<T>(response.Result.Span);
+                    if (typeof(T) == typeof(NoResult))
+                    {
+                        return default!;
+                    }
+
+                    return typeof(T) == typeof(JsonText)
+                        ? (T)(object)new JsonText(Encoding.UTF8.GetString(response.Result.Span))
+                        : Payload.Deserialize<T>(response.Result.Span);
                 }
                 catch (Exception ex) when (attempt == 0 && ownsArguments && !cancellationToken.IsCancellationRequested && NeverReachedTheWorker(endpoint, ex))
                 {
@@ -271,6 +307,9 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
 
     /// <summary>The result type of a void call: nothing to decode.</summary>
     private readonly struct NoResult;
+
+    /// <summary>The result of a JSON call: the worker's JSON, passed through.</summary>
+    private readonly record struct JsonText(string Json);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A call to {Service} failed because worker {Replica} was lost: {Reason}")]
     private static partial void LogWorkerLost(ILogger logger, string service, string replica, string reason);

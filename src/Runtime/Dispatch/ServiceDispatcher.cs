@@ -21,6 +21,14 @@ public abstract class ServiceDispatcher : IAsyncDisposable
     /// </summary>
     public abstract ValueTask<ReadOnlyMemory<byte>> InvokeAsync(string method, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Runs <paramref name="method"/> with JSON arguments (an array in parameter order, or an object by
+    /// parameter name) and returns its result as JSON. The generator overrides it; tools such as
+    /// <c>hoist call</c> use it, since they know a service only by its name.
+    /// </summary>
+    public virtual ValueTask<ReadOnlyMemory<byte>> InvokeJsonAsync(string method, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This service was built by a Hoist generator without JSON invocation; rebuild it with the current Hoist.");
+
     public virtual async ValueTask DisposeAsync()
     {
         switch (_instance)
@@ -54,6 +62,26 @@ public abstract class ServiceDispatcher : IAsyncDisposable
     {
         await task.ConfigureAwait(false);
         return ReadOnlyMemory<byte>.Empty;
+    }
+
+    protected static ValueTask<ReadOnlyMemory<byte>> ReturnJson<T>(T value) => new(JsonArguments.Serialize(value));
+
+    protected static async ValueTask<ReadOnlyMemory<byte>> ReturnJsonAsync<T>(Task<T> task) => JsonArguments.Serialize(await task.ConfigureAwait(false));
+
+    protected static async ValueTask<ReadOnlyMemory<byte>> ReturnJsonAsync<T>(ValueTask<T> task) => JsonArguments.Serialize(await task.ConfigureAwait(false));
+
+    protected static ValueTask<ReadOnlyMemory<byte>> ReturnJsonVoid() => new(JsonArguments.Null);
+
+    protected static async ValueTask<ReadOnlyMemory<byte>> ReturnJsonVoidAsync(Task task)
+    {
+        await task.ConfigureAwait(false);
+        return JsonArguments.Null;
+    }
+
+    protected static async ValueTask<ReadOnlyMemory<byte>> ReturnJsonVoidAsync(ValueTask task)
+    {
+        await task.ConfigureAwait(false);
+        return JsonArguments.Null;
     }
 
     protected static UnknownMethodException UnknownMethod(string service, string method) => new(service, method);

@@ -24,6 +24,9 @@ public sealed class HoistOptions
     public Dictionary<string, ServiceOverrides> Services { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     public LocalBackendOptions Local { get; set; } = new();
+
+    /// <summary>Settings of the Kubernetes backend; read only when <see cref="Backend"/> is "kubernetes".</summary>
+    public KubernetesBackendOptions Kubernetes { get; set; } = new();
 }
 
 /// <summary>
@@ -99,4 +102,70 @@ public sealed class LocalBackendOptions
     /// More are refused with ResourceExhausted rather than queued without bound.
     /// </summary>
     public int ActivatorQueueLimit { get; set; } = 1000;
+}
+
+/// <summary>
+/// Settings of the Kubernetes backend (<c>Hoist:Kubernetes</c>): which cluster, which namespace, which image
+/// runs the app, and how this process reaches the workers.
+/// </summary>
+public sealed class KubernetesBackendOptions
+{
+    /// <summary>
+    /// The app's container image, e.g. "registry.example/app:1.0": this same executable, published to /app.
+    /// Required with the Kubernetes backend.
+    /// </summary>
+    public string? Image { get; set; }
+
+    /// <summary>The namespace for services that do not name one. Unset: the kubeconfig context's, or the pod's own, or "default".</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>The kubeconfig file. Unset: $KUBECONFIG, then ~/.kube/config, then the pod's service account.</summary>
+    public string? Kubeconfig { get; set; }
+
+    /// <summary>The kubeconfig context to use; unset means its current context.</summary>
+    public string? Context { get; set; }
+
+    /// <summary>
+    /// How this process reaches workers: "port-forward" (through the API server, from a laptop or CI),
+    /// "cluster-dns" (Service DNS, from a pod in the cluster), or "auto": cluster-dns when this process runs in
+    /// a pod (KUBERNETES_SERVICE_HOST is set), port-forward otherwise.
+    /// </summary>
+    public string ConnectMode { get; set; } = KubernetesConnectModes.Auto;
+
+    /// <summary>The app's name: the <c>app.kubernetes.io/part-of</c> label and the dll the container runs. Unset: the entry assembly's name.</summary>
+    public string? AppName { get; set; }
+
+    /// <summary>The dll the worker container runs from /app; unset means "&lt;AppName&gt;.dll".</summary>
+    public string? EntryAssembly { get; set; }
+
+    /// <summary>"Always", "IfNotPresent" or "Never"; unset leaves Kubernetes' default.</summary>
+    public string? ImagePullPolicy { get; set; }
+
+    public int GrpcPort { get; set; } = Manifests.ManifestOptions.DefaultGrpcPort;
+
+    public int RendezvousPort { get; set; } = Manifests.ManifestOptions.DefaultRendezvousPort;
+
+    /// <summary>The Secret holding the call token; unset means "&lt;app&gt;-hoist-token".</summary>
+    public string? TokenSecretName { get; set; }
+
+    public string ClusterDomain { get; set; } = Manifests.ManifestOptions.DefaultClusterDomain;
+
+    /// <summary>Where Knative runs its activator, which port-forwarded calls to an autoscaled service go through.</summary>
+    public string KnativeNamespace { get; set; } = "knative-serving";
+
+    /// <summary>How long a teardown waits for the workers' pods to finish their calls and go away.</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many of a crashing container's last log lines a launch error quotes.</summary>
+    public int LogLinesInErrors { get; set; } = 20;
+}
+
+/// <summary>The values of <see cref="KubernetesBackendOptions.ConnectMode"/>.</summary>
+public static class KubernetesConnectModes
+{
+    public const string Auto = "auto";
+    public const string PortForward = "port-forward";
+    public const string ClusterDns = "cluster-dns";
+
+    public static IReadOnlyList<string> All { get; } = [Auto, PortForward, ClusterDns];
 }

@@ -1,3 +1,4 @@
+using Hoist.Backends.Kubernetes;
 using Hoist.Backends.Local;
 using Hoist.Client;
 using Hoist.Hosting;
@@ -24,23 +25,32 @@ public static class HoistServiceCollectionExtensions
             optionsBuilder.Configure(configure);
         }
 
-        optionsBuilder.Validate(
-            o => string.Equals(o.Backend, "local", StringComparison.OrdinalIgnoreCase),
-            "Hoist:Backend must be \"local\" (the Kubernetes backend is not in this build).");
+        optionsBuilder.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HoistOptions>, HoistOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new ServiceCatalog(sp.GetRequiredService<IOptionsMonitor<HoistOptions>>()));
-        services.AddSingleton<IHoistBackend>(sp => new LocalBackend(
-            sp.GetRequiredService<ServiceCatalog>().Describe,
-            sp.GetRequiredService<IOptionsMonitor<HoistOptions>>(),
-            sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(CreateBackend);
         services.AddSingleton(sp => new Hoist.HoistClient(
             sp.GetRequiredService<IHoistBackend>(),
             sp.GetRequiredService<ServiceCatalog>(),
             sp.GetRequiredService<ILogger<Hoist.HoistClient>>()));
         services.AddHostedService<HoistClientLifetime>();
         return services;
+    }
+
+    /// <summary>The backend <c>Hoist:Backend</c> names; the validator has already refused any other value.</summary>
+    private static IHoistBackend CreateBackend(IServiceProvider sp)
+    {
+        var options = sp.GetRequiredService<IOptionsMonitor<HoistOptions>>();
+        var describe = sp.GetRequiredService<ServiceCatalog>().Describe;
+        var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
+        var time = sp.GetRequiredService<TimeProvider>();
+        return HoistBackends.Normalize(options.CurrentValue.Backend) switch
+        {
+            HoistBackends.Kubernetes => new KubernetesBackend(describe, options, loggerFactory, time),
+            _ => new LocalBackend(describe, options, loggerFactory, time),
+        };
     }
 }
 

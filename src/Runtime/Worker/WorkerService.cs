@@ -33,7 +33,9 @@ internal sealed partial class WorkerService(
         Authorize(context);
         try
         {
-            var result = await dispatcher.InvokeAsync(request.Method, request.Payload.Memory, context.CancellationToken).ConfigureAwait(false);
+            var result = request.Json
+                ? await dispatcher.InvokeJsonAsync(request.Method, request.Payload.Memory, context.CancellationToken).ConfigureAwait(false)
+                : await dispatcher.InvokeAsync(request.Method, request.Payload.Memory, context.CancellationToken).ConfigureAwait(false);
             return new InvokeResponse { Result = UnsafeByteOperations.UnsafeWrap(result) };
         }
         catch (UnknownMethodException ex)

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text;
+using Hoist.Generators.Models;
+
+namespace Hoist.Generators.Helpers
+{
+    /// <summary>
+    /// Writes a service as the JSON of <c>Hoist.ServiceDescriptorJson</c> (the runtime owns that form): camelCase
+    /// keys in the descriptor's declaration order, every value including nulls and defaults, no whitespace, and
+    /// strings escaped the way System.Text.Json escapes them by default. The generator cannot reference the
+    /// runtime, so the tests hold the two together: the runtime parses this text and serializes it back to the
+    /// same bytes.
+    /// </summary>
+    internal static class DescriptorJson
+    {
+        // {"name":"embed","kind":"method","declaringType":"MyApp.Embeddings","assemblyName":"MyApp","methods":["Embed"],
+        //  "compute":{"gpus":1,"cpus":3,"memory":"12Gi","disk":null,"image":"...","inactivityTtl":"24h","launchTimeout":60,"freeze":false,"namespace":null},
+        //  "distribution":null,
+        //  "autoscale":{"target":8,"window":"60s","metric":"concurrency","targetUtilization":70,"minScale":null,"maxScale":10,"initialScale":1,"scaleToZeroGracePeriod":300}}
+        public static string Write(ServiceModel service, string assemblyName)
+        {
+            var json = new StringBuilder(512);
+            json.Append('{');
+            Property(json, "name").Append(String(service.Name)).Append(',');
+            Property(json, "kind").Append(service.IsClassService ? "\"class\"" : "\"method\"").Append(',');
+            Property(json, "declaringType").Append(String(service.DeclaringType.MetadataName)).Append(',');
+            Property(json, "assemblyName").Append(String(assemblyName)).Append(',');
+            Property(json, "methods").Append('[');
+            for (var i = 0; i < service.Methods.Count; i++)
+            {
+                json.Append(i == 0 ? string.Empty : ",").Append(String(service.Methods[i].Name));
+            }
+
+            json.Append("],");
+
+            var compute = service.Compute;
+            Property(json, "compute").Append('{');
+            Property(json, "gpus").Append(Int(compute.Gpus)).Append(',');
+            Property(json, "cpus").Append(Double(compute.Cpus)).Append(',');
+            Property(json, "memory").Append(String(compute.Memory)).Append(',');
+            Property(json, "disk").Append(String(compute.Disk)).Append(',');
+            Property(json, "image").Append(String(compute.Image)).Append(',');
+            Property(json, "inactivityTtl").Append(String(compute.InactivityTtl)).Append(',');
+            Property(json, "launchTimeout").Append(Int(compute.LaunchTimeout)).Append(',');
+            Property(json, "freeze").Append(compute.Freeze ? "true" : "false").Append(',');
+            Property(json, "namespace").Append(String(compute.Namespace));
+            json.Append("},");
+
+            Property(json, "distribution");
+            if (service.Distribution is { } distribution)
+            {
+                json.Append('{');
+                Property(json, "type").Append(String(distribution.Type)).Append(',');
+                Property(json, "workers").Append(Int(distribution.Workers));
+                json.Append('}');
+            }
+            else
+            {
+                json.Append("null");
+            }
+
+            json.Append(',');
+            Property(json, "autoscale");
+            if (service.Autoscale is { } autoscale)
+            {
+                json.Append('{');
+                Property(json, "target").Append(Double(autoscale.Target)).Append(',');
+                Property(json, "window").Append(String(autoscale.Window)).Append(',');
+                Property(json, "metric").Append(String(autoscale.Metric)).Append(',');
+                Property(json, "targetUtilization").Append(Int(autoscale.TargetUtilization)).Append(',');
+                Property(json, "minScale").Append(NullableInt(autoscale.MinScale)).Append(',');
+                Property(json, "maxScale").Append(Int(autoscale.MaxScale)).Append(',');
+                Property(json, "initialScale").Append(Int(autoscale.InitialScale)).Append(',');
+                Property(json, "scaleToZeroGracePeriod").Append(NullableInt(autoscale.ScaleToZeroGracePeriod));
+                json.Append('}');
+            }
+            else
+            {
+                json.Append("null");
+            }
+
+            json.Append('}');
+            return json.ToString();
+        }
+
+        private static StringBuilder Property(StringBuilder json, string name) => json.Append('"').Append(name).Append("\":");
+
+        private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        private static string NullableInt(int? value) => value is { } number ? Int(number) : "null";
+
+        // The shortest text that round-trips, as System.Text.Json writes it ("3", "0.5", "1E+20"); NaN and the
+        // infinities as the named literals it reads with AllowNamedFloatingPointLiterals.
+        private static string Double(double value) =>
+            double.IsNaN(value) ? "\"NaN\""
+            : double.IsPositiveInfinity(value) ? "\"Infinity\""
+            : double.IsNegativeInfinity(value) ? "\"-Infinity\""
+            : value.ToString("R", CultureInfo.InvariantCulture);
+
+        // System.Text.Json's default escaping: ASCII letters, digits and safe punctuation as they are; '\b', '\t',
+        // '\n', '\f', '\r' and '\\' as short escapes; everything else (control characters, '"', '&', '\'', '+',
+        // '<', '>', '`', DEL and all non-ASCII, as UTF-16 code units) as \uXXXX.
+        private static string String(string? value)
+        {
+            if (value is null)
+            {
+                return "null";
+            }
+
+            var json = new StringBuilder(value.Length + 2);
+            json.Append('"');
+            foreach (var c in value)
+            {
+                switch (c)
+                {
+                    case '\b': json.Append("\\b"); break;
+                    case '\t': json.Append("\\t"); break;
+                    case '\n': json.Append("\\n"); break;
+                    case '\f': json.Append("\\f"); break;
+                    case '\r': json.Append("\\r"); break;
+                    case '\\': json.Append("\\\\"); break;
+                    default:
+                        if (c < 0x20 || c > 0x7E || c is '"' or '&' or '\'' or '+' or '<' or '>' or '`')
+                        {
+                            json.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+                        }
+                        else
+                        {
+                            json.Append(c);
+                        }
+
+                        break;
+                }
+            }
+
+            return json.Append('"').ToString();
+        }
+    }
+}

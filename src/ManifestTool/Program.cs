@@ -1,0 +1,106 @@
+using Hoist;
+using Hoist.Hosting;
+using Hoist.ManifestTool;
+using Hoist.Manifests;
+using Microsoft.Extensions.Configuration;
+
+// Writes <output>/<service>.yaml for every Hoist service in an assembly, from its metadata alone. Exit code 0 on
+// success (also when the assembly declares no service), 1 when a diagnostic was an error.
+const string Origin = "Hoist.ManifestTool";
+
+CommandLine command;
+try
+{
+    command = CommandLine.Parse(args);
+}
+catch (FormatException ex)
+{
+    Console.Error.WriteLine(ToolDiagnostic.Error(Origin, ToolDiagnostic.BadCommandLine, $"{ex.Message} {CommandLine.Usage}"));
+    return 1;
+}
+
+IReadOnlyList<ServiceDescriptor> descriptors;
+try
+{
+    descriptors = AssemblyDescriptorReader.Read(command.Assembly);
+}
+catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or BadImageFormatException)
+{
+    Console.Error.WriteLine(ToolDiagnostic.Error(command.Assembly, ToolDiagnostic.UnreadableAssembly, ex.Message));
+    return 1;
+}
+
+var overrides = new Dictionary<string, ServiceOverrides>(StringComparer.OrdinalIgnoreCase);
+if (command.Settings is { } settingsPath)
+{
+    try
+    {
+        // Only the file: the build machine's environment variables must not change what the build writes.
+        new ConfigurationBuilder().AddJsonFile(settingsPath, optional: false, reloadOnChange: false).Build()
+            .GetSection(HoistOptions.SectionName).GetSection(nameof(HoistOptions.Services)).Bind(overrides);
+    }
+    catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or InvalidOperationException)
+    {
+        Console.Error.WriteLine(ToolDiagnostic.Error(settingsPath, ToolDiagnostic.BadSettings,
+            $"Its Hoist:Services section cannot be read: {ex.Message}{(ex.InnerException is { } inner ? " " + inner.Message : string.Empty)}"));
+        return 1;
+    }
+
+    foreach (var name in overrides.Keys.Where(name => !descriptors.Any(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))).Order(StringComparer.Ordinal))
+    {
+        Console.Error.WriteLine(ToolDiagnostic.Warning(settingsPath, ToolDiagnostic.UnknownService,
+            $"Hoist:Services:{name} overrides a service that {Path.GetFileName(command.Assembly)} does not declare; its services are: {string.Join(", ", descriptors.Select(d => d.Name))}."));
+    }
+}
+
+var appName = command.AppName ?? Path.GetFileNameWithoutExtension(command.Assembly);
+var options = new ManifestOptions
+{
+    AppName = appName,
+    Image = command.Image ?? ManifestFiles.DefaultImage(appName),
+    Namespace = command.Namespace ?? ManifestOptions.DefaultNamespace,
+};
+
+var files = new List<ManifestFile>();
+var failed = false;
+foreach (var descriptor in descriptors)
+{
+    try
+    {
+        files.AddRange(ManifestFiles.Render([descriptor], options, overrides));
+    }
+    catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or OverflowException)
+    {
+        Console.Error.WriteLine(ToolDiagnostic.Error(command.Settings ?? command.Assembly, ToolDiagnostic.RenderFailed,
+            $"Service '{descriptor.Name}' cannot be rendered: {ex.Message}"));
+        failed = true;
+    }
+}
+
+if (failed)
+{
+    return 1;
+}
+
+var written = files.Count > 0 ? ManifestFiles.Write(command.Output, files) : [];
+
+// A manifest the last run wrote and this one did not (a service renamed or removed) would be applied by mistake.
+if (command.Stamp is { } stamp)
+{
+    var current = new HashSet<string>(written, StringComparer.Ordinal);
+    if (File.Exists(stamp))
+    {
+        foreach (var previous in File.ReadAllLines(stamp).Where(line => line.Length > 0 && !current.Contains(line) && File.Exists(line)))
+        {
+            File.Delete(previous);
+        }
+    }
+
+    Directory.CreateDirectory(Path.GetDirectoryName(stamp)!);
+    File.WriteAllLines(stamp, written);
+}
+
+Console.WriteLine(written.Count == 0
+    ? $"{Path.GetFileName(command.Assembly)} declares no Hoist service: no manifests."
+    : $"Wrote {written.Count} manifest{(written.Count == 1 ? "" : "s")} to {command.Output}: {string.Join(", ", files.Select(f => f.Name))}");
+return 0;

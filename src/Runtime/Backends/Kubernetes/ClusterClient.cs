@@ -1,0 +1,267 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Hoist.Backends.Kubernetes;
+
+/// <summary>
+/// The few API calls the backend makes, one method each, over KubernetesClient. Typed operations for the
+/// built-in kinds, the custom-object API for Knative and KubeRay. Nothing here decides anything.
+/// </summary>
+internal sealed class ClusterClient(IKubernetes client) : IDisposable
+{
+    /// <summary>The field manager of every apply: `kubectl get -o yaml --show-managed-fields` shows "hoist".</summary>
+    public const string FieldManager = "hoist";
+
+    /// <summary>The field manager of the last-activity stamp, apart from the spec Hoist applies.</summary>
+    public const string ActivityFieldManager = "hoist-activity";
+
+    public IKubernetes Api => client;
+
+    /// <summary>
+    /// Server-side apply (PATCH, <c>application/apply-patch+yaml</c>, force): the server merges the fields Hoist
+    /// owns and leaves everyone else's alone, and applying the same object twice changes nothing.
+    /// </summary>
+    public async Task ApplyAsync(k8s.IKubernetesObject<V1ObjectMeta> value, CancellationToken cancellationToken)
+    {
+        var kind = ResourceKind.Of(value);
+        var (name, ns) = (value.Metadata.Name, value.Metadata.NamespaceProperty);
+        var patch = new V1Patch(ApplyBody(value), V1Patch.PatchType.ApplyPatch);
+        switch (value)
+        {
+            case V1Deployment:
+                await client.AppsV1.PatchNamespacedDeploymentAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case V1StatefulSet:
+                await client.AppsV1.PatchNamespacedStatefulSetAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case V1Service:
+                await client.CoreV1.PatchNamespacedServiceAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case V1Secret:
+                await client.CoreV1.PatchNamespacedSecretAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, kind.Group, kind.Version, ns, kind.Plural, name, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    /// <summary>The body of an apply: the object as camelCase JSON without nulls (YAML is a superset of JSON).</summary>
+    public static string ApplyBody(object value) => KubernetesJson.Serialize(value);
+
+    /// <summary>The readiness of a workload, or null when it does not exist (yet, or any more).</summary>
+    public async Task<Readiness?> ReadReadinessAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (kind == ResourceKind.Deployment)
+            {
+                return WorkloadReadiness.Of(await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false));
+            }
+
+            if (kind == ResourceKind.StatefulSet)
+            {
+                return WorkloadReadiness.Of(await client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false));
+            }
+
+            var json = await ReadCustomAsync(kind, ns, name, cancellationToken).ConfigureAwait(false);
+            return kind == ResourceKind.KnativeService ? WorkloadReadiness.OfKnative(json) : WorkloadReadiness.OfRay(json);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A workload's annotations, or null when it does not exist.</summary>
+    public async Task<IDictionary<string, string>?> ReadAnnotationsAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (kind == ResourceKind.Deployment)
+            {
+                return (await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata.Annotations ?? new Dictionary<string, string>();
+            }
+
+            if (kind == ResourceKind.StatefulSet)
+            {
+                return (await client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata.Annotations ?? new Dictionary<string, string>();
+            }
+
+            var json = await ReadCustomAsync(kind, ns, name, cancellationToken).ConfigureAwait(false);
+            return Metadata(json).Annotations ?? new Dictionary<string, string>();
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Sets annotations on a workload with a JSON merge patch, under its own field manager.</summary>
+    public async Task AnnotateAsync(ResourceKind kind, string ns, string name, IReadOnlyDictionary<string, string> annotations, CancellationToken cancellationToken)
+    {
+        var patch = new V1Patch(AnnotationPatch(annotations), V1Patch.PatchType.MergePatch);
+        if (kind == ResourceKind.Deployment)
+        {
+            await client.AppsV1.PatchNamespacedDeploymentAsync(patch, name, ns, fieldManager: ActivityFieldManager, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        else if (kind == ResourceKind.StatefulSet)
+        {
+            await client.AppsV1.PatchNamespacedStatefulSetAsync(patch, name, ns, fieldManager: ActivityFieldManager, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, kind.Group, kind.Version, ns, kind.Plural, name, fieldManager: ActivityFieldManager, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A JSON merge patch that sets <paramref name="annotations"/> and touches nothing else.</summary>
+    public static string AnnotationPatch(IReadOnlyDictionary<string, string> annotations)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartObject("metadata");
+            writer.WriteStartObject("annotations");
+            foreach (var (key, value) in annotations.OrderBy(a => a.Key, StringComparer.Ordinal))
+            {
+                writer.WriteString(key, value);
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    public async Task<IReadOnlyList<V1Pod>> ListPodsAsync(string ns, string labelSelector, CancellationToken cancellationToken) =>
+        (await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.ToArray();
+
+    public async Task<IReadOnlyList<Corev1Event>> ListEventsAsync(string ns, CancellationToken cancellationToken) =>
+        (await client.CoreV1.ListNamespacedEventAsync(ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.ToArray();
+
+    /// <summary>The last lines a container wrote before its latest exit (or now, if it has not restarted); null when unreadable.</summary>
+    public async Task<string?> ReadLogTailAsync(string ns, string pod, string container, int lines, CancellationToken cancellationToken)
+    {
+        foreach (var previous in new[] { true, false })
+        {
+            try
+            {
+                using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, container: container, previous: previous, tailLines: lines, cancellationToken: cancellationToken).ConfigureAwait(false);
+                using var reader = new StreamReader(stream, Encoding.UTF8);
+                var text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                if (text.Length > 0)
+                {
+                    return text;
+                }
+            }
+            catch (HttpOperationException)
+            {
+                // No previous container, or the node is unreachable: try the next, then give up quietly.
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The names of the objects of <paramref name="kind"/> that match <paramref name="labelSelector"/>; empty when the kind is not installed.</summary>
+    public async Task<IReadOnlyList<V1ObjectMeta>> ListAsync(ResourceKind kind, string ns, string labelSelector, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (kind == ResourceKind.Deployment)
+            {
+                return (await client.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
+            }
+
+            if (kind == ResourceKind.StatefulSet)
+            {
+                return (await client.AppsV1.ListNamespacedStatefulSetAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
+            }
+
+            if (kind == ResourceKind.Service)
+            {
+                return (await client.CoreV1.ListNamespacedServiceAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
+            }
+
+            if (kind == ResourceKind.Secret)
+            {
+                return (await client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
+            }
+
+            var list = (JsonElement)await client.CustomObjects.ListNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return list.TryGetProperty("items", out var items) ? items.EnumerateArray().Select(Metadata).ToArray() : [];
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound && kind.IsCustom)
+        {
+            // The CRD is not installed (no Knative, no KubeRay): there is nothing of that kind to find.
+            return [];
+        }
+    }
+
+    /// <summary>Deletes one object, its dependents in the background; already gone is fine.</summary>
+    public async Task DeleteAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken)
+    {
+        const string Background = "Background";
+        try
+        {
+            if (kind == ResourceKind.Deployment)
+            {
+                await client.AppsV1.DeleteNamespacedDeploymentAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            else if (kind == ResourceKind.StatefulSet)
+            {
+                await client.AppsV1.DeleteNamespacedStatefulSetAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            else if (kind == ResourceKind.Service)
+            {
+                await client.CoreV1.DeleteNamespacedServiceAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            else if (kind == ResourceKind.Secret)
+            {
+                await client.CoreV1.DeleteNamespacedSecretAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await client.CustomObjects.DeleteNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+    }
+
+    /// <summary>The value under <paramref name="key"/> of a Secret, or null when the Secret or key does not exist.</summary>
+    public async Task<string?> ReadSecretValueAsync(string ns, string name, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var secret = await client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return secret.Data is { } data && data.TryGetValue(key, out var bytes) && bytes is { Length: > 0 } ? Encoding.UTF8.GetString(bytes) : null;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A port-forward WebSocket to one port of a pod (protocol <c>v4.channel.k8s.io</c>).</summary>
+    public Task<WebSocket> PortForwardAsync(string ns, string pod, int port, CancellationToken cancellationToken) =>
+        client.WebSocketNamespacedPodPortForwardAsync(pod, ns, [port], "v4.channel.k8s.io", cancellationToken: cancellationToken);
+
+    public void Dispose() => client.Dispose();
+
+    private async Task<JsonElement> ReadCustomAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken) =>
+        (JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, cancellationToken).ConfigureAwait(false);
+
+    private static V1ObjectMeta Metadata(JsonElement item) =>
+        item.TryGetProperty("metadata", out var metadata) ? KubernetesJson.Deserialize<V1ObjectMeta>(metadata) : new V1ObjectMeta();
+}

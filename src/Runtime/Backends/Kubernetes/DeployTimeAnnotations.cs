@@ -1,0 +1,58 @@
+using System.Security.Cryptography;
+using System.Text;
+using Hoist.Manifests;
+using k8s;
+using k8s.Models;
+
+namespace Hoist.Backends.Kubernetes;
+
+/// <summary>
+/// What the backend adds to the rendered objects when it applies them, and nothing else: a digest of the call
+/// token on each pod template. Workers read the token from the Secret only when they start, so a new token must
+/// restart them; a changed digest makes Kubernetes roll the pods (a new revision, for Knative).
+/// </summary>
+internal static class DeployTimeAnnotations
+{
+    public const string TokenDigest = "hoist.dev/token-sha256";
+
+    /// <summary>The first 16 hex digits of the token's SHA-256: enough to notice a change, useless for guessing the token.</summary>
+    public static string Digest(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..16];
+
+    public static void StampTokenDigest(IKubernetesObject<V1ObjectMeta> value, string digest)
+    {
+        foreach (var metadata in PodTemplates(value))
+        {
+            metadata.Annotations ??= new SortedDictionary<string, string>(StringComparer.Ordinal);
+            metadata.Annotations[TokenDigest] = digest;
+        }
+    }
+
+    /// <summary>The Secret the workers read HOIST_TOKEN from, as binary data so that applying it twice is a no-op.</summary>
+    public static V1Secret TokenSecret(ManifestOptions options, string token, string ns)
+    {
+        var secret = ManifestRenderer.RenderTokenSecret(options, token, ns);
+        secret.Data = new SortedDictionary<string, byte[]>(StringComparer.Ordinal) { [ManifestOptions.TokenSecretKey] = Encoding.UTF8.GetBytes(token) };
+        secret.StringData = null;
+        return secret;
+    }
+
+    private static IEnumerable<V1ObjectMeta> PodTemplates(IKubernetesObject<V1ObjectMeta> value)
+    {
+        switch (value)
+        {
+            case V1Deployment { Spec.Template: { } template }:
+                yield return template.Metadata ??= new V1ObjectMeta();
+                break;
+            case V1StatefulSet { Spec.Template: { } template }:
+                yield return template.Metadata ??= new V1ObjectMeta();
+                break;
+            case KnativeService knative:
+                yield return knative.Spec.Template.Metadata ??= new V1ObjectMeta();
+                break;
+            case RayCluster ray:
+                // Only the head runs a Hoist worker; Ray's own workers never see the token.
+                yield return ray.Spec.HeadGroupSpec.Template.Metadata ??= new V1ObjectMeta();
+                break;
+        }
+    }
+}

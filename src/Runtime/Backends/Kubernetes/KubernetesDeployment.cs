@@ -1,0 +1,40 @@
+using Hoist.Client;
+
+namespace Hoist.Backends.Kubernetes;
+
+/// <summary>A ready service on the cluster, as one routing snapshot: its endpoint, or one per rank in rank order.</summary>
+internal sealed class KubernetesDeployment(ServiceDescriptor descriptor, IReadOnlyList<WorkerEndpoint> endpoints) : ServiceDeployment(descriptor)
+{
+    public override IReadOnlyList<WorkerEndpoint> Endpoints => endpoints;
+
+    /// <summary>True once a call found a worker unreachable; the next call re-checks the cluster. Reads flags only: it runs on every call.</summary>
+    public bool AnyLost
+    {
+        get
+        {
+            foreach (var endpoint in endpoints)
+            {
+                if (endpoint.Lost.IsCancellationRequested)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    public int InFlight
+    {
+        get
+        {
+            var total = 0;
+            foreach (var endpoint in endpoints)
+            {
+                total += endpoint.InFlight;
+            }
+
+            return total;
+        }
+    }
+}

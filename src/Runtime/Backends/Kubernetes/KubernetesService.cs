@@ -1,0 +1,617 @@
+using Hoist.Client;
+using Hoist.Hosting;
+using Hoist.Manifests;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace Hoist.Backends.Kubernetes;
+
+/// <summary>
+/// One service on the cluster, seen from this process: applies its objects, waits until they serve, hands
+/// out its endpoints, stamps its activity and tears it down after InactivityTtl. A call that finds no ready
+/// deployment waits for one deploy at a time, like the local backend's activator.
+/// </summary>
+internal sealed partial class KubernetesService : IAsyncDisposable
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private const int PollsBetweenDiagnoses = 5;
+
+    private readonly KubernetesBackend _backend;
+    private readonly Func<ServiceDescriptor> _describe;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, PortForwarder> _forwarders = new(StringComparer.Ordinal);
+    private readonly ITimer _ticker;
+
+    private volatile KubernetesDeployment? _snapshot;
+    private Task<KubernetesDeployment>? _pending;
+    private CancellationTokenSource? _deploying;
+    private ServiceLayout? _layout;
+    private Readiness? _readiness;
+    private TimeSpan _tickInterval;
+    private long _lastActivityTicks;
+    private long _stampedTicks;
+    private int _queued;
+    private int _ticking;
+    private int _nextPod;
+    private bool _disposed;
+
+    public KubernetesService(string name, KubernetesBackend backend, Func<ServiceDescriptor> describe, ILogger logger, TimeProvider time)
+    {
+        Name = name;
+        _backend = backend;
+        _describe = describe;
+        _logger = logger;
+        _time = time;
+        _lastActivityTicks = time.GetUtcNow().UtcTicks;
+        _tickInterval = InactivityPolicy.CheckInterval(null);
+        _ticker = time.CreateTimer(_ => Tick(), null, _tickInterval, _tickInterval);
+    }
+
+    public string Name { get; }
+
+    /// <summary>The ready deployment, or a wait for the deploy that makes one. On the call path: a ready service costs two reads.</summary>
+    public ValueTask<ServiceDeployment> GetDeploymentAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Exchange(ref _lastActivityTicks, _time.GetUtcNow().UtcTicks);
+        var snapshot = _snapshot;
+        return snapshot is not null && !snapshot.AnyLost
+            ? new ValueTask<ServiceDeployment>(snapshot)
+            : new ValueTask<ServiceDeployment>(WaitForDeploymentAsync(cancellationToken));
+    }
+
+    public ServiceStatus Status()
+    {
+        lock (_gate)
+        {
+            var readiness = _readiness;
+            var starting = _pending is { IsCompleted: false } && readiness is not null ? Math.Max(0, readiness.Desired - readiness.Ready) : 0;
+            return new ServiceStatus(Name, _snapshot is null ? 0 : readiness?.Ready ?? 0, readiness?.Desired ?? 0, starting, Volatile.Read(ref _queued), []);
+        }
+    }
+
+    /// <summary>Deletes everything Hoist created for the service and waits, up to StopTimeout, for its pods to finish their calls and go.</summary>
+    public async Task TearDownAsync(string reason, CancellationToken cancellationToken)
+    {
+        // A deploy still waiting for readiness would hold the service until its LaunchTimeout: stop it first.
+        lock (_gate)
+        {
+            _deploying?.Cancel();
+        }
+
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await TearDownCoreAsync(reason, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        PortForwarder[] forwarders;
+        KubernetesDeployment? snapshot;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            snapshot = _snapshot;
+            _snapshot = null;
+            forwarders = [.. _forwarders.Values];
+            _forwarders.Clear();
+        }
+
+        _ticker.Dispose();
+        foreach (var endpoint in snapshot?.Endpoints ?? [])
+        {
+            endpoint.Dispose();
+        }
+
+        await Task.WhenAll(forwarders.Select(f => f.DisposeAsync().AsTask())).ConfigureAwait(false);
+    }
+
+    private async Task<ServiceDeployment> WaitForDeploymentAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _queued);
+        try
+        {
+            Task<KubernetesDeployment> pending;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_snapshot is { AnyLost: false } snapshot)
+                {
+                    return snapshot;
+                }
+
+                // A failed deploy is retried by the next call; a lost worker is looked up again.
+                if (_pending is null || _pending.IsCompleted)
+                {
+                    _pending = Task.Run(DeployAsync);
+                }
+
+                pending = _pending;
+            }
+
+            return await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _queued);
+        }
+    }
+
+    /// <summary>
+    /// Renders and applies the service (idempotent: a running service with the same spec does not restart), then
+    /// waits until the controller reports it ready and builds the endpoints.
+    /// </summary>
+    private async Task<KubernetesDeployment> DeployAsync()
+    {
+        using var deploying = CancellationTokenSource.CreateLinkedTokenSource(_backend.Stopping);
+        var stopping = deploying.Token;
+        lock (_gate)
+        {
+            _deploying = deploying;
+        }
+
+        await _lifecycle.WaitAsync(stopping).ConfigureAwait(false);
+        try
+        {
+            var descriptor = _describe();
+            var session = await _backend.ConnectAsync().ConfigureAwait(false);
+            var cluster = session.Cluster;
+            var manifestOptions = _backend.ManifestOptionsFor(session.DefaultNamespace);
+            var objects = ManifestRenderer.Render(descriptor, manifestOptions);
+            var layout = ServiceLayout.From(descriptor, objects);
+            var token = await _backend.TokenAsync(cluster, layout.Namespace, manifestOptions).ConfigureAwait(false);
+
+            await cluster.ApplyAsync(DeployTimeAnnotations.TokenSecret(manifestOptions, token, layout.Namespace), stopping).ConfigureAwait(false);
+            var digest = DeployTimeAnnotations.Digest(token);
+            foreach (var value in objects)
+            {
+                DeployTimeAnnotations.StampTokenDigest(value, digest);
+                await cluster.ApplyAsync(value, stopping).ConfigureAwait(false);
+            }
+
+            lock (_gate)
+            {
+                _layout = layout;
+            }
+
+            LogApplied(_logger, Name, layout.WorkloadKind.Kind, layout.WorkloadName, layout.Namespace, objects.Count);
+            await StampActivityAsync(cluster, layout, force: true).ConfigureAwait(false);
+            _backend.Watch(layout.Namespace);
+
+            var readiness = await WaitUntilReadyAsync(cluster, descriptor, layout, stopping).ConfigureAwait(false);
+            var routes = WorkerRoutes.Plan(layout, readiness, _backend.UseClusterDns, _backend.Settings);
+            await EnsureReachableAsync(cluster, routes, stopping).ConfigureAwait(false);
+            var endpoints = routes.Select(route => CreateEndpoint(cluster, route, token)).ToArray();
+            var deployment = new KubernetesDeployment(descriptor, endpoints);
+
+            KubernetesDeployment? previous;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                previous = _snapshot;
+                _snapshot = deployment;
+                _readiness = readiness;
+            }
+
+            Retire(previous);
+            AdjustTicker(descriptor);
+            LogReady(_logger, Name, string.Join(", ", endpoints.Select(e => $"{e.Replica} at {e.Address}")));
+            return deployment;
+        }
+        catch (OperationCanceledException) when (deploying.IsCancellationRequested && !_backend.Stopping.IsCancellationRequested)
+        {
+            throw new WorkerLaunchException(Name, null, $"Service '{Name}' was torn down while it was starting; the call was not sent.", "", exitCode: null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogDeployFailed(_logger, Name, ex.Message);
+            throw;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (ReferenceEquals(_deploying, deploying))
+                {
+                    _deploying = null;
+                }
+            }
+
+            _lifecycle.Release();
+        }
+    }
+
+    private async Task<Readiness> WaitUntilReadyAsync(ClusterClient cluster, ServiceDescriptor descriptor, ServiceLayout layout, CancellationToken cancellationToken)
+    {
+        var launchTimeout = TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout);
+        var started = _time.GetTimestamp();
+        for (var poll = 1; ; poll++)
+        {
+            var readiness = await cluster.ReadReadinessAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false);
+            if (readiness is { IsReady: true })
+            {
+                return readiness;
+            }
+
+            lock (_gate)
+            {
+                _readiness = readiness;
+            }
+
+            var elapsed = _time.GetElapsedTime(started);
+            var timedOut = elapsed >= launchTimeout;
+            if (timedOut || poll % PollsBetweenDiagnoses == 0)
+            {
+                // Waiting out LaunchTimeout cannot fix a malformed image name, so that fails early.
+                var failure = await DiagnoseAsync(cluster, layout, readiness, cancellationToken).ConfigureAwait(false);
+                if (timedOut || failure.Diagnosis.IsPermanent)
+                {
+                    throw new WorkerLaunchException(
+                        Name,
+                        failure.Diagnosis.Pod,
+                        LaunchFailureDiagnosis.Message(Name, launchTimeout, failure.Diagnosis, failure.Log, WorkloadStatus(layout, readiness)),
+                        failure.Log ?? "",
+                        failure.Diagnosis.ExitCode);
+                }
+
+                LogStillWaiting(_logger, Name, elapsed.TotalSeconds, failure.Diagnosis.Summary);
+            }
+
+            var wait = PollInterval < launchTimeout - elapsed ? PollInterval : launchTimeout - elapsed;
+            await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(LaunchDiagnosis Diagnosis, string? Log)> DiagnoseAsync(ClusterClient cluster, ServiceLayout layout, Readiness? readiness, CancellationToken cancellationToken)
+    {
+        var pods = await cluster.ListPodsAsync(layout.Namespace, layout.PodSelector, cancellationToken).ConfigureAwait(false);
+        var events = await cluster.ListEventsAsync(layout.Namespace, cancellationToken).ConfigureAwait(false);
+        var diagnosis = LaunchFailureDiagnosis.Explain(pods, events, layout.WorkloadName);
+        var log = diagnosis.WantsLog
+            ? await cluster.ReadLogTailAsync(layout.Namespace, diagnosis.Pod!, diagnosis.Container!, _backend.Settings.LogLinesInErrors, cancellationToken).ConfigureAwait(false)
+            : null;
+        return (diagnosis, log);
+    }
+
+    private static string WorkloadStatus(ServiceLayout layout, Readiness? readiness) =>
+        readiness is null
+            ? $"{layout.WorkloadKind} {layout.WorkloadName} does not exist"
+            : $"{layout.WorkloadKind.Kind} {layout.WorkloadName}: {readiness.Detail}";
+
+    /// <summary>
+    /// A port-forward picks its pod per connection, so a target that cannot be found (no Knative activator, no
+    /// permission to list pods there) would only show later as a broken connection; say so now instead.
+    /// </summary>
+    private async Task EnsureReachableAsync(ClusterClient cluster, IReadOnlyList<WorkerRoute> routes, CancellationToken cancellationToken)
+    {
+        foreach (var route in routes.OfType<PortForwardRoute>().Where(r => r.PodSelector is not null))
+        {
+            try
+            {
+                await PickReadyPodAsync(cluster, route, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or k8s.Autorest.HttpOperationException)
+            {
+                var reason = ex is k8s.Autorest.HttpOperationException http ? $"{(int)http.Response.StatusCode} {http.Response.ReasonPhrase}: {http.Response.Content}" : ex.Message;
+                throw new WorkerLaunchException(
+                    Name,
+                    null,
+                    $"Service '{Name}' is ready, but this process cannot reach it by port-forward: {reason} " +
+                    $"From a pod in the cluster, set Hoist:Kubernetes:ConnectMode to \"{KubernetesConnectModes.ClusterDns}\".",
+                    "",
+                    exitCode: null);
+            }
+        }
+    }
+
+    private WorkerEndpoint CreateEndpoint(ClusterClient cluster, WorkerRoute route, string token)
+    {
+        var address = route switch
+        {
+            DnsRoute dns => dns.Address,
+            PortForwardRoute forward => Forwarder(cluster, forward).Address,
+            _ => throw new NotSupportedException(route.GetType().Name),
+        };
+        var endpoint = new WorkerEndpoint(Name, route.Replica, route.Rank, address, token);
+        foreach (var (header, value) in route.Headers)
+        {
+            endpoint.Headers.Add(header, value);
+        }
+
+        return endpoint;
+    }
+
+    /// <summary>One loopback port per target, kept across redeploys: a replaced pod is found again on the next connection.</summary>
+    private PortForwarder Forwarder(ClusterClient cluster, PortForwardRoute route)
+    {
+        lock (_gate)
+        {
+            if (!_forwarders.TryGetValue(route.Key, out var forwarder))
+            {
+                forwarder = new PortForwarder(route.Key, ct => OpenTunnelAsync(cluster, route, ct), _logger);
+                _forwarders.Add(route.Key, forwarder);
+            }
+
+            return forwarder;
+        }
+    }
+
+    private async Task<Stream> OpenTunnelAsync(ClusterClient cluster, PortForwardRoute route, CancellationToken cancellationToken)
+    {
+        var pod = route.Pod ?? await PickReadyPodAsync(cluster, route, cancellationToken).ConfigureAwait(false);
+        var socket = await cluster.PortForwardAsync(route.Namespace, pod, route.Port, cancellationToken).ConfigureAwait(false);
+        return new PodPortStream(socket, $"pod {route.Namespace}/{pod}:{route.Port}");
+    }
+
+    /// <summary>A ready, running pod of the selector, taken in turn so that new connections spread over the replicas.</summary>
+    private async Task<string> PickReadyPodAsync(ClusterClient cluster, PortForwardRoute route, CancellationToken cancellationToken)
+    {
+        var pods = await cluster.ListPodsAsync(route.Namespace, route.PodSelector!, cancellationToken).ConfigureAwait(false);
+        var ready = ReadyPods(pods);
+        if (ready.Count == 0)
+        {
+            throw new InvalidOperationException($"No ready pod in namespace {route.Namespace} matches {route.PodSelector}.");
+        }
+
+        return ready[(int)((uint)Interlocked.Increment(ref _nextPod) % (uint)ready.Count)];
+    }
+
+    /// <summary>The names of the pods that are running, ready and not being deleted, in name order.</summary>
+    internal static IReadOnlyList<string> ReadyPods(IEnumerable<V1Pod> pods) =>
+        pods.Where(p => p.Metadata?.DeletionTimestamp is null
+                && p.Status?.Phase == "Running"
+                && p.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true)
+            .Select(p => p.Metadata.Name)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+    private async Task TearDownCoreAsync(string reason, CancellationToken cancellationToken)
+    {
+        KubernetesDeployment? snapshot;
+        ServiceLayout? layout;
+        lock (_gate)
+        {
+            snapshot = _snapshot;
+            _snapshot = null;
+            layout = _layout;
+            _layout = null;
+            _readiness = null;
+        }
+
+        var session = await _backend.ConnectAsync().ConfigureAwait(false);
+        if (layout is null)
+        {
+            // Not deployed by this process (a teardown of what another one left running): the same rendering
+            // gives the same labels.
+            var descriptor = _describe();
+            layout = ServiceLayout.From(descriptor, ManifestRenderer.Render(descriptor, _backend.ManifestOptionsFor(session.DefaultNamespace)));
+        }
+
+        LogTearingDown(_logger, Name, layout.Namespace, layout.TeardownSelector, reason);
+
+        foreach (var endpoint in snapshot?.Endpoints ?? [])
+        {
+            endpoint.MarkDraining();
+        }
+
+        var cluster = session.Cluster;
+        foreach (var kind in ResourceKind.ServiceObjects)
+        {
+            foreach (var metadata in await cluster.ListAsync(kind, layout.Namespace, layout.TeardownSelector, cancellationToken).ConfigureAwait(false))
+            {
+                await cluster.DeleteAsync(kind, layout.Namespace, metadata.Name, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // The pods get SIGTERM and finish their calls; the tunnels must outlive those calls.
+        var deadline = _time.GetTimestamp();
+        var stopTimeout = _backend.Settings.StopTimeout;
+        while (_time.GetElapsedTime(deadline) < stopTimeout)
+        {
+            var remaining = await cluster.ListPodsAsync(layout.Namespace, layout.PodSelector, cancellationToken).ConfigureAwait(false);
+            if (remaining.Count == 0 && (snapshot?.InFlight ?? 0) == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(PollInterval, _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        Retire(snapshot, immediately: true);
+        PortForwarder[] forwarders;
+        lock (_gate)
+        {
+            forwarders = [.. _forwarders.Values];
+            _forwarders.Clear();
+        }
+
+        await Task.WhenAll(forwarders.Select(f => f.DisposeAsync().AsTask())).ConfigureAwait(false);
+        LogTornDown(_logger, Name, layout.Namespace);
+    }
+
+    /// <summary>Closes a replaced snapshot's channels once the calls still on them have finished.</summary>
+    private void Retire(KubernetesDeployment? snapshot, bool immediately = false)
+    {
+        if (snapshot is null)
+        {
+            return;
+        }
+
+        if (immediately)
+        {
+            foreach (var endpoint in snapshot.Endpoints)
+            {
+                endpoint.Dispose();
+            }
+
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            var waited = _time.GetTimestamp();
+            while (snapshot.InFlight > 0 && _time.GetElapsedTime(waited) < TimeSpan.FromMinutes(10))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _time).ConfigureAwait(false);
+            }
+
+            foreach (var endpoint in snapshot.Endpoints)
+            {
+                endpoint.Dispose();
+            }
+        });
+    }
+
+    private void AdjustTicker(ServiceDescriptor descriptor)
+    {
+        var interval = InactivityPolicy.CheckInterval(InactivityPolicy.Ttl(descriptor.Compute.InactivityTtl));
+        lock (_gate)
+        {
+            if (interval != _tickInterval && !_disposed)
+            {
+                _tickInterval = interval;
+                _ticker.Change(interval, interval);
+            }
+        }
+    }
+
+    private void Tick()
+    {
+        if (Interlocked.Exchange(ref _ticking, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await TickAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogTickFailed(_logger, Name, ex.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref _ticking, 0);
+            }
+        });
+    }
+
+    /// <summary>Stamps this client's activity on the workload, and tears the service down once nobody has called it for its TTL.</summary>
+    private async Task TickAsync()
+    {
+        ServiceLayout? layout;
+        KubernetesDeployment? snapshot;
+        bool deploying;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            layout = _layout;
+            snapshot = _snapshot;
+            deploying = _pending is { IsCompleted: false };
+        }
+
+        if (layout is null)
+        {
+            return;
+        }
+
+        if (snapshot is { InFlight: > 0 } || Volatile.Read(ref _queued) > 0)
+        {
+            Interlocked.Exchange(ref _lastActivityTicks, _time.GetUtcNow().UtcTicks);
+        }
+
+        var descriptor = _describe();
+        AdjustTicker(descriptor);
+        var session = await _backend.ConnectAsync().ConfigureAwait(false);
+        await StampActivityAsync(session.Cluster, layout, force: false).ConfigureAwait(false);
+
+        if (InactivityPolicy.Ttl(descriptor.Compute.InactivityTtl) is not { } ttl || deploying)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var local = new DateTimeOffset(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
+        if (!InactivityPolicy.IsExpired(ttl, local, now))
+        {
+            return;
+        }
+
+        // Another process may be calling the service: its stamp on the workload keeps it alive.
+        var annotations = await session.Cluster.ReadAnnotationsAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, _backend.Stopping).ConfigureAwait(false);
+        if (annotations is not null && !InactivityPolicy.IsExpired(ttl, InactivityPolicy.LastActivity(annotations, null, local), now))
+        {
+            return;
+        }
+
+        LogIdleTeardown(_logger, Name, ttl.TotalSeconds);
+        await TearDownAsync($"no calls for its InactivityTtl of {descriptor.Compute.InactivityTtl}", _backend.Stopping).ConfigureAwait(false);
+    }
+
+    private async Task StampActivityAsync(ClusterClient cluster, ServiceLayout layout, bool force)
+    {
+        var last = Interlocked.Read(ref _lastActivityTicks);
+        if (!force && last <= Interlocked.Read(ref _stampedTicks))
+        {
+            return;
+        }
+
+        try
+        {
+            var stamp = new Dictionary<string, string> { [InactivityPolicy.LastActivityAnnotation] = InactivityPolicy.Format(new DateTimeOffset(last, TimeSpan.Zero)) };
+            await cluster.AnnotateAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, stamp, _backend.Stopping).ConfigureAwait(false);
+            Interlocked.Exchange(ref _stampedTicks, last);
+        }
+        catch (Exception ex) when (ex is k8s.Autorest.HttpOperationException or HttpRequestException)
+        {
+            LogStampFailed(_logger, Name, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: applied {Count} objects ({Kind} {Workload} in namespace {Namespace}); waiting until it is ready")]
+    private static partial void LogApplied(ILogger logger, string service, string kind, string workload, string @namespace, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service} is ready: {Endpoints}")]
+    private static partial void LogReady(ILogger logger, string service, string endpoints);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: still not ready after {Seconds:0} s: {Reason}")]
+    private static partial void LogStillWaiting(ILogger logger, string service, double seconds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Service {Service}: deploy failed: {Reason}")]
+    private static partial void LogDeployFailed(ILogger logger, string service, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: tearing down everything labelled {Selector} in namespace {Namespace} ({Reason})")]
+    private static partial void LogTearingDown(ILogger logger, string service, string @namespace, string selector, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: torn down in namespace {Namespace}")]
+    private static partial void LogTornDown(ILogger logger, string service, string @namespace);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: no calls from any client for its InactivityTtl of {Seconds:0} s; tearing it down. The next call deploys it again (a cold start).")]
+    private static partial void LogIdleTeardown(ILogger logger, string service, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: could not stamp its last activity: {Reason}")]
+    private static partial void LogStampFailed(ILogger logger, string service, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: inactivity check failed: {Reason}")]
+    private static partial void LogTickFailed(ILogger logger, string service, string reason);
+}

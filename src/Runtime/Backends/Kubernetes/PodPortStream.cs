@@ -1,0 +1,152 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text;
+
+namespace Hoist.Backends.Kubernetes;
+
+/// <summary>
+/// One TCP connection to a pod's port, carried by a port-forward WebSocket from the API server, as a
+/// <see cref="Stream"/>. Reads return the data channel's bytes; text on the error channel (the kubelet's
+/// "error forwarding port ... connection refused") becomes an <see cref="IOException"/> once the stream ends.
+/// Fully asynchronous: no thread waits on a read. One reader and one writer at a time, as a relay uses it.
+/// </summary>
+internal sealed class PodPortStream(WebSocket socket, string target) : Stream
+{
+    // A frame of data, plus the channel byte in front of it.
+    private const int MaxFrame = 64 * 1024;
+
+    private readonly PortForwardDecoder _decoder = new();
+    private readonly byte[] _receive = new byte[MaxFrame];
+    private readonly StringBuilder _errors = new();
+    private int _pendingOffset;
+    private int _pendingCount;
+    private bool _ended;
+
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (_pendingCount == 0)
+        {
+            if (_ended)
+            {
+                return 0;
+            }
+
+            WebSocketReceiveResult result;
+            try
+            {
+                result = await socket.ReceiveAsync(_receive, cancellationToken).ConfigureAwait(false);
+            }
+            catch (WebSocketException ex) when (ex.WebSocketErrorCode == WebSocketError.ConnectionClosedPrematurely)
+            {
+                _ended = true;
+                break;
+            }
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                _ended = true;
+                break;
+            }
+
+            var (channel, offset, count) = _decoder.Feed(_receive.AsSpan(0, result.Count), result.EndOfMessage);
+            if (channel == PortForwardDecoder.DataChannel)
+            {
+                (_pendingOffset, _pendingCount) = (offset, count);
+            }
+            else if (channel == PortForwardDecoder.ErrorChannel)
+            {
+                _errors.Append(Encoding.UTF8.GetString(_receive, offset, count));
+            }
+        }
+
+        if (_pendingCount == 0)
+        {
+            return _errors.Length > 0 ? throw new IOException($"Port-forward to {target} failed: {_errors}") : 0;
+        }
+
+        var n = Math.Min(buffer.Length, _pendingCount);
+        _receive.AsMemory(_pendingOffset, n).CopyTo(buffer);
+        _pendingOffset += n;
+        _pendingCount -= n;
+        return n;
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var frame = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length, MaxFrame) + 1);
+        try
+        {
+            frame[0] = PortForwardDecoder.DataChannel;
+            while (!buffer.IsEmpty)
+            {
+                var n = Math.Min(buffer.Length, MaxFrame);
+                buffer.Span[..n].CopyTo(frame.AsSpan(1));
+                await socket.SendAsync(frame.AsMemory(0, n + 1), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+                buffer = buffer[n..];
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+    public override void Flush()
+    {
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            {
+                // The other side is already gone; nothing to say goodbye to.
+            }
+        }
+
+        socket.Dispose();
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            socket.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,38 @@
+namespace Hoist.Backends.Kubernetes;
+
+/// <summary>A kind of object Hoist creates, with what the API needs to address it.</summary>
+internal sealed record ResourceKind(string Kind, string Group, string Version, string Plural)
+{
+    public static readonly ResourceKind Deployment = new("Deployment", "apps", "v1", "deployments");
+    public static readonly ResourceKind StatefulSet = new("StatefulSet", "apps", "v1", "statefulsets");
+    public static readonly ResourceKind Service = new("Service", "", "v1", "services");
+    public static readonly ResourceKind Secret = new("Secret", "", "v1", "secrets");
+    public static readonly ResourceKind KnativeService = new("Service", Manifests.KnativeService.KnativeGroup, "v1", "services");
+    public static readonly ResourceKind RayCluster = new("RayCluster", Manifests.RayCluster.RayGroup, "v1", "rayclusters");
+
+    /// <summary>
+    /// What a service's teardown deletes, owners first: the workloads take their pods, revisions and ReplicaSets
+    /// with them, then the Services that pointed at them go. The token Secret is the app's, shared by its
+    /// services, and stays.
+    /// </summary>
+    public static IReadOnlyList<ResourceKind> ServiceObjects { get; } = [KnativeService, RayCluster, StatefulSet, Deployment, Service];
+
+    /// <summary>The kinds that carry the <c>hoist.dev/*</c> annotations: one per service.</summary>
+    public static IReadOnlyList<ResourceKind> Workloads { get; } = [Deployment, StatefulSet, KnativeService, RayCluster];
+
+    public bool IsCustom => Group is Manifests.KnativeService.KnativeGroup or Manifests.RayCluster.RayGroup;
+
+    public override string ToString() => Group.Length == 0 ? $"{Kind} ({Version})" : $"{Kind} ({Group}/{Version})";
+
+    /// <summary>The kind of a rendered object.</summary>
+    public static ResourceKind Of(object value) => value switch
+    {
+        k8s.Models.V1Deployment => Deployment,
+        k8s.Models.V1StatefulSet => StatefulSet,
+        k8s.Models.V1Service => Service,
+        k8s.Models.V1Secret => Secret,
+        Manifests.KnativeService => KnativeService,
+        Manifests.RayCluster => RayCluster,
+        _ => throw new NotSupportedException($"Hoist does not apply objects of type {value.GetType().Name}."),
+    };
+}

@@ -1,0 +1,90 @@
+using Hoist.Manifests;
+using Microsoft.Extensions.Options;
+
+namespace Hoist.Hosting;
+
+/// <summary>
+/// Checks the <c>Hoist</c> section at start-up, so a wrong backend, a missing image or a bad port fails there
+/// with the setting's name and what is allowed, not at the first call.
+/// </summary>
+internal sealed class HoistOptionsValidator : IValidateOptions<HoistOptions>
+{
+    private static readonly string[] s_pullPolicies = ["Always", "IfNotPresent", "Never"];
+
+    public ValidateOptionsResult Validate(string? name, HoistOptions options)
+    {
+        var failures = Failures(options);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Every problem in <paramref name="options"/>, each naming its setting; empty when it is valid.</summary>
+    public static IReadOnlyList<string> Failures(HoistOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        var backend = HoistBackends.Normalize(options.Backend);
+        if (backend is null)
+        {
+            failures.Add($"Hoist:Backend is \"{options.Backend}\", which is not a backend. Allowed values: {string.Join(", ", HoistBackends.All.Select(b => $"\"{b}\""))}.");
+        }
+
+        if (backend == HoistBackends.Kubernetes)
+        {
+            failures.AddRange(KubernetesFailures(options.Kubernetes));
+        }
+
+        return failures;
+    }
+
+    private static IEnumerable<string> KubernetesFailures(KubernetesBackendOptions k)
+    {
+        const string Section = "Hoist:Kubernetes";
+        if (string.IsNullOrWhiteSpace(k.Image))
+        {
+            yield return $"{Section}:Image is required with the Kubernetes backend: the app's container image, e.g. \"registry.example/app:1.0\" (this executable published to {ManifestOptions.AppDirectory}).";
+        }
+
+        if (!KubernetesConnectModes.All.Contains(k.ConnectMode, StringComparer.OrdinalIgnoreCase))
+        {
+            yield return $"{Section}:ConnectMode is \"{k.ConnectMode}\". Allowed values: {string.Join(", ", KubernetesConnectModes.All.Select(m => $"\"{m}\""))}.";
+        }
+
+        if (k.Namespace is { Length: > 0 } ns && !KubernetesNames.IsDnsLabel(ns))
+        {
+            yield return $"{Section}:Namespace \"{ns}\" is not a DNS-1123 label: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit.";
+        }
+
+        if (k.Kubeconfig is { Length: > 0 } path && !File.Exists(path))
+        {
+            yield return $"{Section}:Kubeconfig points to \"{path}\", which does not exist.";
+        }
+
+        if (k.ImagePullPolicy is { Length: > 0 } policy && !s_pullPolicies.Contains(policy, StringComparer.Ordinal))
+        {
+            yield return $"{Section}:ImagePullPolicy is \"{policy}\". Allowed values: \"Always\", \"IfNotPresent\", \"Never\".";
+        }
+
+        foreach (var (port, setting) in new[] { (k.GrpcPort, nameof(k.GrpcPort)), (k.RendezvousPort, nameof(k.RendezvousPort)) })
+        {
+            if (port is <= 0 or > 65535)
+            {
+                yield return $"{Section}:{setting} is {port}, which is not a TCP port: use 1 to 65535.";
+            }
+        }
+
+        if (k.GrpcPort == k.RendezvousPort)
+        {
+            yield return $"{Section}:GrpcPort and RendezvousPort are both {k.GrpcPort}: they must differ.";
+        }
+
+        if (k.StopTimeout < TimeSpan.Zero)
+        {
+            yield return $"{Section}:StopTimeout is {k.StopTimeout}: it must not be negative.";
+        }
+
+        if (k.LogLinesInErrors < 0)
+        {
+            yield return $"{Section}:LogLinesInErrors is {k.LogLinesInErrors}: it must not be negative.";
+        }
+    }
+}

@@ -1,0 +1,178 @@
+using Hoist.Hosting;
+using Hoist.Manifests;
+
+namespace Hoist.Build.Tests;
+
+/// <summary>
+/// <c>dotnet build</c> of a class library with Hoist services writes manifests/&lt;service&gt;.yaml beside it: what the
+/// renderer makes of each descriptor, valid against the published schemas, only when something changed, and
+/// nothing at all when switched off. The tests share one built copy and run one after another.
+/// </summary>
+public sealed class ManifestEmitTests(ServiceLibraryCopy library) : IClassFixture<ServiceLibraryCopy>
+{
+    private const string EmitTarget = "EmitHoistManifests";
+
+    // What the fixture's attributes say (tests/Fixtures/ServiceLibrary/Services.cs), written out by hand.
+    private static readonly ServiceDescriptor Shrink = new()
+    {
+        Name = "shrink",
+        Kind = ServiceKind.Method,
+        DeclaringType = "ServiceLibrary.Thumbnails",
+        AssemblyName = ServiceLibraryCopy.AssemblyName,
+        Methods = ["Shrink"],
+        Compute = new ComputeSpec { Cpus = 0.5, Memory = "256Mi", LaunchTimeout = 120 },
+    };
+
+    private static readonly ServiceDescriptor Scorer = new()
+    {
+        Name = "scorer",
+        Kind = ServiceKind.Class,
+        DeclaringType = "ServiceLibrary.Scorer",
+        AssemblyName = ServiceLibraryCopy.AssemblyName,
+        Methods = ["Score"],
+        Compute = new ComputeSpec { Memory = "1Gi" },
+        Autoscale = new AutoscaleSpec { Target = 4, MaxScale = 3, ScaleToZeroGracePeriod = 120 },
+    };
+
+    // The build-time defaults: app name = assembly name, image = "<app name in lower case>:latest", namespace "default".
+    private static readonly ManifestOptions BuildDefaults = new() { AppName = ServiceLibraryCopy.AssemblyName, Image = "servicelibrary:latest" };
+
+    [Fact]
+    public void Build_WritesOneManifestPerService_AsTheRendererRendersIt()
+    {
+        Assert.Contains($"{ServiceLibraryCopy.AssemblyName} -> {library.ManifestsDirectory}", library.FirstBuildLog, StringComparison.Ordinal);
+        Assert.Equal(["scorer.yaml", "shrink.yaml"], Directory.GetFiles(library.FirstBuildManifests).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(Render(Shrink, BuildDefaults), File.ReadAllText(Path.Combine(library.FirstBuildManifests, "shrink.yaml")));
+        Assert.Equal(Render(Scorer, BuildDefaults), File.ReadAllText(Path.Combine(library.FirstBuildManifests, "scorer.yaml")));
+
+        // The same descriptors the tool read from the built library's metadata.
+        Assert.Equivalent(new[] { Shrink, Scorer }, AssemblyDescriptorReader.Read(library.AssemblyPath), strict: true);
+    }
+
+    [Fact]
+    public async Task EmittedManifests_PassValidateManifests()
+    {
+        var missing = new[] { "node", "npm" }.Where(tool => !OnPath(tool)).ToArray();
+        Assert.True(missing.Length == 0,
+            $"validate-manifests needs {string.Join(" and ", missing)} on PATH: CI must install node and npm before running the tests.");
+        Assert.True(File.Exists(RepositoryPaths.Validator), $"The shared validator is not at {RepositoryPaths.Validator} (../shared/tools/validate-manifests from the repository root).");
+
+        var (exitCode, output) = await ProcessRunner.RunAsync(
+            "bash", [RepositoryPaths.Validator, library.FirstBuildManifests], RepositoryPaths.Root, TimeSpan.FromMinutes(5));
+
+        Assert.True(exitCode == 0, $"validate-manifests exited with {exitCode}:\n{output}");
+        Assert.DoesNotContain("INVALID", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("UNCHECKED", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SecondBuildWithoutChanges_SkipsTheTarget()
+    {
+        await BuildSucceedsAsync(); // whatever the tests before left, settle
+        var stampWritten = File.GetLastWriteTimeUtc(library.StampPath);
+        var manifestWritten = File.GetLastWriteTimeUtc(Path.Combine(library.ManifestsDirectory, "shrink.yaml"));
+
+        var log = await BuildSucceedsAsync();
+
+        Assert.True(log.Contains($"Skipping target \"{EmitTarget}\" because all output files are up-to-date", StringComparison.Ordinal), log);
+        Assert.DoesNotContain("Hoist.ManifestTool.dll\" --assembly", log, StringComparison.Ordinal);
+        Assert.Equal(stampWritten, File.GetLastWriteTimeUtc(library.StampPath));
+        Assert.Equal(manifestWritten, File.GetLastWriteTimeUtc(Path.Combine(library.ManifestsDirectory, "shrink.yaml")));
+    }
+
+    [Fact]
+    public async Task DeletedManifest_IsWrittenAgain()
+    {
+        await BuildSucceedsAsync();
+        File.Delete(Path.Combine(library.ManifestsDirectory, "scorer.yaml"));
+
+        await BuildSucceedsAsync();
+
+        Assert.Equal(Render(Scorer, BuildDefaults), File.ReadAllText(Path.Combine(library.ManifestsDirectory, "scorer.yaml")));
+    }
+
+    [Fact]
+    public async Task EmitSwitchedOff_WritesNothing()
+    {
+        var elsewhere = Path.Combine(Path.GetTempPath(), "hoist-off-" + Guid.NewGuid().ToString("N"));
+
+        var log = await BuildSucceedsAsync("HoistEmitManifests=false", $"HoistManifestsDir={elsewhere}/");
+
+        Assert.False(Directory.Exists(elsewhere), "HoistEmitManifests=false still wrote manifests.");
+        Assert.DoesNotContain(EmitTarget + ":", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DesignTimeBuild_WritesNothing()
+    {
+        var elsewhere = Path.Combine(Path.GetTempPath(), "hoist-design-time-" + Guid.NewGuid().ToString("N"));
+
+        var log = await BuildSucceedsAsync("DesignTimeBuild=true", $"HoistManifestsDir={elsewhere}/");
+
+        Assert.False(Directory.Exists(elsewhere), "A design-time build wrote manifests.");
+        Assert.DoesNotContain(EmitTarget + ":", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AppSettingsOverrides_AndBuildProperties_LandInTheManifests()
+    {
+        var output = Path.Combine(Path.GetTempPath(), "hoist-configured-" + Guid.NewGuid().ToString("N"));
+        var appSettings = Path.Combine(library.ProjectDirectory, "appsettings.json");
+        File.WriteAllText(appSettings, """
+            {
+              // Deploy-time overrides, as the backends apply them; the build renders them too.
+              "Hoist": { "Services": { "scorer": { "MaxScale": 7, "Memory": "2Gi" } } }
+            }
+            """);
+        try
+        {
+            await BuildSucceedsAsync($"HoistManifestsDir={output}/", "HoistImage=registry.example/lib:2.0", "HoistNamespace=ml");
+
+            var options = BuildDefaults with { Image = "registry.example/lib:2.0", Namespace = "ml" };
+            var scorer = new ServiceOverrides { MaxScale = 7, Memory = "2Gi" }.ApplyTo(Scorer);
+            Assert.Equal(Render(scorer, options), File.ReadAllText(Path.Combine(output, "scorer.yaml")));
+            Assert.Equal(Render(Shrink, options), File.ReadAllText(Path.Combine(output, "shrink.yaml")));
+            Assert.Contains("autoscaling.knative.dev/max-scale: \"7\"", File.ReadAllText(Path.Combine(output, "scorer.yaml")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(appSettings);
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task OverrideOfAServiceTheLibraryDoesNotDeclare_IsAWarning()
+    {
+        var appSettings = Path.Combine(library.ProjectDirectory, "appsettings.json");
+        File.WriteAllText(appSettings, """{ "Hoist": { "Services": { "socrer": { "MaxScale": 7 } } } }""");
+        try
+        {
+            var (exitCode, log) = await library.BuildAsync("TreatWarningsAsErrors=false", "MSBuildTreatWarningsAsErrors=false");
+
+            Assert.True(exitCode == 0, log);
+            Assert.Contains("warning HOIST103: Hoist:Services:socrer overrides a service that ServiceLibrary.dll does not declare", log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(appSettings);
+        }
+    }
+
+    private static string Render(ServiceDescriptor descriptor, ManifestOptions options) =>
+        ManifestYaml.Serialize(ManifestRenderer.Render(descriptor, options));
+
+    private async Task<string> BuildSucceedsAsync(params string[] properties)
+    {
+        var (exitCode, log) = await library.BuildAsync(properties);
+        Assert.True(exitCode == 0, $"dotnet build failed ({exitCode}):\n{log}");
+        return log;
+    }
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, tool)));
+}

@@ -1,0 +1,119 @@
+using System.Reflection;
+
+namespace Hoist.Build.Tests;
+
+/// <summary>
+/// A copy of tests/Fixtures/ServiceLibrary in a temporary folder, built once with <c>dotnet build</c> on creation.
+/// It references Hoist in this repository by absolute path and builds with <c>BuildProjectReferences=false</c>,
+/// so the tests only ever build the copy: never src/, which other test assemblies may be running from.
+/// </summary>
+public sealed class ServiceLibraryCopy : IAsyncLifetime
+{
+    public const string AssemblyName = "ServiceLibrary";
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(3);
+
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("hoist-build-tests-");
+
+    /// <summary>The configuration this test assembly was built in: src/ has been built in it.</summary>
+    public static string Configuration { get; } =
+        typeof(ServiceLibraryCopy).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+    public string ProjectDirectory => Path.Combine(_root.FullName, "ServiceLibrary");
+
+    public string OutputDirectory => Path.Combine(ProjectDirectory, "bin", Configuration, "net10.0");
+
+    public string AssemblyPath => Path.Combine(OutputDirectory, AssemblyName + ".dll");
+
+    public string ManifestsDirectory => Path.Combine(OutputDirectory, "manifests");
+
+    public string StampPath => Path.Combine(ProjectDirectory, "obj", Configuration, "net10.0", "hoist.manifests.stamp");
+
+    /// <summary>The manifests folder as the first build left it, copied before any test changed anything.</summary>
+    public string FirstBuildManifests => Path.Combine(_root.FullName, "first-build-manifests");
+
+    public string FirstBuildLog { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(ProjectDirectory);
+        foreach (var file in Directory.EnumerateFiles(RepositoryPaths.ServiceLibrary).Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal)))
+        {
+            File.Copy(file, Path.Combine(ProjectDirectory, Path.GetFileName(file)));
+        }
+
+        // What the fixture sees inside the repository: tests/Directory.Build.props (RepositoryRoot, warnings as errors) and central package versions.
+        File.WriteAllText(Path.Combine(_root.FullName, "Directory.Build.props"),
+            $"<Project><Import Project=\"{Path.Combine(RepositoryPaths.Root, "tests", "Directory.Build.props")}\" /></Project>");
+        File.WriteAllText(Path.Combine(_root.FullName, "Directory.Packages.props"),
+            $"<Project><Import Project=\"{Path.Combine(RepositoryPaths.Root, "Directory.Packages.props")}\" /></Project>");
+
+        var (exitCode, log) = await BuildAsync(restore: true);
+        FirstBuildLog = log;
+        Assert.True(exitCode == 0, $"The first build of the fixture failed:\n{log}");
+
+        Directory.CreateDirectory(FirstBuildManifests);
+        if (Directory.Exists(ManifestsDirectory))
+        {
+            foreach (var file in Directory.EnumerateFiles(ManifestsDirectory))
+            {
+                File.Copy(file, Path.Combine(FirstBuildManifests, Path.GetFileName(file)));
+            }
+        }
+    }
+
+    /// <summary><c>dotnet build</c> of the copy at normal verbosity, so the log says which targets ran or were skipped.</summary>
+    public Task<(int ExitCode, string Log)> BuildAsync(params string[] properties) => BuildAsync(restore: false, properties);
+
+    private async Task<(int ExitCode, string Log)> BuildAsync(bool restore, params string[] properties)
+    {
+        string[] arguments =
+        [
+            "build", Path.Combine(ProjectDirectory, "ServiceLibrary.csproj"),
+            "-c", Configuration, "-v:n", "-nologo", "-nodeReuse:false", "-p:BuildProjectReferences=false",
+            .. restore ? Array.Empty<string>() : ["--no-restore"],
+            .. properties.Select(p => "-p:" + p),
+        ];
+
+        return await ProcessRunner.RunAsync(Dotnet, arguments, _root.FullName, BuildTimeout, BuildEnvironment());
+    }
+
+    public Task DisposeAsync()
+    {
+        try
+        {
+            _root.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a build process that is ending: the temporary folder is left to the OS.
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The dotnet that runs these tests, so the build uses the same SDK.</summary>
+    private static string Dotnet =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
+        : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
+        : "dotnet";
+
+    // The test host inherits MSBuild's variables from `dotnet test`; a nested build must start clean of them.
+    private static Dictionary<string, string?> BuildEnvironment()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DOTNET_NOLOGO"] = "1",
+            ["MSBUILDDISABLENODEREUSE"] = "1",
+        };
+        foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>())
+        {
+            if (name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) && name != "MSBUILDDISABLENODEREUSE")
+            {
+                environment[name] = null;
+            }
+        }
+
+        return environment;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text;
+using System.Text.Json;
+using Hoist.Backends.Kubernetes;
+using Hoist.Manifests;
+using k8s.Models;
+
+namespace Hoist.Kubernetes.Tests;
+
+public sealed class ApplyTests
+{
+    [Theory]
+    [MemberData(nameof(Descriptors.AllKinds), MemberType = typeof(Descriptors))]
+    public void ApplyBody_IsTheRenderedObject_WithKindAndNoNulls(ServiceDescriptor descriptor)
+    {
+        foreach (var value in ManifestRenderer.Render(descriptor, Descriptors.Options))
+        {
+            var body = ClusterClient.ApplyBody(value);
+            using var json = JsonDocument.Parse(body);
+
+            Assert.Equal(value.ApiVersion, json.RootElement.GetProperty("apiVersion").GetString());
+            Assert.Equal(value.Kind, json.RootElement.GetProperty("kind").GetString());
+            Assert.Equal(value.Metadata.Name, json.RootElement.GetProperty("metadata").GetProperty("name").GetString());
+            Assert.DoesNotContain("null", body);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Descriptors.AllKinds), MemberType = typeof(Descriptors))]
+    public void TokenDigest_LandsOnThePodTemplateThatReadsTheToken(ServiceDescriptor descriptor)
+    {
+        var objects = ManifestRenderer.Render(descriptor, Descriptors.Options);
+        var digest = DeployTimeAnnotations.Digest("s3cret");
+
+        foreach (var value in objects)
+        {
+            DeployTimeAnnotations.StampTokenDigest(value, digest);
+        }
+
+        var template = objects.Select(o => o switch
+        {
+            V1Deployment d => d.Spec.Template.Metadata,
+            V1StatefulSet s => s.Spec.Template.Metadata,
+            KnativeService k => k.Spec.Template.Metadata,
+            RayCluster r => r.Spec.HeadGroupSpec.Template.Metadata,
+            _ => null,
+        }).OfType<V1ObjectMeta>().Single();
+        Assert.Equal(digest, template.Annotations[DeployTimeAnnotations.TokenDigest]);
+        Assert.Equal(16, digest.Length);
+        Assert.DoesNotContain("s3cret", string.Join(",", objects.Select(ClusterClient.ApplyBody)));
+        Assert.NotEqual(digest, DeployTimeAnnotations.Digest("other"));
+    }
+
+    [Fact]
+    public void TokenSecret_HoldsTheTokenAsData_InTheServicesNamespace()
+    {
+        var secret = DeployTimeAnnotations.TokenSecret(Descriptors.Options, "s3cret", "gpu-team");
+
+        Assert.Equal("myapp-hoist-token", secret.Metadata.Name);
+        Assert.Equal("gpu-team", secret.Metadata.NamespaceProperty);
+        Assert.Null(secret.StringData);
+        Assert.Equal("s3cret", Encoding.UTF8.GetString(secret.Data[ManifestOptions.TokenSecretKey]));
+        Assert.Contains("\"data\":{\"token\":\"czNjcmV0\"}", ClusterClient.ApplyBody(secret));
+    }
+
+    [Fact]
+    public void ActivityStamp_IsAMergePatchOfOneAnnotation()
+    {
+        var patch = ClusterClient.AnnotationPatch(new Dictionary<string, string> { [InactivityPolicy.LastActivityAnnotation] = "2025-06-01T12:00:00Z" });
+
+        Assert.Equal("{\"metadata\":{\"annotations\":{\"hoist.dev/last-activity\":\"2025-06-01T12:00:00Z\"}}}", patch);
+    }
+
+    [Fact]
+    public void ResourceKinds_AddressTheRightApiGroups()
+    {
+        var objects = Descriptors.AllKinds().SelectMany(d => ManifestRenderer.Render((ServiceDescriptor)d[0], Descriptors.Options)).ToArray();
+
+        foreach (var value in objects)
+        {
+            var kind = ResourceKind.Of(value);
+            var expected = kind.Group.Length == 0 ? kind.Version : $"{kind.Group}/{kind.Version}";
+            Assert.Equal(expected, value.ApiVersion);
+            Assert.Equal(kind.Kind, value.Kind);
+        }
+
+        Assert.True(ResourceKind.KnativeService.IsCustom);
+        Assert.False(ResourceKind.Service.IsCustom);
+    }
+}

@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Hoist.Backends.Kubernetes;
+using k8s.Models;
+
+namespace Hoist.Kubernetes.Tests;
+
+public sealed class WorkloadReadinessTests
+{
+    private static V1Deployment Deployment(long generation, long? observed, int? updated, int? replicas, int? available, int? ready = null) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "probe", Generation = generation },
+        Spec = new V1DeploymentSpec { Replicas = 1, Selector = new V1LabelSelector(), Template = new V1PodTemplateSpec() },
+        Status = new V1DeploymentStatus { ObservedGeneration = observed, UpdatedReplicas = updated, Replicas = replicas, AvailableReplicas = available, ReadyReplicas = ready ?? available },
+    };
+
+    [Fact]
+    public void Deployment_IsReady_WhenTheCurrentGenerationIsRolledOutAndAvailable()
+    {
+        var readiness = WorkloadReadiness.Of(Deployment(2, 2, 1, 1, 1));
+
+        Assert.True(readiness.IsReady);
+        Assert.Equal((1, 1), (readiness.Ready, readiness.Desired));
+    }
+
+    [Theory]
+    [InlineData(2, 1, 1, 1, 1, "has not seen the current spec")]
+    [InlineData(2, 2, 0, 1, 1, "0 of 1 replicas updated")]
+    [InlineData(2, 2, 1, 2, 2, "1 old replicas are pending termination")]
+    [InlineData(2, 2, 1, 1, 0, "0 of 1 updated replicas available")]
+    public void Deployment_IsNotReady_MidRollout(long generation, long observed, int updated, int replicas, int available, string detail)
+    {
+        var readiness = WorkloadReadiness.Of(Deployment(generation, observed, updated, replicas, available));
+
+        Assert.False(readiness.IsReady);
+        Assert.Contains(detail, readiness.Detail);
+    }
+
+    [Fact]
+    public void Deployment_WithoutStatus_IsNotReady()
+    {
+        var deployment = Deployment(1, null, null, null, null);
+        deployment.Status = null;
+
+        Assert.False(WorkloadReadiness.Of(deployment).IsReady);
+    }
+
+    private static V1StatefulSet StatefulSet(int ready, int updated, string current = "train-1", string update = "train-1") => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "train", Generation = 1 },
+        Spec = new V1StatefulSetSpec { Replicas = 4, Selector = new V1LabelSelector(), ServiceName = "train-headless", Template = new V1PodTemplateSpec() },
+        Status = new V1StatefulSetStatus { ObservedGeneration = 1, Replicas = 4, ReadyReplicas = ready, UpdatedReplicas = updated, CurrentRevision = current, UpdateRevision = update },
+    };
+
+    [Fact]
+    public void StatefulSet_IsReady_OnlyWhenEveryRankIsReadyOnTheSameRevision()
+    {
+        Assert.True(WorkloadReadiness.Of(StatefulSet(4, 4)).IsReady);
+        Assert.Contains("3 of 4 ranks ready", WorkloadReadiness.Of(StatefulSet(3, 4)).Detail);
+        Assert.Contains("rolling update", WorkloadReadiness.Of(StatefulSet(4, 4, current: "train-1", update: "train-2")).Detail);
+    }
+
+    [Fact]
+    public void Knative_IsReady_WhenReadyIsTrueAndTheLatestRevisionServes()
+    {
+        var readiness = WorkloadReadiness.OfKnative(Json("""
+            {"metadata":{"name":"embed","generation":3},
+             "status":{"observedGeneration":3,"latestCreatedRevisionName":"embed-00003","latestReadyRevisionName":"embed-00003",
+                       "conditions":[{"type":"ConfigurationsReady","status":"True"},{"type":"Ready","status":"True"}]}}
+            """));
+
+        Assert.True(readiness.IsReady);
+        Assert.Equal("embed-00003", readiness.Revision);
+    }
+
+    [Fact]
+    public void Knative_IsNotReady_WhileTheNewRevisionIsNot_AndSaysWhy()
+    {
+        var readiness = WorkloadReadiness.OfKnative(Json("""
+            {"metadata":{"generation":3},
+             "status":{"observedGeneration":3,"latestCreatedRevisionName":"embed-00003","latestReadyRevisionName":"embed-00002",
+                       "conditions":[{"type":"Ready","status":"Unknown","reason":"RevisionMissing","message":"Configuration \"embed\" is waiting for a Revision to become ready."}]}}
+            """));
+
+        Assert.False(readiness.IsReady);
+        Assert.StartsWith("RevisionMissing: Configuration", readiness.Detail);
+    }
+
+    [Fact]
+    public void Knative_BeforeTheControllerSawTheSpec_IsNotReady()
+    {
+        Assert.False(WorkloadReadiness.OfKnative(Json("""{"metadata":{"generation":2},"status":{"observedGeneration":1,"conditions":[{"type":"Ready","status":"True"}]}}""")).IsReady);
+        Assert.False(WorkloadReadiness.OfKnative(Json("""{"metadata":{"generation":1}}""")).IsReady);
+    }
+
+    [Fact]
+    public void Ray_IsReady_ByStateOrByHeadPodReady()
+    {
+        Assert.True(WorkloadReadiness.OfRay(Json("""{"status":{"state":"ready","desiredWorkerReplicas":2,"readyWorkerReplicas":2}}""")).IsReady);
+        Assert.True(WorkloadReadiness.OfRay(Json("""{"status":{"conditions":[{"type":"HeadPodReady","status":"True"},{"type":"RayClusterProvisioned","status":"True"}]}}""")).IsReady);
+
+        var waiting = WorkloadReadiness.OfRay(Json("""{"status":{"desiredWorkerReplicas":2,"readyWorkerReplicas":1,"conditions":[{"type":"HeadPodReady","status":"True"},{"type":"RayClusterProvisioned","status":"False","message":"1 of 2 workers ready"}]}}"""));
+        Assert.False(waiting.IsReady);
+        Assert.Equal((1, 3), (waiting.Ready, waiting.Desired));
+        Assert.Equal("1 of 2 workers ready", waiting.Detail);
+        Assert.False(WorkloadReadiness.OfRay(Json("""{"metadata":{}}""")).IsReady);
+    }
+
+    private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
+}
