@@ -105,4 +105,19 @@ public sealed class CallTests(HoistFixture fixture)
             await Assert.ThrowsAsync<HoistTimeoutException>(() => TestApp.Probe.Remote.WithInvoker(app.Client).DelayAsync(30_000));
         }
     }
+
+    [Fact]
+    public async Task JsonInvocation_CallsAMethodKnownOnlyByName()
+    {
+        Assert.Equal("5", await fixture.Client.InvokeJsonAsync("add", "Add", "[2, 3]"));
+        Assert.Equal("9", await fixture.Client.InvokeJsonAsync("add", "Add", """{ "b": 4, "a": 5 }"""));
+
+        var quote = await fixture.Client.InvokeJsonAsync("quote", "PriceAsync", """[{ "Id": "o-1", "Lines": [{ "Sku": "a", "Quantity": 2, "UnitPrice": 1.5 }] }]""");
+        Assert.Contains("\"Total\":3.0", quote, StringComparison.Ordinal);
+
+        var error = await Assert.ThrowsAsync<CallRejectedException>(() => fixture.Client.InvokeJsonAsync("add", "Add", """["two", 3]"""));
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("Argument 'a'", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentException>(() => fixture.Client.InvokeJsonAsync("add", "Subtract", "[]"));
+    }
 }

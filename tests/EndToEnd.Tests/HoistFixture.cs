@@ -17,8 +17,13 @@ public sealed class HoistFixture : IAsyncLifetime
 
     internal LocalBackend Backend => (LocalBackend)Client.Backend;
 
-    public async Task InitializeAsync() =>
+    public async Task InitializeAsync()
+    {
+        // The test app's services register when its module initializer runs, which in the app itself is
+        // before Main; here, nothing may have touched the assembly yet.
+        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(TestApp.Probe).Module.ModuleHandle);
         App = await HoistApplication.StartAsync([], o => o.MaxRequestBytes = MaxRequestBytes);
+    }
 
     public async Task DisposeAsync() => await App.DisposeAsync();
 

@@ -76,6 +76,22 @@ namespace Hoist.Generated
                     throw UnknownMethod("query", method);
             }
         }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "QueryAsync":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 2);
+                    var query = reader.Read<string>(0, "query");
+                    var limit = reader.Read<int>(1, "limit");
+                    return ReturnJsonAsync<string[]>(global::MyApp.Search.QueryAsync(query, cancellationToken, limit));
+                }
+                default:
+                    throw UnknownMethod("query", method);
+            }
+        }
     }
 
     /// <summary>Runs the methods of service "index" in its workers.</summary>
@@ -95,6 +111,21 @@ namespace Hoist.Generated
                     var document = reader.Read<string>();
                     reader.EnsureEnd();
                     return ReturnVoidAsync(global::MyApp.Search.IndexAsync(document, cancellationToken));
+                }
+                default:
+                    throw UnknownMethod("index", method);
+            }
+        }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "IndexAsync":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 1);
+                    var document = reader.Read<string>(0, "document");
+                    return ReturnJsonVoidAsync(global::MyApp.Search.IndexAsync(document, cancellationToken));
                 }
                 default:
                     throw UnknownMethod("index", method);
@@ -121,6 +152,23 @@ namespace Hoist.Generated
                     var @class = reader.Read<int>();
                     reader.EnsureEnd();
                     return Return<int>(global::MyApp.Search.Weigh(arguments_, reader_, @class));
+                }
+                default:
+                    throw UnknownMethod("weigh", method);
+            }
+        }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "Weigh":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 3);
+                    var arguments_ = reader.Read<string>(0, "arguments");
+                    var reader_ = reader.Read<int>(1, "reader");
+                    var @class = reader.Read<int>(2, "class");
+                    return ReturnJson<int>(global::MyApp.Search.Weigh(arguments_, reader_, @class));
                 }
                 default:
                     throw UnknownMethod("weigh", method);

@@ -74,5 +74,32 @@ namespace Hoist.Generated
                     throw UnknownMethod("chat", method);
             }
         }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "Complete":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 1);
+                    var prompt = reader.Read<string>(0, "prompt");
+                    return ReturnJson<string>(_instance.Complete(prompt));
+                }
+                case "StreamAsync":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 1);
+                    var prompt = reader.Read<string>(0, "prompt");
+                    return ReturnJsonAsync<string>(_instance.StreamAsync(prompt, cancellationToken));
+                }
+                case "Reset":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 0);
+                    _instance.Reset();
+                    return ReturnJsonVoid();
+                }
+                default:
+                    throw UnknownMethod("chat", method);
+            }
+        }
     }
 }

@@ -62,6 +62,21 @@ namespace Hoist.Generated
                     throw UnknownMethod("train", method);
             }
         }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "TrainAsync":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 1);
+                    var config = reader.Read<global::MyApp.TrainConfig>(0, "config");
+                    return ReturnJsonAsync<global::MyApp.TrainResult>(global::MyApp.Trainer.TrainAsync(config));
+                }
+                default:
+                    throw UnknownMethod("train", method);
+            }
+        }
     }
 
     /// <summary>Runs the methods of service "barrier" in its workers.</summary>
@@ -81,6 +96,21 @@ namespace Hoist.Generated
                     reader.EnsureEnd();
                     global::MyApp.Trainer.Barrier();
                     return ReturnVoid();
+                }
+                default:
+                    throw UnknownMethod("barrier", method);
+            }
+        }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "Barrier":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 0);
+                    global::MyApp.Trainer.Barrier();
+                    return ReturnJsonVoid();
                 }
                 default:
                     throw UnknownMethod("barrier", method);

@@ -49,5 +49,20 @@ namespace Hoist.Generated
                     throw UnknownMethod("http-server", method);
             }
         }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "HTTPServer":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 1);
+                    var port = reader.Read<int>(0, "port");
+                    return ReturnJson<int>(global::Tools.HTTPServer(port));
+                }
+                default:
+                    throw UnknownMethod("http-server", method);
+            }
+        }
     }
 }

@@ -49,5 +49,20 @@ namespace Hoist.Generated
                     throw UnknownMethod("echo", method);
             }
         }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "Echo":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 1);
+                    var text = reader.Read<string>(0, "text");
+                    return ReturnJson<string>(global::MyApp.Services.Outer.Middle.Inner.Echo(text));
+                }
+                default:
+                    throw UnknownMethod("echo", method);
+            }
+        }
     }
 }

@@ -57,5 +57,27 @@ namespace Hoist.Generated
                     throw UnknownMethod("math", method);
             }
         }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "Add":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 2);
+                    var a = reader.Read<int>(0, "a");
+                    var b = reader.Read<int>(1, "b");
+                    return ReturnJson<int>(global::MyApp.Calculator.Add(a, b));
+                }
+                case "Scale":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 1);
+                    var value = reader.Read<double>(0, "value");
+                    return ReturnJson<double>(global::MyApp.Calculator.Scale(value));
+                }
+                default:
+                    throw UnknownMethod("math", method);
+            }
+        }
     }
 }

@@ -115,6 +115,22 @@ namespace Hoist.Generated
                     throw UnknownMethod("fetch", method);
             }
         }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "FetchAsync":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 2);
+                    var key = reader.Read<string>(0, "key");
+                    var version = reader.Read<int>(1, "version");
+                    return ReturnJsonAsync<string?>(global::MyApp.Storage.FetchAsync(key, version));
+                }
+                default:
+                    throw UnknownMethod("fetch", method);
+            }
+        }
     }
 
     /// <summary>Runs the methods of service "count" in its workers.</summary>
@@ -134,6 +150,21 @@ namespace Hoist.Generated
                     var values = reader.Read<int[]>();
                     reader.EnsureEnd();
                     return ReturnAsync<global::System.Collections.Generic.IReadOnlyList<int>>(global::MyApp.Storage.CountAsync(values));
+                }
+                default:
+                    throw UnknownMethod("count", method);
+            }
+        }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "CountAsync":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 1);
+                    var values = reader.Read<int[]>(0, "values");
+                    return ReturnJsonAsync<global::System.Collections.Generic.IReadOnlyList<int>>(global::MyApp.Storage.CountAsync(values));
                 }
                 default:
                     throw UnknownMethod("count", method);
@@ -165,6 +196,23 @@ namespace Hoist.Generated
                     throw UnknownMethod("log", method);
             }
         }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "Log":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 2);
+                    var message = reader.Read<string>(0, "message");
+                    var level = reader.Read<global::MyApp.Level>(1, "level");
+                    global::MyApp.Storage.Log(message, level);
+                    return ReturnJsonVoid();
+                }
+                default:
+                    throw UnknownMethod("log", method);
+            }
+        }
     }
 
     /// <summary>Runs the methods of service "flush" in its workers.</summary>
@@ -183,6 +231,20 @@ namespace Hoist.Generated
                     var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
                     reader.EnsureEnd();
                     return ReturnVoidAsync(global::MyApp.Storage.FlushAsync());
+                }
+                default:
+                    throw UnknownMethod("flush", method);
+            }
+        }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "FlushAsync":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 0);
+                    return ReturnJsonVoidAsync(global::MyApp.Storage.FlushAsync());
                 }
                 default:
                     throw UnknownMethod("flush", method);
@@ -213,6 +275,22 @@ namespace Hoist.Generated
                     throw UnknownMethod("compact", method);
             }
         }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "Compact":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 2);
+                    var generation = reader.Read<int?>(0, "generation");
+                    var ratio = reader.Read<double>(1, "ratio");
+                    return ReturnJsonVoidAsync(global::MyApp.Storage.Compact(generation, ratio));
+                }
+                default:
+                    throw UnknownMethod("compact", method);
+            }
+        }
     }
 
     /// <summary>Runs the methods of service "ping" in its workers.</summary>
@@ -231,6 +309,20 @@ namespace Hoist.Generated
                     var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
                     reader.EnsureEnd();
                     return Return<int>(global::MyApp.Storage.Ping());
+                }
+                default:
+                    throw UnknownMethod("ping", method);
+            }
+        }
+
+        public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "Ping":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 0);
+                    return ReturnJson<int>(global::MyApp.Storage.Ping());
                 }
                 default:
                     throw UnknownMethod("ping", method);
