@@ -1,0 +1,80 @@
+namespace Hoist.Packaging.Tests;
+
+/// <summary>
+/// Packs Hoist into a feed of its own, as `dotnet pack` gives a user, and a NuGet.config that takes Hoist's
+/// packages from that feed only. Restores use their own packages folder, so a package is always the one just
+/// packed, never a cached copy; everything else falls back to the machine's usual folder and nuget.org.
+/// </summary>
+public sealed class LocalFeedFixture : IAsyncLifetime
+{
+    public const string Version = "0.1.0";
+
+    public string Root { get; } = Directory.CreateTempSubdirectory("hoist-fresh-").FullName;
+
+    public string Feed => Path.Combine(Root, "feed");
+
+    public string Packages => Path.Combine(Root, "packages");
+
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "Framework.sln")))
+                {
+                    return directory.FullName;
+                }
+            }
+
+            throw new InvalidOperationException("Cannot find Framework.sln above the test assembly.");
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        foreach (var project in new[] { "src/Attributes/Attributes.csproj", "src/Runtime/Runtime.csproj" })
+        {
+            await Dotnet.RunAsync(RepositoryRoot, "pack", project, "-c", "Release", "-o", Feed, "--nologo");
+        }
+
+        var globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        await File.WriteAllTextAsync(Path.Combine(Root, "NuGet.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <config>
+                <add key="globalPackagesFolder" value="{Packages}" />
+              </config>
+              <packageSources>
+                <clear />
+                <add key="hoist-local" value="{Feed}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+              <packageSourceMapping>
+                <packageSource key="hoist-local">
+                  <package pattern="Hoist" />
+                  <package pattern="Hoist.*" />
+                </packageSource>
+                <packageSource key="nuget.org">
+                  <package pattern="*" />
+                </packageSource>
+              </packageSourceMapping>
+              <fallbackPackageFolders>
+                <add key="machine" value="{globalPackages}" />
+              </fallbackPackageFolders>
+            </configuration>
+            """);
+
+        // Nothing of this repository's build setup may leak into the fresh projects.
+        await File.WriteAllTextAsync(Path.Combine(Root, "Directory.Build.props"), "<Project />");
+        await File.WriteAllTextAsync(Path.Combine(Root, "Directory.Build.targets"), "<Project />");
+        await File.WriteAllTextAsync(Path.Combine(Root, "Directory.Packages.props"), "<Project><PropertyGroup><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup></Project>");
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(Root, recursive: true);
+        return Task.CompletedTask;
+    }
+}
