@@ -8,7 +8,7 @@ namespace Hoist.Packaging.Tests;
 /// </summary>
 public sealed partial class FreshProjectTests(LocalFeedFixture feed) : IClassFixture<LocalFeedFixture>
 {
-    private const string ProjectFile = $"""
+    private static readonly string ProjectFile = $"""
         <Project Sdk="Microsoft.NET.Sdk">
           <PropertyGroup>
             <OutputType>OUTPUT_TYPE</OutputType>

@@ -2,12 +2,13 @@ namespace Hoist.Packaging.Tests;
 
 /// <summary>
 /// Packs Hoist into a feed of its own, as `dotnet pack` gives a user, and a NuGet.config that takes Hoist's
-/// packages from that feed only. Restores use their own packages folder, so a package is always the one just
-/// packed, never a cached copy; everything else falls back to the machine's usual folder and nuget.org.
+/// packages from that feed only. The version is new each run and restores use their own packages folder, so
+/// a package is always the one just packed; everything else falls back to the machine's folder and nuget.org.
 /// </summary>
 public sealed class LocalFeedFixture : IAsyncLifetime
 {
-    public const string Version = "0.1.0";
+    /// <summary>A version no cache has seen: whatever a developer restored before cannot stand in for it.</summary>
+    public static readonly string Version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
 
     public string Root { get; } = Directory.CreateTempSubdirectory("hoist-fresh-").FullName;
 
@@ -35,7 +36,9 @@ public sealed class LocalFeedFixture : IAsyncLifetime
     {
         foreach (var project in new[] { "src/Attributes/Attributes.csproj", "src/Runtime/Runtime.csproj" })
         {
-            await Dotnet.RunAsync(RepositoryRoot, "pack", project, "-c", "Release", "-o", Feed, "--nologo");
+            // PackageVersion names the package only: the assemblies are not rebuilt, so nothing another test
+            // run has loaded is rewritten.
+            await Dotnet.RunAsync(RepositoryRoot, "pack", project, "-c", "Release", "-o", Feed, "--nologo", $"-p:PackageVersion={Version}");
         }
 
         var globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
