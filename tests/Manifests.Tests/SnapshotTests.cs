@@ -14,10 +14,10 @@ public sealed class SnapshotTests
     [Fact]
     public void Diff_ShowsChangedLinesWithContext()
     {
-        var diff = SnapshotAssert.LineDiff("a\nb\nc\nd\n", "a\nb\nX\nd\n");
+        var diff = Hoist.Testing.SnapshotFile.Diff("a\nb\nc\nd\n", "a\nb\nX\nd\n");
 
-        Assert.Contains("- c", diff);
-        Assert.Contains("+ X", diff);
-        Assert.Contains("  b", diff);
+        Assert.Contains("-    3: c", diff);
+        Assert.Contains("+    3: X", diff);
+        Assert.Contains("     2: b", diff);
     }
 }
