@@ -21,6 +21,19 @@ public sealed class RendererTests
         Assert.DoesNotContain(objects, o => o is V1Secret);
     }
 
+    [Theory]
+    [InlineData("mcr.microsoft.com/dotnet/aspnet:10.0", "dotnet /app/MyApp.dll")]
+    [InlineData("nvcr.io/nvidia/pytorch:23.10-py3", "/app/MyApp")]
+    [InlineData("ubuntu:24.04", "/app/MyApp")]
+    public void WorkerCommand_RunsTheDll_OnlyWhereTheBaseImageCarriesDotnet(string image, string command)
+    {
+        var descriptor = Samples.Kinds["plain"] with { Compute = Samples.Kinds["plain"].Compute with { Image = image } };
+
+        var deployment = ManifestRenderer.Render(descriptor, Samples.Options).OfType<V1Deployment>().Single();
+
+        Assert.Equal(command, string.Join(' ', deployment.Spec.Template.Spec.Containers.Single().Command));
+    }
+
     [Fact]
     public void EveryObject_CarriesTheStandardLabels()
     {

@@ -19,7 +19,7 @@ internal static class WorkerContainer
             Name = Name,
             Image = options.Image,
             ImagePullPolicy = options.ImagePullPolicy,
-            Command = ["dotnet", $"{ManifestOptions.AppDirectory}/{options.ResolvedEntryAssembly}"],
+            Command = Command(target.Descriptor.Compute.Image, options),
             Ports = [new V1ContainerPort { Name = portName, ContainerPort = options.GrpcPort, Protocol = "TCP" }],
             Env = [.. HoistEnvironment(target, podFieldRefs), .. extraEnvironment],
             Resources = Resources(target.Descriptor.Compute),
@@ -28,6 +28,15 @@ internal static class WorkerContainer
             LivenessProbe = GrpcProbe(options.GrpcPort, periodSeconds: 10, failureThreshold: 3),
         };
     }
+
+    /// <summary>
+    /// <c>dotnet /app/App.dll</c> on a .NET base image; on any other base the app is published
+    /// self-contained, so it starts through its own launcher, <c>/app/App</c>.
+    /// </summary>
+    public static IList<string> Command(string baseImage, ManifestOptions options) =>
+        BaseImages.CarriesDotnet(baseImage)
+            ? ["dotnet", $"{ManifestOptions.AppDirectory}/{options.ResolvedEntryAssembly}"]
+            : [$"{ManifestOptions.AppDirectory}/{Path.GetFileNameWithoutExtension(options.ResolvedEntryAssembly)}"];
 
     /// <summary>
     /// The variables of <see cref="WorkerEnvironment"/>. The token comes from the Secret, never from the manifest.

@@ -234,6 +234,10 @@ internal static class HoistJson
         var options = new JsonSerializerOptions(JsonSerializerDefaults.General)
         {
             IncludeFields = true,
+
+            // Written by the same declared types on both sides, so names always match in the binary path;
+            // JSON typed by a person (hoist call) may well say "lines" for Lines.
+            PropertyNameCaseInsensitive = true,
             NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
             TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
         };

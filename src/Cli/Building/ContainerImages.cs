@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text;
+using Hoist.Manifests;
+
+namespace Hoist.Cli.Building;
+
+/// <summary>Where an image goes: <c>[registry/]repository:tag</c>.</summary>
+internal sealed record ImageName(string? Registry, string Repository, string Tag)
+{
+    public string Reference => Registry is { Length: > 0 } registry ? $"{registry}/{Repository}:{Tag}" : $"{Repository}:{Tag}";
+
+    public override string ToString() => Reference;
+}
+
+/// <summary>One container image to build: the app published onto one base image, for the services that run on it.</summary>
+internal sealed record ImageBuild(string BaseImage, bool SelfContained, ImageName Image, IReadOnlyList<string> Services);
+
+/// <summary>
+/// The pure half of <c>hoist deploy</c>'s image build: which images to make (one per distinct
+/// <c>[Compute(Image)]</c> base image), whether each must be self-contained (a base image without .NET), and
+/// the exact <c>dotnet publish -t:PublishContainer</c> command line for each.
+/// </summary>
+internal static class ContainerImages
+{
+    /// <summary>Microsoft's .NET images: they carry the runtime, so a framework-dependent app runs on them.</summary>
+    public const string DotnetImagePrefix = BaseImages.DotnetImagePrefix;
+
+    /// <summary>The runtime a self-contained app is published for: the cluster's nodes.</summary>
+    public const string LinuxRuntime = "linux-x64";
+
+    public const int MaxTagLength = 128;
+
+    /// <summary>True unless the base image is one of Microsoft's .NET images, which already hold the runtime.</summary>
+    public static bool NeedsSelfContained(string baseImage) => !BaseImages.CarriesDotnet(baseImage);
+
+    /// <summary>
+    /// "host[:port][/path]" as --registry takes it: the registry host, and the repository path under it
+    /// (empty when none). The first segment is always the host, as for <c>docker push</c> with a registry.
+    /// </summary>
+    public static (string Registry, string RepositoryPrefix) ParseRegistry(string registry)
+    {
+        var value = registry.Trim().TrimEnd('/');
+        foreach (var scheme in new[] { "https://", "http://", "docker://" })
+        {
+            if (value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+            {
+                value = value[scheme.Length..];
+            }
+        }
+
+        var slash = value.IndexOf('/', StringComparison.Ordinal);
+        if (value.Length == 0 || slash == 0)
+        {
+            throw new FormatException($"'{registry}' is not a registry: expected host[:port][/path], e.g. ghcr.io/you or localhost:5000.");
+        }
+
+        return slash < 0 ? (value, "") : (value[..slash], value[(slash + 1)..].ToLowerInvariant());
+    }
+
+    /// <summary>
+    /// An image reference such as "registry.example/team/app:1.0" split the way Docker does: the first segment is a
+    /// registry when it has a '.' or ':' or is "localhost". Null tag when it has none; digests are dropped.
+    /// </summary>
+    public static (string? Registry, string Repository, string? Tag) ParseImage(string image)
+    {
+        var value = image.Trim();
+        var at = value.IndexOf('@', StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            value = value[..at];
+        }
+
+        string? registry = null;
+        var slash = value.IndexOf('/', StringComparison.Ordinal);
+        if (slash > 0)
+        {
+            var first = value[..slash];
+            if (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost")
+            {
+                registry = first;
+                value = value[(slash + 1)..];
+            }
+        }
+
+        var colon = value.LastIndexOf(':');
+        return colon > value.LastIndexOf('/') && colon >= 0
+            ? (registry, value[..colon], value[(colon + 1)..])
+            : (registry, value, null);
+    }
+
+    /// <summary>The repository name for an app: its name in lower case, with what image names forbid made '-'.</summary>
+    public static string Repository(string appName)
+    {
+        var text = new StringBuilder(appName.Length);
+        foreach (var c in appName.ToLowerInvariant())
+        {
+            text.Append(c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-' ? c : '-');
+        }
+
+        var name = text.ToString().Trim('-', '.', '_');
+        return name.Length == 0 ? "app" : name;
+    }
+
+    /// <summary>A tag that sorts by time and changes on every deploy, so Kubernetes rolls the pods: "20250314-093000".</summary>
+    public static string DefaultTag(DateTimeOffset now) => now.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// One build per distinct base image, in the order the services first name them. With one base image the
+    /// image is <paramref name="repository"/>:<paramref name="tag"/>; with several, each tag also names its base
+    /// ("1.0-pytorch-23.10-py3"), so the images of one deploy stay apart.
+    /// </summary>
+    public static IReadOnlyList<ImageBuild> Plan(IReadOnlyList<ServiceDescriptor> services, string? registry, string repository, string tag)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var groups = services.GroupBy(s => s.Compute.Image, StringComparer.Ordinal).ToArray();
+        return groups.Select(g => new ImageBuild(
+                g.Key,
+                NeedsSelfContained(g.Key),
+                new ImageName(registry is { Length: > 0 } ? registry : null, repository, groups.Length == 1 ? tag : TagFor(tag, g.Key)),
+                g.Select(s => s.Name).ToArray()))
+            .ToArray();
+    }
+
+    /// <summary>The tag of one base image's build when a deploy has several: "&lt;tag&gt;-&lt;last segment of the base, sanitised&gt;".</summary>
+    public static string TagFor(string tag, string baseImage)
+    {
+        var (_, repository, baseTag) = ParseImage(baseImage);
+        var name = repository[(repository.LastIndexOf('/') + 1)..] + (baseTag is { Length: > 0 } t ? "-" + t : "");
+        var text = new StringBuilder(tag).Append('-');
+        foreach (var c in name)
+        {
+            text.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-');
+        }
+
+        var result = text.ToString();
+        return result.Length <= MaxTagLength ? result : result[..MaxTagLength];
+    }
+
+    /// <summary>
+    /// <c>dotnet publish &lt;project&gt; -c Release -t:PublishContainer</c> onto the build's base image, pushed to its
+    /// registry (the SDK pushes when ContainerRegistry is set), self-contained for linux-x64 when the base has no .NET.
+    /// </summary>
+    public static IReadOnlyList<string> PublishArguments(string project, ImageBuild build)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(project);
+        ArgumentNullException.ThrowIfNull(build);
+        var arguments = new List<string>
+        {
+            "publish", project,
+            "-c", "Release",
+            "-t:PublishContainer",
+            "-nologo",
+            $"-p:ContainerBaseImage={build.BaseImage}",
+        };
+        if (build.Image.Registry is { } registry)
+        {
+            arguments.Add($"-p:ContainerRegistry={registry}");
+        }
+
+        arguments.Add($"-p:ContainerRepository={build.Image.Repository}");
+        arguments.Add($"-p:ContainerImageTag={build.Image.Tag}");
+        if (build.SelfContained)
+        {
+            arguments.AddRange(["--self-contained", "-r", LinuxRuntime]);
+        }
+
+        return arguments;
+    }
+}

@@ -1,0 +1,217 @@
+using System.Globalization;
+using Hoist.Backends.Kubernetes;
+using Hoist.Cli.Cluster;
+using Hoist.Client;
+using Hoist.Hosting;
+using Hoist.Manifests;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace Hoist.Cli.Calling;
+
+/// <summary>
+/// A backend for calling services that are already running on the cluster, as <c>hoist call</c> does: it reads
+/// where a service is from its live objects and reaches it by port-forward (or Service DNS from a pod), and it
+/// never applies, scales or deletes anything. The Kubernetes backend, by contrast, deploys on first call.
+/// </summary>
+internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallOptions options, ILogger logger) : IHoistBackend
+{
+    private readonly Dictionary<string, Task<ServiceDeployment>> _deployments = new(StringComparer.Ordinal);
+    private readonly List<PortForwarder> _forwarders = [];
+    private readonly List<WorkerEndpoint> _endpoints = [];
+    private readonly Lock _gate = new();
+    private int _nextPod;
+
+    public ValueTask<ServiceDeployment> GetDeploymentAsync(string service, CancellationToken cancellationToken)
+    {
+        Task<ServiceDeployment> deployment;
+        lock (_gate)
+        {
+            if (!_deployments.TryGetValue(service, out deployment!) || deployment.IsFaulted || deployment.IsCanceled)
+            {
+                deployment = FindAsync(service, cancellationToken);
+                _deployments[service] = deployment;
+            }
+        }
+
+        return new ValueTask<ServiceDeployment>(deployment);
+    }
+
+    public Task StopServiceAsync(string service, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("hoist call never stops a service: hoist teardown does.");
+
+    public ServiceStatus? GetStatus(string service) => null;
+
+    /// <summary>
+    /// What <c>hoist call</c> knows of a deployed service without the app: its name, the method it is asked to
+    /// call, and whether it is a rank group (whose answer is one result per rank). The worker checks the rest.
+    /// </summary>
+    public static ServiceDescriptor Describe(DeployedService deployed, string method) => new()
+    {
+        Name = deployed.Layout.Service,
+        Kind = ServiceKind.Method,
+        DeclaringType = "(deployed)",
+        AssemblyName = deployed.AppName,
+        Methods = [method],
+        Distribution = deployed.DistributionType is { } type ? new DistributionSpec { Type = type, Workers = deployed.Layout.Ranks } : null,
+    };
+
+    /// <summary>Reads the service's workload and Services from the cluster; an error that says so when it is not there or not ready.</summary>
+    public static async Task<DeployedService> LocateAsync(ClusterTarget target, string service, CancellationToken cancellationToken)
+    {
+        var cluster = target.Cluster;
+        var ns = target.Namespace;
+        var selector = ServiceInventory.Selector(service);
+        foreach (var kind in ResourceKind.Workloads)
+        {
+            var found = await cluster.ListAsync(kind, ns, selector, cancellationToken).ConfigureAwait(false);
+            if (found.FirstOrDefault() is not { } workload)
+            {
+                continue;
+            }
+
+            var labels = workload.Labels ?? new Dictionary<string, string>();
+            var instance = labels.TryGetValue(ManifestLabels.Instance, out var i) ? i : workload.Name;
+            // Knative makes Services of its own for each revision, and they may carry the labels too: a Knative
+            // Service is addressed by its own name, as the backend does.
+            var services = kind == ResourceKind.KnativeService
+                ? []
+                : (await cluster.Api.CoreV1.ListNamespacedServiceAsync(ns, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items;
+            var ranks = 1;
+            if (kind == ResourceKind.StatefulSet)
+            {
+                var set = await cluster.Api.AppsV1.ReadNamespacedStatefulSetAsync(workload.Name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+                ranks = set.Spec?.Replicas ?? 1;
+            }
+
+            var layout = new ServiceLayout
+            {
+                Service = service,
+                Namespace = ns,
+                Instance = instance,
+                WorkloadKind = kind,
+                WorkloadName = workload.Name,
+                PodLabels = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ManifestLabels.Name] = service, [ManifestLabels.Instance] = instance },
+                ServiceName = services.FirstOrDefault(s => s.Spec?.ClusterIP != "None")?.Metadata.Name ?? workload.Name,
+                HeadlessServiceName = services.FirstOrDefault(s => s.Spec?.ClusterIP == "None")?.Metadata.Name,
+                Ranks = ranks,
+            };
+            var appName = labels.TryGetValue(ManifestLabels.PartOf, out var partOf) ? partOf : service;
+            var annotations = workload.Annotations ?? new Dictionary<string, string>();
+            var distribution = annotations.TryGetValue(ManifestAnnotations.Distribution, out var type) ? type : null;
+            return new DeployedService(layout, appName, distribution);
+        }
+
+        throw Commands.StatusCommand.NotDeployed(service, ns);
+    }
+
+    private async Task<ServiceDeployment> FindAsync(string service, CancellationToken cancellationToken)
+    {
+        var deployed = await LocateAsync(target, service, cancellationToken).ConfigureAwait(false);
+        var layout = deployed.Layout;
+        var cluster = target.Cluster;
+        var readiness = await cluster.ReadReadinessAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false);
+        if (readiness is not { IsReady: true })
+        {
+            throw new CliException(
+                $"service '{service}' is not ready: {readiness?.Detail ?? "its workload is gone"}",
+                $"hoist status {service} shows its pods; hoist deploy waits until it is ready");
+        }
+
+        var token = options.Token(deployed.AppName) is { } configured ? configured
+            : await cluster.ReadSecretValueAsync(layout.Namespace, TokenSecretName(deployed.AppName), ManifestOptions.TokenSecretKey, cancellationToken).ConfigureAwait(false)
+            ?? throw new CliException(
+                $"the call token Secret {TokenSecretName(deployed.AppName)} of service '{service}' is missing in namespace {layout.Namespace}",
+                "deploy the app again with hoist deploy, which creates it");
+
+        var routes = WorkerRoutes.Plan(layout, readiness, WorkerRoutes.UseClusterDns(options.Backend.ConnectMode, KubernetesConnection.InCluster), options.Backend);
+        var endpoints = routes.Select(route => CreateEndpoint(service, route, token)).ToArray();
+        return new KubernetesDeployment(Describe(deployed, "(any)"), endpoints);
+    }
+
+    private string TokenSecretName(string appName) =>
+        options.Backend.TokenSecretName is { Length: > 0 } name ? name : new ManifestOptions { AppName = appName, Image = "unused" }.ResolvedTokenSecretName;
+
+    private WorkerEndpoint CreateEndpoint(string service, WorkerRoute route, string token)
+    {
+        Uri address;
+        switch (route)
+        {
+            case DnsRoute dns:
+                address = dns.Address;
+                break;
+            case PortForwardRoute forward:
+                var forwarder = new PortForwarder(forward.Key, ct => OpenTunnelAsync(forward, ct), logger);
+                lock (_gate)
+                {
+                    _forwarders.Add(forwarder);
+                }
+
+                address = forwarder.Address;
+                break;
+            default:
+                throw new NotSupportedException(route.GetType().Name);
+        }
+
+        var endpoint = new WorkerEndpoint(service, route.Replica, route.Rank, address, token);
+        foreach (var (header, value) in route.Headers)
+        {
+            endpoint.Headers.Add(header, value);
+        }
+
+        lock (_gate)
+        {
+            _endpoints.Add(endpoint);
+        }
+
+        return endpoint;
+    }
+
+    private async Task<Stream> OpenTunnelAsync(PortForwardRoute route, CancellationToken cancellationToken)
+    {
+        var pod = route.Pod;
+        if (pod is null)
+        {
+            var ready = KubernetesService.ReadyPods(await target.Cluster.ListPodsAsync(route.Namespace, route.PodSelector!, cancellationToken).ConfigureAwait(false));
+            if (ready.Count == 0)
+            {
+                throw new InvalidOperationException($"No ready pod in namespace {route.Namespace} matches {route.PodSelector}.");
+            }
+
+            pod = ready[(int)((uint)Interlocked.Increment(ref _nextPod) % (uint)ready.Count)];
+        }
+
+        var socket = await target.Cluster.PortForwardAsync(route.Namespace, pod, route.Port, cancellationToken).ConfigureAwait(false);
+        return new PodPortStream(socket, $"pod {route.Namespace}/{pod}:{route.Port.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        WorkerEndpoint[] endpoints;
+        PortForwarder[] forwarders;
+        lock (_gate)
+        {
+            endpoints = [.. _endpoints];
+            forwarders = [.. _forwarders];
+            _endpoints.Clear();
+            _forwarders.Clear();
+        }
+
+        foreach (var endpoint in endpoints)
+        {
+            endpoint.Dispose();
+        }
+
+        await Task.WhenAll(forwarders.Select(f => f.DisposeAsync().AsTask())).ConfigureAwait(false);
+    }
+}
+
+/// <summary>A service found on the cluster: where it is, the app it belongs to, and its distribution type when it is a rank group.</summary>
+internal sealed record DeployedService(ServiceLayout Layout, string AppName, string? DistributionType);
+
+/// <summary>The settings a call to a deployed service needs: the backend's, and the configured token if any.</summary>
+internal sealed record DeployedCallOptions(KubernetesBackendOptions Backend, string? ConfiguredToken)
+{
+    public string? Token(string appName) => ConfiguredToken is { Length: > 0 } token ? token : null;
+}

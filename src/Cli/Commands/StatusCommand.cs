@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Globalization;
+using Hoist.Cli.Cluster;
+using k8s.Models;
+
+namespace Hoist.Cli.Commands;
+
+/// <summary><c>hoist status [service]</c>: the services on the cluster, ready and desired replicas, and autoscaling.</summary>
+internal sealed class StatusCommand : Command
+{
+    private readonly Argument<string?> _service = new Argument<string?>("service")
+    {
+        Description = "One service to show, with its pods. Default: every Hoist service in the namespace.",
+        Arity = ArgumentArity.ZeroOrOne,
+    }.Validated();
+
+    public StatusCommand(CliContextFactory contexts)
+        : base("status", "Show the services on the cluster: ready and desired replicas, and autoscaling state.")
+    {
+        Arguments.Add(_service);
+        SetAction((parse, cancellationToken) => RunAsync(contexts.Create(parse), parse.GetValue(_service), cancellationToken));
+    }
+
+    public string? Read(ParseResult parse) => parse.GetValue(_service);
+
+    public static async Task<int> RunAsync(CliContext context, string? service, CancellationToken cancellationToken)
+    {
+        var settings = context.LoadSettings();
+        using var target = ClusterAccess.Connect(settings.Kubernetes);
+        var rows = await ServiceInventory.ListAsync(target.Cluster, target.Namespace, service, cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            if (service is not null)
+            {
+                throw NotDeployed(service, target.Namespace);
+            }
+
+            await context.Output.WriteLineAsync($"No Hoist services in namespace {target.Namespace} ({target.Host}).").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
+        await context.Output.WriteAsync(StatusRows.Format(rows)).ConfigureAwait(false);
+        if (service is not null)
+        {
+            var pods = await ServiceInventory.PodsAsync(target.Cluster, target.Namespace, service, cancellationToken).ConfigureAwait(false);
+            await context.Output.WriteLineAsync().ConfigureAwait(false);
+            await context.Output.WriteAsync(pods.Count == 0 ? "No pods.\n" : FormatPods(pods, context.Time.GetUtcNow())).ConfigureAwait(false);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    public static CliException NotDeployed(string service, string ns) =>
+        new($"no Hoist service '{service}' in namespace {ns}", "hoist status lists the services there; --namespace picks another; hoist deploy deploys one");
+
+    /// <summary>The pods' table: name, phase (or the reason a container waits), ready containers, restarts and age.</summary>
+    public static string FormatPods(IReadOnlyList<V1Pod> pods, DateTimeOffset now)
+    {
+        var lines = pods.Select(p =>
+        {
+            var statuses = p.Status?.ContainerStatuses ?? [];
+            var restarts = statuses.Sum(s => s.RestartCount);
+            var ready = statuses.Count(s => s.Ready);
+            return new[]
+            {
+                p.Metadata.Name,
+                DeployProgress.PodPhase(p),
+                $"{ready.ToString(CultureInfo.InvariantCulture)}/{Math.Max(statuses.Count, p.Spec?.Containers?.Count ?? 0).ToString(CultureInfo.InvariantCulture)}",
+                restarts.ToString(CultureInfo.InvariantCulture),
+                p.Metadata.CreationTimestamp is { } created ? DeployProgress.Age(now - new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc))) : "?",
+            };
+        }).Prepend(["POD", "STATUS", "READY", "RESTARTS", "AGE"]).ToArray();
+        var widths = Enumerable.Range(0, 5).Select(c => lines.Max(l => l[c].Length)).ToArray();
+        return string.Concat(lines.Select(l => string.Join("  ", l.Select((cell, c) => c == 4 ? cell : cell.PadRight(widths[c]))).TrimEnd() + "\n"));
+    }
+}

@@ -1,0 +1,131 @@
+using System.CommandLine;
+using Hoist.Backends.Kubernetes;
+using Hoist.Cli.Cluster;
+using Hoist.Manifests;
+
+namespace Hoist.Cli.Commands;
+
+/// <summary>
+/// <c>hoist teardown &lt;service&gt;</c> or <c>--all</c>: deletes what Hoist created, found by its labels, and
+/// waits for the pods to finish their calls and go. Nothing that Hoist did not label is touched.
+/// </summary>
+internal sealed class TeardownCommand : Command
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly Argument<string?> _service = new Argument<string?>("service")
+    {
+        Description = "The service to remove.",
+        Arity = ArgumentArity.ZeroOrOne,
+    }.Validated();
+
+    private readonly Option<bool> _all = new("--all") { Description = "Remove every Hoist service in the namespace, and the apps' call-token Secrets." };
+
+    private readonly Option<bool> _noWait = new("--no-wait") { Description = "Delete and return without waiting for the pods to go." };
+
+    public TeardownCommand(CliContextFactory contexts)
+        : base("teardown", "Remove a service (or --all of them) from the cluster, by label.")
+    {
+        Arguments.Add(_service);
+        Options.Add(_all);
+        Options.Add(_noWait);
+        Validators.Add(result =>
+        {
+            // The tokens, not GetValue: converting the argument here would skip its own validation.
+            var service = result.GetResult(_service)?.Tokens.FirstOrDefault()?.Value;
+            var all = result.GetValue(_all);
+            if (service is null && !all)
+            {
+                result.AddError("name a service to tear down, or pass --all");
+            }
+            else if (service is not null && all)
+            {
+                result.AddError("pass either a service or --all, not both");
+            }
+        });
+        SetAction((parse, cancellationToken) => RunAsync(contexts.Create(parse), Read(parse), cancellationToken));
+    }
+
+    public sealed record Settings(string? Service, bool All, bool NoWait);
+
+    public Settings Read(ParseResult parse) => new(parse.GetValue(_service), parse.GetValue(_all), parse.GetValue(_noWait));
+
+    /// <summary>What the teardown selects: one service's objects, or everything Hoist manages.</summary>
+    public static string Selector(Settings settings) => ServiceInventory.Selector(settings.All ? null : settings.Service);
+
+    public static async Task<int> RunAsync(CliContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var hoist = context.LoadSettings();
+        using var target = ClusterAccess.Connect(hoist.Kubernetes);
+        var cluster = target.Cluster;
+        var ns = target.Namespace;
+        var selector = Selector(settings);
+
+        // Workloads first: they take their pods, ReplicaSets and revisions with them; then the Services.
+        var deleted = new List<string>();
+        foreach (var kind in ResourceKind.ServiceObjects)
+        {
+            foreach (var metadata in await cluster.ListAsync(kind, ns, selector, cancellationToken).ConfigureAwait(false))
+            {
+                await cluster.DeleteAsync(kind, ns, metadata.Name, cancellationToken).ConfigureAwait(false);
+                deleted.Add($"{kind.Kind} {metadata.Name}");
+            }
+        }
+
+        if (settings.All)
+        {
+            // The call tokens are per app, shared by its services: they go only when everything goes.
+            foreach (var metadata in await cluster.ListAsync(ResourceKind.Secret, ns, selector, cancellationToken).ConfigureAwait(false))
+            {
+                await cluster.DeleteAsync(ResourceKind.Secret, ns, metadata.Name, cancellationToken).ConfigureAwait(false);
+                deleted.Add($"Secret {metadata.Name}");
+            }
+        }
+
+        if (deleted.Count == 0)
+        {
+            if (settings.All)
+            {
+                await context.Output.WriteLineAsync($"No Hoist services in namespace {ns}: nothing to tear down.").ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            throw StatusCommand.NotDeployed(settings.Service!, ns);
+        }
+
+        await context.Output.WriteLineAsync($"Deleted {string.Join(", ", deleted)} in namespace {ns}.").ConfigureAwait(false);
+        if (settings.NoWait)
+        {
+            return ExitCodes.Success;
+        }
+
+        // The pods get SIGTERM and finish their in-flight calls first; wait, up to StopTimeout, until they are gone.
+        var podSelector = settings.All ? HoistSelectors.Managed : $"{ManifestLabels.Name}={settings.Service},{HoistSelectors.Managed}";
+        var started = context.Time.GetTimestamp();
+        var reported = -1;
+        while (true)
+        {
+            var remaining = await cluster.ListPodsAsync(ns, podSelector, cancellationToken).ConfigureAwait(false);
+            if (remaining.Count == 0)
+            {
+                await context.Output.WriteLineAsync("All pods are gone.").ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            if (context.Time.GetElapsedTime(started) >= hoist.Kubernetes.StopTimeout)
+            {
+                throw new CliException(
+                    $"{remaining.Count} pod{(remaining.Count == 1 ? " is" : "s are")} still terminating after {DeployProgress.Age(hoist.Kubernetes.StopTimeout)}: {string.Join(", ", remaining.Select(p => p.Metadata.Name))}",
+                    "their objects are deleted and Kubernetes will finish removing them; hoist status shows when they are gone");
+            }
+
+            if (remaining.Count != reported)
+            {
+                await context.Output.WriteLineAsync($"Waiting for {remaining.Count} pod{(remaining.Count == 1 ? "" : "s")} to finish: {string.Join(", ", remaining.Select(p => $"{p.Metadata.Name} {DeployProgress.PodPhase(p)}"))}").ConfigureAwait(false);
+                reported = remaining.Count;
+            }
+
+            await Task.Delay(PollInterval, context.Time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Hoist.Cli;
+
+return await HoistCli.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
