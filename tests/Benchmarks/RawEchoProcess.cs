@@ -30,7 +30,7 @@ internal sealed class RawEchoProcess : IDisposable
     /// <param name="workerTuning">Start it with the same runtime settings Hoist gives its workers.</param>
     public static async Task<RawEchoProcess> StartAsync(bool workerTuning = false)
     {
-        var port = Hoist.Backends.Local.WorkerProcess.FreeLoopbackPort();
+        var port = Hoist.Backends.Local.PortAllocator.Next();
         var command = Hoist.Backends.Local.WorkerCommand.ForAssemblyPath(typeof(RawEchoProcess).Assembly.Location);
         var start = new ProcessStartInfo(command.FileName)
         {

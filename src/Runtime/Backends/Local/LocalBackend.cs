@@ -88,7 +88,20 @@ internal sealed partial class LocalBackend : IHoistBackend
     }
 
     /// <summary>Starts one replica: a single worker, or every rank of a distributed group with its rendezvous wiring.</summary>
-    private Task<WorkerGroup> LaunchAsync(ServiceDescriptor descriptor, string replica)
+    private async Task<WorkerGroup> LaunchAsync(ServiceDescriptor descriptor, string replica)
+    {
+        try
+        {
+            return await LaunchOnceAsync(descriptor, replica).ConfigureAwait(false);
+        }
+        catch (WorkerLaunchException ex) when (ex.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            // Another process took a chosen port before the worker bound it: choose again, once.
+            return await LaunchOnceAsync(descriptor, replica).ConfigureAwait(false);
+        }
+    }
+
+    private Task<WorkerGroup> LaunchOnceAsync(ServiceDescriptor descriptor, string replica)
     {
         var options = _options.CurrentValue;
         var command = WorkerCommand.For(descriptor.AssemblyName);
@@ -101,7 +114,7 @@ internal sealed partial class LocalBackend : IHoistBackend
             new WorkerEnvironment
             {
                 ServiceName = descriptor.Name,
-                GrpcPort = WorkerProcess.FreeLoopbackPort(),
+                GrpcPort = PortAllocator.Next(),
                 CallToken = _token,
                 AssemblyName = descriptor.AssemblyName,
                 ReplicaName = name,
@@ -122,9 +135,9 @@ internal sealed partial class LocalBackend : IHoistBackend
 
         // One machine is one node: every rank is local, rank 0 is the master for the group's whole life.
         var worldSize = distribution.Workers;
-        var masterPort = WorkerProcess.FreeLoopbackPort();
+        var masterPort = PortAllocator.Next();
         var peers = Enumerable.Range(0, worldSize)
-            .Select(rank => rank == 0 ? masterPort : WorkerProcess.FreeLoopbackPort())
+            .Select(rank => rank == 0 ? masterPort : PortAllocator.Next())
             .Select(port => $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}")
             .ToArray();
         var launches = Enumerable.Range(0, worldSize).Select(rank =>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Grpc.Health.V1;
 using Hoist.Client;
 using Hoist.Hosting;
@@ -99,14 +97,6 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
             await worker.KillAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    /// <summary>A loopback port nobody listens on right now.</summary>
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Lets in-flight calls finish, then exits; kills the process if that takes longer than <paramref name="timeout"/>.</summary>
