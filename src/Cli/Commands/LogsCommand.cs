@@ -1,3 +1,4 @@
+using Hoist.Backends.Kubernetes;
 using System.CommandLine;
 using System.Text;
 using Hoist.Cli.Cluster;
@@ -47,8 +48,7 @@ internal sealed class LogsCommand : Command
     public static string Prefix(string pod, string line) => $"[{pod}] {line}";
 
     /// <summary>The container that runs the worker: "worker", else the pod's first (a Ray pod's, say).</summary>
-    public static string? WorkerContainer(V1Pod pod) =>
-        pod.Spec?.Containers?.FirstOrDefault(c => c.Name == Hoist.Manifests.WorkerContainer.Name)?.Name ?? pod.Spec?.Containers?.FirstOrDefault()?.Name;
+    public static string? WorkerContainer(V1Pod pod) => PodLogFollower.WorkerContainer(pod);
 
     public static async Task<int> RunAsync(CliContext context, Settings settings, CancellationToken cancellationToken)
     {
@@ -76,66 +76,33 @@ internal sealed class LogsCommand : Command
             return ExitCodes.Success;
         }
 
-        // Follow: one stream per pod, and every PodPollInterval a look for pods that came since.
-        var following = new Dictionary<string, Task>(StringComparer.Ordinal);
+        // Follow: one stream per pod, and a look for pods that came since every few seconds.
         if (pods.Count == 0)
         {
             await context.Error.WriteLineAsync($"Service '{settings.Service}' has no pods now ({rows[0].State}); waiting for some...").ConfigureAwait(false);
         }
 
-        try
-        {
-            while (true)
-            {
-                foreach (var pod in pods.Where(p => p.Status?.Phase == "Running" && p.Metadata.DeletionTimestamp is null && !following.ContainsKey(p.Metadata.Name)))
-                {
-                    following[pod.Metadata.Name] = CopyAsync(context, target, pod, follow: true, settings.Tail ?? 10, cancellationToken);
-                }
-
-                await Task.Delay(PodPollInterval, context.Time, cancellationToken).ConfigureAwait(false);
-                pods = await ServiceInventory.PodsAsync(target.Cluster, target.Namespace, settings.Service, cancellationToken).ConfigureAwait(false);
-
-                // A stream ends when its container does: a pod that is still running (restarted) is followed again.
-                foreach (var done in following.Where(f => f.Value.IsCompleted).Select(f => f.Key).ToArray())
-                {
-                    following.Remove(done);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return ExitCodes.Success;
-        }
+        await PodLogFollower.FollowAsync(target.Cluster, target.Namespace, ServiceInventory.Selector(settings.Service), settings.Tail ?? 10, Writer(context), NoLog(context), context.Time, cancellationToken).ConfigureAwait(false);
+        return ExitCodes.Success;
     }
 
-    private static async Task CopyAsync(CliContext context, ClusterTarget target, V1Pod pod, bool follow, int? tail, CancellationToken cancellationToken)
+    private static Task CopyAsync(CliContext context, ClusterTarget target, V1Pod pod, bool follow, int? tail, CancellationToken cancellationToken) =>
+        PodLogFollower.CopyAsync(target.Cluster, pod, follow, tail, Writer(context), NoLog(context), cancellationToken);
+
+    // One writer at a time, so lines of different pods never interleave mid-line.
+    private static Action<string, string> Writer(CliContext context) => (pod, line) =>
     {
-        var name = pod.Metadata.Name;
-        try
+        lock (context.Output)
         {
-            using var stream = await target.Cluster.Api.CoreV1.ReadNamespacedPodLogAsync(
-                name, pod.Metadata.NamespaceProperty, container: WorkerContainer(pod), follow: follow, tailLines: tail, cancellationToken: cancellationToken).ConfigureAwait(false);
-            using var reader = new StreamReader(stream, Encoding.UTF8);
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-            {
-                // One writer at a time, so lines of different pods never interleave mid-line.
-                lock (context.Output)
-                {
-                    context.Output.WriteLine(Prefix(name, line));
-                }
-            }
+            context.Output.WriteLine(Prefix(pod, line));
         }
-        catch (k8s.Autorest.HttpOperationException ex) when (!follow || ex.Response.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.NotFound)
+    };
+
+    private static Action<string, string> NoLog(CliContext context) => (pod, reason) =>
+    {
+        lock (context.Output)
         {
-            // A pod still starting (400: container is waiting) or already gone (404) has no log to show.
-            lock (context.Output)
-            {
-                context.Error.WriteLine(Prefix(name, $"(no log: {CliErrors.FromApi(ex).Message})"));
-            }
+            context.Error.WriteLine(Prefix(pod, $"(no log: {reason})"));
         }
-        catch (IOException) when (follow)
-        {
-            // The stream closed as the pod went away: nothing more to show.
-        }
-    }
+    };
 }

@@ -47,6 +47,11 @@ internal sealed partial class KubernetesBackend : IHoistBackend
 
     public KubernetesBackendOptions Settings => _options.CurrentValue.Kubernetes;
 
+    /// <summary>Whether the workers' logs show in this process's log (<c>Hoist:ForwardWorkerLogs</c>).</summary>
+    public bool ForwardWorkerLogs => _options.CurrentValue.ForwardWorkerLogs;
+
+    public ILoggerFactory LoggerFactory => _loggerFactory;
+
     /// <summary>Whether workers are reached by Service DNS (in a pod) or by port-forward (anywhere else).</summary>
     public bool UseClusterDns => WorkerRoutes.UseClusterDns(Settings.ConnectMode, KubernetesConnection.InCluster);
 

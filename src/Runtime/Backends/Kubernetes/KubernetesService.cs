@@ -19,6 +19,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
     private readonly KubernetesBackend _backend;
     private readonly Func<ServiceDescriptor> _describe;
     private readonly ILogger _logger;
+    private CancellationTokenSource? _logForwarding;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly Lock _gate = new();
@@ -111,6 +112,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         }
 
         _ticker.Dispose();
+        StopForwardingLogs();
         foreach (var endpoint in snapshot?.Endpoints ?? [])
         {
             endpoint.Dispose();
@@ -208,6 +210,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
 
             Retire(previous);
             AdjustTicker(descriptor);
+            ForwardWorkerLogs(cluster, layout);
             LogReady(_logger, Name, string.Join(", ", endpoints.Select(e => $"{e.Replica} at {e.Address}")));
             return deployment;
         }
@@ -439,8 +442,59 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         }
 
         await Task.WhenAll(forwarders.Select(f => f.DisposeAsync().AsTask())).ConfigureAwait(false);
+        StopForwardingLogs();
         LogTornDown(_logger, Name, layout.Namespace);
     }
+
+    /// <summary>
+    /// Shows the pods' logs (the workers' log records, stdout and stderr) in this process's log, prefixed with
+    /// the pod, like the local backend does with its processes' output. One follower per service.
+    /// </summary>
+    private void ForwardWorkerLogs(ClusterClient cluster, ServiceLayout layout)
+    {
+        if (!_backend.ForwardWorkerLogs)
+        {
+            return;
+        }
+
+        CancellationTokenSource forwarding;
+        lock (_gate)
+        {
+            if (_logForwarding is not null || _disposed)
+            {
+                return;
+            }
+
+            forwarding = _logForwarding = new CancellationTokenSource();
+        }
+
+        var workerLogger = _backend.LoggerFactory.CreateLogger($"Hoist.Worker.{Name}");
+        _ = PodLogFollower.FollowAsync(
+            cluster,
+            layout.Namespace,
+            layout.PodSelector,
+            tail: null,
+            (pod, line) => LogWorkerLine(workerLogger, pod, line),
+            onNoLog: null,
+            _time,
+            forwarding.Token);
+    }
+
+    private void StopForwardingLogs()
+    {
+        CancellationTokenSource? forwarding;
+        lock (_gate)
+        {
+            forwarding = _logForwarding;
+            _logForwarding = null;
+        }
+
+        forwarding?.Cancel();
+        forwarding?.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "[{Pod}] {Line}")]
+    private static partial void LogWorkerLine(ILogger logger, string pod, string line);
 
     /// <summary>Closes a replaced snapshot's channels once the calls still on them have finished.</summary>
     private void Retire(KubernetesDeployment? snapshot, bool immediately = false)
