@@ -32,8 +32,8 @@ if (args.Contains("scaling"))
     return;
 }
 
-var rounds = quick ? 2 : 5;
-var perRound = quick ? 500 : 3000;
+var rounds = quick ? 2 : 10;
+var perRound = quick ? 500 : 1500;
 var throughputTime = TimeSpan.FromSeconds(quick ? 1 : 3);
 
 Console.WriteLine($"Hoist benchmarks: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(quick ? "quick" : "full")} run");

@@ -20,14 +20,14 @@ internal static class ScalingBenchmarks
         await client.StartServiceAsync("bench-elastic");
         var plain = BenchService.Remote;
         var elastic = ElasticBench.Remote;
-        await Measure.LatenciesAsync(() => plain.EchoAsync(text), calls / 4);
-        await Measure.LatenciesAsync(() => elastic.EchoAsync(text), calls / 4);
+        await Measure.ThroughputAsync(() => plain.EchoAsync(text), 1, TimeSpan.FromSeconds(2));
+        await Measure.ThroughputAsync(() => elastic.EchoAsync(text), 1, TimeSpan.FromSeconds(2));
         var plainLatencies = new List<double>();
         var elasticLatencies = new List<double>();
-        for (var round = 0; round < 4; round++)
+        for (var round = 0; round < 8; round++)
         {
-            plainLatencies.AddRange(await Measure.LatenciesAsync(() => plain.EchoAsync(text), calls / 4));
-            elasticLatencies.AddRange(await Measure.LatenciesAsync(() => elastic.EchoAsync(text), calls / 4));
+            plainLatencies.AddRange(await Measure.LatenciesAsync(() => plain.EchoAsync(text), calls / 8));
+            elasticLatencies.AddRange(await Measure.LatenciesAsync(() => elastic.EchoAsync(text), calls / 8));
         }
 
         var plainP50 = Measure.Median(plainLatencies);
@@ -90,14 +90,14 @@ internal static class ScalingBenchmarks
         }
 
         var group = GroupBench.Remote;
-        await Measure.LatenciesAsync(() => group.NoopAsync(), calls / 4);
-        await Measure.LatenciesAsync(() => plain.NoopAsync(), calls / 4);
+        await Measure.ThroughputAsync(() => group.NoopAsync(), 1, TimeSpan.FromSeconds(2));
+        await Measure.ThroughputAsync(() => plain.NoopAsync(), 1, TimeSpan.FromSeconds(2));
         var oneLatencies = new List<double>();
         var groupLatencies = new List<double>();
-        for (var round = 0; round < 4; round++)
+        for (var round = 0; round < 8; round++)
         {
-            oneLatencies.AddRange(await Measure.LatenciesAsync(() => plain.NoopAsync(), calls / 4));
-            groupLatencies.AddRange(await Measure.LatenciesAsync(() => group.NoopAsync(), calls / 4));
+            oneLatencies.AddRange(await Measure.LatenciesAsync(() => plain.NoopAsync(), calls / 8));
+            groupLatencies.AddRange(await Measure.LatenciesAsync(() => group.NoopAsync(), calls / 8));
         }
 
         var oneP50 = Measure.Median(oneLatencies);

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Hoist.Testing;
 
 namespace Hoist.Cli.Tests;
 
@@ -16,7 +16,7 @@ public sealed record HoistRun(int ExitCode, string Output, string Error)
 /// </summary>
 public static class HoistProcess
 {
-    public static string RepositoryRoot { get; } = FindRoot();
+    public static string RepositoryRoot => Repository.Root;
 
     /// <summary>"Debug" or "Release": the configuration these tests were built in, and so the projects they reference.</summary>
     public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
@@ -28,47 +28,8 @@ public static class HoistProcess
 
     public static async Task<HoistRun> RunAsync(IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(CliAssembly);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-        {
-            if (value is null)
-            {
-                start.Environment.Remove(name);
-            }
-            else
-            {
-                start.Environment[name] = value;
-            }
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"hoist {string.Join(' ', arguments)} did not finish in time.\n{await error}");
-        }
-
-        return new HoistRun(process.ExitCode, await output, await error);
+        var result = await ChildProcess.RunAsync("dotnet", ["exec", CliAssembly, .. arguments], workingDirectory, timeout ?? TimeSpan.FromSeconds(60), environment);
+        return new HoistRun(result.ExitCode, result.Output, result.Error);
     }
 
     /// <summary>
@@ -98,19 +59,6 @@ public static class HoistProcess
 
     private static string MachinePackages { get; } = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-
-    private static string FindRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Framework.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The tests run outside the repository: Framework.sln is not above " + AppContext.BaseDirectory);
-    }
 }
 
 /// <summary>A temporary folder, deleted with everything in it.</summary>

@@ -16,21 +16,7 @@ public sealed class LocalFeedFixture : IAsyncLifetime
 
     public string Packages => Path.Combine(Root, "packages");
 
-    public static string RepositoryRoot
-    {
-        get
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "Framework.sln")))
-                {
-                    return directory.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("Cannot find Framework.sln above the test assembly.");
-        }
-    }
+    public static string RepositoryRoot => Hoist.Testing.Repository.Root;
 
     public async Task InitializeAsync()
     {
