@@ -36,9 +36,6 @@ internal sealed partial class LocalBackend : IHoistBackend
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
-    /// <summary>The processes now serving, for tests and diagnostics.</summary>
-    internal IEnumerable<WorkerProcess> Workers => _services.Values.SelectMany(s => s.Groups).SelectMany(g => g.Workers);
-
     public ValueTask<ServiceDeployment> GetDeploymentAsync(string service, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
@@ -196,13 +193,9 @@ internal sealed class LocalDeployment : ServiceDeployment
     public LocalDeployment(ServiceDescriptor descriptor, IReadOnlyList<WorkerGroup> groups)
         : base(descriptor)
     {
-        Groups = groups;
-
         // A distributed service has one group, whose ranks are the endpoints; otherwise one per replica.
         _endpoints = groups.SelectMany(g => g.Endpoints).ToArray();
     }
-
-    public IReadOnlyList<WorkerGroup> Groups { get; }
 
     /// <summary>True once any worker in the snapshot is gone; reads flags only, as it runs on every call.</summary>
     public bool AnyLost
