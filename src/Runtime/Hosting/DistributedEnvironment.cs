@@ -11,63 +11,67 @@ public static class DistributedEnvironment
 {
     public static readonly IReadOnlyList<string> Types = ["pytorch", "jax", "tensorflow", "ray", "spmd"];
 
+    /// <summary>
+    /// The variables in the order a pod spec needs them: RANK first, since a cluster passes it as
+    /// <c>$(RANK)</c> to the variables after it, which the kubelet expands only for names defined earlier.
+    /// </summary>
     /// <param name="type">The [Distribute] type.</param>
     /// <param name="worldSize">Workers in the group.</param>
-    /// <param name="rank">This worker's rank; rank 0 is the master for the group's whole life.</param>
+    /// <param name="rank">This worker's rank as text: a number locally, <c>$(RANK)</c> in a pod spec. Rank 0 is the master for the group's whole life.</param>
     /// <param name="masterAddress">Rank 0's address.</param>
     /// <param name="masterPort">Rank 0's rendezvous port.</param>
     /// <param name="peers">Every rank's "host:port" for frameworks that want the whole list (TensorFlow).</param>
     /// <param name="localRank">The rank among the workers on this node.</param>
     /// <param name="localWorldSize">Workers on this node.</param>
-    /// <param name="nodeRank">This node's rank.</param>
-    public static IReadOnlyDictionary<string, string> For(
+    /// <param name="nodeRank">This node's rank, as text like <paramref name="rank"/>.</param>
+    public static IReadOnlyList<KeyValuePair<string, string>> For(
         string type,
         int worldSize,
-        int rank,
+        string rank,
         string masterAddress,
         int masterPort,
         IReadOnlyList<string> peers,
         int localRank,
         int localWorldSize,
-        int nodeRank)
+        string nodeRank)
     {
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal)
+        if (type is not ("pytorch" or "jax" or "tensorflow" or "spmd"))
         {
-            ["WORLD_SIZE"] = Text(worldSize),
-            ["RANK"] = Text(rank),
-            ["LOCAL_RANK"] = Text(localRank),
-            ["LOCAL_WORLD_SIZE"] = Text(localWorldSize),
-            ["NODE_RANK"] = Text(nodeRank),
-        };
+            throw new ArgumentException($"Unknown distribution type '{type}'. Allowed: {string.Join(", ", Types)}; ray runs under KubeRay instead.", nameof(type));
+        }
+
+        // MASTER_ADDR and MASTER_PORT for every type: any framework can rendezvous at rank 0.
+        List<KeyValuePair<string, string>> variables =
+        [
+            new("RANK", rank),
+            new("WORLD_SIZE", Text(worldSize)),
+            new("LOCAL_RANK", Text(localRank)),
+            new("LOCAL_WORLD_SIZE", Text(localWorldSize)),
+            new("NODE_RANK", nodeRank),
+            new("MASTER_ADDR", masterAddress),
+            new("MASTER_PORT", Text(masterPort)),
+        ];
         switch (type)
         {
-            case "pytorch":
-                variables["MASTER_ADDR"] = masterAddress;
-                variables["MASTER_PORT"] = Text(masterPort);
-                break;
             case "jax":
-                variables["JAX_COORDINATOR_ADDRESS"] = $"{masterAddress}:{Text(masterPort)}";
-                variables["JAX_NUM_PROCESSES"] = Text(worldSize);
-                variables["JAX_PROCESS_ID"] = Text(rank);
+                variables.Add(new("JAX_COORDINATOR_ADDRESS", $"{masterAddress}:{Text(masterPort)}"));
+                variables.Add(new("JAX_NUM_PROCESSES", Text(worldSize)));
+                variables.Add(new("JAX_PROCESS_ID", rank));
                 break;
             case "tensorflow":
-                variables["TF_CONFIG"] = TfConfig(peers, rank);
+                variables.Add(new("TF_CONFIG", TfConfig(peers, rank)));
                 break;
-            case "spmd":
-                // Generic SPMD: the rank variables plus a master address any framework can rendezvous at.
-                variables["MASTER_ADDR"] = masterAddress;
-                variables["MASTER_PORT"] = Text(masterPort);
-                break;
-            default:
-                throw new ArgumentException($"Unknown distribution type '{type}'. Allowed: {string.Join(", ", Types)}.", nameof(type));
         }
 
         return variables;
     }
 
-    /// <summary>TensorFlow's MultiWorkerMirroredStrategy cluster spec: every worker, and which one this is.</summary>
-    public static string TfConfig(IReadOnlyList<string> peers, int index) =>
-        JsonSerializer.Serialize(new TfConfigJson(new TfCluster(peers), new TfTask("worker", index)), TfJsonContext.Default.TfConfigJson);
+    /// <summary>
+    /// TensorFlow's MultiWorkerMirroredStrategy cluster spec: every worker, and which one this is. The index
+    /// is written as given, so <c>$(RANK)</c> becomes a JSON number once a kubelet expands it.
+    /// </summary>
+    public static string TfConfig(IReadOnlyList<string> peers, string index) =>
+        $"{{\"cluster\":{{\"worker\":{JsonSerializer.Serialize(peers.ToArray(), TfJsonContext.Default.StringArray)}}},\"task\":{{\"type\":\"worker\",\"index\":{index}}}}}";
 
     /// <summary>
     /// CUDA_VISIBLE_DEVICES for a rank: its own <paramref name="gpusPerRank"/> devices out of
@@ -86,15 +90,6 @@ public static class DistributedEnvironment
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
 
-internal sealed record TfConfigJson(
-    [property: System.Text.Json.Serialization.JsonPropertyName("cluster")] TfCluster Cluster,
-    [property: System.Text.Json.Serialization.JsonPropertyName("task")] TfTask Task);
-
-internal sealed record TfCluster([property: System.Text.Json.Serialization.JsonPropertyName("worker")] IReadOnlyList<string> Worker);
-
-internal sealed record TfTask(
-    [property: System.Text.Json.Serialization.JsonPropertyName("type")] string Type,
-    [property: System.Text.Json.Serialization.JsonPropertyName("index")] int Index);
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(TfConfigJson))]
+/// <summary>Source-generated JSON for TF_CONFIG's worker list, so no reflection is needed.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]
 internal sealed partial class TfJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

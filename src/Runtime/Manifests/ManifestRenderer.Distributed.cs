@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Hoist.Hosting;
 using k8s;
 using k8s.Models;
 
@@ -62,30 +62,15 @@ public static partial class ManifestRenderer
     internal static IEnumerable<V1EnvVar> RankEnvironment(RenderTarget target, DistributionSpec distribution, string setName, string headlessName)
     {
         const string Rank = "$(RANK)";
-        var workers = Invariant(distribution.Workers);
-        var port = Invariant(target.Options.RendezvousPort);
+        var port = target.Options.RendezvousPort;
         string Address(int rank) => $"{setName}-{Invariant(rank)}.{headlessName}.{target.Namespace}.svc.{target.Options.ClusterDomain}";
 
-        yield return WorkerContainer.FieldRef("RANK", $"metadata.labels['{ManifestLabels.PodIndex}']");
-        yield return WorkerContainer.Value("WORLD_SIZE", workers);
-        yield return WorkerContainer.Value("LOCAL_RANK", "0");
-        yield return WorkerContainer.Value("LOCAL_WORLD_SIZE", "1");
-        yield return WorkerContainer.Value("NODE_RANK", Rank);
-        yield return WorkerContainer.Value("MASTER_ADDR", Address(0));
-        yield return WorkerContainer.Value("MASTER_PORT", port);
-
-        switch (distribution.Type)
+        var peers = Enumerable.Range(0, distribution.Workers).Select(r => $"{Address(r)}:{Invariant(port)}").ToArray();
+        foreach (var (name, value) in DistributedEnvironment.For(distribution.Type, distribution.Workers, Rank, Address(0), port, peers, localRank: 0, localWorldSize: 1, nodeRank: Rank))
         {
-            case "jax":
-                yield return WorkerContainer.Value("JAX_COORDINATOR_ADDRESS", $"{Address(0)}:{port}");
-                yield return WorkerContainer.Value("JAX_NUM_PROCESSES", workers);
-                yield return WorkerContainer.Value("JAX_PROCESS_ID", Rank);
-                break;
-            case "tensorflow":
-                // task.index is a bare $(RANK): after expansion it is a JSON number.
-                var cluster = JsonSerializer.Serialize(Enumerable.Range(0, distribution.Workers).Select(r => $"{Address(r)}:{port}").ToArray(), ManifestJsonContext.Default.StringArray);
-                yield return WorkerContainer.Value("TF_CONFIG", $"{{\"cluster\":{{\"worker\":{cluster}}},\"task\":{{\"type\":\"worker\",\"index\":{Rank}}}}}");
-                break;
+            yield return name == "RANK"
+                ? WorkerContainer.FieldRef("RANK", $"metadata.labels['{ManifestLabels.PodIndex}']")
+                : WorkerContainer.Value(name, value);
         }
     }
 }

@@ -140,7 +140,7 @@ internal sealed partial class LocalBackend : IHoistBackend
         var launches = Enumerable.Range(0, worldSize).Select(rank =>
         {
             var variables = new Dictionary<string, string>(settings, StringComparer.Ordinal);
-            foreach (var (name, value) in DistributedEnvironment.For(distribution.Type, worldSize, rank, "127.0.0.1", masterPort, peers, rank, worldSize, nodeRank: 0))
+            foreach (var (name, value) in DistributedEnvironment.For(distribution.Type, worldSize, rank.ToString(CultureInfo.InvariantCulture), "127.0.0.1", masterPort, peers, rank, worldSize, nodeRank: "0"))
             {
                 variables[name] = value;
             }
