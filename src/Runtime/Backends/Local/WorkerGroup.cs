@@ -8,8 +8,6 @@ namespace Hoist.Backends.Local;
 /// </summary>
 internal sealed class WorkerGroup : IAsyncDisposable
 {
-    private int _draining;
-
     public WorkerGroup(string name, IReadOnlyList<WorkerProcess> workers)
     {
         Name = name;
@@ -26,8 +24,6 @@ internal sealed class WorkerGroup : IAsyncDisposable
 
     /// <summary>Completes when the first of the group's processes exits.</summary>
     public Task AnyExited { get; }
-
-    public bool IsDraining => Volatile.Read(ref _draining) == 1;
 
     public int InFlight
     {
@@ -66,7 +62,6 @@ internal sealed class WorkerGroup : IAsyncDisposable
     /// </summary>
     public async Task DrainAndStopAsync(TimeSpan timeout)
     {
-        Volatile.Write(ref _draining, 1);
         foreach (var endpoint in Endpoints)
         {
             endpoint.MarkDraining();
