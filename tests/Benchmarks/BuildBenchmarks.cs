@@ -34,8 +34,9 @@ internal static class BuildBenchmarks
         }
 
         // The whole build, project references included, as a developer runs it; then the sample alone, where the
-        // emit target's own cost is the only difference (in this repository, the build with emit also checks
-        // that Hoist.ManifestTool is up to date; a PackageReference user has no such project).
+        // emit target's own cost is the only difference (in this repository, the build with emit also checks the
+        // timestamps of Hoist.ManifestTool's sources, and skips that check with BuildProjectReferences=false; a
+        // PackageReference user has no such project).
         string[] alone = ["-p:BuildProjectReferences=false"];
         var (withEmit, withoutEmit) = await AlternateAsync(runs, () => BuildAsync(project, configuration), () => BuildAsync(project, configuration, false, emitOff));
         var (aloneWith, aloneWithout) = await AlternateAsync(runs, () => BuildAsync(project, configuration, false, alone), () => BuildAsync(project, configuration, false, [.. alone, .. emitOff]));
