@@ -25,6 +25,13 @@ await using var hoist = await HoistApplication.StartAsync(args, builder =>
     builder.AddHoist(o => o.ForwardWorkerLogs = false);
 });
 var quick = args.Contains("--quick");
+if (args.Contains("fanout"))
+{
+    // dotnet run -c Release --project tests/Benchmarks -- fanout
+    await ScalingBenchmarks.RunFanOutAsync(hoist, quick);
+    return;
+}
+
 if (args.Contains("scaling"))
 {
     // dotnet run -c Release --project tests/Benchmarks -- scaling

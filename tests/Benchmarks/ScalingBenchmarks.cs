@@ -80,7 +80,30 @@ internal static class ScalingBenchmarks
         table.Add("reaction: 10× step to 10 ready replicas, median (ms)", goal, reaction, reaction / goal, "≤ 2 ticks + cold start");
         await client.StopServiceAsync("bench-elastic");
 
-        // Fan-out: a no-op to every rank of a 4-rank group against a no-op to one worker.
+        await FanOutAsync(client, table, quick, coldStart);
+        table.Print();
+    }
+
+    /// <summary>Only the distribution figures: dotnet run -c Release --project tests/Benchmarks -- fanout</summary>
+    public static async Task RunFanOutAsync(HoistApplication hoist, bool quick)
+    {
+        var table = new Table("figure", "baseline", "Hoist", "ratio", "goal");
+        // One worker's cold start, the group's baseline (the full run takes the autoscaled one from zero).
+        await hoist.Client.StopServiceAsync("bench");
+        var start = Stopwatch.GetTimestamp();
+        await hoist.Client.StartServiceAsync("bench");
+        await FanOutAsync(hoist.Client, table, quick, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        table.Print();
+    }
+
+    /// <summary>
+    /// Fan-out: a no-op to every rank of a 4-rank group against a no-op to one worker; beside it, the same
+    /// shape with hand-written grpc-dotnet (four echo servers against one), which shows what four processes
+    /// answering at once cost on this machine before Hoist adds anything.
+    /// </summary>
+    private static async Task FanOutAsync(HoistClient client, Table table, bool quick, double workerColdStart)
+    {
+        var calls = quick ? 1000 : 4000;
         var groupStarts = new List<double>();
         for (var i = 0; i < (quick ? 2 : 5); i++)
         {
@@ -90,23 +113,57 @@ internal static class ScalingBenchmarks
             groupStarts.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
 
-        var group = GroupBench.Remote;
-        await Measure.ThroughputAsync(() => group.NoopAsync(), 1, TimeSpan.FromSeconds(2));
-        await Measure.ThroughputAsync(() => plain.NoopAsync(), 1, TimeSpan.FromSeconds(2));
-        var oneLatencies = new List<double>();
-        var groupLatencies = new List<double>();
-        for (var round = 0; round < 8; round++)
+        var raws = new List<RawEchoProcess>();
+        try
         {
-            oneLatencies.AddRange(await Measure.LatenciesAsync(() => plain.NoopAsync(), calls / 8));
-            groupLatencies.AddRange(await Measure.LatenciesAsync(() => group.NoopAsync(), calls / 8));
+            for (var i = 0; i < 4; i++)
+            {
+                raws.Add(await RawEchoProcess.StartAsync(workerTuning: true));
+            }
+
+            var message = new Raw.RawMessage();
+            var rawCalls = new Task[raws.Count];
+            Func<Task> rawOne = () => raws[0].Client.EchoAsync(message).ResponseAsync;
+            Func<Task> rawAll = () =>
+            {
+                for (var i = 0; i < rawCalls.Length; i++)
+                {
+                    rawCalls[i] = raws[i].Client.EchoAsync(message).ResponseAsync;
+                }
+
+                return Task.WhenAll(rawCalls);
+            };
+
+            var plain = BenchService.Remote;
+            var group = GroupBench.Remote;
+            Func<Task>[] shapes = [() => plain.NoopAsync(), () => group.NoopAsync(), rawOne, rawAll];
+            foreach (var shape in shapes)
+            {
+                await Measure.ThroughputAsync(shape, 1, TimeSpan.FromSeconds(quick ? 1 : 2));
+            }
+
+            var latencies = shapes.Select(_ => new List<double>()).ToArray();
+            for (var round = 0; round < 8; round++)
+            {
+                for (var i = 0; i < shapes.Length; i++)
+                {
+                    latencies[i].AddRange(await Measure.LatenciesAsync(shapes[i], calls / 8));
+                }
+            }
+
+            var (oneP50, groupP50, rawOneP50, rawAllP50) = (Measure.Median(latencies[0]), Measure.Median(latencies[1]), Measure.Median(latencies[2]), Measure.Median(latencies[3]));
+            table.Add("fan-out p50: 4-rank no-op vs 1 worker (µs)", oneP50, groupP50, groupP50 / oneP50, "≤ 1.5×");
+            table.Add("  raw grpc-dotnet: 4 echo servers at once vs 1 (µs)", rawOneP50, rawAllP50, rawAllP50 / rawOneP50, "(this machine)");
+        }
+        finally
+        {
+            foreach (var raw in raws)
+            {
+                raw.Dispose();
+            }
         }
 
-        var oneP50 = Measure.Median(oneLatencies);
-        var groupP50 = Measure.Median(groupLatencies);
-        table.Add("fan-out p50: 4-rank no-op vs 1 worker (µs)", oneP50, groupP50, groupP50 / oneP50, "≤ 1.5×");
-        var workerCold = coldStart;
         var groupCold = Measure.Median(groupStarts);
-        table.Add("group cold start, all 4 ranks ready, median (ms)", workerCold, groupCold, groupCold / workerCold, "(vs one worker)");
-        table.Print();
+        table.Add("group cold start, all 4 ranks ready, median (ms)", workerColdStart, groupCold, groupCold / workerColdStart, "(vs one worker)");
     }
 }

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using System.Diagnostics;
 using System.Text.Json;
 using Hoist.TestApp;
@@ -92,6 +93,81 @@ public sealed class DistributedTests(HoistFixture fixture)
         var ranks = await SpmdGroup.Remote.WithInvoker(fixture.Client).RankAfterDelayAsync();
 
         Assert.Equal([0, 1, 2], ranks);
+    }
+
+    [Fact]
+    public async Task FanOut_ManyCallsAtOnce_EachGetsItsOwnAnswers()
+    {
+        // The calls share each rank's call stream and finish out of order there; every answer must still
+        // reach the call it belongs to.
+        var group = SpmdGroup.Remote.WithInvoker(fixture.Client);
+        var calls = Enumerable.Range(0, 40).Select(i => group.TagAsync($"call-{i}", (40 - i) % 7 * 10)).ToArray();
+
+        var answers = await Task.WhenAll(calls);
+
+        for (var i = 0; i < answers.Length; i++)
+        {
+            Assert.Equal([$"call-{i}@0", $"call-{i}@1", $"call-{i}@2"], answers[i]);
+        }
+    }
+
+    [Fact]
+    public async Task FanOut_OversizedArguments_AreRefusedByEveryRank_AndCallsBesideThemAreUntouched()
+    {
+        var group = SpmdGroup.Remote.WithInvoker(fixture.Client);
+        var beside = group.TagAsync("beside", 300);
+
+        var error = await Assert.ThrowsAsync<DistributedCallException>(() => group.TagAsync(new string('x', HoistFixture.MaxRequestBytes + 1), 0));
+
+        Assert.Equal([0, 1, 2], error.Failures.Select(f => f.Rank));
+        Assert.All(error.Failures, failure => Assert.Equal(StatusCode.ResourceExhausted, Assert.IsType<CallRejectedException>(failure.Exception).StatusCode));
+        Assert.Contains("Hoist:MaxRequestBytes", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["beside@0", "beside@1", "beside@2"], await beside);
+    }
+
+    [Fact]
+    public async Task FanOut_CancelledByTheCaller_FiresEveryRanksToken()
+    {
+        var markers = Directory.CreateTempSubdirectory("hoist-ranks-").FullName;
+        try
+        {
+            using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            var call = SpmdGroup.Remote.WithInvoker(fixture.Client).FailOnAsync(failingRank: -1, markers, cancellation.Token);
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+
+            await Eventually.Async(
+                () => Enumerable.Range(0, 3).All(rank => File.Exists(Path.Combine(markers, $"cancelled-{rank}"))),
+                "every rank to see its CancellationToken fire");
+        }
+        finally
+        {
+            Directory.Delete(markers, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task FanOut_PastItsDeadline_IsATimeout_AndFiresEveryRanksToken()
+    {
+        var markers = Directory.CreateTempSubdirectory("hoist-ranks-").FullName;
+        try
+        {
+            var group = SpmdGroup.Remote.WithInvoker(fixture.Client).WithTimeout(TimeSpan.FromMilliseconds(400));
+            var timer = Stopwatch.StartNew();
+
+            var error = await Assert.ThrowsAsync<DistributedCallException>(() => group.FailOnAsync(failingRank: -1, markers));
+
+            Assert.True(timer.Elapsed < TimeSpan.FromSeconds(2), $"the call failed {timer.Elapsed} after it started");
+            Assert.NotEmpty(error.Failures);
+            Assert.All(error.Failures, failure => Assert.IsType<HoistTimeoutException>(failure.Exception));
+            await Eventually.Async(
+                () => Enumerable.Range(0, 3).All(rank => File.Exists(Path.Combine(markers, $"cancelled-{rank}"))),
+                "every rank to see its CancellationToken fire");
+        }
+        finally
+        {
+            Directory.Delete(markers, recursive: true);
+        }
     }
 
     [Fact]

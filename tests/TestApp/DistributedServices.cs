@@ -117,6 +117,13 @@ public partial class SpmdGroup
     }
 
     public async Task HangAsync(CancellationToken cancellationToken) => await Task.Delay(Timeout.Infinite, cancellationToken);
+
+    /// <summary>The caller's tag with this rank: which call each answer belongs to.</summary>
+    public async Task<string> TagAsync(string tag, int delayMilliseconds, CancellationToken cancellationToken)
+    {
+        await Task.Delay(delayMilliseconds, cancellationToken);
+        return $"{tag}@{Rank}";
+    }
 }
 
 /// <summary>A group that scales to zero as a whole after a quiet 6 s window plus 1 s, and comes back whole.</summary>

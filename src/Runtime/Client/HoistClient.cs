@@ -166,7 +166,8 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
     /// <summary>
     /// Sends one call to one worker and decodes its answer. The only async frame between a proxy and
     /// gRPC, since it runs on every call. For a rank of a distributed call, <c>cancelOnFailure</c> is the
-    /// group to cancel when this rank fails.
+    /// group to cancel when this rank fails, and the call goes over the rank's <see cref="CallStream"/>,
+    /// which fails the way a unary call does, so everything below treats both alike.
     /// </summary>
     private async Task<T> CallAsync<T>(
         WorkerEndpoint endpoint,
@@ -200,8 +201,17 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                 endpoint.BeginCall();
                 try
                 {
-                    using var call = endpoint.Client.InvokeAsync(request, new CallOptions(endpoint.Headers, deadline, cancellationToken));
-                    var response = await call.ResponseAsync.ConfigureAwait(false);
+                    InvokeResponse response;
+                    if (cancelOnFailure is not null)
+                    {
+                        response = await endpoint.CallStream.InvokeAsync(request, deadline, _catalog.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        using var call = endpoint.Client.InvokeAsync(request, new CallOptions(endpoint.Headers, deadline, cancellationToken));
+                        response = await call.ResponseAsync.ConfigureAwait(false);
+                    }
+
                     if (response.OutcomeCase == InvokeResponse.OutcomeOneofCase.Error)
                     {
                         throw ToRemoteException(response.Error);

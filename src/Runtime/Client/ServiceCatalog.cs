@@ -23,6 +23,9 @@ internal sealed class ServiceCatalog(IOptionsMonitor<HoistOptions> options)
             : registration.Descriptor;
     }
 
+    /// <summary>The largest request the app's workers accept (the backends start them with this limit).</summary>
+    public int MaxRequestBytes => options.CurrentValue.MaxRequestBytes;
+
     public TimeSpan? CallTimeout(string service) =>
         options.CurrentValue.Services.TryGetValue(service, out var overrides) ? overrides.CallTimeout : null;
 }

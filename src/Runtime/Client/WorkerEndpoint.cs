@@ -11,6 +11,8 @@ namespace Hoist.Client;
 internal sealed class WorkerEndpoint : IDisposable
 {
     private readonly CancellationTokenSource _lost = new();
+    private readonly Lock _streamLock = new();
+    private CallStream? _stream;
     private int _inFlight;
     private int _draining;
 
@@ -53,6 +55,30 @@ internal sealed class WorkerEndpoint : IDisposable
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>The worker's call stream, opened on first use and again after it ended; see <see cref="Client.CallStream"/>.</summary>
+    public CallStream CallStream
+    {
+        get
+        {
+            var stream = Volatile.Read(ref _stream);
+            if (stream is { HasEnded: false })
+            {
+                return stream;
+            }
+
+            lock (_streamLock)
+            {
+                if (_stream is null || _stream.HasEnded)
+                {
+                    _stream?.Dispose();
+                    _stream = new CallStream(Client, Headers);
+                }
+
+                return _stream;
+            }
+        }
+    }
+
     public CancellationToken Lost => _lost.Token;
 
     /// <summary>Why the worker was lost, for the error its callers see.</summary>
@@ -79,7 +105,7 @@ internal sealed class WorkerEndpoint : IDisposable
         {
         }
 
-        Channel.Dispose();
+        DisposeTransport();
     }
 
     /// <summary>Marks the worker lost when a call failed because its connection broke or was refused.</summary>
@@ -107,7 +133,17 @@ internal sealed class WorkerEndpoint : IDisposable
 
     public void Dispose()
     {
-        Channel.Dispose();
+        DisposeTransport();
         _lost.Dispose();
+    }
+
+    private void DisposeTransport()
+    {
+        lock (_streamLock)
+        {
+            _stream?.Dispose();
+        }
+
+        Channel.Dispose();
     }
 }

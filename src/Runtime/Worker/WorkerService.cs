@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
@@ -28,14 +29,61 @@ internal sealed partial class WorkerService(
 
     private readonly byte[] _token = Encoding.UTF8.GetBytes(environment.CallToken);
 
-    public override async Task<InvokeResponse> Invoke(InvokeRequest request, ServerCallContext context)
+    public override Task<InvokeResponse> Invoke(InvokeRequest request, ServerCallContext context)
     {
         Authorize(context);
+        return RunAsync(request, context.CancellationToken);
+    }
+
+    public override async Task InvokeStream(IAsyncStreamReader<CallFrame> requestStream, IServerStreamWriter<CallResult> responseStream, ServerCallContext context)
+    {
+        Authorize(context);
+
+        // Reading stops when the worker starts stopping: the calls already read run to the end and are
+        // answered, then the stream ends, so that Kestrel's graceful shutdown is not held up by it.
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var calls = new StreamedCalls(this, responseStream, logger, context.CancellationToken);
+        try
+        {
+            while (await requestStream.MoveNext(reading.Token).ConfigureAwait(false))
+            {
+                var frame = requestStream.Current;
+                if (frame.KindCase == CallFrame.KindOneofCase.Invoke)
+                {
+                    calls.Start(frame.Invoke);
+                }
+                else if (frame.KindCase == CallFrame.KindOneofCase.Cancel)
+                {
+                    calls.Cancel(frame.Cancel);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && reading.IsCancellationRequested)
+        {
+        }
+        catch
+        {
+            // The stream broke (say, a frame over the size limit): no answer can reach the caller any more,
+            // so the calls it carried stop too.
+            calls.CancelAll();
+            await calls.WhenAllAnsweredAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        await calls.WhenAllAnsweredAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs one call to the end: its result, or the user's exception as a <see cref="RemoteError"/>. A refusal
+    /// (unknown method, malformed arguments, cancelled) is an <see cref="RpcException"/> with its status.
+    /// </summary>
+    private async Task<InvokeResponse> RunAsync(InvokeRequest request, CancellationToken cancellationToken)
+    {
         try
         {
             var result = request.Json
-                ? await dispatcher.InvokeJsonAsync(request.Method, request.Payload.Memory, context.CancellationToken).ConfigureAwait(false)
-                : await dispatcher.InvokeAsync(request.Method, request.Payload.Memory, context.CancellationToken).ConfigureAwait(false);
+                ? await dispatcher.InvokeJsonAsync(request.Method, request.Payload.Memory, cancellationToken).ConfigureAwait(false)
+                : await dispatcher.InvokeAsync(request.Method, request.Payload.Memory, cancellationToken).ConfigureAwait(false);
             return new InvokeResponse { Result = UnsafeByteOperations.UnsafeWrap(result) };
         }
         catch (UnknownMethodException ex)
@@ -48,7 +96,7 @@ internal sealed partial class WorkerService(
             LogRefused(logger, request.CallId, "InvalidArgument", ex.Message);
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"Malformed arguments for '{environment.ServiceName}/{request.Method}': {ex.Message}"));
         }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The caller cancelled or its deadline passed; it is no longer waiting for an answer.
             throw new RpcException(new Status(StatusCode.Cancelled, $"Call {request.CallId} to '{environment.ServiceName}/{request.Method}' was cancelled."));
@@ -126,6 +174,92 @@ internal sealed partial class WorkerService(
 
         return error;
     }
+
+    /// <summary>
+    /// The calls of one InvokeStream: each runs on the thread pool, so a method that blocks never stops the
+    /// stream from reading the next call or a cancel; answers are written one at a time, as they finish.
+    /// </summary>
+    private sealed class StreamedCalls(WorkerService service, IServerStreamWriter<CallResult> answers, ILogger logger, CancellationToken streamAborted)
+    {
+        private readonly ConcurrentDictionary<ulong, CancellationTokenSource> _running = new();
+        private readonly SemaphoreSlim _writing = new(1, 1);
+        private readonly List<Task> _answering = [];
+
+        public void Start(InvokeRequest request)
+        {
+            var cancellation = CancellationTokenSource.CreateLinkedTokenSource(streamAborted);
+            if (request.DeadlineUnixMs > 0)
+            {
+                // The caller sends a cancel at its deadline; this holds even if that frame never arrives.
+                cancellation.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(0, request.DeadlineUnixMs - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())));
+            }
+
+            _running[request.CallId] = cancellation;
+            _answering.RemoveAll(static task => task.IsCompleted);
+            _answering.Add(Task.Run(() => AnswerAsync(request, cancellation)));
+        }
+
+        public void Cancel(ulong callId)
+        {
+            if (_running.TryGetValue(callId, out var cancellation))
+            {
+                try
+                {
+                    cancellation.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // It finished meanwhile.
+                }
+            }
+        }
+
+        public void CancelAll()
+        {
+            foreach (var callId in _running.Keys)
+            {
+                Cancel(callId);
+            }
+        }
+
+        public Task WhenAllAnsweredAsync() => Task.WhenAll(_answering);
+
+        private async Task AnswerAsync(InvokeRequest request, CancellationTokenSource cancellation)
+        {
+            var answer = new CallResult { CallId = request.CallId };
+            try
+            {
+                answer.Response = await service.RunAsync(request, cancellation.Token).ConfigureAwait(false);
+            }
+            catch (RpcException ex)
+            {
+                answer.Refusal = new CallRefusal { StatusCode = (int)ex.StatusCode, Detail = ex.Status.Detail };
+            }
+            finally
+            {
+                _running.TryRemove(request.CallId, out _);
+                cancellation.Dispose();
+            }
+
+            await _writing.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await answers.WriteAsync(answer, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException || streamAborted.IsCancellationRequested)
+            {
+                // The caller is gone, and no one is waiting for this answer.
+                LogAnswerDropped(logger, request.CallId, ex.Message);
+            }
+            finally
+            {
+                _writing.Release();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The answer to streamed call {CallId} was not sent: {Reason}")]
+    private static partial void LogAnswerDropped(ILogger logger, ulong callId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a call from {Peer} without this deployment's token")]
     private static partial void LogUnauthorized(ILogger logger, string peer);
