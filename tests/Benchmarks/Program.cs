@@ -6,9 +6,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 // The raw baseline's server is this same executable, started with an argument.
-if (args is [RawEchoServer.Argument, var portText])
+if (args is [RawEchoServer.Argument, var portText, var pingPortText])
 {
-    await RawEchoServer.RunAsync(int.Parse(portText, System.Globalization.CultureInfo.InvariantCulture));
+    await RawEchoServer.RunAsync(int.Parse(portText, System.Globalization.CultureInfo.InvariantCulture), int.Parse(pingPortText, System.Globalization.CultureInfo.InvariantCulture));
     return;
 }
 

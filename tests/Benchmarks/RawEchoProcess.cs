@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Net.Http;
 using Grpc.Net.Client;
 using Hoist.Benchmarks.Raw;
@@ -10,9 +12,13 @@ internal sealed class RawEchoProcess : IDisposable
 {
     private readonly Process _process;
 
-    private RawEchoProcess(Process process, int port)
+    private readonly Socket _ping = new(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+    private readonly byte[] _pingBuffer = new byte[1];
+
+    private RawEchoProcess(Process process, int port, int pingPort)
     {
         _process = process;
+        _ping.Connect(IPAddress.Loopback, pingPort);
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
@@ -26,11 +32,19 @@ internal sealed class RawEchoProcess : IDisposable
 
     public RawEcho.RawEchoClient Client { get; }
 
+    /// <summary>One byte there and back over a plain socket: the floor under any call to another process.</summary>
+    public async Task PingAsync()
+    {
+        await _ping.SendAsync(_pingBuffer);
+        await _ping.ReceiveAsync(_pingBuffer);
+    }
+
     /// <summary>Starts the server and returns once it has answered one echo.</summary>
     /// <param name="workerTuning">Start it with the same runtime settings Hoist gives its workers.</param>
     public static async Task<RawEchoProcess> StartAsync(bool workerTuning = false)
     {
         var port = Hoist.Backends.Local.PortAllocator.Next();
+        var pingPort = Hoist.Backends.Local.PortAllocator.Next();
         var command = Hoist.Backends.Local.WorkerCommand.ForAssemblyPath(typeof(RawEchoProcess).Assembly.Location);
         var start = new ProcessStartInfo(command.FileName)
         {
@@ -50,18 +64,20 @@ internal sealed class RawEchoProcess : IDisposable
 
         start.ArgumentList.Add(RawEchoServer.Argument);
         start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(pingPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var process = Process.Start(start)!;
         while (await process.StandardOutput.ReadLineAsync() is { } line && line != "READY")
         {
         }
 
-        var server = new RawEchoProcess(process, port);
+        var server = new RawEchoProcess(process, port, pingPort);
         await server.Client.EchoAsync(new RawMessage { Text = "warm" });
         return server;
     }
 
     public void Dispose()
     {
+        _ping.Dispose();
         Channel.Dispose();
         _process.StandardInput.Close();
         if (!_process.WaitForExit(5000))

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Grpc.Core;
 using Hoist.Benchmarks.Raw;
 using Microsoft.AspNetCore.Builder;
@@ -14,8 +15,24 @@ internal static class RawEchoServer
 {
     public const string Argument = "--raw-echo-server";
 
-    public static async Task RunAsync(int port)
+    public static async Task RunAsync(int port, int pingPort)
     {
+        // Beside it, the least a process can do to answer: a one-byte ping over a plain socket, on a thread of
+        // its own. What four of these cost against one is this machine's floor for any fan-out.
+        var ping = new TcpListener(IPAddress.Loopback, pingPort);
+        ping.Start();
+        new Thread(() =>
+        {
+            using var socket = ping.AcceptSocket();
+            socket.NoDelay = true;
+            var buffer = new byte[1];
+            while (socket.Receive(buffer) > 0)
+            {
+                socket.Send(buffer);
+            }
+        })
+        { IsBackground = true }.Start();
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));

@@ -97,9 +97,9 @@ internal static class ScalingBenchmarks
     }
 
     /// <summary>
-    /// Fan-out: a no-op to every rank of a 4-rank group against a no-op to one worker; beside it, the same
-    /// shape with hand-written grpc-dotnet (four echo servers against one), which shows what four processes
-    /// answering at once cost on this machine before Hoist adds anything.
+    /// Fan-out: a no-op to every rank of a 4-rank group against a no-op to one worker. Beside it, the same
+    /// shape with hand-written grpc-dotnet (four echo servers against one) and with plain sockets (a one-byte
+    /// ping), which show what four processes answering at once cost on this machine before Hoist adds anything.
     /// </summary>
     private static async Task FanOutAsync(HoistClient client, Table table, bool quick, double workerColdStart)
     {
@@ -134,9 +134,21 @@ internal static class ScalingBenchmarks
                 return Task.WhenAll(rawCalls);
             };
 
+            var pings = new Task[raws.Count];
+            Func<Task> pingOne = () => raws[0].PingAsync();
+            Func<Task> pingAll = () =>
+            {
+                for (var i = 0; i < pings.Length; i++)
+                {
+                    pings[i] = raws[i].PingAsync();
+                }
+
+                return Task.WhenAll(pings);
+            };
+
             var plain = BenchService.Remote;
             var group = GroupBench.Remote;
-            Func<Task>[] shapes = [() => plain.NoopAsync(), () => group.NoopAsync(), rawOne, rawAll];
+            Func<Task>[] shapes = [() => plain.NoopAsync(), () => group.NoopAsync(), rawOne, rawAll, pingOne, pingAll];
             foreach (var shape in shapes)
             {
                 await Measure.ThroughputAsync(shape, 1, TimeSpan.FromSeconds(quick ? 1 : 2));
@@ -151,9 +163,16 @@ internal static class ScalingBenchmarks
                 }
             }
 
-            var (oneP50, groupP50, rawOneP50, rawAllP50) = (Measure.Median(latencies[0]), Measure.Median(latencies[1]), Measure.Median(latencies[2]), Measure.Median(latencies[3]));
+            var p50 = latencies.Select(Measure.Median).ToArray();
+            var (oneP50, groupP50) = (p50[0], p50[1]);
             table.Add("fan-out p50: 4-rank no-op vs 1 worker (µs)", oneP50, groupP50, groupP50 / oneP50, "≤ 1.5×");
-            table.Add("  raw grpc-dotnet: 4 echo servers at once vs 1 (µs)", rawOneP50, rawAllP50, rawAllP50 / rawOneP50, "(this machine)");
+            table.Add("  raw grpc-dotnet: 4 echo servers at once vs 1 (µs)", p50[2], p50[3], p50[3] / p50[2], "(this machine)");
+            table.Add("  plain sockets: 1-byte ping to 4 processes vs 1 (µs)", p50[4], p50[5], p50[5] / p50[4], "(this machine)");
+
+            // Were every layer above the socket free for the three extra ranks, fan-out would still cost what
+            // reaching three more processes costs: the one-worker call plus the sockets' difference.
+            var floor = oneP50 + (p50[5] - p50[4]);
+            table.Add("  floor: 1-worker call + what 3 more processes cost (µs)", oneP50, floor, floor / oneP50, "(this machine)");
         }
         finally
         {
