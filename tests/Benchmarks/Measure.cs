@@ -11,12 +11,42 @@ internal static class Measure
         var latencies = new double[count];
         for (var i = 0; i < count; i++)
         {
-            var start = Stopwatch.GetTimestamp();
-            await call();
-            latencies[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            latencies[i] = await TimeAsync(call);
         }
 
         return latencies;
+    }
+
+    /// <summary>
+    /// Per-call latencies of two calls made in turn (a b, b a, a b, ...), so that whatever the machine does
+    /// meanwhile (where the scheduler puts each process, which worker is still awake) falls on both alike.
+    /// </summary>
+    public static async Task<(double[] A, double[] B)> PairedLatenciesAsync(Func<Task> a, Func<Task> b, int pairs)
+    {
+        var latenciesA = new double[pairs];
+        var latenciesB = new double[pairs];
+        for (var i = 0; i < pairs; i++)
+        {
+            if (i % 2 == 0)
+            {
+                latenciesA[i] = await TimeAsync(a);
+                latenciesB[i] = await TimeAsync(b);
+            }
+            else
+            {
+                latenciesB[i] = await TimeAsync(b);
+                latenciesA[i] = await TimeAsync(a);
+            }
+        }
+
+        return (latenciesA, latenciesB);
+    }
+
+    private static async Task<double> TimeAsync(Func<Task> call)
+    {
+        var start = Stopwatch.GetTimestamp();
+        await call();
+        return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
     }
 
     /// <summary>Completed calls per second with <paramref name="callers"/> callers looping for <paramref name="duration"/>.</summary>
