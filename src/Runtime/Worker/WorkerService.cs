@@ -246,9 +246,9 @@ internal sealed partial class WorkerService(
             {
                 await answers.WriteAsync(answer, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException || streamAborted.IsCancellationRequested)
+            catch (Exception ex)
             {
-                // The caller is gone, and no one is waiting for this answer.
+                // The stream is gone (the caller went away, or it broke): no one is waiting for this answer.
                 LogAnswerDropped(logger, request.CallId, ex.Message);
             }
             finally
