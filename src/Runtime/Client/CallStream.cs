@@ -45,8 +45,7 @@ internal sealed class CallStream : IDisposable
         var answer = new TaskCompletionSource<InvokeResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting[callId] = answer;
 
-        // The reader may have ended between the check a caller made and the line above: then no sweep will
-        // find this call, so fail it here.
+        // The reader may have ended, and swept the waiting calls, before the line above: fail this one here.
         if (Volatile.Read(ref _ended) is { } ended)
         {
             _waiting.TryRemove(callId, out _);
@@ -103,7 +102,7 @@ internal sealed class CallStream : IDisposable
         {
             if (callId is { } id && _waiting.TryRemove(id, out var answer))
             {
-                answer.TrySetException(ex);
+                answer.TrySetException(AsStreamFailure(ex));
             }
         }
     }
@@ -135,7 +134,7 @@ internal sealed class CallStream : IDisposable
         }
         catch (Exception ex)
         {
-            ended = ex;
+            ended = AsStreamFailure(ex);
         }
 
         Volatile.Write(ref _ended, ended);
@@ -147,6 +146,15 @@ internal sealed class CallStream : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// A broken stream as the caller's error handling knows it: gRPC's own status, the disposed channel of a
+    /// lost worker, or else Unavailable, as a unary call to a worker whose connection broke would fail.
+    /// </summary>
+    private static Exception AsStreamFailure(Exception exception) =>
+        exception is RpcException or ObjectDisposedException
+            ? exception
+            : new RpcException(new Status(StatusCode.Unavailable, $"The call stream to the worker broke: {exception.Message}", exception));
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
