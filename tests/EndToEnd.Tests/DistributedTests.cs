@@ -139,74 +139,44 @@ public sealed class DistributedTests(HoistFixture fixture)
     }
 
     [Fact]
-    public async Task FanOut_CancelledByTheCaller_FiresEveryRanksToken()
+    public Task FanOut_CancelledByTheCaller_FiresEveryRanksToken() => WithMarkersAsync(async markers =>
     {
-        var markers = Directory.CreateTempSubdirectory("hoist-ranks-").FullName;
-        try
-        {
-            using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-            var call = SpmdGroup.Remote.WithInvoker(fixture.Client).FailOnAsync(failingRank: -1, markers, cancellation.Token);
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var call = SpmdGroup.Remote.WithInvoker(fixture.Client).FailOnAsync(failingRank: -1, markers, cancellation.Token);
 
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
 
-            await Eventually.Async(
-                () => Enumerable.Range(0, 3).All(rank => File.Exists(Path.Combine(markers, $"cancelled-{rank}"))),
-                "every rank to see its CancellationToken fire");
-        }
-        finally
-        {
-            Directory.Delete(markers, recursive: true);
-        }
-    }
+        await RanksSeeTheirTokenFireAsync(markers, 0, 1, 2);
+    });
 
     [Fact]
-    public async Task FanOut_PastItsDeadline_IsATimeout_AndFiresEveryRanksToken()
+    public Task FanOut_PastItsDeadline_IsATimeout_AndFiresEveryRanksToken() => WithMarkersAsync(async markers =>
     {
-        var markers = Directory.CreateTempSubdirectory("hoist-ranks-").FullName;
-        try
-        {
-            var group = SpmdGroup.Remote.WithInvoker(fixture.Client).WithTimeout(TimeSpan.FromMilliseconds(400));
-            var timer = Stopwatch.StartNew();
+        var group = SpmdGroup.Remote.WithInvoker(fixture.Client).WithTimeout(TimeSpan.FromMilliseconds(400));
+        var timer = Stopwatch.StartNew();
 
-            var error = await Assert.ThrowsAsync<DistributedCallException>(() => group.FailOnAsync(failingRank: -1, markers));
+        var error = await Assert.ThrowsAsync<DistributedCallException>(() => group.FailOnAsync(failingRank: -1, markers));
 
-            Assert.True(timer.Elapsed < TimeSpan.FromSeconds(2), $"the call failed {timer.Elapsed} after it started");
-            Assert.NotEmpty(error.Failures);
-            Assert.All(error.Failures, failure => Assert.IsType<HoistTimeoutException>(failure.Exception));
-            await Eventually.Async(
-                () => Enumerable.Range(0, 3).All(rank => File.Exists(Path.Combine(markers, $"cancelled-{rank}"))),
-                "every rank to see its CancellationToken fire");
-        }
-        finally
-        {
-            Directory.Delete(markers, recursive: true);
-        }
-    }
+        Assert.True(timer.Elapsed < TimeSpan.FromSeconds(2), $"the call failed {timer.Elapsed} after it started");
+        Assert.NotEmpty(error.Failures);
+        Assert.All(error.Failures, failure => Assert.IsType<HoistTimeoutException>(failure.Exception));
+        await RanksSeeTheirTokenFireAsync(markers, 0, 1, 2);
+    });
 
     [Fact]
-    public async Task OneRankFailing_NamesThatRank_AndCancelsTheOthers()
+    public Task OneRankFailing_NamesThatRank_AndCancelsTheOthers() => WithMarkersAsync(async markers =>
     {
-        var markers = Directory.CreateTempSubdirectory("hoist-ranks-").FullName;
-        try
-        {
-            var error = await Assert.ThrowsAsync<DistributedCallException>(
-                () => SpmdGroup.Remote.WithInvoker(fixture.Client).FailOnAsync(failingRank: 1, markers));
+        var error = await Assert.ThrowsAsync<DistributedCallException>(
+            () => SpmdGroup.Remote.WithInvoker(fixture.Client).FailOnAsync(failingRank: 1, markers));
 
-            var failure = Assert.Single(error.Failures);
-            Assert.Equal(1, failure.Rank);
-            var remote = Assert.IsType<RemoteException>(failure.Exception);
-            Assert.Equal(1, remote.Rank);
-            Assert.Contains("rank 1 ran out of memory", remote.RemoteMessage, StringComparison.Ordinal);
-            Assert.Contains("Rank(s) 1 of service 'spmd-group' failed", error.Message, StringComparison.Ordinal);
-            await Eventually.Async(
-                () => File.Exists(Path.Combine(markers, "cancelled-0")) && File.Exists(Path.Combine(markers, "cancelled-2")),
-                "ranks 0 and 2 to see their CancellationToken fire");
-        }
-        finally
-        {
-            Directory.Delete(markers, recursive: true);
-        }
-    }
+        var failure = Assert.Single(error.Failures);
+        Assert.Equal(1, failure.Rank);
+        var remote = Assert.IsType<RemoteException>(failure.Exception);
+        Assert.Equal(1, remote.Rank);
+        Assert.Contains("rank 1 ran out of memory", remote.RemoteMessage, StringComparison.Ordinal);
+        Assert.Contains("Rank(s) 1 of service 'spmd-group' failed", error.Message, StringComparison.Ordinal);
+        await RanksSeeTheirTokenFireAsync(markers, 0, 2);
+    });
 
     [Fact]
     public async Task RankKilledMidCall_FailsTheCallWithin2Seconds_AndTheWholeGroupRestarts()
@@ -256,4 +226,24 @@ public sealed class DistributedTests(HoistFixture fixture)
         Assert.Contains("KubeRay", error.Message, StringComparison.Ordinal);
         Assert.Contains("ray-group", error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>Runs a test with a fresh folder where <see cref="SpmdGroup.FailOnAsync"/>'s ranks leave their markers.</summary>
+    private static async Task WithMarkersAsync(Func<string, Task> test)
+    {
+        var markers = Directory.CreateTempSubdirectory("hoist-ranks-").FullName;
+        try
+        {
+            await test(markers);
+        }
+        finally
+        {
+            Directory.Delete(markers, recursive: true);
+        }
+    }
+
+    /// <summary>Waits until each of <paramref name="ranks"/> has left its marker: its CancellationToken fired.</summary>
+    private static Task RanksSeeTheirTokenFireAsync(string markers, params int[] ranks) =>
+        Eventually.Async(
+            () => ranks.All(rank => File.Exists(Path.Combine(markers, $"cancelled-{rank}"))),
+            $"rank(s) {string.Join(", ", ranks)} to see their CancellationToken fire");
 }
