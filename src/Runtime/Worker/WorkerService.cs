@@ -181,7 +181,7 @@ internal sealed partial class WorkerService(
     /// </summary>
     private sealed class StreamedCalls(WorkerService service, IServerStreamWriter<CallResult> answers, ILogger logger, CancellationToken streamAborted)
     {
-        private readonly ConcurrentDictionary<ulong, CancellationTokenSource> _running = new();
+        private readonly ConcurrentDictionary<ulong, RunningCall> _running = new();
         private readonly SemaphoreSlim _writing = new(1, 1);
         private readonly List<Task> _answering = [];
 
@@ -194,18 +194,20 @@ internal sealed partial class WorkerService(
                 cancellation.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(0, request.DeadlineUnixMs - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())));
             }
 
-            _running[request.CallId] = cancellation;
+            var call = new RunningCall(cancellation);
+            _running[request.CallId] = call;
             _answering.RemoveAll(static task => task.IsCompleted);
-            _answering.Add(Task.Run(() => AnswerAsync(request, cancellation)));
+            _answering.Add(Task.Run(() => AnswerAsync(request, call)));
         }
 
         public void Cancel(ulong callId)
         {
-            if (_running.TryGetValue(callId, out var cancellation))
+            if (_running.TryGetValue(callId, out var call))
             {
                 try
                 {
-                    cancellation.Cancel();
+                    call.CancelledByCaller = true;
+                    call.Cancellation.Cancel();
                 }
                 catch (ObjectDisposedException)
                 {
@@ -224,12 +226,18 @@ internal sealed partial class WorkerService(
 
         public Task WhenAllAnsweredAsync() => Task.WhenAll(_answering);
 
-        private async Task AnswerAsync(InvokeRequest request, CancellationTokenSource cancellation)
+        private async Task AnswerAsync(InvokeRequest request, RunningCall call)
         {
             var answer = new CallResult { CallId = request.CallId };
             try
             {
-                answer.Response = await service.RunAsync(request, cancellation.Token).ConfigureAwait(false);
+                answer.Response = await service.RunAsync(request, call.Cancellation.Token).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && !call.CancelledByCaller && !streamAborted.IsCancellationRequested)
+            {
+                // Neither a cancel frame nor the stream's end: the deadline fired here before the caller's own
+                // timer. Say so, as gRPC does for a unary call, or the caller would take it for a lost worker.
+                answer.Refusal = new CallRefusal { StatusCode = (int)StatusCode.DeadlineExceeded, Detail = $"Call {request.CallId} passed its deadline." };
             }
             catch (RpcException ex)
             {
@@ -238,7 +246,7 @@ internal sealed partial class WorkerService(
             finally
             {
                 _running.TryRemove(request.CallId, out _);
-                cancellation.Dispose();
+                call.Cancellation.Dispose();
             }
 
             await _writing.WaitAsync(CancellationToken.None).ConfigureAwait(false);
@@ -256,6 +264,14 @@ internal sealed partial class WorkerService(
                 _writing.Release();
             }
         }
+    }
+
+    /// <summary>A streamed call while it runs: its cancellation, and whether the caller asked for it.</summary>
+    private sealed class RunningCall(CancellationTokenSource cancellation)
+    {
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        public volatile bool CancelledByCaller;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "The answer to streamed call {CallId} was not sent: {Reason}")]
