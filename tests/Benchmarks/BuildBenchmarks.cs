@@ -138,12 +138,7 @@ internal static class BuildBenchmarks
         RunAsync(Dotnet, ["build", project, "-c", configuration, "-nologo", "-v:q", "-nodeReuse:false", .. restore ? Array.Empty<string>() : ["--no-restore"], .. extra],
             Path.GetDirectoryName(project)!);
 
-    private static async Task<double> TimeAsync(Func<Task> action)
-    {
-        var start = Stopwatch.GetTimestamp();
-        await action();
-        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-    }
+    private static async Task<double> TimeAsync(Func<Task> action) => (await Measure.ElapsedAsync(action)).TotalMilliseconds;
 
     private static async Task RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory)
     {

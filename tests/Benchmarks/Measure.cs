@@ -42,12 +42,32 @@ internal static class Measure
         return (latenciesA, latenciesB);
     }
 
-    private static async Task<double> TimeAsync(Func<Task> call)
+    /// <summary>How long one call takes.</summary>
+    public static async Task<TimeSpan> ElapsedAsync(Func<Task> call)
     {
         var start = Stopwatch.GetTimestamp();
         await call();
-        return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        return Stopwatch.GetElapsedTime(start);
     }
+
+    /// <summary>
+    /// Starts one call per target at once and waits for all: a fan-out built by hand, for the baselines.
+    /// </summary>
+    public static Func<Task> AllAtOnce<TTarget>(IReadOnlyList<TTarget> targets, Func<TTarget, Task> call)
+    {
+        var calls = new Task[targets.Count];
+        return () =>
+        {
+            for (var i = 0; i < calls.Length; i++)
+            {
+                calls[i] = call(targets[i]);
+            }
+
+            return Task.WhenAll(calls);
+        };
+    }
+
+    private static async Task<double> TimeAsync(Func<Task> call) => (await ElapsedAsync(call)).TotalMicroseconds;
 
     /// <summary>Completed calls per second with <paramref name="callers"/> callers looping for <paramref name="duration"/>.</summary>
     public static async Task<double> ThroughputAsync(Func<Task> call, int callers, TimeSpan duration)

@@ -118,29 +118,10 @@ internal static class ScalingBenchmarks
             }
 
             var message = new Raw.RawMessage();
-            var rawCalls = new Task[raws.Count];
             Func<Task> rawOne = () => raws[0].Client.EchoAsync(message).ResponseAsync;
-            Func<Task> rawAll = () =>
-            {
-                for (var i = 0; i < rawCalls.Length; i++)
-                {
-                    rawCalls[i] = raws[i].Client.EchoAsync(message).ResponseAsync;
-                }
-
-                return Task.WhenAll(rawCalls);
-            };
-
-            var pings = new Task[raws.Count];
+            var rawAll = Measure.AllAtOnce(raws, raw => raw.Client.EchoAsync(message).ResponseAsync);
             Func<Task> pingOne = () => raws[0].PingAsync();
-            Func<Task> pingAll = () =>
-            {
-                for (var i = 0; i < pings.Length; i++)
-                {
-                    pings[i] = raws[i].PingAsync();
-                }
-
-                return Task.WhenAll(pings);
-            };
+            var pingAll = Measure.AllAtOnce(raws, raw => raw.PingAsync());
 
             var plain = BenchService.Remote;
             var group = GroupBench.Remote;
