@@ -55,7 +55,7 @@ public sealed class ManifestEmitTests(ServiceLibraryCopy library) : IClassFixtur
         var missing = new[] { "node", "npm" }.Where(tool => !OnPath(tool)).ToArray();
         Assert.True(missing.Length == 0,
             $"validate-manifests needs {string.Join(" and ", missing)} on PATH: CI must install node and npm before running the tests.");
-        Assert.True(File.Exists(RepositoryPaths.Validator), $"The shared validator is not at {RepositoryPaths.Validator} (../shared/tools/validate-manifests from the repository root).");
+        Assert.True(File.Exists(RepositoryPaths.Validator), $"The schema check is not at {RepositoryPaths.Validator} (tests/SchemaCheck in the repository).");
 
         var (exitCode, output) = await ProcessRunner.RunAsync(
             "bash", [RepositoryPaths.Validator, library.FirstBuildManifests], RepositoryPaths.Root, TimeSpan.FromMinutes(5));

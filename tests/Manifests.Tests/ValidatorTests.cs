@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Hoist.Manifests.Tests;
 
-/// <summary>Runs the shared schema validator (Kubernetes, Knative and KubeRay schemas) over every rendered kind.</summary>
+/// <summary>Runs the repository's schema check (Kubernetes, Knative and KubeRay schemas, tests/SchemaCheck) over every rendered kind.</summary>
 public sealed class ValidatorTests
 {
     [Fact]
@@ -11,7 +11,7 @@ public sealed class ValidatorTests
         var missing = new[] { "node", "npm" }.Where(tool => !OnPath(tool)).ToArray();
         Assert.True(missing.Length == 0,
             $"validate-manifests needs {string.Join(" and ", missing)} on PATH, and it is missing here: CI must install node and npm before running the tests.");
-        Assert.True(File.Exists(RepositoryPaths.Validator), $"The shared validator is not at {RepositoryPaths.Validator} (../shared/tools/validate-manifests from the repository root).");
+        Assert.True(File.Exists(RepositoryPaths.Validator), $"The schema check is not at {RepositoryPaths.Validator} (tests/SchemaCheck in the repository).");
 
         var directory = Directory.CreateTempSubdirectory("hoist-manifests-");
         try

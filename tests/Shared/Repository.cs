@@ -6,8 +6,8 @@ internal static class Repository
     /// <summary>The folder holding Framework.sln.</summary>
     public static string Root { get; } = FindRoot();
 
-    /// <summary>The shared validator sits beside the repository: ../shared/tools/validate-manifests.</summary>
-    public static string Validator => Path.GetFullPath(Path.Combine(Root, "..", "shared", "tools", "validate-manifests", "validate-manifests"));
+    /// <summary>The repository's own manifest schema check (tests/SchemaCheck), which <c>bash .ci/test</c> installs.</summary>
+    public static string Validator => Path.Combine(Root, "tests", "SchemaCheck", "validate-manifests");
 
     private static string FindRoot()
     {
