@@ -10,16 +10,16 @@ namespace Hoist
     public sealed class AutoscaleAttribute : Attribute
     {
         /// <summary>Concurrent requests (or requests per second) per replica. Default 100.</summary>
-        public double Target { get; set; } = 100;
+        public double Target { get; set; } = Settings.ServiceDefaults.Target;
 
         /// <summary>Window the metric is averaged over, as a duration ("60s", "2m"). Default "60s".</summary>
-        public string Window { get; set; } = "60s";
+        public string Window { get; set; } = Settings.ServiceDefaults.Window;
 
         /// <summary>"concurrency" (in-flight requests) or "rps" (requests per second). Default "concurrency".</summary>
-        public string Metric { get; set; } = "concurrency";
+        public string Metric { get; set; } = Settings.ServiceDefaults.Metric;
 
         /// <summary>Percent of <see cref="Target"/> at which scaling begins, 1 to 100. Default 70.</summary>
-        public int TargetUtilization { get; set; } = 70;
+        public int TargetUtilization { get; set; } = Settings.ServiceDefaults.TargetUtilization;
 
         /// <summary>Minimum replicas. 0 allows scale to zero; unset means at least 1.</summary>
         public int MinScale { get; set; }
@@ -28,7 +28,7 @@ namespace Hoist
         public int MaxScale { get; set; }
 
         /// <summary>Replicas to start with, before autoscaling takes effect. Default 1.</summary>
-        public int InitialScale { get; set; } = 1;
+        public int InitialScale { get; set; } = Settings.ServiceDefaults.InitialScale;
 
         /// <summary>Seconds idle before scaling to zero. Setting it enables scale to zero and overrides MinScale.</summary>
         public int ScaleToZeroGracePeriod { get; set; }

@@ -29,12 +29,12 @@ namespace Hoist
         public string? InactivityTtl { get; set; }
 
         /// <summary>Seconds a worker has to become ready before the launch fails with the reason.</summary>
-        public int LaunchTimeout { get; set; } = 900;
+        public int LaunchTimeout { get; set; } = Settings.ServiceDefaults.LaunchTimeoutSeconds;
 
         /// <summary>Production mode: no hot code sync.</summary>
         public bool Freeze { get; set; }
 
-        /// <summary>Service name, a DNS-1123 label of at most 63 characters. Derived from the member name when unset.</summary>
+        /// <summary>Service name, a DNS-1035 label of at most 63 characters (it starts with a letter). Derived from the member name when unset.</summary>
         public string? Name { get; set; }
 
         /// <summary>Kubernetes namespace. Taken from configuration when unset.</summary>

@@ -19,10 +19,8 @@ namespace Hoist.Generators
         /// when the declaration is valid, and a <see cref="DiagnosticInfo"/> for each thing that is not. Nothing
         /// here throws on odd code: what does not bind is the compiler's to report, and yields no service.
         /// </summary>
-        internal sealed class Parser
+        internal sealed partial class Parser
         {
-            private static readonly string[] s_distributionTypes = { "pytorch", "jax", "tensorflow", "ray", "spmd" };
-            private static readonly string[] s_metrics = { "concurrency", "rps" };
             private static readonly string[] s_objectMethods = { "ToString", "Equals", "GetHashCode" };
             private static readonly string[] s_generatedMembers = { "Remote", "RemoteProxy" };
 
@@ -181,8 +179,9 @@ namespace Hoist.Generators
                         Report(
                             DiagnosticDescriptors.MisplacedAttribute,
                             AttributeLocation(attribute) ?? identifier,
-                            $"[{HoistAttributes.ShortName(attribute)}] on '{display}' is not allowed: '{containingType.Name}' is a class service, " +
-                            "whose settings apply to all its methods, so set [Compute], [Distribute] and [Autoscale] on the class");
+                            $"[{HoistAttributes.ShortName(attribute)}]",
+                            display,
+                            $"'{containingType.Name}' is a class service, whose settings apply to all its methods, so set [Compute], [Distribute] and [Autoscale] on the class");
                     }
 
                     return Result(key, identifier, null, null);
@@ -193,8 +192,9 @@ namespace Hoist.Generators
                     Report(
                         DiagnosticDescriptors.MisplacedAttribute,
                         identifier,
-                        $"'{display}' is an instance method, but a method service must be static: make it static, " +
-                        $"or put [Compute] on the class '{containingType.Name}' to serve its instance methods");
+                        $"[{HoistAttributes.ShortName(attributes.All[0])}]",
+                        display,
+                        $"it is an instance method, and a method service must be static; make it static, or put [Compute] on the class '{containingType.Name}' to serve its instance methods");
                     return Result(key, identifier, null, null);
                 }
 
@@ -414,7 +414,9 @@ namespace Hoist.Generators
                         Report(
                             DiagnosticDescriptors.MisplacedAttribute,
                             location,
-                            $"'{serviceDisplay}' is declared in {type.TypeKind.ToString().ToLowerInvariant()} '{type.Name}': declare Hoist services in a class, record or struct");
+                            "A Hoist attribute",
+                            serviceDisplay,
+                            $"it is declared in {type.TypeKind.ToString().ToLowerInvariant()} '{type.Name}'; declare Hoist services in a class, record or struct");
                         return;
                     }
 
@@ -595,236 +597,6 @@ namespace Hoist.Generators
                 return (kind, result.ToDisplayString(s_typeFormat));
             }
 
-            /// <summary>The settings of one service's attributes, validated.</summary>
-            private sealed record Settings(
-                string Name,
-                LocationInfo? NameLocation,
-                ComputeModel Compute,
-                DistributionModel? Distribution,
-                AutoscaleModel? Autoscale);
-
-            // Reads [Compute], [Distribute] and [Autoscale] with their defaults and checks every value (HOIST002-012).
-            private Settings? ReadSettings(HoistAttributes attributes, string derivedName, string memberName, LocationInfo? identifier)
-            {
-                if (attributes.All.Any(HoistAttributes.IsMalformed))
-                {
-                    // Missing constructor argument, wrong argument type...: the compiler reports it.
-                    _hasCompilerErrors = true;
-                    return null;
-                }
-
-                var compute = ReadCompute(attributes.Compute, identifier);
-                var (name, nameLocation) = ReadName(attributes.Compute, derivedName, memberName, identifier);
-                var distribution = attributes.Distribute is { } distribute ? ReadDistribution(distribute, memberName, identifier) : null;
-                var autoscale = attributes.Autoscale is { } autoscaleAttribute ? ReadAutoscale(autoscaleAttribute, identifier) : null;
-                return new Settings(name, nameLocation, compute, distribution, autoscale);
-            }
-
-            private ComputeModel ReadCompute(AttributeData? attribute, LocationInfo? identifier)
-            {
-                if (attribute is null)
-                {
-                    return ComputeModel.Default;
-                }
-
-                var arguments = new AttributeArguments(attribute, identifier, _cancellationToken);
-                var gpus = arguments.GetInt32("Gpus") ?? 0;
-                if (gpus < 0)
-                {
-                    Report(DiagnosticDescriptors.InvalidResource, arguments.Location("Gpus"), "Gpus", CSharpLiterals.Int(gpus), "use 0 or more GPUs per worker");
-                }
-
-                var cpus = arguments.GetDouble("Cpus") ?? 0;
-                if (!(cpus >= 0) || double.IsInfinity(cpus))
-                {
-                    Report(DiagnosticDescriptors.InvalidResource, arguments.Location("Cpus"), "Cpus", FormatDouble(cpus), "use 0 or more CPU cores per worker (fractions such as 0.5 are allowed)");
-                }
-
-                var memory = ReadQuantity(arguments, "Memory");
-                var disk = ReadQuantity(arguments, "Disk");
-
-                var inactivityTtl = arguments.GetString("InactivityTtl");
-                if (inactivityTtl is not null && !(KubernetesValues.TryParseDuration(inactivityTtl, out var ttlSeconds) && ttlSeconds > 0))
-                {
-                    Report(
-                        DiagnosticDescriptors.InvalidDuration,
-                        arguments.Location("InactivityTtl"),
-                        "InactivityTtl",
-                        CSharpLiterals.String(inactivityTtl),
-                        "use a positive duration such as \"30m\" or \"24h\" (units h, m, s, ms)");
-                }
-
-                var launchTimeout = arguments.GetInt32("LaunchTimeout") ?? ComputeModel.DefaultLaunchTimeout;
-                if (launchTimeout <= 0)
-                {
-                    Report(
-                        DiagnosticDescriptors.InvalidResource,
-                        arguments.Location("LaunchTimeout"),
-                        "LaunchTimeout",
-                        CSharpLiterals.Int(launchTimeout),
-                        "use a number of seconds greater than 0");
-                }
-
-                var @namespace = arguments.GetString("Namespace");
-                if (@namespace is not null && !KubernetesValues.IsDnsLabel(@namespace))
-                {
-                    Report(DiagnosticDescriptors.InvalidDnsLabel, arguments.Location("Namespace"), "Namespace " + CSharpLiterals.String(@namespace), string.Empty);
-                }
-
-                var image = arguments.GetString("Image");
-                return new ComputeModel(
-                    gpus,
-                    cpus,
-                    memory,
-                    disk,
-                    string.IsNullOrWhiteSpace(image) ? ComputeModel.DefaultImage : image!,
-                    inactivityTtl,
-                    launchTimeout,
-                    arguments.GetBoolean("Freeze") ?? false,
-                    @namespace);
-            }
-
-            private string? ReadQuantity(AttributeArguments arguments, string property)
-            {
-                var value = arguments.GetString(property);
-                if (value is not null && !KubernetesValues.IsQuantity(value))
-                {
-                    Report(DiagnosticDescriptors.InvalidQuantity, arguments.Location(property), property, CSharpLiterals.String(value));
-                }
-
-                return value;
-            }
-
-            private (string Name, LocationInfo? Location) ReadName(AttributeData? compute, string derivedName, string memberName, LocationInfo? identifier)
-            {
-                if (compute is not null)
-                {
-                    var arguments = new AttributeArguments(compute, identifier, _cancellationToken);
-                    if (arguments.GetString("Name") is { } name)
-                    {
-                        var location = arguments.Location("Name");
-                        if (!KubernetesValues.IsDnsLabel(name))
-                        {
-                            Report(DiagnosticDescriptors.InvalidDnsLabel, location, "Name " + CSharpLiterals.String(name), string.Empty);
-                        }
-
-                        return (name, location);
-                    }
-                }
-
-                if (!KubernetesValues.IsDnsLabel(derivedName))
-                {
-                    Report(
-                        DiagnosticDescriptors.InvalidDnsLabel,
-                        identifier,
-                        $"The service name {CSharpLiterals.String(derivedName)} derived from '{memberName}'",
-                        "; set [Compute(Name = \"...\")] to a valid name");
-                }
-
-                return (derivedName, identifier);
-            }
-
-            private DistributionModel ReadDistribution(AttributeData attribute, string memberName, LocationInfo? identifier)
-            {
-                var arguments = new AttributeArguments(attribute, identifier, _cancellationToken);
-                var type = attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value as string : null;
-                if (type is null || !s_distributionTypes.Contains(type))
-                {
-                    Report(DiagnosticDescriptors.UnknownDistributionType, arguments.ConstructorArgumentLocation(0), CSharpLiterals.String(type));
-                }
-
-                var workers = arguments.GetInt32("Workers");
-                if (workers is null)
-                {
-                    Report(DiagnosticDescriptors.InvalidWorkers, arguments.AttributeLocation, memberName, "does not set Workers");
-                }
-                else if (workers < 1)
-                {
-                    Report(DiagnosticDescriptors.InvalidWorkers, arguments.Location("Workers"), memberName, $"sets Workers = {CSharpLiterals.Int(workers.Value)}");
-                }
-
-                return new DistributionModel(type ?? string.Empty, workers ?? 0);
-            }
-
-            private AutoscaleModel ReadAutoscale(AttributeData attribute, LocationInfo? identifier)
-            {
-                var arguments = new AttributeArguments(attribute, identifier, _cancellationToken);
-
-                var target = arguments.GetDouble("Target") ?? 100;
-                if (!(target >= 0.01) || double.IsInfinity(target))
-                {
-                    Report(DiagnosticDescriptors.InvalidTarget, arguments.Location("Target"), FormatDouble(target));
-                }
-
-                var window = arguments.Has("Window") ? arguments.GetString("Window") : "60s";
-                if (!(KubernetesValues.TryParseDuration(window, out var windowSeconds) &&
-                      windowSeconds >= KubernetesValues.MinWindowSeconds && windowSeconds <= KubernetesValues.MaxWindowSeconds &&
-                      Math.Abs(windowSeconds - Math.Round(windowSeconds)) < 1e-9))
-                {
-                    Report(
-                        DiagnosticDescriptors.InvalidDuration,
-                        arguments.Location("Window"),
-                        "Window",
-                        CSharpLiterals.String(window),
-                        "use a Go-style duration such as \"60s\", \"1m30s\" or \"2m\" (units h, m, s, ms) in whole seconds from 6s to 1h");
-                }
-
-                var metric = arguments.Has("Metric") ? arguments.GetString("Metric") : "concurrency";
-                if (metric is null || !s_metrics.Contains(metric))
-                {
-                    Report(DiagnosticDescriptors.InvalidMetric, arguments.Location("Metric"), CSharpLiterals.String(metric));
-                }
-
-                var utilization = arguments.GetInt32("TargetUtilization") ?? 70;
-                if (utilization is < 1 or > 100)
-                {
-                    Report(DiagnosticDescriptors.InvalidTargetUtilization, arguments.Location("TargetUtilization"), CSharpLiterals.Int(utilization));
-                }
-
-                var minScale = arguments.GetInt32("MinScale");
-                var maxScale = arguments.GetInt32("MaxScale") ?? 0;
-                var initialScale = arguments.GetInt32("InitialScale") ?? 1;
-                var gracePeriod = arguments.GetInt32("ScaleToZeroGracePeriod");
-                var anyNegative = false;
-                foreach (var (property, value) in new[] { ("MinScale", minScale), ("MaxScale", maxScale), ("InitialScale", initialScale), ("ScaleToZeroGracePeriod", gracePeriod) })
-                {
-                    if (value < 0)
-                    {
-                        Report(DiagnosticDescriptors.NegativeValue, arguments.Location(property), property, CSharpLiterals.Int(value.Value));
-                        anyNegative = true;
-                    }
-                }
-
-                if (!anyNegative)
-                {
-                    if (maxScale > 0 && minScale > maxScale)
-                    {
-                        Report(
-                            DiagnosticDescriptors.ScaleBoundsConflict,
-                            arguments.Location("MinScale"),
-                            $"MinScale {minScale} is above MaxScale {maxScale}: MinScale must be at most MaxScale (MaxScale 0 means no limit)");
-                    }
-
-                    if (maxScale > 0 && initialScale > maxScale)
-                    {
-                        Report(
-                            DiagnosticDescriptors.ScaleBoundsConflict,
-                            arguments.Location("InitialScale"),
-                            $"InitialScale {initialScale} is above MaxScale {maxScale}: InitialScale must be at most MaxScale (MaxScale 0 means no limit)");
-                    }
-
-                    if (initialScale == 0 && minScale != 0 && gracePeriod is null)
-                    {
-                        Report(
-                            DiagnosticDescriptors.ScaleBoundsConflict,
-                            arguments.Location("InitialScale"),
-                            "InitialScale 0 starts the service scaled to zero, which needs scale to zero enabled: also set MinScale = 0 or ScaleToZeroGracePeriod, or use an InitialScale of 1 or more");
-                    }
-                }
-
-                return new AutoscaleModel(target, window ?? string.Empty, metric ?? string.Empty, utilization, minScale, maxScale, initialScale, gracePeriod);
-            }
-
             private static TypeModel CreateTypeModel(INamedTypeSymbol type)
             {
                 var declarations = new List<TypeDeclarationModel>();
@@ -905,8 +677,6 @@ namespace Hoist.Generators
                 Accessibility.ProtectedAndInternal => "private protected",
                 _ => "not accessible",
             };
-
-            private static string FormatDouble(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
             private LocationInfo? ParameterLocation(IParameterSymbol parameter) =>
                 parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is ParameterSyntax syntax

@@ -131,10 +131,11 @@ public sealed class DiagnosticTests
         AssertDiagnostic(Method($"[Compute({argument})]"), "HOIST011", span, allowed);
 
     [Theory]
-    [InlineData("Name = \"My_Service\"", "\"My_Service\"")]
-    [InlineData("Namespace = \"-ml\"", "\"-ml\"")]
-    public void HOIST012_NameOrNamespaceNotADnsLabel(string argument, string span) =>
-        AssertDiagnostic(Method($"[Compute({argument})]"), "HOIST012", span, "DNS-1123", "lowercase letters", "63");
+    [InlineData("Name = \"My_Service\"", "\"My_Service\"", "DNS-1035")]
+    [InlineData("Name = \"3d-render\"", "\"3d-render\"", "starting with a letter")]
+    [InlineData("Namespace = \"-ml\"", "\"-ml\"", "DNS-1123")]
+    public void HOIST012_NameOrNamespaceNotADnsLabel(string argument, string span, string rule) =>
+        AssertDiagnostic(Method($"[Compute({argument})]"), "HOIST012", span, rule, "lowercase letters", "63");
 
     [Fact]
     public void HOIST012_DerivedNameTooLong()
@@ -142,6 +143,12 @@ public sealed class DiagnosticTests
         var name = "Embed" + new string('x', 70);
         AssertDiagnostic(Method("[Compute]", $"public static int {name}(string text) => 1;"), "HOIST012", name, "Name = ", "63");
     }
+
+    [Theory]
+    [InlineData("\"\"")]
+    [InlineData("\"   \"")]
+    public void HOIST030_ImageNotAnImageReference(string value) =>
+        AssertDiagnostic(Method($"[Compute(Image = {value})]"), "HOIST030", value, "image reference", "leave Image unset");
 
     [Fact]
     public void HOIST013_DuplicateServiceName()
@@ -432,7 +439,7 @@ public sealed class DiagnosticTests
     {
         var descriptors = DiagnosticDescriptors.All.ToList();
 
-        Assert.Equal(Enumerable.Range(1, 22).Select(i => $"HOIST{i:000}"), descriptors.Select(d => d.Id).Order());
+        Assert.Equal(Enumerable.Range(1, 22).Append(30).Select(i => $"HOIST{i:000}"), descriptors.Select(d => d.Id).Order());
         Assert.All(descriptors, d =>
         {
             Assert.Equal(DiagnosticSeverity.Error, d.DefaultSeverity);

@@ -1,4 +1,5 @@
 using Hoist.Generators.Helpers;
+using Hoist.Settings;
 using Xunit;
 
 namespace Hoist.Generators.Tests;
@@ -39,9 +40,11 @@ public sealed class NamingTests
     [InlineData("500ms", 0.5)]
     [InlineData("1.5h", 5400)]
     [InlineData("0", 0)]
+    [InlineData(".5h", 1800)]
+    [InlineData("5.m", 300)]
     public void Duration_ParsesGoStyle(string text, double seconds)
     {
-        Assert.True(KubernetesValues.TryParseDuration(text, out var parsed));
+        Assert.True(SettingDuration.TryParse(text, out var parsed));
         Assert.Equal(seconds, parsed, 9);
     }
 
@@ -51,7 +54,10 @@ public sealed class NamingTests
     [InlineData("1d")]
     [InlineData("s")]
     [InlineData("1m 30s")]
-    public void Duration_RejectsOtherText(string text) => Assert.False(KubernetesValues.TryParseDuration(text, out _));
+    [InlineData(".h")]
+    [InlineData("-1s")]
+    [InlineData("1us")]
+    public void Duration_RejectsOtherText(string text) => Assert.False(SettingDuration.TryParse(text, out _));
 
     [Theory]
     [InlineData("12Gi", true)]
@@ -75,6 +81,13 @@ public sealed class NamingTests
     [InlineData("Embed", false)]
     [InlineData("em_bed", false)]
     public void DnsLabel_FollowsRfc1123(string text, bool valid) => Assert.Equal(valid, KubernetesValues.IsDnsLabel(text));
+
+    [Theory]
+    [InlineData("embed", true)]
+    [InlineData("render-3d", true)]
+    [InlineData("3d-render", false)]
+    [InlineData("-embed", false)]
+    public void ServiceName_FollowsRfc1035(string text, bool valid) => Assert.Equal(valid, KubernetesValues.IsServiceName(text));
 
     [Fact]
     public void DnsLabel_AllowsAtMost63Characters()

@@ -11,6 +11,11 @@ namespace Hoist.Generators.Diagnostics
     {
         private const string Category = "Hoist";
 
+        // A setting's value against the settings rules (src/Settings), which say what is wrong and what is allowed in
+        // the same words a refused configuration override uses: "TargetUtilization 0 is out of range: use a
+        // percentage from 1 to 100". {0} is the setting and its value, {1} the problem, {2} what is allowed.
+        private const string SettingMessage = "{0} {1}: {2}";
+
         public static readonly DiagnosticDescriptor TypeNotPartial = Create(
             "HOIST001",
             "Service type must be partial",
@@ -19,57 +24,57 @@ namespace Hoist.Generators.Diagnostics
         public static readonly DiagnosticDescriptor InvalidMetric = Create(
             "HOIST002",
             "Unknown autoscaling metric",
-            "Metric {0} is not supported: use \"concurrency\" (in-flight requests) or \"rps\" (requests per second)");
+            SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidTargetUtilization = Create(
             "HOIST003",
             "TargetUtilization out of range",
-            "TargetUtilization {0} is out of range: use a percentage from 1 to 100");
+            SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidTarget = Create(
             "HOIST004",
             "Autoscaling target too small",
-            "Target {0} is not allowed: use a number greater than 0 (Knative's minimum is 0.01)");
+            SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidWorkers = Create(
             "HOIST005",
             "Distributed service needs Workers",
-            "[Distribute] on '{0}' {1}: set Workers to the number of ranks, 1 or more");
+            SettingMessage);
 
         public static readonly DiagnosticDescriptor UnknownDistributionType = Create(
             "HOIST006",
             "Unknown distribution type",
-            "Distribution type {0} is unknown: use \"pytorch\", \"jax\", \"tensorflow\", \"ray\" or \"spmd\"");
+            SettingMessage);
 
         public static readonly DiagnosticDescriptor ScaleBoundsConflict = Create(
             "HOIST007",
             "Scale bounds conflict",
-            "{0}");
+            SettingMessage);
 
         public static readonly DiagnosticDescriptor NegativeValue = Create(
             "HOIST008",
             "Scale setting is negative",
-            "{0} {1} is negative: use 0 or more");
+            SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidDuration = Create(
             "HOIST009",
             "Invalid duration",
-            "{0} {1} is not allowed: {2}");
+            SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidQuantity = Create(
             "HOIST010",
             "Invalid Kubernetes quantity",
-            "{0} {1} is not a Kubernetes quantity: use a number with an optional suffix Ki, Mi, Gi, Ti, Pi, Ei, n, u, m, k, M, G, T, P, E or an exponent, for example \"512Mi\", \"12Gi\", \"1.5Gi\" or \"100M\"");
+            SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidResource = Create(
             "HOIST011",
             "Invalid resource value",
-            "{0} {1} is not allowed: {2}");
+            SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidDnsLabel = Create(
             "HOIST012",
             "Invalid service name or namespace",
-            "{0} is not a valid DNS-1123 label: use 1 to 63 lowercase letters (a-z), digits or '-', starting and ending with a letter or digit{1}");
+            SettingMessage);
 
         public static readonly DiagnosticDescriptor DuplicateServiceName = Create(
             "HOIST013",
@@ -94,7 +99,7 @@ namespace Hoist.Generators.Diagnostics
         public static readonly DiagnosticDescriptor MisplacedAttribute = Create(
             "HOIST017",
             "Misplaced Hoist attribute",
-            "{0}");
+            "{0} on '{1}' is not allowed: {2}");
 
         public static readonly DiagnosticDescriptor InaccessibleService = Create(
             "HOIST018",
@@ -121,6 +126,11 @@ namespace Hoist.Generators.Diagnostics
             "Hoist.Runtime is not referenced",
             "The project declares Hoist services but does not reference Hoist.Runtime, which the generated proxies and dispatchers need: add a reference to the Hoist.Runtime package or project");
 
+        public static readonly DiagnosticDescriptor InvalidImage = Create(
+            "HOIST030",
+            "Invalid container image",
+            SettingMessage);
+
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
         {
             [TypeNotPartial.Id] = TypeNotPartial,
@@ -145,6 +155,7 @@ namespace Hoist.Generators.Diagnostics
             [DuplicateRemoteMethod.Id] = DuplicateRemoteMethod,
             [ReservedMemberName.Id] = ReservedMemberName,
             [RuntimeNotReferenced.Id] = RuntimeNotReferenced,
+            [InvalidImage.Id] = InvalidImage,
         };
 
         /// <summary>All descriptors, in ID order.</summary>

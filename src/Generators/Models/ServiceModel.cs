@@ -52,10 +52,7 @@ namespace Hoist.Generators.Models
         bool Freeze,
         string? Namespace)
     {
-        public const string DefaultImage = "mcr.microsoft.com/dotnet/aspnet:10.0";
-        public const int DefaultLaunchTimeout = 900;
-
-        public static ComputeModel Default { get; } = new(0, 0, null, null, DefaultImage, null, DefaultLaunchTimeout, false, null);
+        public static ComputeModel Default { get; } = new(0, 0, null, null, Hoist.Settings.ServiceDefaults.Image, null, Hoist.Settings.ServiceDefaults.LaunchTimeoutSeconds, false, null);
     }
 
     /// <summary>The values of <c>[Distribute]</c>.</summary>

@@ -1,0 +1,137 @@
+using System.Linq;
+using Hoist.Generators.Diagnostics;
+using Hoist.Generators.Helpers;
+using Hoist.Generators.Models;
+using Hoist.Settings;
+using Microsoft.CodeAnalysis;
+
+namespace Hoist.Generators
+{
+    public sealed partial class HoistGenerator
+    {
+        internal sealed partial class Parser
+        {
+            /// <summary>The settings of one service's attributes, validated.</summary>
+            private sealed record Settings(
+                string Name,
+                LocationInfo? NameLocation,
+                ComputeModel Compute,
+                DistributionModel? Distribution,
+                AutoscaleModel? Autoscale);
+
+            /// <summary>
+            /// Reads [Compute], [Distribute] and [Autoscale] with their defaults and checks them with the settings rules
+            /// (<see cref="ServiceSettingsRules"/>), the same ones a configuration override meets at run time; each
+            /// problem is reported (HOIST002-012, HOIST030) at the argument that holds the value.
+            /// </summary>
+            private Settings? ReadSettings(HoistAttributes attributes, string derivedName, string memberName, LocationInfo? identifier)
+            {
+                if (attributes.All.Any(HoistAttributes.IsMalformed))
+                {
+                    // Missing constructor argument, wrong argument type...: the compiler reports it.
+                    _hasCompilerErrors = true;
+                    return null;
+                }
+
+                AttributeArguments? compute = attributes.Compute is { } c ? new AttributeArguments(c, identifier, _cancellationToken) : null;
+                AttributeArguments? distribute = attributes.Distribute is { } d ? new AttributeArguments(d, identifier, _cancellationToken) : null;
+                AttributeArguments? autoscale = attributes.Autoscale is { } a ? new AttributeArguments(a, identifier, _cancellationToken) : null;
+
+                var explicitName = compute?.GetString("Name");
+                var values = new ServiceSettingValues
+                {
+                    Name = explicitName ?? derivedName,
+                    Gpus = compute?.GetInt32("Gpus") ?? 0,
+                    Cpus = compute?.GetDouble("Cpus") ?? 0,
+                    Memory = compute?.GetString("Memory"),
+                    Disk = compute?.GetString("Disk"),
+                    Image = compute?.GetString("Image"),
+                    InactivityTtl = compute?.GetString("InactivityTtl"),
+                    LaunchTimeout = compute?.GetInt32("LaunchTimeout") ?? ServiceDefaults.LaunchTimeoutSeconds,
+                    Namespace = compute?.GetString("Namespace"),
+                    IsDistributed = distribute is not null,
+                    DistributionType = attributes.Distribute is { ConstructorArguments.Length: > 0 } distribution ? distribution.ConstructorArguments[0].Value as string : null,
+                    Workers = distribute?.GetInt32("Workers"),
+                    IsAutoscaled = autoscale is not null,
+                    Target = autoscale?.GetDouble("Target") ?? ServiceDefaults.Target,
+                    Window = autoscale?.Has("Window") == true ? autoscale.Value.GetString("Window") : ServiceDefaults.Window,
+                    Metric = autoscale?.Has("Metric") == true ? autoscale.Value.GetString("Metric") : ServiceDefaults.Metric,
+                    TargetUtilization = autoscale?.GetInt32("TargetUtilization") ?? ServiceDefaults.TargetUtilization,
+                    MinScale = autoscale?.GetInt32("MinScale"),
+                    MaxScale = autoscale?.GetInt32("MaxScale") ?? ServiceDefaults.MaxScale,
+                    InitialScale = autoscale?.GetInt32("InitialScale") ?? ServiceDefaults.InitialScale,
+                    ScaleToZeroGracePeriod = autoscale?.GetInt32("ScaleToZeroGracePeriod"),
+                };
+
+                foreach (var problem in ServiceSettingsRules.Validate(values))
+                {
+                    ReportSetting(problem, compute, distribute, autoscale, explicitName is null ? memberName : null, identifier);
+                }
+
+                return new Settings(
+                    values.Name,
+                    explicitName is not null ? compute!.Value.Location("Name") : identifier,
+                    new ComputeModel(
+                        values.Gpus,
+                        values.Cpus,
+                        values.Memory,
+                        values.Disk,
+                        values.Image ?? ServiceDefaults.Image,
+                        values.InactivityTtl,
+                        values.LaunchTimeout,
+                        compute?.GetBoolean("Freeze") ?? false,
+                        values.Namespace),
+                    distribute is null ? null : new DistributionModel(values.DistributionType ?? string.Empty, values.Workers ?? 0),
+                    autoscale is null
+                        ? null
+                        : new AutoscaleModel(
+                            values.Target,
+                            values.Window ?? string.Empty,
+                            values.Metric ?? string.Empty,
+                            values.TargetUtilization,
+                            values.MinScale,
+                            values.MaxScale,
+                            values.InitialScale,
+                            values.ScaleToZeroGracePeriod));
+            }
+
+            // Every settings diagnostic reads "<setting> <value> <problem>: <what is allowed>", at the argument that
+            // holds the value; a name derived from the member (no [Compute(Name)]) is reported at the member.
+            private void ReportSetting(
+                SettingProblem problem,
+                AttributeArguments? compute,
+                AttributeArguments? distribute,
+                AttributeArguments? autoscale,
+                string? derivedFrom,
+                LocationInfo? identifier)
+            {
+                var descriptor = DiagnosticDescriptors.Get(problem.Id);
+                if (problem.Setting == "Name" && derivedFrom is not null)
+                {
+                    Report(
+                        descriptor,
+                        identifier,
+                        $"The service name {problem.Value} derived from '{derivedFrom}'",
+                        problem.Problem,
+                        problem.Allowed + "; set [Compute(Name = \"...\")] to a valid name");
+                    return;
+                }
+
+                var location = problem.Id switch
+                {
+                    ServiceSettingsRules.UnknownDistributionType => distribute?.ConstructorArgumentLocation(0),
+                    ServiceSettingsRules.InvalidWorkers when problem.Value is null => distribute?.AttributeLocation,
+                    ServiceSettingsRules.InvalidWorkers => distribute?.Location(problem.Setting),
+                    _ when IsAutoscaleSetting(problem) => autoscale?.Location(problem.Setting),
+                    _ => compute?.Location(problem.Setting),
+                };
+                Report(descriptor, location ?? identifier, problem.Subject, problem.Problem, problem.Allowed);
+            }
+
+            private static bool IsAutoscaleSetting(SettingProblem problem) =>
+                problem.Id is ServiceSettingsRules.InvalidMetric or ServiceSettingsRules.InvalidTargetUtilization or ServiceSettingsRules.InvalidTarget
+                    or ServiceSettingsRules.ScaleBoundsConflict or ServiceSettingsRules.NegativeValue
+                || problem.Setting == "Window";
+        }
+    }
+}

@@ -1,0 +1,266 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace Hoist.Settings
+{
+    /// <summary>
+    /// The rules every service setting follows, wherever it enters: the attribute (the generator's diagnostics), a
+    /// configuration override at start-up or on a live reload, the build-time manifest tool and the <c>hoist</c> CLI.
+    /// One <see cref="Validate"/> chains small checks with named bounds, as Knative's
+    /// <c>pkg/apis/autoscaling/annotation_validation.go</c> does, and every entry point calls it. Pure.
+    /// </summary>
+    internal static class ServiceSettingsRules
+    {
+        // The diagnostic IDs of the rules, as the generator's catalogue defines them.
+        public const string InvalidMetric = "HOIST002";
+        public const string InvalidTargetUtilization = "HOIST003";
+        public const string InvalidTarget = "HOIST004";
+        public const string InvalidWorkers = "HOIST005";
+        public const string UnknownDistributionType = "HOIST006";
+        public const string ScaleBoundsConflict = "HOIST007";
+        public const string NegativeValue = "HOIST008";
+        public const string InvalidDuration = "HOIST009";
+        public const string InvalidQuantity = "HOIST010";
+        public const string InvalidResource = "HOIST011";
+        public const string InvalidName = "HOIST012";
+        public const string InvalidImage = "HOIST030";
+
+        /// <summary>Knative's bounds on the autoscaling window (autoscaling.knative.dev/window).</summary>
+        public const double MinWindowSeconds = 6;
+        public const double MaxWindowSeconds = 3600;
+
+        /// <summary>Knative's smallest target (autoscaling.knative.dev/target).</summary>
+        public const double MinTarget = 0.01;
+
+        public const int MinTargetUtilization = 1;
+        public const int MaxTargetUtilization = 100;
+
+        public static readonly IReadOnlyList<string> DistributionTypes = new[] { "pytorch", "jax", "tensorflow", "ray", "spmd" };
+
+        public static readonly IReadOnlyList<string> MetricNames = new[] { Metrics.Concurrency, Metrics.Rps };
+
+        public static readonly string WindowRule =
+            $"use {SettingDuration.Grammar} in whole seconds from 6s to 1h, for example \"60s\" or \"2m\"";
+
+        public const string TtlRule = "use a positive duration such as \"30m\" or \"24h\" (units h, m, s, ms)";
+
+        /// <summary>Every problem in <paramref name="values"/>, in a stable order; empty when the settings are valid.</summary>
+        public static IReadOnlyList<SettingProblem> Validate(ServiceSettingValues values)
+        {
+            var problems = new List<SettingProblem>();
+            ValidateResources(values, problems);
+            ValidateLifecycle(values, problems);
+            ValidateNames(values, problems);
+            if (values.IsDistributed)
+            {
+                ValidateDistribution(values, problems);
+            }
+
+            if (values.IsAutoscaled)
+            {
+                ValidateTarget(values, problems);
+                ValidateWindow(values, problems);
+                ValidateMetric(values, problems);
+                ValidateScaleBounds(values, problems);
+            }
+
+            return problems;
+        }
+
+        /// <summary>
+        /// The minimum replicas the autoscaler keeps: a grace period turns scale to zero on and overrides MinScale,
+        /// and an unset MinScale means one (DESIGN.md), which Knative only does when told, its own default being zero.
+        /// </summary>
+        public static int EffectiveMinScale(int? minScale, int? scaleToZeroGracePeriod) =>
+            scaleToZeroGracePeriod is not null ? 0 : minScale ?? 1;
+
+        /// <summary>A duration setting in seconds, or null when it is unset or not a duration.</summary>
+        public static double? DurationSeconds(string? text) => SettingDuration.TryParse(text, out var seconds) ? seconds : null;
+
+        private static void ValidateResources(ServiceSettingValues values, List<SettingProblem> problems)
+        {
+            if (values.Gpus < 0)
+            {
+                problems.Add(new SettingProblem(InvalidResource, "Gpus", Int(values.Gpus), "is not allowed", "use 0 or more GPUs per worker"));
+            }
+
+            if (!(values.Cpus >= 0) || double.IsInfinity(values.Cpus))
+            {
+                problems.Add(new SettingProblem(InvalidResource, "Cpus", Double(values.Cpus), "is not allowed", "use 0 or more CPU cores per worker (fractions such as 0.5 are allowed)"));
+            }
+
+            foreach (var (setting, value) in new[] { ("Memory", values.Memory), ("Disk", values.Disk) })
+            {
+                if (value is not null && !KubernetesValues.IsQuantity(value))
+                {
+                    problems.Add(new SettingProblem(InvalidQuantity, setting, String(value), "is not a Kubernetes quantity", KubernetesValues.QuantityRule));
+                }
+            }
+
+            // Blank used to mean "the default" without a word; a typo'd override must not quietly pick another image.
+            if (values.Image is { } image && image.Trim().Length == 0)
+            {
+                problems.Add(new SettingProblem(InvalidImage, "Image", String(image), "is not an image reference",
+                    "use a container image such as \"nvcr.io/nvidia/pytorch:23.10-py3\", or leave Image unset for " + ServiceDefaults.Image));
+            }
+        }
+
+        private static void ValidateLifecycle(ServiceSettingValues values, List<SettingProblem> problems)
+        {
+            if (values.InactivityTtl is { } ttl && !(DurationSeconds(ttl) > 0))
+            {
+                problems.Add(new SettingProblem(InvalidDuration, "InactivityTtl", String(ttl), "is not allowed", TtlRule));
+            }
+
+            if (values.LaunchTimeout <= 0)
+            {
+                problems.Add(new SettingProblem(InvalidResource, "LaunchTimeout", Int(values.LaunchTimeout), "is not allowed", "use a number of seconds greater than 0"));
+            }
+
+            if (values.CallTimeout is { } callTimeout && callTimeout <= TimeSpan.Zero)
+            {
+                problems.Add(new SettingProblem(InvalidDuration, "CallTimeout", callTimeout.ToString("c", CultureInfo.InvariantCulture), "is not allowed",
+                    "use a positive time span such as \"00:00:30\", or leave it unset for no default deadline"));
+            }
+        }
+
+        private static void ValidateNames(ServiceSettingValues values, List<SettingProblem> problems)
+        {
+            if (values.Name is { } name && !KubernetesValues.IsServiceName(name))
+            {
+                problems.Add(new SettingProblem(InvalidName, "Name", String(name), "is not a valid DNS-1035 label", KubernetesValues.ServiceNameRule));
+            }
+
+            if (values.Namespace is { } ns && !KubernetesValues.IsDnsLabel(ns))
+            {
+                problems.Add(new SettingProblem(InvalidName, "Namespace", String(ns), "is not a valid DNS-1123 label", KubernetesValues.DnsLabelRule));
+            }
+        }
+
+        private static void ValidateDistribution(ServiceSettingValues values, List<SettingProblem> problems)
+        {
+            if (values.DistributionType is not { } type || !DistributionTypes.Contains(type))
+            {
+                problems.Add(new SettingProblem(UnknownDistributionType, "Distribution type", String(values.DistributionType), "is unknown",
+                    "use " + OneOf(DistributionTypes)));
+            }
+
+            if (values.Workers is not { } workers)
+            {
+                problems.Add(new SettingProblem(InvalidWorkers, "Workers", null, "is not set", "set Workers to the number of ranks, 1 or more"));
+            }
+            else if (workers < 1)
+            {
+                problems.Add(new SettingProblem(InvalidWorkers, "Workers", Int(workers), "is not allowed", "set Workers to the number of ranks, 1 or more"));
+            }
+        }
+
+        private static void ValidateTarget(ServiceSettingValues values, List<SettingProblem> problems)
+        {
+            if (!(values.Target >= MinTarget) || double.IsInfinity(values.Target))
+            {
+                problems.Add(new SettingProblem(InvalidTarget, "Target", Double(values.Target), "is not allowed",
+                    "use a number greater than 0 (Knative's minimum is 0.01)"));
+            }
+
+            if (values.TargetUtilization is < MinTargetUtilization or > MaxTargetUtilization)
+            {
+                problems.Add(new SettingProblem(InvalidTargetUtilization, "TargetUtilization", Int(values.TargetUtilization), "is out of range",
+                    "use a percentage from 1 to 100"));
+            }
+        }
+
+        private static void ValidateWindow(ServiceSettingValues values, List<SettingProblem> problems)
+        {
+            var seconds = DurationSeconds(values.Window);
+            if (!(seconds >= MinWindowSeconds && seconds <= MaxWindowSeconds && Math.Abs(seconds.Value - Math.Round(seconds.Value)) < 1e-9))
+            {
+                problems.Add(new SettingProblem(InvalidDuration, "Window", String(values.Window), "is not allowed", WindowRule));
+            }
+        }
+
+        private static void ValidateMetric(ServiceSettingValues values, List<SettingProblem> problems)
+        {
+            if (values.Metric is not { } metric || !MetricNames.Contains(metric))
+            {
+                problems.Add(new SettingProblem(InvalidMetric, "Metric", String(values.Metric), "is not supported",
+                    "use \"concurrency\" (in-flight requests) or \"rps\" (requests per second)"));
+            }
+        }
+
+        private static void ValidateScaleBounds(ServiceSettingValues values, List<SettingProblem> problems)
+        {
+            var anyNegative = false;
+            foreach (var (setting, value) in new[]
+                     {
+                         ("MinScale", values.MinScale), ("MaxScale", (int?)values.MaxScale), ("InitialScale", (int?)values.InitialScale),
+                         ("ScaleToZeroGracePeriod", values.ScaleToZeroGracePeriod),
+                     })
+            {
+                if (value < 0)
+                {
+                    problems.Add(new SettingProblem(NegativeValue, setting, Int(value.Value), "is negative", "use 0 or more"));
+                    anyNegative = true;
+                }
+            }
+
+            if (anyNegative)
+            {
+                return;
+            }
+
+            var max = values.MaxScale;
+            if (max > 0 && values.MinScale > max)
+            {
+                problems.Add(new SettingProblem(ScaleBoundsConflict, "MinScale", Int(values.MinScale!.Value), $"is above MaxScale {Int(max)}",
+                    "MinScale must be at most MaxScale (MaxScale 0 means no limit)"));
+            }
+
+            if (max > 0 && values.InitialScale > max)
+            {
+                problems.Add(new SettingProblem(ScaleBoundsConflict, "InitialScale", Int(values.InitialScale), $"is above MaxScale {Int(max)}",
+                    "InitialScale must be at most MaxScale (MaxScale 0 means no limit)"));
+            }
+
+            if (values.InitialScale == 0 && EffectiveMinScale(values.MinScale, values.ScaleToZeroGracePeriod) != 0)
+            {
+                problems.Add(new SettingProblem(ScaleBoundsConflict, "InitialScale", "0", "starts the service scaled to zero, which needs scale to zero enabled",
+                    "also set MinScale = 0 or ScaleToZeroGracePeriod, or use an InitialScale of 1 or more"));
+            }
+        }
+
+        private static string OneOf(IReadOnlyList<string> values) =>
+            string.Join(", ", values.Take(values.Count - 1).Select(String)) + " or " + String(values[values.Count - 1]);
+
+        /// <summary>A string as C# writes it, so a message shows exactly what was written ("\"abc\"", null).</summary>
+        public static string String(string? value)
+        {
+            if (value is null)
+            {
+                return "null";
+            }
+
+            var builder = new System.Text.StringBuilder(value.Length + 2).Append('"');
+            foreach (var c in value)
+            {
+                builder.Append(c switch
+                {
+                    '"' => "\\\"",
+                    '\\' => "\\\\",
+                    '\n' => "\\n",
+                    '\r' => "\\r",
+                    '\t' => "\\t",
+                    _ => c.ToString(),
+                });
+            }
+
+            return builder.Append('"').ToString();
+        }
+
+        public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        public static string Double(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+
+namespace Hoist.Settings
+{
+    /// <summary>
+    /// The one duration grammar of every setting (Window, InactivityTtl), at compile time and at run time: Go's
+    /// <c>time.ParseDuration</c>, which Knative uses for the same annotations, with the units people write for
+    /// these (h, m, s, ms) and no sign. "60s", "1m30s", "1.5h", ".5h", "500ms" and "0" are durations; "60", "abc",
+    /// "-1s" and "1d" are not.
+    /// </summary>
+    internal static class SettingDuration
+    {
+        public const string Grammar = "a Go-style duration such as \"60s\", \"1m30s\", \"1.5h\" or \"500ms\" (units h, m, s, ms)";
+
+        public static bool TryParse(string? text, out double seconds)
+        {
+            seconds = 0;
+            if (text is null || text.Length == 0)
+            {
+                return false;
+            }
+
+            if (text == "0")
+            {
+                return true;
+            }
+
+            var position = 0;
+            while (position < text.Length)
+            {
+                // A number: digits, optionally a point and more digits; at least one digit in all.
+                var start = position;
+                var digits = 0;
+                while (position < text.Length && IsDigit(text[position]))
+                {
+                    position++;
+                    digits++;
+                }
+
+                if (position < text.Length && text[position] == '.')
+                {
+                    position++;
+                    while (position < text.Length && IsDigit(text[position]))
+                    {
+                        position++;
+                        digits++;
+                    }
+                }
+
+                if (digits == 0)
+                {
+                    seconds = 0;
+                    return false;
+                }
+
+                var number = text.Substring(start, position - start);
+                var amount = double.Parse(number == "." ? "0" : number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+
+                // Then a unit; "ms" before "m".
+                double unit;
+                if (string.CompareOrdinal(text, position, "ms", 0, 2) == 0)
+                {
+                    (unit, position) = (0.001, position + 2);
+                }
+                else if (position < text.Length && text[position] is 'h' or 'm' or 's')
+                {
+                    unit = text[position] switch { 'h' => 3600, 'm' => 60, _ => 1 };
+                    position++;
+                }
+                else
+                {
+                    seconds = 0;
+                    return false;
+                }
+
+                seconds += amount * unit;
+            }
+
+            return true;
+        }
+
+        private static bool IsDigit(char c) => c >= '0' && c <= '9';
+    }
+}
