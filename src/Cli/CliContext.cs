@@ -30,7 +30,7 @@ internal sealed class CliContext(TextWriter output, TextWriter error, GlobalOpti
         var options = new HoistOptions();
         try
         {
-            configuration.GetSection(HoistOptions.SectionName).Bind(options);
+            configuration.GetSection(HoistOptions.SectionName).Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
         }
         catch (InvalidOperationException ex)
         {

@@ -30,23 +30,23 @@ catch (Exception ex) when (ex is IOException or InvalidDataException or Unauthor
     return 1;
 }
 
-var overrides = new Dictionary<string, ServiceOverrides>(StringComparer.OrdinalIgnoreCase);
+// Only the file: the build machine's environment variables must not change what the build writes.
+var hoist = new HoistOptions();
 if (command.Settings is { } settingsPath)
 {
     try
     {
-        // Only the file: the build machine's environment variables must not change what the build writes.
         new ConfigurationBuilder().AddJsonFile(settingsPath, optional: false, reloadOnChange: false).Build()
-            .GetSection(HoistOptions.SectionName).GetSection(nameof(HoistOptions.Services)).Bind(overrides);
+            .GetSection(HoistOptions.SectionName).Bind(hoist, binder => binder.ErrorOnUnknownConfiguration = true);
     }
     catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or InvalidOperationException)
     {
         Console.Error.WriteLine(ToolDiagnostic.Error(settingsPath, ToolDiagnostic.BadSettings,
-            $"Its Hoist:Services section cannot be read: {ex.Message}{(ex.InnerException is { } inner ? " " + inner.Message : string.Empty)}"));
+            $"Its Hoist section cannot be read: {ex.Message}{(ex.InnerException is { } inner ? " " + inner.Message : string.Empty)}"));
         return 1;
     }
 
-    foreach (var name in overrides.Keys.Where(name => !descriptors.Any(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))).Order(StringComparer.Ordinal))
+    foreach (var name in hoist.Services.Keys.Where(name => !descriptors.Any(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))).Order(StringComparer.Ordinal))
     {
         Console.Error.WriteLine(ToolDiagnostic.Warning(settingsPath, ToolDiagnostic.UnknownService,
             $"Hoist:Services:{name} overrides a service that {Path.GetFileName(command.Assembly)} does not declare; its services are: {string.Join(", ", descriptors.Select(d => d.Name))}."));
@@ -54,12 +54,7 @@ if (command.Settings is { } settingsPath)
 }
 
 var appName = command.AppName ?? Path.GetFileNameWithoutExtension(command.Assembly);
-var options = new ManifestOptions
-{
-    AppName = appName,
-    Image = command.Image ?? ManifestFiles.DefaultImage(appName),
-    Namespace = command.Namespace ?? ManifestOptions.DefaultNamespace,
-};
+var options = ManifestOptionsFactory.Create(hoist.Kubernetes, appName, command.Image, command.Namespace);
 
 var files = new List<ManifestFile>();
 var failed = false;
@@ -67,7 +62,17 @@ foreach (var descriptor in descriptors)
 {
     try
     {
-        files.AddRange(ManifestFiles.Render([descriptor], options, overrides));
+        files.AddRange(ManifestFiles.Render([descriptor], options, hoist.Services));
+    }
+    catch (ServiceSettingsException ex)
+    {
+        // The same rules as the attributes, with the ID the generator gives the same value, at the settings file.
+        foreach (var problem in ex.Problems)
+        {
+            Console.Error.WriteLine(ToolDiagnostic.Error(command.Settings ?? command.Assembly, ToolDiagnostic.IdOf(problem), problem));
+        }
+
+        failed = true;
     }
     catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or OverflowException)
     {

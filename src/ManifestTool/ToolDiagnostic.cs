@@ -23,6 +23,10 @@ internal sealed record ToolDiagnostic(string Origin, bool IsError, string Id, st
 
     public static ToolDiagnostic Error(string origin, string id, string message) => new(origin, true, id, message);
 
+    /// <summary>The settings rule's ID a refused override ends with, "(HOIST009)", so the build reports it as that ID.</summary>
+    public static string IdOf(string problem) =>
+        problem.EndsWith(')') && problem.LastIndexOf("(HOIST", StringComparison.Ordinal) is var at and >= 0 ? problem[(at + 1)..^1] : RenderFailed;
+
     public static ToolDiagnostic Warning(string origin, string id, string message) => new(origin, false, id, message);
 
     public override string ToString() => $"{Origin}: {(IsError ? "error" : "warning")} {Id}: {Message}";

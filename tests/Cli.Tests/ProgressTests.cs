@@ -3,6 +3,8 @@ using Hoist.Backends.Kubernetes;
 using Hoist.Cli.Building;
 using Hoist.Cli.Cluster;
 using Hoist.Cli.Commands;
+using Hoist.Hosting;
+using Hoist.Manifests;
 using k8s.Models;
 
 namespace Hoist.Cli.Tests;
@@ -256,8 +258,9 @@ public sealed class ProgressTests
     [Fact]
     public void EntryAssembly_IsSetOnlyWhenItIsNotTheAppsName()
     {
-        Assert.Null(ManifestsCommand.EntryAssembly(null, new BuiltApp("/b/App.dll", "App", "/b")));
-        Assert.Equal("App.dll", ManifestsCommand.EntryAssembly(null, new BuiltApp("/b/App.dll", "shop", "/b")));
-        Assert.Equal("Custom.dll", ManifestsCommand.EntryAssembly("Custom.dll", new BuiltApp("/b/App.dll", "App", "/b")));
+        Assert.Null(ManifestsCommand.EntryAssembly(new BuiltApp("/b/App.dll", "App", "/b")));
+        Assert.Equal("App.dll", ManifestsCommand.EntryAssembly(new BuiltApp("/b/App.dll", "shop", "/b")));
+        var configured = new KubernetesBackendOptions { EntryAssembly = "Custom.dll" };
+        Assert.Equal("Custom.dll", ManifestOptionsFactory.Create(configured, "App", entryAssembly: ManifestsCommand.EntryAssembly(new BuiltApp("/b/App.dll", "App", "/b"))).EntryAssembly);
     }
 }

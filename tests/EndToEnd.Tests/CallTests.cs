@@ -99,7 +99,7 @@ public sealed class CallTests(HoistFixture fixture)
     [Fact]
     public async Task ConfiguredCallTimeout_AppliesWithoutAnExplicitDeadline()
     {
-        var app = await HoistApplication.StartAsync([], o => o.Services["probe"] = new Hosting.ServiceOverrides { CallTimeout = TimeSpan.FromMilliseconds(300) });
+        var app = await HoistApplication.StartAsync([], o => o.Services["probe"] = new ServiceOverrides { CallTimeout = TimeSpan.FromMilliseconds(300) });
         await using (app)
         {
             await Assert.ThrowsAsync<HoistTimeoutException>(() => TestApp.Probe.Remote.WithInvoker(app.Client).DelayAsync(30_000));

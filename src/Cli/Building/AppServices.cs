@@ -18,10 +18,36 @@ internal static class AppServices
             throw new CliException($"cannot read Hoist services from {app.AssemblyPath}: {ex.Message}", "pass a .NET assembly built with Hoist, or its project");
         }
 
-        return declared
-            .Select(d => settings.Services.TryGetValue(d.Name, out var overrides) ? overrides.ApplyTo(d) : d)
-            .ToArray();
+        // The overrides meet the same rules as the attributes; and one that names no service is most likely a typo.
+        var unknown = settings.Services.Keys.Where(name => !declared.Any(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))).Order(StringComparer.Ordinal).ToArray();
+        if (unknown.Length > 0)
+        {
+            throw new CliException(
+                $"Hoist:Services:{unknown[0]} overrides a service that {Path.GetFileName(app.AssemblyPath)} does not declare",
+                $"its services are: {string.Join(", ", declared.Select(d => d.Name))}",
+                ExitCodes.Usage);
+        }
+
+        try
+        {
+            return declared
+                .Select(d => ServiceSettings.Apply(d, settings.Services.TryGetValue(d.Name, out var overrides) ? overrides : null))
+                .ToArray();
+        }
+        catch (ServiceSettingsException ex)
+        {
+            throw SettingsRefused(ex);
+        }
     }
+
+    /// <summary>A service's settings broke the settings rules: the first problem as the error, the rest as details.</summary>
+    public static CliException SettingsRefused(ServiceSettingsException exception) =>
+        new(new CliError(
+            exception.Problems[0],
+            $"fix it in the Hoist:Services:{exception.Service} section of appsettings.json or its Hoist__Services__{exception.Service}__* environment variable")
+        {
+            Details = exception.Problems.Skip(1).ToArray(),
+        });
 
     /// <summary>The services to act on: all of them, or the ones named, each of which must exist.</summary>
     public static IReadOnlyList<ServiceDescriptor> Select(IReadOnlyList<ServiceDescriptor> services, IReadOnlyCollection<string> names, string assemblyPath)

@@ -175,25 +175,11 @@ internal sealed class DeployCommand : Command
         CliContext context, ClusterTarget target, HoistOptions hoist, BuiltApp app, IReadOnlyList<ServiceDescriptor> services, IReadOnlyDictionary<string, string> images, CancellationToken cancellationToken)
     {
         var cluster = target.Cluster;
-        var k8sOptions = hoist.Kubernetes;
-        var baseOptions = new ManifestOptions
-        {
-            AppName = app.AppName,
-            Image = images.Values.First(),
-            Namespace = target.Namespace,
-            EntryAssembly = ManifestsCommand.EntryAssembly(k8sOptions.EntryAssembly, app),
-            GrpcPort = k8sOptions.GrpcPort,
-            RendezvousPort = k8sOptions.RendezvousPort,
-            TokenSecretName = k8sOptions.TokenSecretName,
-            ImagePullPolicy = k8sOptions.ImagePullPolicy,
-            ClusterDomain = k8sOptions.ClusterDomain,
-        };
-
         var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
         var applied = new List<Applied>();
         foreach (var service in services)
         {
-            var options = baseOptions with { Image = images[service.Name] };
+            var options = ManifestOptionsFor(hoist, app, images[service.Name], target.Namespace);
             var objects = RenderObjects(service, options);
             var layout = ServiceLayout.From(service, objects);
             if (!tokens.TryGetValue(layout.Namespace, out var token))
@@ -224,11 +210,19 @@ internal sealed class DeployCommand : Command
         return applied;
     }
 
+    /// <summary>The renderer's options for one service as deploy applies it: the image it pushed for the service, the cluster's namespace.</summary>
+    public static ManifestOptions ManifestOptionsFor(HoistOptions hoist, BuiltApp app, string image, string @namespace) =>
+        ManifestOptionsFactory.Create(hoist.Kubernetes, app.AppName, image, @namespace, ManifestsCommand.EntryAssembly(app));
+
     private static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> RenderObjects(ServiceDescriptor service, ManifestOptions options)
     {
         try
         {
             return ManifestRenderer.Render(service, options);
+        }
+        catch (ServiceSettingsException ex)
+        {
+            throw AppServices.SettingsRefused(ex);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or OverflowException)
         {

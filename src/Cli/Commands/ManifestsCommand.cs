@@ -62,18 +62,7 @@ internal sealed class ManifestsCommand : Command
             return ExitCodes.Success;
         }
 
-        var options = new ManifestOptions
-        {
-            AppName = app.AppName,
-            Image = settings.Image ?? app.ImageProperty ?? hoist.Kubernetes.Image ?? ManifestFiles.DefaultImage(app.AppName),
-            Namespace = hoist.Kubernetes.Namespace ?? app.NamespaceProperty ?? ManifestOptions.DefaultNamespace,
-            EntryAssembly = EntryAssembly(hoist.Kubernetes.EntryAssembly, app),
-            GrpcPort = hoist.Kubernetes.GrpcPort,
-            RendezvousPort = hoist.Kubernetes.RendezvousPort,
-            TokenSecretName = hoist.Kubernetes.TokenSecretName,
-            ImagePullPolicy = hoist.Kubernetes.ImagePullPolicy,
-            ClusterDomain = hoist.Kubernetes.ClusterDomain,
-        };
+        var options = ManifestOptionsFactory.Create(hoist.Kubernetes, app.AppName, settings.Image ?? app.ImageProperty, app.NamespaceProperty, EntryAssembly(app));
 
         var files = new List<ManifestFile>();
         foreach (var service in services)
@@ -103,6 +92,10 @@ internal sealed class ManifestsCommand : Command
         {
             return ManifestFiles.Render([service], options);
         }
+        catch (ServiceSettingsException ex)
+        {
+            throw AppServices.SettingsRefused(ex);
+        }
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or OverflowException)
         {
             throw new CliException(
@@ -111,14 +104,9 @@ internal sealed class ManifestsCommand : Command
         }
     }
 
-    /// <summary>The dll the container runs: the configured one, else the built assembly's name when it is not "&lt;app&gt;.dll".</summary>
-    public static string? EntryAssembly(string? configured, BuiltApp app)
+    /// <summary>The built dll's name when the container must run it explicitly, that is when it is not "&lt;app&gt;.dll".</summary>
+    public static string? EntryAssembly(BuiltApp app)
     {
-        if (configured is { Length: > 0 })
-        {
-            return configured;
-        }
-
         var built = Path.GetFileName(app.AssemblyPath);
         return string.Equals(built, app.AppName + ".dll", StringComparison.Ordinal) ? null : built;
     }

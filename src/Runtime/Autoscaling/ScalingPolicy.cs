@@ -41,8 +41,7 @@ public sealed record ScalingPolicy
         var stable = GoDuration.Parse(spec.Window, "Autoscale.Window");
         var panic = TimeSpan.FromTicks((long)(stable.Ticks * PanicWindowPercentage / 100));
 
-        // ScaleToZeroGracePeriod turns scale to zero on and overrides MinScale; an unset MinScale means 1.
-        var minScale = spec.ScaleToZeroGracePeriod is not null ? 0 : spec.MinScale ?? 1;
+        var minScale = Settings.ServiceSettingsRules.EffectiveMinScale(spec.MinScale, spec.ScaleToZeroGracePeriod);
         return new ScalingPolicy
         {
             Metric = spec.Metric,

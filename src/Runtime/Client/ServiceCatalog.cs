@@ -6,7 +6,8 @@ namespace Hoist.Client;
 
 /// <summary>
 /// The app's services as they will run: the generated descriptors with the <c>Hoist:Services</c>
-/// configuration applied. Read on every use, so an override takes effect without a rebuild or restart.
+/// configuration applied. Read on every use, so an override takes effect without a rebuild or restart; a
+/// reload that breaks the settings rules never gets here (<see cref="Hosting.LastGoodOptionsMonitor"/>).
 /// </summary>
 internal sealed class ServiceCatalog(IOptionsMonitor<HoistOptions> options)
 {
@@ -18,8 +19,9 @@ internal sealed class ServiceCatalog(IOptionsMonitor<HoistOptions> options)
             throw new ArgumentException($"There is no Hoist service '{service}' in this app (known: {(known.Length == 0 ? "none" : known)}).", nameof(service));
         }
 
+        // Checked again here for a service whose assembly loaded after start-up, which start-up could not judge.
         return options.CurrentValue.Services.TryGetValue(service, out var overrides)
-            ? overrides.ApplyTo(registration.Descriptor)
+            ? ServiceSettings.Apply(registration.Descriptor, overrides)
             : registration.Descriptor;
     }
 

@@ -38,8 +38,8 @@ public enum ServiceKind
 /// <summary>Resources and lifecycle from <c>[Compute]</c>.</summary>
 public sealed record ComputeSpec
 {
-    public const string DefaultImage = "mcr.microsoft.com/dotnet/aspnet:10.0";
-    public const int DefaultLaunchTimeoutSeconds = 900;
+    public const string DefaultImage = Settings.ServiceDefaults.Image;
+    public const int DefaultLaunchTimeoutSeconds = Settings.ServiceDefaults.LaunchTimeoutSeconds;
 
     public int Gpus { get; init; }
     public double Cpus { get; init; }
@@ -62,12 +62,12 @@ public sealed record DistributionSpec
 /// <summary>Knative KPA settings from <c>[Autoscale]</c>. Null means "unset", which differs from zero.</summary>
 public sealed record AutoscaleSpec
 {
-    public double Target { get; init; } = 100;
-    public string Window { get; init; } = "60s";
-    public string Metric { get; init; } = "concurrency";
-    public int TargetUtilization { get; init; } = 70;
+    public double Target { get; init; } = Settings.ServiceDefaults.Target;
+    public string Window { get; init; } = Settings.ServiceDefaults.Window;
+    public string Metric { get; init; } = Settings.ServiceDefaults.Metric;
+    public int TargetUtilization { get; init; } = Settings.ServiceDefaults.TargetUtilization;
     public int? MinScale { get; init; }
-    public int MaxScale { get; init; }
-    public int InitialScale { get; init; } = 1;
+    public int MaxScale { get; init; } = Settings.ServiceDefaults.MaxScale;
+    public int InitialScale { get; init; } = Settings.ServiceDefaults.InitialScale;
     public int? ScaleToZeroGracePeriod { get; init; }
 }

@@ -29,65 +29,6 @@ public sealed class HoistOptions
     public KubernetesBackendOptions Kubernetes { get; set; } = new();
 }
 
-/// <summary>
-/// Deploy-time overrides for one service: <c>Hoist__Services__embed__MaxScale=20</c>. Unset values keep
-/// what the attributes say.
-/// </summary>
-public sealed class ServiceOverrides
-{
-    /// <summary>A default deadline for every call to the service.</summary>
-    public TimeSpan? CallTimeout { get; set; }
-
-    public int? LaunchTimeout { get; set; }
-    public string? Image { get; set; }
-    public string? Namespace { get; set; }
-    public int? Gpus { get; set; }
-    public double? Cpus { get; set; }
-    public string? Memory { get; set; }
-    public string? Disk { get; set; }
-    public string? InactivityTtl { get; set; }
-    public int? Workers { get; set; }
-    public double? Target { get; set; }
-    public string? Window { get; set; }
-    public string? Metric { get; set; }
-    public int? TargetUtilization { get; set; }
-    public int? MinScale { get; set; }
-    public int? MaxScale { get; set; }
-    public int? InitialScale { get; set; }
-    public int? ScaleToZeroGracePeriod { get; set; }
-
-    /// <summary>The descriptor with these overrides applied. Pure: the same inputs give the same result.</summary>
-    public ServiceDescriptor ApplyTo(ServiceDescriptor descriptor)
-    {
-        var compute = descriptor.Compute with
-        {
-            LaunchTimeout = LaunchTimeout ?? descriptor.Compute.LaunchTimeout,
-            Image = Image ?? descriptor.Compute.Image,
-            Namespace = Namespace ?? descriptor.Compute.Namespace,
-            Gpus = Gpus ?? descriptor.Compute.Gpus,
-            Cpus = Cpus ?? descriptor.Compute.Cpus,
-            Memory = Memory ?? descriptor.Compute.Memory,
-            Disk = Disk ?? descriptor.Compute.Disk,
-            InactivityTtl = InactivityTtl ?? descriptor.Compute.InactivityTtl,
-        };
-        var distribution = descriptor.Distribution is { } d ? d with { Workers = Workers ?? d.Workers } : null;
-        var autoscale = descriptor.Autoscale is { } a
-            ? a with
-            {
-                Target = Target ?? a.Target,
-                Window = Window ?? a.Window,
-                Metric = Metric ?? a.Metric,
-                TargetUtilization = TargetUtilization ?? a.TargetUtilization,
-                MinScale = MinScale ?? a.MinScale,
-                MaxScale = MaxScale ?? a.MaxScale,
-                InitialScale = InitialScale ?? a.InitialScale,
-                ScaleToZeroGracePeriod = ScaleToZeroGracePeriod ?? a.ScaleToZeroGracePeriod,
-            }
-            : null;
-        return descriptor with { Compute = compute, Distribution = distribution, Autoscale = autoscale };
-    }
-}
-
 /// <summary>Settings of the local backend: workers as processes of this executable on loopback.</summary>
 public sealed class LocalBackendOptions
 {

@@ -1,11 +1,14 @@
+using Hoist.Dispatch;
 using Hoist.Manifests;
 using Microsoft.Extensions.Options;
 
 namespace Hoist.Hosting;
 
 /// <summary>
-/// Checks the <c>Hoist</c> section at start-up, so a wrong backend, a missing image or a bad port fails there
-/// with the setting's name and what is allowed, not at the first call.
+/// Checks the <c>Hoist</c> section at start-up (ValidateOnStart) and on every reload, so a wrong backend, a
+/// missing image, a bad port or a service override that breaks the settings rules fails there, with the
+/// setting's key, its value and what is allowed, not at the first call. A reload that fails is refused and the
+/// last good settings stay (<see cref="LastGoodOptionsMonitor"/>).
 /// </summary>
 internal sealed class HoistOptionsValidator : IValidateOptions<HoistOptions>
 {
@@ -33,7 +36,25 @@ internal sealed class HoistOptionsValidator : IValidateOptions<HoistOptions>
             failures.AddRange(KubernetesFailures(options.Kubernetes));
         }
 
+        failures.AddRange(ServiceFailures(options.Services));
         return failures;
+    }
+
+    /// <summary>
+    /// Each service override against the settings rules: the effective settings of a service this process has
+    /// registered, each value on its own for a name it does not know (yet: a library's services register when
+    /// its assembly loads, and <see cref="Client.ServiceCatalog"/> checks them again then).
+    /// </summary>
+    public static IEnumerable<string> ServiceFailures(IReadOnlyDictionary<string, ServiceOverrides> services)
+    {
+        foreach (var (name, overrides) in services.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            var declared = ServiceRegistry.TryGet(name, out var registration) ? registration.Descriptor : null;
+            foreach (var problem in overrides?.Problems(declared) ?? [])
+            {
+                yield return ServiceSettings.Describe(declared?.Name ?? name, problem);
+            }
+        }
     }
 
     private static IEnumerable<string> KubernetesFailures(KubernetesBackendOptions k)

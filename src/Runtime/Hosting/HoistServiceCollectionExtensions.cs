@@ -19,7 +19,9 @@ public static class HoistServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        var optionsBuilder = services.AddOptions<HoistOptions>().Bind(configuration.GetSection(HoistOptions.SectionName));
+        // A key Hoist does not know (Hoist__Services__embed__MaxScal) is refused, not silently ignored.
+        var optionsBuilder = services.AddOptions<HoistOptions>()
+            .Bind(configuration.GetSection(HoistOptions.SectionName), binder => binder.ErrorOnUnknownConfiguration = true);
         if (configure is not null)
         {
             optionsBuilder.Configure(configure);
@@ -27,6 +29,10 @@ public static class HoistServiceCollectionExtensions
 
         optionsBuilder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HoistOptions>, HoistOptionsValidator>());
+
+        // Every reader of the Hoist section, the backends included, sees the last settings that passed validation.
+        services.TryAddSingleton<LastGoodOptionsMonitor>();
+        services.TryAddSingleton<IOptionsMonitor<HoistOptions>>(sp => sp.GetRequiredService<LastGoodOptionsMonitor>());
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new ServiceCatalog(sp.GetRequiredService<IOptionsMonitor<HoistOptions>>()));

@@ -5,7 +5,8 @@ namespace Hoist.Manifests;
 
 /// <summary>
 /// Every <c>[Autoscale]</c> setting as an annotation, none dropped. Knative reads them on a revision template;
-/// the Hoist runtime reads the same names under <c>autoscaling.hoist.dev/</c> for a worker group.
+/// a distributed service carries the same names under <c>autoscaling.hoist.dev/</c>, which record its settings
+/// on the workload (nothing in a cluster scales a worker group from them yet; the local backend does it itself).
 /// </summary>
 internal static class AutoscaleAnnotations
 {
@@ -25,12 +26,9 @@ internal static class AutoscaleAnnotations
         }
     }
 
-    /// <summary>
-    /// A grace period turns scale to zero on and overrides MinScale; an unset MinScale means "never below one"
-    /// (DESIGN.md), which Knative only does when told, since its own default is zero.
-    /// </summary>
+    /// <summary>The minimum replicas, by the settings rules: a grace period means 0, an unset MinScale 1.</summary>
     public static int EffectiveMinScale(AutoscaleSpec autoscale) =>
-        autoscale.ScaleToZeroGracePeriod is not null ? 0 : autoscale.MinScale ?? 1;
+        Settings.ServiceSettingsRules.EffectiveMinScale(autoscale.MinScale, autoscale.ScaleToZeroGracePeriod);
 
     private static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

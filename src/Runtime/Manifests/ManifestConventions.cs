@@ -24,7 +24,9 @@ public static class ManifestLabels
 
 /// <summary>
 /// The annotations the renderer writes. Knative acts on <c>autoscaling.knative.dev/*</c>; the Hoist runtime acts
-/// on <c>hoist.dev/*</c> and, for a distributed service, on <c>autoscaling.hoist.dev/*</c>.
+/// on <c>hoist.dev/*</c> (the Kubernetes backend's InactivityTtl janitor reads <c>hoist.dev/inactivity-ttl</c>). A
+/// distributed service's autoscaling settings are recorded under <c>autoscaling.hoist.dev/*</c>; nothing in a
+/// cluster acts on those yet.
 /// </summary>
 public static class ManifestAnnotations
 {
@@ -44,8 +46,8 @@ public static class ManifestAnnotations
     public const string KnativeAutoscalingPrefix = "autoscaling.knative.dev/";
 
     /// <summary>
-    /// The same settings under the same names for a distributed service, which Knative cannot scale: the Hoist
-    /// runtime scales the worker group as a whole.
+    /// The same settings under the same names for a distributed service, which Knative cannot scale. They record
+    /// the settings on the StatefulSet; the local backend scales a group as a whole, a cluster does not yet.
     /// </summary>
     public const string HoistAutoscalingPrefix = "autoscaling.hoist.dev/";
 

@@ -28,7 +28,8 @@ public static class ManifestFiles
     /// One file per descriptor, in the order given, with the overrides for its name (the <c>Hoist:Services</c>
     /// section) applied first, exactly as the backends apply them at deploy time.
     /// </summary>
-    /// <exception cref="ArgumentException">A descriptor or the options cannot be rendered; the message names the service.</exception>
+    /// <exception cref="ServiceSettingsException">An override breaks the settings rules; each problem names its key.</exception>
+    /// <exception cref="ArgumentException">The options cannot be rendered; the message names the service.</exception>
     public static IReadOnlyList<ManifestFile> Render(
         IEnumerable<ServiceDescriptor> descriptors,
         ManifestOptions options,
@@ -39,9 +40,7 @@ public static class ManifestFiles
         var files = new List<ManifestFile>();
         foreach (var declared in descriptors)
         {
-            var descriptor = overrides is not null && overrides.TryGetValue(declared.Name, out var serviceOverrides)
-                ? serviceOverrides.ApplyTo(declared)
-                : declared;
+            var descriptor = ServiceSettings.Apply(declared, overrides is not null && overrides.TryGetValue(declared.Name, out var serviceOverrides) ? serviceOverrides : null);
             files.Add(new ManifestFile(FileName(descriptor), ManifestYaml.Serialize(ManifestRenderer.Render(descriptor, options))));
         }
 

@@ -115,20 +115,18 @@ public static partial class ManifestRenderer
         AppProtocol = "kubernetes.io/h2c",
     };
 
-    private static readonly HashSet<string> s_distributionTypes = new(StringComparer.Ordinal) { "pytorch", "jax", "tensorflow", "spmd", "ray" };
-    private static readonly HashSet<string> s_metrics = new(StringComparer.Ordinal) { "concurrency", "rps" };
-
     // Knative's queue-proxy, metrics and profiling ports; a user container may not listen on them.
     private static readonly HashSet<int> s_knativeReservedPorts = [8012, 8013, 8022, 8112, 9090, 9091, 8008];
 
-    // Values reach the renderer through deploy-time overrides, which skip the generator's diagnostics, so the
-    // few that would produce a manifest Kubernetes rejects are checked again here, naming the setting.
+    // The descriptor meets the settings rules (the generator's own, which overrides reach the renderer without), and
+    // the options the few checks of their own that would otherwise produce a manifest Kubernetes rejects.
     private static void Validate(RenderTarget target)
     {
         var (descriptor, options) = (target.Descriptor, target.Options);
-        if (!KubernetesNames.IsDnsLabel(descriptor.Name))
+        var problems = ServiceSettings.Validate(descriptor);
+        if (problems.Count > 0)
         {
-            throw new ArgumentException($"Service name '{descriptor.Name}' is not a DNS-1123 label: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit.", nameof(descriptor));
+            throw new ServiceSettingsException(descriptor.Name, problems);
         }
 
         if (!KubernetesNames.IsDnsLabel(target.Namespace))
@@ -159,35 +157,9 @@ public static partial class ManifestRenderer
             throw new ArgumentException($"ManifestOptions.GrpcPort and RendezvousPort are both {options.GrpcPort}: they must differ.", nameof(options));
         }
 
-        if (descriptor.Distribution is { } distribution)
+        if (descriptor.Autoscale is not null && descriptor.Distribution is null && s_knativeReservedPorts.Contains(options.GrpcPort))
         {
-            if (!s_distributionTypes.Contains(distribution.Type))
-            {
-                throw new ArgumentException($"Service '{descriptor.Name}': distribution type '{distribution.Type}' is unknown: use \"pytorch\", \"jax\", \"tensorflow\", \"ray\" or \"spmd\".", nameof(descriptor));
-            }
-
-            if (distribution.Workers < 1)
-            {
-                throw new ArgumentException($"Service '{descriptor.Name}': Workers is {distribution.Workers}: use 1 or more.", nameof(descriptor));
-            }
-        }
-
-        if (descriptor.Autoscale is { } autoscale)
-        {
-            if (!s_metrics.Contains(autoscale.Metric))
-            {
-                throw new ArgumentException($"Service '{descriptor.Name}': Metric '{autoscale.Metric}' is unknown: use \"concurrency\" or \"rps\".", nameof(descriptor));
-            }
-
-            if (autoscale.MinScale < 0 || autoscale.MaxScale < 0 || autoscale.InitialScale < 0 || autoscale.ScaleToZeroGracePeriod < 0)
-            {
-                throw new ArgumentException($"Service '{descriptor.Name}': MinScale, MaxScale, InitialScale and ScaleToZeroGracePeriod must not be negative.", nameof(descriptor));
-            }
-
-            if (descriptor.Distribution is null && s_knativeReservedPorts.Contains(options.GrpcPort))
-            {
-                throw new ArgumentException($"ManifestOptions.GrpcPort {options.GrpcPort} is reserved by Knative's queue-proxy: pick another port.", nameof(options));
-            }
+            throw new ArgumentException($"ManifestOptions.GrpcPort {options.GrpcPort} is reserved by Knative's queue-proxy: pick another port.", nameof(options));
         }
     }
 

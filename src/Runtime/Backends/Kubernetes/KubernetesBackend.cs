@@ -114,22 +114,15 @@ internal sealed partial class KubernetesBackend : IHoistBackend
         }
     }
 
-    /// <summary>The renderer's options for this app: the same ones <c>dotnet build</c> uses, plus the cluster's namespace.</summary>
+    /// <summary>The renderer's options for this app: the same factory <c>dotnet build</c> and the CLI use, with the cluster's namespace.</summary>
     public ManifestOptions ManifestOptionsFor(string defaultNamespace)
     {
         var settings = Settings;
-        return new ManifestOptions
-        {
-            AppName = settings.AppName is { Length: > 0 } app ? app : Assembly.GetEntryAssembly()?.GetName().Name ?? "app",
-            Image = settings.Image ?? throw new InvalidOperationException("Hoist:Kubernetes:Image is required with the Kubernetes backend."),
-            Namespace = defaultNamespace,
-            EntryAssembly = settings.EntryAssembly,
-            GrpcPort = settings.GrpcPort,
-            RendezvousPort = settings.RendezvousPort,
-            TokenSecretName = settings.TokenSecretName,
-            ImagePullPolicy = settings.ImagePullPolicy,
-            ClusterDomain = settings.ClusterDomain,
-        };
+        return ManifestOptionsFactory.Create(
+            settings,
+            Assembly.GetEntryAssembly()?.GetName().Name ?? "app",
+            settings.Image ?? throw new InvalidOperationException("Hoist:Kubernetes:Image is required with the Kubernetes backend."),
+            defaultNamespace);
     }
 
     /// <summary>

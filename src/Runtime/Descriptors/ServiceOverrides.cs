@@ -1,0 +1,100 @@
+using Hoist.Hosting;
+using Hoist.Settings;
+
+namespace Hoist;
+
+/// <summary>
+/// Deploy-time overrides for one service: <c>Hoist__Services__embed__MaxScale=20</c>. Unset values keep what the
+/// attributes say. The result meets the same rules as the attributes (<see cref="ServiceSettingsRules"/>): a value
+/// the generator would refuse is refused here too, naming the service and the key.
+/// </summary>
+public sealed class ServiceOverrides
+{
+    /// <summary>A default deadline for every call to the service.</summary>
+    public TimeSpan? CallTimeout { get; set; }
+
+    public int? LaunchTimeout { get; set; }
+    public string? Image { get; set; }
+    public string? Namespace { get; set; }
+    public int? Gpus { get; set; }
+    public double? Cpus { get; set; }
+    public string? Memory { get; set; }
+    public string? Disk { get; set; }
+    public string? InactivityTtl { get; set; }
+
+    /// <summary>Production mode: no hot code sync. The seed sets it from an environment variable.</summary>
+    public bool? Freeze { get; set; }
+
+    public int? Workers { get; set; }
+    public double? Target { get; set; }
+    public string? Window { get; set; }
+    public string? Metric { get; set; }
+    public int? TargetUtilization { get; set; }
+    public int? MinScale { get; set; }
+    public int? MaxScale { get; set; }
+    public int? InitialScale { get; set; }
+    public int? ScaleToZeroGracePeriod { get; set; }
+
+    /// <summary>The descriptor with these overrides applied. Pure: the same inputs give the same result.</summary>
+    public ServiceDescriptor ApplyTo(ServiceDescriptor descriptor)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        var compute = descriptor.Compute with
+        {
+            LaunchTimeout = LaunchTimeout ?? descriptor.Compute.LaunchTimeout,
+            Image = Image ?? descriptor.Compute.Image,
+            Namespace = Namespace ?? descriptor.Compute.Namespace,
+            Gpus = Gpus ?? descriptor.Compute.Gpus,
+            Cpus = Cpus ?? descriptor.Compute.Cpus,
+            Memory = Memory ?? descriptor.Compute.Memory,
+            Disk = Disk ?? descriptor.Compute.Disk,
+            InactivityTtl = InactivityTtl ?? descriptor.Compute.InactivityTtl,
+            Freeze = Freeze ?? descriptor.Compute.Freeze,
+        };
+        var distribution = descriptor.Distribution is { } d ? d with { Workers = Workers ?? d.Workers } : null;
+        var autoscale = descriptor.Autoscale is { } a
+            ? a with
+            {
+                Target = Target ?? a.Target,
+                Window = Window ?? a.Window,
+                Metric = Metric ?? a.Metric,
+                TargetUtilization = TargetUtilization ?? a.TargetUtilization,
+                MinScale = MinScale ?? a.MinScale,
+                MaxScale = MaxScale ?? a.MaxScale,
+                InitialScale = InitialScale ?? a.InitialScale,
+                ScaleToZeroGracePeriod = ScaleToZeroGracePeriod ?? a.ScaleToZeroGracePeriod,
+            }
+            : null;
+        return descriptor with { Compute = compute, Distribution = distribution, Autoscale = autoscale };
+    }
+
+    /// <summary>
+    /// What is wrong with these overrides: for a service this process knows, its effective settings against every
+    /// rule; for one it does not know (yet: its assembly may load later), each value on its own.
+    /// </summary>
+    internal IReadOnlyList<SettingProblem> Problems(ServiceDescriptor? declared)
+    {
+        if (declared is not null)
+        {
+            return ServiceSettings.Validate(ApplyTo(declared), CallTimeout);
+        }
+
+        // Each value against the defaults: a rule between two settings needs the attributes to judge.
+        var alone = ServiceSettings.ValuesOf(ApplyTo(new ServiceDescriptor
+        {
+            Name = "unknown",
+            Kind = ServiceKind.Method,
+            DeclaringType = "",
+            AssemblyName = "",
+            Methods = [],
+            Distribution = Workers is null ? null : new DistributionSpec { Type = "spmd", Workers = 1 },
+            Autoscale = HasAutoscaleValue ? new AutoscaleSpec() : null,
+        }), CallTimeout);
+        alone.Name = null;
+        return ServiceSettingsRules.Validate(alone).Where(p => p.Id != ServiceSettingsRules.ScaleBoundsConflict).ToArray();
+    }
+
+    private bool HasAutoscaleValue =>
+        Target is not null || Window is not null || Metric is not null || TargetUtilization is not null || MinScale is not null ||
+        MaxScale is not null || InitialScale is not null || ScaleToZeroGracePeriod is not null;
+}

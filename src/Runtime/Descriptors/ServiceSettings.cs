@@ -1,0 +1,88 @@
+using Hoist.Hosting;
+using Hoist.Settings;
+
+namespace Hoist;
+
+/// <summary>
+/// The settings rules (<see cref="ServiceSettingsRules"/>, shared with the generator) applied to a descriptor,
+/// which is how the runtime, the manifest tool and the CLI see a service: its attributes with overrides applied.
+/// </summary>
+internal static class ServiceSettings
+{
+    public static ServiceSettingValues ValuesOf(ServiceDescriptor descriptor, TimeSpan? callTimeout = null)
+    {
+        var compute = descriptor.Compute;
+        var values = new ServiceSettingValues
+        {
+            Name = descriptor.Name,
+            Gpus = compute.Gpus,
+            Cpus = compute.Cpus,
+            Memory = compute.Memory,
+            Disk = compute.Disk,
+            Image = compute.Image,
+            InactivityTtl = compute.InactivityTtl,
+            LaunchTimeout = compute.LaunchTimeout,
+            Namespace = compute.Namespace,
+            CallTimeout = callTimeout,
+            IsDistributed = descriptor.Distribution is not null,
+            DistributionType = descriptor.Distribution?.Type,
+            Workers = descriptor.Distribution?.Workers,
+            IsAutoscaled = descriptor.Autoscale is not null,
+        };
+        if (descriptor.Autoscale is { } autoscale)
+        {
+            values.Target = autoscale.Target;
+            values.Window = autoscale.Window;
+            values.Metric = autoscale.Metric;
+            values.TargetUtilization = autoscale.TargetUtilization;
+            values.MinScale = autoscale.MinScale;
+            values.MaxScale = autoscale.MaxScale;
+            values.InitialScale = autoscale.InitialScale;
+            values.ScaleToZeroGracePeriod = autoscale.ScaleToZeroGracePeriod;
+        }
+
+        return values;
+    }
+
+    public static IReadOnlyList<SettingProblem> Validate(ServiceDescriptor descriptor, TimeSpan? callTimeout = null) =>
+        ServiceSettingsRules.Validate(ValuesOf(descriptor, callTimeout));
+
+    /// <summary>
+    /// One problem as an override's error: the configuration key, the value, what is wrong and what is allowed, and
+    /// the diagnostic ID the generator gives the same value: <c>Hoist:Services:embed:Window = "abc" is not allowed:
+    /// use ... (HOIST009)</c>.
+    /// </summary>
+    public static string Describe(string service, SettingProblem problem) =>
+        $"{Key(service, problem.Setting)}{(problem.Value is null ? "" : " = " + problem.Value)} {problem.Problem}: {problem.Allowed} ({problem.Id})";
+
+    /// <summary>The configuration key of a setting: <c>Hoist:Services:embed:Window</c>.</summary>
+    public static string Key(string service, string setting) => $"{HoistOptions.SectionName}:{nameof(HoistOptions.Services)}:{service}:{setting}";
+
+    /// <summary>The effective descriptor, or a <see cref="ServiceSettingsException"/> naming every key that breaks a rule.</summary>
+    public static ServiceDescriptor Apply(ServiceDescriptor declared, ServiceOverrides? overrides)
+    {
+        if (overrides is null)
+        {
+            return declared;
+        }
+
+        var problems = overrides.Problems(declared);
+        return problems.Count == 0 ? overrides.ApplyTo(declared) : throw new ServiceSettingsException(declared.Name, problems);
+    }
+}
+
+/// <summary>
+/// A service's configured settings break the settings rules: each problem names the key (<c>Hoist:Services:&lt;name&gt;:&lt;setting&gt;</c>),
+/// the value, what is wrong and what is allowed. The call, launch or render that needed them did not happen.
+/// </summary>
+public sealed class ServiceSettingsException : HoistException
+{
+    internal ServiceSettingsException(string service, IReadOnlyList<SettingProblem> problems)
+        : base(service, null, $"Service '{service}' has settings that are not allowed: {string.Join(" ", problems.Select(p => ServiceSettings.Describe(service, p) + "."))}")
+    {
+        Problems = problems.Select(p => ServiceSettings.Describe(service, p)).ToArray();
+    }
+
+    /// <summary>Each problem as one sentence that names its key.</summary>
+    public IReadOnlyList<string> Problems { get; }
+}
