@@ -1,0 +1,182 @@
+using Hoist.Autoscaling;
+using Hoist.Client;
+using Hoist.Dispatch;
+using Hoist.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hoist.Runtime.Tests;
+
+/// <summary>
+/// A configuration override meets the settings rules: refused at start-up with the key, the value and what is
+/// allowed; refused on a live reload while the last good settings stay; checked when a late service is described.
+/// </summary>
+public sealed class SettingsOverrideTests
+{
+    // The issue's service: [Autoscale(Target = 100, MaxScale = 6, Window = "6s")].
+    private static readonly ServiceDescriptor Work = Register(new ServiceDescriptor
+    {
+        Name = "settings-work",
+        Kind = ServiceKind.Method,
+        DeclaringType = "App.Work",
+        AssemblyName = "App",
+        Methods = ["Run"],
+        Autoscale = new AutoscaleSpec { Target = 100, MaxScale = 6, Window = "6s" },
+    });
+
+    [Theory]
+    [InlineData("TargetUtilization", "0", "use a percentage from 1 to 100 (HOIST003)")]
+    [InlineData("Target", "0", "use a number greater than 0 (Knative's minimum is 0.01) (HOIST004)")]
+    [InlineData("Window", "abc", "in whole seconds from 6s to 1h, for example \"60s\" or \"2m\" (HOIST009)")]
+    public async Task StartUp_RefusesABadOverride_NamingServiceKeyValueAndWhatIsAllowed(string setting, string value, string allowed)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [$"Hoist:Services:{Work.Name}:{setting}"] = value });
+        builder.AddHoist();
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith($"Hoist:Services:settings-work:{setting} = {(setting == "Window" ? $"\"{value}\"" : value)} ", failure, StringComparison.Ordinal);
+        Assert.EndsWith(allowed, failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StartUp_RefusesAKeyHoistDoesNotKnow()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Resolve(new() { [$"Hoist:Services:{Work.Name}:MaxScal"] = "6" }).CurrentValue);
+
+        Assert.Contains("MaxScal", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnOverrideOfAServiceNotLoadedYet_IsCheckedValueByValue()
+    {
+        var refused = Assert.Throws<OptionsValidationException>(() => Resolve(new() { ["Hoist:Services:not-loaded-yet:Window"] = "abc" }).CurrentValue);
+        Assert.StartsWith("Hoist:Services:not-loaded-yet:Window = \"abc\" is not allowed", Assert.Single(refused.Failures), StringComparison.Ordinal);
+
+        // A rule between two settings needs the service's attributes: judged once it registers (below).
+        Assert.Equal(0, Resolve(new() { ["Hoist:Services:not-loaded-yet:InitialScale"] = "0" }).CurrentValue.Services["not-loaded-yet"].InitialScale);
+    }
+
+    [Fact]
+    public void AServiceRegisteredAfterStartUp_IsCheckedWhenDescribed()
+    {
+        var monitor = Resolve(new() { ["Hoist:Services:settings-late:MinScale"] = "7" });
+        Register(Work with { Name = "settings-late" });
+
+        var error = Assert.Throws<ServiceSettingsException>(() => new ServiceCatalog(monitor).Describe("settings-late"));
+
+        Assert.Equal("settings-late", error.Service);
+        Assert.Equal(
+            "Hoist:Services:settings-late:MinScale = 7 is above MaxScale 6: MinScale must be at most MaxScale (MaxScale 0 means no limit) (HOIST007)",
+            Assert.Single(error.Problems));
+    }
+
+    [Fact]
+    public void LiveReload_ThatBreaksARule_IsRefused_AndTheLastGoodSettingsStay()
+    {
+        using var directory = new TemporaryFolder();
+        var file = Path.Combine(directory.Path, "appsettings.json");
+        File.WriteAllText(file, Settings("\"MaxScale\": 4"));
+        var configuration = (IConfigurationRoot)new ConfigurationBuilder().AddJsonFile(file, optional: false, reloadOnChange: false).Build();
+        var logs = new RecordingLoggerProvider();
+        using var services = new ServiceCollection().AddLogging(l => l.AddProvider(logs)).AddHoist(configuration).BuildServiceProvider();
+        var monitor = services.GetRequiredService<IOptionsMonitor<HoistOptions>>();
+        var catalog = services.GetRequiredService<ServiceCatalog>();
+        Assert.Equal(4, catalog.Describe(Work.Name).Autoscale!.MaxScale);
+
+        File.WriteAllText(file, Settings("\"MaxScale\": 5, \"TargetUtilization\": 0"));
+        configuration.Reload();
+
+        Assert.Equal(4, monitor.CurrentValue.Services[Work.Name].MaxScale);
+        Assert.Equal(4, catalog.Describe(Work.Name).Autoscale!.MaxScale);
+        // (IConfigurationRoot.Reload raises the change twice: once for the file, once for the root.)
+        var refusal = logs.Messages.First(m => m.Contains("Refused a reload", StringComparison.Ordinal));
+        Assert.Contains("Hoist:Services:settings-work:TargetUtilization = 0 is out of range", refusal, StringComparison.Ordinal);
+
+        // A good reload after it takes effect, and tells its listeners.
+        var heard = 0;
+        using var listening = monitor.OnChange((_, _) => heard++);
+        File.WriteAllText(file, Settings("\"MaxScale\": 6, \"TargetUtilization\": 50"));
+        configuration.Reload();
+
+        Assert.Equal(6, catalog.Describe(Work.Name).Autoscale!.MaxScale);
+        Assert.Equal(50, catalog.Describe(Work.Name).Autoscale!.TargetUtilization);
+        Assert.True(heard >= 1, "The listeners heard nothing of a good reload.");
+    }
+
+    [Theory]
+    [InlineData(".5h", 1800)]
+    [InlineData("1.5h", 5400)]
+    [InlineData("90s", 90)]
+    public void InactivityTtl_ThatCompiles_IsReadTheSameAtRunTime(string ttl, double seconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(seconds), GoDuration.Parse(ttl, "InactivityTtl"));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), Backends.Kubernetes.InactivityPolicy.Ttl(ttl));
+        Assert.Empty(ServiceSettings.Validate(Work with { Compute = new ComputeSpec { InactivityTtl = ttl } }));
+    }
+
+    private static string Settings(string work) => $$"""{ "Hoist": { "Services": { "{{Work.Name}}": { {{work}} } } } }""";
+
+    private static IOptionsMonitor<HoistOptions> Resolve(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection().AddLogging().AddHoist(configuration).BuildServiceProvider().GetRequiredService<IOptionsMonitor<HoistOptions>>();
+    }
+
+    private static ServiceDescriptor Register(ServiceDescriptor descriptor)
+    {
+        ServiceRegistry.Register(descriptor, static _ => throw new InvalidOperationException("not served in these tests"));
+        return descriptor;
+    }
+
+    private sealed class TemporaryFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("hoist-settings-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+
+    private sealed class RecordingLoggerProvider : ILoggerProvider
+    {
+        private readonly List<string> _messages = [];
+
+        public IReadOnlyList<string> Messages
+        {
+            get
+            {
+                lock (_messages)
+                {
+                    return _messages.ToArray();
+                }
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => new Recorder(this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Recorder(RecordingLoggerProvider provider) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (provider._messages)
+                {
+                    provider._messages.Add(formatter(state, exception));
+                }
+            }
+        }
+    }
+}
