@@ -32,6 +32,8 @@ internal sealed partial class LocalService : IAsyncDisposable
     private readonly ITimer _ticker;
 
     private ServiceDescriptor _descriptor;
+    private ServiceDescriptor? _settingsSource;
+    private TimeSpan? _inactivityTtl;
     private volatile LocalDeployment? _snapshot;
     private TaskCompletionSource<LocalDeployment> _readySignal = NewSignal();
     private int _starting;
@@ -203,15 +205,7 @@ internal sealed partial class LocalService : IAsyncDisposable
             LogColdStartAfterIdle(_logger, Name);
         }
 
-        if (_desired == 0)
-        {
-            _desired = Math.Max(1, _descriptor.Autoscale?.InitialScale ?? 1);
-            if (_descriptor.Distribution is not null)
-            {
-                _desired = 1;
-            }
-        }
-
+        _desired = ScalingStep.Wake(new ScalingState(_desired, _idleTornDown), _descriptor);
         ReconcileLocked();
     }
 
@@ -338,7 +332,7 @@ internal sealed partial class LocalService : IAsyncDisposable
 
     private async Task StopGroupAsync(WorkerGroup group)
     {
-        await group.DrainAndStopAsync(_options.StopTimeout).ConfigureAwait(false);
+        await group.DrainAndStopAsync(_options.StopTimeout, _time).ConfigureAwait(false);
         await group.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -401,18 +395,13 @@ internal sealed partial class LocalService : IAsyncDisposable
     private void TickCore()
     {
         var descriptor = _describe();
+        RefreshSettings(descriptor);
         var now = _time.GetUtcNow();
         var quietFor = _time.GetElapsedTime(Interlocked.Read(ref _lastActivity));
         ScaleDecision? decision = null;
-        if (_autoscaler is not null && descriptor.Autoscale is { } autoscale)
+        if (_autoscaler is not null && descriptor.Autoscale is not null)
         {
-            var policy = ScalingPolicy.From(autoscale);
-            if (policy != _autoscaler.Policy)
-            {
-                _autoscaler.Update(policy);
-                LogPolicyChanged(_logger, Name, policy.MinScale, policy.MaxScale, policy.TargetPerReplica);
-            }
-
+            var policy = _autoscaler.Policy;
             double stable, panic;
             lock (_concurrency)
             {
@@ -430,7 +419,6 @@ internal sealed partial class LocalService : IAsyncDisposable
             decision = _autoscaler.Decide(now, ready, stable, panic, quietFor);
         }
 
-        var ttl = descriptor.Compute.InactivityTtl is { } ttlText && GoDuration.TryParse(ttlText, out var parsed) ? parsed : (TimeSpan?)null;
         lock (_gate)
         {
             _descriptor = descriptor;
@@ -439,48 +427,59 @@ internal sealed partial class LocalService : IAsyncDisposable
                 return;
             }
 
-            if (ttl is { } inactivity && quietFor >= inactivity && (_ready.Count > 0 || _starting > 0) && Volatile.Read(ref _queued) == 0)
+            var previous = _desired;
+            var outcome = ScalingStep.Next(
+                new ScalingState(_desired, _idleTornDown),
+                new ScalingObservation(_ready.Count, _starting, Volatile.Read(ref _queued), quietFor, _inactivityTtl, descriptor.Distribution is not null, decision));
+            (_desired, _idleTornDown) = (outcome.Next.Desired, outcome.Next.IdleTornDown);
+            if (outcome.TornDownForInactivity)
             {
-                _idleTornDown = true;
-                LogIdleTeardown(_logger, Name, ttl.Value.TotalSeconds);
+                LogIdleTeardown(_logger, Name, _inactivityTtl!.Value.TotalSeconds);
             }
 
-            if (decision is not null)
+            if (outcome.Recorded is { } recorded)
             {
-                var desired = descriptor.Distribution is not null ? Math.Min(decision.DesiredReplicas, 1) : decision.DesiredReplicas;
-                if (_idleTornDown)
-                {
-                    desired = 0;
-                }
-
-                decision = decision with { DesiredReplicas = desired };
-                _decisions.Enqueue(decision);
+                _decisions.Enqueue(recorded);
                 while (_decisions.Count > DecisionsKept)
                 {
                     _decisions.Dequeue();
                 }
 
-                if (_desired != desired || decision.Panicking)
+                if (previous != recorded.DesiredReplicas || recorded.Panicking)
                 {
-                    LogDecision(_logger, Name, decision.StableAverage, decision.PanicAverage, decision.ReadyReplicas, decision.DesiredReplicas, decision.Panicking, decision.MinScale, decision.MaxScale, decision.Reason);
+                    LogDecision(_logger, Name, recorded.StableAverage, recorded.PanicAverage, recorded.ReadyReplicas, recorded.DesiredReplicas, recorded.Panicking, recorded.MinScale, recorded.MaxScale, recorded.Reason);
                 }
                 else
                 {
-                    LogDecisionUnchanged(_logger, Name, decision.StableAverage, decision.PanicAverage, decision.ReadyReplicas, decision.DesiredReplicas, decision.Panicking, decision.MinScale, decision.MaxScale, decision.Reason);
+                    LogDecisionUnchanged(_logger, Name, recorded.StableAverage, recorded.PanicAverage, recorded.ReadyReplicas, recorded.DesiredReplicas, recorded.Panicking, recorded.MinScale, recorded.MaxScale, recorded.Reason);
                 }
-
-                // A service woken from zero keeps what the wake asked for until a replica is ready.
-                if (!(desired == 0 && _ready.Count == 0 && _starting > 0 && !_idleTornDown))
-                {
-                    _desired = desired;
-                }
-            }
-            else if (_idleTornDown)
-            {
-                _desired = 0;
             }
 
             ReconcileLocked();
+        }
+    }
+
+    /// <summary>
+    /// Derives the scaling policy and the TTL again only when the service's settings changed (a configuration
+    /// reload), not on every tick; the KPA keeps its panic state across the change.
+    /// </summary>
+    private void RefreshSettings(ServiceDescriptor descriptor)
+    {
+        if (descriptor.Equals(_settingsSource))
+        {
+            return;
+        }
+
+        _settingsSource = descriptor;
+        _inactivityTtl = descriptor.Compute.InactivityTtl is { } ttl && GoDuration.TryParse(ttl, out var parsed) && parsed > TimeSpan.Zero ? parsed : null;
+        if (_autoscaler is not null && descriptor.Autoscale is { } autoscale)
+        {
+            var policy = ScalingPolicy.From(autoscale);
+            if (policy != _autoscaler.Policy)
+            {
+                _autoscaler.Update(policy);
+                LogPolicyChanged(_logger, Name, policy.MinScale, policy.MaxScale, policy.TargetPerReplica);
+            }
         }
     }
 

@@ -60,21 +60,26 @@ internal sealed class WorkerGroup : IAsyncDisposable
     /// Takes the group out of service: waits (up to <paramref name="timeout"/>) for its in-flight calls
     /// to finish, then lets each process drain and exit.
     /// </summary>
-    public async Task DrainAndStopAsync(TimeSpan timeout)
+    public async Task DrainAndStopAsync(TimeSpan timeout, TimeProvider time)
     {
         foreach (var endpoint in Endpoints)
         {
             endpoint.MarkDraining();
         }
 
-        var deadline = DateTime.UtcNow + timeout;
-        while (InFlight > 0 && DateTime.UtcNow < deadline)
+        var started = time.GetTimestamp();
+        while (InFlight > 0 && time.GetElapsedTime(started) < timeout)
         {
-            await Task.Delay(10).ConfigureAwait(false);
+            await Task.Delay(DrainPollInterval, time).ConfigureAwait(false);
         }
 
-        await Task.WhenAll(Workers.Select(w => w.StopAsync(deadline - DateTime.UtcNow > TimeSpan.FromSeconds(1) ? deadline - DateTime.UtcNow : TimeSpan.FromSeconds(1)))).ConfigureAwait(false);
+        // Each process still gets a moment to exit by itself once its calls are done.
+        var left = timeout - time.GetElapsedTime(started);
+        await Task.WhenAll(Workers.Select(w => w.StopAsync(left > MinimumExitGrace ? left : MinimumExitGrace, time))).ConfigureAwait(false);
     }
+
+    private static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MinimumExitGrace = TimeSpan.FromSeconds(1);
 
     public async Task KillAsync() => await Task.WhenAll(Workers.Select(w => w.KillAsync())).ConfigureAwait(false);
 

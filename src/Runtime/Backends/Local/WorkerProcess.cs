@@ -100,7 +100,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     }
 
     /// <summary>Lets in-flight calls finish, then exits; kills the process if that takes longer than <paramref name="timeout"/>.</summary>
-    public async Task StopAsync(TimeSpan timeout)
+    public async Task StopAsync(TimeSpan timeout, TimeProvider time)
     {
         if (Interlocked.Exchange(ref _stopping, 1) == 1 || _process.HasExited)
         {
@@ -116,7 +116,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
         {
         }
 
-        if (await Task.WhenAny(Exited, Task.Delay(timeout)).ConfigureAwait(false) != Exited)
+        if (await Task.WhenAny(Exited, Task.Delay(timeout, time)).ConfigureAwait(false) != Exited)
         {
             await KillAsync().ConfigureAwait(false);
         }
