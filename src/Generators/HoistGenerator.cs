@@ -17,7 +17,7 @@ namespace Hoist.Generators
     /// <remarks>
     /// The pipeline: one <c>ForAttributeWithMetadataName</c> per attribute parses each attributed member into
     /// a value model (<see cref="Parser"/>); the three are merged and deduplicated, so a member carrying several
-    /// attributes is one service; <see cref="Parser.Plan"/> checks the services against each other; then
+    /// attributes is one service; <see cref="Planner.Plan"/> checks the services against each other; then
     /// diagnostics, proxies, the service table and the descriptor attributes are separate outputs, written by <see cref="Emitter"/>.
     /// </remarks>
     [Generator(LanguageNames.CSharp)]
@@ -48,7 +48,7 @@ namespace Hoist.Generators
 
             var generation = targets
                 .Combine(compilation)
-                .Select(static (input, _) => Parser.Plan(input.Left, input.Right.AssemblyName, input.Right.ReferencesRuntime))
+                .Select(static (input, _) => Planner.Plan(input.Left, input.Right.AssemblyName, input.Right.ReferencesRuntime))
                 .WithTrackingName(TrackingNames.Generation);
 
             var diagnostics = generation.Select(static (model, _) => model.Diagnostics).WithTrackingName(TrackingNames.Diagnostics);
