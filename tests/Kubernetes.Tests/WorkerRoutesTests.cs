@@ -103,6 +103,6 @@ public sealed class WorkerRoutesTests
         var leaving = Pods.Pod("d", "Running", Pods.Running(true), conditions: Pods.Condition("Ready", "True"));
         leaving.Metadata.DeletionTimestamp = DateTime.UtcNow;
 
-        Assert.Equal(["a", "b"], KubernetesService.ReadyPods([ready, notReady, leaving, alsoReady]));
+        Assert.Equal(["a", "b"], WorkerConnector.ReadyPods([ready, notReady, leaving, alsoReady]));
     }
 }

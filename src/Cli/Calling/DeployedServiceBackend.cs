@@ -18,10 +18,9 @@ namespace Hoist.Cli.Calling;
 internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallOptions options, ILogger logger) : IHoistBackend
 {
     private readonly Dictionary<string, Task<ServiceDeployment>> _deployments = new(StringComparer.Ordinal);
-    private readonly List<PortForwarder> _forwarders = [];
+    private readonly WorkerConnector _connector = new(logger);
     private readonly List<WorkerEndpoint> _endpoints = [];
     private readonly Lock _gate = new();
-    private int _nextPod;
 
     public ValueTask<ServiceDeployment> GetDeploymentAsync(string service, CancellationToken cancellationToken)
     {
@@ -135,31 +134,7 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
 
     private WorkerEndpoint CreateEndpoint(string service, WorkerRoute route, string token)
     {
-        Uri address;
-        switch (route)
-        {
-            case DnsRoute dns:
-                address = dns.Address;
-                break;
-            case PortForwardRoute forward:
-                var forwarder = new PortForwarder(forward.Key, ct => OpenTunnelAsync(forward, ct), logger);
-                lock (_gate)
-                {
-                    _forwarders.Add(forwarder);
-                }
-
-                address = forwarder.Address;
-                break;
-            default:
-                throw new NotSupportedException(route.GetType().Name);
-        }
-
-        var endpoint = new WorkerEndpoint(service, route.Replica, route.Rank, address, token);
-        foreach (var (header, value) in route.Headers)
-        {
-            endpoint.Headers.Add(header, value);
-        }
-
+        var endpoint = _connector.CreateEndpoint(target.Cluster, service, route, token);
         lock (_gate)
         {
             _endpoints.Add(endpoint);
@@ -168,34 +143,13 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
         return endpoint;
     }
 
-    private async Task<Stream> OpenTunnelAsync(PortForwardRoute route, CancellationToken cancellationToken)
-    {
-        var pod = route.Pod;
-        if (pod is null)
-        {
-            var ready = KubernetesService.ReadyPods(await target.Cluster.ListPodsAsync(route.Namespace, route.PodSelector!, cancellationToken).ConfigureAwait(false));
-            if (ready.Count == 0)
-            {
-                throw new InvalidOperationException($"No ready pod in namespace {route.Namespace} matches {route.PodSelector}.");
-            }
-
-            pod = ready[(int)((uint)Interlocked.Increment(ref _nextPod) % (uint)ready.Count)];
-        }
-
-        var socket = await target.Cluster.PortForwardAsync(route.Namespace, pod, route.Port, cancellationToken).ConfigureAwait(false);
-        return new PodPortStream(socket, $"pod {route.Namespace}/{pod}:{route.Port.ToString(CultureInfo.InvariantCulture)}");
-    }
-
     public async ValueTask DisposeAsync()
     {
         WorkerEndpoint[] endpoints;
-        PortForwarder[] forwarders;
         lock (_gate)
         {
             endpoints = [.. _endpoints];
-            forwarders = [.. _forwarders];
             _endpoints.Clear();
-            _forwarders.Clear();
         }
 
         foreach (var endpoint in endpoints)
@@ -203,7 +157,7 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
             endpoint.Dispose();
         }
 
-        await Task.WhenAll(forwarders.Select(f => f.DisposeAsync().AsTask())).ConfigureAwait(false);
+        await _connector.DisposeAsync().ConfigureAwait(false);
     }
 }
 

@@ -35,7 +35,7 @@ internal static class ServiceInventory
         {
             var pods = await cluster.ListPodsAsync(ns, $"serving.knative.dev/service={Name(knative)}", cancellationToken).ConfigureAwait(false);
             var podAutoscaler = await ReadPodAutoscalerAsync(api, ns, knative, cancellationToken).ConfigureAwait(false);
-            rows.Add(StatusRows.FromKnative(knative, podAutoscaler, KubernetesService.ReadyPods(pods).Count));
+            rows.Add(StatusRows.FromKnative(knative, podAutoscaler, WorkerConnector.ReadyPods(pods).Count));
         }
 
         foreach (var ray in await ListCustomAsync(api, ResourceKind.RayCluster, ns, selector, cancellationToken).ConfigureAwait(false))

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Security.Cryptography;
 using Hoist.Backends.Kubernetes;
 using Hoist.Cli.Building;
 using Hoist.Cli.Cluster;
@@ -181,28 +180,14 @@ internal sealed class DeployCommand : Command
         {
             var options = ManifestOptionsFor(hoist, app, images[service.Name], target.Namespace);
             var objects = RenderObjects(service, options);
-            var layout = ServiceLayout.From(service, objects);
-            if (!tokens.TryGetValue(layout.Namespace, out var token))
+            var ns = ServiceLayout.From(service, objects).Namespace;
+            if (!tokens.TryGetValue(ns, out var token))
             {
-                // The token the workers already have (a second deploy must not lock out running callers), else a new one.
-                token = hoist.Token is { Length: > 0 } configured ? configured
-                    : await cluster.ReadSecretValueAsync(layout.Namespace, options.ResolvedTokenSecretName, ManifestOptions.TokenSecretKey, cancellationToken).ConfigureAwait(false)
-                    ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-                await cluster.ApplyAsync(DeployTimeAnnotations.TokenSecret(options, token, layout.Namespace), cancellationToken).ConfigureAwait(false);
-                tokens[layout.Namespace] = token;
+                token = await ServiceRollout.TokenAsync(cluster, ns, options, hoist.Token, cancellationToken).ConfigureAwait(false);
+                tokens[ns] = token;
             }
 
-            var digest = DeployTimeAnnotations.Digest(token);
-            foreach (var value in objects)
-            {
-                DeployTimeAnnotations.StampTokenDigest(value, digest);
-                await cluster.ApplyAsync(value, cancellationToken).ConfigureAwait(false);
-            }
-
-            // A fresh deploy counts as activity, so an InactivityTtl janitor does not take it for idle.
-            var stamp = new Dictionary<string, string> { [InactivityPolicy.LastActivityAnnotation] = InactivityPolicy.Format(context.Time.GetUtcNow()) };
-            await cluster.AnnotateAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, stamp, cancellationToken).ConfigureAwait(false);
-
+            var layout = await ServiceRollout.ApplyAsync(cluster, service, objects, options, token, context.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             await context.Output.WriteLineAsync($"{service.Name}: applied {layout.WorkloadKind.Kind} {layout.WorkloadName} in namespace {layout.Namespace} ({options.Image})").ConfigureAwait(false);
             applied.Add(new Applied(service, layout, context.Time.GetTimestamp()));
         }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using System.Security.Cryptography;
 using Hoist.Client;
 using Hoist.Hosting;
 using Hoist.Manifests;
@@ -136,9 +135,7 @@ internal sealed partial class KubernetesBackend : IHoistBackend
             return Task.FromResult(configured);
         }
 
-        var lazy = _tokens.GetOrAdd(ns, _ => new Lazy<Task<string>>(async () =>
-            await cluster.ReadSecretValueAsync(ns, manifestOptions.ResolvedTokenSecretName, ManifestOptions.TokenSecretKey, Stopping).ConfigureAwait(false)
-            ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32))));
+        var lazy = _tokens.GetOrAdd(ns, _ => new Lazy<Task<string>>(() => ServiceRollout.TokenAsync(cluster, ns, manifestOptions, configured: null, Stopping)));
         return ForgetOnFailure(ns, lazy);
     }
 

@@ -23,7 +23,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, PortForwarder> _forwarders = new(StringComparer.Ordinal);
+    private readonly WorkerConnector _connector;
     private readonly ITimer _ticker;
 
     private volatile KubernetesDeployment? _snapshot;
@@ -36,7 +36,6 @@ internal sealed partial class KubernetesService : IAsyncDisposable
     private long _stampedTicks;
     private int _queued;
     private int _ticking;
-    private int _nextPod;
     private bool _disposed;
 
     public KubernetesService(string name, KubernetesBackend backend, Func<ServiceDescriptor> describe, ILogger logger, TimeProvider time)
@@ -47,6 +46,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         _logger = logger;
         _time = time;
         _lastActivityTicks = time.GetUtcNow().UtcTicks;
+        _connector = new WorkerConnector(logger);
         _tickInterval = InactivityPolicy.CheckInterval(null);
         _ticker = time.CreateTimer(_ => Tick(), null, _tickInterval, _tickInterval);
     }
@@ -95,7 +95,6 @@ internal sealed partial class KubernetesService : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        PortForwarder[] forwarders;
         KubernetesDeployment? snapshot;
         lock (_gate)
         {
@@ -107,8 +106,6 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             _disposed = true;
             snapshot = _snapshot;
             _snapshot = null;
-            forwarders = [.. _forwarders.Values];
-            _forwarders.Clear();
         }
 
         _ticker.Dispose();
@@ -118,7 +115,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             endpoint.Dispose();
         }
 
-        await Task.WhenAll(forwarders.Select(f => f.DisposeAsync().AsTask())).ConfigureAwait(false);
+        await _connector.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task<ServiceDeployment> WaitForDeploymentAsync(CancellationToken cancellationToken)
@@ -173,16 +170,10 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             var cluster = session.Cluster;
             var manifestOptions = _backend.ManifestOptionsFor(session.DefaultNamespace);
             var objects = ManifestRenderer.Render(descriptor, manifestOptions);
-            var layout = ServiceLayout.From(descriptor, objects);
-            var token = await _backend.TokenAsync(cluster, layout.Namespace, manifestOptions).ConfigureAwait(false);
-
-            await cluster.ApplyAsync(DeployTimeAnnotations.TokenSecret(manifestOptions, token, layout.Namespace), stopping).ConfigureAwait(false);
-            var digest = DeployTimeAnnotations.Digest(token);
-            foreach (var value in objects)
-            {
-                DeployTimeAnnotations.StampTokenDigest(value, digest);
-                await cluster.ApplyAsync(value, stopping).ConfigureAwait(false);
-            }
+            var token = await _backend.TokenAsync(cluster, ServiceLayout.From(descriptor, objects).Namespace, manifestOptions).ConfigureAwait(false);
+            var activity = Interlocked.Read(ref _lastActivityTicks);
+            var layout = await ServiceRollout.ApplyAsync(cluster, descriptor, objects, manifestOptions, token, new DateTimeOffset(activity, TimeSpan.Zero), stopping).ConfigureAwait(false);
+            Interlocked.Exchange(ref _stampedTicks, activity);
 
             lock (_gate)
             {
@@ -190,13 +181,12 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             }
 
             LogApplied(_logger, Name, layout.WorkloadKind.Kind, layout.WorkloadName, layout.Namespace, objects.Count);
-            await StampActivityAsync(cluster, layout, force: true).ConfigureAwait(false);
             _backend.Watch(layout.Namespace);
 
             var readiness = await WaitUntilReadyAsync(cluster, descriptor, layout, stopping).ConfigureAwait(false);
             var routes = WorkerRoutes.Plan(layout, readiness, _backend.UseClusterDns, _backend.Settings);
             await EnsureReachableAsync(cluster, routes, stopping).ConfigureAwait(false);
-            var endpoints = routes.Select(route => CreateEndpoint(cluster, route, token)).ToArray();
+            var endpoints = routes.Select(route => _connector.CreateEndpoint(cluster, Name, route, token)).ToArray();
             var deployment = new KubernetesDeployment(descriptor, endpoints);
 
             KubernetesDeployment? previous;
@@ -304,7 +294,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         {
             try
             {
-                await PickReadyPodAsync(cluster, route, cancellationToken).ConfigureAwait(false);
+                await _connector.PickReadyPodAsync(cluster, route, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidOperationException or k8s.Autorest.HttpOperationException)
             {
@@ -319,67 +309,6 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             }
         }
     }
-
-    private WorkerEndpoint CreateEndpoint(ClusterClient cluster, WorkerRoute route, string token)
-    {
-        var address = route switch
-        {
-            DnsRoute dns => dns.Address,
-            PortForwardRoute forward => Forwarder(cluster, forward).Address,
-            _ => throw new NotSupportedException(route.GetType().Name),
-        };
-        var endpoint = new WorkerEndpoint(Name, route.Replica, route.Rank, address, token);
-        foreach (var (header, value) in route.Headers)
-        {
-            endpoint.Headers.Add(header, value);
-        }
-
-        return endpoint;
-    }
-
-    /// <summary>One loopback port per target, kept across redeploys: a replaced pod is found again on the next connection.</summary>
-    private PortForwarder Forwarder(ClusterClient cluster, PortForwardRoute route)
-    {
-        lock (_gate)
-        {
-            if (!_forwarders.TryGetValue(route.Key, out var forwarder))
-            {
-                forwarder = new PortForwarder(route.Key, ct => OpenTunnelAsync(cluster, route, ct), _logger);
-                _forwarders.Add(route.Key, forwarder);
-            }
-
-            return forwarder;
-        }
-    }
-
-    private async Task<Stream> OpenTunnelAsync(ClusterClient cluster, PortForwardRoute route, CancellationToken cancellationToken)
-    {
-        var pod = route.Pod ?? await PickReadyPodAsync(cluster, route, cancellationToken).ConfigureAwait(false);
-        var socket = await cluster.PortForwardAsync(route.Namespace, pod, route.Port, cancellationToken).ConfigureAwait(false);
-        return new PodPortStream(socket, $"pod {route.Namespace}/{pod}:{route.Port}");
-    }
-
-    /// <summary>A ready, running pod of the selector, taken in turn so that new connections spread over the replicas.</summary>
-    private async Task<string> PickReadyPodAsync(ClusterClient cluster, PortForwardRoute route, CancellationToken cancellationToken)
-    {
-        var pods = await cluster.ListPodsAsync(route.Namespace, route.PodSelector!, cancellationToken).ConfigureAwait(false);
-        var ready = ReadyPods(pods);
-        if (ready.Count == 0)
-        {
-            throw new InvalidOperationException($"No ready pod in namespace {route.Namespace} matches {route.PodSelector}.");
-        }
-
-        return ready[(int)((uint)Interlocked.Increment(ref _nextPod) % (uint)ready.Count)];
-    }
-
-    /// <summary>The names of the pods that are running, ready and not being deleted, in name order.</summary>
-    internal static IReadOnlyList<string> ReadyPods(IEnumerable<V1Pod> pods) =>
-        pods.Where(p => p.Metadata?.DeletionTimestamp is null
-                && p.Status?.Phase == "Running"
-                && p.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true)
-            .Select(p => p.Metadata.Name)
-            .Order(StringComparer.Ordinal)
-            .ToArray();
 
     private async Task TearDownCoreAsync(string reason, CancellationToken cancellationToken)
     {
@@ -434,14 +363,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         }
 
         Retire(snapshot, immediately: true);
-        PortForwarder[] forwarders;
-        lock (_gate)
-        {
-            forwarders = [.. _forwarders.Values];
-            _forwarders.Clear();
-        }
-
-        await Task.WhenAll(forwarders.Select(f => f.DisposeAsync().AsTask())).ConfigureAwait(false);
+        await _connector.CloseTunnelsAsync().ConfigureAwait(false);
         StopForwardingLogs();
         LogTornDown(_logger, Name, layout.Namespace);
     }
@@ -597,7 +519,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         var descriptor = _describe();
         AdjustTicker(descriptor);
         var session = await _backend.ConnectAsync().ConfigureAwait(false);
-        await StampActivityAsync(session.Cluster, layout, force: false).ConfigureAwait(false);
+        await StampActivityAsync(session.Cluster, layout).ConfigureAwait(false);
 
         if (InactivityPolicy.Ttl(descriptor.Compute.InactivityTtl) is not { } ttl || deploying)
         {
@@ -622,18 +544,17 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         await TearDownAsync($"no calls for its InactivityTtl of {descriptor.Compute.InactivityTtl}", _backend.Stopping).ConfigureAwait(false);
     }
 
-    private async Task StampActivityAsync(ClusterClient cluster, ServiceLayout layout, bool force)
+    private async Task StampActivityAsync(ClusterClient cluster, ServiceLayout layout)
     {
         var last = Interlocked.Read(ref _lastActivityTicks);
-        if (!force && last <= Interlocked.Read(ref _stampedTicks))
+        if (last <= Interlocked.Read(ref _stampedTicks))
         {
             return;
         }
 
         try
         {
-            var stamp = new Dictionary<string, string> { [InactivityPolicy.LastActivityAnnotation] = InactivityPolicy.Format(new DateTimeOffset(last, TimeSpan.Zero)) };
-            await cluster.AnnotateAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, stamp, _backend.Stopping).ConfigureAwait(false);
+            await ServiceRollout.StampActivityAsync(cluster, layout, new DateTimeOffset(last, TimeSpan.Zero), _backend.Stopping).ConfigureAwait(false);
             Interlocked.Exchange(ref _stampedTicks, last);
         }
         catch (Exception ex) when (ex is k8s.Autorest.HttpOperationException or HttpRequestException)

@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using Hoist.Manifests;
+using k8s;
+using k8s.Models;
+
+namespace Hoist.Backends.Kubernetes;
+
+/// <summary>
+/// Putting a rendered service on the cluster, the one way the Kubernetes backend and <c>hoist deploy</c> both do
+/// it: the call token (the one the workers already have, so a second deploy never locks out running callers), its
+/// Secret, every object with the token's digest stamped on it (a new token rolls the pods), and a first activity
+/// stamp, so the InactivityTtl janitor does not take a fresh deploy for an idle one.
+/// </summary>
+internal static class ServiceRollout
+{
+    /// <summary>The configured token, else the one in the app's Secret in <paramref name="ns"/>, else a new random one.</summary>
+    public static async Task<string> TokenAsync(ClusterClient cluster, string ns, ManifestOptions options, string? configured, CancellationToken cancellationToken) =>
+        configured is { Length: > 0 } ? configured
+        : await cluster.ReadSecretValueAsync(ns, options.ResolvedTokenSecretName, ManifestOptions.TokenSecretKey, cancellationToken).ConfigureAwait(false)
+          ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Applies the token Secret and the service's objects with server-side apply, and stamps its activity as of <paramref name="now"/>.</summary>
+    public static async Task<ServiceLayout> ApplyAsync(
+        ClusterClient cluster,
+        ServiceDescriptor descriptor,
+        IReadOnlyList<IKubernetesObject<V1ObjectMeta>> objects,
+        ManifestOptions options,
+        string token,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var layout = ServiceLayout.From(descriptor, objects);
+        await cluster.ApplyAsync(DeployTimeAnnotations.TokenSecret(options, token, layout.Namespace), cancellationToken).ConfigureAwait(false);
+        var digest = DeployTimeAnnotations.Digest(token);
+        foreach (var value in objects)
+        {
+            DeployTimeAnnotations.StampTokenDigest(value, digest);
+            await cluster.ApplyAsync(value, cancellationToken).ConfigureAwait(false);
+        }
+
+        await StampActivityAsync(cluster, layout, now, cancellationToken).ConfigureAwait(false);
+        return layout;
+    }
+
+    /// <summary>Records that a client used the service at <paramref name="at"/> (<see cref="InactivityPolicy.LastActivityAnnotation"/>).</summary>
+    public static Task StampActivityAsync(ClusterClient cluster, ServiceLayout layout, DateTimeOffset at, CancellationToken cancellationToken) =>
+        cluster.AnnotateAsync(
+            layout.WorkloadKind,
+            layout.Namespace,
+            layout.WorkloadName,
+            new Dictionary<string, string> { [InactivityPolicy.LastActivityAnnotation] = InactivityPolicy.Format(at) },
+            cancellationToken);
+}
