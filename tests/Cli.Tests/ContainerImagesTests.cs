@@ -18,13 +18,17 @@ public sealed class ContainerImagesTests
 
     [Theory]
     [InlineData("mcr.microsoft.com/dotnet/aspnet:10.0", false)]
-    [InlineData("mcr.microsoft.com/dotnet/runtime:10.0-noble-chiseled", false)]
-    [InlineData("MCR.microsoft.com/dotnet/runtime-deps:10.0", false)]
+    [InlineData("mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled", false)]
+    [InlineData("mcr.microsoft.com/dotnet/sdk:10.0.100", false)]
     [InlineData("docker://mcr.microsoft.com/dotnet/aspnet:10.0", false)]
+    [InlineData("mcr.microsoft.com/dotnet/runtime:10.0-noble-chiseled", true)] // no ASP.NET Core, which the worker serves on
+    [InlineData("MCR.microsoft.com/dotnet/runtime-deps:10.0", true)] // no dotnet at all
+    [InlineData("mcr.microsoft.com/dotnet/aspnet:8.0", true)] // another .NET version
+    [InlineData("mcr.microsoft.com/dotnet/aspnet@sha256:0123456789abcdef", true)] // no version to check
     [InlineData("nvcr.io/nvidia/pytorch:23.10-py3", true)]
     [InlineData("ubuntu:24.04", true)]
     [InlineData("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04", true)]
-    public void NeedsSelfContained_UnlessTheBaseImageIsAMicrosoftDotnetImage(string baseImage, bool selfContained) =>
+    public void NeedsSelfContained_UnlessTheBaseImageIsAnAspNetOrSdkImageOfThisDotnetVersion(string baseImage, bool selfContained) =>
         Assert.Equal(selfContained, ContainerImages.NeedsSelfContained(baseImage));
 
     [Fact]

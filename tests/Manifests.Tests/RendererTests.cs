@@ -25,6 +25,8 @@ public sealed class RendererTests
     [InlineData("mcr.microsoft.com/dotnet/aspnet:10.0", "dotnet /app/MyApp.dll")]
     [InlineData("nvcr.io/nvidia/pytorch:23.10-py3", "/app/MyApp")]
     [InlineData("ubuntu:24.04", "/app/MyApp")]
+    [InlineData("mcr.microsoft.com/dotnet/runtime-deps:10.0", "/app/MyApp")]
+    [InlineData("mcr.microsoft.com/dotnet/runtime:10.0", "/app/MyApp")]
     public void WorkerCommand_RunsTheDll_OnlyWhereTheBaseImageCarriesDotnet(string image, string command)
     {
         var descriptor = Samples.Kinds["plain"] with { Compute = Samples.Kinds["plain"].Compute with { Image = image } };
