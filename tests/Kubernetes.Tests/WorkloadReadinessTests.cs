@@ -93,16 +93,34 @@ public sealed class WorkloadReadinessTests
     }
 
     [Fact]
-    public void Ray_IsReady_ByStateOrByHeadPodReady()
+    public void Ray_IsReady_ByTheCurrentHeadPodReady_WithEveryWorker_OrByStateOnAKubeRayWithoutConditions()
     {
         Assert.True(WorkloadReadiness.OfRay(Json("""{"status":{"state":"ready","desiredWorkerReplicas":2,"readyWorkerReplicas":2}}""")).IsReady);
         Assert.True(WorkloadReadiness.OfRay(Json("""{"status":{"conditions":[{"type":"HeadPodReady","status":"True"},{"type":"RayClusterProvisioned","status":"True"}]}}""")).IsReady);
 
         var waiting = WorkloadReadiness.OfRay(Json("""{"status":{"desiredWorkerReplicas":2,"readyWorkerReplicas":1,"conditions":[{"type":"HeadPodReady","status":"True"},{"type":"RayClusterProvisioned","status":"False","message":"1 of 2 workers ready"}]}}"""));
         Assert.False(waiting.IsReady);
-        Assert.Equal((1, 3), (waiting.Ready, waiting.Desired));
+        Assert.Equal((2, 3), (waiting.Ready, waiting.Desired));
         Assert.Equal("1 of 2 workers ready", waiting.Detail);
         Assert.False(WorkloadReadiness.OfRay(Json("""{"metadata":{}}""")).IsReady);
+    }
+
+    [Fact]
+    public void Ray_AfterARedeploy_IsNotReady_UntilKubeRayHasSeenItAndTheNewHeadIsReady()
+    {
+        // KubeRay keeps state "ready" and RayClusterProvisioned=True from the old spec: neither counts.
+        var unseen = WorkloadReadiness.OfRay(Json("""{"metadata":{"generation":3},"status":{"observedGeneration":2,"state":"ready","desiredWorkerReplicas":1,"readyWorkerReplicas":1,"conditions":[{"type":"HeadPodReady","status":"True"},{"type":"RayClusterProvisioned","status":"True"}]}}"""));
+        Assert.False(unseen.IsReady);
+        Assert.Equal("KubeRay has not seen the current spec yet", unseen.Detail);
+
+        var recreating = WorkloadReadiness.OfRay(Json("""{"metadata":{"generation":3},"status":{"observedGeneration":3,"state":"ready","desiredWorkerReplicas":1,"readyWorkerReplicas":0,"conditions":[{"type":"HeadPodReady","status":"False","message":"head pod is starting"},{"type":"RayClusterProvisioned","status":"True"}]}}"""));
+        Assert.False(recreating.IsReady);
+        Assert.Equal("head pod is starting", recreating.Detail);
+
+        var staleCondition = WorkloadReadiness.OfRay(Json("""{"metadata":{"generation":3},"status":{"observedGeneration":3,"desiredWorkerReplicas":0,"readyWorkerReplicas":0,"conditions":[{"type":"HeadPodReady","status":"True","observedGeneration":2}]}}"""));
+        Assert.False(staleCondition.IsReady);
+
+        Assert.True(WorkloadReadiness.OfRay(Json("""{"metadata":{"generation":3},"status":{"observedGeneration":3,"desiredWorkerReplicas":1,"readyWorkerReplicas":1,"conditions":[{"type":"HeadPodReady","status":"True","observedGeneration":3}]}}""")).IsReady);
     }
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();

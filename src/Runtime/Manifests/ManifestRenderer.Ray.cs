@@ -31,6 +31,8 @@ public static partial class ManifestRenderer
             Metadata = target.Metadata(KubernetesNames.Fit(target.Name, KubernetesNames.MaxRayClusterNameLength), target.HoistAnnotations()),
             Spec = new RayClusterSpec
             {
+                // A redeploy (new code, a new token) must reach the pods: KubeRay recreates them all at once.
+                UpgradeStrategy = new RayUpgradeStrategy { Type = "Recreate" },
                 HeadGroupSpec = new RayHeadGroupSpec
                 {
                     RayStartParams = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["dashboard-host"] = "0.0.0.0" },

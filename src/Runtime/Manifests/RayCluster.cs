@@ -36,6 +36,20 @@ public sealed class RayClusterSpec
 
     [JsonPropertyName("workerGroupSpecs")]
     public IList<RayWorkerGroupSpec> WorkerGroupSpecs { get; set; } = [];
+
+    /// <summary>
+    /// How KubeRay (1.6 and later) applies a changed spec. Without "Recreate" it leaves the running pods alone, so
+    /// new code or a new call token would never reach them.
+    /// </summary>
+    [JsonPropertyName("upgradeStrategy")]
+    public RayUpgradeStrategy? UpgradeStrategy { get; set; }
+}
+
+/// <summary>A RayCluster's <c>upgradeStrategy</c>: "Recreate" or "None".</summary>
+public sealed class RayUpgradeStrategy
+{
+    [JsonPropertyName("type")]
+    public string Type { get; set; } = "Recreate";
 }
 
 /// <summary>The head pod. KubeRay runs <c>ray start --head</c> in its first container.</summary>

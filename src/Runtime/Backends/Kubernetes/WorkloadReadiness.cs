@@ -92,39 +92,57 @@ internal static class WorkloadReadiness
         var created = String(service, "status", "latestCreatedRevisionName");
         var readyRevision = String(service, "status", "latestReadyRevisionName");
         var ready = Condition(status.Value, "Ready");
-        if (ready is ("True", _, _) && created is not null && created == readyRevision)
+        if (ready is ("True", _, _, _) && created is not null && created == readyRevision)
         {
             return new Readiness(true, 1, 1, "ready") { Revision = readyRevision };
         }
 
-        var (_, reason, message) = ready ?? ("Unknown", null, null);
+        var (_, reason, message, _) = ready ?? ("Unknown", null, null, null);
         return Readiness.Waiting(0, 1, reason is null ? $"revision {created ?? "(none yet)"} is not ready" : $"{reason}: {message}");
     }
 
-    /// <summary>A KubeRay RayCluster: <c>status.state</c> "ready", or the HeadPodReady condition on newer KubeRay.</summary>
+    /// <summary>
+    /// A KubeRay RayCluster that serves its current spec: KubeRay has seen the current generation, the head pod is
+    /// ready by the current <c>HeadPodReady</c> condition and every worker is ready. <c>status.state</c> "ready"
+    /// alone is not enough, since KubeRay never clears it (nor RayClusterProvisioned) when the spec changes: it is
+    /// the signal only on a KubeRay old enough to have no conditions.
+    /// </summary>
     public static Readiness OfRay(JsonElement cluster)
     {
         var status = Child(cluster, "status");
-        var desired = (int)(Long(cluster, "status", "desiredWorkerReplicas") ?? 0) + 1;
+        var desiredWorkers = (int)(Long(cluster, "status", "desiredWorkerReplicas") ?? 0);
         var readyWorkers = (int)(Long(cluster, "status", "readyWorkerReplicas") ?? 0);
+        var desired = desiredWorkers + 1;
         if (status is null)
         {
             return Readiness.Waiting(0, desired, "KubeRay has not reported a status yet");
         }
 
+        var generation = Long(cluster, "metadata", "generation");
+        if (generation is { } current && Long(cluster, "status", "observedGeneration") is { } observed && observed < current)
+        {
+            return Readiness.Waiting(readyWorkers, desired, "KubeRay has not seen the current spec yet");
+        }
+
         var state = String(cluster, "status", "state");
-        var provisioned = Condition(status.Value, "RayClusterProvisioned");
         var headReady = Condition(status.Value, "HeadPodReady");
-        if (string.Equals(state, "ready", StringComparison.OrdinalIgnoreCase) || (headReady is ("True", _, _) && provisioned is ("True", _, _) or null))
+        var isReady = headReady is { } head
+            ? head.Status == "True" && (head.ObservedGeneration is null || generation is null || head.ObservedGeneration >= generation) && readyWorkers >= desiredWorkers
+            : string.Equals(state, "ready", StringComparison.OrdinalIgnoreCase);
+        if (isReady)
         {
             return new Readiness(true, readyWorkers + 1, desired, "ready");
         }
 
-        var detail = String(cluster, "status", "reason") ?? provisioned?.Message ?? headReady?.Message ?? $"state {state ?? "unknown"}";
-        return Readiness.Waiting(readyWorkers, desired, detail);
+        var provisioned = Condition(status.Value, "RayClusterProvisioned");
+        var detail = String(cluster, "status", "reason")
+            ?? (headReady is { Status: not "True" } ? headReady.Value.Message ?? "the head pod is not ready" : null)
+            ?? (readyWorkers < desiredWorkers ? provisioned?.Message ?? $"{Count(readyWorkers)} of {Count(desiredWorkers)} workers ready" : null)
+            ?? $"state {state ?? "unknown"}";
+        return Readiness.Waiting(readyWorkers + (headReady is { Status: "True" } ? 1 : 0), desired, detail);
     }
 
-    private static (string Status, string? Reason, string? Message)? Condition(JsonElement status, string type)
+    private static (string Status, string? Reason, string? Message, long? ObservedGeneration)? Condition(JsonElement status, string type)
     {
         if (!status.TryGetProperty("conditions", out var conditions) || conditions.ValueKind != JsonValueKind.Array)
         {
@@ -138,7 +156,8 @@ internal static class WorkloadReadiness
                 return (
                     condition.TryGetProperty("status", out var s) ? s.GetString() ?? "Unknown" : "Unknown",
                     condition.TryGetProperty("reason", out var r) ? r.GetString() : null,
-                    condition.TryGetProperty("message", out var m) ? m.GetString() : null);
+                    condition.TryGetProperty("message", out var m) ? m.GetString() : null,
+                    condition.TryGetProperty("observedGeneration", out var g) && g.TryGetInt64(out var generation) ? generation : null);
             }
         }
 
