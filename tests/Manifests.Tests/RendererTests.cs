@@ -37,6 +37,15 @@ public sealed class RendererTests
     }
 
     [Fact]
+    public void GpuDeployment_ReplacesItsPod_InsteadOfSurgingASecondGpuPod()
+    {
+        var gpu = Samples.Kinds["plain"] with { Compute = Samples.Kinds["plain"].Compute with { Gpus = 1 } };
+
+        Assert.Equal("Recreate", ManifestRenderer.Render(gpu, Samples.Options).OfType<V1Deployment>().Single().Spec.Strategy?.Type);
+        Assert.Null(ManifestRenderer.Render(Samples.Kinds["plain"] with { Compute = Samples.Kinds["plain"].Compute with { Gpus = 0 } }, Samples.Options).OfType<V1Deployment>().Single().Spec.Strategy);
+    }
+
+    [Fact]
     public void EveryObject_CarriesTheStandardLabels()
     {
         foreach (var descriptor in Samples.Kinds.Values)

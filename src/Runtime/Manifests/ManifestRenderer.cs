@@ -75,6 +75,10 @@ public static partial class ManifestRenderer
             Spec = new V1DeploymentSpec
             {
                 Replicas = 1,
+
+                // A rolling update surges a second GPU pod, which never schedules on a full GPU pool and holds the
+                // rollout forever: a GPU service replaces its pod instead.
+                Strategy = target.Descriptor.Compute.Gpus > 0 ? new V1DeploymentStrategy { Type = "Recreate" } : null,
                 Selector = new V1LabelSelector { MatchLabels = target.Selector() },
                 Template = PodTemplate(target, WorkerContainer.Create(target, WorkerContainer.GrpcPortName, podFieldRefs: true, [])),
             },

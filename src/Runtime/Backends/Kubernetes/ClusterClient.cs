@@ -5,6 +5,8 @@ using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hoist.Backends.Kubernetes;
 
@@ -12,8 +14,9 @@ namespace Hoist.Backends.Kubernetes;
 /// The few API calls the backend makes, one method each, over KubernetesClient. Typed operations for the
 /// built-in kinds, the custom-object API for Knative and KubeRay. Nothing here decides anything.
 /// </summary>
-internal sealed class ClusterClient(IKubernetes client) : IDisposable
+internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger = null) : IDisposable
 {
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
     /// <summary>The field manager of every apply: `kubectl get -o yaml --show-managed-fields` shows "hoist".</summary>
     public const string FieldManager = "hoist";
 
@@ -205,7 +208,17 @@ internal sealed class ClusterClient(IKubernetes client) : IDisposable
             // The CRD is not installed (no Knative, no KubeRay): there is nothing of that kind to find.
             return [];
         }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Forbidden && kind.IsCustom)
+        {
+            // A namespace-scoped developer may not list Knative or KubeRay kinds they never use: a teardown, a
+            // status or the TTL janitor goes on with the kinds it may see, and says what it could not.
+            LogForbidden(_logger, kind.ToString(), ns);
+            return [];
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not allowed to list {Kind} in namespace {Namespace} (403): treating it as having none. Grant list on it if Hoist services of that kind run there.")]
+    private static partial void LogForbidden(ILogger logger, string kind, string @namespace);
 
     /// <summary>Deletes one object, its dependents in the background; already gone is fine.</summary>
     public async Task DeleteAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken)

@@ -218,7 +218,7 @@ internal sealed partial class KubernetesBackend : IHoistBackend
         var configuration = KubernetesConnection.Configure(settings);
         var ns = KubernetesConnection.DefaultNamespace(settings, configuration);
         LogConnected(_logger, configuration.Host, ns, UseClusterDns ? KubernetesConnectModes.ClusterDns : KubernetesConnectModes.PortForward);
-        return new ClusterSession(new ClusterClient(new k8s.Kubernetes(configuration)), ns);
+        return new ClusterSession(new ClusterClient(new k8s.Kubernetes(configuration), _logger), ns);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kubernetes backend: cluster {Host}, namespace {Namespace}, workers reached by {Mode}")]
