@@ -89,3 +89,7 @@ public sealed class HoistTimeoutException(string service, string? replica, TimeS
 
     public TimeSpan Timeout { get; } = timeout;
 }
+
+/// <summary>Hoist refused to apply a service to a cluster, and applied nothing: the message says what is in the way.</summary>
+public sealed class RolloutRefusedException(string service, string message)
+    : HoistException(service, null, message);

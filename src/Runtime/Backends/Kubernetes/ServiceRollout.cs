@@ -30,6 +30,7 @@ internal static class ServiceRollout
         CancellationToken cancellationToken)
     {
         var layout = ServiceLayout.From(descriptor, objects);
+        await ClearTheWayAsync(cluster, layout, objects, cancellationToken).ConfigureAwait(false);
         await cluster.ApplyAsync(DeployTimeAnnotations.TokenSecret(options, token, layout.Namespace), cancellationToken).ConfigureAwait(false);
         var digest = DeployTimeAnnotations.Digest(token);
         foreach (var value in objects)
@@ -40,6 +41,30 @@ internal static class ServiceRollout
 
         await StampActivityAsync(cluster, layout, now, cancellationToken).ConfigureAwait(false);
         return layout;
+    }
+
+    /// <summary>
+    /// Refuses to take over another app's objects of the same name, and deletes what an earlier rendering of this
+    /// service left that this one does not have (<see cref="RolloutPlan"/>).
+    /// </summary>
+    private static async Task ClearTheWayAsync(ClusterClient cluster, ServiceLayout layout, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> objects, CancellationToken cancellationToken)
+    {
+        var live = new List<LiveObject>();
+        var selector = HoistSelectors.Format([new(ManifestLabels.Name, layout.Service), new(ManifestLabels.ManagedBy, ManifestLabels.ManagedByHoist)]);
+        foreach (var kind in ResourceKind.ServiceObjects)
+        {
+            live.AddRange((await cluster.ListAsync(kind, layout.Namespace, selector, cancellationToken).ConfigureAwait(false)).Select(m => new LiveObject(kind, m)));
+        }
+
+        if (RolloutPlan.Conflict(layout, objects, live) is { } conflict)
+        {
+            throw new RolloutRefusedException(layout.Service, conflict);
+        }
+
+        foreach (var stale in RolloutPlan.Stale(layout, objects, live))
+        {
+            await cluster.DeleteAsync(stale.Kind, layout.Namespace, stale.Metadata.Name, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Records that a client used the service at <paramref name="at"/> (<see cref="InactivityPolicy.LastActivityAnnotation"/>).</summary>

@@ -1,0 +1,59 @@
+using Hoist.Manifests;
+using k8s;
+using k8s.Models;
+
+namespace Hoist.Backends.Kubernetes;
+
+/// <summary>An object of a service found on the cluster: its kind and its metadata.</summary>
+internal sealed record LiveObject(ResourceKind Kind, V1ObjectMeta Metadata);
+
+/// <summary>
+/// What to do about what is already on the cluster before a service is applied. Pure, over the rendered objects
+/// and the live objects that carry the service's name label, so a test checks each decision with recorded objects.
+/// </summary>
+internal static class RolloutPlan
+{
+    /// <summary>
+    /// Why applying would take over another app's objects, or null. Server-side apply forces, so two apps that
+    /// both name a service "embed" in one namespace would otherwise hijack each other's workers.
+    /// </summary>
+    public static string? Conflict(ServiceLayout layout, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> rendered, IEnumerable<LiveObject> live)
+    {
+        var names = rendered.Select(o => (ResourceKind.Of(o), o.Metadata.Name)).ToHashSet();
+        foreach (var found in live)
+        {
+            var instance = Label(found.Metadata, ManifestLabels.Instance);
+            if (IsHoists(found.Metadata) && instance != layout.Instance && names.Contains((found.Kind, found.Metadata.Name)))
+            {
+                var app = Label(found.Metadata, ManifestLabels.PartOf) ?? "another app";
+                return $"{found.Kind.Kind} {found.Metadata.Name} in namespace {layout.Namespace} belongs to {app} ({ManifestLabels.Instance}={instance}), " +
+                       $"not to this app's service '{layout.Service}' ({layout.Instance}). Give one of the services another [Compute(Name)], " +
+                       "or deploy them to different namespaces.";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// This app's objects for the service that the current rendering no longer has: what a change of kind (plain
+    /// to [Autoscale], to or from [Distribute]) leaves behind. A Service left from a plain deploy would block the
+    /// Knative route ("does not own Service"), and a left workload would take traffic through the shared selector.
+    /// Objects a controller made (Knative's own Services, a Deployment's ReplicaSets) are its to clean up.
+    /// </summary>
+    public static IReadOnlyList<LiveObject> Stale(ServiceLayout layout, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> rendered, IEnumerable<LiveObject> live)
+    {
+        var names = rendered.Select(o => (ResourceKind.Of(o), o.Metadata.Name)).ToHashSet();
+        return live
+            .Where(found => IsHoists(found.Metadata)
+                && Label(found.Metadata, ManifestLabels.Instance) == layout.Instance
+                && found.Metadata.OwnerReferences is not { Count: > 0 }
+                && !names.Contains((found.Kind, found.Metadata.Name)))
+            .ToArray();
+    }
+
+    private static bool IsHoists(V1ObjectMeta metadata) => Label(metadata, ManifestLabels.ManagedBy) == ManifestLabels.ManagedByHoist;
+
+    private static string? Label(V1ObjectMeta metadata, string key) =>
+        metadata.Labels is { } labels && labels.TryGetValue(key, out var value) ? value : null;
+}

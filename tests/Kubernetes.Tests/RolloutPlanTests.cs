@@ -1,0 +1,81 @@
+using Hoist.Backends.Kubernetes;
+using Hoist.Manifests;
+using k8s;
+using k8s.Models;
+
+namespace Hoist.Kubernetes.Tests;
+
+/// <summary>What a rollout does about what is already on the cluster, decided over rendered and recorded live objects.</summary>
+public sealed class RolloutPlanTests
+{
+    [Fact]
+    public void PlainToAutoscaled_DeletesTheOldServiceAndDeployment_WhichWouldBlockKnativesRoute()
+    {
+        var (layout, rendered) = Render(Descriptors.Plain() with { Autoscale = new AutoscaleSpec() });
+        var earlier = Live(Render(Descriptors.Plain()).Objects);
+
+        var stale = RolloutPlan.Stale(layout, rendered, earlier);
+
+        Assert.Equal(["Deployment/probe", "Service/probe"], stale.Select(o => $"{o.Kind.Kind}/{o.Metadata.Name}").Order(StringComparer.Ordinal));
+        Assert.Null(RolloutPlan.Conflict(layout, rendered, earlier));
+    }
+
+    [Fact]
+    public void DistributedToPlain_DeletesTheStatefulSetAndItsHeadlessService_KeepsWhatIsRenderedAgain()
+    {
+        var (layout, rendered) = Render(Descriptors.Plain("train"));
+        var earlier = Live(Render(Descriptors.Distributed()).Objects);
+
+        var stale = RolloutPlan.Stale(layout, rendered, earlier).Select(o => o.Kind.Kind).Order(StringComparer.Ordinal).ToArray();
+
+        Assert.Contains("StatefulSet", stale);
+        Assert.DoesNotContain(RolloutPlan.Stale(layout, rendered, earlier), o => rendered.Any(r => r.Metadata.Name == o.Metadata.Name && ResourceKind.Of(r) == o.Kind));
+    }
+
+    [Fact]
+    public void TheSameRendering_LeavesNothingStale()
+    {
+        foreach (var descriptor in new[] { Descriptors.Plain(), Descriptors.Autoscaled(), Descriptors.Distributed(), Descriptors.Ray() })
+        {
+            var (layout, rendered) = Render(descriptor);
+            Assert.Empty(RolloutPlan.Stale(layout, rendered, Live(rendered)));
+        }
+    }
+
+    [Fact]
+    public void ObjectsAControllerMade_AreLeftToIt()
+    {
+        var (layout, rendered) = Render(Descriptors.Autoscaled());
+        var knativesOwn = new LiveObject(ResourceKind.Service, new V1ObjectMeta
+        {
+            Name = "embed-00001",
+            Labels = rendered[0].Metadata.Labels,
+            OwnerReferences = [new V1OwnerReference { Kind = "Revision", Name = "embed-00001", ApiVersion = "serving.knative.dev/v1", Uid = "u" }],
+        });
+
+        Assert.Empty(RolloutPlan.Stale(layout, rendered, [knativesOwn]));
+    }
+
+    [Fact]
+    public void AnotherAppsServiceOfTheSameName_IsRefused_NotTakenOver()
+    {
+        var (layout, rendered) = Render(Descriptors.Plain());
+        var otherApp = Live(ManifestRenderer.Render(Descriptors.Plain(), Descriptors.Options with { AppName = "Shop" }));
+
+        var conflict = RolloutPlan.Conflict(layout, rendered, otherApp);
+
+        Assert.NotNull(conflict);
+        Assert.Contains("belongs to Shop (app.kubernetes.io/instance=shop-probe)", conflict, StringComparison.Ordinal);
+        Assert.Contains("[Compute(Name)]", conflict, StringComparison.Ordinal);
+        Assert.Empty(RolloutPlan.Stale(layout, rendered, otherApp));
+    }
+
+    private static (ServiceLayout Layout, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Objects) Render(ServiceDescriptor descriptor)
+    {
+        var objects = ManifestRenderer.Render(descriptor, Descriptors.Options);
+        return (ServiceLayout.From(descriptor, objects), objects);
+    }
+
+    private static IReadOnlyList<LiveObject> Live(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects) =>
+        objects.Select(o => new LiveObject(ResourceKind.Of(o), o.Metadata)).ToArray();
+}
