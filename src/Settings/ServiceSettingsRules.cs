@@ -147,6 +147,13 @@ namespace Hoist.Settings
                     "use " + OneOf(DistributionTypes)));
             }
 
+            // KubeRay runs `ray start` in the service's own image, and the default .NET image has no Ray.
+            if (values.DistributionType == "ray" && (values.Image is null || values.Image == ServiceDefaults.Image))
+            {
+                problems.Add(new SettingProblem(InvalidImage, "Image", values.Image is null ? null : String(values.Image), "cannot start Ray",
+                    "KubeRay runs `ray start` in the service's own image, so set Image to one with Ray installed, such as \"rayproject/ray:2.9.0\""));
+            }
+
             if (values.Workers is not { } workers)
             {
                 problems.Add(new SettingProblem(InvalidWorkers, "Workers", null, "is not set", "set Workers to the number of ranks, 1 or more"));

@@ -124,7 +124,14 @@ internal static class BuildBenchmarks
         DeclaringType = $"BenchApp.Services{i}",
         AssemblyName = "BenchApp",
         Methods = ["Run", "Status"],
-        Compute = new ComputeSpec { Cpus = 1 + i % 4, Memory = "2Gi", Gpus = i % 5 == 4 ? 1 : 0, InactivityTtl = i % 3 == 0 ? "30m" : null },
+        Compute = new ComputeSpec
+        {
+            Cpus = 1 + i % 4,
+            Memory = "2Gi",
+            Gpus = i % 5 == 4 ? 1 : 0,
+            InactivityTtl = i % 3 == 0 ? "30m" : null,
+            Image = i % 5 == 3 ? "rayproject/ray:2.9.0" : ComputeSpec.DefaultImage,
+        },
         Distribution = (i % 5) switch
         {
             2 => new DistributionSpec { Type = "pytorch", Workers = 4 },

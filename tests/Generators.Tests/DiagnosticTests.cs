@@ -151,6 +151,10 @@ public sealed class DiagnosticTests
         AssertDiagnostic(Method($"[Compute(Image = {value})]"), "HOIST030", value, "image reference", "leave Image unset");
 
     [Fact]
+    public void HOIST030_RayOnTheDefaultImage_CannotStartRay() =>
+        AssertDiagnostic(Method("""[Distribute("ray", Workers = 2)]"""), "HOIST030", "Embed", "cannot start Ray", "rayproject/ray");
+
+    [Fact]
     public void HOIST013_DuplicateServiceName()
     {
         var source = """

@@ -42,7 +42,7 @@ public sealed class RobustnessTests
         "using Hoist; public static partial class A { [Compute(Name = null, Image = \"\", Cpus = double.PositiveInfinity)] public static int Run() => 1; }",
         "using Hoist; public static partial class A { [Compute, Compute(Gpus = 2)] [Compute] public static int Run() => 1; }",
         "using Hoist; public static partial class A { [Compute(Unknown = 1)] public static int Run() => 1; }",
-        "using Hoist; public static partial class A { [Hoist.Compute] [global::Hoist.Autoscale()] [Hoist.DistributeAttribute(\"ray\", Workers = 1)] public static int Run() => 1; }",
+        "using Hoist; public static partial class A { [Hoist.Compute(Image = \"rayproject/ray:2.9.0\")] [global::Hoist.Autoscale()] [Hoist.DistributeAttribute(\"ray\", Workers = 1)] public static int Run() => 1; }",
         // Half-typed code.
         "using Hoist; public static partial class A { [Compute(Gpus = 1 public static int Run(",
         "using Hoist; public static partial class A { [Compute(",

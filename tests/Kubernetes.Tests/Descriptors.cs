@@ -29,6 +29,7 @@ internal static class Descriptors
 
     public static ServiceDescriptor Ray() => Plain("tune") with
     {
+        Compute = Plain().Compute with { Image = "rayproject/ray:2.9.0" },
         Distribution = new DistributionSpec { Type = "ray", Workers = 3 },
     };
 

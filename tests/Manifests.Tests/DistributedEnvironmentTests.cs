@@ -87,7 +87,7 @@ public sealed class DistributedEnvironmentTests
     [Fact]
     public void Ray_RendersOneHeadAndWorkersMinusOneWorkers()
     {
-        var descriptor = Samples.Service("tune", distribution: new DistributionSpec { Type = "ray", Workers = 5 });
+        var descriptor = Samples.Service("tune", new ComputeSpec { Image = "rayproject/ray:2.9.0" }, new DistributionSpec { Type = "ray", Workers = 5 });
 
         var objects = ManifestRenderer.Render(descriptor, Samples.Options);
 

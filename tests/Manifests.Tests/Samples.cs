@@ -39,7 +39,7 @@ internal static class Samples
         ["jax"] = Service("jax-train", new ComputeSpec { Cpus = 8, Memory = "32Gi" }, new DistributionSpec { Type = "jax", Workers = 3 }),
         ["tensorflow"] = Service("tf-train", new ComputeSpec { Cpus = 4 }, new DistributionSpec { Type = "tensorflow", Workers = 3 }),
         ["spmd"] = Service("sim", new ComputeSpec { Cpus = 1, Namespace = "batch" }, new DistributionSpec { Type = "spmd", Workers = 2 }),
-        ["ray"] = Service("tune", new ComputeSpec { Cpus = 4, Memory = "8Gi", Gpus = 1 }, new DistributionSpec { Type = "ray", Workers = 3 }),
+        ["ray"] = Service("tune", new ComputeSpec { Cpus = 4, Memory = "8Gi", Gpus = 1, Image = "rayproject/ray:2.9.0" }, new DistributionSpec { Type = "ray", Workers = 3 }),
         ["gpu"] = Service("generate",
             new ComputeSpec { Gpus = 2, Cpus = 4, Memory = "16Gi", Disk = "50Gi", Image = "nvcr.io/nvidia/pytorch:23.10-py3", Freeze = true, Namespace = "ml", LaunchTimeout = 600 }),
     };

@@ -135,7 +135,7 @@ public partial class ElasticGroup
     public int ProcessId() => System.Environment.ProcessId;
 }
 
-[Compute(Name = "ray-group")]
+[Compute(Name = "ray-group", Image = "rayproject/ray:2.9.0")]
 [Distribute("ray", Workers = 2)]
 public partial class RayGroup
 {
