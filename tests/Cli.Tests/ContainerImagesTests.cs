@@ -43,8 +43,18 @@ public sealed class ContainerImagesTests
                 "-p:ContainerRegistry=ghcr.io",
                 "-p:ContainerRepository=acme/app",
                 "-p:ContainerImageTag=1.0",
+                "-p:ContainerRuntimeIdentifier=linux-x64",
             ],
             ContainerImages.PublishArguments("/src/App/App.csproj", build));
+    }
+
+    [Fact]
+    public void PublishArguments_FollowTheNodesPlatform_NotTheBuildMachines_OnBothPaths()
+    {
+        var plan = ContainerImages.Plan([Service("a"), Service("b", "nvcr.io/nvidia/pytorch:23.10-py3")], "ghcr.io", "acme/app", "1.0", "linux-arm64");
+
+        Assert.Contains("-p:ContainerRuntimeIdentifier=linux-arm64", ContainerImages.PublishArguments("App.csproj", plan[0]));
+        Assert.Equal(["--self-contained", "-r", "linux-arm64"], ContainerImages.PublishArguments("App.csproj", plan[1]).TakeLast(3));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Hoist.Hosting;
 using Hoist.Manifests;
 
 namespace Hoist.Cli.Building;
@@ -13,7 +14,11 @@ internal sealed record ImageName(string? Registry, string Repository, string Tag
 }
 
 /// <summary>One container image to build: the app published onto one base image, for the services that run on it.</summary>
-internal sealed record ImageBuild(string BaseImage, bool SelfContained, ImageName Image, IReadOnlyList<string> Services);
+internal sealed record ImageBuild(string BaseImage, bool SelfContained, ImageName Image, IReadOnlyList<string> Services)
+{
+    /// <summary>The nodes' platform (Hoist:Kubernetes:RuntimeIdentifier), not the build machine's: an image built on an arm64 laptop runs on x64 nodes.</summary>
+    public string RuntimeIdentifier { get; init; } = ContainerImages.LinuxRuntime;
+}
 
 /// <summary>
 /// The pure half of <c>hoist deploy</c>'s image build: which images to make (one per distinct
@@ -25,8 +30,8 @@ internal static class ContainerImages
     /// <summary>Microsoft's .NET images: they carry the runtime, so a framework-dependent app runs on them.</summary>
     public const string DotnetImagePrefix = BaseImages.DotnetImagePrefix;
 
-    /// <summary>The runtime a self-contained app is published for: the cluster's nodes.</summary>
-    public const string LinuxRuntime = "linux-x64";
+    /// <summary>The default runtime an image is built for: the cluster's nodes, x64 unless Hoist:Kubernetes:RuntimeIdentifier says otherwise.</summary>
+    public const string LinuxRuntime = KubernetesBackendOptions.DefaultRuntimeIdentifier;
 
     public const int MaxTagLength = 128;
 
@@ -109,7 +114,7 @@ internal static class ContainerImages
     /// image is <paramref name="repository"/>:<paramref name="tag"/>; with several, each tag also names its base
     /// ("1.0-pytorch-23.10-py3"), so the images of one deploy stay apart.
     /// </summary>
-    public static IReadOnlyList<ImageBuild> Plan(IReadOnlyList<ServiceDescriptor> services, string? registry, string repository, string tag)
+    public static IReadOnlyList<ImageBuild> Plan(IReadOnlyList<ServiceDescriptor> services, string? registry, string repository, string tag, string runtimeIdentifier = LinuxRuntime)
     {
         ArgumentNullException.ThrowIfNull(services);
         var groups = services.GroupBy(s => s.Compute.Image, StringComparer.Ordinal).ToArray();
@@ -117,7 +122,10 @@ internal static class ContainerImages
                 g.Key,
                 NeedsSelfContained(g.Key),
                 new ImageName(registry is { Length: > 0 } ? registry : null, repository, groups.Length == 1 ? tag : TagFor(tag, g.Key)),
-                g.Select(s => s.Name).ToArray()))
+                g.Select(s => s.Name).ToArray())
+            {
+                RuntimeIdentifier = runtimeIdentifier,
+            })
             .ToArray();
     }
 
@@ -138,7 +146,8 @@ internal static class ContainerImages
 
     /// <summary>
     /// <c>dotnet publish &lt;project&gt; -c Release -t:PublishContainer</c> onto the build's base image, pushed to its
-    /// registry (the SDK pushes when ContainerRegistry is set), self-contained for linux-x64 when the base has no .NET.
+    /// registry (the SDK pushes when ContainerRegistry is set), for the build's runtime identifier on both paths:
+    /// self-contained when the base has no .NET, else framework-dependent on the base image's matching platform.
     /// </summary>
     public static IReadOnlyList<string> PublishArguments(string project, ImageBuild build)
     {
@@ -161,7 +170,11 @@ internal static class ContainerImages
         arguments.Add($"-p:ContainerImageTag={build.Image.Tag}");
         if (build.SelfContained)
         {
-            arguments.AddRange(["--self-contained", "-r", LinuxRuntime]);
+            arguments.AddRange(["--self-contained", "-r", build.RuntimeIdentifier]);
+        }
+        else
+        {
+            arguments.Add($"-p:ContainerRuntimeIdentifier={build.RuntimeIdentifier}");
         }
 
         return arguments;

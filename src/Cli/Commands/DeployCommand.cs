@@ -145,10 +145,10 @@ internal sealed class DeployCommand : Command
     {
         var (registry, repository, tag) = ImageTarget(settings.Registry, settings.Tag, hoist.Kubernetes.Image, app.AppName, context.Time.GetUtcNow());
         var images = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var build in ContainerImages.Plan(services, registry, repository, tag))
+        foreach (var build in ContainerImages.Plan(services, registry, repository, tag, hoist.Kubernetes.RuntimeIdentifier))
         {
             await context.Error.WriteLineAsync(
-                $"Publishing {build.Image} onto {build.BaseImage}{(build.SelfContained ? $" (self-contained {ContainerImages.LinuxRuntime}: the base image has no .NET)" : "")} for {string.Join(", ", build.Services)}...").ConfigureAwait(false);
+                $"Publishing {build.Image} onto {build.BaseImage}{(build.SelfContained ? $" (self-contained {build.RuntimeIdentifier}: the base image has no .NET)" : "")} for {string.Join(", ", build.Services)}...").ConfigureAwait(false);
             var result = await DotnetProcess.RunAsync(ContainerImages.PublishArguments(app.ProjectPath!, build), app.SettingsDirectory, null, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {

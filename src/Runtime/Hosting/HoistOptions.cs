@@ -94,6 +94,14 @@ public sealed class KubernetesBackendOptions
     /// <summary>Where Knative runs its activator, which port-forwarded calls to an autoscaled service go through.</summary>
     public string KnativeNamespace { get; set; } = "knative-serving";
 
+    public const string DefaultRuntimeIdentifier = "linux-x64";
+
+    /// <summary>The .NET runtime identifiers of Linux nodes that <see cref="RuntimeIdentifier"/> allows.</summary>
+    public static IReadOnlyList<string> RuntimeIdentifiers { get; } = ["linux-x64", "linux-arm64", "linux-musl-x64", "linux-musl-arm64"];
+
+    /// <summary>The platform of the cluster's nodes that <c>hoist deploy</c> builds images for, whatever the build machine is.</summary>
+    public string RuntimeIdentifier { get; set; } = DefaultRuntimeIdentifier;
+
     /// <summary>How long a teardown waits for the workers' pods to finish their calls and go away.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

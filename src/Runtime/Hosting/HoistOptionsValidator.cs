@@ -98,6 +98,11 @@ internal sealed class HoistOptionsValidator : IValidateOptions<HoistOptions>
             yield return $"{Section}:GrpcPort and RendezvousPort are both {k.GrpcPort}: they must differ.";
         }
 
+        if (!KubernetesBackendOptions.RuntimeIdentifiers.Contains(k.RuntimeIdentifier, StringComparer.Ordinal))
+        {
+            yield return $"{Section}:RuntimeIdentifier is \"{k.RuntimeIdentifier}\". Allowed values: {string.Join(", ", KubernetesBackendOptions.RuntimeIdentifiers.Select(r => $"\"{r}\""))}.";
+        }
+
         if (k.StopTimeout < TimeSpan.Zero)
         {
             yield return $"{Section}:StopTimeout is {k.StopTimeout}: it must not be negative.";
