@@ -40,6 +40,8 @@ namespace Hoist.Generators
             // and the service is dropped without a diagnostic of ours.
             private bool _hasCompilerErrors;
 
+            private WireShape? _wireShape;
+
             private Parser(CancellationToken cancellationToken) => _cancellationToken = cancellationToken;
 
             /// <summary>
@@ -255,11 +257,17 @@ namespace Hoist.Generators
                 var methods = new List<MethodModel>();
                 var methodIds = new HashSet<string>(StringComparer.Ordinal);
                 var proxyNames = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var member in type.GetMembers())
+                foreach (var method in ServedMethods(type))
                 {
                     _cancellationToken.ThrowIfCancellationRequested();
-                    if (member is not IMethodSymbol method || !IsRemoteMethod(method, type))
+                    if (!IsRemoteMethod(method, type))
                     {
+                        continue;
+                    }
+
+                    if (method.IsGenericMethod)
+                    {
+                        Report(DiagnosticDescriptors.GenericClassServiceMethod, LocationOf(method), display + "." + method.Name);
                         continue;
                     }
 
@@ -300,10 +308,47 @@ namespace Hoist.Generators
                 return Result(key, identifier, settings.NameLocation, service);
             }
 
+            // The methods of a class service and of its base classes, most derived first. A base method that a
+            // derived one overrides or hides (same name and parameters) is not served twice; framework base
+            // classes serve nothing.
+            private static IEnumerable<IMethodSymbol> ServedMethods(INamedTypeSymbol type)
+            {
+                var signatures = new HashSet<string>(StringComparer.Ordinal);
+                for (var current = type; current is not null && !IsFrameworkType(current); current = current.BaseType)
+                {
+                    foreach (var member in current.GetMembers())
+                    {
+                        if (member is IMethodSymbol method &&
+                            signatures.Add(method.Name + "(" + string.Join(",", method.Parameters.Select(static p => p.Type.ToDisplayString())) + ")"))
+                        {
+                            yield return method;
+                        }
+                    }
+                }
+            }
+
+            private static bool IsFrameworkType(INamedTypeSymbol type)
+            {
+                if (type.SpecialType == SpecialType.System_Object || type.Locations.Any(static l => l.IsInSource))
+                {
+                    return type.SpecialType == SpecialType.System_Object;
+                }
+
+                var ns = type.ContainingNamespace;
+                while (ns is { ContainingNamespace.IsGlobalNamespace: false })
+                {
+                    ns = ns.ContainingNamespace;
+                }
+
+                return ns?.Name is "System" or "Microsoft";
+            }
+
+            // Public and internal ordinary methods, static ones included: the dispatcher calls a static method on the
+            // type, an instance method on the worker's instance. A static class serves only its static methods.
             private static bool IsRemoteMethod(IMethodSymbol method, INamedTypeSymbol type)
             {
                 if (method.MethodKind != MethodKind.Ordinary || method.IsImplicitlyDeclared || method.PartialDefinitionPart is not null ||
-                    method.IsStatic != type.IsStatic || method.IsGenericMethod || !IsAccessible(method.DeclaredAccessibility))
+                    (type.IsStatic && !method.IsStatic) || !IsAccessible(method.DeclaredAccessibility))
                 {
                     return false;
                 }
@@ -355,9 +400,9 @@ namespace Hoist.Generators
                     var isServiceProvider = parameter.Type is INamedTypeSymbol { Name: "IServiceProvider", Arity: 0, ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
                     var reason =
                         parameter.RefKind != RefKind.None ? $"takes constructor parameter '{parameter.Name}' by reference" :
-                        parameter.Type is IPointerTypeSymbol or IFunctionPointerTypeSymbol || parameter.Type.IsRefLikeType ||
-                        parameter.Type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T || parameter.Type.TypeKind == TypeKind.Dynamic
-                            ? $"takes constructor parameter '{parameter.Name}' of type '{parameter.Type}', which dependency injection cannot provide"
+                        !IsInjectable(parameter.Type)
+                            ? $"takes constructor parameter '{parameter.Name}' of type '{parameter.Type}', which dependency injection cannot provide " +
+                              "(values such as numbers, strings, structs and arrays are not services): read settings through IOptions<T> or IConfiguration instead"
                             : null;
                     if (reason is not null)
                     {
@@ -381,6 +426,12 @@ namespace Hoist.Generators
 
                 return new ConstructorModel(parameters.ToEquatableArray());
             }
+
+            // A service is a class, interface or delegate that a container can hold: never a value, a string or an array.
+            private static bool IsInjectable(ITypeSymbol type) =>
+                type.TypeKind is TypeKind.Class or TypeKind.Interface or TypeKind.Delegate &&
+                type.SpecialType is not (SpecialType.System_String or SpecialType.System_Object) &&
+                !type.IsRefLikeType;
 
             private static bool HasRequiredMembers(INamedTypeSymbol type)
             {
@@ -502,7 +553,7 @@ namespace Hoist.Generators
                         continue;
                     }
 
-                    var problem = WireTypes.GetProblem(parameter.Type, out var hasErrorType);
+                    var problem = WireShapeOf(method).GetProblem(parameter.Type, out var hasErrorType);
                     _hasCompilerErrors |= hasErrorType;
                     if (problem is not null)
                     {
@@ -515,7 +566,8 @@ namespace Hoist.Generators
                         parameter.Name,
                         parameter.Type.ToDisplayString(s_typeFormat),
                         IsCancellationToken: false,
-                        parameter.HasExplicitDefaultValue ? CSharpLiterals.DefaultValue(parameter.Type, parameter.ExplicitDefaultValue) : null));
+                        parameter.HasExplicitDefaultValue ? CSharpLiterals.DefaultValue(parameter.Type, parameter.ExplicitDefaultValue) : null,
+                        parameter.IsParams));
                 }
 
                 var (returnKind, resultType) = ParseReturnType(method, display);
@@ -535,6 +587,8 @@ namespace Hoist.Generators
                     resultType,
                     $"{containingType}.{ServiceNames.EscapeIdentifier(method.Name)}({string.Join(", ", crefParameters)})");
             }
+
+            private WireShape WireShapeOf(IMethodSymbol method) => _wireShape ??= new WireShape(method.ContainingAssembly, _cancellationToken);
 
             private (ReturnKind? Kind, string? ResultType) ParseReturnType(IMethodSymbol method, string display)
             {
@@ -584,7 +638,7 @@ namespace Hoist.Generators
                     return (kind, null);
                 }
 
-                var problem = WireTypes.GetProblem(result, out var hasErrorType);
+                var problem = WireShapeOf(method).GetProblem(result, out var hasErrorType);
                 _hasCompilerErrors |= hasErrorType;
                 if (problem is not null)
                 {

@@ -133,7 +133,7 @@ public sealed class SnapshotTests
 
                 public void Dispose() => _ = services;
 
-                public static Chat Create() => throw new NotSupportedException();
+                private static Chat Create() => throw new NotSupportedException();
 
                 public string Name { get; set; } = "";
 

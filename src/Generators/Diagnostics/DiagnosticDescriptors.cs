@@ -121,6 +121,11 @@ namespace Hoist.Generators.Diagnostics
             "Hoist.Runtime is not referenced",
             "The project declares Hoist services but does not reference Hoist.Runtime, which the generated proxies and dispatchers need: add a reference to the Hoist.Runtime package or project");
 
+        public static readonly DiagnosticDescriptor GenericClassServiceMethod = Create(
+            "HOIST023",
+            "Generic method of a class service",
+            "'{0}' is generic, so it cannot be a remote method: a worker has to know the concrete parameter and return types to read and write them: make it non-generic, or private or protected if it is not meant to be called remotely");
+
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
         {
             [TypeNotPartial.Id] = TypeNotPartial,
@@ -145,6 +150,7 @@ namespace Hoist.Generators.Diagnostics
             [DuplicateRemoteMethod.Id] = DuplicateRemoteMethod,
             [ReservedMemberName.Id] = ReservedMemberName,
             [RuntimeNotReferenced.Id] = RuntimeNotReferenced,
+            [GenericClassServiceMethod.Id] = GenericClassServiceMethod,
         };
 
         /// <summary>All descriptors, in ID order.</summary>

@@ -13,8 +13,8 @@ namespace Hoist.Generators.Models
         string? ResultType,
         string Cref);
 
-    /// <summary>A parameter of a remote method; a CancellationToken is not serialized.</summary>
-    internal sealed record ParameterModel(string Name, string Type, bool IsCancellationToken, string? DefaultValue);
+    /// <summary>A parameter of a remote method; a CancellationToken is not serialized. A params one stays params on the proxy.</summary>
+    internal sealed record ParameterModel(string Name, string Type, bool IsCancellationToken, string? DefaultValue, bool IsParams = false);
 
     /// <summary>The shape of a remote method's return type.</summary>
     internal enum ReturnKind
