@@ -57,6 +57,7 @@ public sealed class WireShapeTests
         public sealed class Looper { public Looper? Self { get; set; } public object? Payload { get; set; } }
         public sealed class Logged { public Exception? Error { get; set; } }
         public sealed class Items { public List<int> Values { get; } = new(); }
+        public sealed class Growing<T> { public T? Value { get; set; } public Growing<List<T>>? Next { get; set; } }
         """;
 
     [Theory]
@@ -93,6 +94,7 @@ public sealed class WireShapeTests
     [InlineData("Items", "'Items.Values': nothing can restore it")]
     [InlineData("List<Dictionary<string, JsonElement>>", "'List<Dictionary<string, JsonElement>>[][value]': 'JsonElement' is untyped JSON")]
     [InlineData("System.Numerics.Complex", "'Complex' is a .NET type that Hoist cannot send exactly")]
+    [InlineData("Growing<int>", "nested more than 64 types deep")]
     [InlineData("System.Text.StringBuilder", "'StringBuilder' is a .NET type that Hoist cannot send exactly")]
     public void Parameter_ThatCannotRoundTrip_IsRefusedAtTheParameter(string type, string reason)
     {

@@ -25,6 +25,9 @@ namespace Hoist.Generators.Helpers
             "primitives, strings, enums, Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, Uri, Version, BigInteger, " +
             "tuples, arrays, List<T>, HashSet<T>, Dictionary<K,V>, the immutable collections and your own records, classes and structs";
 
+        // Object types nested inside one another, a bound only a type graph that grows without end reaches.
+        private const int MaxObjectDepth = 64;
+
         private static readonly HashSet<string> s_leafTypes = new(StringComparer.Ordinal)
         {
             "System.Guid", "System.DateTime", "System.DateTimeOffset", "System.DateOnly", "System.TimeOnly", "System.TimeSpan",
@@ -61,6 +64,7 @@ namespace Hoist.Generators.Helpers
         private readonly CancellationToken _cancellationToken;
         private readonly Dictionary<ITypeSymbol, Problem?> _objects = new(SymbolEqualityComparer.Default);
         private List<INamedTypeSymbol>? _sourceTypes;
+        private int _depth;
         private bool _hasErrorType;
 
         public WireShape(IAssemblySymbol assembly, CancellationToken cancellationToken)
@@ -241,9 +245,17 @@ namespace Hoist.Generators.Helpers
                 return known;
             }
 
+            // A generic type can reach ever new types of itself (G<T> holding a G<List<T>>), which no memo stops.
+            if (_depth >= MaxObjectDepth)
+            {
+                return Problem.Of($"'{Display(type)}' is nested more than {MaxObjectDepth} types deep, as a generic type that holds a bigger version of itself is: use a type graph of fixed shape");
+            }
+
             // Provisionally fine, so a type that reaches itself (Node.Next) is walked once.
             _objects[type] = null;
+            _depth++;
             var problem = CheckPolymorphism(type) ?? (type.IsAbstract ? null : CheckMembers(type));
+            _depth--;
             _objects[type] = problem;
             return problem;
         }
