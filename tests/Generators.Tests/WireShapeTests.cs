@@ -139,6 +139,12 @@ public sealed class WireShapeTests
             public sealed record Disc(double Radius) : Figure;
             public sealed class Page<T> { public List<T> Items { get; set; } = new(); public int Total { get; set; } }
             public enum Color { Red, Green }
+            [JsonConverter(typeof(OpaqueConverter))] public sealed class Opaque { private readonly string _text = ""; public override string ToString() => _text; }
+            public sealed class OpaqueConverter : JsonConverter<Opaque>
+            {
+                public override Opaque Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new();
+                public override void Write(Utf8JsonWriter writer, Opaque value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
+            }
             public sealed class Everything
             {
                 public BigInteger Big { get; set; }
@@ -157,6 +163,8 @@ public sealed class WireShapeTests
                 public int? Maybe { get; set; }
                 public int Field;
                 [JsonIgnore] public object? Cache { get; set; }
+                public Opaque Custom { get; set; } = new();
+                [JsonConverter(typeof(OpaqueConverter))] public Opaque Member { get; set; } = new();
             }
             """;
         var run = GeneratorHarness.Run(Types + Good + """

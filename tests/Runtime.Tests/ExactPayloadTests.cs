@@ -23,6 +23,10 @@ public sealed class ExactPayloadTests
         public BigInteger Big { get; set; }
 
         public BigInteger? Maybe { get; set; }
+
+        public char Letter { get; set; }
+
+        public Dictionary<char, int> ByLetter { get; set; } = [];
     }
 
     public sealed class Account
@@ -48,6 +52,19 @@ public sealed class ExactPayloadTests
         var labelled = RoundTrip(new Labelled { Label = text, Tags = { ["k"] = text } });
         Assert.Equal(text, labelled.Label);
         Assert.Equal(text, labelled.Tags["k"]);
+    }
+
+    [Theory]
+    [InlineData('\uD83C')]
+    [InlineData('\uDC00')]
+    [InlineData('λ')]
+    [InlineData('"')]
+    public void Char_InsideDtos_RoundTripsExactly(char letter)
+    {
+        var back = RoundTrip(new Labelled { Letter = letter, ByLetter = { ['k'] = 1 } });
+
+        Assert.Equal(letter, back.Letter);
+        Assert.Equal(1, back.ByLetter['k']);
     }
 
     [Fact]

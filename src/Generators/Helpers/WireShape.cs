@@ -194,6 +194,12 @@ namespace Hoist.Generators.Helpers
                     : $"'{Display(type)}' is a .NET type that Hoist cannot send exactly: use {AllowedTypes}");
             }
 
+            // A converter of the user's own is the user's contract for the type's exact form.
+            if (HasJsonAttribute(type, "JsonConverterAttribute"))
+            {
+                return null;
+            }
+
             if (type.AllInterfaces.Any(static i => i.SpecialType == SpecialType.System_Collections_IEnumerable))
             {
                 return Problem.Of(
@@ -402,7 +408,7 @@ namespace Hoist.Generators.Helpers
                         .Under("." + member.Name);
                 }
 
-                if (Check(memberType) is { } problem)
+                if (!HasJsonAttribute(member, "JsonConverterAttribute") && Check(memberType) is { } problem)
                 {
                     return problem.Under("." + member.Name);
                 }

@@ -87,6 +87,52 @@ internal sealed class ExactStringJsonConverter : JsonConverter<string>
     }
 }
 
+/// <summary>
+/// A char exactly: a one-character string, or its code unit as a number when it is a surrogate, which a JSON
+/// string cannot hold alone (System.Text.Json would write U+FFFD).
+/// </summary>
+internal sealed class ExactCharJsonConverter : JsonConverter<char>
+{
+    public override char Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Number)
+        {
+            return (char)reader.GetUInt16();
+        }
+
+        var text = reader.GetString();
+        return text is { Length: 1 } ? text[0] : throw new JsonException($"Expected one character, not {text?.Length ?? 0}.");
+    }
+
+    public override void Write(Utf8JsonWriter writer, char value, JsonSerializerOptions options)
+    {
+        if (char.IsSurrogate(value))
+        {
+            writer.WriteNumberValue(value);
+        }
+        else
+        {
+            writer.WriteStringValue([value]);
+        }
+    }
+
+    public override char ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var text = reader.GetString();
+        return text is { Length: 1 } ? text[0] : throw new JsonException($"Expected a one-character key, not {text?.Length ?? 0} characters.");
+    }
+
+    public override void WriteAsPropertyName(Utf8JsonWriter writer, char value, JsonSerializerOptions options)
+    {
+        if (char.IsSurrogate(value))
+        {
+            throw new JsonException("A dictionary key is a lone surrogate, which a JSON property name cannot carry exactly: use well-formed UTF-16 keys.");
+        }
+
+        writer.WritePropertyName([value]);
+    }
+}
+
 internal static class Utf16
 {
     /// <summary>True when every surrogate is half of a pair; the common case, no surrogates at all, is one vectorized scan.</summary>

@@ -271,7 +271,7 @@ internal static class HoistJson
 
             // Ordinary trees (a 100-node linked list) nest deeper than the default 64; past this, the error names the depth.
             MaxDepth = MaxDepth,
-            Converters = { new ExactStringJsonConverter(), new BigIntegerJsonConverter() },
+            Converters = { new ExactStringJsonConverter(), new ExactCharJsonConverter(), new BigIntegerJsonConverter() },
         };
         options.MakeReadOnly();
         return options;
