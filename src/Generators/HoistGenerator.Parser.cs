@@ -576,7 +576,15 @@ namespace Hoist.Generators
                     return null;
                 }
 
-                var containingType = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                // A method inherited from a generic base class is named by its definition: a cref cannot hold Base<int>.
+                var containingType = method.ContainingType.IsGenericType
+                    ? method.ContainingType.OriginalDefinition.ToDisplayString(s_crefFormat).Replace('<', '{').Replace('>', '}')
+                    : method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                if (method.ContainingType.IsGenericType)
+                {
+                    crefParameters = method.OriginalDefinition.Parameters.Select(CrefParameter).ToList();
+                }
+
                 return new MethodModel(
                     method.Name,
                     ServiceNames.ProxyMethodName(method.Name),

@@ -242,6 +242,63 @@ public sealed class WireShapeTests
     }
 
     [Fact]
+    public void InheritedParamsAndObsoleteMembers_GenerateDocumentedCodeWithoutWarnings()
+    {
+        var parseOptions = new Microsoft.CodeAnalysis.CSharp.CSharpParseOptions(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Latest, DocumentationMode.Diagnose);
+        var compilation = GeneratorHarness.CreateCompilation(
+            ["""
+            using System;
+            using Hoist;
+
+            namespace MyApp;
+
+            /// <summary>A generic base.</summary>
+            public class Store<T>
+            {
+                /// <summary>Echoes.</summary>
+                public T Echo(T value) => value;
+            }
+
+            /// <summary>A service.</summary>
+            [Compute]
+            public partial class Numbers : Store<int>
+            {
+                /// <summary>Multiplies.</summary>
+                public long Product(string label, int scale = 2, params int[] factors) => scale * factors.Length + label.Length;
+
+                /// <summary>Old.</summary>
+                [Obsolete("use Product")]
+                public int Old(OldKind kind = OldKind.A) => (int)kind;
+            }
+
+            /// <summary>An obsolete type in an obsolete method's signature.</summary>
+            [Obsolete]
+            public enum OldKind
+            {
+                /// <summary>A.</summary>
+                A,
+            }
+
+            /// <summary>Old services.</summary>
+            public static partial class Legacy
+            {
+                /// <summary>Old.</summary>
+                [Obsolete]
+                [Compute]
+                public static int Run(int value) => value;
+            }
+            """],
+            referenceRuntime: true,
+            parseOptions);
+
+        var run = GeneratorHarness.Run(compilation, parseOptions);
+
+        Assert.Empty(run.Diagnostics);
+        var problems = run.OutputProblems();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
     public void ClassService_GenericMethod_IsHOIST023()
     {
         var (run, diagnostic) = Single("HOIST023", """
