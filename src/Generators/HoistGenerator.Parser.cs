@@ -254,6 +254,8 @@ namespace Hoist.Generators
                 var constructor = type.IsStatic ? null : ParseConstructor(type, identifier);
                 var settings = ReadSettings(attributes, ServiceNames.FromTypeName(type.Name), type.Name, identifier);
 
+                // Derived types are looked for in this assembly, even when a served method is inherited from another.
+                _wireShape = new WireShape(type.ContainingAssembly, _cancellationToken);
                 var methods = new List<MethodModel>();
                 var methodIds = new HashSet<string>(StringComparer.Ordinal);
                 var proxyNames = new HashSet<string>(StringComparer.Ordinal);
@@ -314,7 +316,7 @@ namespace Hoist.Generators
             private static IEnumerable<IMethodSymbol> ServedMethods(INamedTypeSymbol type)
             {
                 var signatures = new HashSet<string>(StringComparer.Ordinal);
-                for (var current = type; current is not null && !IsFrameworkType(current); current = current.BaseType)
+                for (var current = type; current is { SpecialType: not SpecialType.System_Object } && !WireShape.IsFrameworkType(current); current = current.BaseType)
                 {
                     foreach (var member in current.GetMembers())
                     {
@@ -325,22 +327,6 @@ namespace Hoist.Generators
                         }
                     }
                 }
-            }
-
-            private static bool IsFrameworkType(INamedTypeSymbol type)
-            {
-                if (type.SpecialType == SpecialType.System_Object || type.Locations.Any(static l => l.IsInSource))
-                {
-                    return type.SpecialType == SpecialType.System_Object;
-                }
-
-                var ns = type.ContainingNamespace;
-                while (ns is { ContainingNamespace.IsGlobalNamespace: false })
-                {
-                    ns = ns.ContainingNamespace;
-                }
-
-                return ns?.Name is "System" or "Microsoft";
             }
 
             // Public and internal ordinary methods, static ones included: the dispatcher calls a static method on the

@@ -537,7 +537,8 @@ namespace Hoist.Generators.Helpers
 
         private static bool IsInSource(INamedTypeSymbol type) => type.Locations.Any(static l => l.IsInSource);
 
-        private static bool IsFrameworkType(INamedTypeSymbol type)
+        /// <summary>A type of .NET itself (System.*, Microsoft.*), as opposed to the user's own.</summary>
+        public static bool IsFrameworkType(INamedTypeSymbol type)
         {
             if (IsInSource(type))
             {
