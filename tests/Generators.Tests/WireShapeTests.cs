@@ -94,6 +94,8 @@ public sealed class WireShapeTests
     [InlineData("Items", "'Items.Values': nothing can restore it")]
     [InlineData("List<Dictionary<string, JsonElement>>", "'List<Dictionary<string, JsonElement>>[][value]': 'JsonElement' is untyped JSON")]
     [InlineData("System.Numerics.Complex", "'Complex' is a .NET type that Hoist cannot send exactly")]
+    [InlineData("IReadOnlySet<int>", "'IReadOnlySet<int>' cannot be read back")]
+    [InlineData("Dictionary<double, int>", "'double' cannot be a dictionary key")]
     [InlineData("Growing<int>", "nested more than 64 types deep")]
     [InlineData("System.Text.StringBuilder", "'StringBuilder' is a .NET type that Hoist cannot send exactly")]
     public void Parameter_ThatCannotRoundTrip_IsRefusedAtTheParameter(string type, string reason)

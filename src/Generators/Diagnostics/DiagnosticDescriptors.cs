@@ -79,7 +79,7 @@ namespace Hoist.Generators.Diagnostics
         public static readonly DiagnosticDescriptor UnsupportedParameter = Create(
             "HOIST014",
             "Parameter cannot cross the wire",
-            "Parameter '{0}' of '{1}' cannot be sent to a worker: {2}; use a concrete type (primitives, strings, arrays, enums, records or classes with public properties, or IEnumerable<T>, IReadOnlyList<T>, IReadOnlyCollection<T>, IList<T>, ICollection<T>, IDictionary<K,V>, IReadOnlyDictionary<K,V>, ISet<T>, IReadOnlySet<T>) passed by value or 'in', and at most one CancellationToken");
+            "Parameter '{0}' of '{1}' cannot be sent to a worker: {2}; use a concrete type (primitives, strings, arrays, enums, records or classes with public properties, or IEnumerable<T>, IReadOnlyList<T>, IReadOnlyCollection<T>, IList<T>, ICollection<T>, IDictionary<K,V>, IReadOnlyDictionary<K,V>, ISet<T>) passed by value or 'in', and at most one CancellationToken");
 
         public static readonly DiagnosticDescriptor UnsupportedReturnType = Create(
             "HOIST015",

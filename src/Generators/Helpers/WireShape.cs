@@ -44,7 +44,7 @@ namespace Hoist.Generators.Helpers
         {
             "System.Collections.Generic.IEnumerable`1", "System.Collections.Generic.IReadOnlyList`1", "System.Collections.Generic.IReadOnlyCollection`1",
             "System.Collections.Generic.IList`1", "System.Collections.Generic.ICollection`1", "System.Collections.Generic.ISet`1",
-            "System.Collections.Generic.IReadOnlySet`1", "System.Collections.Generic.List`1", "System.Collections.Generic.HashSet`1",
+            "System.Collections.Generic.List`1", "System.Collections.Generic.HashSet`1",
             "System.Collections.Generic.SortedSet`1", "System.Collections.Generic.LinkedList`1", "System.Collections.Generic.Queue`1",
             "System.Collections.ObjectModel.Collection`1", "System.Collections.ObjectModel.ObservableCollection`1",
             "System.Collections.Immutable.ImmutableArray`1", "System.Collections.Immutable.ImmutableList`1",
@@ -161,7 +161,7 @@ namespace Hoist.Generators.Helpers
                 if (!IsKeyType(key))
                 {
                     return Problem.Of(
-                        $"'{Display(key)}' cannot be a dictionary key on the wire, which writes keys as JSON property names: use string, a number, bool, char, an enum, Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly or TimeSpan as the key")
+                        $"'{Display(key)}' cannot be a dictionary key on the wire, which writes keys as JSON property names: use string, an integer, decimal, bool, char, an enum, Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly or TimeSpan as the key")
                         .Under("[key]");
                 }
 
@@ -223,6 +223,11 @@ namespace Hoist.Generators.Helpers
                 return $"'{Display(type)}' is untyped JSON, which does not say which type to read on the other side: use a concrete type";
             }
 
+            if (name is "System.Collections.Generic.IReadOnlySet`1")
+            {
+                return $"'{Display(type)}' cannot be read back, as System.Text.Json does not create read-only sets: use ISet<T> or HashSet<T>";
+            }
+
             if (name is "System.Collections.Generic.Stack`1" or "System.Collections.Immutable.ImmutableStack`1" or "System.Collections.Concurrent.ConcurrentStack`1")
             {
                 return $"'{Display(type)}' comes back in reverse order (the serializer pushes what it popped): use List<T> or an array";
@@ -239,8 +244,10 @@ namespace Hoist.Generators.Helpers
             return null;
         }
 
+        // Floating-point keys are out: NaN and the infinities cannot be written as property names.
         private static bool IsKeyType(ITypeSymbol key) =>
-            key.SpecialType is >= SpecialType.System_Boolean and <= SpecialType.System_String ||
+            (key.SpecialType is >= SpecialType.System_Boolean and <= SpecialType.System_String &&
+             key.SpecialType is not (SpecialType.System_Single or SpecialType.System_Double)) ||
             key.TypeKind == TypeKind.Enum ||
             (key is INamedTypeSymbol named && s_keyTypes.Contains(MetadataName(named)));
 
