@@ -187,7 +187,16 @@ namespace Hoist.Generators
                     (true, true) => $"on every rank of service {service}",
                     _ => $"on a worker of service {service}",
                 };
+                // The proxy of an [Obsolete] method warns its callers as the method itself would.
+                var obsolete = method.ObsoleteMessage is null
+                    ? null
+                    : method.ObsoleteMessage.Length == 0 ? "[global::System.Obsolete]" : $"[global::System.Obsolete({CSharpLiterals.String(method.ObsoleteMessage)})]";
                 writer.WriteLine($"/// <summary>Runs <see cref=\"{method.Cref}\"/> {where}.</summary>");
+                if (obsolete is not null)
+                {
+                    writer.WriteLine(obsolete);
+                }
+
                 writer.WriteLine($"{method.Accessibility} {returnType} {method.ProxyName}({string.Join(", ", signature)})");
                 writer.OpenBlock();
                 writer.WriteLine($"var {argumentsName} = new {PayloadWriter}();");
@@ -206,6 +215,11 @@ namespace Hoist.Generators
                         $"{(p.IsParams ? "params " : string.Empty)}{p.Type} {ServiceNames.EscapeIdentifier(p.Name)}{(p.DefaultValue is null ? string.Empty : " = " + p.DefaultValue)}");
                     writer.WriteLine();
                     writer.WriteLine($"/// <summary>Runs <see cref=\"{method.Cref}\"/> {where}.</summary>");
+                    if (obsolete is not null)
+                    {
+                        writer.WriteLine(obsolete);
+                    }
+
                     writer.WriteLine($"{method.Accessibility} {returnType} {method.ProxyName}({string.Join(", ", paramsSignature)}) => {method.ProxyName}({arguments}, default);");
                 }
             }

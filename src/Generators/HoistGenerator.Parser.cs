@@ -334,7 +334,7 @@ namespace Hoist.Generators
             private static bool IsRemoteMethod(IMethodSymbol method, INamedTypeSymbol type)
             {
                 if (method.MethodKind != MethodKind.Ordinary || method.IsImplicitlyDeclared || method.PartialDefinitionPart is not null ||
-                    (type.IsStatic && !method.IsStatic) || !IsAccessible(method.DeclaredAccessibility))
+                    (type.IsStatic && !method.IsStatic) || !IsAccessible(method.DeclaredAccessibility) || IsObsoleteAsError(method))
                 {
                     return false;
                 }
@@ -505,6 +505,15 @@ namespace Hoist.Generators
                     valid = false;
                 }
 
+                if (IsObsoleteAsError(method))
+                {
+                    Report(
+                        DiagnosticDescriptors.MisplacedAttribute,
+                        identifier,
+                        $"'{display}' is [Obsolete] as an error, so no code may call it, the generated dispatcher included: remove its Hoist attributes, or make the [Obsolete] a warning");
+                    valid = false;
+                }
+
                 foreach (var parameter in method.Parameters)
                 {
                     var location = ParameterLocation(parameter) ?? identifier;
@@ -579,8 +588,22 @@ namespace Hoist.Generators
                     parameters.ToEquatableArray(),
                     returnKind.Value,
                     resultType,
-                    $"{containingType}.{ServiceNames.EscapeIdentifier(method.Name)}({string.Join(", ", crefParameters)})");
+                    $"{containingType}.{ServiceNames.EscapeIdentifier(method.Name)}({string.Join(", ", crefParameters)})",
+                    ObsoleteMessage(method));
             }
+
+            // [Obsolete] or [Obsolete("message")]: the message, empty without one; null when the method is not obsolete.
+            private static string? ObsoleteMessage(IMethodSymbol method) =>
+                method.GetAttributes().FirstOrDefault(IsObsolete) is { } obsolete
+                    ? obsolete.ConstructorArguments.FirstOrDefault().Value as string ?? string.Empty
+                    : null;
+
+            private static bool IsObsolete(AttributeData attribute) =>
+                attribute.AttributeClass is { Name: "ObsoleteAttribute", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+
+            // [Obsolete(..., error: true)]: nothing, generated code included, may call it.
+            private static bool IsObsoleteAsError(IMethodSymbol method) =>
+                method.GetAttributes().Any(a => IsObsolete(a) && a.ConstructorArguments.Length > 1 && a.ConstructorArguments[1].Value is true);
 
             private WireShape WireShapeOf(IMethodSymbol method) => _wireShape ??= new WireShape(method.ContainingAssembly, _cancellationToken);
 

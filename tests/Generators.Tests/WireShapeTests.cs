@@ -301,6 +301,42 @@ public sealed class WireShapeTests
     }
 
     [Fact]
+    public void ObsoleteAsError_MethodService_IsHOIST017_AndClassServiceSkipsIt()
+    {
+        var (run, diagnostic) = Single("HOIST017", """
+            using System;
+            using Hoist;
+
+            public static partial class Old
+            {
+                [Obsolete("gone", true)]
+                [Compute]
+                public static int Run(int value) => value;
+            }
+
+            [Compute]
+            public partial class Kept
+            {
+                [Obsolete("gone", true)]
+                public int Gone() => 1;
+
+                [Obsolete("use Now")]
+                public int Then() => 1;
+
+                public int Now() => 2;
+            }
+            """);
+
+        Assert.Equal("Run", run.SpanText(diagnostic));
+        Assert.Contains("[Obsolete] as an error", diagnostic.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        var proxy = run.Source("Kept.Remote.g.cs");
+        Assert.DoesNotContain("GoneAsync", proxy, StringComparison.Ordinal);
+        Assert.Contains("[global::System.Obsolete(\"use Now\")]", proxy, StringComparison.Ordinal);
+        var problems = run.OutputProblems();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
     public void ClassService_GenericMethod_IsHOIST023()
     {
         var (run, diagnostic) = Single("HOIST023", """

@@ -56,6 +56,7 @@ namespace MyApp
             }
 
             /// <summary>Runs <see cref="global::MyApp.Scientific.Multiply(int, int)"/> on a worker of service "scientific".</summary>
+            [global::System.Obsolete("use Product")]
             public global::System.Threading.Tasks.Task<int> MultiplyAsync(int a, int b, global::System.Threading.CancellationToken cancellationToken = default)
             {
                 var arguments = new global::Hoist.Serialization.PayloadWriter();
