@@ -141,6 +141,13 @@ public sealed class WireShapeTests
             public sealed record Disc(double Radius) : Figure;
             public sealed class Page<T> { public List<T> Items { get; set; } = new(); public int Total { get; set; } }
             public enum Color { Red, Green }
+            public sealed class Observed
+            {
+                [JsonIgnore] private readonly object _gate = new();
+                public int Value { get; set; }
+                public event Action? Changed;
+                public void Raise() { lock (_gate) { Changed?.Invoke(); } }
+            }
             [JsonConverter(typeof(OpaqueConverter))] public sealed class Opaque { private readonly string _text = ""; public override string ToString() => _text; }
             public sealed class OpaqueConverter : JsonConverter<Opaque>
             {
@@ -173,7 +180,7 @@ public sealed class WireShapeTests
             public static partial class Shapes
             {
                 [Hoist.Compute]
-                public static Account Run(Line line, Sealed owner, Extent extent, Pair pair, ListNode list, Figure figure, Page<Line> page, Everything all, BigInteger factorial) => throw null!;
+                public static Account Run(Observed observed, Line line, Sealed owner, Extent extent, Pair pair, ListNode list, Figure figure, Page<Line> page, Everything all, BigInteger factorial) => throw null!;
 
                 [Hoist.Compute]
                 public static Task<IReadOnlyList<Figure>> Figures(params int[] sides) => throw null!;

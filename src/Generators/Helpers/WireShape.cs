@@ -367,7 +367,7 @@ namespace Hoist.Generators.Helpers
                             }
                             else if (IsAutoProperty(property) && IsInSource(current))
                             {
-                                return Problem.Of($"non-public property '{property.Name}' is never sent, so it would come back empty: make it public, or mark it [JsonInclude]").Under("." + property.Name);
+                                return Problem.Of($"non-public property '{property.Name}' is never sent, so it would come back empty: make it public, mark it [JsonInclude], or mark it [JsonIgnore] if it is not part of the value").Under("." + property.Name);
                             }
 
                             break;
@@ -378,7 +378,7 @@ namespace Hoist.Generators.Helpers
                             }
                             else if (IsInSource(current))
                             {
-                                return Problem.Of($"private field '{field.Name}' is never sent, so it would come back empty: make it a public property, or mark it [JsonInclude]").Under("." + field.Name);
+                                return Problem.Of($"private field '{field.Name}' is never sent, so it would come back empty: make it a public property, mark it [JsonInclude], or mark it [JsonIgnore] if it is not part of the value").Under("." + field.Name);
                             }
 
                             break;
