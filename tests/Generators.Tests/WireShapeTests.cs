@@ -57,6 +57,8 @@ public sealed class WireShapeTests
         public sealed class Looper { public Looper? Self { get; set; } public object? Payload { get; set; } }
         public sealed class Logged { public Exception? Error { get; set; } }
         public sealed class Items { public List<int> Values { get; } = new(); }
+        public sealed class TwoMarked { [JsonConstructor] public TwoMarked(int a) { A = a; } [JsonConstructor] public TwoMarked(long a) { A = (int)a; } public int A { get; } }
+        [JsonDerivedType(typeof(Point), "point")] public abstract class Stranger { }
         public sealed class Growing<T> { public T? Value { get; set; } public Growing<List<T>>? Next { get; set; } }
         """;
 
@@ -96,6 +98,8 @@ public sealed class WireShapeTests
     [InlineData("System.Numerics.Complex", "'Complex' is a .NET type that Hoist cannot send exactly")]
     [InlineData("IReadOnlySet<int>", "'IReadOnlySet<int>' cannot be read back")]
     [InlineData("Dictionary<double, int>", "'double' cannot be a dictionary key")]
+    [InlineData("TwoMarked", "'TwoMarked' has 2 constructors marked [JsonConstructor]")]
+    [InlineData("Stranger", "names a type that does not derive from it")]
     [InlineData("Growing<int>", "nested more than 64 types deep")]
     [InlineData("System.Text.StringBuilder", "'StringBuilder' is a .NET type that Hoist cannot send exactly")]
     public void Parameter_ThatCannotRoundTrip_IsRefusedAtTheParameter(string type, string reason)

@@ -290,6 +290,12 @@ namespace Hoist.Generators.Helpers
                     return null;
                 }
 
+                if (!DerivesFrom(derived, type))
+                {
+                    return Problem.Of(
+                        $"[JsonDerivedType(typeof({Display(derived)}))] on '{Display(type)}' names a type that does not derive from it, which the serializer refuses: list only types derived from '{Display(type)}'");
+                }
+
                 if (attribute.ConstructorArguments.Length < 2)
                 {
                     return Problem.Of(
@@ -429,7 +435,14 @@ namespace Hoist.Generators.Helpers
         private static string? ChooseConstructor(INamedTypeSymbol type, out IMethodSymbol? constructor)
         {
             var constructors = type.InstanceConstructors;
-            constructor = constructors.FirstOrDefault(static c => HasJsonAttribute(c, "JsonConstructorAttribute"));
+            var marked = constructors.Where(static c => HasJsonAttribute(c, "JsonConstructorAttribute")).ToList();
+            if (marked.Count > 1)
+            {
+                constructor = null;
+                return $"'{Display(type)}' has {marked.Count} constructors marked [JsonConstructor], which the serializer refuses: mark one";
+            }
+
+            constructor = marked.FirstOrDefault();
             if (constructor is not null || type.TypeKind == TypeKind.Struct)
             {
                 return null;
