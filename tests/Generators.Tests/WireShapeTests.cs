@@ -59,6 +59,7 @@ public sealed class WireShapeTests
         public sealed class Items { public List<int> Values { get; } = new(); }
         public sealed class TwoMarked { [JsonConstructor] public TwoMarked(int a) { A = a; } [JsonConstructor] public TwoMarked(long a) { A = (int)a; } public int A { get; } }
         [JsonDerivedType(typeof(Point), "point")] public abstract class Stranger { }
+        public sealed class Cased { public int Name { get; set; } public int name; }
         public sealed class Growing<T> { public T? Value { get; set; } public Growing<List<T>>? Next { get; set; } }
         """;
 
@@ -100,6 +101,7 @@ public sealed class WireShapeTests
     [InlineData("Dictionary<double, int>", "'double' cannot be a dictionary key")]
     [InlineData("TwoMarked", "'TwoMarked' has 2 constructors marked [JsonConstructor]")]
     [InlineData("Stranger", "names a type that does not derive from it")]
+    [InlineData("Cased", "'Name' and 'name' differ only in case")]
     [InlineData("Growing<int>", "nested more than 64 types deep")]
     [InlineData("System.Text.StringBuilder", "'StringBuilder' is a .NET type that Hoist cannot send exactly")]
     public void Parameter_ThatCannotRoundTrip_IsRefusedAtTheParameter(string type, string reason)

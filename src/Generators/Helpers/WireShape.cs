@@ -392,6 +392,14 @@ namespace Hoist.Generators.Helpers
                 }
             }
 
+            // Names are matched without regard to case, so two members that differ only in case would collide.
+            var collision = members.GroupBy(static m => m.Member.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(static g => g.Count() > 1);
+            if (collision is not null)
+            {
+                return Problem.Of(
+                    $"'{string.Join("' and '", collision.Select(static m => m.Member.Name))}' differ only in case, and property names are matched without regard to case: rename one, or mark one [JsonIgnore]");
+            }
+
             if (ChooseConstructor(type, out var constructor) is { } constructorProblem)
             {
                 return Problem.Of(constructorProblem);
