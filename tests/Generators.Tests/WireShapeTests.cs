@@ -60,6 +60,10 @@ public sealed class WireShapeTests
         public sealed class TwoMarked { [JsonConstructor] public TwoMarked(int a) { A = a; } [JsonConstructor] public TwoMarked(long a) { A = (int)a; } public int A { get; } }
         [JsonDerivedType(typeof(Point), "point")] public abstract class Stranger { }
         public sealed class Cased { public int Name { get; set; } public int name; }
+        public sealed class Renamed { [JsonPropertyName("v")] public int A { get; set; } [JsonPropertyName("V")] public int B { get; set; } }
+        [JsonDerivedType(typeof(TwinA), "x")] [JsonDerivedType(typeof(TwinB), "x")] public abstract class Twins { }
+        public sealed class TwinA : Twins { }
+        public sealed class TwinB : Twins { }
         public sealed class Growing<T> { public T? Value { get; set; } public Growing<List<T>>? Next { get; set; } }
         """;
 
@@ -101,7 +105,9 @@ public sealed class WireShapeTests
     [InlineData("Dictionary<double, int>", "'double' cannot be a dictionary key")]
     [InlineData("TwoMarked", "'TwoMarked' has 2 constructors marked [JsonConstructor]")]
     [InlineData("Stranger", "names a type that does not derive from it")]
-    [InlineData("Cased", "'Name' and 'name' differ only in case")]
+    [InlineData("Cased", "'Name' and 'name' have the same JSON name but for case")]
+    [InlineData("Renamed", "'A' and 'B' have the same JSON name")]
+    [InlineData("Twins", "use the discriminator \"x\"")]
     [InlineData("Growing<int>", "nested more than 64 types deep")]
     [InlineData("System.Text.StringBuilder", "'StringBuilder' is a .NET type that Hoist cannot send exactly")]
     public void Parameter_ThatCannotRoundTrip_IsRefusedAtTheParameter(string type, string reason)

@@ -277,6 +277,7 @@ namespace Hoist.Generators.Helpers
         private Problem? CheckPolymorphism(INamedTypeSymbol type)
         {
             var listed = new List<INamedTypeSymbol>();
+            var discriminators = new HashSet<string>(StringComparer.Ordinal);
             foreach (var attribute in type.GetAttributes())
             {
                 if (!IsJsonAttribute(attribute, "JsonDerivedTypeAttribute"))
@@ -300,6 +301,12 @@ namespace Hoist.Generators.Helpers
                 {
                     return Problem.Of(
                         $"[JsonDerivedType(typeof({Display(derived)}))] on '{Display(type)}' has no type discriminator, so a '{Display(derived)}' would not be told apart on the other side: give it one, as in [JsonDerivedType(typeof({Display(derived)}), \"{derived.Name.ToLowerInvariant()}\")]");
+                }
+
+                var discriminator = attribute.ConstructorArguments[1].Value?.ToString() ?? string.Empty;
+                if (!discriminators.Add(discriminator))
+                {
+                    return Problem.Of($"two [JsonDerivedType] attributes on '{Display(type)}' use the discriminator \"{discriminator}\", which the serializer refuses: give each derived type its own");
                 }
 
                 listed.Add(derived);
@@ -393,11 +400,11 @@ namespace Hoist.Generators.Helpers
             }
 
             // Names are matched without regard to case, so two members that differ only in case would collide.
-            var collision = members.GroupBy(static m => m.Member.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(static g => g.Count() > 1);
+            var collision = members.GroupBy(static m => JsonName(m.Member), StringComparer.OrdinalIgnoreCase).FirstOrDefault(static g => g.Count() > 1);
             if (collision is not null)
             {
                 return Problem.Of(
-                    $"'{string.Join("' and '", collision.Select(static m => m.Member.Name))}' differ only in case, and property names are matched without regard to case: rename one, or mark one [JsonIgnore]");
+                    $"'{string.Join("' and '", collision.Select(static m => m.Member.Name))}' have the same JSON name but for case, and names are matched without regard to case: rename one, or mark one [JsonIgnore]");
             }
 
             if (ChooseConstructor(type, out var constructor) is { } constructorProblem)
@@ -472,6 +479,10 @@ namespace Hoist.Generators.Helpers
                 ? $"'{Display(type)}' has no public constructor, so the other side cannot create it: add one, or mark one [JsonConstructor]"
                 : $"'{Display(type)}' has {publicConstructors.Count} public constructors and none without parameters, so the serializer cannot choose: mark one [JsonConstructor]";
         }
+
+        private static string JsonName(ISymbol member) =>
+            member.GetAttributes().FirstOrDefault(static a => IsJsonAttribute(a, "JsonPropertyNameAttribute"))?.ConstructorArguments.FirstOrDefault().Value as string
+            ?? member.Name;
 
         private static bool IsWritten(IPropertySymbol property) =>
             property.GetMethod is not null &&
