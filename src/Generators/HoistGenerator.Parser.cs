@@ -37,6 +37,8 @@ namespace Hoist.Generators
             // and the service is dropped without a diagnostic of ours.
             private bool _hasCompilerErrors;
 
+            private WireShape? _wireShape;
+
             private Parser(CancellationToken cancellationToken) => _cancellationToken = cancellationToken;
 
             /// <summary>The transform of each <c>ForAttributeWithMetadataName</c> step.</summary>
@@ -149,14 +151,22 @@ namespace Hoist.Generators
                 var constructor = type.IsStatic ? null : ParseConstructor(type, identifier);
                 var settings = ReadSettings(attributes, ServiceNames.FromTypeName(type.Name), type.Name, identifier);
 
+                // Derived types are looked for in this assembly, even when a served method is inherited from another.
+                _wireShape = new WireShape(type.ContainingAssembly, _cancellationToken);
                 var methods = new List<MethodModel>();
                 var methodIds = new HashSet<string>(StringComparer.Ordinal);
                 var proxyNames = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var member in type.GetMembers())
+                foreach (var method in ServedMethods(type))
                 {
                     _cancellationToken.ThrowIfCancellationRequested();
-                    if (member is not IMethodSymbol method || !IsRemoteMethod(method, type))
+                    if (!IsRemoteMethod(method, type))
                     {
+                        continue;
+                    }
+
+                    if (method.IsGenericMethod)
+                    {
+                        Report(DiagnosticDescriptors.GenericClassServiceMethod, LocationOf(method), display + "." + method.Name);
                         continue;
                     }
 
@@ -197,10 +207,31 @@ namespace Hoist.Generators
                 return Result(key, identifier, settings.NameLocation, service);
             }
 
+            // The methods of a class service and of its base classes, most derived first. A base method that a
+            // derived one overrides or hides (same name and parameters) is not served twice; framework base
+            // classes serve nothing.
+            private static IEnumerable<IMethodSymbol> ServedMethods(INamedTypeSymbol type)
+            {
+                var signatures = new HashSet<string>(StringComparer.Ordinal);
+                for (var current = type; current is { SpecialType: not SpecialType.System_Object } && !WireShape.IsFrameworkType(current); current = current.BaseType)
+                {
+                    foreach (var member in current.GetMembers())
+                    {
+                        if (member is IMethodSymbol method &&
+                            signatures.Add(method.Name + "(" + string.Join(",", method.Parameters.Select(static p => p.Type.ToDisplayString())) + ")"))
+                        {
+                            yield return method;
+                        }
+                    }
+                }
+            }
+
+            // Public and internal ordinary methods, static ones included: the dispatcher calls a static method on the
+            // type, an instance method on the worker's instance. A static class serves only its static methods.
             private static bool IsRemoteMethod(IMethodSymbol method, INamedTypeSymbol type)
             {
                 if (method.MethodKind != MethodKind.Ordinary || method.IsImplicitlyDeclared || method.PartialDefinitionPart is not null ||
-                    method.IsStatic != type.IsStatic || method.IsGenericMethod || !IsAccessible(method.DeclaredAccessibility))
+                    (type.IsStatic && !method.IsStatic) || !IsAccessible(method.DeclaredAccessibility) || IsObsoleteAsError(method))
                 {
                     return false;
                 }
@@ -252,9 +283,9 @@ namespace Hoist.Generators
                     var isServiceProvider = parameter.Type is INamedTypeSymbol { Name: "IServiceProvider", Arity: 0, ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
                     var reason =
                         parameter.RefKind != RefKind.None ? $"takes constructor parameter '{parameter.Name}' by reference" :
-                        parameter.Type is IPointerTypeSymbol or IFunctionPointerTypeSymbol || parameter.Type.IsRefLikeType ||
-                        parameter.Type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T || parameter.Type.TypeKind == TypeKind.Dynamic
-                            ? $"takes constructor parameter '{parameter.Name}' of type '{parameter.Type}', which dependency injection cannot provide"
+                        !IsInjectable(parameter.Type)
+                            ? $"takes constructor parameter '{parameter.Name}' of type '{parameter.Type}', which dependency injection cannot provide " +
+                              "(values such as numbers, strings, structs and arrays are not services): read settings through IOptions<T> or IConfiguration instead"
                             : null;
                     if (reason is not null)
                     {
@@ -278,6 +309,12 @@ namespace Hoist.Generators
 
                 return new ConstructorModel(parameters.ToEquatableArray());
             }
+
+            // A service is a class, interface or delegate that a container can hold: never a value, a string or an array.
+            private static bool IsInjectable(ITypeSymbol type) =>
+                type.TypeKind is TypeKind.Class or TypeKind.Interface or TypeKind.Delegate &&
+                type.SpecialType is not (SpecialType.System_String or SpecialType.System_Object) &&
+                !type.IsRefLikeType;
 
             private static bool HasRequiredMembers(INamedTypeSymbol type)
             {
@@ -367,6 +404,17 @@ namespace Hoist.Generators
                     valid = false;
                 }
 
+                if (IsObsoleteAsError(method))
+                {
+                    Report(
+                        DiagnosticDescriptors.MisplacedAttribute,
+                        identifier,
+                        "A Hoist attribute",
+                        display,
+                        "it is [Obsolete] as an error, so no code may call it, the generated dispatcher included; remove its Hoist attributes, or make the [Obsolete] a warning");
+                    valid = false;
+                }
+
                 foreach (var parameter in method.Parameters)
                 {
                     var location = ParameterLocation(parameter) ?? identifier;
@@ -401,7 +449,7 @@ namespace Hoist.Generators
                         continue;
                     }
 
-                    var problem = WireTypes.GetProblem(parameter.Type, out var hasErrorType);
+                    var problem = WireShapeOf(method).GetProblem(parameter.Type, out var hasErrorType);
                     _hasCompilerErrors |= hasErrorType;
                     if (problem is not null)
                     {
@@ -414,7 +462,8 @@ namespace Hoist.Generators
                         parameter.Name,
                         parameter.Type.ToDisplayString(s_typeFormat),
                         IsCancellationToken: false,
-                        parameter.HasExplicitDefaultValue ? CSharpLiterals.DefaultValue(parameter.Type, parameter.ExplicitDefaultValue) : null));
+                        parameter.HasExplicitDefaultValue ? CSharpLiterals.DefaultValue(parameter.Type, parameter.ExplicitDefaultValue) : null,
+                        parameter.IsParams));
                 }
 
                 var (returnKind, resultType) = ParseReturnType(method, display);
@@ -423,7 +472,15 @@ namespace Hoist.Generators
                     return null;
                 }
 
-                var containingType = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                // A method inherited from a generic base class is named by its definition: a cref cannot hold Base<int>.
+                var containingType = method.ContainingType.IsGenericType
+                    ? method.ContainingType.OriginalDefinition.ToDisplayString(s_crefFormat).Replace('<', '{').Replace('>', '}')
+                    : method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                if (method.ContainingType.IsGenericType)
+                {
+                    crefParameters = method.OriginalDefinition.Parameters.Select(CrefParameter).ToList();
+                }
+
                 return new MethodModel(
                     method.Name,
                     ServiceNames.ProxyMethodName(method.Name),
@@ -432,8 +489,24 @@ namespace Hoist.Generators
                     parameters.ToEquatableArray(),
                     returnKind.Value,
                     resultType,
-                    $"{containingType}.{ServiceNames.EscapeIdentifier(method.Name)}({string.Join(", ", crefParameters)})");
+                    $"{containingType}.{ServiceNames.EscapeIdentifier(method.Name)}({string.Join(", ", crefParameters)})",
+                    ObsoleteMessage(method));
             }
+
+            // [Obsolete] or [Obsolete("message")]: the message, empty without one; null when the method is not obsolete.
+            private static string? ObsoleteMessage(IMethodSymbol method) =>
+                method.GetAttributes().FirstOrDefault(IsObsolete) is { } obsolete
+                    ? obsolete.ConstructorArguments.FirstOrDefault().Value as string ?? string.Empty
+                    : null;
+
+            private static bool IsObsolete(AttributeData attribute) =>
+                attribute.AttributeClass is { Name: "ObsoleteAttribute", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+
+            // [Obsolete(..., error: true)]: nothing, generated code included, may call it.
+            private static bool IsObsoleteAsError(IMethodSymbol method) =>
+                method.GetAttributes().Any(a => IsObsolete(a) && a.ConstructorArguments.Length > 1 && a.ConstructorArguments[1].Value is true);
+
+            private WireShape WireShapeOf(IMethodSymbol method) => _wireShape ??= new WireShape(method.ContainingAssembly, _cancellationToken);
 
             private (ReturnKind? Kind, string? ResultType) ParseReturnType(IMethodSymbol method, string display)
             {
@@ -483,7 +556,7 @@ namespace Hoist.Generators
                     return (kind, null);
                 }
 
-                var problem = WireTypes.GetProblem(result, out var hasErrorType);
+                var problem = WireShapeOf(method).GetProblem(result, out var hasErrorType);
                 _hasCompilerErrors |= hasErrorType;
                 if (problem is not null)
                 {

@@ -7,6 +7,8 @@ public partial class BenchService
     public string Echo(string text) => text;
 
     public float[] EchoFloats(float[] values) => values;
+
+    public BenchOrder EchoOrder(BenchOrder order) => order;
 }
 
 /// <summary>The plain service's no-op, the baseline for the fan-out figure.</summary>

@@ -32,6 +32,13 @@ if (args.Contains("fanout"))
     return;
 }
 
+if (args.Contains("dto"))
+{
+    // dotnet run -c Release --project tests/Benchmarks -- dto
+    await DtoBenchmarks.RunAsync(hoist, quick);
+    return;
+}
+
 if (args.Contains("scaling"))
 {
     // dotnet run -c Release --project tests/Benchmarks -- scaling

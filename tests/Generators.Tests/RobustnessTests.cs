@@ -55,6 +55,15 @@ public sealed class RobustnessTests
         "using Hoist; public static partial class A { [Compute] public static int Run(params int[] values, System.Threading.CancellationToken ct) => 1; }",
         "using Hoist; public static partial class A { [Compute] public static int Run(string value = 5) => 1; }",
         "using Hoist; public static partial class A { [Compute] public static int Run() => 1; [Compute] public static int Run() => 2; }",
+        // Odd wire shapes: the type graph is walked without throwing or hanging.
+        "using Hoist; public class Dto { public Missing Value { get; set; } public Dto Self { get; set; } } public static partial class A { [Compute] public static Dto Run(Dto d) => d; }",
+        "using Hoist; public class Node<T> { public Node<Node<T>>? Next { get; set; } public T Value { get; set; } = default!; } public static partial class A { [Compute] public static Node<int> Run() => null!; }",
+        "using Hoist; public interface IX { int X { get; set; } } public class Dto : IX { int IX.X { get; set; } public int this[int i] => i; } public static partial class A { [Compute] public static Dto Run() => null!; }",
+        "using Hoist; public class Dto { public int Width { get => field; } public static Dto Empty = new(); } public static partial class A { [Compute] public static Dto Run() => null!; }",
+        "using Hoist; [System.Text.Json.Serialization.JsonDerivedType(typeof(int), \"n\")] [System.Text.Json.Serialization.JsonDerivedType(null!, \"x\")] public abstract class Base { } public static partial class A { [Compute] public static Base Run() => null!; }",
+        "using Hoist; public class Dto { [System.Text.Json.Serialization.JsonConstructor] public Dto(int a) { } [System.Text.Json.Serialization.JsonConstructor] public Dto(string b) { } } public static partial class A { [Compute] public static Dto Run() => null!; }",
+        "using Hoist; public class A1 : B1 { } public class B1 : A1 { } public static partial class A { [Compute] public static A1 Run() => null!; }",
+        "using Hoist; [Compute] public partial class S : S { public int Run() => 1; }",
         // A namespace and a type with one name (CS0101): their proxies' hint names would meet.
         "using Hoist; namespace A { public static partial class B { [Compute] public static int X() => 1; } } public partial class A { public static partial class B { [Compute] public static int Y() => 1; } }",
     };
@@ -70,7 +79,10 @@ public sealed class RobustnessTests
         "using Hoist; public static partial class A { [Compute] public static int Run(int x) => x; [Compute(Name = \"run-text\")] public static int Run(string x) => 1; }",
         "using Hoist; namespace @class { public static partial class @event { [Compute] public static int @if(int @int) => @int; } }",
         "using Hoist; [Compute] public partial class Base { public int A() => 1; } [Compute] public partial class Derived : Base { public int B() => 2; }",
-        "using Hoist; [Compute] public partial record Settings(int Seed) { public int Next() => Seed + 1; }",
+        "using Hoist; [Compute] public partial record Settings(System.IServiceProvider Services) { public int Next() => 1; }",
+        "using Hoist; [Compute] public partial class Svc : Base { public int B() => 2; public override int A() => 3; public static int S(params int[] v) => v.Length; } public class Base { public virtual int A() => 1; public int C(params string[] s) => s.Length; }",
+        "using Hoist; public static partial class A { [Compute] public static int Run(string label, int scale = 2, params int[] values) => values.Length; }",
+        "using Hoist; public static partial class A { [System.Obsolete] [Compute] public static int Run(int x) => x; } [Compute] public partial class O { [System.Obsolete(\"old\")] public int Run(int x) => x; }",
         "using Hoist; public readonly partial struct S { [Compute] public static int Run() => 1; } public ref partial struct R { [Compute(Name = \"ref-run\")] public static int Run() => 1; }",
         "using Hoist; public partial record struct P { [Compute] public static (int Sum, string? Label) Run(System.Collections.Generic.List<(int, string)> items) => default; }",
         "using Hoist; [Compute] public static partial class Empty { }",

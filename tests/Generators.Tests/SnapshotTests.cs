@@ -133,7 +133,7 @@ public sealed class SnapshotTests
 
                 public void Dispose() => _ = services;
 
-                public static Chat Create() => throw new NotSupportedException();
+                private static Chat Create() => throw new NotSupportedException();
 
                 public string Name { get; set; } = "";
 
@@ -214,6 +214,40 @@ public sealed class SnapshotTests
                         }
                     }
                 }
+            }
+            """);
+
+        AssertCompilesCleanly(run);
+        SnapshotAssert.Matches(run);
+    }
+
+    [Fact]
+    public void ClassService_WithInheritedStaticParamsAndObsoleteMethods()
+    {
+        var run = GeneratorHarness.Run("""
+            using System;
+            using Hoist;
+
+            namespace MyApp;
+
+            public class Calculator
+            {
+                public int Twice(int value) => 2 * value;
+
+                public virtual string Name() => "calculator";
+            }
+
+            [Compute]
+            public partial class Scientific : Calculator
+            {
+                public override string Name() => "scientific";
+
+                public long Product(string label, int scale = 2, params int[] factors) => scale * factors.Length + label.Length;
+
+                public static int Version() => 2;
+
+                [Obsolete("use Product")]
+                public int Multiply(int a, int b) => a * b;
             }
             """);
 

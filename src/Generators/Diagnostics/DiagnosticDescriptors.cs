@@ -84,12 +84,12 @@ namespace Hoist.Generators.Diagnostics
         public static readonly DiagnosticDescriptor UnsupportedParameter = Create(
             "HOIST014",
             "Parameter cannot cross the wire",
-            "Parameter '{0}' of '{1}' cannot be sent to a worker: {2}; use a concrete type (primitives, strings, arrays, enums, records or classes with public properties, or IEnumerable<T>, IReadOnlyList<T>, IReadOnlyCollection<T>, IList<T>, ICollection<T>, IDictionary<K,V>, IReadOnlyDictionary<K,V>, ISet<T>, IReadOnlySet<T>) passed by value or 'in', and at most one CancellationToken");
+            "Parameter '{0}' of '{1}' cannot be sent to a worker: {2}; use a type that round-trips exactly (primitives, strings, enums, arrays, List<T>, IReadOnlyList<T>, Dictionary<K,V> and the other standard collections, or records, classes and structs whose members all have a setter, [JsonInclude] or a constructor parameter) passed by value or 'in', and at most one CancellationToken");
 
         public static readonly DiagnosticDescriptor UnsupportedReturnType = Create(
             "HOIST015",
             "Return type cannot cross the wire",
-            "The return type of '{0}' cannot be sent back from a worker: {1}; return void, Task, ValueTask, or T, Task<T> or ValueTask<T> where T is a concrete type (primitives, strings, arrays, enums, records or classes with public properties, or the common collection interfaces such as IReadOnlyList<T>)");
+            "The return type of '{0}' cannot be sent back from a worker: {1}; return void, Task, ValueTask, or T, Task<T> or ValueTask<T> where T round-trips exactly (primitives, strings, enums, arrays, List<T>, IReadOnlyList<T>, Dictionary<K,V> and the other standard collections, or records, classes and structs whose members all have a setter, [JsonInclude] or a constructor parameter)");
 
         public static readonly DiagnosticDescriptor GenericService = Create(
             "HOIST016",
@@ -126,6 +126,11 @@ namespace Hoist.Generators.Diagnostics
             "Hoist.Runtime is not referenced",
             "The project declares Hoist services but does not reference Hoist.Runtime, which the generated proxies and dispatchers need: add a reference to the Hoist.Runtime package or project");
 
+        public static readonly DiagnosticDescriptor GenericClassServiceMethod = Create(
+            "HOIST023",
+            "Generic method of a class service",
+            "'{0}' is generic, so it cannot be a remote method: a worker has to know the concrete parameter and return types to read and write them: make it non-generic, or private or protected if it is not meant to be called remotely");
+
         public static readonly DiagnosticDescriptor InvalidImage = Create(
             "HOIST030",
             "Invalid container image",
@@ -155,6 +160,7 @@ namespace Hoist.Generators.Diagnostics
             [DuplicateRemoteMethod.Id] = DuplicateRemoteMethod,
             [ReservedMemberName.Id] = ReservedMemberName,
             [RuntimeNotReferenced.Id] = RuntimeNotReferenced,
+            [GenericClassServiceMethod.Id] = GenericClassServiceMethod,
             [InvalidImage.Id] = InvalidImage,
         };
 

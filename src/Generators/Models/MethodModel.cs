@@ -2,7 +2,10 @@ using Hoist.Generators.Helpers;
 
 namespace Hoist.Generators.Models
 {
-    /// <summary>A remote method: its wire id, its proxy's shape, and how the dispatcher calls it.</summary>
+    /// <summary>
+    /// A remote method: its wire id, its proxy's shape, and how the dispatcher calls it. <see cref="ObsoleteMessage"/>
+    /// is the message of its [Obsolete] (empty when it has none), which its proxy methods carry too; null when it is not obsolete.
+    /// </summary>
     internal sealed record MethodModel(
         string Name,
         string ProxyName,
@@ -11,10 +14,11 @@ namespace Hoist.Generators.Models
         EquatableArray<ParameterModel> Parameters,
         ReturnKind ReturnKind,
         string? ResultType,
-        string Cref);
+        string Cref,
+        string? ObsoleteMessage = null);
 
-    /// <summary>A parameter of a remote method; a CancellationToken is not serialized.</summary>
-    internal sealed record ParameterModel(string Name, string Type, bool IsCancellationToken, string? DefaultValue);
+    /// <summary>A parameter of a remote method; a CancellationToken is not serialized. A params one stays params on the proxy.</summary>
+    internal sealed record ParameterModel(string Name, string Type, bool IsCancellationToken, string? DefaultValue, bool IsParams = false);
 
     /// <summary>The shape of a remote method's return type.</summary>
     internal enum ReturnKind

@@ -21,7 +21,7 @@ public sealed class JsonArguments : IDisposable
         _count = parameterCount;
         try
         {
-            _document = JsonDocument.Parse(json.Length == 0 ? "[]"u8.ToArray() : json);
+            _document = JsonDocument.Parse(json.Length == 0 ? "[]"u8.ToArray() : json, new JsonDocumentOptions { MaxDepth = HoistJson.MaxDepth });
         }
         catch (JsonException ex)
         {

@@ -150,6 +150,11 @@ internal sealed class BlittableArrayCodec<T> : PayloadCodec<T[]?>
     }
 }
 
+/// <summary>
+/// Strings exactly as UTF-16. A header of 0 is null; otherwise its low bit says how the bytes after it are
+/// encoded: 1 for UTF-8 (every well-formed string, so the common case stays compact and fast), 0 for raw
+/// UTF-16LE code units (a string with a lone surrogate, which UTF-8 cannot hold). The rest is the byte count.
+/// </summary>
 internal sealed class StringCodec : PayloadCodec<string?>
 {
     public override void Write(PayloadWriter writer, string? value)
@@ -160,9 +165,18 @@ internal sealed class StringCodec : PayloadCodec<string?>
             return;
         }
 
-        var byteCount = Encoding.UTF8.GetByteCount(value);
-        writer.WriteVarUInt((ulong)byteCount + 1);
-        writer.Advance(Encoding.UTF8.GetBytes(value, writer.GetSpan(byteCount)));
+        if (Utf16.IsWellFormed(value))
+        {
+            var byteCount = Encoding.UTF8.GetByteCount(value);
+            writer.WriteVarUInt(((ulong)byteCount << 1) | 1);
+            writer.Advance(Encoding.UTF8.GetBytes(value, writer.GetSpan(byteCount)));
+            return;
+        }
+
+        var units = MemoryMarshal.AsBytes(value.AsSpan());
+        writer.WriteVarUInt((ulong)units.Length << 1);
+        units.CopyTo(writer.GetSpan(units.Length));
+        writer.Advance(units.Length);
     }
 
     public override string? Read(ref PayloadReader reader)
@@ -173,12 +187,23 @@ internal sealed class StringCodec : PayloadCodec<string?>
             return null;
         }
 
-        if (header - 1 > int.MaxValue)
+        var length = header >> 1;
+        if (length > int.MaxValue)
         {
             throw new PayloadFormatException("The payload has a string longer than 2 GiB.");
         }
 
-        var bytes = reader.ReadBytes((int)(header - 1), "String");
+        var bytes = reader.ReadBytes((int)length, "String");
+        if ((header & 1) == 0)
+        {
+            if (bytes.Length % 2 != 0)
+            {
+                throw new PayloadFormatException("The payload has a UTF-16 string with an odd number of bytes.");
+            }
+
+            return new string(MemoryMarshal.Cast<byte, char>(bytes));
+        }
+
         try
         {
             return HoistJson.StrictUtf8.GetString(bytes);
@@ -227,7 +252,10 @@ internal static class HoistJson
 
     public static readonly JsonSerializerOptions Options = CreateOptions();
 
-    public static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+    /// <summary>How deep a JSON value may nest, in both directions.</summary>
+    public const int MaxDepth = 1000;
+
+    public static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, MaxDepth = MaxDepth };
 
     private static JsonSerializerOptions CreateOptions()
     {
@@ -240,6 +268,10 @@ internal static class HoistJson
             PropertyNameCaseInsensitive = true,
             NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
             TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+
+            // Ordinary trees (a 100-node linked list) nest deeper than the default 64; past this, the error names the depth.
+            MaxDepth = MaxDepth,
+            Converters = { new ExactStringJsonConverter(), new ExactCharJsonConverter(), new BigIntegerJsonConverter() },
         };
         options.MakeReadOnly();
         return options;
