@@ -22,7 +22,9 @@ internal sealed partial class LocalBackend : IHoistBackend
     private readonly TimeProvider _time;
     private readonly string _token;
     private readonly Lazy<int> _gpusOnMachine = new(GpuInventory.Count);
+    private readonly Lazy<string?> _socketFolder;
     private int _disposed;
+    private int _sockets;
 
     public LocalBackend(Func<string, ServiceDescriptor> describe, IOptionsMonitor<HoistOptions> options, ILoggerFactory loggerFactory, TimeProvider time)
     {
@@ -31,6 +33,7 @@ internal sealed partial class LocalBackend : IHoistBackend
         _loggerFactory = loggerFactory;
         _time = time;
         _token = options.CurrentValue.Token ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        _socketFolder = new(OpenSocketFolder);
 
         // If the app exits without disposing us, still take the workers down with it.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
@@ -106,12 +109,14 @@ internal sealed partial class LocalBackend : IHoistBackend
         var logger = _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}");
         var settings = WorkerSettings(options);
 
+        var sockets = UsesUnixSockets(options.Local) ? _socketFolder.Value : null;
         Func<Task<WorkerProcess>> Launch(string name, int? rank, IReadOnlyDictionary<string, string> extra) => () => WorkerProcess.StartAsync(
             command,
             new WorkerEnvironment
             {
                 ServiceName = descriptor.Name,
-                GrpcPort = PortAllocator.Next(),
+                GrpcPort = sockets is null ? PortAllocator.Next() : 0,
+                SocketPath = sockets is null ? null : Path.Combine(sockets, Transport.PrivateFolder.OwnedName($"{Interlocked.Increment(ref _sockets).ToString(CultureInfo.InvariantCulture)}.sock")),
                 CallToken = _token,
                 AssemblyName = descriptor.AssemblyName,
                 ReplicaName = name,
@@ -175,6 +180,31 @@ internal sealed partial class LocalBackend : IHoistBackend
 
         return settings;
     }
+
+    private static bool UsesUnixSockets(LocalBackendOptions options) =>
+        string.Equals(options.Transport, LocalTransports.Unix, StringComparison.OrdinalIgnoreCase) && System.Net.Sockets.Socket.OSSupportsUnixDomainSockets;
+
+    /// <summary>
+    /// The private folder for workers' sockets, cleared of what dead callers left; null (so TCP) when it cannot
+    /// be made private, say because another user owns it.
+    /// </summary>
+    private string? OpenSocketFolder()
+    {
+        try
+        {
+            var folder = Transport.PrivateFolder.Ensure(Transport.PrivateFolder.SocketFolder());
+            Transport.PrivateFolder.SweepStale(folder);
+            return folder;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            LogNoSocketFolder(_loggerFactory.CreateLogger<LocalBackend>(), ex.Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Local workers listen on loopback TCP: no private folder for their Unix sockets ({Reason})")]
+    private static partial void LogNoSocketFolder(ILogger logger, string reason);
 
     private void OnProcessExit(object? sender, EventArgs e)
     {
