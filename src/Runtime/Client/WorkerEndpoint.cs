@@ -39,6 +39,15 @@ internal sealed class WorkerEndpoint : IDisposable
     /// <summary>The Unix domain socket the worker listens on; null when it is reached over TCP at <see cref="Address"/>.</summary>
     public string? SocketPath { get; }
 
+    /// <summary>
+    /// The private folder this caller and the worker share for large payloads (see <see cref="Transport.SharedRegions"/>);
+    /// null when they share no memory, as with a pod or the TCP transport.
+    /// </summary>
+    public string? SharedMemoryFolder { get; init; }
+
+    /// <summary>Payloads of at least this many bytes go through <see cref="SharedMemoryFolder"/>.</summary>
+    public int SharedMemoryThreshold { get; init; } = int.MaxValue;
+
     public GrpcChannel Channel { get; }
 
     public Protocol.Worker.WorkerClient Client { get; }

@@ -23,6 +23,7 @@ internal sealed partial class LocalBackend : IHoistBackend
     private readonly string _token;
     private readonly Lazy<int> _gpusOnMachine = new(GpuInventory.Count);
     private readonly Lazy<string?> _socketFolder;
+    private readonly Lazy<string?> _sharedMemoryFolder;
     private int _disposed;
     private int _sockets;
 
@@ -33,7 +34,8 @@ internal sealed partial class LocalBackend : IHoistBackend
         _loggerFactory = loggerFactory;
         _time = time;
         _token = options.CurrentValue.Token ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-        _socketFolder = new(OpenSocketFolder);
+        _socketFolder = new(() => OpenPrivateFolder(Transport.PrivateFolder.SocketFolder()));
+        _sharedMemoryFolder = new(() => OpenPrivateFolder(Transport.PrivateFolder.SharedMemoryFolder()));
 
         // If the app exits without disposing us, still take the workers down with it.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
@@ -110,6 +112,7 @@ internal sealed partial class LocalBackend : IHoistBackend
         var settings = WorkerSettings(options);
 
         var sockets = UsesUnixSockets(options.Local) ? _socketFolder.Value : null;
+        var sharedMemory = sockets is not null && options.Local.SharedMemoryThreshold > 0 ? _sharedMemoryFolder.Value : null;
         Func<Task<WorkerProcess>> Launch(string name, int? rank, IReadOnlyDictionary<string, string> extra) => () => WorkerProcess.StartAsync(
             command,
             new WorkerEnvironment
@@ -117,6 +120,7 @@ internal sealed partial class LocalBackend : IHoistBackend
                 ServiceName = descriptor.Name,
                 GrpcPort = sockets is null ? PortAllocator.Next() : 0,
                 SocketPath = sockets is null ? null : Path.Combine(sockets, Transport.PrivateFolder.OwnedName($"{Interlocked.Increment(ref _sockets).ToString(CultureInfo.InvariantCulture)}.sock")),
+                SharedMemoryFolder = sharedMemory,
                 CallToken = _token,
                 AssemblyName = descriptor.AssemblyName,
                 ReplicaName = name,
@@ -185,14 +189,14 @@ internal sealed partial class LocalBackend : IHoistBackend
         string.Equals(options.Transport, LocalTransports.Unix, StringComparison.OrdinalIgnoreCase) && System.Net.Sockets.Socket.OSSupportsUnixDomainSockets;
 
     /// <summary>
-    /// The private folder for workers' sockets, cleared of what dead callers left; null (so TCP) when it cannot
-    /// be made private, say because another user owns it.
+    /// A private folder for workers' sockets or shared memory, cleared of what dead callers left; null (so TCP,
+    /// or payloads inline) when it cannot be made private, say because another user owns it.
     /// </summary>
-    private string? OpenSocketFolder()
+    private string? OpenPrivateFolder(string path)
     {
         try
         {
-            var folder = Transport.PrivateFolder.Ensure(Transport.PrivateFolder.SocketFolder());
+            var folder = Transport.PrivateFolder.Ensure(path);
             Transport.PrivateFolder.SweepStale(folder);
             return folder;
         }
@@ -203,7 +207,7 @@ internal sealed partial class LocalBackend : IHoistBackend
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Local workers listen on loopback TCP: no private folder for their Unix sockets ({Reason})")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Local workers do without a private folder, so use loopback TCP or inline payloads: {Reason}")]
     private static partial void LogNoSocketFolder(ILogger logger, string reason);
 
     private void OnProcessExit(object? sender, EventArgs e)

@@ -79,7 +79,11 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
             environment.Rank ?? 0,
             new Uri($"http://{environment.ListenAddress}:{environment.GrpcPort}"),
             environment.CallToken,
-            environment.SocketPath);
+            environment.SocketPath)
+        {
+            SharedMemoryFolder = environment.SharedMemoryFolder,
+            SharedMemoryThreshold = options.SharedMemoryThreshold,
+        };
         var worker = new WorkerProcess(process, endpoint, options.StderrLinesInErrors, forwardOutput, logger);
         LogStarting(logger, environment.ServiceName, replica, process.Id, environment.SocketPath ?? $"port {environment.GrpcPort}");
 

@@ -1,0 +1,75 @@
+using Hoist.Client;
+using Hoist.Protocol;
+using Hoist.Serialization;
+
+namespace Hoist.Transport;
+
+/// <summary>
+/// A call's arguments in shared memory, when the worker shares this machine and they are at least its
+/// threshold. Disposing removes the file: the call has ended, whether it succeeded, failed or was abandoned.
+/// </summary>
+internal sealed class SharedArguments : IDisposable
+{
+    private readonly string _folder;
+
+    private SharedArguments(string folder, SharedRegion region)
+    {
+        _folder = folder;
+        Region = region;
+    }
+
+    public SharedRegion Region { get; }
+
+    public static SharedArguments? For(WorkerEndpoint endpoint, PayloadWriter arguments)
+    {
+        if (endpoint.SharedMemoryFolder is not { } folder || arguments.WrittenCount < endpoint.SharedMemoryThreshold)
+        {
+            return null;
+        }
+
+        return new SharedArguments(folder, SharedRegions.Create(folder, SharedRegions.NewName("arg"), arguments.WrittenMemory));
+    }
+
+    public void Dispose() => SharedRegions.Delete(_folder, Region.Name);
+}
+
+/// <summary>
+/// An empty file a call offers the worker for a large result. The caller makes it and removes it when the
+/// call ends, so a worker never leaves a region behind: if the caller has stopped waiting, the file is gone
+/// and the worker's write fails instead of creating it.
+/// </summary>
+internal sealed class ResultOffer : IDisposable
+{
+    private ResultOffer(string folder, SharedResultOffer offer)
+    {
+        Folder = folder;
+        Offer = offer;
+    }
+
+    public string Folder { get; }
+
+    public SharedResultOffer Offer { get; }
+
+    /// <summary>An offer for results that may be large arrays of primitives, to a worker that shares memory; else null.</summary>
+    public static ResultOffer? For<T>(WorkerEndpoint endpoint)
+    {
+        if (!MayBeLarge<T>.Value || endpoint.SharedMemoryFolder is not { } folder)
+        {
+            return null;
+        }
+
+        var name = SharedRegions.NewName("res");
+        SharedRegions.CreateEmpty(folder, name);
+        return new ResultOffer(folder, new SharedResultOffer { Name = name, MinLength = endpoint.SharedMemoryThreshold });
+    }
+
+    public void Dispose() => SharedRegions.Delete(Folder, Offer.Name);
+
+    /// <summary>Arrays of primitives: the results that are worth a file. Decided once per type.</summary>
+    private static class MayBeLarge<T>
+    {
+        public static readonly bool Value = typeof(T).IsArray && typeof(T).GetElementType() is { } element
+            && (element.IsPrimitive || element.IsEnum || element == typeof(decimal) || element == typeof(Half)
+                || element == typeof(Guid) || element == typeof(DateTime) || element == typeof(TimeSpan));
+    }
+}

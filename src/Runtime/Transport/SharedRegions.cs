@@ -1,0 +1,125 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using Hoist.Protocol;
+
+namespace Hoist.Transport;
+
+/// <summary>
+/// Large payloads between a caller and a worker on the same machine: one file per payload in a private
+/// folder on a memory file system (/dev/shm), written and read with one system call each (pwritev, preadv),
+/// so the bytes are copied once each way instead of through protobuf, HTTP/2 frames and a socket.
+/// The caller makes every file of a call and removes them all when the call ends, however it ends; the
+/// files carry the caller's pid, so a caller that died leaves nothing the next one does not sweep.
+/// </summary>
+internal static class SharedRegions
+{
+    public const int HeaderSize = 16;
+    public const int TrailerSize = 8;
+    private const uint Magic = 0x314D5348; // "HSM1"
+    private static long s_next;
+
+    /// <summary>A new region name owned by this process: <c>&lt;pid&gt;-&lt;n&gt;.&lt;kind&gt;</c>.</summary>
+    public static string NewName(string kind) =>
+        PrivateFolder.OwnedName($"{Interlocked.Increment(ref s_next).ToString(CultureInfo.InvariantCulture)}.{kind}");
+
+    /// <summary>Writes <paramref name="payload"/> to a new file <paramref name="name"/>.</summary>
+    public static SharedRegion Create(string folder, string name, ReadOnlyMemory<byte> payload) =>
+        Write(Path.Combine(folder, name), name, payload, FileMode.CreateNew);
+
+    /// <summary>Makes an empty file for a worker to answer in; see <see cref="WriteExisting"/>.</summary>
+    public static void CreateEmpty(string folder, string name)
+    {
+        using var handle = File.OpenHandle(Path.Combine(folder, name), FileMode.CreateNew, FileAccess.Write);
+    }
+
+    /// <summary>
+    /// Writes into a file the other side made. Fails when it is gone: the caller stopped waiting for the
+    /// call and removed it, so nothing is left behind for no one.
+    /// </summary>
+    public static SharedRegion WriteExisting(string folder, string name, ReadOnlyMemory<byte> payload) =>
+        Write(Path.Combine(folder, CheckName(name)), name, payload, FileMode.Open);
+
+    /// <summary>
+    /// Reads a region into a pooled buffer (return it with <see cref="Return"/>). Fails loudly, with an
+    /// <see cref="InvalidDataException"/>, when the file is not the region described: another length, another
+    /// tag, or cut short.
+    /// </summary>
+    public static byte[] Read(string folder, SharedRegion region, long maxLength)
+    {
+        var name = CheckName(region.Name);
+        if (region.Length < 0 || region.Length > maxLength)
+        {
+            throw new InvalidDataException($"The shared-memory region {name} claims {region.Length} bytes; at most {maxLength} are accepted.");
+        }
+
+        var length = (int)region.Length;
+        using var handle = File.OpenHandle(Path.Combine(folder, name), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var fileLength = RandomAccess.GetLength(handle);
+        if (fileLength != HeaderSize + (long)length + TrailerSize)
+        {
+            throw new InvalidDataException($"The shared-memory region {name} is {fileLength} bytes long, not the {HeaderSize + (long)length + TrailerSize} its handle describes.");
+        }
+
+        var header = new byte[HeaderSize];
+        var trailer = new byte[TrailerSize];
+        var payload = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            var read = RandomAccess.Read(handle, new Memory<byte>[] { header, payload.AsMemory(0, length), trailer }, 0);
+            if (read != fileLength
+                || BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic
+                || BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(8)) != region.Tag
+                || BinaryPrimitives.ReadUInt64LittleEndian(trailer) != region.Tag)
+            {
+                throw new InvalidDataException($"The shared-memory region {name} is not the one its handle describes (its header or trailer does not carry the tag): it was overwritten or not completely written.");
+            }
+
+            return payload;
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(payload);
+            throw;
+        }
+    }
+
+    public static void Return(byte[] buffer) => ArrayPool<byte>.Shared.Return(buffer);
+
+    /// <summary>Removes a region's file; a file already gone is fine.</summary>
+    public static void Delete(string folder, string name)
+    {
+        try
+        {
+            File.Delete(Path.Combine(folder, name));
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static SharedRegion Write(string path, string name, ReadOnlyMemory<byte> payload, FileMode mode)
+    {
+        var tag = (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 63);
+        var header = new byte[HeaderSize];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
+        BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(8), tag);
+        var trailer = new byte[TrailerSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(trailer, tag);
+        using (var handle = File.OpenHandle(path, mode, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        {
+            RandomAccess.Write(handle, new ReadOnlyMemory<byte>[] { header, payload, trailer }, 0);
+        }
+
+        return new SharedRegion { Name = name, Length = payload.Length, Tag = tag };
+    }
+
+    /// <summary>A region is named by a plain file name in the folder the backend set: never a path out of it.</summary>
+    private static string CheckName(string name) =>
+        name.Length > 0 && name.Length <= 128 && name.IndexOfAny(['/', '\\', '\0']) < 0 && name is not ("." or "..")
+            ? name
+            : throw new InvalidDataException($"'{name}' is not a shared-memory region name.");
+}
