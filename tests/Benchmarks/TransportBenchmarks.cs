@@ -36,10 +36,10 @@ internal static class TransportBenchmarks
             ("hoist", () => proxy.EchoAsync(text)),
         };
         var latencies = await InTurnAsync(small, rounds, call => Measure.LatenciesAsync(call, perRound));
-        table.Add("small call p50 (µs)", latencies, Measure.Median, lowerIsBetter: true, "≤ 0.9×");
+        table.Add("small call p50 (µs)", latencies, Measure.Median, "≤ 0.9×");
 
         var throughput = await InTurnAsync(small, Math.Max(2, rounds - 2), async call => new[] { await Measure.ThroughputAsync(call, 32, throughputTime) });
-        table.Add("small calls, 32 callers (calls/s)", throughput, Measure.Median, lowerIsBetter: false, "≥ 1.0×");
+        table.Add("small calls, 32 callers (calls/s)", throughput, Measure.Median, "≥ 1.0×");
 
         // 2. float[262144] (1 MiB) each way, against a raw 1 MiB bytes echo.
         await EchoAsync(table, raw, proxy, 262144, rounds, quick ? 10 : 30, "≥ 1.5× (time ≤ 0.67×)");
@@ -47,6 +47,48 @@ internal static class TransportBenchmarks
         // 3. float[67108864] (256 MiB) each way: measured and reported.
         await EchoAsync(table, raw, proxy, 67108864, quick ? 1 : 3, 1, "reported");
         table.Print();
+        Console.WriteLine();
+        RegionCosts(quick);
+    }
+
+    /// <summary>
+    /// What a region costs by itself, write then read, for the choice between a file per call (Hoist's: made,
+    /// written, read, removed) and a region kept per worker and rewritten in place (its pages already there).
+    /// </summary>
+    private static void RegionCosts(bool quick)
+    {
+        var folder = Transport.PrivateFolder.Ensure(Transport.PrivateFolder.SharedMemoryFolder());
+        Console.WriteLine("| region of | file per call, write + read + remove (ms) | kept region, rewrite + read (ms) | per call / kept |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var size in new[] { 128 * 1024, 1024 * 1024, 256 * 1024 * 1024 })
+        {
+            var payload = new byte[size];
+            Random.Shared.NextBytes(payload);
+            var repeats = size > 16 * 1024 * 1024 ? (quick ? 2 : 4) : (quick ? 50 : 200);
+            var perCall = new List<double>();
+            var kept = new List<double>();
+            var keptName = Transport.SharedRegions.NewName("kept");
+            var keptRegion = Transport.SharedRegions.Create(folder, keptName, payload);
+            for (var i = 0; i < repeats; i++)
+            {
+                var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                var name = Transport.SharedRegions.NewName("bench");
+                var region = Transport.SharedRegions.Create(folder, name, payload);
+                Transport.SharedRegions.Return(Transport.SharedRegions.Read(folder, region, int.MaxValue));
+                Transport.SharedRegions.Delete(folder, name);
+                perCall.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+
+                start = System.Diagnostics.Stopwatch.GetTimestamp();
+                keptRegion = Transport.SharedRegions.WriteExisting(folder, keptName, payload);
+                Transport.SharedRegions.Return(Transport.SharedRegions.Read(folder, keptRegion, int.MaxValue));
+                kept.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+
+            Transport.SharedRegions.Delete(folder, keptName);
+            var a = Measure.Median(perCall);
+            var b = Measure.Median(kept);
+            Console.WriteLine($"| {size / 1024} KiB | {a:0.000} | {b:0.000} | {a / b:0.00}× |");
+        }
     }
 
     private static async Task EchoAsync(Table3 table, RawEchoProcess raw, BenchService.RemoteProxy proxy, int count, int rounds, int perRound, string goal)
@@ -73,7 +115,7 @@ internal static class TransportBenchmarks
         };
         var latencies = await InTurnAsync(calls, rounds, call => Measure.LatenciesAsync(call, perRound));
         var mib = count * 4.0 / (1024 * 1024);
-        table.Add($"float[{count}] ({mib:0} MiB) echo, median (ms)", latencies, values => Measure.Median(values) / 1000, lowerIsBetter: true, goal);
+        table.Add($"float[{count}] ({mib:0} MiB) echo, median (ms)", latencies, values => Measure.Median(values) / 1000, goal);
         GC.Collect();
     }
 
@@ -103,12 +145,11 @@ internal static class TransportBenchmarks
     {
         private readonly List<string[]> _rows = [["figure", "raw TCP", "raw unix", "Hoist", "unix/TCP", "Hoist/TCP", "Hoist/unix", "goal vs TCP"]];
 
-        public void Add(string figure, Dictionary<string, List<double>> values, Func<List<double>, double> summary, bool lowerIsBetter, string goal)
+        public void Add(string figure, Dictionary<string, List<double>> values, Func<List<double>, double> summary, string goal)
         {
             var tcp = summary(values["tcp"]);
             var unix = summary(values["unix"]);
             var hoist = summary(values["hoist"]);
-            _ = lowerIsBetter;
             _rows.Add([figure, Format(tcp), Format(unix), Format(hoist), $"{unix / tcp:0.00}×", $"{hoist / tcp:0.00}×", $"{hoist / unix:0.00}×", goal]);
         }
 

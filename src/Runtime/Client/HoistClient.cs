@@ -237,7 +237,9 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                         throw new RpcException(new Status(StatusCode.ResourceExhausted, $"The request is {shared.Length} bytes; the workers accept at most {_catalog.MaxRequestBytes} (Hoist:MaxRequestBytes)."));
                     }
 
-                    if (cancelOnFailure is not null)
+                    // A rank of a fan-out, or any call to a worker on this machine, rides the worker's call
+                    // stream: a frame on an open HTTP/2 stream costs less than a new stream per call.
+                    if (cancelOnFailure is not null || endpoint.SocketPath is not null)
                     {
                         response = await endpoint.CallStream.InvokeAsync(request, deadline, _catalog.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
                     }
