@@ -83,7 +83,7 @@ public sealed class TransportTests(HoistFixture fixture)
         // A large result from small arguments comes back through shared memory too.
         var ramp = await Arrays.RampAsync(100_000);
         Assert.Equal(Enumerable.Range(0, 100_000).Select(i => i * 0.5), ramp);
-        Assert.Empty(RegionsOfThisProcess());
+        await NothingLeftButKeptFilesForAMomentAsync();
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class TransportTests(HoistFixture fixture)
         large[^1] = 14;
 
         Assert.Equal(14, (await Arrays.FloatsAsync(large))[^1]);
-        Assert.Empty(RegionsOfThisProcess());
+        await NothingLeftButKeptFilesForAMomentAsync();
 
         await WithMarkerAsync(async marker =>
         {
@@ -118,6 +118,7 @@ public sealed class TransportTests(HoistFixture fixture)
     [Fact]
     public async Task NoRegionOutlivesAKilledWorker()
     {
+        RegionPool.Trim(TimeSpan.Zero);
         await WithMarkerAsync(async marker =>
         {
             var pid = await Arrays.ProcessIdAsync();
@@ -190,6 +191,16 @@ public sealed class TransportTests(HoistFixture fixture)
             var echoed = await echo(values, CancellationToken.None);
             Assert.True(values.AsSpan().SequenceEqual(echoed), $"{typeof(T).Name}[{count}] came back different");
         }
+    }
+
+    /// <summary>
+    /// After answered calls, only the files kept for the next call remain, and not for long; files of calls
+    /// that were not answered are never kept, so the checks after those find none at all.
+    /// </summary>
+    private static async Task NothingLeftButKeptFilesForAMomentAsync()
+    {
+        Assert.Equal(RegionPool.Count, RegionsOfThisProcess().Length);
+        await Eventually.Async(() => RegionsOfThisProcess().Length == 0, "the kept region files to be removed when idle", RegionPool.IdleTime * 4);
     }
 
     private static string[] RegionsOfThisProcess() => RegionsOf(Environment.ProcessId);

@@ -63,6 +63,30 @@ public sealed class SharedRegionsTests : IDisposable
     }
 
     [Fact]
+    public void AnsweredCallsFiles_AreKeptForTheNext_OthersRemovedAtOnce()
+    {
+        RegionPool.Trim(TimeSpan.Zero);
+        var answered = SharedRegions.Rent(_folder, makeEmpty: true);
+        var abandoned = SharedRegions.Rent(_folder, makeEmpty: true);
+
+        SharedRegions.Release(_folder, answered, 10, answered: true);
+        SharedRegions.Release(_folder, abandoned, 10, answered: false);
+
+        Assert.True(File.Exists(Path.Combine(_folder, answered)));
+        Assert.False(File.Exists(Path.Combine(_folder, abandoned)));
+        Assert.Equal(answered, SharedRegions.Rent(_folder, makeEmpty: true));
+
+        // A kept file holding a longer region is cut to the new one, so the reader's length check holds.
+        var region = SharedRegions.Create(_folder, answered, new byte[1000]);
+        region = SharedRegions.WriteExisting(_folder, answered, new byte[10]);
+        SharedRegions.Return(SharedRegions.Read(_folder, region, int.MaxValue));
+
+        SharedRegions.Release(_folder, answered, 10, answered: true);
+        RegionPool.Trim(TimeSpan.Zero);
+        Assert.False(File.Exists(Path.Combine(_folder, answered)));
+    }
+
+    [Fact]
     public void LocalTransportSettings_AreValidated()
     {
         var options = new HoistOptions();

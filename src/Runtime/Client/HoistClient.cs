@@ -92,6 +92,10 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
             try
             {
                 await Task.WhenAll(calls).ConfigureAwait(false);
+                if (shared is not null)
+                {
+                    shared.Answered = true;
+                }
             }
             catch when (!cancellationToken.IsCancellationRequested)
             {
@@ -247,6 +251,18 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     {
                         using var call = endpoint.Client.InvokeAsync(request, new CallOptions(endpoint.Headers, deadline, cancellationToken));
                         response = await call.ResponseAsync.ConfigureAwait(false);
+                    }
+
+                    // The worker answered, so it is done with the call's shared-memory files: they may be kept.
+                    if (ownShared is not null)
+                    {
+                        ownShared.Answered = true;
+                    }
+
+                    if (resultOffer is not null)
+                    {
+                        resultOffer.Answered = true;
+                        resultOffer.Length = response.OutcomeCase == InvokeResponse.OutcomeOneofCase.SharedResult ? response.SharedResult.Length : 0;
                     }
 
                     if (response.OutcomeCase == InvokeResponse.OutcomeOneofCase.Error)

@@ -6,7 +6,8 @@ namespace Hoist.Transport;
 
 /// <summary>
 /// A call's arguments in shared memory, when the worker shares this machine and they are at least its
-/// threshold. Disposing removes the file: the call has ended, whether it succeeded, failed or was abandoned.
+/// threshold. Disposing releases the file: the call has ended, whether it was answered, failed or was
+/// abandoned; see <see cref="SharedRegions.Release"/>.
 /// </summary>
 internal sealed class SharedArguments : IDisposable
 {
@@ -27,16 +28,28 @@ internal sealed class SharedArguments : IDisposable
             return null;
         }
 
-        return new SharedArguments(folder, SharedRegions.Create(folder, SharedRegions.NewName("arg"), arguments.WrittenMemory));
+        var name = SharedRegions.Rent(folder, makeEmpty: false);
+        try
+        {
+            return new SharedArguments(folder, SharedRegions.Create(folder, name, arguments.WrittenMemory));
+        }
+        catch
+        {
+            SharedRegions.Delete(folder, name);
+            throw;
+        }
     }
 
-    public void Dispose() => SharedRegions.Delete(_folder, Region.Name);
+    /// <summary>Every worker given this region has answered: none reads it any more.</summary>
+    public bool Answered { get; set; }
+
+    public void Dispose() => SharedRegions.Release(_folder, Region.Name, Region.Length, Answered);
 }
 
 /// <summary>
-/// An empty file a call offers the worker for a large result. The caller makes it and removes it when the
-/// call ends, so a worker never leaves a region behind: if the caller has stopped waiting, the file is gone
-/// and the worker's write fails instead of creating it.
+/// A file a call offers the worker for a large result. The caller makes it (or takes one from the
+/// <see cref="RegionPool"/>) and releases it when the call ends, so a worker never leaves a region behind: if
+/// the caller has stopped waiting, the file is gone and the worker's write fails instead of creating it.
 /// </summary>
 internal sealed class ResultOffer : IDisposable
 {
@@ -58,12 +71,17 @@ internal sealed class ResultOffer : IDisposable
             return null;
         }
 
-        var name = SharedRegions.NewName("res");
-        SharedRegions.CreateEmpty(folder, name);
+        var name = SharedRegions.Rent(folder, makeEmpty: true);
         return new ResultOffer(folder, new SharedResultOffer { Name = name, MinLength = endpoint.SharedMemoryThreshold });
     }
 
-    public void Dispose() => SharedRegions.Delete(Folder, Offer.Name);
+    /// <summary>The worker answered, so it is done with the file.</summary>
+    public bool Answered { get; set; }
+
+    /// <summary>How long the region the worker wrote is, for the pool's limit.</summary>
+    public long Length { get; set; }
+
+    public void Dispose() => SharedRegions.Release(Folder, Offer.Name, Length, Answered);
 
     /// <summary>Arrays of primitives: the results that are worth a file. Decided once per type.</summary>
     private static class MayBeLarge<T>

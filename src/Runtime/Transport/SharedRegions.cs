@@ -23,14 +23,47 @@ internal static class SharedRegions
     public static string NewName(string kind) =>
         PrivateFolder.OwnedName($"{Interlocked.Increment(ref s_next).ToString(CultureInfo.InvariantCulture)}.{kind}");
 
-    /// <summary>Writes <paramref name="payload"/> to a new file <paramref name="name"/>.</summary>
+    /// <summary>Writes <paramref name="payload"/> to the file <paramref name="name"/>, made if it does not exist yet.</summary>
     public static SharedRegion Create(string folder, string name, ReadOnlyMemory<byte> payload) =>
-        Write(Path.Combine(folder, name), name, payload, FileMode.CreateNew);
+        Write(Path.Combine(folder, name), name, payload, FileMode.OpenOrCreate);
 
     /// <summary>Makes an empty file for a worker to answer in; see <see cref="WriteExisting"/>.</summary>
     public static void CreateEmpty(string folder, string name)
     {
         using var handle = File.OpenHandle(Path.Combine(folder, name), FileMode.CreateNew, FileAccess.Write);
+    }
+
+    /// <summary>A file for a call: one kept from an earlier call, or a new name (made empty when <paramref name="makeEmpty"/>).</summary>
+    public static string Rent(string folder, bool makeEmpty)
+    {
+        if (RegionPool.TryRent(folder) is { } kept)
+        {
+            return kept;
+        }
+
+        var name = NewName("shm");
+        if (makeEmpty)
+        {
+            CreateEmpty(folder, name);
+        }
+
+        return name;
+    }
+
+    /// <summary>
+    /// The end of a call's use of a file: kept for the next call when the worker answered (so it is done with
+    /// it), removed otherwise, since a worker that has not answered may still read or write it.
+    /// </summary>
+    public static void Release(string folder, string name, long payloadLength, bool answered)
+    {
+        if (answered)
+        {
+            RegionPool.Return(folder, name, HeaderSize + payloadLength + TrailerSize);
+        }
+        else
+        {
+            Delete(folder, name);
+        }
     }
 
     /// <summary>
@@ -111,6 +144,13 @@ internal static class SharedRegions
         BinaryPrimitives.WriteUInt64LittleEndian(trailer, tag);
         using (var handle = File.OpenHandle(path, mode, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
         {
+            // A kept file may hold a longer region of an earlier call.
+            var total = HeaderSize + (long)payload.Length + TrailerSize;
+            if (RandomAccess.GetLength(handle) > total)
+            {
+                RandomAccess.SetLength(handle, total);
+            }
+
             RandomAccess.Write(handle, new ReadOnlyMemory<byte>[] { header, payload, trailer }, 0);
         }
 

@@ -69,6 +69,7 @@ internal sealed partial class LocalBackend : IHoistBackend
         var all = _services.Values.ToArray();
         _services.Clear();
         await Task.WhenAll(all.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
+        Transport.RegionPool.Trim(TimeSpan.Zero);
     }
 
     private LocalService Create(ServiceDescriptor descriptor)
@@ -216,6 +217,8 @@ internal sealed partial class LocalBackend : IHoistBackend
         {
             service.KillNow();
         }
+
+        Transport.RegionPool.Trim(TimeSpan.Zero);
     }
 }
 
