@@ -87,6 +87,19 @@ public sealed class SharedRegionsTests : IDisposable
     }
 
     [Fact]
+    public void ArrayRegion_IsReadStraightIntoItsArray_OnlyAsTheTypeItHolds()
+    {
+        var values = new[] { 1.5f, float.NaN, -0f, float.MaxValue };
+        var region = SharedRegions.Create(_folder, SharedRegions.NewName("res"), Serialization.Payload.Serialize(values));
+        var empty = SharedRegions.Create(_folder, SharedRegions.NewName("res"), Serialization.Payload.Serialize<float[]?>(null));
+
+        Assert.Equal(values, SharedRegions.ReadArray<float>(_folder, region));
+        Assert.Null(SharedRegions.ReadArray<float>(_folder, empty));
+        Assert.Throws<InvalidDataException>(() => SharedRegions.ReadArray<double>(_folder, region));
+        Assert.Throws<InvalidDataException>(() => SharedRegions.ReadArray<float>(_folder, new SharedRegion(region) { Tag = region.Tag ^ 1 }));
+    }
+
+    [Fact]
     public void LocalTransportSettings_AreValidated()
     {
         var options = new HoistOptions();

@@ -333,6 +333,11 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                 throw new InvalidDataException($"the worker answered in region '{region.Name}', which this call did not offer");
             }
 
+            if (ResultOffer.DirectReader<T>() is { } direct)
+            {
+                return direct(offer.Folder, region);
+            }
+
             var buffer = SharedRegions.Read(offer.Folder, region, int.MaxValue);
             try
             {

@@ -83,6 +83,26 @@ internal sealed class ResultOffer : IDisposable
 
     public void Dispose() => SharedRegions.Release(Folder, Offer.Name, Length, Answered);
 
+    /// <summary>
+    /// Reads a result region straight into the array when <typeparamref name="T"/> is an array of primitives
+    /// (always, for the results offered a region); null for any other type, which goes through its codec.
+    /// </summary>
+    public static Func<string, SharedRegion, T>? DirectReader<T>() => DirectArray<T>.Reader;
+
+    private static class DirectArray<T>
+    {
+        public static readonly Func<string, SharedRegion, T>? Reader = Create();
+
+        private static Func<string, SharedRegion, T>? Create() =>
+            (Try<byte>() ?? Try<sbyte>() ?? Try<short>() ?? Try<ushort>() ?? Try<int>() ?? Try<uint>()
+                ?? Try<long>() ?? Try<ulong>() ?? Try<float>() ?? Try<double>() ?? Try<Half>() ?? Try<char>()
+                ?? Try<bool>() ?? Try<decimal>()) as Func<string, SharedRegion, T>;
+
+        private static object? Try<TElement>()
+            where TElement : unmanaged =>
+            typeof(T) == typeof(TElement[]) ? new Func<string, SharedRegion, TElement[]?>(SharedRegions.ReadArray<TElement>) : null;
+    }
+
     /// <summary>Arrays of primitives: the results that are worth a file. Decided once per type.</summary>
     private static class MayBeLarge<T>
     {
