@@ -1,4 +1,6 @@
 using Google.Protobuf;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Hoist.Benchmarks.Raw;
 
 namespace Hoist.Benchmarks;
@@ -49,6 +51,41 @@ internal static class TransportBenchmarks
         table.Print();
         Console.WriteLine();
         RegionCosts(quick);
+        Console.WriteLine();
+        await ThresholdAsync(quick);
+    }
+
+    /// <summary>
+    /// Where shared memory starts to pay: the same float echo with every payload inline on the call stream,
+    /// and with every payload in shared memory, by size. Hoist:Local:SharedMemoryThreshold sits past the crossing.
+    /// </summary>
+    private static async Task ThresholdAsync(bool quick)
+    {
+        static Task<HoistApplication> StartAsync(int threshold) => HoistApplication.StartAsync([], builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.AddHoist(o =>
+            {
+                o.ForwardWorkerLogs = false;
+                o.Local.SharedMemoryThreshold = threshold;
+            });
+        });
+
+        await using var inlineApp = await StartAsync(0);
+        await using var sharedApp = await StartAsync(1);
+        var inline = BenchService.Remote.WithInvoker(inlineApp.Client);
+        var shared = BenchService.Remote.WithInvoker(sharedApp.Client);
+        Console.WriteLine("| float echo of | inline, median (µs) | shared memory, median (µs) | shared / inline |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var kib in new[] { 8, 16, 32, 64, 128, 1024 })
+        {
+            var floats = new float[kib * 256];
+            var (a, b) = await Measure.PairedLatenciesAsync(() => inline.EchoFloatsAsync(floats), () => shared.EchoFloatsAsync(floats), 20);
+            (a, b) = await Measure.PairedLatenciesAsync(() => inline.EchoFloatsAsync(floats), () => shared.EchoFloatsAsync(floats), quick ? 100 : 400);
+            var inlineP50 = Measure.Median(a);
+            var sharedP50 = Measure.Median(b);
+            Console.WriteLine($"| {kib} KiB | {inlineP50:0} | {sharedP50:0} | {sharedP50 / inlineP50:0.00}× |");
+        }
     }
 
     /// <summary>
