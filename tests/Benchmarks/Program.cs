@@ -38,6 +38,13 @@ if (args.Contains("fanout"))
     return;
 }
 
+if (args.Contains("threshold"))
+{
+    // dotnet run -c Release --project tests/Benchmarks -- threshold: the shared-memory sweep alone
+    await TransportBenchmarks.ThresholdAsync(quick);
+    return;
+}
+
 if (args.Contains("transport"))
 {
     // dotnet run -c Release --project tests/Benchmarks -- transport

@@ -59,7 +59,7 @@ internal static class TransportBenchmarks
     /// Where shared memory starts to pay: the same float echo with every payload inline on the call stream,
     /// and with every payload in shared memory, by size. Hoist:Local:SharedMemoryThreshold sits past the crossing.
     /// </summary>
-    private static async Task ThresholdAsync(bool quick)
+    public static async Task ThresholdAsync(bool quick)
     {
         static Task<HoistApplication> StartAsync(int threshold) => HoistApplication.StartAsync([], builder =>
         {
@@ -77,7 +77,7 @@ internal static class TransportBenchmarks
         var shared = BenchService.Remote.WithInvoker(sharedApp.Client);
         Console.WriteLine("| float echo of | inline, median (µs) | shared memory, median (µs) | shared / inline |");
         Console.WriteLine("|---|---|---|---|");
-        foreach (var kib in new[] { 8, 16, 32, 64, 128, 1024 })
+        foreach (var kib in new[] { 8, 16, 32, 48, 64, 96, 128, 1024 })
         {
             var floats = new float[kib * 256];
             var (a, b) = await Measure.PairedLatenciesAsync(() => inline.EchoFloatsAsync(floats), () => shared.EchoFloatsAsync(floats), 20);
