@@ -28,17 +28,26 @@ internal sealed class SharedArguments : IDisposable
             return null;
         }
 
-        var name = SharedRegions.Rent(folder, makeEmpty: false);
+        string? name = null;
         try
         {
+            name = SharedRegions.Rent(folder, makeEmpty: false);
             return new SharedArguments(folder, SharedRegions.Create(folder, name, arguments.WrittenMemory));
         }
-        catch
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            SharedRegions.Delete(folder, name);
-            throw;
+            if (name is not null)
+            {
+                SharedRegions.Delete(folder, name);
+            }
+
+            throw Unwritable(endpoint, folder, ex);
         }
     }
+
+    /// <summary>A shared-memory folder that refuses a region (full, say) fails the call, naming the folder.</summary>
+    internal static HoistException Unwritable(WorkerEndpoint endpoint, string folder, Exception ex) =>
+        new(endpoint.Service, endpoint.Replica, $"A call to '{endpoint.Service}' could not put its payload in shared memory ({folder}): {ex.Message} Set Hoist:Local:SharedMemoryThreshold to 0 to keep payloads inline.", ex);
 
     /// <summary>Every worker given this region has answered: none reads it any more.</summary>
     public bool Answered { get; set; }
@@ -71,8 +80,15 @@ internal sealed class ResultOffer : IDisposable
             return null;
         }
 
-        var name = SharedRegions.Rent(folder, makeEmpty: true);
-        return new ResultOffer(folder, new SharedResultOffer { Name = name, MinLength = endpoint.SharedMemoryThreshold });
+        try
+        {
+            var name = SharedRegions.Rent(folder, makeEmpty: true);
+            return new ResultOffer(folder, new SharedResultOffer { Name = name, MinLength = endpoint.SharedMemoryThreshold });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw SharedArguments.Unwritable(endpoint, folder, ex);
+        }
     }
 
     /// <summary>The worker answered, so it is done with the file.</summary>
