@@ -6,9 +6,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 // The raw baseline's server is this same executable, started with an argument.
-if (args is [RawEchoServer.Argument, var portText, var pingPortText])
+if (args is [RawEchoServer.Argument, var portText, var pingPortText, .. var rest])
 {
-    await RawEchoServer.RunAsync(int.Parse(portText, System.Globalization.CultureInfo.InvariantCulture), int.Parse(pingPortText, System.Globalization.CultureInfo.InvariantCulture));
+    await RawEchoServer.RunAsync(int.Parse(portText, System.Globalization.CultureInfo.InvariantCulture), int.Parse(pingPortText, System.Globalization.CultureInfo.InvariantCulture), rest is [var socketPath] ? socketPath : null);
     return;
 }
 
@@ -22,7 +22,13 @@ if (args is ["build", ..])
 await using var hoist = await HoistApplication.StartAsync(args, builder =>
 {
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
-    builder.AddHoist(o => o.ForwardWorkerLogs = false);
+    builder.AddHoist(o =>
+    {
+        o.ForwardWorkerLogs = false;
+
+        // Room for the transport figures' 256 MiB echo.
+        o.MaxRequestBytes = 512 * 1024 * 1024;
+    });
 });
 var quick = args.Contains("--quick");
 if (args.Contains("fanout"))
@@ -36,6 +42,20 @@ if (args.Contains("dto"))
 {
     // dotnet run -c Release --project tests/Benchmarks -- dto
     await DtoBenchmarks.RunAsync(hoist, quick);
+    return;
+}
+
+if (args.Contains("threshold"))
+{
+    // dotnet run -c Release --project tests/Benchmarks -- threshold: the shared-memory sweep alone
+    await TransportBenchmarks.ThresholdAsync(quick);
+    return;
+}
+
+if (args.Contains("transport"))
+{
+    // dotnet run -c Release --project tests/Benchmarks -- transport
+    await TransportBenchmarks.RunAsync(hoist, quick);
     return;
 }
 

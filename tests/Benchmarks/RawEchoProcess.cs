@@ -15,9 +15,11 @@ internal sealed class RawEchoProcess : IDisposable
     private readonly Socket _ping = new(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
     private readonly byte[] _pingBuffer = new byte[1];
 
-    private RawEchoProcess(Process process, int port, int pingPort)
+    private RawEchoProcess(Process process, int port, int pingPort, string socketPath)
     {
         _process = process;
+        SocketChannel = Transport.WorkerChannels.Create(Transport.WorkerChannels.SocketAddress, socketPath);
+        SocketClient = new RawEcho.RawEchoClient(SocketChannel);
         _ping.Connect(IPAddress.Loopback, pingPort);
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
         {
@@ -31,6 +33,11 @@ internal sealed class RawEchoProcess : IDisposable
     public GrpcChannel Channel { get; }
 
     public RawEcho.RawEchoClient Client { get; }
+
+    /// <summary>The same server over a Unix domain socket: the baseline for the local transport.</summary>
+    public GrpcChannel SocketChannel { get; }
+
+    public RawEcho.RawEchoClient SocketClient { get; }
 
     /// <summary>One byte there and back over a plain socket: the floor under any call to another process.</summary>
     public async Task PingAsync()
@@ -65,13 +72,16 @@ internal sealed class RawEchoProcess : IDisposable
         start.ArgumentList.Add(RawEchoServer.Argument);
         start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add(pingPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var socketPath = Path.Combine(Transport.PrivateFolder.Ensure(Transport.PrivateFolder.SocketFolder()), Transport.PrivateFolder.OwnedName($"raw-{port}.sock"));
+        start.ArgumentList.Add(socketPath);
         var process = Process.Start(start)!;
         while (await process.StandardOutput.ReadLineAsync() is { } line && line != "READY")
         {
         }
 
-        var server = new RawEchoProcess(process, port, pingPort);
+        var server = new RawEchoProcess(process, port, pingPort, socketPath);
         await server.Client.EchoAsync(new RawMessage { Text = "warm" });
+        await server.SocketClient.EchoAsync(new RawMessage { Text = "warm" });
         return server;
     }
 
@@ -79,6 +89,7 @@ internal sealed class RawEchoProcess : IDisposable
     {
         _ping.Dispose();
         Channel.Dispose();
+        SocketChannel.Dispose();
         _process.StandardInput.Close();
         if (!_process.WaitForExit(5000))
         {

@@ -15,7 +15,8 @@ internal static class RawEchoServer
 {
     public const string Argument = "--raw-echo-server";
 
-    public static async Task RunAsync(int port, int pingPort)
+    /// <param name="socketPath">Also serve on this Unix domain socket, for the transport baseline.</param>
+    public static async Task RunAsync(int port, int pingPort, string? socketPath = null)
     {
         // Beside it, the least a process can do to answer: a one-byte ping over a plain socket, on a thread of
         // its own. What four of these cost against one is this machine's floor for any fan-out.
@@ -35,10 +36,19 @@ internal static class RawEchoServer
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = null;
+            k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2);
+            if (socketPath is not null)
+            {
+                File.Delete(socketPath);
+                k.ListenUnixSocket(socketPath, l => l.Protocols = HttpProtocols.Http2);
+            }
+        });
         builder.Services.AddGrpc(o =>
         {
-            o.MaxReceiveMessageSize = 64 * 1024 * 1024;
+            o.MaxReceiveMessageSize = 512 * 1024 * 1024;
             o.MaxSendMessageSize = null;
         });
         await using var app = builder.Build();
@@ -49,6 +59,10 @@ internal static class RawEchoServer
         // Exit with the parent: it closes our stdin.
         await Task.Run(() => Console.In.ReadToEnd());
         await app.StopAsync();
+        if (socketPath is not null)
+        {
+            File.Delete(socketPath);
+        }
     }
 
     private sealed class EchoService : RawEcho.RawEchoBase

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Hoist.Protocol;
 using Hoist.TestApp;
 
@@ -37,7 +36,7 @@ public sealed class FailureTests(HoistFixture fixture)
     public async Task CallsWithoutTheToken_AreRefused_AndTheWorkerKeepsServing()
     {
         var endpoint = await fixture.EndpointOfAsync("probe");
-        using var channel = GrpcChannel.ForAddress(endpoint.Address);
+        using var channel = Transport.WorkerChannels.Create(endpoint.Address, endpoint.SocketPath);
         var raw = new Protocol.Worker.WorkerClient(channel);
         var request = EchoRequest("hi");
 

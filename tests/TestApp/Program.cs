@@ -11,5 +11,13 @@ if (args is ["--start-worker-and-wait"])
     await Task.Delay(Timeout.Infinite);
 }
 
+if (args is ["--hold-large-call", var marker])
+{
+    // For the killed-caller test: hold a call whose arguments are in shared memory, then wait to be killed.
+    _ = Arrays.Remote.HoldAsync(new float[1 << 18], marker);
+    Console.WriteLine($"HOLDING {Environment.ProcessId}");
+    await Task.Delay(Timeout.Infinite);
+}
+
 var sum = await Arithmetic.Remote.AddAsync(2, 3);
 Console.WriteLine($"Hoist.TestApp: 2 + 3 = {sum}, computed by a worker");

@@ -7,6 +7,7 @@ using Hoist.Dispatch;
 using Hoist.Hosting;
 using Hoist.Protocol;
 using Hoist.Serialization;
+using Hoist.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -21,7 +22,9 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
     private readonly IHoistBackend _backend;
     private readonly ServiceCatalog _catalog;
     private readonly ILogger<HoistClient> _logger;
-    private long _callCount;
+
+    // Process-wide, so that two clients in one process never name the same call.
+    private static long s_callCount;
 
     internal HoistClient(IHoistBackend backend, ServiceCatalog catalog, ILogger<HoistClient> logger)
     {
@@ -77,14 +80,22 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
             // collective that will never complete.
             using var group = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var calls = new Task<T>[ranks.Count];
+
+            // Large arguments go to shared memory once, and every local rank reads the same region. WhenAll
+            // below returns only once every rank's call has ended, so the region outlives all of them.
+            using var shared = SharedArguments.For(ranks[0], arguments);
             for (var rank = 0; rank < calls.Length; rank++)
             {
-                calls[rank] = CallAsync<T>(ranks[rank], method, arguments, timeout, group.Token, ownsArguments: false, cancelOnFailure: group);
+                calls[rank] = CallAsync<T>(ranks[rank], method, arguments, timeout, group.Token, ownsArguments: false, cancelOnFailure: group, shared?.Region);
             }
 
             try
             {
                 await Task.WhenAll(calls).ConfigureAwait(false);
+                if (shared is not null)
+                {
+                    shared.Answered = true;
+                }
             }
             catch when (!cancellationToken.IsCancellationRequested)
             {
@@ -176,8 +187,10 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
         TimeSpan? timeout,
         CancellationToken cancellationToken,
         bool ownsArguments,
-        CancellationTokenSource? cancelOnFailure = null)
+        CancellationTokenSource? cancelOnFailure = null,
+        SharedRegion? sharedArguments = null)
     {
+        SharedArguments? ownShared = null;
         try
         {
             for (var attempt = 0; ; attempt++)
@@ -185,10 +198,29 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                 var request = new InvokeRequest
                 {
                     Method = method.Name,
-                    Payload = UnsafeByteOperations.UnsafeWrap(arguments.WrittenMemory),
-                    CallId = (ulong)Interlocked.Increment(ref _callCount),
+                    CallId = (ulong)Interlocked.Increment(ref s_callCount),
                     Json = typeof(T) == typeof(JsonText),
                 };
+                if (sharedArguments is null && ownsArguments && ownShared is null)
+                {
+                    ownShared = SharedArguments.For(endpoint, arguments);
+                }
+
+                if ((sharedArguments ?? ownShared?.Region) is { } region && endpoint.SharedMemoryFolder is not null)
+                {
+                    request.SharedPayload = region;
+                }
+                else
+                {
+                    request.Payload = UnsafeByteOperations.UnsafeWrap(arguments.WrittenMemory);
+                }
+
+                using var resultOffer = ResultOffer.For<T>(endpoint);
+                if (resultOffer is not null)
+                {
+                    request.ResultOffer = resultOffer.Offer;
+                }
+
                 DateTime? deadline = null;
                 if (timeout is { } t)
                 {
@@ -202,7 +234,16 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                 try
                 {
                     InvokeResponse response;
-                    if (cancelOnFailure is not null)
+                    if (request.SharedPayload is { } shared && shared.Length > _catalog.MaxRequestBytes)
+                    {
+                        // Refused here, as a call stream refuses an oversized frame, so every rank of a fan-out
+                        // hears the same refusal; the worker checks again.
+                        throw new RpcException(new Status(StatusCode.ResourceExhausted, $"The request is {shared.Length} bytes; the workers accept at most {_catalog.MaxRequestBytes} (Hoist:MaxRequestBytes)."));
+                    }
+
+                    // A rank of a fan-out, or any call to a worker on this machine, rides the worker's call
+                    // stream: a frame on an open HTTP/2 stream costs less than a new stream per call.
+                    if (cancelOnFailure is not null || endpoint.SocketPath is not null)
                     {
                         response = await endpoint.CallStream.InvokeAsync(request, deadline, _catalog.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
                     }
@@ -210,6 +251,18 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     {
                         using var call = endpoint.Client.InvokeAsync(request, new CallOptions(endpoint.Headers, deadline, cancellationToken));
                         response = await call.ResponseAsync.ConfigureAwait(false);
+                    }
+
+                    // The worker answered, so it is done with the call's shared-memory files: they may be kept.
+                    if (ownShared is not null)
+                    {
+                        ownShared.Answered = true;
+                    }
+
+                    if (resultOffer is not null)
+                    {
+                        resultOffer.Answered = true;
+                        resultOffer.Length = response.OutcomeCase == InvokeResponse.OutcomeOneofCase.SharedResult ? response.SharedResult.Length : 0;
                     }
 
                     if (response.OutcomeCase == InvokeResponse.OutcomeOneofCase.Error)
@@ -220,6 +273,11 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     if (typeof(T) == typeof(NoResult))
                     {
                         return default!;
+                    }
+
+                    if (response.OutcomeCase == InvokeResponse.OutcomeOneofCase.SharedResult)
+                    {
+                        return ReadSharedResult<T>(endpoint, method, resultOffer, response.SharedResult);
                     }
 
                     return typeof(T) == typeof(JsonText)
@@ -257,10 +315,42 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
         }
         finally
         {
+            ownShared?.Dispose();
             if (ownsArguments)
             {
                 arguments.Dispose();
             }
+        }
+    }
+
+    /// <summary>A result the worker put in the region this call offered; a region that does not check out fails the call.</summary>
+    private static T ReadSharedResult<T>(WorkerEndpoint endpoint, RemoteMethod method, ResultOffer? offer, SharedRegion region)
+    {
+        try
+        {
+            if (offer is null || region.Name != offer.Offer.Name)
+            {
+                throw new InvalidDataException($"the worker answered in region '{region.Name}', which this call did not offer");
+            }
+
+            if (ResultOffer.DirectReader<T>() is { } direct)
+            {
+                return direct(offer.Folder, region);
+            }
+
+            var buffer = SharedRegions.Read(offer.Folder, region, int.MaxValue);
+            try
+            {
+                return Payload.Deserialize<T>(buffer.AsSpan(0, (int)region.Length));
+            }
+            finally
+            {
+                SharedRegions.Return(buffer);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            throw new HoistException(endpoint.Service, endpoint.Replica, $"The result of '{method}' could not be read from shared memory: {ex.Message}", ex);
         }
     }
 
@@ -287,7 +377,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                 return new OperationCanceledException($"The call to '{method}' was cancelled by the caller.", ex, cancellationToken);
             case StatusCode.DeadlineExceeded:
                 return new HoistTimeoutException(endpoint.Service, endpoint.Replica, timeout ?? TimeSpan.Zero, ex);
-            case StatusCode.PermissionDenied or StatusCode.ResourceExhausted or StatusCode.InvalidArgument or StatusCode.Unimplemented:
+            case StatusCode.PermissionDenied or StatusCode.ResourceExhausted or StatusCode.InvalidArgument or StatusCode.Unimplemented or StatusCode.DataLoss:
                 return new CallRejectedException(endpoint.Service, endpoint.Replica, ex.StatusCode, $"{ex.StatusCode}: {ex.Status.Detail}", ex);
             default:
                 return WorkerLost(endpoint, method, ex);

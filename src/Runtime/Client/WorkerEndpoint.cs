@@ -1,4 +1,3 @@
-using System.Net.Http;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -16,25 +15,15 @@ internal sealed class WorkerEndpoint : IDisposable
     private int _inFlight;
     private int _draining;
 
-    public WorkerEndpoint(string service, string replica, int rank, Uri address, string token)
+    // socketPath: the worker's Unix domain socket, when it listens on one instead of on address.
+    public WorkerEndpoint(string service, string replica, int rank, Uri address, string token, string? socketPath = null)
     {
         Service = service;
         Replica = replica;
         Rank = rank;
-        Address = address;
-        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                EnableMultipleHttp2Connections = true,
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                KeepAlivePingDelay = TimeSpan.FromSeconds(15),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
-            },
-            MaxReceiveMessageSize = null,
-            MaxSendMessageSize = null,
-        });
+        Address = socketPath is null ? address : Transport.WorkerChannels.SocketAddress;
+        SocketPath = socketPath;
+        Channel = Transport.WorkerChannels.Create(address, socketPath);
         Client = new Protocol.Worker.WorkerClient(Channel);
         Headers = new Metadata { { Worker.WorkerService.TokenHeader, token } };
     }
@@ -46,6 +35,18 @@ internal sealed class WorkerEndpoint : IDisposable
     public int Rank { get; }
 
     public Uri Address { get; }
+
+    /// <summary>The Unix domain socket the worker listens on; null when it is reached over TCP at <see cref="Address"/>.</summary>
+    public string? SocketPath { get; }
+
+    /// <summary>
+    /// The private folder this caller and the worker share for large payloads (see <see cref="Transport.SharedRegions"/>);
+    /// null when they share no memory, as with a pod or the TCP transport.
+    /// </summary>
+    public string? SharedMemoryFolder { get; init; }
+
+    /// <summary>Payloads of at least this many bytes go through <see cref="SharedMemoryFolder"/>.</summary>
+    public int SharedMemoryThreshold { get; init; } = int.MaxValue;
 
     public GrpcChannel Channel { get; }
 
@@ -122,7 +123,9 @@ internal sealed class WorkerEndpoint : IDisposable
     {
         for (var inner = (exception as RpcException)?.Status.DebugException ?? exception.InnerException; inner is not null; inner = inner.InnerException)
         {
-            if (inner is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            // A Unix socket whose file is gone fails with AddressNotAvailable (ENOENT), one nobody listens on with
+            // ConnectionRefused, as a TCP port does.
+            if (inner is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.AddressNotAvailable })
             {
                 return true;
             }

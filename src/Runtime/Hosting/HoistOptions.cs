@@ -43,6 +43,29 @@ public sealed class LocalBackendOptions
     /// More are refused with ResourceExhausted rather than queued without bound.
     /// </summary>
     public int ActivatorQueueLimit { get; set; } = 1000;
+
+    /// <summary>
+    /// How this process reaches its workers: "unix" (the default: a Unix domain socket in a folder only this
+    /// user can enter, with large payloads in shared memory), or "tcp" (loopback ports). "unix" falls back to
+    /// "tcp" where the OS has no Unix sockets.
+    /// </summary>
+    public string Transport { get; set; } = LocalTransports.Unix;
+
+    /// <summary>
+    /// With the "unix" transport, a call's arguments or result of at least this many bytes travel through a
+    /// shared-memory file instead of inside the gRPC message. 0 turns shared memory off. The default sits
+    /// where the transport benchmark finds the two break even (about 16 KiB) and shared memory wins from 64 KiB.
+    /// </summary>
+    public int SharedMemoryThreshold { get; set; } = 32 * 1024;
+}
+
+/// <summary>The values of <see cref="LocalBackendOptions.Transport"/>.</summary>
+public static class LocalTransports
+{
+    public const string Unix = "unix";
+    public const string Tcp = "tcp";
+
+    public static readonly IReadOnlyList<string> All = [Unix, Tcp];
 }
 
 /// <summary>

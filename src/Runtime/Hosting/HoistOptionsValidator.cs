@@ -36,6 +36,16 @@ internal sealed class HoistOptionsValidator : IValidateOptions<HoistOptions>
             failures.AddRange(KubernetesFailures(options.Kubernetes));
         }
 
+        if (!LocalTransports.All.Contains(options.Local.Transport, StringComparer.OrdinalIgnoreCase))
+        {
+            failures.Add($"Hoist:Local:Transport is \"{options.Local.Transport}\". Allowed values: {string.Join(", ", LocalTransports.All.Select(t => $"\"{t}\""))}.");
+        }
+
+        if (options.Local.SharedMemoryThreshold < 0)
+        {
+            failures.Add($"Hoist:Local:SharedMemoryThreshold is {options.Local.SharedMemoryThreshold}: use a number of bytes, or 0 to keep every payload inside the gRPC message.");
+        }
+
         failures.AddRange(ServiceFailures(options.Services));
         return failures;
     }

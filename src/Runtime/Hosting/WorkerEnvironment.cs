@@ -15,12 +15,15 @@ public sealed record WorkerEnvironment
     public const string Replica = "HOIST_REPLICA";
     public const string BindAddress = "HOIST_BIND_ADDRESS";
     public const string ParentPid = "HOIST_PARENT_PID";
+    public const string Socket = "HOIST_SOCKET";
+    public const string SharedMemory = "HOIST_SHARED_MEMORY";
 
     /// <summary>True in a process that a backend started as a worker.</summary>
     public static bool IsWorkerProcess =>
         string.Equals(Environment.GetEnvironmentVariable(Role), WorkerRole, StringComparison.OrdinalIgnoreCase);
 
     public required string ServiceName { get; init; }
+    /// <summary>The TCP port; 0 when the worker listens on <see cref="SocketPath"/> instead.</summary>
     public required int GrpcPort { get; init; }
     public required string CallToken { get; init; }
     public string? AssemblyName { get; init; }
@@ -32,6 +35,15 @@ public sealed record WorkerEnvironment
     /// <summary>Set by the local backend: the worker exits when this process does.</summary>
     public int? ParentProcessId { get; init; }
 
+    /// <summary>Set by the local backend: the Unix domain socket to listen on instead of a TCP port.</summary>
+    public string? SocketPath { get; init; }
+
+    /// <summary>
+    /// Set by the local backend: the private folder where the caller puts the shared-memory regions of large
+    /// payloads. A worker without it (a pod) refuses calls that name a region.
+    /// </summary>
+    public string? SharedMemoryFolder { get; init; }
+
     /// <summary>The rank in a distributed group; null for a service that is not distributed.</summary>
     public int? Rank { get; init; }
 
@@ -41,13 +53,15 @@ public sealed record WorkerEnvironment
         {
             [Role] = WorkerRole,
             [Service] = ServiceName,
-            [Port] = GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [Token] = CallToken,
             [BindAddress] = ListenAddress,
         };
+        Add(variables, Port, GrpcPort > 0 ? GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
         Add(variables, Assembly, AssemblyName);
         Add(variables, Replica, ReplicaName);
         Add(variables, ParentPid, ParentProcessId?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Add(variables, Socket, SocketPath);
+        Add(variables, SharedMemory, SharedMemoryFolder);
         return variables;
     }
 
@@ -55,10 +69,15 @@ public sealed record WorkerEnvironment
     public static WorkerEnvironment FromEnvironment(Func<string, string?>? read = null)
     {
         read ??= Environment.GetEnvironmentVariable;
-        var portText = Required(read, Port);
-        if (!int.TryParse(portText, out var port) || port is <= 0 or > 65535)
+        var socketPath = read(Socket) is { Length: > 0 } socket ? socket : null;
+        var port = 0;
+        if (socketPath is null || read(Port) is { Length: > 0 })
         {
-            throw new InvalidOperationException($"{Port} must be a TCP port number, not '{portText}'.");
+            var portText = Required(read, Port);
+            if (!int.TryParse(portText, out port) || port is <= 0 or > 65535)
+            {
+                throw new InvalidOperationException($"{Port} must be a TCP port number, not '{portText}'.");
+            }
         }
 
         var parentText = read(ParentPid);
@@ -71,6 +90,8 @@ public sealed record WorkerEnvironment
             ReplicaName = read(Replica),
             ListenAddress = read(BindAddress) is { Length: > 0 } address ? address : "127.0.0.1",
             ParentProcessId = int.TryParse(parentText, out var parent) ? parent : null,
+            SocketPath = socketPath,
+            SharedMemoryFolder = read(SharedMemory) is { Length: > 0 } shared ? shared : null,
             Rank = int.TryParse(read("RANK"), out var rank) ? rank : null,
         };
     }

@@ -56,11 +56,21 @@ public static class HoistWorker
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(IPAddress.Parse(environment.ListenAddress), environment.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            if (environment.SocketPath is { } socket)
+            {
+                // A socket file left by a worker that was killed would make the bind fail.
+                File.Delete(socket);
+                kestrel.ListenUnixSocket(socket, listen => listen.Protocols = HttpProtocols.Http2);
+            }
+            else
+            {
+                kestrel.Listen(IPAddress.Parse(environment.ListenAddress), environment.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            }
         });
 
         builder.Services.AddSingleton(environment);
         builder.Services.AddSingleton(logs);
+        builder.Services.AddSingleton(new WorkerLimits(options.MaxRequestBytes));
         builder.Services.AddSingleton<ILoggerProvider, WorkerLogBufferProvider>();
         builder.Services.AddGrpc(grpc =>
         {
@@ -89,9 +99,19 @@ public static class HoistWorker
         app.Lifetime.ApplicationStopping.Register(() => health.SetStatus("", HealthCheckResponse.Types.ServingStatus.NotServing));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         health.SetStatus("", HealthCheckResponse.Types.ServingStatus.Serving);
-        Console.Out.WriteLine($"{ReadyLine} {environment.GrpcPort}");
+        Console.Out.WriteLine($"{ReadyLine} {environment.SocketPath ?? environment.GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         Console.Out.Flush();
-        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (environment.SocketPath is { } socket)
+            {
+                File.Delete(socket);
+            }
+        }
     }
 
     private static ServiceRegistration FindService(WorkerEnvironment environment)

@@ -8,6 +8,7 @@ using Hoist.Dispatch;
 using Hoist.Hosting;
 using Hoist.Protocol;
 using Hoist.Serialization;
+using Hoist.Transport;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -22,6 +23,7 @@ internal sealed partial class WorkerService(
     ServiceDispatcher dispatcher,
     WorkerEnvironment environment,
     WorkerLogBuffer logs,
+    WorkerLimits limits,
     IHostApplicationLifetime lifetime,
     ILogger<WorkerService> logger) : Protocol.Worker.WorkerBase
 {
@@ -79,12 +81,14 @@ internal sealed partial class WorkerService(
     /// </summary>
     private async Task<InvokeResponse> RunAsync(InvokeRequest request, CancellationToken cancellationToken)
     {
+        var shared = request.SharedPayload is { } region ? ReadSharedArguments(request, region) : null;
+        ReadOnlyMemory<byte> result;
         try
         {
-            var result = request.Json
-                ? await dispatcher.InvokeJsonAsync(request.Method, request.Payload.Memory, cancellationToken).ConfigureAwait(false)
-                : await dispatcher.InvokeAsync(request.Method, request.Payload.Memory, cancellationToken).ConfigureAwait(false);
-            return new InvokeResponse { Result = UnsafeByteOperations.UnsafeWrap(result) };
+            var arguments = shared is null ? request.Payload.Memory : shared.AsMemory(0, (int)request.SharedPayload.Length);
+            result = request.Json
+                ? await dispatcher.InvokeJsonAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false)
+                : await dispatcher.InvokeAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false);
         }
         catch (UnknownMethodException ex)
         {
@@ -105,6 +109,57 @@ internal sealed partial class WorkerService(
         {
             LogUserException(logger, request.CallId, request.Method, ex);
             return new InvokeResponse { Error = ToRemoteError(ex, depth: 0) };
+        }
+        finally
+        {
+            if (shared is not null)
+            {
+                SharedRegions.Return(shared);
+            }
+        }
+
+        if (request.ResultOffer is { } offer && environment.SharedMemoryFolder is { } folder && result.Length >= offer.MinLength)
+        {
+            try
+            {
+                return new InvokeResponse { SharedResult = SharedRegions.WriteExisting(folder, offer.Name, result) };
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                // Gone only when the caller stopped waiting and removed it; otherwise the caller hears why.
+                LogRefused(logger, request.CallId, "DataLoss", ex.Message);
+                throw new RpcException(new Status(StatusCode.DataLoss, $"Call {request.CallId} to '{environment.ServiceName}/{request.Method}' could not write its result to shared memory: {ex.Message}"));
+            }
+        }
+
+        return new InvokeResponse { Result = UnsafeByteOperations.UnsafeWrap(result) };
+    }
+
+    /// <summary>
+    /// The arguments a local caller put in shared memory, under the same size cap as a gRPC request; a region
+    /// that cannot be read, or that is not the one named, refuses the call rather than run it on other bytes.
+    /// </summary>
+    private byte[] ReadSharedArguments(InvokeRequest request, SharedRegion region)
+    {
+        if (environment.SharedMemoryFolder is not { } folder)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"Service '{environment.ServiceName}' refused call {request.CallId}: it names a shared-memory region, and this worker shares no memory with its callers."));
+        }
+
+        if (region.Length > limits.MaxRequestBytes)
+        {
+            LogRefused(logger, request.CallId, "ResourceExhausted", $"{region.Length} bytes in shared memory");
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"The request is {region.Length} bytes; service '{environment.ServiceName}' accepts at most {limits.MaxRequestBytes} (Hoist:MaxRequestBytes)."));
+        }
+
+        try
+        {
+            return SharedRegions.Read(folder, region, limits.MaxRequestBytes);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            LogRefused(logger, request.CallId, "DataLoss", ex.Message);
+            throw new RpcException(new Status(StatusCode.DataLoss, $"Service '{environment.ServiceName}' could not read the arguments of call {request.CallId} from shared memory: {ex.Message}"));
         }
     }
 

@@ -22,7 +22,10 @@ internal sealed partial class LocalBackend : IHoistBackend
     private readonly TimeProvider _time;
     private readonly string _token;
     private readonly Lazy<int> _gpusOnMachine = new(GpuInventory.Count);
+    private readonly Lazy<string?> _socketFolder;
+    private readonly Lazy<string?> _sharedMemoryFolder;
     private int _disposed;
+    private int _sockets;
 
     public LocalBackend(Func<string, ServiceDescriptor> describe, IOptionsMonitor<HoistOptions> options, ILoggerFactory loggerFactory, TimeProvider time)
     {
@@ -31,6 +34,8 @@ internal sealed partial class LocalBackend : IHoistBackend
         _loggerFactory = loggerFactory;
         _time = time;
         _token = options.CurrentValue.Token ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        _socketFolder = new(() => OpenPrivateFolder(Transport.PrivateFolder.SocketFolder()));
+        _sharedMemoryFolder = new(() => OpenPrivateFolder(Transport.PrivateFolder.SharedMemoryFolder()));
 
         // If the app exits without disposing us, still take the workers down with it.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
@@ -64,6 +69,7 @@ internal sealed partial class LocalBackend : IHoistBackend
         var all = _services.Values.ToArray();
         _services.Clear();
         await Task.WhenAll(all.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
+        Transport.RegionPool.Trim(TimeSpan.Zero);
     }
 
     private LocalService Create(ServiceDescriptor descriptor)
@@ -106,12 +112,16 @@ internal sealed partial class LocalBackend : IHoistBackend
         var logger = _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}");
         var settings = WorkerSettings(options);
 
+        var sockets = UsesUnixSockets(options.Local) ? _socketFolder.Value : null;
+        var sharedMemory = sockets is not null && options.Local.SharedMemoryThreshold > 0 ? _sharedMemoryFolder.Value : null;
         Func<Task<WorkerProcess>> Launch(string name, int? rank, IReadOnlyDictionary<string, string> extra) => () => WorkerProcess.StartAsync(
             command,
             new WorkerEnvironment
             {
                 ServiceName = descriptor.Name,
-                GrpcPort = PortAllocator.Next(),
+                GrpcPort = sockets is null ? PortAllocator.Next() : 0,
+                SocketPath = sockets is null ? null : Path.Combine(sockets, Transport.PrivateFolder.OwnedName($"{Interlocked.Increment(ref _sockets).ToString(CultureInfo.InvariantCulture)}.sock")),
+                SharedMemoryFolder = sharedMemory,
                 CallToken = _token,
                 AssemblyName = descriptor.AssemblyName,
                 ReplicaName = name,
@@ -176,12 +186,39 @@ internal sealed partial class LocalBackend : IHoistBackend
         return settings;
     }
 
+    private static bool UsesUnixSockets(LocalBackendOptions options) =>
+        string.Equals(options.Transport, LocalTransports.Unix, StringComparison.OrdinalIgnoreCase) && System.Net.Sockets.Socket.OSSupportsUnixDomainSockets;
+
+    /// <summary>
+    /// A private folder for workers' sockets or shared memory, cleared of what dead callers left; null (so TCP,
+    /// or payloads inline) when it cannot be made private, say because another user owns it.
+    /// </summary>
+    private string? OpenPrivateFolder(string path)
+    {
+        try
+        {
+            var folder = Transport.PrivateFolder.Ensure(path);
+            Transport.PrivateFolder.SweepStale(folder);
+            return folder;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            LogNoSocketFolder(_loggerFactory.CreateLogger<LocalBackend>(), ex.Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Local workers do without a private folder, so use loopback TCP or inline payloads: {Reason}")]
+    private static partial void LogNoSocketFolder(ILogger logger, string reason);
+
     private void OnProcessExit(object? sender, EventArgs e)
     {
         foreach (var service in _services.Values)
         {
             service.KillNow();
         }
+
+        Transport.RegionPool.Trim(TimeSpan.Zero);
     }
 }
 

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Hoist.Backends.Local;
 
 /// <summary>
-/// One worker process on this machine: started from the app's own executable on a free loopback port,
+/// One worker process on this machine: started from the app's own executable on a Unix socket or a free loopback port,
 /// ready once it has printed its ready line and answered a gRPC health check, stopped gracefully by
 /// closing its stdin.
 /// </summary>
@@ -78,9 +78,14 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
             replica,
             environment.Rank ?? 0,
             new Uri($"http://{environment.ListenAddress}:{environment.GrpcPort}"),
-            environment.CallToken);
+            environment.CallToken,
+            environment.SocketPath)
+        {
+            SharedMemoryFolder = environment.SharedMemoryFolder,
+            SharedMemoryThreshold = options.SharedMemoryThreshold,
+        };
         var worker = new WorkerProcess(process, endpoint, options.StderrLinesInErrors, forwardOutput, logger);
-        LogStarting(logger, environment.ServiceName, replica, process.Id, environment.GrpcPort);
+        LogStarting(logger, environment.ServiceName, replica, process.Id, environment.SocketPath ?? $"port {environment.GrpcPort}");
 
         try
         {
@@ -235,14 +240,27 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
             ? $"its process {_process.Id} was killed by signal {code - 128}"
             : $"its process {_process.Id} exited with code {_process.ExitCode}";
         Endpoint.MarkLost(reason);
+
+        // A killed worker cannot remove its own socket file.
+        if (Endpoint.SocketPath is { } socket)
+        {
+            try
+            {
+                File.Delete(socket);
+            }
+            catch (IOException)
+            {
+            }
+        }
+
         if (!expected)
         {
             LogUnexpectedExit(_logger, Endpoint.Service, Endpoint.Replica, reason);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Starting worker {Replica} of {Service} as process {Pid} on port {Port}")]
-    private static partial void LogStarting(ILogger logger, string service, string replica, int pid, int port);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Starting worker {Replica} of {Service} as process {Pid} on {Listen}")]
+    private static partial void LogStarting(ILogger logger, string service, string replica, int pid, string listen);
 
     [LoggerMessage(Message = "[{Worker}] {Stream}: {Line}")]
     private static partial void LogWorkerOutput(ILogger logger, LogLevel level, string worker, string stream, string line);

@@ -1,0 +1,247 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using Hoist.Protocol;
+
+namespace Hoist.Transport;
+
+/// <summary>
+/// Large payloads between a caller and a worker on the same machine: one file per payload in a private
+/// folder on a memory file system (/dev/shm), written and read with one system call each (pwritev, preadv),
+/// so the bytes are copied once each way instead of through protobuf, HTTP/2 frames and a socket.
+/// The caller makes every file of a call and removes them all when the call ends, however it ends; the
+/// files carry the caller's pid, so a caller that died leaves nothing the next one does not sweep.
+/// </summary>
+internal static class SharedRegions
+{
+    public const int HeaderSize = 16;
+    public const int TrailerSize = 8;
+    private const uint Magic = 0x314D5348; // "HSM1"
+    private static long s_next;
+
+    /// <summary>A new region name owned by this process: <c>&lt;pid&gt;-&lt;n&gt;.&lt;kind&gt;</c>.</summary>
+    public static string NewName(string kind) =>
+        PrivateFolder.OwnedName($"{Interlocked.Increment(ref s_next).ToString(CultureInfo.InvariantCulture)}.{kind}");
+
+    /// <summary>Writes <paramref name="payload"/> to the file <paramref name="name"/>, made if it does not exist yet.</summary>
+    public static SharedRegion Create(string folder, string name, ReadOnlyMemory<byte> payload) =>
+        Write(Path.Combine(folder, name), name, payload, FileMode.OpenOrCreate);
+
+    /// <summary>Makes an empty file for a worker to answer in; see <see cref="WriteExisting"/>.</summary>
+    public static void CreateEmpty(string folder, string name)
+    {
+        using var handle = File.OpenHandle(Path.Combine(folder, name), FileMode.CreateNew, FileAccess.Write);
+    }
+
+    /// <summary>A file for a call: one kept from an earlier call, or a new name (made empty when <paramref name="makeEmpty"/>).</summary>
+    public static string Rent(string folder, bool makeEmpty)
+    {
+        if (RegionPool.TryRent(folder) is { } kept)
+        {
+            return kept;
+        }
+
+        var name = NewName("shm");
+        if (makeEmpty)
+        {
+            CreateEmpty(folder, name);
+        }
+
+        return name;
+    }
+
+    /// <summary>
+    /// The end of a call's use of a file: kept for the next call when the worker answered (so it is done with
+    /// it), removed otherwise, since a worker that has not answered may still read or write it.
+    /// </summary>
+    public static void Release(string folder, string name, long payloadLength, bool answered)
+    {
+        if (answered)
+        {
+            RegionPool.Return(folder, name, HeaderSize + payloadLength + TrailerSize);
+        }
+        else
+        {
+            Delete(folder, name);
+        }
+    }
+
+    /// <summary>
+    /// Writes into a file the other side made. Fails when it is gone: the caller stopped waiting for the
+    /// call and removed it, so nothing is left behind for no one.
+    /// </summary>
+    public static SharedRegion WriteExisting(string folder, string name, ReadOnlyMemory<byte> payload) =>
+        Write(Path.Combine(folder, CheckName(name)), name, payload, FileMode.Open);
+
+    /// <summary>
+    /// Reads a region into a pooled buffer (return it with <see cref="Return"/>). Fails loudly, with an
+    /// <see cref="InvalidDataException"/>, when the file is not the region described: another length, another
+    /// tag, or cut short.
+    /// </summary>
+    public static byte[] Read(string folder, SharedRegion region, long maxLength)
+    {
+        var name = CheckName(region.Name);
+        if (region.Length < 0 || region.Length > maxLength)
+        {
+            throw new InvalidDataException($"The shared-memory region {name} claims {region.Length} bytes; at most {maxLength} are accepted.");
+        }
+
+        var length = (int)region.Length;
+        using var handle = File.OpenHandle(Path.Combine(folder, name), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var fileLength = RandomAccess.GetLength(handle);
+        if (fileLength != HeaderSize + (long)length + TrailerSize)
+        {
+            throw new InvalidDataException($"The shared-memory region {name} is {fileLength} bytes long, not the {HeaderSize + (long)length + TrailerSize} its handle describes.");
+        }
+
+        var header = new byte[HeaderSize];
+        var trailer = new byte[TrailerSize];
+        var payload = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            var read = RandomAccess.Read(handle, new Memory<byte>[] { header, payload.AsMemory(0, length), trailer }, 0);
+            if (read != fileLength
+                || BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic
+                || BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(8)) != region.Tag
+                || BinaryPrimitives.ReadUInt64LittleEndian(trailer) != region.Tag)
+            {
+                throw new InvalidDataException($"The shared-memory region {name} is not the one its handle describes (its header or trailer does not carry the tag): it was overwritten or not completely written.");
+            }
+
+            return payload;
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(payload);
+            throw;
+        }
+    }
+
+    public static void Return(byte[] buffer) => ArrayPool<byte>.Shared.Return(buffer);
+
+    /// <summary>
+    /// Reads a region that holds one array of primitives straight into the array: a count (as
+    /// <c>BlittableArrayCodec</c> writes it: count + 1 as a varint, 0 for null), then the elements. One copy
+    /// instead of two, for the large results that come back through shared memory. The same checks as
+    /// <see cref="Read"/>, and the count must account for the region's exact length.
+    /// </summary>
+    public static T[]? ReadArray<T>(string folder, SharedRegion region)
+        where T : unmanaged
+    {
+        var name = CheckName(region.Name);
+        using var handle = File.OpenHandle(Path.Combine(folder, name), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var fileLength = RandomAccess.GetLength(handle);
+        if (region.Length < 1 || fileLength != HeaderSize + region.Length + TrailerSize)
+        {
+            throw new InvalidDataException($"The shared-memory region {name} is {fileLength} bytes long, not the {HeaderSize + region.Length + TrailerSize} its handle describes.");
+        }
+
+        Span<byte> start = stackalloc byte[HeaderSize + 10];
+        var read = RandomAccess.Read(handle, start[..(int)Math.Min(start.Length, HeaderSize + region.Length)], 0);
+        if (read < HeaderSize + 1 || BinaryPrimitives.ReadUInt32LittleEndian(start) != Magic || BinaryPrimitives.ReadUInt64LittleEndian(start[8..]) != region.Tag)
+        {
+            throw NotTheRegion(name);
+        }
+
+        ulong header = 0;
+        var countLength = 0;
+        for (var shift = 0; ; shift += 7)
+        {
+            if (HeaderSize + countLength >= read || shift > 63)
+            {
+                throw new InvalidDataException($"The shared-memory region {name} does not start with an array's length.");
+            }
+
+            var b = start[HeaderSize + countLength++];
+            header |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                break;
+            }
+        }
+
+        var size = (ulong)System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        var count = header == 0 ? 0 : header - 1;
+        if ((ulong)region.Length != (ulong)countLength + (count * size) || count > int.MaxValue)
+        {
+            throw new InvalidDataException($"The shared-memory region {name} holds {region.Length} bytes, not a {typeof(T).Name}[] of {count} element(s).");
+        }
+
+        var array = header == 0 ? null : GC.AllocateUninitializedArray<T>((int)count);
+        var elements = array is null ? [] : System.Runtime.InteropServices.MemoryMarshal.AsBytes(array.AsSpan());
+        Span<byte> trailer = stackalloc byte[TrailerSize];
+        var offset = HeaderSize + countLength;
+        if (ReadFully(handle, elements, offset) != elements.Length
+            || ReadFully(handle, trailer, offset + elements.Length) != TrailerSize
+            || BinaryPrimitives.ReadUInt64LittleEndian(trailer) != region.Tag)
+        {
+            throw NotTheRegion(name);
+        }
+
+        return array;
+    }
+
+    private static int ReadFully(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = RandomAccess.Read(handle, buffer[total..], offset + total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    private static InvalidDataException NotTheRegion(string name) =>
+        new($"The shared-memory region {name} is not the one its handle describes (its header or trailer does not carry the tag): it was overwritten or not completely written.");
+
+    /// <summary>Removes a region's file; a file already gone is fine.</summary>
+    public static void Delete(string folder, string name)
+    {
+        try
+        {
+            File.Delete(Path.Combine(folder, name));
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static SharedRegion Write(string path, string name, ReadOnlyMemory<byte> payload, FileMode mode)
+    {
+        var tag = (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 63);
+        var header = new byte[HeaderSize];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
+        BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(8), tag);
+        var trailer = new byte[TrailerSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(trailer, tag);
+        using (var handle = File.OpenHandle(path, mode, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        {
+            // A kept file may hold a longer region of an earlier call.
+            var total = HeaderSize + (long)payload.Length + TrailerSize;
+            if (RandomAccess.GetLength(handle) > total)
+            {
+                RandomAccess.SetLength(handle, total);
+            }
+
+            RandomAccess.Write(handle, new ReadOnlyMemory<byte>[] { header, payload, trailer }, 0);
+        }
+
+        return new SharedRegion { Name = name, Length = payload.Length, Tag = tag };
+    }
+
+    /// <summary>A region is named by a plain file name in the folder the backend set: never a path out of it.</summary>
+    private static string CheckName(string name) =>
+        name.Length > 0 && name.Length <= 128 && name.IndexOfAny(['/', '\\', '\0']) < 0 && name is not ("." or "..")
+            ? name
+            : throw new InvalidDataException($"'{name}' is not a shared-memory region name.");
+}

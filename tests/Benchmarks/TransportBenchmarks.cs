@@ -1,0 +1,208 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Hoist.Benchmarks.Raw;
+
+namespace Hoist.Benchmarks;
+
+/// <summary>
+/// The local transport's figures (issue 14): Hoist's call path against a raw grpc-dotnet echo over loopback
+/// TCP and over a Unix domain socket, both served by one baseline process, all measured in the same run.
+/// Ratios are against raw TCP: below 1 is faster for times, above 1 is faster for throughput.
+/// </summary>
+internal static class TransportBenchmarks
+{
+    public static async Task RunAsync(HoistApplication hoist, bool quick)
+    {
+        var rounds = quick ? 2 : 6;
+        var perRound = quick ? 500 : 1500;
+        var throughputTime = TimeSpan.FromSeconds(quick ? 1 : 3);
+        var local = hoist.Client.Backend is Backends.Local.LocalBackend;
+        var endpoint = (await hoist.Client.Backend.GetDeploymentAsync("bench", CancellationToken.None)).Endpoints[0];
+        Console.WriteLine($"Transport benchmarks: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(quick ? "quick" : "full")} run");
+        Console.WriteLine($"Hoist reaches its worker {(endpoint.SocketPath is null ? $"over TCP at {endpoint.Address}" : $"over the Unix socket {endpoint.SocketPath}")}{(local ? "" : " (not the local backend)")}.");
+        Console.WriteLine();
+
+        using var raw = await RawEchoProcess.StartAsync(workerTuning: true);
+        var proxy = BenchService.Remote;
+        var table = new Table3();
+        await hoist.Client.StartServiceAsync("bench");
+
+        // 1. Small call: a 100-byte string echo.
+        var text = new string('x', 100);
+        var rawText = new RawMessage { Text = text };
+        var small = new (string Name, Func<Task> Call)[]
+        {
+            ("tcp", () => raw.Client.EchoAsync(rawText).ResponseAsync),
+            ("unix", () => raw.SocketClient.EchoAsync(rawText).ResponseAsync),
+            ("hoist", () => proxy.EchoAsync(text)),
+        };
+        var latencies = await InTurnAsync(small, rounds, call => Measure.LatenciesAsync(call, perRound));
+        table.Add("small call p50 (µs)", latencies, Measure.Median, "≤ 0.9×");
+
+        var throughput = await InTurnAsync(small, Math.Max(2, rounds - 2), async call => new[] { await Measure.ThroughputAsync(call, 32, throughputTime) });
+        table.Add("small calls, 32 callers (calls/s)", throughput, Measure.Median, "≥ 1.0×");
+
+        // 2. float[262144] (1 MiB) each way, against a raw 1 MiB bytes echo.
+        await EchoAsync(table, raw, proxy, 262144, rounds, quick ? 10 : 30, "≥ 1.5× (time ≤ 0.67×)");
+
+        // 3. float[67108864] (256 MiB) each way: measured and reported.
+        await EchoAsync(table, raw, proxy, 67108864, quick ? 1 : 3, 1, "reported");
+        table.Print();
+        Console.WriteLine();
+        RegionCosts(quick);
+        Console.WriteLine();
+        await ThresholdAsync(quick);
+    }
+
+    /// <summary>
+    /// Where shared memory starts to pay: the same float echo with every payload inline on the call stream,
+    /// and with every payload in shared memory, by size. Hoist:Local:SharedMemoryThreshold sits past the crossing.
+    /// </summary>
+    public static async Task ThresholdAsync(bool quick)
+    {
+        static Task<HoistApplication> StartAsync(int threshold) => HoistApplication.StartAsync([], builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.AddHoist(o =>
+            {
+                o.ForwardWorkerLogs = false;
+                o.Local.SharedMemoryThreshold = threshold;
+            });
+        });
+
+        await using var inlineApp = await StartAsync(0);
+        await using var sharedApp = await StartAsync(1);
+        var inline = BenchService.Remote.WithInvoker(inlineApp.Client);
+        var shared = BenchService.Remote.WithInvoker(sharedApp.Client);
+        Console.WriteLine("| float echo of | inline, median (µs) | shared memory, median (µs) | shared / inline |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var kib in new[] { 8, 16, 32, 48, 64, 96, 128, 1024 })
+        {
+            var floats = new float[kib * 256];
+            var (a, b) = await Measure.PairedLatenciesAsync(() => inline.EchoFloatsAsync(floats), () => shared.EchoFloatsAsync(floats), 20);
+            (a, b) = await Measure.PairedLatenciesAsync(() => inline.EchoFloatsAsync(floats), () => shared.EchoFloatsAsync(floats), quick ? 100 : 400);
+            var inlineP50 = Measure.Median(a);
+            var sharedP50 = Measure.Median(b);
+            Console.WriteLine($"| {kib} KiB | {inlineP50:0} | {sharedP50:0} | {sharedP50 / inlineP50:0.00}× |");
+        }
+    }
+
+    /// <summary>
+    /// What a region costs by itself, write then read, for the choice between a file per call (Hoist's: made,
+    /// written, read, removed) and a region kept per worker and rewritten in place (its pages already there).
+    /// </summary>
+    private static void RegionCosts(bool quick)
+    {
+        var folder = Transport.PrivateFolder.Ensure(Transport.PrivateFolder.SharedMemoryFolder());
+        Console.WriteLine("| region of | file per call, write + read + remove (ms) | kept region, rewrite + read (ms) | per call / kept |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var size in new[] { 128 * 1024, 1024 * 1024, 256 * 1024 * 1024 })
+        {
+            var payload = new byte[size];
+            Random.Shared.NextBytes(payload);
+            var repeats = size > 16 * 1024 * 1024 ? (quick ? 2 : 4) : (quick ? 50 : 200);
+            var perCall = new List<double>();
+            var kept = new List<double>();
+            var keptName = Transport.SharedRegions.NewName("kept");
+            var keptRegion = Transport.SharedRegions.Create(folder, keptName, payload);
+            for (var i = 0; i < repeats; i++)
+            {
+                var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                var name = Transport.SharedRegions.NewName("bench");
+                var region = Transport.SharedRegions.Create(folder, name, payload);
+                Transport.SharedRegions.Return(Transport.SharedRegions.Read(folder, region, int.MaxValue));
+                Transport.SharedRegions.Delete(folder, name);
+                perCall.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+
+                start = System.Diagnostics.Stopwatch.GetTimestamp();
+                keptRegion = Transport.SharedRegions.WriteExisting(folder, keptName, payload);
+                Transport.SharedRegions.Return(Transport.SharedRegions.Read(folder, keptRegion, int.MaxValue));
+                kept.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+
+            Transport.SharedRegions.Delete(folder, keptName);
+            var a = Measure.Median(perCall);
+            var b = Measure.Median(kept);
+            Console.WriteLine($"| {size / 1024} KiB | {a:0.000} | {b:0.000} | {a / b:0.00}× |");
+        }
+    }
+
+    private static async Task EchoAsync(Table3 table, RawEchoProcess raw, BenchService.RemoteProxy proxy, int count, int rounds, int perRound, string goal)
+    {
+        var floats = new float[count];
+        for (var i = 0; i < floats.Length; i++)
+        {
+            floats[i] = i;
+        }
+
+        var rawBytes = new RawMessage { Data = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.AsSpan())) };
+        var calls = new (string Name, Func<Task> Call)[]
+        {
+            ("tcp", () => raw.Client.EchoAsync(rawBytes).ResponseAsync),
+            ("unix", () => raw.SocketClient.EchoAsync(rawBytes).ResponseAsync),
+            ("hoist", async () =>
+            {
+                var echoed = await proxy.EchoFloatsAsync(floats);
+                if (echoed.Length != floats.Length || echoed[^1] != floats[^1])
+                {
+                    throw new InvalidOperationException("The echo came back different.");
+                }
+            }),
+        };
+        var latencies = await InTurnAsync(calls, rounds, call => Measure.LatenciesAsync(call, perRound));
+        var mib = count * 4.0 / (1024 * 1024);
+        table.Add($"float[{count}] ({mib:0} MiB) echo, median (ms)", latencies, values => Measure.Median(values) / 1000, goal);
+        GC.Collect();
+    }
+
+    /// <summary>Each round runs every call kind once, after a warm-up, so drift in the machine falls on all alike.</summary>
+    private static async Task<Dictionary<string, List<double>>> InTurnAsync((string Name, Func<Task> Call)[] calls, int rounds, Func<Func<Task>, Task<double[]>> measure)
+    {
+        var results = calls.ToDictionary(c => c.Name, _ => new List<double>());
+        foreach (var (_, call) in calls)
+        {
+            await call();
+            await call();
+        }
+
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var (name, call) in round % 2 == 0 ? calls : calls.Reverse())
+            {
+                results[name].AddRange(await measure(call));
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>Raw TCP, raw Unix socket and Hoist side by side, with Hoist's and the socket's ratios to raw TCP.</summary>
+    private sealed class Table3
+    {
+        private readonly List<string[]> _rows = [["figure", "raw TCP", "raw unix", "Hoist", "unix/TCP", "Hoist/TCP", "Hoist/unix", "goal vs TCP"]];
+
+        public void Add(string figure, Dictionary<string, List<double>> values, Func<List<double>, double> summary, string goal)
+        {
+            var tcp = summary(values["tcp"]);
+            var unix = summary(values["unix"]);
+            var hoist = summary(values["hoist"]);
+            _rows.Add([figure, Format(tcp), Format(unix), Format(hoist), $"{unix / tcp:0.00}×", $"{hoist / tcp:0.00}×", $"{hoist / unix:0.00}×", goal]);
+        }
+
+        public void Print()
+        {
+            var widths = Enumerable.Range(0, _rows[0].Length).Select(c => _rows.Max(r => r[c].Length)).ToArray();
+            foreach (var row in _rows)
+            {
+                Console.WriteLine("| " + string.Join(" | ", row.Select((cell, c) => cell.PadRight(widths[c]))) + " |");
+                if (row == _rows[0])
+                {
+                    Console.WriteLine("|" + string.Join("|", widths.Select(w => new string('-', w + 2))) + "|");
+                }
+            }
+        }
+
+        private static string Format(double value) => value >= 100 ? value.ToString("0") : value.ToString("0.00");
+    }
+}

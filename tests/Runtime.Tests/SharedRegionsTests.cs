@@ -1,0 +1,116 @@
+using Hoist.Hosting;
+using Hoist.Protocol;
+using Hoist.Transport;
+
+namespace Hoist.Runtime.Tests;
+
+/// <summary>A shared-memory region is read only when it is exactly the one its handle describes.</summary>
+public sealed class SharedRegionsTests : IDisposable
+{
+    private readonly string _folder = PrivateFolder.Ensure(Path.Combine(Path.GetTempPath(), $"hoist-regions-{Guid.NewGuid():N}"));
+
+    [Fact]
+    public void Region_RoundTripsItsBytes()
+    {
+        var payload = Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray();
+
+        var region = SharedRegions.Create(_folder, SharedRegions.NewName("arg"), payload);
+        var read = SharedRegions.Read(_folder, region, int.MaxValue);
+
+        Assert.Equal(payload, read.AsSpan(0, (int)region.Length).ToArray());
+        SharedRegions.Return(read);
+    }
+
+    [Fact]
+    public void Region_WithAnotherTag_OrCutShort_OrOverwritten_IsRefused()
+    {
+        var region = SharedRegions.Create(_folder, SharedRegions.NewName("arg"), new byte[4096]);
+        var path = Path.Combine(_folder, region.Name);
+
+        Assert.Throws<InvalidDataException>(() => SharedRegions.Read(_folder, new SharedRegion(region) { Tag = region.Tag + 1 }, int.MaxValue));
+        Assert.Throws<InvalidDataException>(() => SharedRegions.Read(_folder, new SharedRegion(region) { Length = region.Length - 1 }, int.MaxValue));
+
+        // Another writer's bytes over the trailer: the tag after the payload no longer matches.
+        using (var file = File.OpenWrite(path))
+        {
+            file.Seek(-1, SeekOrigin.End);
+            file.WriteByte(0x5A);
+        }
+
+        Assert.Throws<InvalidDataException>(() => SharedRegions.Read(_folder, region, int.MaxValue));
+
+        File.WriteAllBytes(path, new byte[100]);
+        Assert.Throws<InvalidDataException>(() => SharedRegions.Read(_folder, region, int.MaxValue));
+    }
+
+    [Fact]
+    public void Region_OverTheLimit_OrNamedByAPath_IsRefused()
+    {
+        var region = SharedRegions.Create(_folder, SharedRegions.NewName("arg"), new byte[4096]);
+
+        Assert.Throws<InvalidDataException>(() => SharedRegions.Read(_folder, region, maxLength: 4095));
+        Assert.Throws<InvalidDataException>(() => SharedRegions.Read(_folder, new SharedRegion(region) { Name = "../" + region.Name }, int.MaxValue));
+        Assert.Throws<InvalidDataException>(() => SharedRegions.WriteExisting(_folder, "..", new byte[1]));
+    }
+
+    [Fact]
+    public void ResultWrite_IntoAFileTheCallerRemoved_Fails_AndCreatesNothing()
+    {
+        var name = SharedRegions.NewName("res");
+
+        Assert.Throws<FileNotFoundException>(() => SharedRegions.WriteExisting(_folder, name, new byte[10]));
+        Assert.False(File.Exists(Path.Combine(_folder, name)));
+    }
+
+    [Fact]
+    public void AnsweredCallsFiles_AreKeptForTheNext_OthersRemovedAtOnce()
+    {
+        RegionPool.Trim(TimeSpan.Zero);
+        var answered = SharedRegions.Rent(_folder, makeEmpty: true);
+        var abandoned = SharedRegions.Rent(_folder, makeEmpty: true);
+
+        SharedRegions.Release(_folder, answered, 10, answered: true);
+        SharedRegions.Release(_folder, abandoned, 10, answered: false);
+
+        Assert.True(File.Exists(Path.Combine(_folder, answered)));
+        Assert.False(File.Exists(Path.Combine(_folder, abandoned)));
+        Assert.Equal(answered, SharedRegions.Rent(_folder, makeEmpty: true));
+
+        // A kept file holding a longer region is cut to the new one, so the reader's length check holds.
+        var region = SharedRegions.Create(_folder, answered, new byte[1000]);
+        region = SharedRegions.WriteExisting(_folder, answered, new byte[10]);
+        SharedRegions.Return(SharedRegions.Read(_folder, region, int.MaxValue));
+
+        SharedRegions.Release(_folder, answered, 10, answered: true);
+        RegionPool.Trim(TimeSpan.Zero);
+        Assert.False(File.Exists(Path.Combine(_folder, answered)));
+    }
+
+    [Fact]
+    public void ArrayRegion_IsReadStraightIntoItsArray_OnlyAsTheTypeItHolds()
+    {
+        var values = new[] { 1.5f, float.NaN, -0f, float.MaxValue };
+        var region = SharedRegions.Create(_folder, SharedRegions.NewName("res"), Serialization.Payload.Serialize(values));
+        var empty = SharedRegions.Create(_folder, SharedRegions.NewName("res"), Serialization.Payload.Serialize<float[]?>(null));
+
+        Assert.Equal(values, SharedRegions.ReadArray<float>(_folder, region));
+        Assert.Null(SharedRegions.ReadArray<float>(_folder, empty));
+        Assert.Throws<InvalidDataException>(() => SharedRegions.ReadArray<double>(_folder, region));
+        Assert.Throws<InvalidDataException>(() => SharedRegions.ReadArray<float>(_folder, new SharedRegion(region) { Tag = region.Tag ^ 1 }));
+    }
+
+    [Fact]
+    public void LocalTransportSettings_AreValidated()
+    {
+        var options = new HoistOptions();
+        options.Local.Transport = "pipes";
+        options.Local.SharedMemoryThreshold = -1;
+
+        var failures = HoistOptionsValidator.Failures(options);
+
+        Assert.Contains(failures, f => f.Contains("Hoist:Local:Transport", StringComparison.Ordinal) && f.Contains("\"tcp\"", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("Hoist:Local:SharedMemoryThreshold", StringComparison.Ordinal));
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}
