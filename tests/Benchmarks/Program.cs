@@ -167,7 +167,9 @@ internal sealed class Table(params string[] headers)
     private readonly List<string[]> _rows = [headers];
 
     public void Add(string figure, double baseline, double hoist, double ratio, string goal) =>
-        _rows.Add([figure, Format(baseline), Format(hoist), $"{ratio:0.00}×", goal]);
+        _rows.Add([figure, Format(baseline, "0.0"), Format(hoist, "0.0"), $"{ratio:0.00}×", goal]);
+
+    public void AddRow(params string[] cells) => _rows.Add(cells);
 
     public void Print()
     {
@@ -182,5 +184,6 @@ internal sealed class Table(params string[] headers)
         }
     }
 
-    private static string Format(double value) => value >= 100 ? value.ToString("0") : value.ToString("0.0");
+    /// <summary>Whole numbers from 100 up, else <paramref name="small"/>'s precision.</summary>
+    public static string Format(double value, string small) => value >= 100 ? value.ToString("0") : value.ToString(small);
 }

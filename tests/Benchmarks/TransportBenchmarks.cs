@@ -180,29 +180,16 @@ internal static class TransportBenchmarks
     /// <summary>Raw TCP, raw Unix socket and Hoist side by side, with Hoist's and the socket's ratios to raw TCP.</summary>
     private sealed class Table3
     {
-        private readonly List<string[]> _rows = [["figure", "raw TCP", "raw unix", "Hoist", "unix/TCP", "Hoist/TCP", "Hoist/unix", "goal vs TCP"]];
+        private readonly Table _table = new("figure", "raw TCP", "raw unix", "Hoist", "unix/TCP", "Hoist/TCP", "Hoist/unix", "goal vs TCP");
 
         public void Add(string figure, Dictionary<string, List<double>> values, Func<List<double>, double> summary, string goal)
         {
             var tcp = summary(values["tcp"]);
             var unix = summary(values["unix"]);
             var hoist = summary(values["hoist"]);
-            _rows.Add([figure, Format(tcp), Format(unix), Format(hoist), $"{unix / tcp:0.00}×", $"{hoist / tcp:0.00}×", $"{hoist / unix:0.00}×", goal]);
+            _table.AddRow(figure, Table.Format(tcp, "0.00"), Table.Format(unix, "0.00"), Table.Format(hoist, "0.00"), $"{unix / tcp:0.00}×", $"{hoist / tcp:0.00}×", $"{hoist / unix:0.00}×", goal);
         }
 
-        public void Print()
-        {
-            var widths = Enumerable.Range(0, _rows[0].Length).Select(c => _rows.Max(r => r[c].Length)).ToArray();
-            foreach (var row in _rows)
-            {
-                Console.WriteLine("| " + string.Join(" | ", row.Select((cell, c) => cell.PadRight(widths[c]))) + " |");
-                if (row == _rows[0])
-                {
-                    Console.WriteLine("|" + string.Join("|", widths.Select(w => new string('-', w + 2))) + "|");
-                }
-            }
-        }
-
-        private static string Format(double value) => value >= 100 ? value.ToString("0") : value.ToString("0.00");
+        public void Print() => _table.Print();
     }
 }

@@ -44,18 +44,11 @@ public sealed class ManifestParityTests
     public async Task SameSettings_SameYaml_ThroughTheManifestTool_HoistManifests_DeployAndTheBackend()
     {
         using var work = new TempDirectory();
-        var assembly = Path.Combine(work.Path, "ServiceLibrary.dll");
-        File.Copy(HoistProcess.Output("tests/Fixtures/ServiceLibrary", "ServiceLibrary.dll"), assembly);
-        var settingsFile = Path.Combine(work.Path, "appsettings.json");
-        await File.WriteAllTextAsync(settingsFile, Settings);
+        var (assembly, settingsFile) = await AppWithSettingsAsync(work, Settings);
 
         // Build time: the tool Hoist.targets runs after Build, with the properties it passes by default.
         var emitted = Path.Combine(work.Path, "emitted");
-        var tool = await ChildProcess.RunAsync(
-            "dotnet",
-            ["exec", HoistProcess.Output("src/ManifestTool", "Hoist.ManifestTool.dll"), "--assembly", assembly, "--output", emitted, "--app-name", "ServiceLibrary", "--settings", settingsFile],
-            work.Path,
-            TimeSpan.FromSeconds(60));
+        var tool = await ManifestToolAsync(work, assembly, emitted, settingsFile, "--app-name", "ServiceLibrary");
         Assert.True(tool.ExitCode == 0, tool.Output + tool.Error);
 
         // hoist manifests, reading the appsettings.json beside the assembly.
@@ -109,16 +102,9 @@ public sealed class ManifestParityTests
     public async Task AnOverrideThatBreaksARule_FailsTheManifestTool_AndHoistManifests_WithTheRulesId()
     {
         using var work = new TempDirectory();
-        var assembly = Path.Combine(work.Path, "ServiceLibrary.dll");
-        File.Copy(HoistProcess.Output("tests/Fixtures/ServiceLibrary", "ServiceLibrary.dll"), assembly);
-        var settingsFile = Path.Combine(work.Path, "appsettings.json");
-        await File.WriteAllTextAsync(settingsFile, """{ "Hoist": { "Services": { "scorer": { "Window": "abc" } } } }""");
+        var (assembly, settingsFile) = await AppWithSettingsAsync(work, """{ "Hoist": { "Services": { "scorer": { "Window": "abc" } } } }""");
 
-        var tool = await ChildProcess.RunAsync(
-            "dotnet",
-            ["exec", HoistProcess.Output("src/ManifestTool", "Hoist.ManifestTool.dll"), "--assembly", assembly, "--output", Path.Combine(work.Path, "out"), "--settings", settingsFile],
-            work.Path,
-            TimeSpan.FromSeconds(60));
+        var tool = await ManifestToolAsync(work, assembly, Path.Combine(work.Path, "out"), settingsFile);
         var cli = await HoistProcess.RunAsync(["manifests", assembly, "-o", Path.Combine(work.Path, "out2")], work.Path, HoistProcess.WithoutCluster(work.Path));
 
         Assert.Equal(1, tool.ExitCode);
@@ -127,4 +113,22 @@ public sealed class ManifestParityTests
         Assert.Equal("error: Hoist:Services:scorer:Window = \"abc\" is not allowed: use a Go-style duration such as \"60s\", \"1m30s\", \"1.5h\" or \"500ms\" (units h, m, s, ms) in whole seconds from 6s to 1h, for example \"60s\" or \"2m\" (HOIST009)", cli.ErrorLines[0]);
         Assert.StartsWith("hint: fix it in the Hoist:Services:scorer section", cli.ErrorLines[1], StringComparison.Ordinal);
     }
+
+    /// <summary>The fixture library's assembly with an appsettings.json beside it, in <paramref name="work"/>.</summary>
+    private static async Task<(string Assembly, string SettingsFile)> AppWithSettingsAsync(TempDirectory work, string settings)
+    {
+        var assembly = Path.Combine(work.Path, "ServiceLibrary.dll");
+        File.Copy(HoistProcess.Output("tests/Fixtures/ServiceLibrary", "ServiceLibrary.dll"), assembly);
+        var settingsFile = Path.Combine(work.Path, "appsettings.json");
+        await File.WriteAllTextAsync(settingsFile, settings);
+        return (assembly, settingsFile);
+    }
+
+    /// <summary>The manifest tool as Hoist.targets runs it after Build.</summary>
+    private static Task<ChildProcessResult> ManifestToolAsync(TempDirectory work, string assembly, string output, string settingsFile, params string[] more) =>
+        ChildProcess.RunAsync(
+            "dotnet",
+            ["exec", HoistProcess.Output("src/ManifestTool", "Hoist.ManifestTool.dll"), "--assembly", assembly, "--output", output, "--settings", settingsFile, .. more],
+            work.Path,
+            TimeSpan.FromSeconds(60));
 }

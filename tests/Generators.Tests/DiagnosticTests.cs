@@ -469,14 +469,7 @@ public sealed class DiagnosticTests
         }
         """;
 
-    private static (GeneratorRun Run, Diagnostic Diagnostic) Single(string id, string source)
-    {
-        var run = GeneratorHarness.Run(source);
-        Assert.Null(run.Result.Exception);
-        var matches = run.Diagnostics.Where(d => d.Id == id).ToList();
-        Assert.True(matches.Count == 1, $"Expected one {id}, got: {string.Join("\n", run.Diagnostics)}");
-        return (run, matches[0]);
-    }
+    private static (GeneratorRun Run, Diagnostic Diagnostic) Single(string id, string source) => GeneratorHarness.RunExpectingOne(id, source);
 
     /// <summary>Asserts the diagnostic, its span and its message; the service it is about generates nothing.</summary>
     private static void AssertDiagnostic(string source, string id, string spanText, params string[] allowed) =>

@@ -56,6 +56,17 @@ internal static class GeneratorHarness
 
     public static GeneratorRun Run(params string[] sources) => Run(CreateCompilation(sources));
 
+    /// <summary>Runs the generator and returns the one error with <paramref name="id"/> it must have reported.</summary>
+    public static (GeneratorRun Run, Diagnostic Diagnostic) RunExpectingOne(string id, string source)
+    {
+        var run = Run(source);
+        Xunit.Assert.Null(run.Result.Exception);
+        var matches = run.Diagnostics.Where(d => d.Id == id).ToList();
+        Xunit.Assert.True(matches.Count == 1, $"Expected one {id}, got: {string.Join("\n", run.Diagnostics)}");
+        Xunit.Assert.Equal(DiagnosticSeverity.Error, matches[0].Severity);
+        return (run, matches[0]);
+    }
+
     public static GeneratorRun Run(CSharpCompilation compilation, CSharpParseOptions? parseOptions = null)
     {
         var driver = CreateDriver(parseOptions).RunGeneratorsAndUpdateCompilation(compilation, out var output, out var driverDiagnostics);

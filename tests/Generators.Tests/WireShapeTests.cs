@@ -417,13 +417,5 @@ public sealed class WireShapeTests
         }
         """;
 
-    private static (GeneratorRun Run, Diagnostic Diagnostic) Single(string id, string source)
-    {
-        var run = GeneratorHarness.Run(source);
-        Assert.Null(run.Result.Exception);
-        var matches = run.Diagnostics.Where(d => d.Id == id).ToList();
-        Assert.True(matches.Count == 1, $"Expected one {id}, got: {string.Join("\n", run.Diagnostics)}");
-        Assert.Equal(DiagnosticSeverity.Error, matches[0].Severity);
-        return (run, matches[0]);
-    }
+    private static (GeneratorRun Run, Diagnostic Diagnostic) Single(string id, string source) => GeneratorHarness.RunExpectingOne(id, source);
 }
