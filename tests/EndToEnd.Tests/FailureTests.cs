@@ -91,9 +91,9 @@ public sealed class FailureTests(HoistFixture fixture)
         var error = await Assert.ThrowsAsync<WorkerLaunchException>(() => SlowStart.Remote.WithInvoker(fixture.Client).PingAsync());
 
         Assert.Equal("slow-start", error.Service);
-        Assert.Contains("launch timeout of 1 s", error.Message, StringComparison.Ordinal);
+        Assert.Contains("launch timeout of 5 s", error.Message, StringComparison.Ordinal);
         Assert.Contains("loading a very large model...", error.Message, StringComparison.Ordinal);
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"the launch failed after {started.Elapsed}");
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"the launch failed after {started.Elapsed}");
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public partial class Victim
 }
 
 /// <summary>Takes longer to build than its launch timeout allows, like a model that loads too slowly.</summary>
-[Compute(Name = "slow-start", LaunchTimeout = 1)]
+[Compute(Name = "slow-start", LaunchTimeout = 5)]
 public partial class SlowStart
 {
     public SlowStart()
