@@ -70,6 +70,18 @@ public sealed class RolloutPlanTests
         Assert.Empty(RolloutPlan.Stale(layout, rendered, otherApp));
     }
 
+    [Theory]
+    [InlineData(3L, 4L, true)]
+    [InlineData(3L, 3L, false)]
+    [InlineData(null, 1L, false)]
+    public void AGroupWhoseSpecChanged_RestartsEveryRankTogether(long? before, long? after, bool restart)
+    {
+        Assert.Equal(restart, RolloutPlan.RestartsGroup(before, after));
+
+        var statefulSet = Render(Descriptors.Distributed()).Objects.OfType<V1StatefulSet>().Single();
+        Assert.Equal("OnDelete", statefulSet.Spec.UpdateStrategy.Type);
+    }
+
     private static (ServiceLayout Layout, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Objects) Render(ServiceDescriptor descriptor)
     {
         var objects = ManifestRenderer.Render(descriptor, Descriptors.Options);

@@ -47,6 +47,10 @@ public static partial class ManifestRenderer
                 ServiceName = headlessName,
                 Replicas = distribution.Workers,
                 PodManagementPolicy = "Parallel",
+
+                // A rolling update restarts one rank at a time, mixing old and new code in one group (and may outrun
+                // LaunchTimeout): Hoist restarts every rank at once after a change instead (ServiceRollout).
+                UpdateStrategy = new V1StatefulSetUpdateStrategy { Type = "OnDelete" },
                 Selector = new V1LabelSelector { MatchLabels = target.Selector() },
                 Template = PodTemplate(target, container),
             },

@@ -145,6 +145,23 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
+    /// <summary>A StatefulSet's <c>metadata.generation</c>, which moves when its spec changes; null when it does not exist.</summary>
+    public async Task<long?> ReadStatefulSetGenerationAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata?.Generation;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Deletes every pod that matches <paramref name="labelSelector"/>; their controller makes new ones.</summary>
+    public Task DeletePodsAsync(string ns, string labelSelector, CancellationToken cancellationToken) =>
+        client.CoreV1.DeleteCollectionNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken);
+
     public async Task<IReadOnlyList<V1Pod>> ListPodsAsync(string ns, string labelSelector, CancellationToken cancellationToken) =>
         (await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.ToArray();
 

@@ -52,6 +52,13 @@ internal static class RolloutPlan
             .ToArray();
     }
 
+    /// <summary>
+    /// Whether an apply changed a running group's spec, so that its ranks must restart together: the StatefulSet
+    /// existed before and its generation moved. A new group starts whole by itself; an unchanged one stays.
+    /// </summary>
+    public static bool RestartsGroup(long? generationBefore, long? generationAfter) =>
+        generationBefore is { } before && generationAfter is { } after && after != before;
+
     private static bool IsHoists(V1ObjectMeta metadata) => Label(metadata, ManifestLabels.ManagedBy) == ManifestLabels.ManagedByHoist;
 
     private static string? Label(V1ObjectMeta metadata, string key) =>

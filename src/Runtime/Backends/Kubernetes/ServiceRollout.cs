@@ -32,11 +32,20 @@ internal static class ServiceRollout
         var layout = ServiceLayout.From(descriptor, objects);
         await ClearTheWayAsync(cluster, layout, objects, cancellationToken).ConfigureAwait(false);
         await cluster.ApplyAsync(DeployTimeAnnotations.TokenSecret(options, token, layout.Namespace), cancellationToken).ConfigureAwait(false);
+        var isGroup = layout.WorkloadKind == ResourceKind.StatefulSet;
+        var before = isGroup ? await cluster.ReadStatefulSetGenerationAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
         var digest = DeployTimeAnnotations.Digest(token);
         foreach (var value in objects)
         {
             DeployTimeAnnotations.StampTokenDigest(value, digest);
             await cluster.ApplyAsync(value, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A group's StatefulSet updates OnDelete: when its spec changed, every rank restarts together, never half
+        // old and half new, and a collective never waits on a rank of the other version.
+        if (isGroup && RolloutPlan.RestartsGroup(before, await cluster.ReadStatefulSetGenerationAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false)))
+        {
+            await cluster.DeletePodsAsync(layout.Namespace, layout.PodSelector, cancellationToken).ConfigureAwait(false);
         }
 
         await StampActivityAsync(cluster, layout, now, cancellationToken).ConfigureAwait(false);
