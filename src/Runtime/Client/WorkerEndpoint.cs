@@ -25,7 +25,7 @@ internal sealed class WorkerEndpoint : IDisposable
         SocketPath = socketPath;
         Channel = Transport.WorkerChannels.Create(address, socketPath);
         Client = new Protocol.Worker.WorkerClient(Channel);
-        Headers = new Metadata { { Worker.WorkerService.TokenHeader, token } };
+        Headers = new Metadata { { Protocol.WorkerProtocol.TokenHeader, token } };
     }
 
     public string Service { get; }

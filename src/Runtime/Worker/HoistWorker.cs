@@ -22,9 +22,6 @@ namespace Hoist.Worker;
 /// </summary>
 public static class HoistWorker
 {
-    /// <summary>The line a worker prints on stdout once it serves; the local backend waits for it.</summary>
-    internal const string ReadyLine = "HOIST_READY";
-
     /// <summary>Serves until the backend stops this worker (SIGTERM, stdin closed, or the parent gone).</summary>
     public static async Task RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
@@ -99,7 +96,7 @@ public static class HoistWorker
         app.Lifetime.ApplicationStopping.Register(() => health.SetStatus("", HealthCheckResponse.Types.ServingStatus.NotServing));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         health.SetStatus("", HealthCheckResponse.Types.ServingStatus.Serving);
-        Console.Out.WriteLine($"{ReadyLine} {environment.SocketPath ?? environment.GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        Console.Out.WriteLine($"{Protocol.WorkerProtocol.ReadyLine} {environment.SocketPath ?? environment.GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         Console.Out.Flush();
         try
         {

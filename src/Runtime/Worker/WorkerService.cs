@@ -27,8 +27,6 @@ internal sealed partial class WorkerService(
     IHostApplicationLifetime lifetime,
     ILogger<WorkerService> logger) : Protocol.Worker.WorkerBase
 {
-    public const string TokenHeader = "x-hoist-token";
-
     private readonly byte[] _token = Encoding.UTF8.GetBytes(environment.CallToken);
 
     public override Task<InvokeResponse> Invoke(InvokeRequest request, ServerCallContext context)
@@ -185,13 +183,13 @@ internal sealed partial class WorkerService(
     private void Authorize(ServerCallContext context)
     {
         // Straight from Kestrel's header table: building the call's Metadata collection costs more than the check.
-        var presented = context.GetHttpContext().Request.Headers[TokenHeader].ToString();
+        var presented = context.GetHttpContext().Request.Headers[WorkerProtocol.TokenHeader].ToString();
         if (presented.Length == 0 || !Matches(presented))
         {
             LogUnauthorized(logger, context.Peer);
             throw new RpcException(new Status(
                 StatusCode.PermissionDenied,
-                $"Service '{environment.ServiceName}' refused the call: it did not carry this deployment's token in '{TokenHeader}'."));
+                $"Service '{environment.ServiceName}' refused the call: it did not carry this deployment's token in '{WorkerProtocol.TokenHeader}'."));
         }
     }
 

@@ -214,7 +214,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     {
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
-            if (!isStderr && line.StartsWith(HoistWorker.ReadyLine, StringComparison.Ordinal))
+            if (!isStderr && line.StartsWith(Protocol.WorkerProtocol.ReadyLine, StringComparison.Ordinal))
             {
                 _ready.TrySetResult();
                 continue;
