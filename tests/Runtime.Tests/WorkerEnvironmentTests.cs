@@ -35,4 +35,32 @@ public sealed class WorkerEnvironmentTests
 
         Assert.Contains(WorkerEnvironment.Port, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void WorkerEnvironment_RoundTripsThroughVariables()
+    {
+        var environment = new WorkerEnvironment
+        {
+            ServiceName = "embed",
+            GrpcPort = 5123,
+            CallToken = "secret",
+            AssemblyName = "App",
+            ReplicaName = "embed-3",
+            ParentProcessId = 42,
+        };
+
+        var variables = environment.ToVariables();
+        var back = WorkerEnvironment.FromEnvironment(name => variables.GetValueOrDefault(name));
+
+        Assert.Equal("worker", variables["HOIST_ROLE"]);
+        Assert.Equal(environment, back);
+    }
+
+    [Fact]
+    public void WorkerEnvironment_NamesTheMissingVariable()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => WorkerEnvironment.FromEnvironment(name => name == "HOIST_PORT" ? "1" : null));
+
+        Assert.Contains("HOIST_SERVICE", error.Message, StringComparison.Ordinal);
+    }
 }
