@@ -64,7 +64,7 @@ public sealed partial class HoistClient
     }
 
     /// <summary>The next item, or null at the stream's end; a broken stream fails as a unary call to the same worker would.</summary>
-    private async Task<StreamItem?> NextItemAsync(
+    private async ValueTask<StreamItem?> NextItemAsync(
         IAsyncStreamReader<StreamItem> items,
         WorkerEndpoint endpoint,
         RemoteMethod method,
