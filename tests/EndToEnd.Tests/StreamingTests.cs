@@ -130,14 +130,16 @@ public sealed class StreamingTests(HoistFixture fixture)
         var victim = StreamVictim.Remote.WithInvoker(fixture.Client);
         var killed = new Stopwatch();
         var received = 0;
+        var pid = 0;
         var error = await Assert.ThrowsAsync<WorkerLostException>(async () =>
         {
             await foreach (var item in victim.PulseAsync())
             {
                 if (++received == 1)
                 {
+                    pid = item;
                     killed.Start();
-                    Process.GetProcessById(item).Kill();
+                    Process.GetProcessById(pid).Kill();
                 }
             }
         });
@@ -145,6 +147,13 @@ public sealed class StreamingTests(HoistFixture fixture)
 
         Assert.True(killed.Elapsed < TimeSpan.FromSeconds(2), $"the stream failed {killed.Elapsed} after the kill");
         Assert.Equal("stream-victim", error.Service);
+
+        // The next stream gets a fresh worker.
+        await foreach (var next in victim.PulseAsync())
+        {
+            Assert.NotEqual(pid, next);
+            break;
+        }
     }
 
     private async Task WhenCancelledAsync(string tag, string when)

@@ -42,11 +42,10 @@ public sealed partial class HoistClient
                 request.DeadlineUnixMs = new DateTimeOffset(deadline.Value).ToUnixTimeMilliseconds();
             }
 
-            endpoint.BeginCall();
+            var (call, opened, first) = await OpenStreamAsync(endpoint, request, deadline, method, timeout, cancellationToken).ConfigureAwait(false);
             try
             {
-                using var call = endpoint.Client.InvokeStreaming(request, new CallOptions(endpoint.Headers, deadline, cancellationToken));
-                while (await NextItemAsync(call.ResponseStream, endpoint, method, timeout, cancellationToken).ConfigureAwait(false) is { } item)
+                for (var item = first; item is not null; item = await NextItemAsync(call.ResponseStream, opened, method, timeout, cancellationToken).ConfigureAwait(false))
                 {
                     if (item.KindCase == StreamItem.KindOneofCase.Error)
                     {
@@ -58,8 +57,59 @@ public sealed partial class HoistClient
             }
             finally
             {
-                endpoint.EndCall();
+                call.Dispose();
+                opened.EndCall();
             }
+        }
+    }
+
+    /// <summary>
+    /// Opens the stream and reads its first item, counted as a call in flight on the endpoint it returns. A
+    /// stream that never reached its worker (leaving rotation, or already gone) is sent once more, to a replica
+    /// that serves, as a unary call would be; after the first item nothing is retried.
+    /// </summary>
+    private async Task<(AsyncServerStreamingCall<StreamItem> Call, WorkerEndpoint Endpoint, StreamItem? First)> OpenStreamAsync(
+        WorkerEndpoint endpoint,
+        InvokeRequest request,
+        DateTime? deadline,
+        RemoteMethod method,
+        TimeSpan? timeout,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            endpoint.BeginCall();
+            var call = endpoint.Client.InvokeStreaming(request, new CallOptions(endpoint.Headers, deadline, cancellationToken));
+            var opened = false;
+            try
+            {
+                var first = await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false) ? call.ResponseStream.Current : null;
+                opened = true;
+                return (call, endpoint, first);
+            }
+            catch (Exception ex) when (attempt == 0 && !cancellationToken.IsCancellationRequested && NeverReachedTheWorker(endpoint, ex))
+            {
+                endpoint.MarkLostIfUnreachable(ex);
+            }
+            catch (RpcException ex)
+            {
+                endpoint.MarkLostIfUnreachable(ex);
+                throw Translate(ex, endpoint, method, timeout, cancellationToken);
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw WorkerLost(endpoint, method, ex);
+            }
+            finally
+            {
+                if (!opened)
+                {
+                    call.Dispose();
+                    endpoint.EndCall();
+                }
+            }
+
+            endpoint = (await _backend.GetDeploymentAsync(method.Service, cancellationToken).ConfigureAwait(false)).PickReplica();
         }
     }
 
