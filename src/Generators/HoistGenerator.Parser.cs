@@ -109,7 +109,7 @@ namespace Hoist.Generators
                 }
 
                 var settings = ReadSettings(attributes, ServiceNames.FromMethodName(method.Name), method.Name, identifier);
-                var remoteMethod = ParseRemoteMethod(method, display);
+                var remoteMethod = ParseRemoteMethod(method, display, settings?.Distribution is not null);
                 if (settings is null || remoteMethod is null || _hasCompilerErrors || _diagnostics.Count > 0)
                 {
                     return Result(key, identifier, settings?.NameLocation, null);
@@ -183,7 +183,7 @@ namespace Hoist.Generators
                         continue;
                     }
 
-                    if (ParseRemoteMethod(method, display + "." + method.Name) is { } remoteMethod)
+                    if (ParseRemoteMethod(method, display + "." + method.Name, settings?.Distribution is not null) is { } remoteMethod)
                     {
                         methods.Add(remoteMethod);
                     }
@@ -389,8 +389,8 @@ namespace Hoist.Generators
                 return true;
             }
 
-            // Parameters and return type of a remote method (HOIST014, HOIST015).
-            private MethodModel? ParseRemoteMethod(IMethodSymbol method, string display)
+            // Parameters and return type of a remote method (HOIST014, HOIST015, HOIST024).
+            private MethodModel? ParseRemoteMethod(IMethodSymbol method, string display, bool isDistributed)
             {
                 var identifier = LocationOf(method);
                 var parameters = new List<ParameterModel>();
@@ -466,7 +466,7 @@ namespace Hoist.Generators
                         parameter.IsParams));
                 }
 
-                var (returnKind, resultType) = ParseReturnType(method, display);
+                var (returnKind, resultType) = ParseReturnType(method, display, isDistributed);
                 if (!valid || returnKind is null)
                 {
                     return null;
@@ -508,7 +508,7 @@ namespace Hoist.Generators
 
             private WireShape WireShapeOf(IMethodSymbol method) => _wireShape ??= new WireShape(method.ContainingAssembly, _cancellationToken);
 
-            private (ReturnKind? Kind, string? ResultType) ParseReturnType(IMethodSymbol method, string display)
+            private (ReturnKind? Kind, string? ResultType) ParseReturnType(IMethodSymbol method, string display, bool isDistributed)
             {
                 var location = ReturnTypeLocation(method) ?? LocationOf(method);
                 if (method.ReturnsByRef || method.ReturnsByRefReadonly)
@@ -543,8 +543,14 @@ namespace Hoist.Generators
                 }
                 else if (WireTypes.IsType(returnType, "IAsyncEnumerable", 1, "System", "Collections", "Generic"))
                 {
-                    Report(DiagnosticDescriptors.UnsupportedReturnType, location, display, "streaming with IAsyncEnumerable<T> is not supported yet");
-                    return (null, null);
+                    // Each item crosses the wire on its own, so the element type passes the same check as a result.
+                    if (isDistributed)
+                    {
+                        Report(DiagnosticDescriptors.DistributedStream, location, display);
+                        return (null, null);
+                    }
+
+                    (kind, result) = (ReturnKind.AsyncEnumerable, ((INamedTypeSymbol)returnType).TypeArguments[0]);
                 }
                 else
                 {

@@ -9,6 +9,16 @@ public partial class BenchService
     public float[] EchoFloats(float[] values) => values;
 
     public BenchOrder EchoOrder(BenchOrder order) => order;
+
+    /// <summary>The streaming figure: <paramref name="count"/> copies of <paramref name="text"/>, as fast as the reader takes them.</summary>
+    public async IAsyncEnumerable<string> Repeat(int count, string text)
+    {
+        await Task.Yield();
+        for (var i = 0; i < count; i++)
+        {
+            yield return text;
+        }
+    }
 }
 
 /// <summary>The plain service's no-op, the baseline for the fan-out figure.</summary>

@@ -38,6 +38,13 @@ if (args.Contains("fanout"))
     return;
 }
 
+if (args.Contains("stream"))
+{
+    // dotnet run -c Release --project tests/Benchmarks -- stream
+    await StreamBenchmarks.RunAsync(hoist, quick);
+    return;
+}
+
 if (args.Contains("dto"))
 {
     // dotnet run -c Release --project tests/Benchmarks -- dto

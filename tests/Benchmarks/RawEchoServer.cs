@@ -68,5 +68,13 @@ internal static class RawEchoServer
     private sealed class EchoService : RawEcho.RawEchoBase
     {
         public override Task<RawMessage> Echo(RawMessage request, ServerCallContext context) => Task.FromResult(request);
+
+        public override async Task Stream(RawStreamRequest request, IServerStreamWriter<RawMessage> responseStream, ServerCallContext context)
+        {
+            for (var i = 0; i < request.Count; i++)
+            {
+                await responseStream.WriteAsync(new RawMessage { Text = request.Text }, context.CancellationToken);
+            }
+        }
     }
 }

@@ -214,7 +214,7 @@ public sealed class DiagnosticTests
     }
 
     [Theory]
-    [InlineData("IAsyncEnumerable<int>", "IAsyncEnumerable<T> is not supported yet")]
+    [InlineData("IAsyncEnumerable<object>", "'object'")]
     [InlineData("Task<object>", "'object'")]
     [InlineData("ValueTask<IComparable>", "interface")]
     [InlineData("Action", "delegate")]
@@ -224,7 +224,7 @@ public sealed class DiagnosticTests
             "HOIST015",
             returnType,
             reason,
-            "return void, Task, ValueTask, or T, Task<T> or ValueTask<T>");
+            "return void, Task, ValueTask, or T, Task<T>, ValueTask<T> or IAsyncEnumerable<T>");
 
     [Fact]
     public void HOIST015_RefReturn()
@@ -236,6 +236,35 @@ public sealed class DiagnosticTests
             "ref return",
             "return void, Task");
     }
+
+    [Fact]
+    public void HOIST024_DistributedServiceCannotStream() =>
+        AssertDiagnostic(
+            Method("""[Distribute("pytorch", Workers = 2)]""", "public static IAsyncEnumerable<int> Embed(string text) => throw null!;"),
+            "HOIST024",
+            "IAsyncEnumerable<int>",
+            "distributed",
+            "one result per rank");
+
+    [Fact]
+    public void HOIST024_DistributedClassServiceCannotStream() =>
+        AssertDiagnostic(
+            """
+            using System.Collections.Generic;
+            using Hoist;
+
+            namespace MyApp;
+
+            [Distribute("pytorch", Workers = 2)]
+            public sealed partial class Trainer
+            {
+                public IAsyncEnumerable<double> Losses(int epochs) => throw null!;
+            }
+            """,
+            "HOIST024",
+            "IAsyncEnumerable<double>",
+            "Trainer.Losses",
+            "without [Distribute]");
 
     [Fact]
     public void HOIST016_GenericMethod() =>
@@ -443,7 +472,7 @@ public sealed class DiagnosticTests
     {
         var descriptors = DiagnosticDescriptors.All.ToList();
 
-        Assert.Equal(Enumerable.Range(1, 23).Append(30).Select(i => $"HOIST{i:000}"), descriptors.Select(d => d.Id).Order());
+        Assert.Equal(Enumerable.Range(1, 24).Append(30).Select(i => $"HOIST{i:000}"), descriptors.Select(d => d.Id).Order());
         Assert.All(descriptors, d =>
         {
             Assert.Equal(DiagnosticSeverity.Error, d.DefaultSeverity);

@@ -74,6 +74,44 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void StreamingMethods_ReturnAsyncEnumerableProxies()
+    {
+        var run = GeneratorHarness.Run("""
+            using System.Collections.Generic;
+            using System.Runtime.CompilerServices;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Hoist;
+
+            namespace MyApp;
+
+            [Compute]
+            public sealed partial class Tokens
+            {
+                public async IAsyncEnumerable<string> Generate(string prompt, int count, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+                {
+                    for (var i = 0; i < count; i++)
+                    {
+                        await Task.Delay(1, cancellationToken);
+                        yield return prompt + i;
+                    }
+                }
+
+                public static async IAsyncEnumerable<int[]> Progress(int steps)
+                {
+                    await Task.Yield();
+                    yield return new int[steps];
+                }
+
+                public int Count(string prompt) => prompt.Length;
+            }
+            """);
+
+        AssertCompilesCleanly(run);
+        SnapshotAssert.Matches(run);
+    }
+
+    [Fact]
     public void CancellationTokenParameter_ReceivesTheWorkersToken()
     {
         var run = GeneratorHarness.Run("""

@@ -89,7 +89,7 @@ namespace Hoist.Generators.Diagnostics
         public static readonly DiagnosticDescriptor UnsupportedReturnType = Create(
             "HOIST015",
             "Return type cannot cross the wire",
-            "The return type of '{0}' cannot be sent back from a worker: {1}; return void, Task, ValueTask, or T, Task<T> or ValueTask<T> where T round-trips exactly (primitives, strings, enums, arrays, List<T>, IReadOnlyList<T>, Dictionary<K,V> and the other standard collections, or records, classes and structs whose members all have a setter, [JsonInclude] or a constructor parameter)");
+            "The return type of '{0}' cannot be sent back from a worker: {1}; return void, Task, ValueTask, or T, Task<T>, ValueTask<T> or IAsyncEnumerable<T> where T round-trips exactly (primitives, strings, enums, arrays, List<T>, IReadOnlyList<T>, Dictionary<K,V> and the other standard collections, or records, classes and structs whose members all have a setter, [JsonInclude] or a constructor parameter)");
 
         public static readonly DiagnosticDescriptor GenericService = Create(
             "HOIST016",
@@ -131,6 +131,11 @@ namespace Hoist.Generators.Diagnostics
             "Generic method of a class service",
             "'{0}' is generic, so it cannot be a remote method: a worker has to know the concrete parameter and return types to read and write them: make it non-generic, or private or protected if it is not meant to be called remotely");
 
+        public static readonly DiagnosticDescriptor DistributedStream = Create(
+            "HOIST024",
+            "Distributed services cannot stream",
+            "'{0}' returns IAsyncEnumerable<T> on a distributed service: a distributed call returns one result per rank, so return T, Task<T> or ValueTask<T> there, or stream from a service without [Distribute]");
+
         public static readonly DiagnosticDescriptor InvalidImage = Create(
             "HOIST030",
             "Invalid container image",
@@ -161,6 +166,7 @@ namespace Hoist.Generators.Diagnostics
             [ReservedMemberName.Id] = ReservedMemberName,
             [RuntimeNotReferenced.Id] = RuntimeNotReferenced,
             [GenericClassServiceMethod.Id] = GenericClassServiceMethod,
+            [DistributedStream.Id] = DistributedStream,
             [InvalidImage.Id] = InvalidImage,
         };
 

@@ -40,6 +40,9 @@ namespace Hoist.Generators.Models
 
         /// <summary><c>ValueTask</c>.</summary>
         VoidValueTask,
+
+        /// <summary><c>IAsyncEnumerable&lt;T&gt;</c>: the items stream back as they are yielded.</summary>
+        AsyncEnumerable,
     }
 
     internal static class ReturnKindExtensions

@@ -15,6 +15,12 @@ public interface IRemoteInvoker
     /// <summary>Calls one replica of a method that returns nothing.</summary>
     Task InvokeVoidAsync(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Calls one replica of a method that returns <c>IAsyncEnumerable&lt;T&gt;</c> and yields its items as they
+    /// arrive. Nothing is sent until the result is enumerated; the call ends when the enumeration does.
+    /// </summary>
+    IAsyncEnumerable<T> InvokeStreamingAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken);
+
     /// <summary>Calls every rank of a distributed service at once and returns the results in rank order.</summary>
     Task<IReadOnlyList<T>> InvokeAllAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken);
 

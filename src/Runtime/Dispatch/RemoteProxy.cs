@@ -46,6 +46,9 @@ public abstract class RemoteProxy<TSelf> where TSelf : RemoteProxy<TSelf>
     protected Task InvokeVoidAsync(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken) =>
         Invoker.InvokeVoidAsync(method, arguments, Options, cancellationToken);
 
+    protected IAsyncEnumerable<T> InvokeStreamingAsync<T>(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken) =>
+        Invoker.InvokeStreamingAsync<T>(method, arguments, Options, cancellationToken);
+
     protected Task<IReadOnlyList<T>> InvokeAllAsync<T>(RemoteMethod method, PayloadWriter arguments, CancellationToken cancellationToken) =>
         Invoker.InvokeAllAsync<T>(method, arguments, Options, cancellationToken);
 

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using Hoist.Serialization;
 
 namespace Hoist.Dispatch;
@@ -28,6 +29,14 @@ public abstract class ServiceDispatcher : IAsyncDisposable
     /// </summary>
     public virtual ValueTask<ReadOnlyMemory<byte>> InvokeJsonAsync(string method, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken) =>
         throw new NotSupportedException("This service was built by a Hoist generator without JSON invocation; rebuild it with the current Hoist.");
+
+    /// <summary>
+    /// Starts <paramref name="method"/>, one that returns <c>IAsyncEnumerable&lt;T&gt;</c>, and returns its items
+    /// serialized one by one. The arguments are read before this returns, so malformed ones throw here; the
+    /// method itself runs as the items are pulled. The generator overrides it for services that stream.
+    /// </summary>
+    public virtual IAsyncEnumerable<ReadOnlyMemory<byte>> InvokeStreamingAsync(string method, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken) =>
+        throw new UnknownMethodException(GetType().Name, method);
 
     public virtual async ValueTask DisposeAsync()
     {
@@ -62,6 +71,18 @@ public abstract class ServiceDispatcher : IAsyncDisposable
     {
         await task.ConfigureAwait(false);
         return ReadOnlyMemory<byte>.Empty;
+    }
+
+    /// <summary>
+    /// Serializes each item as the method yields it. The token reaches the method twice, as its argument and
+    /// through <c>WithCancellation</c>, so an <c>[EnumeratorCancellation]</c> parameter sees it either way.
+    /// </summary>
+    protected static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReturnStream<T>(IAsyncEnumerable<T> items, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return Payload.Serialize(item);
+        }
     }
 
     protected static ValueTask<ReadOnlyMemory<byte>> ReturnJson<T>(T value) => new(JsonArguments.Serialize(value));

@@ -74,6 +74,65 @@ internal sealed partial class WorkerService(
     }
 
     /// <summary>
+    /// Runs a method that returns <c>IAsyncEnumerable&lt;T&gt;</c>, writing each item as it is yielded. Each write
+    /// waits for HTTP/2 flow control, so the method is never more than the stream's window ahead of its reader.
+    /// The call's token (the caller cancelled, went away or passed its deadline) is the method's token.
+    /// </summary>
+    public override async Task InvokeStreaming(InvokeRequest request, IServerStreamWriter<StreamItem> responseStream, ServerCallContext context)
+    {
+        Authorize(context);
+        var cancellationToken = context.CancellationToken;
+        if (request.Json || request.SharedPayload is not null)
+        {
+            LogRefused(logger, request.CallId, "InvalidArgument", "a streamed call with JSON or shared-memory arguments");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"Streamed call {request.CallId} to '{environment.ServiceName}/{request.Method}' must carry its arguments inline, in Hoist's binary encoding."));
+        }
+
+        IAsyncEnumerator<ReadOnlyMemory<byte>> items;
+        try
+        {
+            items = dispatcher.InvokeStreamingAsync(request.Method, request.Payload.Memory, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        }
+        catch (UnknownMethodException ex)
+        {
+            LogRefused(logger, request.CallId, "Unimplemented", ex.Message);
+            throw new RpcException(new Status(StatusCode.Unimplemented, $"Service '{environment.ServiceName}' has no streaming method '{request.Method}'."));
+        }
+        catch (PayloadFormatException ex)
+        {
+            LogRefused(logger, request.CallId, "InvalidArgument", ex.Message);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"Malformed arguments for '{environment.ServiceName}/{request.Method}': {ex.Message}"));
+        }
+
+        await using (items.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await items.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw new RpcException(new Status(StatusCode.Cancelled, $"Streamed call {request.CallId} to '{environment.ServiceName}/{request.Method}' was cancelled."));
+                }
+                catch (Exception ex)
+                {
+                    // After the items already sent, as the last one: the caller throws it where its loop stands.
+                    LogUserException(logger, request.CallId, request.Method, ex);
+                    await responseStream.WriteAsync(new StreamItem { Error = ToRemoteError(ex, depth: 0) }, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                await responseStream.WriteAsync(new StreamItem { Item = UnsafeByteOperations.UnsafeWrap(items.Current) }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
     /// Runs one call to the end: its result, or the user's exception as a <see cref="RemoteError"/>. A refusal
     /// (unknown method, malformed arguments, cancelled) is an <see cref="RpcException"/> with its status.
     /// </summary>
