@@ -54,6 +54,14 @@ public sealed class SettingsOverrideTests
     }
 
     [Fact]
+    public void SecretsForTheLocalBackend_AreAKnownSection_ByNameThenKey()
+    {
+        var secrets = Resolve(new() { ["Hoist:Secrets:huggingface:token"] = "not-a-real-token" }).CurrentValue.Secrets;
+
+        Assert.Equal("not-a-real-token", secrets["HuggingFace"]["token"]);
+    }
+
+    [Fact]
     public void AnOverrideOfAServiceNotLoadedYet_IsCheckedValueByValue()
     {
         var refused = Assert.Throws<OptionsValidationException>(() => Resolve(new() { ["Hoist:Services:not-loaded-yet:Window"] = "abc" }).CurrentValue);

@@ -28,10 +28,21 @@ public sealed record ServiceDescriptor
     public AutoscaleSpec? Autoscale { get; init; }
 
     /// <summary>The <c>[Env]</c> variables every worker gets, in declaration order.</summary>
-    public IReadOnlyList<EnvironmentVariableSpec> Environment { get; init; } = [];
+    public IReadOnlyList<EnvironmentVariableSpec> Environment
+    {
+        get => _environment;
+        init => _environment = value ?? []; // A descriptor written before [Env] has none (JSON reads a missing list as null).
+    }
 
     /// <summary>The <c>[Secret]</c> references: names, keys and variables, never a value.</summary>
-    public IReadOnlyList<SecretSpec> Secrets { get; init; } = [];
+    public IReadOnlyList<SecretSpec> Secrets
+    {
+        get => _secrets;
+        init => _secrets = value ?? [];
+    }
+
+    private readonly IReadOnlyList<EnvironmentVariableSpec> _environment = [];
+    private readonly IReadOnlyList<SecretSpec> _secrets = [];
 }
 
 /// <summary>One <c>[Env("NAME", "value")]</c>.</summary>
