@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Hoist.Manifests;
 using Hoist.TestApp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -31,6 +32,13 @@ public sealed class EnvironmentTests
             Assert.Equal(string.Empty, await configured.ReadAsync("EMPTY_ON_PURPOSE"));
             Assert.Equal(SecretValue, await configured.ReadAsync("TEST_TOKEN"));
             Assert.Empty(await configured.InheritedSecretConfigurationAsync());
+
+            // The app's build-time descriptor and its manifests name the secret and key, never the value.
+            var descriptor = Assert.Single(AssemblyDescriptorReader.Read(typeof(Configured).Assembly.Location), d => d.Name == "configured");
+            var yaml = ManifestYaml.Serialize(ManifestRenderer.Render(descriptor, new ManifestOptions { AppName = "TestApp", Image = "registry.example/testapp:1" }));
+            Assert.Contains("name: test-credentials", yaml, StringComparison.Ordinal);
+            Assert.DoesNotContain(SecretValue, yaml, StringComparison.Ordinal);
+            Assert.DoesNotContain(SecretValue, ServiceDescriptorJson.Serialize(descriptor), StringComparison.Ordinal);
         }
         finally
         {
