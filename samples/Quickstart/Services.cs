@@ -29,16 +29,18 @@ public static partial class TextTools
 
 /// <summary>
 /// A class service: each worker builds one instance and keeps it, so expensive state (a model, a cache)
-/// is loaded once and shared by every call that worker serves.
+/// is loaded once and shared by every call that worker serves. [Env] sets a variable in each of its workers,
+/// here and in a pod alike.
 /// </summary>
 [Compute(Name = "greeter", Cpus = 0.5, Memory = "256Mi", LaunchTimeout = 60)]
+[Env("GREETING", "Hello")]
 public partial class Greeter
 {
     private readonly DateTimeOffset _loadedAt = DateTimeOffset.UtcNow;
     private int _greeted;
 
     public string Greet(string name) =>
-        $"Hello, {name}! I am greeting #{Interlocked.Increment(ref _greeted)} since {_loadedAt:HH:mm:ss.fff}";
+        $"{Environment.GetEnvironmentVariable("GREETING")}, {name}! I am greeting #{Interlocked.Increment(ref _greeted)} since {_loadedAt:HH:mm:ss.fff}";
 
     public int ProcessId() => Environment.ProcessId;
 }

@@ -320,9 +320,12 @@ namespace Hoist.Generators
             //     Compute = new global::Hoist.ComputeSpec { Gpus = 1, Cpus = 3, ... },
             //     Distribution = null,
             //     Autoscale = new global::Hoist.AutoscaleSpec { Target = 8, ... },
+            //     Environment = new global::Hoist.EnvironmentVariableSpec[] { new global::Hoist.EnvironmentVariableSpec { Name = "HF_HOME", Value = "/models" } },
+            //     Secrets = new global::Hoist.SecretSpec[] { new global::Hoist.SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" } },
             // };
             //
-            // Every value is written out, defaults included, so the descriptor reads the same as the manifest.
+            // Every value is written out, defaults included, so the descriptor reads the same as the manifest; the
+            // [Env] and [Secret] lists only when there are any, as most services have none.
             private static void WriteDescriptor(SourceWriter writer, ServiceModel service, string assemblyName)
             {
                 var compute = service.Compute;
@@ -362,6 +365,18 @@ namespace Hoist.Generators
                       $"InitialScale = {CSharpLiterals.Int(autoscale.InitialScale)}, " +
                       $"ScaleToZeroGracePeriod = {CSharpLiterals.NullableInt(autoscale.ScaleToZeroGracePeriod)} }},"
                     : "Autoscale = null,");
+                if (service.Environment.Count > 0)
+                {
+                    writer.WriteLine("Environment = new global::Hoist.EnvironmentVariableSpec[] { " + string.Join(", ", service.Environment.Select(static e =>
+                        $"new global::Hoist.EnvironmentVariableSpec {{ Name = {CSharpLiterals.String(e.Name)}, Value = {CSharpLiterals.String(e.Value)} }}")) + " },");
+                }
+
+                if (service.Secrets.Count > 0)
+                {
+                    writer.WriteLine("Secrets = new global::Hoist.SecretSpec[] { " + string.Join(", ", service.Secrets.Select(static s =>
+                        $"new global::Hoist.SecretSpec {{ Name = {CSharpLiterals.String(s.Name)}, Key = {CSharpLiterals.String(s.Key)}, Variable = {CSharpLiterals.String(s.Variable)} }}")) + " },");
+                }
+
                 writer.CloseBlock(";");
             }
 

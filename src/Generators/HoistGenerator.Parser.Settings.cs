@@ -17,7 +17,9 @@ namespace Hoist.Generators
                 LocationInfo? NameLocation,
                 ComputeModel Compute,
                 DistributionModel? Distribution,
-                AutoscaleModel? Autoscale);
+                AutoscaleModel? Autoscale,
+                EquatableArray<EnvironmentVariableModel> Environment,
+                EquatableArray<SecretModel> Secrets);
 
             /// <summary>
             /// Reads [Compute], [Distribute] and [Autoscale] with their defaults and checks them with the settings rules
@@ -26,7 +28,7 @@ namespace Hoist.Generators
             /// </summary>
             private Settings? ReadSettings(HoistAttributes attributes, string derivedName, string memberName, LocationInfo? identifier)
             {
-                if (attributes.All.Any(HoistAttributes.IsMalformed))
+                if (attributes.All.Concat(attributes.Env).Concat(attributes.Secrets).Any(HoistAttributes.IsMalformed))
                 {
                     // Missing constructor argument, wrong argument type...: the compiler reports it.
                     _hasCompilerErrors = true;
@@ -61,10 +63,18 @@ namespace Hoist.Generators
                     MaxScale = autoscale?.GetInt32("MaxScale") ?? ServiceDefaults.MaxScale,
                     InitialScale = autoscale?.GetInt32("InitialScale") ?? ServiceDefaults.InitialScale,
                     ScaleToZeroGracePeriod = autoscale?.GetInt32("ScaleToZeroGracePeriod"),
+                    Environment = attributes.Env.Select(static e => new EnvironmentSetting(Positional(e, 0), Positional(e, 1))).ToArray(),
+                    Secrets = attributes.Secrets.Select(static s => new SecretSetting(Positional(s, 0), Positional(s, 1), Positional(s, 2))).ToArray(),
                 };
 
                 foreach (var problem in ServiceSettingsRules.Validate(values))
                 {
+                    if (problem.Index is { } index)
+                    {
+                        ReportVariable(problem, index, attributes, identifier);
+                        continue;
+                    }
+
                     ReportSetting(problem, compute, distribute, autoscale, explicitName is null ? memberName : null, identifier);
                 }
 
@@ -92,7 +102,27 @@ namespace Hoist.Generators
                             values.MinScale,
                             values.MaxScale,
                             values.InitialScale,
-                            values.ScaleToZeroGracePeriod));
+                            values.ScaleToZeroGracePeriod),
+                    new EquatableArray<EnvironmentVariableModel>(values.Environment.Select(static e => new EnvironmentVariableModel(e.Name ?? string.Empty, e.Value ?? string.Empty))),
+                    new EquatableArray<SecretModel>(values.Secrets.Select(static s => new SecretModel(s.Name ?? string.Empty, s.Key, s.Variable))));
+            }
+
+            private static string? Positional(AttributeData attribute, int index) =>
+                index < attribute.ConstructorArguments.Length ? attribute.ConstructorArguments[index].Value as string : null;
+
+            // An [Env] or [Secret] problem, at the argument that holds the name, key or variable.
+            private void ReportVariable(SettingProblem problem, int index, HoistAttributes attributes, LocationInfo? identifier)
+            {
+                var isEnv = problem.Setting == ServiceSettingsRules.EnvSetting;
+                var attribute = isEnv ? attributes.Env[index] : attributes.Secrets[index];
+                var argument = problem.Setting switch
+                {
+                    ServiceSettingsRules.SecretKeySetting => 1,
+                    ServiceSettingsRules.SecretVariableSetting => 2,
+                    _ => 0,
+                };
+                var location = new AttributeArguments(attribute, identifier, _cancellationToken).ConstructorArgumentLocation(argument);
+                Report(DiagnosticDescriptors.Get(problem.Id), location, problem.Subject, problem.Problem, problem.Allowed);
             }
 
             // Every settings diagnostic reads "<setting> <value> <problem>: <what is allowed>", at the argument that

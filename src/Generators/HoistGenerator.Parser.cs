@@ -124,7 +124,9 @@ namespace Hoist.Generators
                     Constructor: null,
                     settings.Compute,
                     settings.Distribution,
-                    settings.Autoscale);
+                    settings.Autoscale,
+                    settings.Environment,
+                    settings.Secrets);
                 return Result(key, identifier, settings.NameLocation, service);
             }
 
@@ -203,7 +205,9 @@ namespace Hoist.Generators
                     constructor,
                     settings.Compute,
                     settings.Distribution,
-                    settings.Autoscale);
+                    settings.Autoscale,
+                    settings.Environment,
+                    settings.Secrets);
                 return Result(key, identifier, settings.NameLocation, service);
             }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace Hoist.Settings
 {
@@ -55,5 +56,11 @@ namespace Hoist.Settings
         public int InitialScale { get; set; } = ServiceDefaults.InitialScale;
 
         public int? ScaleToZeroGracePeriod { get; set; }
+
+        /// <summary>The [Env] variables, in order.</summary>
+        public IReadOnlyList<EnvironmentSetting> Environment { get; set; } = Array.Empty<EnvironmentSetting>();
+
+        /// <summary>The [Secret] references, in order: names and keys, never values.</summary>
+        public IReadOnlyList<SecretSetting> Secrets { get; set; } = Array.Empty<SecretSetting>();
     }
 }

@@ -26,6 +26,17 @@ namespace Hoist.Settings
         public const string InvalidResource = "HOIST011";
         public const string InvalidName = "HOIST012";
         public const string InvalidImage = "HOIST030";
+        public const string InvalidVariableName = "HOIST031";
+        public const string ReservedVariable = "HOIST032";
+        public const string InvalidSecretName = "HOIST033";
+        public const string InvalidSecretKey = "HOIST034";
+        public const string DuplicateVariable = "HOIST035";
+
+        /// <summary>The settings of [Env] and [Secret], as the problems name them.</summary>
+        public const string EnvSetting = "Env";
+        public const string SecretSetting = "Secret";
+        public const string SecretKeySetting = "Secret key";
+        public const string SecretVariableSetting = "Secret variable";
 
         /// <summary>Knative's bounds on the autoscaling window (autoscaling.knative.dev/window).</summary>
         public const double MinWindowSeconds = 6;
@@ -53,6 +64,7 @@ namespace Hoist.Settings
             ValidateResources(values, problems);
             ValidateLifecycle(values, problems);
             ValidateNames(values, problems);
+            ValidateEnvironment(values, problems);
             if (values.IsDistributed)
             {
                 ValidateDistribution(values, problems);
@@ -136,6 +148,56 @@ namespace Hoist.Settings
             if (values.Namespace is { } ns && !KubernetesValues.IsDnsLabel(ns))
             {
                 problems.Add(new SettingProblem(InvalidName, "Namespace", String(ns), "is not a valid DNS-1123 label", KubernetesValues.DnsLabelRule));
+            }
+        }
+
+        // [Env] and [Secret]: POSIX names that do not replace Hoist's own variables, each set once; secrets that
+        // Kubernetes can hold. A value is never part of a problem: an [Env] value is not checked, a secret's is never seen.
+        private static void ValidateEnvironment(ServiceSettingValues values, List<SettingProblem> problems)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < values.Environment.Count; i++)
+            {
+                ValidateVariable(EnvSetting, values.Environment[i].Name, i, seen, problems);
+            }
+
+            for (var i = 0; i < values.Secrets.Count; i++)
+            {
+                var secret = values.Secrets[i];
+                if (!WorkerVariables.IsSecretName(secret.Name))
+                {
+                    problems.Add(new SettingProblem(InvalidSecretName, SecretSetting, String(secret.Name), "is not a valid Kubernetes Secret name", WorkerVariables.SecretNameRule, i));
+                }
+
+                if (secret.Key is null && secret.Variable is null)
+                {
+                    continue;
+                }
+
+                if (!WorkerVariables.IsSecretKey(secret.Key))
+                {
+                    problems.Add(new SettingProblem(InvalidSecretKey, SecretKeySetting, String(secret.Key), "is not a valid Secret key", WorkerVariables.SecretKeyRule, i));
+                }
+
+                ValidateVariable(SecretVariableSetting, secret.Variable, i, seen, problems);
+            }
+        }
+
+        private static void ValidateVariable(string setting, string? name, int index, HashSet<string> seen, List<SettingProblem> problems)
+        {
+            if (name is null || !WorkerVariables.IsVariableName(name))
+            {
+                problems.Add(new SettingProblem(InvalidVariableName, setting, String(name), "is not an environment variable name", WorkerVariables.VariableNameRule, index));
+            }
+            else if (WorkerVariables.IsReserved(name))
+            {
+                problems.Add(new SettingProblem(ReservedVariable, setting, String(name), "is set by Hoist itself",
+                    "choose another name; Hoist sets HOIST_* (and reads Hoist__*) and " + string.Join(", ", WorkerVariables.DistributedVariables), index));
+            }
+            else if (!seen.Add(name))
+            {
+                problems.Add(new SettingProblem(DuplicateVariable, setting, String(name), "is set twice",
+                    "set each variable once, by one [Env] or one [Secret]", index));
             }
         }
 

@@ -7,14 +7,18 @@ namespace Hoist.Settings
     /// </summary>
     internal sealed class SettingProblem
     {
-        public SettingProblem(string id, string setting, string? value, string problem, string allowed)
+        public SettingProblem(string id, string setting, string? value, string problem, string allowed, int? index = null)
         {
+            Index = index;
             Id = id;
             Setting = setting;
             Value = value;
             Problem = problem;
             Allowed = allowed;
         }
+
+        /// <summary>Which [Env] or [Secret] (in declaration order) the problem is in; null for any other setting.</summary>
+        public int? Index { get; }
 
         /// <summary>HOIST0xx.</summary>
         public string Id { get; }

@@ -20,6 +20,9 @@ public sealed class DescriptorAttributeTests
         {
             [Compute(Gpus = 1, Cpus = 3, Memory = "12Gi", Image = "nvcr.io/nvidia/pytorch:23.10-py3", InactivityTtl = "24h", LaunchTimeout = 60)]
             [Autoscale(Target = 8, Metric = "concurrency", MaxScale = 10, ScaleToZeroGracePeriod = 300)]
+            [Env("HF_HOME", "/models \"cache\" é")]
+            [Env("EMPTY", "")]
+            [Secret("huggingface", "token", "HF_TOKEN")]
             public static float[] Embed(string text) => new float[text.Length];
 
             [Compute(Cpus = 0.1, Freeze = true, Namespace = "batch")]
@@ -29,6 +32,7 @@ public sealed class DescriptorAttributeTests
         }
 
         [Compute(Name = "chat", Disk = "50Gi")]
+        [Secret("openai.keys")]
         public partial class Café
         {
             public string Complete(string prompt) => prompt;
@@ -113,6 +117,8 @@ public sealed class DescriptorAttributeTests
             Methods = ["Embed"],
             Compute = new ComputeSpec { Gpus = 1, Cpus = 3, Memory = "12Gi", Image = "nvcr.io/nvidia/pytorch:23.10-py3", InactivityTtl = "24h", LaunchTimeout = 60 },
             Autoscale = new AutoscaleSpec { Target = 8, Metric = "concurrency", MaxScale = 10, ScaleToZeroGracePeriod = 300 },
+            Environment = [new EnvironmentVariableSpec { Name = "HF_HOME", Value = "/models \"cache\" é" }, new EnvironmentVariableSpec { Name = "EMPTY", Value = "" }],
+            Secrets = [new SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" }],
         },
         new ServiceDescriptor
         {
@@ -133,6 +139,7 @@ public sealed class DescriptorAttributeTests
             AssemblyName = GeneratorHarness.AssemblyName,
             Methods = ["Complete", "Count"],
             Compute = new ComputeSpec { Disk = "50Gi" },
+            Secrets = [new SecretSpec { Name = "openai.keys" }],
         },
         new ServiceDescriptor
         {

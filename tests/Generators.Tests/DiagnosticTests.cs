@@ -154,6 +154,65 @@ public sealed class DiagnosticTests
     public void HOIST030_RayOnTheDefaultImage_CannotStartRay() =>
         AssertDiagnostic(Method("""[Distribute("ray", Workers = 2)]"""), "HOIST030", "Embed", "cannot start Ray", "rayproject/ray");
 
+    [Theory]
+    [InlineData("[Env(\"1ST\", \"x\")]", "\"1ST\"")]
+    [InlineData("[Env(\"HF-HOME\", \"x\")]", "\"HF-HOME\"")]
+    [InlineData("[Env(\"\", \"x\")]", "\"\"")]
+    [InlineData("[Secret(\"hf\", \"token\", \"HF TOKEN\")]", "\"HF TOKEN\"")]
+    public void HOIST031_NotAnEnvironmentVariableName(string attribute, string span) =>
+        AssertDiagnostic(Method("[Compute]" + attribute), "HOIST031", span, "not an environment variable name", "letters, digits and '_'");
+
+    [Theory]
+    [InlineData("[Env(\"HOIST_PORT\", \"1\")]", "\"HOIST_PORT\"")]
+    [InlineData("[Env(\"Hoist__MaxRequestBytes\", \"1\")]", "\"Hoist__MaxRequestBytes\"")]
+    [InlineData("[Env(\"MASTER_ADDR\", \"x\")]", "\"MASTER_ADDR\"")]
+    [InlineData("[Secret(\"hf\", \"token\", \"RANK\")]", "\"RANK\"")]
+    public void HOIST032_VariableReservedByHoist(string attribute, string span) =>
+        AssertDiagnostic(Method("[Compute]" + attribute), "HOIST032", span, "is set by Hoist itself", "WORLD_SIZE");
+
+    [Theory]
+    [InlineData("HuggingFace")]
+    [InlineData("hf_token")]
+    [InlineData("-hf")]
+    [InlineData("")]
+    public void HOIST033_NotAKubernetesSecretName(string name) =>
+        AssertDiagnostic(Method($"[Compute][Secret(\"{name}\")]"), "HOIST033", $"\"{name}\"", "not a valid Kubernetes Secret name", "DNS-1123 subdomain");
+
+    [Theory]
+    [InlineData("a b")]
+    [InlineData("..")]
+    [InlineData("")]
+    public void HOIST034_NotASecretKey(string key) =>
+        AssertDiagnostic(Method($"[Compute][Secret(\"hf\", \"{key}\", \"HF_TOKEN\")]"), "HOIST034", $"\"{key}\"", "not a valid Secret key", "'-', '_' or '.'");
+
+    [Fact]
+    public void HOIST035_VariableSetTwice_ByEnvAndSecret() =>
+        AssertDiagnostic(
+            Method("""[Compute][Env("HF_TOKEN", "x")][Secret("hf", "token", "HF_TOKEN")]"""),
+            "HOIST035",
+            "\"HF_TOKEN\"",
+            "is set twice",
+            "set each variable once");
+
+    [Fact]
+    public void EnvAndSecret_OnAClassService_AreValidatedToo() =>
+        AssertDiagnostic(
+            """
+            using Hoist;
+
+            namespace MyApp;
+
+            [Compute]
+            [Env("RANK", "0")]
+            public partial class Embeddings
+            {
+                public int Embed(string text) => 1;
+            }
+            """,
+            "HOIST032",
+            "\"RANK\"",
+            "is set by Hoist itself");
+
     [Fact]
     public void HOIST013_DuplicateServiceName()
     {
@@ -472,7 +531,7 @@ public sealed class DiagnosticTests
     {
         var descriptors = DiagnosticDescriptors.All.ToList();
 
-        Assert.Equal(Enumerable.Range(1, 24).Append(30).Select(i => $"HOIST{i:000}"), descriptors.Select(d => d.Id).Order());
+        Assert.Equal(Enumerable.Range(1, 24).Concat(Enumerable.Range(30, 6)).Select(i => $"HOIST{i:000}"), descriptors.Select(d => d.Id).Order());
         Assert.All(descriptors, d =>
         {
             Assert.Equal(DiagnosticSeverity.Error, d.DefaultSeverity);

@@ -23,6 +23,9 @@ public sealed class SnapshotTests
                 [Compute(Gpus = 1, Cpus = 3, Memory = "12Gi", Image = "nvcr.io/nvidia/pytorch:23.10-py3",
                          InactivityTtl = "24h", LaunchTimeout = 60)]
                 [Autoscale(Target = 8, Metric = "concurrency", MaxScale = 10, ScaleToZeroGracePeriod = 300)]
+                [Env("HF_HOME", "/models")]
+                [Secret("huggingface", "token", "HF_TOKEN")]
+                [Secret("wandb")]
                 public static float[] Embed(string text) => new float[text.Length];
             }
             """);

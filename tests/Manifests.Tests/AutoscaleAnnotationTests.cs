@@ -89,6 +89,18 @@ public sealed class AutoscaleAnnotationTests
         static IEnumerable<string> Keys(string[] settings) => settings.Select(s => KnativeAutoscalingPrefix + s).Order(StringComparer.Ordinal);
     }
 
+    [Theory]
+    [InlineData(900, "900s")]
+    [InlineData(60, "60s")]
+    public void KnativeService_ProgressDeadline_IsTheLaunchTimeout(int launchTimeout, string expected)
+    {
+        var descriptor = Samples.Service("embed", new ComputeSpec { LaunchTimeout = launchTimeout }, autoscale: new AutoscaleSpec());
+
+        var annotations = ((KnativeService)ManifestRenderer.Render(descriptor, Samples.Options).Single()).Spec.Template.Metadata.Annotations;
+
+        Assert.Equal(expected, annotations[KnativeProgressDeadline]);
+    }
+
     [Fact]
     public void DeployTimeOverrides_LandInTheAnnotations()
     {
@@ -105,7 +117,9 @@ public sealed class AutoscaleAnnotationTests
     private static IDictionary<string, string> KnativeTemplateAnnotations(AutoscaleSpec autoscale)
     {
         var service = Assert.IsType<KnativeService>(Assert.Single(ManifestRenderer.Render(Samples.Service("embed", autoscale: autoscale), Samples.Options)));
-        return service.Spec.Template.Metadata.Annotations;
+        return service.Spec.Template.Metadata.Annotations
+            .Where(a => a.Key.StartsWith(KnativeAutoscalingPrefix, StringComparison.Ordinal))
+            .ToDictionary(a => a.Key, a => a.Value);
     }
 
     private static T WithCulture<T>(string culture, Func<T> action)

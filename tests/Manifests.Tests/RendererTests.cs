@@ -79,6 +79,28 @@ public sealed class RendererTests
         Assert.Equal(["dotnet", "/app/MyApp.dll"], container.Command);
     }
 
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("autoscaled")]
+    [InlineData("pytorch")]
+    [InlineData("ray")]
+    public void EnvAndSecrets_ReachTheWorkerContainer_OfEveryKind_AsReferencesNotValues(string kind)
+    {
+        var descriptor = Samples.Kinds[kind] with
+        {
+            Environment = [new EnvironmentVariableSpec { Name = "HF_HOME", Value = "/models" }],
+            Secrets = [new SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" }, new SecretSpec { Name = "wandb" }],
+        };
+
+        var worker = WorkerContainers(ManifestRenderer.Render(descriptor, Samples.Options)).Single(c => c.Name == "worker");
+
+        var env = worker.Env.ToDictionary(e => e.Name);
+        Assert.Equal("/models", env["HF_HOME"].Value);
+        Assert.Null(env["HF_TOKEN"].Value);
+        Assert.Equal(("huggingface", "token"), (env["HF_TOKEN"].ValueFrom.SecretKeyRef.Name, env["HF_TOKEN"].ValueFrom.SecretKeyRef.Key));
+        Assert.Equal("wandb", Assert.Single(worker.EnvFrom).SecretRef.Name);
+    }
+
     [Fact]
     public void Resources_AreRequests_WithMemoryLimit_AndGpusAsLimitWithToleration()
     {
@@ -206,6 +228,16 @@ public sealed class RendererTests
         // A descriptor's own values meet the settings rules, as an override would; the options are the renderer's to check.
         Assert.IsType(what is "image" or "knative port" ? typeof(ArgumentException) : typeof(ServiceSettingsException), error);
     }
+
+    private static IEnumerable<V1Container> WorkerContainers(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects) =>
+        objects.SelectMany(o => o switch
+        {
+            V1Deployment deployment => deployment.Spec.Template.Spec.Containers,
+            V1StatefulSet set => set.Spec.Template.Spec.Containers,
+            KnativeService knative => knative.Spec.Template.Spec.Containers,
+            RayCluster ray => ray.Spec.HeadGroupSpec.Template.Spec.Containers,
+            _ => [],
+        });
 
     private static V1Container Container(ServiceDescriptor descriptor) =>
         ManifestRenderer.Render(descriptor, Samples.Options).OfType<V1Deployment>().Single().Spec.Template.Spec.Containers.Single();

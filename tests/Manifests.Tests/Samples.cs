@@ -24,14 +24,27 @@ internal static class Samples
     /// <summary>Every kind the renderer knows, by the name of its snapshot.</summary>
     public static IReadOnlyDictionary<string, ServiceDescriptor> Kinds { get; } = new Dictionary<string, ServiceDescriptor>
     {
-        ["plain"] = Service("chat", new ComputeSpec { Cpus = 2, Memory = "4Gi" }) with { Kind = ServiceKind.Class },
+        ["plain"] = Service("chat", new ComputeSpec { Cpus = 2, Memory = "4Gi" }) with
+        {
+            Kind = ServiceKind.Class,
+            Environment = [new EnvironmentVariableSpec { Name = "HF_HOME", Value = "/models" }],
+            Secrets = [new SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" }],
+        },
         ["autoscaled"] = Service("embed",
             new ComputeSpec { Cpus = 3, Memory = "12Gi", InactivityTtl = "24h", LaunchTimeout = 60 },
-            autoscale: new AutoscaleSpec { Target = 8, Metric = "concurrency", MaxScale = 10 }),
+            autoscale: new AutoscaleSpec { Target = 8, Metric = "concurrency", MaxScale = 10 }) with
+        {
+            Environment = [new EnvironmentVariableSpec { Name = "MODEL", Value = "bge-small" }],
+            Secrets = [new SecretSpec { Name = "wandb" }, new SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" }],
+        },
         ["autoscaled-scale-to-zero"] = Service("embed-lite",
             new ComputeSpec { Cpus = 0.5, Memory = "1Gi" },
             autoscale: new AutoscaleSpec { Target = 20, Metric = "rps", Window = "30s", TargetUtilization = 80, MinScale = 2, MaxScale = 0, InitialScale = 2, ScaleToZeroGracePeriod = 300 }),
-        ["pytorch"] = Service("trainer", new ComputeSpec { Gpus = 1 }, new DistributionSpec { Type = "pytorch", Workers = 4 }),
+        ["pytorch"] = Service("trainer", new ComputeSpec { Gpus = 1 }, new DistributionSpec { Type = "pytorch", Workers = 4 }) with
+        {
+            Environment = [new EnvironmentVariableSpec { Name = "NCCL_DEBUG", Value = "INFO" }],
+            Secrets = [new SecretSpec { Name = "wandb", Key = "api-key", Variable = "WANDB_API_KEY" }],
+        },
         ["pytorch-autoscaled"] = Service("trainer-elastic",
             new ComputeSpec { Cpus = 4 },
             new DistributionSpec { Type = "pytorch", Workers = 2 },
@@ -39,7 +52,11 @@ internal static class Samples
         ["jax"] = Service("jax-train", new ComputeSpec { Cpus = 8, Memory = "32Gi" }, new DistributionSpec { Type = "jax", Workers = 3 }),
         ["tensorflow"] = Service("tf-train", new ComputeSpec { Cpus = 4 }, new DistributionSpec { Type = "tensorflow", Workers = 3 }),
         ["spmd"] = Service("sim", new ComputeSpec { Cpus = 1, Namespace = "batch" }, new DistributionSpec { Type = "spmd", Workers = 2 }),
-        ["ray"] = Service("tune", new ComputeSpec { Cpus = 4, Memory = "8Gi", Gpus = 1, Image = "rayproject/ray:2.9.0" }, new DistributionSpec { Type = "ray", Workers = 3 }),
+        ["ray"] = Service("tune", new ComputeSpec { Cpus = 4, Memory = "8Gi", Gpus = 1, Image = "rayproject/ray:2.9.0" }, new DistributionSpec { Type = "ray", Workers = 3 }) with
+        {
+            Environment = [new EnvironmentVariableSpec { Name = "TUNE_RESULT_DIR", Value = "/results" }],
+            Secrets = [new SecretSpec { Name = "huggingface" }],
+        },
         ["gpu"] = Service("generate",
             new ComputeSpec { Gpus = 2, Cpus = 4, Memory = "16Gi", Disk = "50Gi", Image = "nvcr.io/nvidia/pytorch:23.10-py3", Freeze = true, Namespace = "ml", LaunchTimeout = 600 }),
     };

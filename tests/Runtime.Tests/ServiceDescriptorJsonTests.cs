@@ -24,6 +24,8 @@ public sealed class ServiceDescriptorJsonTests
         Methods = ["Train", "Evaluate"],
         Compute = new ComputeSpec { Cpus = 0.5, Disk = "50Gi", Image = "nvcr.io/nvidia/pytorch:23.10-py3", Freeze = true, Namespace = "ml" },
         Distribution = new DistributionSpec { Type = "pytorch", Workers = 4 },
+        Environment = [new EnvironmentVariableSpec { Name = "NCCL_DEBUG", Value = "INFO" }],
+        Secrets = [new SecretSpec { Name = "wandb" }, new SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" }],
     };
 
     // The form the generator writes into [assembly: HoistServiceDescriptor(...)]: every value, defaults and nulls included.
@@ -31,7 +33,8 @@ public sealed class ServiceDescriptorJsonTests
         """{"name":"embed","kind":"method","declaringType":"App.Embeddings","assemblyName":"App","methods":["Embed"]""" +
         ""","compute":{"gpus":1,"cpus":3,"memory":"12Gi","disk":null,"image":"mcr.microsoft.com/dotnet/aspnet:10.0","inactivityTtl":"24h","launchTimeout":60,"freeze":false,"namespace":null}""" +
         ""","distribution":null""" +
-        ""","autoscale":{"target":8,"window":"60s","metric":"concurrency","targetUtilization":70,"minScale":null,"maxScale":10,"initialScale":1,"scaleToZeroGracePeriod":300}}""";
+        ""","autoscale":{"target":8,"window":"60s","metric":"concurrency","targetUtilization":70,"minScale":null,"maxScale":10,"initialScale":1,"scaleToZeroGracePeriod":300}""" +
+        ""","environment":[],"secrets":[]}""";
 
     [Fact]
     public void Serialize_WritesEveryValue_InDeclarationOrder()
@@ -59,6 +62,8 @@ public sealed class ServiceDescriptorJsonTests
     [InlineData("""{"name":"embed","kind":0,"declaringType":"App.E","assemblyName":"App","methods":[]}""")] // kind as a number
     [InlineData("""{"name":"embed","kind":"function","declaringType":"App.E","assemblyName":"App","methods":[]}""")] // unknown kind
     [InlineData("""{"name":"embed","kind":"method","declaringType":"App.E","assemblyName":"App","methods":[],"compute":{"image":null}}""")] // null where there is none
+    [InlineData("""{"name":"embed","kind":"method","declaringType":"App.E","assemblyName":"App","methods":[],"environment":[{"name":"A"}]}""")] // an [Env] without its value
+    [InlineData("""{"name":"embed","kind":"method","declaringType":"App.E","assemblyName":"App","methods":[],"secrets":[{"name":"hf","value":"x"}]}""")] // a secret's value has no place here
     [InlineData("""null""")]
     [InlineData("""{"name":"embed",""")]
     public void Deserialize_RefusesWhatIsNotADescriptor(string json)

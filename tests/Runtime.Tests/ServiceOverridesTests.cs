@@ -29,6 +29,28 @@ public sealed class ServiceOverridesTests
     }
 
     [Fact]
+    public void EnvOverride_ReplacesTheAttributesVariableInPlace_AndAddsNewOnesByName()
+    {
+        var declared = Embed with { Environment = [new EnvironmentVariableSpec { Name = "HF_HOME", Value = "/models" }, new EnvironmentVariableSpec { Name = "MODE", Value = "fast" }] };
+
+        var result = new ServiceOverrides { Env = new() { ["ZED"] = "z", ["HF_HOME"] = "/data", ["ALPHA"] = "a" } }.ApplyTo(declared);
+
+        Assert.Equal([("HF_HOME", "/data"), ("MODE", "fast"), ("ALPHA", "a"), ("ZED", "z")], result.Environment.Select(v => (v.Name, v.Value)));
+    }
+
+    [Theory]
+    [InlineData("RANK", "HOIST032")]
+    [InlineData("HOIST_TOKEN", "HOIST032")]
+    [InlineData("1ST", "HOIST031")]
+    public void EnvOverride_MeetsTheAttributesRules(string name, string id)
+    {
+        var overrides = new ServiceOverrides { Env = new() { [name] = "x" } };
+
+        Assert.Equal(id, Assert.Single(overrides.Problems(Embed)).Id);
+        Assert.Equal(id, Assert.Single(overrides.Problems(null)).Id);
+    }
+
+    [Fact]
     public void ApplyTo_LeavesAServiceWithoutAutoscaleWithoutAutoscale()
     {
         var result = new ServiceOverrides { MaxScale = 5 }.ApplyTo(Embed with { Autoscale = null });

@@ -54,6 +54,22 @@ public sealed class SettingsOverrideTests
     }
 
     [Fact]
+    public void StartUp_RefusesAnEnvOverrideOfAVariableHoistSets()
+    {
+        var refused = Assert.Throws<OptionsValidationException>(() => Resolve(new() { [$"Hoist:Services:{Work.Name}:Env:MASTER_ADDR"] = "10.0.0.1" }).CurrentValue);
+
+        Assert.StartsWith($"Hoist:Services:{Work.Name}:Env = \"MASTER_ADDR\" is set by Hoist itself", Assert.Single(refused.Failures), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SecretsForTheLocalBackend_AreAKnownSection_ByNameThenKey()
+    {
+        var secrets = Resolve(new() { ["Hoist:Secrets:huggingface:token"] = "not-a-real-token" }).CurrentValue.Secrets;
+
+        Assert.Equal("not-a-real-token", secrets["HuggingFace"]["token"]);
+    }
+
+    [Fact]
     public void AnOverrideOfAServiceNotLoadedYet_IsCheckedValueByValue()
     {
         var refused = Assert.Throws<OptionsValidationException>(() => Resolve(new() { ["Hoist:Services:not-loaded-yet:Window"] = "abc" }).CurrentValue);

@@ -141,6 +141,31 @@ namespace Hoist.Generators.Diagnostics
             "Invalid container image",
             SettingMessage);
 
+        public static readonly DiagnosticDescriptor InvalidVariableName = Create(
+            "HOIST031",
+            "Invalid environment variable name",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor ReservedVariable = Create(
+            "HOIST032",
+            "Environment variable reserved by Hoist",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor InvalidSecretName = Create(
+            "HOIST033",
+            "Invalid secret name",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor InvalidSecretKey = Create(
+            "HOIST034",
+            "Invalid secret key",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor DuplicateVariable = Create(
+            "HOIST035",
+            "Environment variable set twice",
+            SettingMessage);
+
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
         {
             [TypeNotPartial.Id] = TypeNotPartial,
@@ -168,6 +193,11 @@ namespace Hoist.Generators.Diagnostics
             [GenericClassServiceMethod.Id] = GenericClassServiceMethod,
             [DistributedStream.Id] = DistributedStream,
             [InvalidImage.Id] = InvalidImage,
+            [InvalidVariableName.Id] = InvalidVariableName,
+            [ReservedVariable.Id] = ReservedVariable,
+            [InvalidSecretName.Id] = InvalidSecretName,
+            [InvalidSecretKey.Id] = InvalidSecretKey,
+            [DuplicateVariable.Id] = DuplicateVariable,
         };
 
         /// <summary>All descriptors, in ID order.</summary>

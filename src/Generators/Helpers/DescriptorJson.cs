@@ -16,7 +16,9 @@ namespace Hoist.Generators.Helpers
         // {"name":"embed","kind":"method","declaringType":"MyApp.Embeddings","assemblyName":"MyApp","methods":["Embed"],
         //  "compute":{"gpus":1,"cpus":3,"memory":"12Gi","disk":null,"image":"...","inactivityTtl":"24h","launchTimeout":60,"freeze":false,"namespace":null},
         //  "distribution":null,
-        //  "autoscale":{"target":8,"window":"60s","metric":"concurrency","targetUtilization":70,"minScale":null,"maxScale":10,"initialScale":1,"scaleToZeroGracePeriod":300}}
+        //  "autoscale":{"target":8,"window":"60s","metric":"concurrency","targetUtilization":70,"minScale":null,"maxScale":10,"initialScale":1,"scaleToZeroGracePeriod":300},
+        //  "environment":[{"name":"HF_HOME","value":"/models"}],
+        //  "secrets":[{"name":"huggingface","key":"token","variable":"HF_TOKEN"}]}
         public static string Write(ServiceModel service, string assemblyName)
         {
             var json = new StringBuilder(512);
@@ -79,7 +81,30 @@ namespace Hoist.Generators.Helpers
                 json.Append("null");
             }
 
-            json.Append('}');
+            json.Append(',');
+            Property(json, "environment").Append('[');
+            for (var i = 0; i < service.Environment.Count; i++)
+            {
+                var variable = service.Environment[i];
+                json.Append(i == 0 ? "{" : ",{");
+                Property(json, "name").Append(String(variable.Name)).Append(',');
+                Property(json, "value").Append(String(variable.Value));
+                json.Append('}');
+            }
+
+            json.Append("],");
+            Property(json, "secrets").Append('[');
+            for (var i = 0; i < service.Secrets.Count; i++)
+            {
+                var secret = service.Secrets[i];
+                json.Append(i == 0 ? "{" : ",{");
+                Property(json, "name").Append(String(secret.Name)).Append(',');
+                Property(json, "key").Append(String(secret.Key)).Append(',');
+                Property(json, "variable").Append(String(secret.Variable));
+                json.Append('}');
+            }
+
+            json.Append("]}");
             return json.ToString();
         }
 

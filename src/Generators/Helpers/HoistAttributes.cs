@@ -8,8 +8,16 @@ namespace Hoist.Generators.Helpers
     /// <summary>The Hoist attributes applied to one symbol, matched by metadata name.</summary>
     internal readonly struct HoistAttributes
     {
-        private HoistAttributes(AttributeData? compute, AttributeData? distribute, AttributeData? autoscale, IReadOnlyList<AttributeData> all)
+        private HoistAttributes(
+            AttributeData? compute,
+            AttributeData? distribute,
+            AttributeData? autoscale,
+            IReadOnlyList<AttributeData> all,
+            IReadOnlyList<AttributeData> env,
+            IReadOnlyList<AttributeData> secrets)
         {
+            Env = env;
+            Secrets = secrets;
             Compute = compute;
             Distribute = distribute;
             Autoscale = autoscale;
@@ -22,16 +30,35 @@ namespace Hoist.Generators.Helpers
 
         public AttributeData? Autoscale { get; }
 
+        /// <summary>The service attributes ([Compute], [Distribute], [Autoscale]): one of them makes a service.</summary>
         public IReadOnlyList<AttributeData> All { get; }
+
+        /// <summary>Every [Env], in declaration order; they only add to a service, so they are not in <see cref="All"/>.</summary>
+        public IReadOnlyList<AttributeData> Env { get; }
+
+        /// <summary>Every [Secret], in declaration order.</summary>
+        public IReadOnlyList<AttributeData> Secrets { get; }
 
         public bool IsEmpty => All is null || All.Count == 0;
 
         public static HoistAttributes Read(ISymbol symbol)
         {
             AttributeData? compute = null, distribute = null, autoscale = null;
-            List<AttributeData>? all = null;
+            List<AttributeData>? all = null, env = null, secrets = null;
             foreach (var attribute in symbol.GetAttributes())
             {
+                if (IsHoistAttribute(attribute, "EnvAttribute"))
+                {
+                    (env ??= new List<AttributeData>()).Add(attribute);
+                    continue;
+                }
+
+                if (IsHoistAttribute(attribute, "SecretAttribute"))
+                {
+                    (secrets ??= new List<AttributeData>()).Add(attribute);
+                    continue;
+                }
+
                 switch (ShortName(attribute))
                 {
                     case "Compute":
@@ -50,7 +77,13 @@ namespace Hoist.Generators.Helpers
                 (all ??= new List<AttributeData>()).Add(attribute);
             }
 
-            return new HoistAttributes(compute, distribute, autoscale, (IReadOnlyList<AttributeData>?)all ?? Array.Empty<AttributeData>());
+            return new HoistAttributes(
+                compute,
+                distribute,
+                autoscale,
+                (IReadOnlyList<AttributeData>?)all ?? Array.Empty<AttributeData>(),
+                (IReadOnlyList<AttributeData>?)env ?? Array.Empty<AttributeData>(),
+                (IReadOnlyList<AttributeData>?)secrets ?? Array.Empty<AttributeData>());
         }
 
         /// <summary>"Compute", "Distribute" or "Autoscale" for a Hoist attribute; null for any other.</summary>
@@ -63,6 +96,10 @@ namespace Hoist.Generators.Helpers
             } attributeClass
                 ? attributeClass.Name.Substring(0, attributeClass.Name.Length - "Attribute".Length)
                 : null;
+
+        private static bool IsHoistAttribute(AttributeData attribute, string name) =>
+            attribute.AttributeClass is { ContainingType: null, ContainingNamespace: { Name: "Hoist", ContainingNamespace.IsGlobalNamespace: true } } attributeClass
+            && attributeClass.Name == name;
 
         public static bool IsMalformed(AttributeData attribute) =>
             attribute.AttributeConstructor is null ||

@@ -15,7 +15,9 @@ namespace Hoist.Generators.Models
         ConstructorModel? Constructor,
         ComputeModel Compute,
         DistributionModel? Distribution,
-        AutoscaleModel? Autoscale)
+        AutoscaleModel? Autoscale,
+        EquatableArray<EnvironmentVariableModel> Environment,
+        EquatableArray<SecretModel> Secrets)
     {
         public bool IsDistributed => Distribution is not null;
     }
@@ -54,6 +56,12 @@ namespace Hoist.Generators.Models
     {
         public static ComputeModel Default { get; } = new(0, 0, null, null, Hoist.Settings.ServiceDefaults.Image, null, Hoist.Settings.ServiceDefaults.LaunchTimeoutSeconds, false, null);
     }
+
+    /// <summary>One <c>[Env("NAME", "value")]</c>.</summary>
+    internal sealed record EnvironmentVariableModel(string Name, string Value);
+
+    /// <summary>One <c>[Secret]</c>: a name, and optionally one key and the variable it goes into. Never a value.</summary>
+    internal sealed record SecretModel(string Name, string? Key, string? Variable);
 
     /// <summary>The values of <c>[Distribute]</c>.</summary>
     internal sealed record DistributionModel(string Type, int Workers);

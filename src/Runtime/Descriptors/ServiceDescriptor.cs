@@ -26,6 +26,42 @@ public sealed record ServiceDescriptor
     public DistributionSpec? Distribution { get; init; }
 
     public AutoscaleSpec? Autoscale { get; init; }
+
+    /// <summary>The <c>[Env]</c> variables every worker gets, in declaration order.</summary>
+    public IReadOnlyList<EnvironmentVariableSpec> Environment
+    {
+        get => _environment;
+        init => _environment = value ?? []; // A descriptor written before [Env] has none (JSON reads a missing list as null).
+    }
+
+    /// <summary>The <c>[Secret]</c> references: names, keys and variables, never a value.</summary>
+    public IReadOnlyList<SecretSpec> Secrets
+    {
+        get => _secrets;
+        init => _secrets = value ?? [];
+    }
+
+    private readonly IReadOnlyList<EnvironmentVariableSpec> _environment = [];
+    private readonly IReadOnlyList<SecretSpec> _secrets = [];
+}
+
+/// <summary>One <c>[Env("NAME", "value")]</c>.</summary>
+public sealed record EnvironmentVariableSpec
+{
+    public required string Name { get; init; }
+    public required string Value { get; init; }
+}
+
+/// <summary>
+/// One <c>[Secret]</c>: with no <see cref="Key"/>, every key of the secret becomes a variable of the same name; with
+/// one, <see cref="Variable"/> receives that key's value. The value itself lives in the cluster or the caller's
+/// configuration (<c>Hoist:Secrets:&lt;name&gt;:&lt;key&gt;</c>), never here.
+/// </summary>
+public sealed record SecretSpec
+{
+    public required string Name { get; init; }
+    public string? Key { get; init; }
+    public string? Variable { get; init; }
 }
 
 /// <summary>Whether the service is a single static method or a class whose instance lives in the worker.</summary>

@@ -35,6 +35,12 @@ public sealed class ServiceOverrides
     public int? InitialScale { get; set; }
     public int? ScaleToZeroGracePeriod { get; set; }
 
+    /// <summary>
+    /// [Env] variables to add or replace, by name: <c>Hoist__Services__embed__Env__HF_HOME=/data</c>. They meet the
+    /// same rules as the attribute's (no HOIST_* or distributed variables). Secrets are not set here.
+    /// </summary>
+    public Dictionary<string, string>? Env { get; set; }
+
     /// <summary>The descriptor with these overrides applied. Pure: the same inputs give the same result.</summary>
     public ServiceDescriptor ApplyTo(ServiceDescriptor descriptor)
     {
@@ -65,7 +71,7 @@ public sealed class ServiceOverrides
                 ScaleToZeroGracePeriod = ScaleToZeroGracePeriod ?? a.ScaleToZeroGracePeriod,
             }
             : null;
-        return descriptor with { Compute = compute, Distribution = distribution, Autoscale = autoscale };
+        return descriptor with { Compute = compute, Distribution = distribution, Autoscale = autoscale, Environment = WithEnv(descriptor.Environment) };
     }
 
     /// <summary>
@@ -92,6 +98,22 @@ public sealed class ServiceOverrides
         }), CallTimeout);
         alone.Name = null;
         return ServiceSettingsRules.Validate(alone).Where(p => p.Id != ServiceSettingsRules.ScaleBoundsConflict).ToArray();
+    }
+
+    // An override replaces the attribute's variable of the same name in place; new ones follow, by name.
+    private IReadOnlyList<EnvironmentVariableSpec> WithEnv(IReadOnlyList<EnvironmentVariableSpec> declared)
+    {
+        if (Env is not { Count: > 0 } overrides)
+        {
+            return declared;
+        }
+
+        var merged = declared.Select(v => overrides.TryGetValue(v.Name, out var value) ? v with { Value = value ?? "" } : v).ToList();
+        merged.AddRange(overrides
+            .Where(o => declared.All(v => v.Name != o.Key))
+            .OrderBy(o => o.Key, StringComparer.Ordinal)
+            .Select(o => new EnvironmentVariableSpec { Name = o.Key, Value = o.Value ?? "" }));
+        return merged;
     }
 
     private bool HasAutoscaleValue =>

@@ -28,6 +28,8 @@ internal static class ServiceSettings
             DistributionType = descriptor.Distribution?.Type,
             Workers = descriptor.Distribution?.Workers,
             IsAutoscaled = descriptor.Autoscale is not null,
+            Environment = descriptor.Environment.Select(e => new EnvironmentSetting(e.Name, e.Value)).ToArray(),
+            Secrets = descriptor.Secrets.Select(s => new SecretSetting(s.Name, s.Key, s.Variable)).ToArray(),
         };
         if (descriptor.Autoscale is { } autoscale)
         {

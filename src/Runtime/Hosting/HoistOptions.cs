@@ -23,6 +23,12 @@ public sealed class HoistOptions
     /// <summary>Per-service overrides of the attribute values, keyed by service name.</summary>
     public Dictionary<string, ServiceOverrides> Services { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The values of <c>[Secret]</c>s for the local backend, by secret name then key: <c>Hoist:Secrets:huggingface:token</c>,
+    /// best kept in user secrets or the environment. In a cluster they come from Kubernetes Secrets instead. Never logged.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, string>> Secrets { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     public LocalBackendOptions Local { get; set; } = new();
 
     /// <summary>Settings of the Kubernetes backend; read only when <see cref="Backend"/> is "kubernetes".</summary>

@@ -42,6 +42,12 @@ public static class ManifestAnnotations
     /// <summary>The <c>[Distribute]</c> type: pytorch, jax, tensorflow, spmd or ray.</summary>
     public const string Distribution = "hoist.dev/distribution";
 
+    /// <summary>
+    /// How long Knative waits for a revision to become ready before it fails it, on the revision template: LaunchTimeout,
+    /// as Knative's own default (600s) would cut a slow launch short.
+    /// </summary>
+    public const string KnativeProgressDeadline = "serving.knative.dev/progress-deadline";
+
     /// <summary>Knative's autoscaling annotations, on the revision template of a Knative Service.</summary>
     public const string KnativeAutoscalingPrefix = "autoscaling.knative.dev/";
 

@@ -9,11 +9,13 @@ public static partial class ManifestRenderer
     public const string KnativePortName = "h2c";
 
     // [Autoscale] without [Distribute]: a Knative Service. Every setting becomes its autoscaling.knative.dev
-    // annotation on the revision template, where Knative reads them.
+    // annotation on the revision template, where Knative reads them, and LaunchTimeout its progress deadline.
     private static KnativeService RenderKnativeService(RenderTarget target, AutoscaleSpec autoscale)
     {
         var templateAnnotations = new SortedDictionary<string, string>(StringComparer.Ordinal);
         AutoscaleAnnotations.AddTo(templateAnnotations, autoscale, ManifestAnnotations.KnativeAutoscalingPrefix, ManifestAnnotations.KnativePodAutoscalerClass);
+        templateAnnotations[ManifestAnnotations.KnativeProgressDeadline] =
+            target.Descriptor.Compute.LaunchTimeout.ToString(System.Globalization.CultureInfo.InvariantCulture) + "s";
 
         var metadata = target.Metadata(target.Name, target.HoistAnnotations());
         metadata.Labels[ManifestLabels.KnativeVisibility] = "cluster-local";

@@ -21,7 +21,8 @@ internal static class WorkerContainer
             ImagePullPolicy = options.ImagePullPolicy,
             Command = Command(target.Descriptor.Compute.Image, options),
             Ports = [new V1ContainerPort { Name = portName, ContainerPort = options.GrpcPort, Protocol = "TCP" }],
-            Env = [.. HoistEnvironment(target, podFieldRefs), .. extraEnvironment],
+            Env = [.. HoistEnvironment(target, podFieldRefs), .. extraEnvironment, .. ServiceEnvironment(target.Descriptor)],
+            EnvFrom = EnvironmentFrom(target.Descriptor),
             Resources = Resources(target.Descriptor.Compute),
             StartupProbe = GrpcProbe(options.GrpcPort, ManifestRenderer.StartupProbePeriodSeconds, StartupFailureThreshold(target.Descriptor.Compute.LaunchTimeout)),
             ReadinessProbe = GrpcProbe(options.GrpcPort, periodSeconds: 5, failureThreshold: 3),
@@ -64,6 +65,34 @@ internal static class WorkerContainer
 
         // A pod's IP is not known in advance and callers come from other pods.
         yield return Value(WorkerEnvironment.BindAddress, "0.0.0.0");
+    }
+
+    /// <summary>
+    /// The <c>[Env]</c> values, then each one-key <c>[Secret]</c> as a reference into its Kubernetes Secret: the value
+    /// stays in the cluster, never in the manifest.
+    /// </summary>
+    public static IEnumerable<V1EnvVar> ServiceEnvironment(ServiceDescriptor descriptor)
+    {
+        foreach (var variable in descriptor.Environment)
+        {
+            yield return Value(variable.Name, variable.Value);
+        }
+
+        foreach (var secret in descriptor.Secrets.Where(s => s.Key is not null))
+        {
+            yield return new V1EnvVar
+            {
+                Name = secret.Variable ?? secret.Key,
+                ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = secret.Name, Key = secret.Key } },
+            };
+        }
+    }
+
+    /// <summary>Each whole <c>[Secret]</c>: every key a variable of its name. Explicit env entries win over these, as in the local backend.</summary>
+    public static IList<V1EnvFromSource>? EnvironmentFrom(ServiceDescriptor descriptor)
+    {
+        var whole = descriptor.Secrets.Where(s => s.Key is null).Select(s => new V1EnvFromSource { SecretRef = new V1SecretEnvSource { Name = s.Name } }).ToList();
+        return whole.Count == 0 ? null : whole;
     }
 
     /// <summary>Cpus, Memory and Disk as requests, memory also as the limit (no OOM surprises from overcommit), GPUs as a limit.</summary>

@@ -3,4 +3,4 @@
 
 // The descriptors again, as data a tool reads from this assembly's metadata without loading it: build-time
 // manifests. Each is global::Hoist.ServiceDescriptorJson's form of the descriptor in HoistServiceTable.
-[assembly: global::Hoist.HoistServiceDescriptorAttribute("{\"name\":\"chat\",\"kind\":\"class\",\"declaringType\":\"MyApp.Chat\",\"assemblyName\":\"MyApp\",\"methods\":[\"Complete\",\"StreamAsync\",\"Reset\"],\"compute\":{\"gpus\":1,\"cpus\":0,\"memory\":\"16Gi\",\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null},\"distribution\":null,\"autoscale\":null}")]
+[assembly: global::Hoist.HoistServiceDescriptorAttribute("{\"name\":\"chat\",\"kind\":\"class\",\"declaringType\":\"MyApp.Chat\",\"assemblyName\":\"MyApp\",\"methods\":[\"Complete\",\"StreamAsync\",\"Reset\"],\"compute\":{\"gpus\":1,\"cpus\":0,\"memory\":\"16Gi\",\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[]}")]

@@ -3,4 +3,4 @@
 
 // The descriptors again, as data a tool reads from this assembly's metadata without loading it: build-time
 // manifests. Each is global::Hoist.ServiceDescriptorJson's form of the descriptor in HoistServiceTable.
-[assembly: global::Hoist.HoistServiceDescriptorAttribute("{\"name\":\"math\",\"kind\":\"class\",\"declaringType\":\"MyApp.Calculator\",\"assemblyName\":\"MyApp\",\"methods\":[\"Add\",\"Scale\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":\"ml\"},\"distribution\":null,\"autoscale\":null}")]
+[assembly: global::Hoist.HoistServiceDescriptorAttribute("{\"name\":\"math\",\"kind\":\"class\",\"declaringType\":\"MyApp.Calculator\",\"assemblyName\":\"MyApp\",\"methods\":[\"Add\",\"Scale\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":\"ml\"},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[]}")]

@@ -110,7 +110,13 @@ internal sealed partial class LocalBackend : IHoistBackend
         var command = WorkerCommand.For(descriptor.AssemblyName);
         var launchTimeout = TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout);
         var logger = _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}");
-        var settings = WorkerSettings(options);
+
+        // [Env] and [Secret] over the inherited environment; Hoist's own settings over those.
+        var settings = LocalWorkerVariables.For(descriptor, options.Secrets);
+        foreach (var (name, value) in WorkerSettings(options))
+        {
+            settings[name] = value;
+        }
 
         var sockets = UsesUnixSockets(options.Local) ? _socketFolder.Value : null;
         var sharedMemory = sockets is not null && options.Local.SharedMemoryThreshold > 0 ? _sharedMemoryFolder.Value : null;

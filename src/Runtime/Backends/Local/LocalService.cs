@@ -248,7 +248,9 @@ internal sealed partial class LocalService : IAsyncDisposable
         WorkerGroup group;
         try
         {
-            group = await _launch(descriptor, name).ConfigureAwait(false);
+            // Off the caller's thread, which holds the gate: a launch that fails at once (a secret not configured)
+            // must fail the signal that callers wait on, not the one they have not yet picked up.
+            group = await Task.Run(() => _launch(descriptor, name)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -66,6 +66,12 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
+        // The caller's secrets reach a worker only as the variables its [Secret]s name, not as configuration.
+        foreach (var inherited in start.Environment.Keys.Where(LocalWorkerVariables.IsInheritedSecret).ToArray())
+        {
+            start.Environment.Remove(inherited);
+        }
+
         foreach (var (name, value) in environment.ToVariables().Concat(extraVariables))
         {
             start.Environment[name] = value;
