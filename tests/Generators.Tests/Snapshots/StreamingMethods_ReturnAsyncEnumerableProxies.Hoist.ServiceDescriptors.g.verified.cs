@@ -3,4 +3,4 @@
 
 // The descriptors again, as data a tool reads from this assembly's metadata without loading it: build-time
 // manifests. Each is global::Hoist.ServiceDescriptorJson's form of the descriptor in HoistServiceTable.
-[assembly: global::Hoist.HoistServiceDescriptorAttribute("{\"name\":\"tokens\",\"kind\":\"class\",\"declaringType\":\"MyApp.Tokens\",\"assemblyName\":\"MyApp\",\"methods\":[\"Generate\",\"Progress\",\"Count\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null},\"distribution\":null,\"autoscale\":null}")]
+[assembly: global::Hoist.HoistServiceDescriptorAttribute("{\"name\":\"tokens\",\"kind\":\"class\",\"declaringType\":\"MyApp.Tokens\",\"assemblyName\":\"MyApp\",\"methods\":[\"Generate\",\"Progress\",\"Count\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[]}")]
