@@ -169,8 +169,11 @@ internal sealed partial class LocalService : IAsyncDisposable
                     return snapshot;
                 }
 
-                WakeLocked();
+                // The signal first: a launch that fails at once (a secret not configured) may fail it before
+                // WakeLocked returns, even on this thread, and this call must hear that failure, not wait on its
+                // replacement until LaunchTimeout.
                 ready = _readySignal.Task;
+                WakeLocked();
             }
 
             // The launch fails by itself at LaunchTimeout, with the worker's stderr; this bound is only a
@@ -248,8 +251,7 @@ internal sealed partial class LocalService : IAsyncDisposable
         WorkerGroup group;
         try
         {
-            // Off the caller's thread, which holds the gate: a launch that fails at once (a secret not configured)
-            // must fail the signal that callers wait on, not the one they have not yet picked up.
+            // Off the caller's thread, which holds the gate: starting processes is no work to do under it.
             group = await Task.Run(() => _launch(descriptor, name)).ConfigureAwait(false);
         }
         catch (Exception ex)
