@@ -46,7 +46,7 @@ public sealed class EnvironmentTests
         }
 
         Assert.NotEmpty(captured.Lines);
-        Assert.DoesNotContain(captured.Lines, l => l.Contains(SecretValue, StringComparison.Ordinal));
+        Assert.DoesNotContain(captured.Lines, l => l.Text.Contains(SecretValue, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -69,28 +69,4 @@ public sealed class EnvironmentTests
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.AddHoist();
         });
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public IReadOnlyCollection<string> Lines => _lines.ToArray();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {exception}");
-        }
-    }
 }

@@ -48,30 +48,4 @@ public sealed class WorkerLogTests
             builder.Logging.AddProvider(captured);
             builder.AddHoist(o => o.ForwardWorkerLogs = forward);
         });
-
-    private sealed record Line(string Category, LogLevel Level, string Message);
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<Line> _lines = new();
-
-        public IReadOnlyCollection<Line> Lines => _lines.ToArray();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<Line> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue(new Line(category, logLevel, formatter(state, exception)));
-        }
-    }
 }
