@@ -1,11 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Hoist.Manifests;
 
 /// <summary>Kubernetes' rules for names and label values, and a stable way to shorten what does not fit.</summary>
-internal static partial class KubernetesNames
+internal static class KubernetesNames
 {
     public const int MaxLabelLength = 63;
 
@@ -15,7 +14,8 @@ internal static partial class KubernetesNames
     /// <summary>Older KubeRay releases reject longer RayCluster names (the head Service appends "-head-svc").</summary>
     public const int MaxRayClusterNameLength = 47;
 
-    public static bool IsDnsLabel(string value) => value.Length <= MaxLabelLength && DnsLabel().IsMatch(value);
+    /// <summary>An RFC 1123 label, by the settings rules' own check, which the generator applies at compile time.</summary>
+    public static bool IsDnsLabel(string value) => Settings.KubernetesValues.IsDnsLabel(value);
 
     /// <summary>Lower-cases and replaces what a DNS-1123 label cannot hold: "MyApp.Web" becomes "myapp-web".</summary>
     public static string ToDnsLabel(string value)
@@ -57,7 +57,4 @@ internal static partial class KubernetesNames
         var prefix = name[..(maxLength - hash.Length - 1)].TrimEnd('-', '_', '.');
         return $"{prefix}-{hash}";
     }
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
-    private static partial Regex DnsLabel();
 }
