@@ -27,6 +27,9 @@ namespace Hoist.Settings
         public const int MaxScale = 0;
 
         public const int InitialScale = 1;
+
+        /// <summary>How long a warm local worker (Hoist:Local:KeepWarm) waits for a call when its service sets no InactivityTtl.</summary>
+        public const int WarmInactivityTtlSeconds = 600;
     }
 
     /// <summary>The values of <c>[Autoscale(Metric)]</c>.</summary>

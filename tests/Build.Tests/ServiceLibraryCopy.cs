@@ -1,4 +1,5 @@
 using System.Reflection;
+using Hoist.Testing;
 
 namespace Hoist.Build.Tests;
 
@@ -41,11 +42,7 @@ public sealed class ServiceLibraryCopy : IAsyncLifetime
             File.Copy(file, Path.Combine(ProjectDirectory, Path.GetFileName(file)));
         }
 
-        // What the fixture sees inside the repository: tests/Directory.Build.props (RepositoryRoot, warnings as errors) and central package versions.
-        File.WriteAllText(Path.Combine(_root.FullName, "Directory.Build.props"),
-            $"<Project><Import Project=\"{Path.Combine(RepositoryPaths.Root, "tests", "Directory.Build.props")}\" /></Project>");
-        File.WriteAllText(Path.Combine(_root.FullName, "Directory.Packages.props"),
-            $"<Project><Import Project=\"{Path.Combine(RepositoryPaths.Root, "Directory.Packages.props")}\" /></Project>");
+        DotnetBuild.ImportRepositorySettings(_root.FullName);
 
         var (exitCode, log) = await BuildAsync(restore: true);
         FirstBuildLog = log;
@@ -74,7 +71,7 @@ public sealed class ServiceLibraryCopy : IAsyncLifetime
             .. properties.Select(p => "-p:" + p),
         ];
 
-        return await ProcessRunner.RunAsync(Dotnet, arguments, _root.FullName, BuildTimeout, BuildEnvironment());
+        return await ProcessRunner.RunAsync(DotnetBuild.Dotnet, arguments, _root.FullName, BuildTimeout, DotnetBuild.CleanEnvironment());
     }
 
     public Task DisposeAsync()
@@ -89,31 +86,5 @@ public sealed class ServiceLibraryCopy : IAsyncLifetime
         }
 
         return Task.CompletedTask;
-    }
-
-    /// <summary>The dotnet that runs these tests, so the build uses the same SDK.</summary>
-    private static string Dotnet =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
-        : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
-        : "dotnet";
-
-    // The test host inherits MSBuild's variables from `dotnet test`; a nested build must start clean of them.
-    private static Dictionary<string, string?> BuildEnvironment()
-    {
-        var environment = new Dictionary<string, string?>
-        {
-            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-            ["DOTNET_NOLOGO"] = "1",
-            ["MSBUILDDISABLENODEREUSE"] = "1",
-        };
-        foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>())
-        {
-            if (name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) && name != "MSBUILDDISABLENODEREUSE")
-            {
-                environment[name] = null;
-            }
-        }
-
-        return environment;
     }
 }

@@ -23,18 +23,28 @@ internal sealed class TeardownCommand : Command
 
     private readonly Option<bool> _noWait = new("--no-wait") { Description = "Delete and return without waiting for the pods to go." };
 
+    private readonly Option<bool> _local = new("--local") { Description = "Stop every warm local worker (Hoist:Local:KeepWarm) of every app on this machine, instead of touching a cluster." };
+
     public TeardownCommand(CliContextFactory contexts)
         : base("teardown", "Remove a service (or --all of them) from the cluster, by label.")
     {
         Arguments.Add(_service);
         Options.Add(_all);
         Options.Add(_noWait);
+        Options.Add(_local);
         Validators.Add(result =>
         {
             // The tokens, not GetValue: converting the argument here would skip its own validation.
             var service = result.GetResult(_service)?.Tokens.FirstOrDefault()?.Value;
             var all = result.GetValue(_all);
-            if (service is null && !all)
+            if (result.GetValue(_local))
+            {
+                if (service is not null || all)
+                {
+                    result.AddError("--local stops every warm local worker; it takes no service and no --all");
+                }
+            }
+            else if (service is null && !all)
             {
                 result.AddError("name a service to tear down, or pass --all");
             }
@@ -43,12 +53,26 @@ internal sealed class TeardownCommand : Command
                 result.AddError("pass either a service or --all, not both");
             }
         });
-        SetAction((parse, cancellationToken) => RunAsync(contexts.Create(parse), Read(parse), cancellationToken));
+        SetAction((parse, cancellationToken) => parse.GetValue(_local)
+            ? StopWarmWorkersAsync(contexts.Create(parse))
+            : RunAsync(contexts.Create(parse), Read(parse), cancellationToken));
     }
 
     public sealed record Settings(string? Service, bool All, bool NoWait);
 
     public Settings Read(ParseResult parse) => new(parse.GetValue(_service), parse.GetValue(_all), parse.GetValue(_noWait));
+
+    /// <summary><c>hoist teardown --local</c>: SIGTERM to every warm local worker, a kill after StopTimeout, and their records and build copies removed.</summary>
+    public static async Task<int> StopWarmWorkersAsync(CliContext context)
+    {
+        var grace = context.LoadSettings().Local.StopTimeout;
+        var stopped = await Backends.Local.WarmWorkers.StopAllAsync(Backends.Local.WarmWorkers.DefaultRoot(), grace).ConfigureAwait(false);
+        var processes = stopped.Sum(g => g.Workers.Count);
+        await context.Output.WriteLineAsync(stopped.Count == 0
+            ? "No warm local workers: nothing to stop."
+            : $"Stopped {processes} warm local worker process{(processes == 1 ? "" : "es")} of {string.Join(", ", stopped.Select(g => g.Service).Distinct().Order(StringComparer.Ordinal))}.").ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
 
     /// <summary>What the teardown selects: one service's objects, or everything Hoist manages.</summary>
     public static string Selector(Settings settings) => ServiceInventory.Selector(settings.All ? null : settings.Service);

@@ -11,11 +11,11 @@ namespace Hoist.Client;
 internal static partial class WorkerLogForwarder
 {
     /// <summary>Forwards until the worker stops or <paramref name="cancellationToken"/> fires.</summary>
-    public static async Task RunAsync(WorkerEndpoint endpoint, ILogger logger, CancellationToken cancellationToken)
+    public static async Task RunAsync(WorkerEndpoint endpoint, ILogger logger, CancellationToken cancellationToken, bool includeBuffered = true)
     {
         try
         {
-            using var call = endpoint.Client.StreamLogs(new StreamLogsRequest { IncludeBuffered = true }, endpoint.Headers, cancellationToken: cancellationToken);
+            using var call = endpoint.Client.StreamLogs(new StreamLogsRequest { IncludeBuffered = includeBuffered }, endpoint.Headers, cancellationToken: cancellationToken);
             await foreach (var record in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 Forward(logger, record);

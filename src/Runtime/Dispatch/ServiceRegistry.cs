@@ -12,6 +12,11 @@ public static class ServiceRegistry
 {
     private static readonly ConcurrentDictionary<string, ServiceRegistration> s_services = new(StringComparer.Ordinal);
 
+    // Set while a worker loads new code beside the code it serves: that code's module initializer registers
+    // here, not in the process-wide table, where the old registrations keep serving until the switch.
+    [ThreadStatic]
+    private static List<ServiceRegistration>? t_capture;
+
     /// <summary>Called by generated code. A second registration of the same name from another assembly is an error.</summary>
     public static void Register(ServiceDescriptor descriptor, Func<IServiceProvider, ServiceDispatcher> createDispatcher)
     {
@@ -19,6 +24,12 @@ public static class ServiceRegistry
         ArgumentNullException.ThrowIfNull(createDispatcher);
 
         var registration = new ServiceRegistration(descriptor, createDispatcher);
+        if (t_capture is { } capture)
+        {
+            capture.Add(registration);
+            return;
+        }
+
         var existing = s_services.GetOrAdd(descriptor.Name, registration);
         if (!ReferenceEquals(existing, registration) && existing.Descriptor.AssemblyName != descriptor.AssemblyName)
         {
@@ -27,6 +38,22 @@ public static class ServiceRegistry
                 $"{existing.Descriptor.AssemblyName} and by {descriptor.DeclaringType} in {descriptor.AssemblyName}. " +
                 "Give one of them another [Compute(Name = ...)].");
         }
+    }
+
+    /// <summary>
+    /// Collects, on this thread, the registrations of code being loaded (say, a module initializer run explicitly)
+    /// instead of adding them to the table, until the returned scope is disposed.
+    /// </summary>
+    internal static IDisposable Capture(List<ServiceRegistration> into)
+    {
+        var previous = t_capture;
+        t_capture = into;
+        return new CaptureScope(previous);
+    }
+
+    private sealed class CaptureScope(List<ServiceRegistration>? previous) : IDisposable
+    {
+        public void Dispose() => t_capture = previous;
     }
 
     public static IReadOnlyCollection<ServiceRegistration> All => s_services.Values.ToArray();

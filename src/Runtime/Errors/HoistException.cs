@@ -93,3 +93,19 @@ public sealed class HoistTimeoutException(string service, string? replica, TimeS
 /// <summary>Hoist refused to apply a service to a cluster, and applied nothing: the message says what is in the way.</summary>
 public sealed class RolloutRefusedException(string service, string message)
     : HoistException(service, null, message);
+
+/// <summary>
+/// New code could not be synced to a warm worker or pod: the service is frozen, a file was refused, or the new
+/// code failed to load. The worker keeps serving the code it had; <see cref="StatusCode"/> is the worker's answer.
+/// </summary>
+public sealed class CodeSyncException(string service, string? replica, StatusCode statusCode, bool needsFreshWorkers, string message, Exception? innerException = null)
+    : HoistException(service, replica, message, innerException)
+{
+    public StatusCode StatusCode { get; } = statusCode;
+
+    /// <summary>
+    /// True when fresh workers would run the new code although these cannot: the service is frozen, or the
+    /// change reaches the worker's host assemblies (Hoist, gRPC, the framework). False when the new code itself failed.
+    /// </summary>
+    public bool NeedsFreshWorkers { get; } = needsFreshWorkers;
+}

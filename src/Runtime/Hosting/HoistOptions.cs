@@ -63,6 +63,13 @@ public sealed class LocalBackendOptions
     /// where the transport benchmark finds the two break even (about 16 KiB) and shared memory wins from 64 KiB.
     /// </summary>
     public int SharedMemoryThreshold { get; set; } = 32 * 1024;
+
+    /// <summary>
+    /// Keep workers warm across runs of this app: they outlive it until the service's InactivityTtl (10 minutes
+    /// when it sets none), the next run reattaches to them, and a changed build is synced into them instead of
+    /// cold-starting new ones. <c>hoist teardown --local</c> stops them all. Off by default.
+    /// </summary>
+    public bool KeepWarm { get; set; }
 }
 
 /// <summary>The values of <see cref="LocalBackendOptions.Transport"/>.</summary>

@@ -17,6 +17,8 @@ public sealed record WorkerEnvironment
     public const string ParentPid = "HOIST_PARENT_PID";
     public const string Socket = "HOIST_SOCKET";
     public const string SharedMemory = "HOIST_SHARED_MEMORY";
+    public const string Freeze = "HOIST_FREEZE";
+    public const string WarmTtlVariable = "HOIST_WARM_TTL";
 
     /// <summary>True in a process that a backend started as a worker.</summary>
     public static bool IsWorkerProcess =>
@@ -47,6 +49,15 @@ public sealed record WorkerEnvironment
     /// <summary>The rank in a distributed group; null for a service that is not distributed.</summary>
     public int? Rank { get; init; }
 
+    /// <summary>The service refuses code sync: [Compute(Freeze = true)] or its override.</summary>
+    public bool Frozen { get; init; }
+
+    /// <summary>
+    /// Set by the local backend for a warm worker (Hoist:Local:KeepWarm): it outlives the app that started it,
+    /// and exits by itself after this long without a call.
+    /// </summary>
+    public TimeSpan? WarmTtl { get; init; }
+
     public IReadOnlyDictionary<string, string> ToVariables()
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -62,6 +73,8 @@ public sealed record WorkerEnvironment
         Add(variables, ParentPid, ParentProcessId?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Add(variables, Socket, SocketPath);
         Add(variables, SharedMemory, SharedMemoryFolder);
+        Add(variables, Freeze, Frozen ? "true" : null);
+        Add(variables, WarmTtlVariable, WarmTtl is { } ttl ? ((long)ttl.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
         return variables;
     }
 
@@ -93,6 +106,8 @@ public sealed record WorkerEnvironment
             SocketPath = socketPath,
             SharedMemoryFolder = read(SharedMemory) is { Length: > 0 } shared ? shared : null,
             Rank = int.TryParse(read("RANK"), out var rank) ? rank : null,
+            Frozen = bool.TryParse(read(Freeze), out var frozen) && frozen,
+            WarmTtl = long.TryParse(read(WarmTtlVariable), out var ttl) && ttl > 0 ? TimeSpan.FromSeconds(ttl) : null,
         };
     }
 

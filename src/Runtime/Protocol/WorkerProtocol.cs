@@ -11,4 +11,10 @@ internal static class WorkerProtocol
 
     /// <summary>The line a worker prints on stdout once it serves, then its address; the local backend waits for it.</summary>
     public const string ReadyLine = "HOIST_READY";
+
+    /// <summary>
+    /// The trailer a worker adds to a refused code sync when only a fresh process can run the new code (the service
+    /// is frozen, or the change reaches the host's assemblies), so the caller starts fresh workers instead of failing.
+    /// </summary>
+    public const string FreshWorkersTrailer = "x-hoist-needs-fresh-workers";
 }

@@ -31,11 +31,17 @@ public static class HoistWorker
         var logs = new WorkerLogBuffer(environment);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Logging.ClearProviders();
-        if (environment.ParentProcessId is null)
+        if (environment.ParentProcessId is null && environment.WarmTtl is null)
         {
             // In a pod: log records go to the console for the cluster's log tooling, and the console is
             // teed into the log stream, so a caller sees the same lines over StreamLogs.
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            ConsoleTee.Install(logs);
+        }
+        else if (environment.WarmTtl is not null)
+        {
+            // A warm worker outlives the app that started it, and the next app to attach reads its output
+            // over StreamLogs: the console goes into the log stream (and, after the ready line, nowhere else).
             ConsoleTee.Install(logs);
         }
 
@@ -75,20 +81,32 @@ public static class HoistWorker
             grpc.MaxSendMessageSize = null;
         });
         builder.Services.AddSingleton<HealthServiceImpl>();
-        builder.Services.AddSingleton(services => registration.CreateDispatcher(services));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(services => new ServiceCode(
+            new CodeGeneration(0, AppContext.BaseDirectory, registration.CreateDispatcher(services), context: null, manifest: null),
+            services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<CodeLoader>();
+        builder.Services.AddSingleton<CallerToken>();
         if (environment.ParentProcessId is { } parent)
         {
             builder.Services.AddSingleton(new ParentWatcherOptions(parent));
             builder.Services.AddHostedService<ParentWatcher>();
         }
 
+        if (environment.WarmTtl is { } warmTtl)
+        {
+            builder.Services.AddSingleton(new WarmExpiryOptions(warmTtl));
+            builder.Services.AddHostedService<WarmExpiry>();
+        }
+
         await using var app = builder.Build();
         app.MapGrpcService<WorkerService>();
         app.MapGrpcService<HealthServiceImpl>();
+        app.MapGrpcService<CodeService>();
 
         // Build the service (for a class service, its instance) before reporting ready, so the first call
         // finds it warm.
-        _ = app.Services.GetRequiredService<ServiceDispatcher>();
+        _ = app.Services.GetRequiredService<ServiceCode>();
 
         // Serving only between start and shutdown: a draining worker reports NOT_SERVING, so probes and
         // routers stop sending it new calls while its in-flight ones finish.
@@ -96,8 +114,18 @@ public static class HoistWorker
         app.Lifetime.ApplicationStopping.Register(() => health.SetStatus("", HealthCheckResponse.Types.ServingStatus.NotServing));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         health.SetStatus("", HealthCheckResponse.Types.ServingStatus.Serving);
-        Console.Out.WriteLine($"{Protocol.WorkerProtocol.ReadyLine} {environment.SocketPath ?? environment.GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-        Console.Out.Flush();
+        // Straight to stdout, past ConsoleTee: the ready line is for the backend that waits for it, not a log line.
+        using (var stdout = new StreamWriter(Console.OpenStandardOutput()))
+        {
+            stdout.WriteLine($"{Protocol.WorkerProtocol.ReadyLine} {environment.SocketPath ?? environment.GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        }
+
+        if (environment.WarmTtl is not null)
+        {
+            // The caller may stop reading our pipes while we live on: a full pipe must never block a write.
+            StandardStreams.DetachFromCaller();
+        }
+
         try
         {
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
@@ -20,24 +18,23 @@ namespace Hoist.Worker;
 /// statuses. Nothing here stops the worker: every refusal leaves it serving.
 /// </summary>
 internal sealed partial class WorkerService(
-    ServiceDispatcher dispatcher,
+    ServiceCode code,
+    CallerToken token,
     WorkerEnvironment environment,
     WorkerLogBuffer logs,
     WorkerLimits limits,
     IHostApplicationLifetime lifetime,
     ILogger<WorkerService> logger) : Protocol.Worker.WorkerBase
 {
-    private readonly byte[] _token = Encoding.UTF8.GetBytes(environment.CallToken);
-
     public override Task<InvokeResponse> Invoke(InvokeRequest request, ServerCallContext context)
     {
-        Authorize(context);
+        token.Authorize(context);
         return RunAsync(request, context.CancellationToken);
     }
 
     public override async Task InvokeStream(IAsyncStreamReader<CallFrame> requestStream, IServerStreamWriter<CallResult> responseStream, ServerCallContext context)
     {
-        Authorize(context);
+        token.Authorize(context);
 
         // Reading stops when the worker starts stopping: the calls already read run to the end and are
         // answered, then the stream ends, so that Kestrel's graceful shutdown is not held up by it.
@@ -80,7 +77,7 @@ internal sealed partial class WorkerService(
     /// </summary>
     public override async Task InvokeStreaming(InvokeRequest request, IServerStreamWriter<StreamItem> responseStream, ServerCallContext context)
     {
-        Authorize(context);
+        token.Authorize(context);
         var cancellationToken = context.CancellationToken;
         if (request.Json || request.SharedPayload is not null)
         {
@@ -88,10 +85,12 @@ internal sealed partial class WorkerService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"Streamed call {request.CallId} to '{environment.ServiceName}/{request.Method}' must carry its arguments inline, in Hoist's binary encoding."));
         }
 
+        // The stream runs on the code it started on, to its end, even if a sync commits meanwhile.
+        using var lease = code.Enter();
         IAsyncEnumerator<ReadOnlyMemory<byte>> items;
         try
         {
-            items = dispatcher.InvokeStreamingAsync(request.Method, request.Payload.Memory, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            items = lease.Dispatcher.InvokeStreamingAsync(request.Method, request.Payload.Memory, cancellationToken).GetAsyncEnumerator(cancellationToken);
         }
         catch (UnknownMethodException ex)
         {
@@ -140,12 +139,13 @@ internal sealed partial class WorkerService(
     {
         var shared = request.SharedPayload is { } region ? ReadSharedArguments(request, region) : null;
         ReadOnlyMemory<byte> result;
+        var lease = code.Enter();
         try
         {
             var arguments = shared is null ? request.Payload.Memory : shared.AsMemory(0, (int)request.SharedPayload.Length);
             result = request.Json
-                ? await dispatcher.InvokeJsonAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false)
-                : await dispatcher.InvokeAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false);
+                ? await lease.Dispatcher.InvokeJsonAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false)
+                : await lease.Dispatcher.InvokeAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false);
         }
         catch (UnknownMethodException ex)
         {
@@ -169,6 +169,7 @@ internal sealed partial class WorkerService(
         }
         finally
         {
+            lease.Dispose();
             if (shared is not null)
             {
                 SharedRegions.Return(shared);
@@ -222,7 +223,7 @@ internal sealed partial class WorkerService(
 
     public override async Task StreamLogs(StreamLogsRequest request, IServerStreamWriter<LogRecord> responseStream, ServerCallContext context)
     {
-        Authorize(context);
+        token.Authorize(context);
 
         // The stream ends when the worker starts stopping: Kestrel's graceful shutdown waits for open
         // requests, and a log subscriber must not hold a draining worker up.
@@ -237,31 +238,6 @@ internal sealed partial class WorkerService(
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
         {
         }
-    }
-
-    private void Authorize(ServerCallContext context)
-    {
-        // Straight from Kestrel's header table: building the call's Metadata collection costs more than the check.
-        var presented = context.GetHttpContext().Request.Headers[WorkerProtocol.TokenHeader].ToString();
-        if (presented.Length == 0 || !Matches(presented))
-        {
-            LogUnauthorized(logger, context.Peer);
-            throw new RpcException(new Status(
-                StatusCode.PermissionDenied,
-                $"Service '{environment.ServiceName}' refused the call: it did not carry this deployment's token in '{WorkerProtocol.TokenHeader}'."));
-        }
-    }
-
-    private bool Matches(string presented)
-    {
-        if (Encoding.UTF8.GetMaxByteCount(presented.Length) > 256)
-        {
-            return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _token);
-        }
-
-        Span<byte> bytes = stackalloc byte[256];
-        var length = Encoding.UTF8.GetBytes(presented, bytes);
-        return CryptographicOperations.FixedTimeEquals(bytes[..length], _token);
     }
 
     private RemoteError ToRemoteError(Exception exception, int depth)
@@ -388,9 +364,6 @@ internal sealed partial class WorkerService(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "The answer to streamed call {CallId} was not sent: {Reason}")]
     private static partial void LogAnswerDropped(ILogger logger, ulong callId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a call from {Peer} without this deployment's token")]
-    private static partial void LogUnauthorized(ILogger logger, string peer);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused call {CallId} with {Status}: {Reason}")]
     private static partial void LogRefused(ILogger logger, ulong callId, string status, string reason);

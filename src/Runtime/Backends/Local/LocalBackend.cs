@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
+using Hoist.Autoscaling;
 using Hoist.Client;
 using Hoist.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,7 @@ internal sealed partial class LocalBackend : IHoistBackend
     private readonly Lazy<int> _gpusOnMachine = new(GpuInventory.Count);
     private readonly Lazy<string?> _socketFolder;
     private readonly Lazy<string?> _sharedMemoryFolder;
+    private readonly ConcurrentDictionary<string, WarmApp> _warmApps = new(StringComparer.Ordinal);
     private int _disposed;
     private int _sockets;
 
@@ -107,7 +109,93 @@ internal sealed partial class LocalBackend : IHoistBackend
     private Task<WorkerGroup> LaunchOnceAsync(ServiceDescriptor descriptor, string replica)
     {
         var options = _options.CurrentValue;
-        var command = WorkerCommand.For(descriptor.AssemblyName);
+        return options.Local.KeepWarm
+            ? LaunchWarmAsync(descriptor, replica, options)
+            : StartProcessesAsync(descriptor, replica, options, WorkerCommand.For(descriptor.AssemblyName), warm: null);
+    }
+
+    /// <summary>
+    /// Hoist:Local:KeepWarm: attach to a warm group an earlier run left, syncing this build into it when it runs
+    /// other code; else start a warm group from a private copy of this build. A frozen service, or a change only a
+    /// fresh process can run, gets fresh workers. New code that fails to load fails the launch with the reason,
+    /// and leaves the warm group serving its old code.
+    /// </summary>
+    private async Task<WorkerGroup> LaunchWarmAsync(ServiceDescriptor descriptor, string replica, HoistOptions options)
+    {
+        var app = _warmApps.GetOrAdd(WorkerCommand.AppAssemblyPath(descriptor.AssemblyName), path => new WarmApp(path));
+        var logger = _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}");
+        var launchTimeout = TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout);
+        while (app.Registry.TryClaim(descriptor.Name) is { } claim)
+        {
+            if (await AttachAsync(claim, options, logger).ConfigureAwait(false) is not { } group)
+            {
+                claim.Forget();
+                continue;
+            }
+
+            try
+            {
+                var outcome = await CodeSync.CodeSyncClient.SyncAsync(group.Endpoints, app.Manifest, app.Registry.AppFolder, launchTimeout, CancellationToken.None).ConfigureAwait(false);
+                if (outcome.Changed)
+                {
+                    LogSynced(logger, descriptor.Name, group.Name, outcome.FilesSent, outcome.BytesSent, outcome.Elapsed.TotalMilliseconds);
+                }
+
+                return group;
+            }
+            catch (CodeSyncException ex) when (ex.NeedsFreshWorkers)
+            {
+                LogFreshWorkers(logger, descriptor.Name, group.Name, ex.Message);
+                await group.DrainAndStopAsync(options.Local.StopTimeout, _time).ConfigureAwait(false);
+                await group.DisposeAsync().ConfigureAwait(false);
+                break;
+            }
+            catch
+            {
+                await group.DetachAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        var codeFolder = app.Registry.CodeFolderFor(app.Manifest);
+        var command = WorkerCommand.ForAssemblyPath(Path.Combine(codeFolder, Path.GetFileName(app.AssemblyPath))).InNewSession();
+        var ttl = descriptor.Compute.InactivityTtl is { } text && GoDuration.TryParse(text, out var parsed) && parsed > TimeSpan.Zero
+            ? parsed
+            : TimeSpan.FromSeconds(Settings.ServiceDefaults.WarmInactivityTtlSeconds);
+        var started = await StartProcessesAsync(descriptor, replica, options, command, new WarmLaunch(app, ttl, codeFolder)).ConfigureAwait(false);
+        app.Registry.PruneCodeFolders();
+        return started;
+    }
+
+    private async Task<WorkerGroup?> AttachAsync(WarmClaim claim, HoistOptions options, ILogger logger)
+    {
+        var record = claim.Record;
+        var workers = new List<WorkerProcess>();
+        foreach (var worker in record.Workers.OrderBy(w => w.Rank))
+        {
+            var process = WarmWorkers.Find(worker);
+            var endpoint = new WorkerEndpoint(record.Service, worker.Replica, worker.Rank, new Uri($"http://127.0.0.1:{worker.Port.ToString(CultureInfo.InvariantCulture)}"), record.Token, worker.SocketPath)
+            {
+                SharedMemoryFolder = worker.SocketPath is null ? null : record.SharedMemoryFolder,
+                SharedMemoryThreshold = options.Local.SharedMemoryThreshold,
+            };
+            var attached = process is null ? null : await WorkerProcess.AttachAsync(process, endpoint, options.Local, options.ForwardWorkerLogs, logger, CancellationToken.None).ConfigureAwait(false);
+            if (attached is null)
+            {
+                endpoint.Dispose();
+                process?.Kill(entireProcessTree: true);
+                await Task.WhenAll(workers.Select(w => w.KillAsync())).ConfigureAwait(false);
+                return null;
+            }
+
+            workers.Add(attached);
+        }
+
+        return new WorkerGroup(record.Group, workers) { Warm = claim };
+    }
+
+    private Task<WorkerGroup> StartProcessesAsync(ServiceDescriptor descriptor, string replica, HoistOptions options, WorkerCommand command, WarmLaunch? warm)
+    {
         var launchTimeout = TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout);
         var logger = _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}");
 
@@ -126,12 +214,16 @@ internal sealed partial class LocalBackend : IHoistBackend
             {
                 ServiceName = descriptor.Name,
                 GrpcPort = sockets is null ? PortAllocator.Next() : 0,
-                SocketPath = sockets is null ? null : Path.Combine(sockets, Transport.PrivateFolder.OwnedName($"{Interlocked.Increment(ref _sockets).ToString(CultureInfo.InvariantCulture)}.sock")),
+                SocketPath = sockets is null ? null : SocketPath(sockets, warm),
                 SharedMemoryFolder = sharedMemory,
                 CallToken = _token,
                 AssemblyName = descriptor.AssemblyName,
                 ReplicaName = name,
-                ParentProcessId = Environment.ProcessId,
+
+                // A warm worker outlives this run: it watches no parent, and ends itself after its TTL.
+                ParentProcessId = warm is null ? Environment.ProcessId : null,
+                WarmTtl = warm?.Ttl,
+                Frozen = descriptor.Compute.Freeze,
                 Rank = rank,
             },
             extra,
@@ -143,7 +235,7 @@ internal sealed partial class LocalBackend : IHoistBackend
 
         if (descriptor.Distribution is not { } distribution)
         {
-            return WorkerGroup.StartAsync(replica, [Launch(replica, null, settings)]);
+            return RecordIfWarmAsync(WorkerGroup.StartAsync(replica, [Launch(replica, null, settings)]), descriptor, warm);
         }
 
         // One machine is one node: every rank is local, rank 0 is the master for the group's whole life.
@@ -168,7 +260,43 @@ internal sealed partial class LocalBackend : IHoistBackend
 
             return Launch($"{replica}-rank{rank}", rank, variables);
         }).ToArray();
-        return WorkerGroup.StartAsync(replica, launches);
+        return RecordIfWarmAsync(WorkerGroup.StartAsync(replica, launches), descriptor, warm);
+    }
+
+    /// <summary>A warm group is recorded, with this run's token, as soon as it serves: the next run attaches to it.</summary>
+    private async Task<WorkerGroup> RecordIfWarmAsync(Task<WorkerGroup> starting, ServiceDescriptor descriptor, WarmLaunch? warm)
+    {
+        var group = await starting.ConfigureAwait(false);
+        if (warm is null)
+        {
+            return group;
+        }
+
+        var workers = group.Workers
+            .Select(w => new WarmWorkerRecord(w.Endpoint.Rank, w.Endpoint.Replica, w.ProcessId, w.StartedUnixMs, w.Endpoint.SocketPath, w.Endpoint.SocketPath is null ? w.Endpoint.Address.Port : 0))
+            .ToArray();
+        var record = new WarmGroupRecord(
+            warm.App.Registry.AppFolder,
+            descriptor.Name,
+            $"{group.Name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}",
+            _token,
+            descriptor.Compute.Freeze,
+            warm.CodeFolder,
+            workers.Any(w => w.SocketPath is not null) ? group.Endpoints[0].SharedMemoryFolder : null,
+            workers);
+        return new WorkerGroup(group.Name, group.Workers) { Warm = warm.App.Registry.Register(record) };
+    }
+
+    /// <summary>
+    /// A worker's socket: named after this process in the shared socket folder, so a later run sweeps what a dead
+    /// one left; a warm worker's lives in its app's warm folder instead, where no sweep takes it from the next run.
+    /// </summary>
+    private string SocketPath(string sockets, WarmLaunch? warm)
+    {
+        var number = Interlocked.Increment(ref _sockets).ToString(CultureInfo.InvariantCulture);
+        return warm is null
+            ? Path.Combine(sockets, Transport.PrivateFolder.OwnedName($"{number}.sock"))
+            : Path.Combine(warm.App.Registry.SocketFolder(), $"{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.sock");
     }
 
     /// <summary>
@@ -214,6 +342,12 @@ internal sealed partial class LocalBackend : IHoistBackend
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: synced this build into warm {Group} ({Files} file(s), {Bytes} bytes) in {Milliseconds:0.#} ms")]
+    private static partial void LogSynced(ILogger logger, string service, string group, int files, long bytes, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: warm {Group} cannot take this build ({Reason}); stopping it and starting fresh workers")]
+    private static partial void LogFreshWorkers(ILogger logger, string service, string group, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Local workers do without a private folder, so use loopback TCP or inline payloads: {Reason}")]
     private static partial void LogNoSocketFolder(ILogger logger, string reason);
 
@@ -227,6 +361,22 @@ internal sealed partial class LocalBackend : IHoistBackend
         Transport.RegionPool.Trim(TimeSpan.Zero);
     }
 }
+
+/// <summary>An app whose workers are kept warm: its warm registry, and its build output as this run sees it.</summary>
+internal sealed class WarmApp(string assemblyPath)
+{
+    private readonly Lazy<CodeSync.AppManifest> _manifest = new(() => CodeSync.AppManifest.Scan(Path.GetDirectoryName(assemblyPath)!));
+
+    public string AssemblyPath { get; } = assemblyPath;
+
+    public WarmWorkers Registry { get; } = new(Path.GetDirectoryName(assemblyPath)!);
+
+    /// <summary>Hashed once per run: a run's build does not change under it.</summary>
+    public CodeSync.AppManifest Manifest => _manifest.Value;
+}
+
+/// <summary>How to start a warm group: for which app, from which copy of its build, and for how long it may idle.</summary>
+internal sealed record WarmLaunch(WarmApp App, TimeSpan Ttl, string CodeFolder);
 
 /// <summary>A service's serving groups on this machine, as one routing snapshot.</summary>
 internal sealed class LocalDeployment : ServiceDeployment

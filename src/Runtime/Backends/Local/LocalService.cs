@@ -131,7 +131,9 @@ internal sealed partial class LocalService : IAsyncDisposable
 
         _sampler?.Dispose();
         _ticker.Dispose();
-        await Task.WhenAll(groups.Select(StopGroupAsync)).ConfigureAwait(false);
+
+        // Warm groups outlive this run (Hoist:Local:KeepWarm); the next one attaches to them.
+        await Task.WhenAll(groups.Select(g => g.Warm is null ? StopGroupAsync(g) : g.DetachAsync())).ConfigureAwait(false);
     }
 
     /// <summary>Kills every process at once: the caller's process is exiting.</summary>

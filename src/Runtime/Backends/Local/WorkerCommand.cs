@@ -8,7 +8,10 @@ namespace Hoist.Backends.Local;
 /// </summary>
 internal sealed record WorkerCommand(string FileName, IReadOnlyList<string> Arguments)
 {
-    public static WorkerCommand For(string? assemblyName)
+    public static WorkerCommand For(string? assemblyName) => ForAssemblyPath(AppAssemblyPath(assemblyName));
+
+    /// <summary>The app assembly workers of a service run: the one declaring it when it is an app, else the running app.</summary>
+    public static string AppAssemblyPath(string? assemblyName)
     {
         var declaring = AppDomain.CurrentDomain.GetAssemblies()
             .FirstOrDefault(a => string.Equals(a.GetName().Name, assemblyName, StringComparison.Ordinal));
@@ -19,8 +22,17 @@ internal sealed record WorkerCommand(string FileName, IReadOnlyList<string> Argu
                 "The local backend cannot find this app's executable to start workers from (no entry assembly on disk).");
         }
 
-        return ForAssemblyPath(app.Location);
+        return app.Location;
     }
+
+    /// <summary>
+    /// The same command in a session of its own (setsid), for a warm worker that outlives this run: a Ctrl+C in
+    /// the caller's terminal reaches the caller's process group, not the warm worker. Unchanged where there is no setsid.
+    /// </summary>
+    public WorkerCommand InNewSession() =>
+        File.Exists(SetSid) ? new WorkerCommand(SetSid, [FileName, .. Arguments]) : this;
+
+    private const string SetSid = "/usr/bin/setsid";
 
     public static WorkerCommand ForAssemblyPath(string assemblyPath)
     {

@@ -18,6 +18,9 @@ internal sealed class WorkerGroup : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>This run's hold on the group's warm record (Hoist:Local:KeepWarm); null for a group that dies with this run.</summary>
+    public WarmClaim? Warm { get; init; }
+
     public IReadOnlyList<WorkerProcess> Workers { get; }
 
     public IReadOnlyList<WorkerEndpoint> Endpoints { get; }
@@ -83,19 +86,35 @@ internal sealed class WorkerGroup : IAsyncDisposable
 
     public async Task KillAsync() => await Task.WhenAll(Workers.Select(w => w.KillAsync())).ConfigureAwait(false);
 
+    /// <summary>Lets go of a warm group, leaving it serving for the next run; its record stays.</summary>
+    public async Task DetachAsync()
+    {
+        await Task.WhenAll(Workers.Select(w => w.DetachAsync())).ConfigureAwait(false);
+        Warm?.Dispose();
+    }
+
+    /// <summary>Kills without waiting, as this run's process exits; a warm group is left to the next run.</summary>
     public void KillNow()
     {
+        if (Warm is not null)
+        {
+            return;
+        }
+
         foreach (var worker in Workers)
         {
             worker.KillNow();
         }
     }
 
+    /// <summary>Stops (kills) every process; a warm group's record goes with them.</summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var worker in Workers)
         {
             await worker.DisposeAsync().ConfigureAwait(false);
         }
+
+        Warm?.Forget();
     }
 }

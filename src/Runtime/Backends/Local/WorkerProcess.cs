@@ -20,23 +20,36 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _pumps;
     private readonly CancellationTokenSource _stopForwarding = new();
+    private readonly bool _attached;
     private int _stopping;
 
-    private WorkerProcess(Process process, WorkerEndpoint endpoint, int stderrLines, bool forwardOutput, ILogger logger)
+    private WorkerProcess(Process process, WorkerEndpoint endpoint, int stderrLines, bool forwardOutput, bool warm, bool attached, ILogger logger)
     {
         _process = process;
         _logger = logger;
         _stderr = new StderrTail(stderrLines);
         Endpoint = endpoint;
-        _pumps = Task.WhenAll(
-            PumpAsync(process.StandardOutput, isStderr: false, forwardOutput),
-            PumpAsync(process.StandardError, isStderr: true, forwardOutput));
+        Warm = warm;
+        _attached = attached;
+
+        // A worker this run attached to was started by an earlier one, which held its pipes.
+        _pumps = attached
+            ? Task.CompletedTask
+            : Task.WhenAll(
+                PumpAsync(process.StandardOutput, isStderr: false, forwardOutput),
+                PumpAsync(process.StandardError, isStderr: true, forwardOutput));
         Exited = WatchExitAsync();
     }
 
     public WorkerEndpoint Endpoint { get; }
 
+    /// <summary>A warm worker (Hoist:Local:KeepWarm): it outlives this run unless stopped, and stops on SIGTERM.</summary>
+    public bool Warm { get; }
+
     public int ProcessId => _process.Id;
+
+    /// <summary>When the process started, to tell it from a later process that got the same id.</summary>
+    public long StartedUnixMs => WarmWorkers.StartedUnixMs(_process);
 
     /// <summary>Completes when the process has exited, for whatever reason.</summary>
     public Task Exited { get; }
@@ -90,7 +103,10 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
             SharedMemoryFolder = environment.SharedMemoryFolder,
             SharedMemoryThreshold = options.SharedMemoryThreshold,
         };
-        var worker = new WorkerProcess(process, endpoint, options.StderrLinesInErrors, forwardOutput, logger);
+        // A warm worker's output reaches the caller over StreamLogs alone (buffered from its start), since the
+        // next run to attach has no pipe to read; forwarding the pipes too would show each line twice.
+        var warm = environment.WarmTtl is not null;
+        var worker = new WorkerProcess(process, endpoint, options.StderrLinesInErrors, forwardOutput && !warm, warm, attached: false, logger);
         LogStarting(logger, environment.ServiceName, replica, process.Id, environment.SocketPath ?? $"port {environment.GrpcPort}");
 
         try
@@ -110,6 +126,55 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Attaches to a warm worker an earlier run started: ready when it answers a health check, else null (the
+    /// caller stops what is left of it and starts afresh).
+    /// </summary>
+    public static async Task<WorkerProcess?> AttachAsync(
+        Process process,
+        WorkerEndpoint endpoint,
+        LocalBackendOptions options,
+        bool forwardLogs,
+        ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        var worker = new WorkerProcess(process, endpoint, options.StderrLinesInErrors, forwardOutput: false, warm: true, attached: true, logger);
+        try
+        {
+            var health = new Health.HealthClient(endpoint.Channel);
+            var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (reply.Status != HealthCheckResponse.Types.ServingStatus.Serving)
+            {
+                await worker.DetachAsync().ConfigureAwait(false);
+                return null;
+            }
+        }
+        catch (Grpc.Core.RpcException)
+        {
+            await worker.DetachAsync().ConfigureAwait(false);
+            return null;
+        }
+
+        LogAttached(logger, endpoint.Service, endpoint.Replica, process.Id);
+        if (forwardLogs)
+        {
+            // Only what happens from now on: the records it buffered belong to the runs before.
+            _ = WorkerLogForwarder.RunAsync(endpoint, logger, worker._stopForwarding.Token, includeBuffered: false);
+        }
+
+        return worker;
+    }
+
+    /// <summary>Lets go of a warm worker without stopping it: the next run attaches to it.</summary>
+    public async Task DetachAsync()
+    {
+        Interlocked.Exchange(ref _stopping, 1);
+        await _stopForwarding.CancelAsync().ConfigureAwait(false);
+        Endpoint.Dispose();
+        _process.Dispose();
+        _stopForwarding.Dispose();
+    }
+
     /// <summary>Lets in-flight calls finish, then exits; kills the process if that takes longer than <paramref name="timeout"/>.</summary>
     public async Task StopAsync(TimeSpan timeout, TimeProvider time)
     {
@@ -119,12 +184,20 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
             return;
         }
 
-        try
+        if (Warm)
         {
-            _process.StandardInput.Close();
+            // A warm worker does not watch its stdin (it outlives its caller); it stops on SIGTERM, as in a pod.
+            Signals.Terminate(_process.Id);
         }
-        catch (IOException)
+        else
         {
+            try
+            {
+                _process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+            }
         }
 
         if (await Task.WhenAny(Exited, Task.Delay(timeout, time)).ConfigureAwait(false) != Exited)
@@ -218,6 +291,18 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
 
     private async Task PumpAsync(StreamReader reader, bool isStderr, bool forward)
     {
+        try
+        {
+            await PumpLinesAsync(reader, isStderr, forward).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or IOException && Volatile.Read(ref _stopping) == 1)
+        {
+            // A warm worker this run let go of: its pipes were closed on our side.
+        }
+    }
+
+    private async Task PumpLinesAsync(StreamReader reader, bool isStderr, bool forward)
+    {
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
             if (!isStderr && line.StartsWith(Protocol.WorkerProtocol.ReadyLine, StringComparison.Ordinal))
@@ -240,11 +325,27 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
 
     private async Task WatchExitAsync()
     {
-        await _process.WaitForExitAsync().ConfigureAwait(false);
+        var processId = _process.Id;
+        string reason;
+        if (_attached)
+        {
+            // Not this process's child: no exit code to wait for, so look now and then.
+            while (!HasExitedSafely())
+            {
+                await Task.Delay(AttachedExitPollInterval).ConfigureAwait(false);
+            }
+
+            reason = $"its process {processId} exited";
+        }
+        else
+        {
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+            reason = _process.ExitCode is var code && code > 128 && OperatingSystem.IsLinux()
+                ? $"its process {processId} was killed by signal {code - 128}"
+                : $"its process {processId} exited with code {_process.ExitCode}";
+        }
+
         var expected = Volatile.Read(ref _stopping) == 1;
-        var reason = _process.ExitCode is var code && code > 128 && OperatingSystem.IsLinux()
-            ? $"its process {_process.Id} was killed by signal {code - 128}"
-            : $"its process {_process.Id} exited with code {_process.ExitCode}";
         Endpoint.MarkLost(reason);
 
         // A killed worker cannot remove its own socket file.
@@ -264,6 +365,25 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
             LogUnexpectedExit(_logger, Endpoint.Service, Endpoint.Replica, reason);
         }
     }
+
+    private static readonly TimeSpan AttachedExitPollInterval = TimeSpan.FromMilliseconds(250);
+
+    private bool HasExitedSafely()
+    {
+        try
+        {
+            _process.Refresh();
+            return _process.HasExited;
+        }
+        catch (InvalidOperationException)
+        {
+            // Disposed by DetachAsync: this run no longer watches it.
+            return true;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Attached to warm worker {Replica} of {Service} (process {Pid})")]
+    private static partial void LogAttached(ILogger logger, string service, string replica, int pid);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Starting worker {Replica} of {Service} as process {Pid} on {Listen}")]
     private static partial void LogStarting(ILogger logger, string service, string replica, int pid, string listen);

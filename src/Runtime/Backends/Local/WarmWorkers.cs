@@ -1,0 +1,384 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Hoist.CodeSync;
+
+namespace Hoist.Backends.Local;
+
+/// <summary>One process of a warm group, and how to make sure a live process with that id is still it.</summary>
+internal sealed record WarmWorkerRecord(int Rank, string Replica, int ProcessId, long StartedUnixMs, string? SocketPath, int Port);
+
+/// <summary>
+/// What the next run of an app needs to reattach to a warm replica or distributed group: where its processes
+/// listen and the token they accept. It holds the token, so it lives only in the user's private folder.
+/// </summary>
+internal sealed record WarmGroupRecord(
+    string AppFolder,
+    string Service,
+    string Group,
+    string Token,
+    bool Frozen,
+    string CodeFolder,
+    string? SharedMemoryFolder,
+    IReadOnlyList<WarmWorkerRecord> Workers);
+
+/// <summary>
+/// A run's hold on a warm group: an exclusive lock on its record, so two runs never drive the same workers.
+/// Disposing releases it and leaves the workers warm; <see cref="Forget"/> also removes the record, once the
+/// workers are gone.
+/// </summary>
+internal sealed class WarmClaim(WarmGroupRecord record, string recordPath, FileStream lockFile) : IDisposable
+{
+    public WarmGroupRecord Record { get; private set; } = record;
+
+    public void Update(WarmGroupRecord record)
+    {
+        Record = record;
+        WarmWorkers.Write(recordPath, record);
+    }
+
+    public void Forget()
+    {
+        WarmWorkers.TryDelete(recordPath);
+        Dispose();
+        WarmWorkers.TryDelete(recordPath + ".lock");
+    }
+
+    public void Dispose() => lockFile.Dispose();
+}
+
+/// <summary>
+/// The per-user registry of warm local workers (Hoist:Local:KeepWarm): a folder only its owner can enter, with
+/// one record per warm group under <c>&lt;app key&gt;/groups/&lt;service&gt;/</c>, and the copies of the builds the
+/// workers started from. Workers never run from the app's bin folder, which the next build overwrites.
+/// </summary>
+internal sealed class WarmWorkers
+{
+    private static readonly TimeSpan StartTimeTolerance = TimeSpan.FromSeconds(2);
+
+    public WarmWorkers(string appFolder, string? root = null)
+    {
+        AppFolder = Path.GetFullPath(appFolder);
+        Root = root ?? DefaultRoot();
+        AppKey = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AppFolder)))[..16];
+    }
+
+    /// <summary>Where the records live: <c>warm/</c> in the private folder that holds the workers' sockets.</summary>
+    public static string DefaultRoot() => Path.Combine(Transport.PrivateFolder.SocketFolder(), "warm");
+
+    public string Root { get; }
+
+    /// <summary>The app's build output folder; a rebuild of the same project lands in the same one.</summary>
+    public string AppFolder { get; }
+
+    /// <summary>The app's identity in the registry: a hash of its folder.</summary>
+    public string AppKey { get; }
+
+    private string AppRoot => Path.Combine(Root, AppKey);
+
+    /// <summary>
+    /// Claims a live warm group of <paramref name="service"/> that no other run holds. Records whose processes
+    /// are gone (or whose ids now belong to other processes) are removed on the way, and what is left of a
+    /// group with a dead rank is stopped: a group is all or nothing.
+    /// </summary>
+    public WarmClaim? TryClaim(string service)
+    {
+        var folder = Path.Combine(AppRoot, "groups", service);
+        if (!Directory.Exists(folder))
+        {
+            return null;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            if (TryLock(path) is not { } lockFile)
+            {
+                continue;
+            }
+
+            var record = Read(path);
+            if (record is not null && record.Workers.All(IsAlive))
+            {
+                return new WarmClaim(record, path, lockFile);
+            }
+
+            if (record is not null)
+            {
+                KillSurvivors(record);
+            }
+
+            lockFile.Dispose();
+            TryDelete(path);
+            TryDelete(path + ".lock");
+        }
+
+        return null;
+    }
+
+    /// <summary>Records a group this run has just started warm, and holds it.</summary>
+    public WarmClaim Register(WarmGroupRecord record)
+    {
+        var folder = EnsurePrivate(Path.Combine(AppRoot, "groups", record.Service));
+        var path = Path.Combine(folder, $"{record.Group}.json");
+        var lockFile = TryLock(path) ?? throw new InvalidOperationException($"The warm record {path} is held by another run.");
+        Write(path, record);
+        return new WarmClaim(record, path, lockFile);
+    }
+
+    /// <summary>
+    /// The folder warm workers of this build start from: a private copy of the app folder, made once per build
+    /// (by content digest) and shared by every replica of that build.
+    /// </summary>
+    public string CodeFolderFor(AppManifest manifest)
+    {
+        var codeRoot = EnsurePrivate(Path.Combine(AppRoot, "code"));
+        var folder = Path.Combine(codeRoot, manifest.Digest[..16]);
+        if (Directory.Exists(folder))
+        {
+            return folder;
+        }
+
+        var staging = folder + $".{Environment.ProcessId}.tmp";
+        TryDeleteFolder(staging);
+        foreach (var file in manifest.Files)
+        {
+            var target = Path.Combine(staging, file.Path);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(Path.Combine(AppFolder, file.Path), target);
+        }
+
+        try
+        {
+            Directory.Move(staging, folder);
+        }
+        catch (IOException) when (Directory.Exists(folder))
+        {
+            // Another run copied the same build first.
+            TryDeleteFolder(staging);
+        }
+
+        return folder;
+    }
+
+    /// <summary>Where this app's warm workers put their Unix sockets: out of reach of the sweep of dead callers' files.</summary>
+    public string SocketFolder() => EnsurePrivate(Path.Combine(AppRoot, "sockets"));
+
+    /// <summary>Removes the build copies of this app that no live record runs from.</summary>
+    public void PruneCodeFolders()
+    {
+        var codeRoot = Path.Combine(AppRoot, "code");
+        if (!Directory.Exists(codeRoot))
+        {
+            return;
+        }
+
+        var inUse = RecordFiles(AppRoot)
+            .Select(Read)
+            .Where(r => r is not null && r.Workers.Any(IsAlive))
+            .Select(r => Path.GetFullPath(r!.CodeFolder))
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var folder in Directory.EnumerateDirectories(codeRoot))
+        {
+            if (!inUse.Contains(Path.GetFullPath(folder)) && !folder.EndsWith(".tmp", StringComparison.Ordinal))
+            {
+                TryDeleteFolder(folder);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stops every warm worker of every app under <paramref name="root"/> (SIGTERM, then a kill after
+    /// <paramref name="grace"/>) and removes the records and build copies. Returns the groups stopped.
+    /// </summary>
+    public static async Task<IReadOnlyList<WarmGroupRecord>> StopAllAsync(string root, TimeSpan grace)
+    {
+        if (!Directory.Exists(root))
+        {
+            return [];
+        }
+
+        var stopped = new List<WarmGroupRecord>();
+        foreach (var path in Directory.EnumerateDirectories(root).SelectMany(RecordFiles))
+        {
+            if (Read(path) is { } record)
+            {
+                var live = record.Workers.Select(Find).OfType<Process>().ToArray();
+                foreach (var process in live)
+                {
+                    Signals.Terminate(process.Id);
+                }
+
+                await Task.WhenAll(live.Select(p => WaitOrKillAsync(p, grace))).ConfigureAwait(false);
+                stopped.Add(record);
+            }
+        }
+
+        TryDeleteFolder(root);
+        return stopped;
+    }
+
+    public static Process? Find(WarmWorkerRecord worker)
+    {
+        try
+        {
+            var process = Process.GetProcessById(worker.ProcessId);
+            var started = new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds();
+            if (!process.HasExited && Math.Abs(started - worker.StartedUnixMs) <= StartTimeTolerance.TotalMilliseconds)
+            {
+                return process;
+            }
+
+            process.Dispose();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+        }
+
+        return null;
+    }
+
+    public static long StartedUnixMs(Process process) => new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds();
+
+    internal static void Write(string path, WarmGroupRecord record)
+    {
+        var staging = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            // The record holds the workers' token: readable by its owner alone, like the folder it is in.
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(staging, options))
+        {
+            JsonSerializer.Serialize(stream, record, WarmJsonContext.Default.WarmGroupRecord);
+        }
+
+        File.Move(staging, path, overwrite: true);
+    }
+
+    internal static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static bool IsAlive(WarmWorkerRecord worker)
+    {
+        using var process = Find(worker);
+        return process is not null;
+    }
+
+    private static void KillSurvivors(WarmGroupRecord record)
+    {
+        foreach (var worker in record.Workers)
+        {
+            using var process = Find(worker);
+            try
+            {
+                process?.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+    }
+
+    private static async Task WaitOrKillAsync(Process process, TimeSpan grace)
+    {
+        using (process)
+        {
+            using var timeout = new CancellationTokenSource(grace);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                }
+            }
+        }
+    }
+
+    /// <summary>Creates <paramref name="folder"/> and each folder between it and the private socket folder, all 0700.</summary>
+    private string EnsurePrivate(string folder)
+    {
+        Transport.PrivateFolder.Ensure(Transport.PrivateFolder.SocketFolder());
+        var chain = new Stack<string>();
+        for (var current = Path.GetFullPath(folder); current.Length >= Root.Length; current = Path.GetDirectoryName(current)!)
+        {
+            chain.Push(current);
+        }
+
+        while (chain.TryPop(out var next))
+        {
+            Transport.PrivateFolder.Ensure(next);
+        }
+
+        return folder;
+    }
+
+    private static FileStream? TryLock(string recordPath)
+    {
+        try
+        {
+            // FileShare.None is an exclusive advisory lock (flock) on Unix: held until this run closes it or dies.
+            return new FileStream(recordPath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>An app's records: <c>groups/&lt;service&gt;/&lt;group&gt;.json</c> (its build copies hold .json files too).</summary>
+    private static IEnumerable<string> RecordFiles(string appRoot)
+    {
+        var groups = Path.Combine(appRoot, "groups");
+        return Directory.Exists(groups) ? Directory.EnumerateFiles(groups, "*.json", SearchOption.AllDirectories) : [];
+    }
+
+    private static WarmGroupRecord? Read(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var record = JsonSerializer.Deserialize(stream, WarmJsonContext.Default.WarmGroupRecord);
+            return record is { Workers: not null, Token: not null, Service: not null } ? record : null;
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void TryDeleteFolder(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+[JsonSerializable(typeof(WarmGroupRecord))]
+internal sealed partial class WarmJsonContext : JsonSerializerContext;

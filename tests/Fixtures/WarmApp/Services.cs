@@ -1,0 +1,63 @@
+using Hoist;
+
+namespace WarmApp;
+
+/// <summary>The method body a developer edits between two runs.</summary>
+internal static class Build
+{
+#if VARIANT_V2
+    public const string Variant = "v2";
+#elif VARIANT_BROKEN
+    public const string Variant = "broken";
+#else
+    public const string Variant = "v1";
+#endif
+}
+
+/// <summary>What a worker answers: the code it runs, and which process it is.</summary>
+public sealed record Answer(string Variant, int ProcessId, int Rank);
+
+/// <summary>A static-method service.</summary>
+public static partial class Answers
+{
+    [Compute(Name = "answers", LaunchTimeout = 60)]
+    public static Answer Which() => new(Build.Variant, Environment.ProcessId, 0);
+}
+
+/// <summary>A class service with state: a sync rebuilds its instance from the new code, so the count starts again.</summary>
+[Compute(Name = "counter", LaunchTimeout = 60)]
+public partial class Counter
+{
+    private int _calls;
+
+    public Counter()
+    {
+#if VARIANT_BROKEN
+        throw new InvalidOperationException("this build of Counter cannot start: its constructor throws");
+#endif
+    }
+
+    public string Next() => $"{Build.Variant}:{++_calls}:{Environment.ProcessId}";
+}
+
+/// <summary>A frozen service: a changed build gets fresh workers, never a sync.</summary>
+[Compute(Name = "frozen", LaunchTimeout = 60, Freeze = true)]
+public partial class Frozen
+{
+    public Answer Which() => new(Build.Variant, Environment.ProcessId, 0);
+}
+
+/// <summary>A distributed group: every rank reloads together.</summary>
+[Compute(Name = "group", LaunchTimeout = 60)]
+[Distribute("spmd", Workers = 2)]
+public partial class Group
+{
+    public Answer Which() => new(Build.Variant, Environment.ProcessId, int.Parse(Environment.GetEnvironmentVariable("RANK") ?? "-1", System.Globalization.CultureInfo.InvariantCulture));
+}
+
+/// <summary>A service whose warm workers expire quickly.</summary>
+[Compute(Name = "short-lived", LaunchTimeout = 60, InactivityTtl = "3s")]
+public partial class ShortLived
+{
+    public Answer Which() => new(Build.Variant, Environment.ProcessId, 0);
+}
