@@ -1,0 +1,149 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Grpc.Core;
+using Hoist.Backends.Local;
+using Hoist.Client;
+using Hoist.Protocol;
+using Hoist.Testing;
+
+namespace Hoist.Warm.Tests;
+
+/// <summary>What a warm worker refuses, and what it leaves behind: nothing past its TTL or the stop command.</summary>
+[Collection(WarmCollection.Name)]
+public sealed class SyncGuardTests(WarmAppFixture fixture)
+{
+    [Theory]
+    [InlineData("../escaped.txt")]
+    [InlineData("lib/../../escaped.txt")]
+    [InlineData("/tmp/escaped.txt")]
+    [InlineData("lib\\..\\..\\escaped.txt")]
+    public async Task Sync_RefusesAPathOutsideTheAppFolder_AndWritesNothing(string path)
+    {
+        await using var machine = new WarmMachine(fixture);
+        machine.Install("v1");
+        var serving = Assert.Single(await machine.AnswersAsync("answers"));
+        using var worker = Connect(machine, "answers");
+
+        var content = "not code"u8.ToArray();
+        var request = await SameCodeAsync(worker.Endpoint);
+        request.Files.Add(new CodeFile { Path = path, Sha256 = Sha256(content), Length = content.Length });
+        request.Contents.Add(new FileContent { Sha256 = Sha256(content), Data = ByteString.CopyFrom(content) });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Code(worker.Endpoint).PrepareCodeAsync(request, worker.Endpoint.Headers).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("outside the app folder", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Path.GetTempPath(), $"hoist-code-{serving.ProcessId}", "escaped.txt")));
+        Assert.False(File.Exists("/tmp/escaped.txt"));
+    }
+
+    [Fact]
+    public async Task Sync_RefusesContentThatDoesNotMatchItsHash()
+    {
+        await using var machine = new WarmMachine(fixture);
+        machine.Install("v1");
+        await machine.AnswersAsync("answers");
+        using var worker = Connect(machine, "answers");
+
+        var request = await SameCodeAsync(worker.Endpoint);
+        var dll = request.Files.Single(f => f.Path == "WarmApp.dll");
+        request.Contents.Add(new FileContent { Sha256 = dll.Sha256, Data = ByteString.CopyFromUtf8("something else") });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Code(worker.Endpoint).PrepareCodeAsync(request, worker.Endpoint.Headers).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("does not have that hash", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sync_WithoutTheToken_IsRefused()
+    {
+        await using var machine = new WarmMachine(fixture);
+        machine.Install("v1");
+        await machine.AnswersAsync("answers");
+        using var worker = Connect(machine, "answers");
+        var request = await SameCodeAsync(worker.Endpoint);
+
+        var wrong = new Metadata { { "x-hoist-token", "not-the-token" } };
+        var noToken = await Assert.ThrowsAsync<RpcException>(() => Code(worker.Endpoint).GetCodeAsync(new GetCodeRequest()).ResponseAsync);
+        var wrongToken = await Assert.ThrowsAsync<RpcException>(() => Code(worker.Endpoint).PrepareCodeAsync(request, wrong).ResponseAsync);
+
+        Assert.Equal(StatusCode.PermissionDenied, noToken.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, wrongToken.StatusCode);
+    }
+
+    [Fact]
+    public async Task FrozenService_RefusesADirectSync_NamingTheService()
+    {
+        await using var machine = new WarmMachine(fixture);
+        machine.Install("v1");
+        await machine.AnswersAsync("frozen");
+        using var worker = Connect(machine, "frozen");
+        var request = await SameCodeAsync(worker.Endpoint);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Code(worker.Endpoint).PrepareCodeAsync(request, worker.Endpoint.Headers).ResponseAsync);
+
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains("Service 'frozen' is frozen", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WarmWorker_ExitsByItselfAfterItsInactivityTtl()
+    {
+        await using var machine = new WarmMachine(fixture);
+        machine.Install("v1");
+        var worker = Assert.Single(await machine.AnswersAsync("short-lived"));
+
+        // InactivityTtl = "3s", and no app is attached any more.
+        await HotSyncTests.Eventually(() => !WarmMachine.IsRunning(worker.ProcessId), "the warm worker to pass its 3 s TTL and exit", TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task TeardownLocal_StopsEveryWarmWorker_AndRemovesTheirRecords()
+    {
+        await using var machine = new WarmMachine(fixture);
+        machine.Install("v1");
+        var workers = await machine.AnswersAsync("answers", "group");
+        Assert.Equal(3, workers.Count);
+        Assert.All(workers, w => Assert.True(WarmMachine.IsRunning(w.ProcessId)));
+
+        var cli = Path.Combine(Repository.Root, "src", "Cli", "bin", fixture.Builds.Configuration, "net10.0", "Hoist.Cli.dll");
+        var teardown = await ChildProcess.RunAsync("dotnet", ["exec", cli, "teardown", "--local"], machine.AppFolder, TimeSpan.FromSeconds(60), machine.Environment());
+
+        Assert.True(teardown.ExitCode == 0, teardown.Combined);
+        Assert.Contains("Stopped 3 warm local worker processes of answers, group.", teardown.Output, StringComparison.Ordinal);
+        Assert.All(workers, w => Assert.False(WarmMachine.IsRunning(w.ProcessId), $"process {w.ProcessId} ({w.Service}) is still running"));
+        Assert.False(Directory.Exists(machine.WarmRoot));
+    }
+
+    /// <summary>This test's own hold on a warm worker, as the next run would take it.</summary>
+    private sealed class HeldWorker(WarmClaim claim, WorkerEndpoint endpoint) : IDisposable
+    {
+        public WorkerEndpoint Endpoint { get; } = endpoint;
+
+        public void Dispose()
+        {
+            Endpoint.Dispose();
+            claim.Dispose();
+        }
+    }
+
+    private static HeldWorker Connect(WarmMachine machine, string service)
+    {
+        var claim = new WarmWorkers(machine.AppFolder, machine.WarmRoot).TryClaim(service) ?? throw new InvalidOperationException($"no warm '{service}' worker");
+        var worker = claim.Record.Workers[0];
+        var endpoint = new WorkerEndpoint(service, worker.Replica, worker.Rank, new Uri($"http://127.0.0.1:{worker.Port}"), claim.Record.Token, worker.SocketPath);
+        return new HeldWorker(claim, endpoint);
+    }
+
+    private static Protocol.Code.CodeClient Code(WorkerEndpoint endpoint) => new(endpoint.Channel);
+
+    /// <summary>A prepare request for exactly the code the worker runs, for a test to add one bad thing to.</summary>
+    private static async Task<PrepareCodeRequest> SameCodeAsync(WorkerEndpoint endpoint)
+    {
+        var state = await Code(endpoint).GetCodeAsync(new GetCodeRequest(), endpoint.Headers);
+        var request = new PrepareCodeRequest();
+        request.Files.Add(state.Files);
+        return request;
+    }
+
+    private static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
+}
