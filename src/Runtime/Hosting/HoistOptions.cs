@@ -120,6 +120,13 @@ public sealed class KubernetesBackendOptions
 
     public int GrpcPort { get; set; } = Manifests.ManifestOptions.DefaultGrpcPort;
 
+    /// <summary>
+    /// When this app starts against services it deployed before, sync its build into their running pods (only
+    /// the files that differ) instead of leaving them on the code their image holds. A frozen service is never
+    /// synced: this run then fails, naming <c>hoist deploy</c>, rather than call stale code. On by default.
+    /// </summary>
+    public bool SyncCode { get; set; } = true;
+
     public int RendezvousPort { get; set; } = Manifests.ManifestOptions.DefaultRendezvousPort;
 
     /// <summary>The Secret holding the call token; unset means "&lt;app&gt;-hoist-token".</summary>

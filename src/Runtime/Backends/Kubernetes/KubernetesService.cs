@@ -186,6 +186,11 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             var readiness = await WaitUntilReadyAsync(cluster, descriptor, layout, stopping).ConfigureAwait(false);
             var routes = WorkerRoutes.Plan(layout, readiness, _backend.UseClusterDns, _backend.Settings);
             await EnsureReachableAsync(cluster, routes, stopping).ConfigureAwait(false);
+            if (_backend.Settings.SyncCode)
+            {
+                await SyncCodeAsync(cluster, descriptor, layout, token, stopping).ConfigureAwait(false);
+            }
+
             var endpoints = routes.Select(route => _connector.CreateEndpoint(cluster, Name, route, token)).ToArray();
             var deployment = new KubernetesDeployment(descriptor, endpoints);
 
@@ -224,6 +229,34 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             }
 
             _lifecycle.Release();
+        }
+    }
+
+    /// <summary>
+    /// Brings the pods up to this run's build: a service deployed earlier (or by <c>hoist deploy</c> from another
+    /// build) gets the changed files, and the same build costs one GetCode per pod. A frozen service that runs
+    /// other code fails the launch: only a rollout may change it.
+    /// </summary>
+    private async Task SyncCodeAsync(ClusterClient cluster, ServiceDescriptor descriptor, ServiceLayout layout, string token, CancellationToken cancellationToken)
+    {
+        var build = CodeSync.AppBuild.For(descriptor.AssemblyName);
+        try
+        {
+            var outcome = await PodCodeSync.SyncAsync(cluster, _connector, layout, token, build.Manifest, build.Folder, _backend.UseClusterDns, _backend.Settings, TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout), cancellationToken).ConfigureAwait(false);
+            if (outcome.Changed)
+            {
+                LogSynced(_logger, Name, outcome.WorkersUpdated, outcome.FilesSent, outcome.BytesSent, outcome.Elapsed.TotalMilliseconds);
+            }
+        }
+        catch (CodeSyncException ex) when (ex.NeedsFreshWorkers)
+        {
+            throw new CodeSyncException(
+                ex.Service,
+                ex.Replica,
+                ex.StatusCode,
+                needsFreshWorkers: true,
+                $"{ex.Message} Roll this build out with 'hoist deploy', or set Hoist:Kubernetes:SyncCode=false to call the code the pods run.",
+                ex);
         }
     }
 
@@ -586,6 +619,9 @@ internal sealed partial class KubernetesService : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: could not stamp its last activity: {Reason}")]
     private static partial void LogStampFailed(ILogger logger, string service, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: synced this build into {Pods} pod(s) ({Files} file(s), {Bytes} bytes) in {Milliseconds:0.#} ms")]
+    private static partial void LogSynced(ILogger logger, string service, int pods, int files, long bytes, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: inactivity check failed: {Reason}")]
     private static partial void LogTickFailed(ILogger logger, string service, string reason);

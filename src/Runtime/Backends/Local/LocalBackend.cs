@@ -122,7 +122,8 @@ internal sealed partial class LocalBackend : IHoistBackend
     /// </summary>
     private async Task<WorkerGroup> LaunchWarmAsync(ServiceDescriptor descriptor, string replica, HoistOptions options)
     {
-        var app = _warmApps.GetOrAdd(WorkerCommand.AppAssemblyPath(descriptor.AssemblyName), path => new WarmApp(path));
+        var build = CodeSync.AppBuild.For(descriptor.AssemblyName);
+        var app = _warmApps.GetOrAdd(build.AssemblyPath, _ => new WarmApp(build));
         var logger = _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}");
         var launchTimeout = TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout);
         while (app.Registry.TryClaim(descriptor.Name) is { } claim)
@@ -362,17 +363,14 @@ internal sealed partial class LocalBackend : IHoistBackend
     }
 }
 
-/// <summary>An app whose workers are kept warm: its warm registry, and its build output as this run sees it.</summary>
-internal sealed class WarmApp(string assemblyPath)
+/// <summary>An app whose workers are kept warm: its build output as this run sees it, and its warm registry.</summary>
+internal sealed class WarmApp(CodeSync.AppBuild build)
 {
-    private readonly Lazy<CodeSync.AppManifest> _manifest = new(() => CodeSync.AppManifest.Scan(Path.GetDirectoryName(assemblyPath)!));
+    public string AssemblyPath => build.AssemblyPath;
 
-    public string AssemblyPath { get; } = assemblyPath;
+    public CodeSync.AppManifest Manifest => build.Manifest;
 
-    public WarmWorkers Registry { get; } = new(Path.GetDirectoryName(assemblyPath)!);
-
-    /// <summary>Hashed once per run: a run's build does not change under it.</summary>
-    public CodeSync.AppManifest Manifest => _manifest.Value;
+    public WarmWorkers Registry { get; } = new(build.Folder);
 }
 
 /// <summary>How to start a warm group: for which app, from which copy of its build, and for how long it may idle.</summary>

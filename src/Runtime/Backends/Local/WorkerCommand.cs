@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace Hoist.Backends.Local;
 
 /// <summary>
@@ -8,22 +6,7 @@ namespace Hoist.Backends.Local;
 /// </summary>
 internal sealed record WorkerCommand(string FileName, IReadOnlyList<string> Arguments)
 {
-    public static WorkerCommand For(string? assemblyName) => ForAssemblyPath(AppAssemblyPath(assemblyName));
-
-    /// <summary>The app assembly workers of a service run: the one declaring it when it is an app, else the running app.</summary>
-    public static string AppAssemblyPath(string? assemblyName)
-    {
-        var declaring = AppDomain.CurrentDomain.GetAssemblies()
-            .FirstOrDefault(a => string.Equals(a.GetName().Name, assemblyName, StringComparison.Ordinal));
-        var app = declaring?.EntryPoint is not null ? declaring : Assembly.GetEntryAssembly();
-        if (app is null || string.IsNullOrEmpty(app.Location))
-        {
-            throw new InvalidOperationException(
-                "The local backend cannot find this app's executable to start workers from (no entry assembly on disk).");
-        }
-
-        return app.Location;
-    }
+    public static WorkerCommand For(string? assemblyName) => ForAssemblyPath(CodeSync.AppBuild.AppAssemblyPath(assemblyName));
 
     /// <summary>
     /// The same command in a session of its own (setsid), for a warm worker that outlives this run: a Ctrl+C in
