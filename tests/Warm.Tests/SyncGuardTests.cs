@@ -129,9 +129,7 @@ public sealed class SyncGuardTests(WarmAppFixture fixture)
     private static HeldWorker Connect(WarmMachine machine, string service)
     {
         var claim = new WarmWorkers(machine.AppFolder, machine.WarmRoot).TryClaim(service) ?? throw new InvalidOperationException($"no warm '{service}' worker");
-        var worker = claim.Record.Workers[0];
-        var endpoint = new WorkerEndpoint(service, worker.Replica, worker.Rank, new Uri($"http://127.0.0.1:{worker.Port}"), claim.Record.Token, worker.SocketPath);
-        return new HeldWorker(claim, endpoint);
+        return new HeldWorker(claim, WarmWorkers.Endpoints(claim.Record, int.MaxValue)[0]);
     }
 
     private static Protocol.Code.CodeClient Code(WorkerEndpoint endpoint) => new(endpoint.Channel);

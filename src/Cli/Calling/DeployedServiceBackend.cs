@@ -118,19 +118,22 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
                 $"hoist status {service} shows its pods; hoist deploy waits until it is ready");
         }
 
-        var token = options.Token(deployed.AppName) is { } configured ? configured
-            : await cluster.ReadSecretValueAsync(layout.Namespace, TokenSecretName(deployed.AppName), ManifestOptions.TokenSecretKey, cancellationToken).ConfigureAwait(false)
-            ?? throw new CliException(
-                $"the call token Secret {TokenSecretName(deployed.AppName)} of service '{service}' is missing in namespace {layout.Namespace}",
-                "deploy the app again with hoist deploy, which creates it");
-
+        var token = await ReadTokenAsync(target, deployed, options, cancellationToken).ConfigureAwait(false);
         var routes = WorkerRoutes.Plan(layout, readiness, WorkerRoutes.UseClusterDns(options.Backend.ConnectMode, KubernetesConnection.InCluster), options.Backend);
         var endpoints = routes.Select(route => CreateEndpoint(service, route, token)).ToArray();
         return new KubernetesDeployment(Describe(deployed, "(any)"), endpoints);
     }
 
-    private string TokenSecretName(string appName) =>
-        options.Backend.TokenSecretName is { Length: > 0 } name ? name : new ManifestOptions { AppName = appName, Image = "unused" }.ResolvedTokenSecretName;
+    /// <summary>The token a deployed service's workers accept: the configured one, or its app's token Secret.</summary>
+    public static async Task<string> ReadTokenAsync(ClusterTarget target, DeployedService deployed, DeployedCallOptions options, CancellationToken cancellationToken)
+    {
+        var secretName = options.Backend.TokenSecretName is { Length: > 0 } name ? name : new ManifestOptions { AppName = deployed.AppName, Image = "unused" }.ResolvedTokenSecretName;
+        return options.Token(deployed.AppName) is { } configured ? configured
+            : await target.Cluster.ReadSecretValueAsync(deployed.Layout.Namespace, secretName, ManifestOptions.TokenSecretKey, cancellationToken).ConfigureAwait(false)
+            ?? throw new CliException(
+                $"the call token Secret {secretName} of service '{deployed.Layout.Service}' is missing in namespace {deployed.Layout.Namespace}",
+                "deploy the app again with hoist deploy, which creates it");
+    }
 
     private WorkerEndpoint CreateEndpoint(string service, WorkerRoute route, string token)
     {

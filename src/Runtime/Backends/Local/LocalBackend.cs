@@ -168,22 +168,23 @@ internal sealed partial class LocalBackend : IHoistBackend
         return started;
     }
 
-    private async Task<WorkerGroup?> AttachAsync(WarmClaim claim, HoistOptions options, ILogger logger)
+    private static async Task<WorkerGroup?> AttachAsync(WarmClaim claim, HoistOptions options, ILogger logger)
     {
         var record = claim.Record;
+        var endpoints = WarmWorkers.Endpoints(record, options.Local.SharedMemoryThreshold);
         var workers = new List<WorkerProcess>();
-        foreach (var worker in record.Workers.OrderBy(w => w.Rank))
+        foreach (var (worker, endpoint) in record.Workers.OrderBy(w => w.Rank).Zip(endpoints))
         {
             var process = WarmWorkers.Find(worker);
-            var endpoint = new WorkerEndpoint(record.Service, worker.Replica, worker.Rank, new Uri($"http://127.0.0.1:{worker.Port.ToString(CultureInfo.InvariantCulture)}"), record.Token, worker.SocketPath)
-            {
-                SharedMemoryFolder = worker.SocketPath is null ? null : record.SharedMemoryFolder,
-                SharedMemoryThreshold = options.Local.SharedMemoryThreshold,
-            };
             var attached = process is null ? null : await WorkerProcess.AttachAsync(process, endpoint, options.Local, options.ForwardWorkerLogs, logger, CancellationToken.None).ConfigureAwait(false);
             if (attached is null)
             {
-                endpoint.Dispose();
+                // A group is all or nothing: what is left of it is stopped, and a fresh one started.
+                foreach (var unused in endpoints.Skip(workers.Count))
+                {
+                    unused.Dispose();
+                }
+
                 process?.Kill(entireProcessTree: true);
                 await Task.WhenAll(workers.Select(w => w.KillAsync())).ConfigureAwait(false);
                 return null;

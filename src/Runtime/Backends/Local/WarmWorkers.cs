@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Hoist.Client;
 using Hoist.CodeSync;
 
 namespace Hoist.Backends.Local;
@@ -199,25 +200,44 @@ internal sealed class WarmWorkers
             return [];
         }
 
-        var stopped = new List<WarmGroupRecord>();
-        foreach (var path in Directory.EnumerateDirectories(root).SelectMany(RecordFiles))
-        {
-            if (Read(path) is { } record)
-            {
-                var live = record.Workers.Select(Find).OfType<Process>().ToArray();
-                foreach (var process in live)
-                {
-                    Signals.Terminate(process.Id);
-                }
+        var records = Directory.EnumerateDirectories(root).SelectMany(RecordFiles).Select(Read).OfType<WarmGroupRecord>().ToArray();
+        await Task.WhenAll(records.Select(r => StopAsync(r, grace))).ConfigureAwait(false);
+        TryDeleteFolder(root);
+        return records;
+    }
 
-                await Task.WhenAll(live.Select(p => WaitOrKillAsync(p, grace))).ConfigureAwait(false);
-                stopped.Add(record);
-            }
+    /// <summary>Stops one warm group's processes: SIGTERM, so calls in flight finish, then a kill after <paramref name="grace"/>.</summary>
+    public static async Task StopAsync(WarmGroupRecord record, TimeSpan grace)
+    {
+        var live = record.Workers.Select(Find).OfType<Process>().ToArray();
+        foreach (var process in live)
+        {
+            Signals.Terminate(process.Id);
         }
 
-        TryDeleteFolder(root);
-        return stopped;
+        await Task.WhenAll(live.Select(p => WaitOrKillAsync(p, grace))).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The app's warm groups whose processes are all alive, whether or not a run holds them: a sync needs no claim,
+    /// since a worker loads one sync at a time, and <c>hoist dev</c> syncs the workers of an app that is running.
+    /// </summary>
+    public IReadOnlyList<WarmGroupRecord> LiveGroups() =>
+        RecordFiles(AppRoot).Select(Read).OfType<WarmGroupRecord>().Where(r => r.Workers.All(IsAlive)).ToArray();
+
+    /// <summary>Endpoints for a warm group's processes, with the token and shared-memory folder it was started with.</summary>
+    public static WorkerEndpoint[] Endpoints(WarmGroupRecord record, int sharedMemoryThreshold) =>
+        record.Workers.OrderBy(w => w.Rank).Select(worker => new WorkerEndpoint(
+            record.Service,
+            worker.Replica,
+            worker.Rank,
+            new Uri($"http://127.0.0.1:{worker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}"),
+            record.Token,
+            worker.SocketPath)
+        {
+            SharedMemoryFolder = worker.SocketPath is null ? null : record.SharedMemoryFolder,
+            SharedMemoryThreshold = sharedMemoryThreshold,
+        }).ToArray();
 
     public static Process? Find(WarmWorkerRecord worker)
     {

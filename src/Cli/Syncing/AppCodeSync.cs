@@ -1,0 +1,117 @@
+using System.Globalization;
+using Hoist.Backends.Kubernetes;
+using Hoist.Backends.Local;
+using Hoist.Cli.Building;
+using Hoist.Cli.Calling;
+using Hoist.Cli.Cluster;
+using Hoist.CodeSync;
+using Hoist.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hoist.Cli.Syncing;
+
+/// <summary>What one sync pass did for one target (a warm group or a deployed service), as one printed line.</summary>
+internal sealed record SyncLine(string Service, string Text, bool Failed);
+
+/// <summary>
+/// One sync pass of a built app, for <c>hoist sync</c> and <c>hoist dev</c>: its build output into the warm local
+/// workers of that app folder, or into the running pods of its deployed services. Each target is reported, and a
+/// failure in one never stops the others.
+/// </summary>
+internal static class AppCodeSync
+{
+    public static async Task<IReadOnlyList<SyncLine>> SyncLocalAsync(BuiltApp app, HoistOptions settings, CancellationToken cancellationToken)
+    {
+        var folder = Path.GetDirectoryName(app.AssemblyPath)!;
+        var manifest = AppManifest.Scan(folder);
+        var groups = new WarmWorkers(folder).LiveGroups();
+        if (groups.Count == 0)
+        {
+            return [new SyncLine("(none)", $"no warm local workers of {Path.GetFileName(app.AssemblyPath)} are running; run the app with Hoist__Local__KeepWarm=true first", Failed: false)];
+        }
+
+        var lines = new List<SyncLine>();
+        foreach (var group in groups.OrderBy(g => g.Service, StringComparer.Ordinal))
+        {
+            var endpoints = WarmWorkers.Endpoints(group, settings.Local.SharedMemoryThreshold);
+            try
+            {
+                var outcome = await CodeSyncClient.SyncAsync(endpoints, manifest, folder, SyncTimeout, cancellationToken).ConfigureAwait(false);
+                lines.Add(new SyncLine(group.Service, Describe(outcome, "worker"), Failed: false));
+            }
+            catch (CodeSyncException ex) when (ex.NeedsFreshWorkers)
+            {
+                // Never a silently stale worker: the next run starts fresh ones from this build.
+                await WarmWorkers.StopAsync(group, settings.Local.StopTimeout).ConfigureAwait(false);
+                lines.Add(new SyncLine(group.Service, $"cannot take this build ({ex.Message}); stopped its warm workers, so the next run starts fresh ones", Failed: false));
+            }
+            catch (CodeSyncException ex)
+            {
+                lines.Add(new SyncLine(group.Service, $"not synced, the old code keeps serving: {ex.Message}", Failed: true));
+            }
+            finally
+            {
+                foreach (var endpoint in endpoints)
+                {
+                    endpoint.Dispose();
+                }
+            }
+        }
+
+        return lines;
+    }
+
+    public static async Task<IReadOnlyList<SyncLine>> SyncClusterAsync(BuiltApp app, HoistOptions settings, CancellationToken cancellationToken)
+    {
+        var folder = Path.GetDirectoryName(app.AssemblyPath)!;
+        var manifest = AppManifest.Scan(folder);
+        var services = AppServices.Read(app, settings);
+        using var target = ClusterAccess.Connect(settings.Kubernetes, "set KUBECONFIG (or pass --kubeconfig), or pass --local to sync the warm workers on this machine");
+        await using var connector = new WorkerConnector(NullLogger.Instance);
+        var clusterDns = WorkerRoutes.UseClusterDns(settings.Kubernetes.ConnectMode, KubernetesConnection.InCluster);
+        var lines = new List<SyncLine>();
+        foreach (var service in services)
+        {
+            DeployedService deployed;
+            try
+            {
+                deployed = await DeployedServiceBackend.LocateAsync(target, service.Name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CliException)
+            {
+                lines.Add(new SyncLine(service.Name, $"not deployed in namespace {target.Namespace}; hoist deploy rolls it out", Failed: false));
+                continue;
+            }
+
+            try
+            {
+                var token = await DeployedServiceBackend.ReadTokenAsync(target, deployed, new DeployedCallOptions(settings.Kubernetes, settings.Token), cancellationToken).ConfigureAwait(false);
+                var outcome = await PodCodeSync.SyncAsync(target.Cluster, connector, deployed.Layout, token, manifest, folder, clusterDns, settings.Kubernetes, SyncTimeout, cancellationToken).ConfigureAwait(false);
+                lines.Add(new SyncLine(service.Name, Describe(outcome, "pod"), Failed: false));
+            }
+            catch (CodeSyncException ex) when (ex.NeedsFreshWorkers)
+            {
+                lines.Add(new SyncLine(service.Name, $"cannot take this build ({ex.Message}); roll it out with hoist deploy", Failed: true));
+            }
+            catch (Exception ex) when (ex is CodeSyncException or InvalidOperationException or CliException)
+            {
+                lines.Add(new SyncLine(service.Name, $"not synced: {ex.Message}", Failed: true));
+            }
+        }
+
+        return lines;
+    }
+
+    private static readonly TimeSpan SyncTimeout = TimeSpan.FromMinutes(2);
+
+    private static string Describe(CodeSyncOutcome outcome, string noun)
+    {
+        if (!outcome.Changed)
+        {
+            return "up to date";
+        }
+
+        var kib = (outcome.BytesSent / 1024.0).ToString("0.#", CultureInfo.InvariantCulture);
+        return $"synced {outcome.WorkersUpdated} {noun}{(outcome.WorkersUpdated == 1 ? "" : "s")} ({outcome.FilesSent} file{(outcome.FilesSent == 1 ? "" : "s")}, {kib} KiB) in {outcome.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms";
+    }
+}
