@@ -19,6 +19,13 @@ if (args is ["build", ..])
     return;
 }
 
+// dotnet run -c Release --project tests/Benchmarks -- warm
+if (args is ["warm", ..])
+{
+    await WarmBenchmarks.RunAsync(quick: args.Contains("--quick"));
+    return;
+}
+
 await using var hoist = await HoistApplication.StartAsync(args, builder =>
 {
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
