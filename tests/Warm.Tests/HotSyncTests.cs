@@ -36,6 +36,11 @@ public sealed class HotSyncTests(WarmAppFixture fixture)
         Assert.Equal(("v1", 1), (first.Variant, first.Calls));
         Assert.Equal(("v1", 2), (second.Variant, second.Calls));
         Assert.Equal(first.ProcessId, second.ProcessId);
+
+        // A run that attached and let go leaves the worker's socket for the next one.
+        var group = Assert.Single(new Backends.Local.WarmWorkers(machine.AppFolder, machine.WarmRoot).LiveGroups(), g => g.Service == "counter");
+        Assert.All(group.Workers, w => Assert.True(File.Exists(w.SocketPath), $"{w.SocketPath} is gone"));
+        Assert.Equal(("v1", 3), Counter(await machine.RunAsync("counter")) is var third ? (third.Variant, third.Calls) : default);
     }
 
     [Fact]

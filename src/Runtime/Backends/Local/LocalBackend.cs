@@ -185,8 +185,8 @@ internal sealed partial class LocalBackend : IHoistBackend
                     unused.Dispose();
                 }
 
-                process?.Kill(entireProcessTree: true);
-                await Task.WhenAll(workers.Select(w => w.KillAsync())).ConfigureAwait(false);
+                await Task.WhenAll(workers.Select(w => w.DisposeAsync().AsTask())).ConfigureAwait(false);
+                await WarmWorkers.StopAsync(record, TimeSpan.Zero).ConfigureAwait(false);
                 return null;
             }
 

@@ -21,6 +21,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     private readonly Task _pumps;
     private readonly CancellationTokenSource _stopForwarding = new();
     private readonly bool _attached;
+    private readonly CancellationTokenSource _detached = new();
     private int _stopping;
 
     private WorkerProcess(Process process, WorkerEndpoint endpoint, int stderrLines, bool forwardOutput, bool warm, bool attached, ILogger logger)
@@ -139,19 +140,23 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var worker = new WorkerProcess(process, endpoint, options.StderrLinesInErrors, forwardOutput: false, warm: true, attached: true, logger);
+        string? problem;
         try
         {
             var health = new Health.HealthClient(endpoint.Channel);
             var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (reply.Status != HealthCheckResponse.Types.ServingStatus.Serving)
-            {
-                await worker.DetachAsync().ConfigureAwait(false);
-                return null;
-            }
+            problem = reply.Status == HealthCheckResponse.Types.ServingStatus.Serving ? null : $"its health check answered {reply.Status}";
         }
-        catch (Grpc.Core.RpcException)
+        catch (Grpc.Core.RpcException ex)
         {
-            await worker.DetachAsync().ConfigureAwait(false);
+            problem = $"its health check failed: {ex.Status.Detail}";
+        }
+
+        if (problem is not null)
+        {
+            // Not serving: what is left of it is stopped, and the caller starts afresh.
+            LogAttachFailed(logger, endpoint.Service, endpoint.Replica, process.Id, problem);
+            await worker.DisposeAsync().ConfigureAwait(false);
             return null;
         }
 
@@ -169,6 +174,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     public async Task DetachAsync()
     {
         Interlocked.Exchange(ref _stopping, 1);
+        await _detached.CancelAsync().ConfigureAwait(false);
         await _stopForwarding.CancelAsync().ConfigureAwait(false);
         Endpoint.Dispose();
         _process.Dispose();
@@ -327,22 +333,31 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     {
         var processId = _process.Id;
         string reason;
-        if (_attached)
+        try
         {
-            // Not this process's child: no exit code to wait for, so look now and then.
-            while (!HasExitedSafely())
+            if (_attached)
             {
-                await Task.Delay(AttachedExitPollInterval).ConfigureAwait(false);
-            }
+                // Not this process's child: no exit code to wait for, so look now and then.
+                while (!HasExited)
+                {
+                    await Task.Delay(AttachedExitPollInterval, _detached.Token).ConfigureAwait(false);
+                    _process.Refresh();
+                }
 
-            reason = $"its process {processId} exited";
+                reason = $"its process {processId} exited";
+            }
+            else
+            {
+                await _process.WaitForExitAsync(_detached.Token).ConfigureAwait(false);
+                reason = _process.ExitCode is var code && code > 128 && OperatingSystem.IsLinux()
+                    ? $"its process {processId} was killed by signal {code - 128}"
+                    : $"its process {processId} exited with code {_process.ExitCode}";
+            }
         }
-        else
+        catch (OperationCanceledException) when (_detached.IsCancellationRequested)
         {
-            await _process.WaitForExitAsync().ConfigureAwait(false);
-            reason = _process.ExitCode is var code && code > 128 && OperatingSystem.IsLinux()
-                ? $"its process {processId} was killed by signal {code - 128}"
-                : $"its process {processId} exited with code {_process.ExitCode}";
+            // Let go of, still serving: not lost, and its socket is the next run's way in.
+            return;
         }
 
         var expected = Volatile.Read(ref _stopping) == 1;
@@ -368,19 +383,8 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
 
     private static readonly TimeSpan AttachedExitPollInterval = TimeSpan.FromMilliseconds(250);
 
-    private bool HasExitedSafely()
-    {
-        try
-        {
-            _process.Refresh();
-            return _process.HasExited;
-        }
-        catch (InvalidOperationException)
-        {
-            // Disposed by DetachAsync: this run no longer watches it.
-            return true;
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warm worker {Replica} of {Service} (process {Pid}) cannot be attached to, so it is stopped: {Problem}")]
+    private static partial void LogAttachFailed(ILogger logger, string service, string replica, int pid, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Attached to warm worker {Replica} of {Service} (process {Pid})")]
     private static partial void LogAttached(ILogger logger, string service, string replica, int pid);
