@@ -43,6 +43,13 @@ public sealed class HoistApplication : IAsyncDisposable
             builder.AddHoist();
         }
 
+        // As in the workers: with OTEL_EXPORTER_OTLP_ENDPOINT set, the caller's half of each call is exported
+        // too, unless the app set up OpenTelemetry itself.
+        if (Telemetry.OtlpExport.IsConfigured(builder.Configuration) && !builder.Services.Any(d => d.ServiceType == typeof(OpenTelemetry.Trace.TracerProvider)))
+        {
+            Telemetry.OtlpExport.Add(builder.Services, builder.Configuration[Telemetry.OtlpExport.ServiceNameSetting] ?? builder.Environment.ApplicationName, instanceId: null);
+        }
+
         var host = builder.Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         return new HoistApplication(host);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Hoist.Client;
 using Hoist.Hosting;
+using Hoist.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ namespace Hoist.Backends.Local;
 /// has [Autoscale], rank groups for [Distribute]. A service starts on its first call (or when asked),
 /// a lost worker is replaced, and no worker outlives this process.
 /// </summary>
-internal sealed partial class LocalBackend : IHoistBackend
+internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
 {
     private readonly ConcurrentDictionary<string, LocalService> _services = new(StringComparer.Ordinal);
     private readonly Func<string, ServiceDescriptor> _describe;
@@ -24,6 +25,7 @@ internal sealed partial class LocalBackend : IHoistBackend
     private readonly Lazy<int> _gpusOnMachine = new(GpuInventory.Count);
     private readonly Lazy<string?> _socketFolder;
     private readonly Lazy<string?> _sharedMemoryFolder;
+    private readonly IDisposable _statusTracking;
     private int _disposed;
     private int _sockets;
 
@@ -37,6 +39,8 @@ internal sealed partial class LocalBackend : IHoistBackend
         _socketFolder = new(() => OpenPrivateFolder(Transport.PrivateFolder.SocketFolder()));
         _sharedMemoryFolder = new(() => OpenPrivateFolder(Transport.PrivateFolder.SharedMemoryFolder()));
 
+        _statusTracking = HoistInstruments.TrackStatus(this);
+
         // If the app exits without disposing us, still take the workers down with it.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
@@ -49,6 +53,8 @@ internal sealed partial class LocalBackend : IHoistBackend
     }
 
     public ServiceStatus? GetStatus(string service) => _services.TryGetValue(service, out var running) ? running.Status() : null;
+
+    public IEnumerable<ServiceStatus> Statuses() => _services.Values.Select(s => s.Status());
 
     public async Task StopServiceAsync(string service, CancellationToken cancellationToken)
     {
@@ -66,6 +72,7 @@ internal sealed partial class LocalBackend : IHoistBackend
         }
 
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        _statusTracking.Dispose();
         var all = _services.Values.ToArray();
         _services.Clear();
         await Task.WhenAll(all.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
