@@ -43,6 +43,33 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task AStream_IsOneClientSpan_ThatEndsWithTheRemoteException()
+    {
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = ListenToHoist(spans);
+        var items = new List<string>();
+        await using (var app = await HoistApplication.StartAsync([]))
+        {
+            await Assert.ThrowsAsync<RemoteException>(async () =>
+            {
+                await foreach (var item in Streams.Remote.WithInvoker(app.Client).FailAfterAsync(4))
+                {
+                    items.Add(item);
+                }
+            });
+        }
+
+        Assert.Equal(4, items.Count);
+
+        // Other tests may stream from 'streams' meanwhile: this one is told apart by its error, after four items.
+        var stream = Assert.Single(spans, s => s.DisplayName == "streams/FailAfter" && s.StatusDescription?.Contains("failed after 4 items", StringComparison.Ordinal) == true);
+        Assert.Equal(ActivityKind.Client, stream.Kind);
+        Assert.Equal(ActivityStatusCode.Error, stream.Status);
+        Assert.Equal(true, stream.GetTagItem("hoist.streaming"));
+        Assert.Equal(typeof(InvalidOperationException).FullName, stream.GetTagItem("error.type"));
+    }
+
+    [Fact]
     public async Task TheMeter_ReportsCallsColdStartsAndReplicas()
     {
         var measured = new ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)>();
