@@ -124,7 +124,8 @@ public sealed class TelemetryTests
         // dashboard may still be storing it.
         Span[] spans = [];
         await Eventually.Async(
-            () => (spans = ReadSpans(dashboard.GetAsync("spans?limit=1000").GetAwaiter().GetResult())).Count(s => s.Name == "traced/Echo") >= 2 * calls,
+            () => (spans = ReadSpans(dashboard.GetAsync("spans?limit=1000").GetAwaiter().GetResult())).Count(s => s.Name == "traced/Echo") >= 2 * calls
+                && spans.Count(s => s.Name == "spmd-group/Environment") >= 4,
             "the caller's and the workers' spans in the dashboard",
             TimeSpan.FromSeconds(30));
 
@@ -162,6 +163,13 @@ public sealed class TelemetryTests
         Assert.Equal(
             Enumerable.Range(0, calls).Select(i => $"echoing traced call {i}").Order(),
             serverSpans.Select(s => logs.Single(l => l.SpanId == s.SpanId).Body).Order());
+
+        // A distributed call is one trace too: the caller's span, and under it one span per rank, named by rank.
+        var fanOut = Assert.Single(spans, s => s.Name == "spmd-group/Environment" && s.Kind == 3);
+        var ranks = spans.Where(s => s.TraceId == fanOut.TraceId && s.Kind == 2).ToArray();
+        Assert.All(ranks, r => Assert.Equal(fanOut.SpanId, r.ParentSpanId));
+        Assert.Equal(["0", "1", "2"], ranks.Select(r => r.Attributes["hoist.rank"]).Order());
+        Assert.All(ranks, r => Assert.Equal($"spmd-group-1-rank{r.Attributes["hoist.rank"]}", r.Attributes["hoist.replica"]));
     }
 
     private static ActivityListener ListenToHoist(ConcurrentQueue<Activity> stopped)

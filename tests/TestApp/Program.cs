@@ -27,6 +27,8 @@ if (args is ["--traced-calls", var count])
         await Traced.Remote.EchoAsync($"traced call {call}");
     }
 
+    // And one fan-out: one trace, with a server span per rank.
+    await SpmdGroup.Remote.EnvironmentAsync();
     return;
 }
 
