@@ -45,9 +45,9 @@ public sealed class HoistApplication : IAsyncDisposable
 
         // As in the workers: with OTEL_EXPORTER_OTLP_ENDPOINT set, the caller's half of each call is exported
         // too, unless the app set up OpenTelemetry itself.
-        if (Telemetry.OtlpExport.IsConfigured(builder.Configuration) && !builder.Services.Any(d => d.ServiceType == typeof(OpenTelemetry.Trace.TracerProvider)))
+        if (Telemetry.OtlpExport.IsConfigured(builder.Configuration))
         {
-            Telemetry.OtlpExport.Add(builder.Services, builder.Configuration[Telemetry.OtlpExport.ServiceNameSetting] ?? builder.Environment.ApplicationName, instanceId: null);
+            Telemetry.OtlpExport.AddToCaller(builder);
         }
 
         var host = builder.Build();

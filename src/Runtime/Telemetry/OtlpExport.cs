@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
@@ -22,6 +23,19 @@ internal static class OtlpExport
 
     /// <summary>Only with an endpoint: without one, nothing is exported and no OpenTelemetry code runs.</summary>
     public static bool IsConfigured(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration[EndpointSetting]);
+
+    /// <summary>
+    /// The caller's half of each call, as the resource <c>OTEL_SERVICE_NAME</c> or else the application's name; nothing
+    /// when the app registered OpenTelemetry itself. Its own method, so that an app without an endpoint never loads
+    /// the OpenTelemetry assemblies.
+    /// </summary>
+    public static void AddToCaller(HostApplicationBuilder builder)
+    {
+        if (!builder.Services.Any(d => d.ServiceType == typeof(TracerProvider)))
+        {
+            Add(builder.Services, builder.Configuration[ServiceNameSetting] ?? builder.Environment.ApplicationName, instanceId: null);
+        }
+    }
 
     /// <summary>
     /// Exports as the resource <paramref name="serviceName"/>, with <paramref name="instanceId"/> as its

@@ -27,7 +27,10 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
     private readonly Lazy<string?> _sharedMemoryFolder;
     private readonly IDisposable _statusTracking;
     private int _disposed;
-    private int _sockets;
+
+    // Process-wide, as socket files are named after the process: two backends in one process (tests start several
+    // apps) must never give two workers one path, or one worker's bind would delete the other's socket file.
+    private static int s_sockets;
 
     public LocalBackend(Func<string, ServiceDescriptor> describe, IOptionsMonitor<HoistOptions> options, ILoggerFactory loggerFactory, TimeProvider time)
     {
@@ -133,7 +136,7 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
             {
                 ServiceName = descriptor.Name,
                 GrpcPort = sockets is null ? PortAllocator.Next() : 0,
-                SocketPath = sockets is null ? null : Path.Combine(sockets, Transport.PrivateFolder.OwnedName($"{Interlocked.Increment(ref _sockets).ToString(CultureInfo.InvariantCulture)}.sock")),
+                SocketPath = sockets is null ? null : Path.Combine(sockets, Transport.PrivateFolder.OwnedName($"{Interlocked.Increment(ref s_sockets).ToString(CultureInfo.InvariantCulture)}.sock")),
                 SharedMemoryFolder = sharedMemory,
                 CallToken = _token,
                 AssemblyName = descriptor.AssemblyName,
