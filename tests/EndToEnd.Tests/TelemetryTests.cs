@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Hoist.Client;
 using Hoist.TestApp;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Hoist.EndToEnd.Tests;
@@ -15,20 +16,30 @@ namespace Hoist.EndToEnd.Tests;
 /// </summary>
 public sealed class TelemetryTests
 {
-    [Fact]
-    public async Task ACallsWorkerLogRecords_CarryTheCallersTrace()
+    // Over a Unix socket a call is a frame on the worker's call stream, carrying its trace context in the request;
+    // over TCP it is a unary gRPC call, carrying it in the metadata.
+    [Theory]
+    [InlineData("unix")]
+    [InlineData("tcp")]
+    public async Task ACallsWorkerLogRecords_CarryTheCallersTrace(string transport)
     {
         var spans = new ConcurrentQueue<Activity>();
         using var listener = ListenToHoist(spans);
         var captured = new CapturingLoggerProvider();
         var words = $"trace me {Guid.NewGuid():N}";
-        await using (var app = await HoistApplication.StartAsync([], builder => builder.Logging.AddProvider(captured)))
+        var started = DateTime.UtcNow;
+        await using (var app = await HoistApplication.StartAsync([], builder =>
         {
+            builder.Logging.AddProvider(captured);
+            builder.AddHoist(o => o.Local.Transport = transport);
+        }))
+        {
+            Assert.Equal(transport == "tcp", (await app.Client.Backend.GetDeploymentAsync("traced", CancellationToken.None)).Endpoints[0].SocketPath is null);
             Assert.Equal(words, await Traced.Remote.WithInvoker(app.Client).EchoAsync(words));
             await Eventually.Async(() => captured.Lines.Any(l => l.Message.Contains(words, StringComparison.Ordinal)), "the worker's record of the call");
         }
 
-        var call = Assert.Single(spans, s => s.Kind == ActivityKind.Client && s.DisplayName == "traced/Echo" && s.Status != ActivityStatusCode.Error);
+        var call = Assert.Single(spans, s => s.Kind == ActivityKind.Client && s.DisplayName == "traced/Echo" && s.Status != ActivityStatusCode.Error && s.StartTimeUtc > started);
         Assert.Equal("hoist", call.GetTagItem("rpc.system"));
         Assert.Equal("traced", call.GetTagItem("rpc.service"));
         Assert.Equal("Echo", call.GetTagItem("rpc.method"));
