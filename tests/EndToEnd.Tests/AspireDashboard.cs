@@ -71,11 +71,37 @@ internal sealed class AspireDashboard : IAsyncDisposable
         }
     }
 
-    /// <summary>A telemetry API resource (<c>spans</c>, <c>logs</c>, <c>traces</c>...) in OTLP JSON.</summary>
-    public async Task<JsonElement> GetAsync(string resource)
+    /// <summary>Every span the dashboard holds (up to a thousand), from its telemetry API's OTLP JSON.</summary>
+    public async Task<DashboardSpan[]> SpansAsync()
     {
-        using var document = JsonDocument.Parse(await _http.GetStringAsync($"api/telemetry/{resource}"));
-        return document.RootElement.Clone();
+        var answer = await GetAsync("spans?limit=1000");
+        return [.. from resource in answer.GetProperty("data").GetProperty("resourceSpans").EnumerateArray()
+            let service = ServiceName(resource)
+            from scope in resource.GetProperty("scopeSpans").EnumerateArray()
+            from span in scope.GetProperty("spans").EnumerateArray()
+            select new DashboardSpan(
+                service,
+                span.GetProperty("traceId").GetString()!,
+                span.GetProperty("spanId").GetString()!,
+                span.TryGetProperty("parentSpanId", out var parent) ? parent.GetString() : null,
+                span.GetProperty("name").GetString()!,
+                span.GetProperty("kind").GetInt32(),
+                StringAttributes(span))];
+    }
+
+    /// <summary>Every log record the dashboard holds (up to a thousand).</summary>
+    public async Task<DashboardLog[]> LogsAsync()
+    {
+        var answer = await GetAsync("logs?limit=1000");
+        return [.. from resource in answer.GetProperty("data").GetProperty("resourceLogs").EnumerateArray()
+            let service = ServiceName(resource)
+            from scope in resource.GetProperty("scopeLogs").EnumerateArray()
+            from record in scope.GetProperty("logRecords").EnumerateArray()
+            select new DashboardLog(
+                service,
+                record.TryGetProperty("traceId", out var trace) ? trace.GetString() ?? "" : "",
+                record.TryGetProperty("spanId", out var span) ? span.GetString() ?? "" : "",
+                record.GetProperty("body").GetProperty("stringValue").GetString() ?? "")];
     }
 
     public async ValueTask DisposeAsync()
@@ -88,6 +114,30 @@ internal sealed class AspireDashboard : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    private async Task<JsonElement> GetAsync(string resource)
+    {
+        using var document = JsonDocument.Parse(await _http.GetStringAsync($"api/telemetry/{resource}"));
+        return document.RootElement.Clone();
+    }
+
+    private static string ServiceName(JsonElement resource) =>
+        StringAttributes(resource.GetProperty("resource")).GetValueOrDefault("service.name") ?? "";
+
+    private static Dictionary<string, string> StringAttributes(JsonElement owner)
+    {
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (owner.TryGetProperty("attributes", out var list))
+        {
+            foreach (var attribute in list.EnumerateArray())
+            {
+                var value = attribute.GetProperty("value");
+                attributes[attribute.GetProperty("key").GetString()!] = value.TryGetProperty("stringValue", out var text) ? text.GetString()! : value.ToString();
+            }
+        }
+
+        return attributes;
     }
 
     private bool Answers()
@@ -159,6 +209,12 @@ internal sealed class AspireDashboard : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary>A span as the dashboard received it: its resource's <c>service.name</c>, its ids, and its OTLP kind (2 server, 3 client).</summary>
+internal sealed record DashboardSpan(string Resource, string TraceId, string SpanId, string? ParentSpanId, string Name, int Kind, Dictionary<string, string> Attributes);
+
+/// <summary>A log record as the dashboard received it, with the trace and span it was written in.</summary>
+internal sealed record DashboardLog(string Resource, string TraceId, string SpanId, string Body);
 
 /// <summary>A test that needs the Aspire dashboard; skipped, saying why, where its package cannot be restored.</summary>
 public sealed class AspireDashboardFactAttribute : FactAttribute

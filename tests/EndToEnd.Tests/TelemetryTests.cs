@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Text.Json;
 using Hoist.Client;
 using Hoist.TestApp;
 using Microsoft.Extensions.Hosting;
@@ -133,9 +132,9 @@ public sealed class TelemetryTests
 
         // The app exits only after its workers stopped, and each flushes what it has left as it stops; the
         // dashboard may still be storing it.
-        Span[] spans = [];
+        DashboardSpan[] spans = [];
         await Eventually.Async(
-            () => (spans = ReadSpans(dashboard.GetAsync("spans?limit=1000").GetAwaiter().GetResult())).Count(s => s.Name == "traced/Echo") >= 2 * calls
+            () => (spans = dashboard.SpansAsync().GetAwaiter().GetResult()).Count(s => s.Name == "traced/Echo") >= 2 * calls
                 && spans.Count(s => s.Name == "spmd-group/Environment") >= 4,
             "the caller's and the workers' spans in the dashboard",
             TimeSpan.FromSeconds(30));
@@ -158,9 +157,9 @@ public sealed class TelemetryTests
         }
 
         // The worker's own log records, exported by the worker, under the server span of the call they were written in.
-        LogEntry[] logs = [];
+        DashboardLog[] logs = [];
         await Eventually.Async(
-            () => (logs = ReadLogs(dashboard.GetAsync("logs?limit=1000").GetAwaiter().GetResult())).Count(l => l.Body.StartsWith("echoing traced call", StringComparison.Ordinal)) >= calls,
+            () => (logs = dashboard.LogsAsync().GetAwaiter().GetResult()).Count(l => l.Body.StartsWith("echoing traced call", StringComparison.Ordinal)) >= calls,
             "the workers' log records in the dashboard",
             TimeSpan.FromSeconds(30));
         foreach (var server in serverSpans)
@@ -237,52 +236,5 @@ public sealed class TelemetryTests
 
         Assert.True(app.ExitCode == 0, $"Hoist.TestApp exited with {app.ExitCode}: {await output} {await errors}");
         return app.ExitCode;
-    }
-
-    private sealed record Span(string Resource, string TraceId, string SpanId, string? ParentSpanId, string Name, int Kind, Dictionary<string, string> Attributes);
-
-    private sealed record LogEntry(string Resource, string TraceId, string SpanId, string Body);
-
-    private static Span[] ReadSpans(JsonElement answer) =>
-        [.. from resource in answer.GetProperty("data").GetProperty("resourceSpans").EnumerateArray()
-            let service = ServiceName(resource)
-            from scope in resource.GetProperty("scopeSpans").EnumerateArray()
-            from span in scope.GetProperty("spans").EnumerateArray()
-            select new Span(
-                service,
-                span.GetProperty("traceId").GetString()!,
-                span.GetProperty("spanId").GetString()!,
-                span.TryGetProperty("parentSpanId", out var parent) ? parent.GetString() : null,
-                span.GetProperty("name").GetString()!,
-                span.GetProperty("kind").GetInt32(),
-                StringAttributes(span))];
-
-    private static LogEntry[] ReadLogs(JsonElement answer) =>
-        [.. from resource in answer.GetProperty("data").GetProperty("resourceLogs").EnumerateArray()
-            let service = ServiceName(resource)
-            from scope in resource.GetProperty("scopeLogs").EnumerateArray()
-            from record in scope.GetProperty("logRecords").EnumerateArray()
-            select new LogEntry(
-                service,
-                record.TryGetProperty("traceId", out var trace) ? trace.GetString() ?? "" : "",
-                record.TryGetProperty("spanId", out var span) ? span.GetString() ?? "" : "",
-                record.GetProperty("body").GetProperty("stringValue").GetString() ?? "")];
-
-    private static string ServiceName(JsonElement resource) =>
-        StringAttributes(resource.GetProperty("resource")).GetValueOrDefault("service.name") ?? "";
-
-    private static Dictionary<string, string> StringAttributes(JsonElement owner)
-    {
-        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (owner.TryGetProperty("attributes", out var list))
-        {
-            foreach (var attribute in list.EnumerateArray())
-            {
-                var value = attribute.GetProperty("value");
-                attributes[attribute.GetProperty("key").GetString()!] = value.TryGetProperty("stringValue", out var text) ? text.GetString()! : value.ToString();
-            }
-        }
-
-        return attributes;
     }
 }
