@@ -52,6 +52,13 @@ if (args.Contains("stream"))
     return;
 }
 
+if (args.Contains("telemetry"))
+{
+    // dotnet run -c Release --project tests/Benchmarks -- telemetry
+    await TelemetryBenchmarks.RunAsync(hoist, quick);
+    return;
+}
+
 if (args.Contains("dto"))
 {
     // dotnet run -c Release --project tests/Benchmarks -- dto

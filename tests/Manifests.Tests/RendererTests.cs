@@ -101,6 +101,37 @@ public sealed class RendererTests
         Assert.Equal("wandb", Assert.Single(worker.EnvFrom).SecretRef.Name);
     }
 
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("autoscaled")]
+    [InlineData("pytorch")]
+    [InlineData("ray")]
+    public void TheCallersTelemetrySettings_ReachTheWorkerContainer_OfEveryKind_UnlessTheServiceSetsItsOwn(string kind)
+    {
+        var descriptor = Samples.Kinds[kind] with { Environment = [new EnvironmentVariableSpec { Name = "OTEL_RESOURCE_ATTRIBUTES", Value = "team=vision" }] };
+        var options = Samples.Options with
+        {
+            TelemetryEnvironment = new Dictionary<string, string>
+            {
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector.observability:4317",
+                ["OTEL_RESOURCE_ATTRIBUTES"] = "team=platform",
+            },
+        };
+
+        var worker = WorkerContainers(ManifestRenderer.Render(descriptor, options)).Single(c => c.Name == "worker");
+
+        Assert.Equal("http://collector.observability:4317", Assert.Single(worker.Env, e => e.Name == "OTEL_EXPORTER_OTLP_ENDPOINT").Value);
+        Assert.Equal("team=vision", Assert.Single(worker.Env, e => e.Name == "OTEL_RESOURCE_ATTRIBUTES").Value);
+    }
+
+    [Fact]
+    public void BuildTimeManifests_CarryNoTelemetrySettings()
+    {
+        var worker = Container(Samples.Kinds["plain"]);
+
+        Assert.DoesNotContain(worker.Env, e => e.Name.StartsWith("OTEL_", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Resources_AreRequests_WithMemoryLimit_AndGpusAsLimitWithToleration()
     {

@@ -19,5 +19,18 @@ if (args is ["--hold-large-call", var marker])
     await Task.Delay(Timeout.Infinite);
 }
 
+if (args is ["--traced-calls", var count])
+{
+    // For the telemetry test: calls whose worker logs, exported wherever OTEL_EXPORTER_OTLP_ENDPOINT points.
+    for (var call = 0; call < int.Parse(count, System.Globalization.CultureInfo.InvariantCulture); call++)
+    {
+        await Traced.Remote.EchoAsync($"traced call {call}");
+    }
+
+    // And one fan-out: one trace, with a server span per rank.
+    await SpmdGroup.Remote.EnvironmentAsync();
+    return;
+}
+
 var sum = await Arithmetic.Remote.AddAsync(2, 3);
 Console.WriteLine($"Hoist.TestApp: 2 + 3 = {sum}, computed by a worker");

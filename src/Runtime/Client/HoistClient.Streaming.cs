@@ -5,6 +5,7 @@ using Hoist.Client;
 using Hoist.Dispatch;
 using Hoist.Protocol;
 using Hoist.Serialization;
+using Hoist.Telemetry;
 
 namespace Hoist;
 
@@ -18,7 +19,12 @@ public sealed partial class HoistClient
     /// (WithTimeout, or the service's CallTimeout) covers it whole. A distributed service does not stream: its
     /// generator refuses the method (HOIST024), and a hand-written call here goes to one replica.
     /// </summary>
-    public async IAsyncEnumerable<T> InvokeStreamingAsync<T>(
+    public IAsyncEnumerable<T> InvokeStreamingAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken = default) =>
+        HoistInstruments.IsCallObserved
+            ? ObserveStreamAsync(method, StreamAsync<T>(method, arguments, options, cancellationToken))
+            : StreamAsync<T>(method, arguments, options, cancellationToken);
+
+    private async IAsyncEnumerable<T> StreamAsync<T>(
         RemoteMethod method,
         PayloadWriter arguments,
         RemoteCallOptions options,
@@ -79,7 +85,7 @@ public sealed partial class HoistClient
         for (var attempt = 0; ; attempt++)
         {
             endpoint.BeginCall();
-            var call = endpoint.Client.InvokeStreaming(request, new CallOptions(endpoint.Headers, deadline, cancellationToken));
+            var call = endpoint.Client.InvokeStreaming(request, new CallOptions(TraceContext.Headers(endpoint.Headers), deadline, cancellationToken));
             var opened = false;
             try
             {

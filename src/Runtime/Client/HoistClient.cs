@@ -7,6 +7,7 @@ using Hoist.Dispatch;
 using Hoist.Hosting;
 using Hoist.Protocol;
 using Hoist.Serialization;
+using Hoist.Telemetry;
 using Hoist.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -53,7 +54,12 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
     public Task StopServiceAsync(string service, CancellationToken cancellationToken = default) =>
         _backend.StopServiceAsync(service, cancellationToken);
 
-    public Task<T> InvokeAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken)
+    public Task<T> InvokeAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken) =>
+        HoistInstruments.IsCallObserved
+            ? ObserveAsync(method, () => SendAsync<T>(method, arguments, options, cancellationToken))
+            : SendAsync<T>(method, arguments, options, cancellationToken);
+
+    private Task<T> SendAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken)
     {
         var timeout = Timeout(method.Service, options);
 
@@ -68,7 +74,12 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
     public Task InvokeVoidAsync(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken) =>
         InvokeAsync<NoResult>(method, arguments, options, cancellationToken);
 
-    public async Task<IReadOnlyList<T>> InvokeAllAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<T>> InvokeAllAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken) =>
+        HoistInstruments.IsCallObserved
+            ? ObserveAsync(method, () => SendToAllAsync<T>(method, arguments, options, cancellationToken))
+            : SendToAllAsync<T>(method, arguments, options, cancellationToken);
+
+    private async Task<IReadOnlyList<T>> SendToAllAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken)
     {
         using (arguments)
         {
@@ -245,11 +256,12 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     // stream: a frame on an open HTTP/2 stream costs less than a new stream per call.
                     if (cancelOnFailure is not null || endpoint.SocketPath is not null)
                     {
+                        TraceContext.Stamp(request);
                         response = await endpoint.CallStream.InvokeAsync(request, deadline, _catalog.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
-                        using var call = endpoint.Client.InvokeAsync(request, new CallOptions(endpoint.Headers, deadline, cancellationToken));
+                        using var call = endpoint.Client.InvokeAsync(request, new CallOptions(TraceContext.Headers(endpoint.Headers), deadline, cancellationToken));
                         response = await call.ResponseAsync.ConfigureAwait(false);
                     }
 

@@ -43,6 +43,13 @@ public sealed class HoistApplication : IAsyncDisposable
             builder.AddHoist();
         }
 
+        // As in the workers: with OTEL_EXPORTER_OTLP_ENDPOINT set, the caller's half of each call is exported
+        // too, unless the app set up OpenTelemetry itself.
+        if (Telemetry.OtlpExport.IsConfigured(builder.Configuration))
+        {
+            Telemetry.OtlpExport.AddToCaller(builder);
+        }
+
         var host = builder.Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         return new HoistApplication(host);

@@ -57,6 +57,12 @@ public sealed record ManifestOptions
     /// <summary>The cluster's DNS domain, used in rank 0's stable name (MASTER_ADDR).</summary>
     public string ClusterDomain { get; init; } = DefaultClusterDomain;
 
+    /// <summary>
+    /// The caller's <c>OTEL_*</c> settings for every worker container, so pods export wherever the caller does. Only
+    /// the Kubernetes backend sets them, at deploy time: the build does not read its environment.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> TelemetryEnvironment { get; init; } = new Dictionary<string, string>();
+
     public string ResolvedEntryAssembly => EntryAssembly is { Length: > 0 } entry ? entry : AppName + ".dll";
 
     public string ResolvedTokenSecretName =>

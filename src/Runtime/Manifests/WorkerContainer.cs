@@ -21,7 +21,7 @@ internal static class WorkerContainer
             ImagePullPolicy = options.ImagePullPolicy,
             Command = Command(target.Descriptor.Compute.Image, options),
             Ports = [new V1ContainerPort { Name = portName, ContainerPort = options.GrpcPort, Protocol = "TCP" }],
-            Env = [.. HoistEnvironment(target, podFieldRefs), .. extraEnvironment, .. ServiceEnvironment(target.Descriptor)],
+            Env = [.. HoistEnvironment(target, podFieldRefs), .. extraEnvironment, .. TelemetryEnvironment(target), .. ServiceEnvironment(target.Descriptor)],
             EnvFrom = EnvironmentFrom(target.Descriptor),
             Resources = Resources(target.Descriptor.Compute),
             StartupProbe = GrpcProbe(options.GrpcPort, ManifestRenderer.StartupProbePeriodSeconds, StartupFailureThreshold(target.Descriptor.Compute.LaunchTimeout)),
@@ -66,6 +66,12 @@ internal static class WorkerContainer
         // A pod's IP is not known in advance and callers come from other pods.
         yield return Value(WorkerEnvironment.BindAddress, "0.0.0.0");
     }
+
+    /// <summary>The caller's OpenTelemetry settings (<see cref="ManifestOptions.TelemetryEnvironment"/>), except any the service's own <c>[Env]</c> sets.</summary>
+    public static IEnumerable<V1EnvVar> TelemetryEnvironment(RenderTarget target) =>
+        target.Options.TelemetryEnvironment
+            .Where(v => !target.Descriptor.Environment.Any(e => string.Equals(e.Name, v.Key, StringComparison.Ordinal)))
+            .Select(v => Value(v.Key, v.Value));
 
     /// <summary>
     /// The <c>[Env]</c> values, then each one-key <c>[Secret]</c> as a reference into its Kubernetes Secret: the value

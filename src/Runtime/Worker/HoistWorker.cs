@@ -71,6 +71,12 @@ public static class HoistWorker
             }
         });
 
+        // Each call's server span, metrics and log records go wherever the caller's OTEL_EXPORTER_OTLP_* point.
+        if (Telemetry.OtlpExport.IsConfigured(builder.Configuration))
+        {
+            Telemetry.OtlpExport.Add(builder.Services, environment.ServiceName, environment.ReplicaName);
+        }
+
         builder.Services.AddSingleton(environment);
         builder.Services.AddSingleton(logs);
         builder.Services.AddSingleton(new WorkerLimits(options.MaxRequestBytes));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Hoist.Hosting;
@@ -34,6 +35,13 @@ internal sealed class WorkerLogBuffer(WorkerEnvironment environment)
         if (environment.Rank is { } rank)
         {
             record.Rank = rank;
+        }
+
+        // Written inside a call: the call's server span, so the caller can tie the record to its trace.
+        if (Activity.Current is { } activity)
+        {
+            record.TraceId = activity.TraceId.ToHexString();
+            record.SpanId = activity.SpanId.ToHexString();
         }
 
         lock (_gate)

@@ -6,6 +6,7 @@ using Hoist.Dispatch;
 using Hoist.Hosting;
 using Hoist.Protocol;
 using Hoist.Serialization;
+using Hoist.Telemetry;
 using Hoist.Transport;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -29,7 +30,7 @@ internal sealed partial class WorkerService(
     public override Task<InvokeResponse> Invoke(InvokeRequest request, ServerCallContext context)
     {
         token.Authorize(context);
-        return RunAsync(request, context.CancellationToken);
+        return RunCallAsync(request, TraceHeader(context, TraceContext.TraceParentHeader), TraceHeader(context, TraceContext.TraceStateHeader), context.CancellationToken);
     }
 
     public override async Task InvokeStream(IAsyncStreamReader<CallFrame> requestStream, IServerStreamWriter<CallResult> responseStream, ServerCallContext context)
@@ -79,6 +80,7 @@ internal sealed partial class WorkerService(
     {
         token.Authorize(context);
         var cancellationToken = context.CancellationToken;
+        using var activity = WorkerCall.Start(environment, request.Method, TraceHeader(context, TraceContext.TraceParentHeader), TraceHeader(context, TraceContext.TraceStateHeader), streaming: true);
         if (request.Json || request.SharedPayload is not null)
         {
             LogRefused(logger, request.CallId, "InvalidArgument", "a streamed call with JSON or shared-memory arguments");
@@ -122,6 +124,7 @@ internal sealed partial class WorkerService(
                 {
                     // After the items already sent, as the last one: the caller throws it where its loop stands.
                     LogUserException(logger, request.CallId, request.Method, ex);
+                    WorkerCall.Failed(activity, ex.GetType().FullName ?? ex.GetType().Name, ex.Message);
                     await responseStream.WriteAsync(new StreamItem { Error = ToRemoteError(ex, depth: 0) }, cancellationToken).ConfigureAwait(false);
                     return;
                 }
@@ -319,7 +322,7 @@ internal sealed partial class WorkerService(
             var answer = new CallResult { CallId = request.CallId };
             try
             {
-                answer.Response = await service.RunAsync(request, call.Cancellation.Token).ConfigureAwait(false);
+                answer.Response = await service.RunCallAsync(request, request.Traceparent, request.Tracestate, call.Cancellation.Token).ConfigureAwait(false);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && !call.CancelledByCaller && !streamAborted.IsCancellationRequested)
             {

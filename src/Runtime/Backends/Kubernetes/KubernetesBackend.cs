@@ -121,7 +121,11 @@ internal sealed partial class KubernetesBackend : IHoistBackend
             settings,
             Assembly.GetEntryAssembly()?.GetName().Name ?? "app",
             settings.Image ?? throw new InvalidOperationException("Hoist:Kubernetes:Image is required with the Kubernetes backend."),
-            defaultNamespace);
+            defaultNamespace) with
+        {
+            // Pods export wherever this caller does.
+            TelemetryEnvironment = Telemetry.TelemetryVariables.FromEnvironment(),
+        };
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Hoist.Autoscaling;
 using Hoist.Client;
 using Hoist.Hosting;
+using Hoist.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +15,7 @@ namespace Hoist.Backends.Local;
 /// has [Autoscale], rank groups for [Distribute]. A service starts on its first call (or when asked),
 /// a lost worker is replaced, and no worker outlives this process.
 /// </summary>
-internal sealed partial class LocalBackend : IHoistBackend
+internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
 {
     private readonly ConcurrentDictionary<string, LocalService> _services = new(StringComparer.Ordinal);
     private readonly Func<string, ServiceDescriptor> _describe;
@@ -26,8 +27,12 @@ internal sealed partial class LocalBackend : IHoistBackend
     private readonly Lazy<string?> _socketFolder;
     private readonly Lazy<string?> _sharedMemoryFolder;
     private readonly ConcurrentDictionary<string, WarmApp> _warmApps = new(StringComparer.Ordinal);
+    private readonly IDisposable _statusTracking;
     private int _disposed;
-    private int _sockets;
+
+    // Process-wide, as socket files are named after the process: two backends in one process (tests start several
+    // apps) must never give two workers one path, or one worker's bind would delete the other's socket file.
+    private static int s_sockets;
 
     public LocalBackend(Func<string, ServiceDescriptor> describe, IOptionsMonitor<HoistOptions> options, ILoggerFactory loggerFactory, TimeProvider time)
     {
@@ -38,6 +43,8 @@ internal sealed partial class LocalBackend : IHoistBackend
         _token = options.CurrentValue.Token ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         _socketFolder = new(() => OpenPrivateFolder(Transport.PrivateFolder.SocketFolder()));
         _sharedMemoryFolder = new(() => OpenPrivateFolder(Transport.PrivateFolder.SharedMemoryFolder()));
+
+        _statusTracking = HoistInstruments.TrackStatus(this);
 
         // If the app exits without disposing us, still take the workers down with it.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
@@ -51,6 +58,8 @@ internal sealed partial class LocalBackend : IHoistBackend
     }
 
     public ServiceStatus? GetStatus(string service) => _services.TryGetValue(service, out var running) ? running.Status() : null;
+
+    public IEnumerable<ServiceStatus> Statuses() => _services.Values.Select(s => s.Status());
 
     public async Task StopServiceAsync(string service, CancellationToken cancellationToken)
     {
@@ -68,6 +77,7 @@ internal sealed partial class LocalBackend : IHoistBackend
         }
 
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        _statusTracking.Dispose();
         var all = _services.Values.ToArray();
         _services.Clear();
         await Task.WhenAll(all.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
@@ -295,7 +305,7 @@ internal sealed partial class LocalBackend : IHoistBackend
     /// </summary>
     private string SocketPath(string sockets, WarmLaunch? warm)
     {
-        var number = Interlocked.Increment(ref _sockets).ToString(CultureInfo.InvariantCulture);
+        var number = Interlocked.Increment(ref s_sockets).ToString(CultureInfo.InvariantCulture);
         return warm is null
             ? Path.Combine(sockets, Transport.PrivateFolder.OwnedName($"{number}.sock"))
             : Path.Combine(warm.App.Registry.SocketFolder(), $"{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.sock");

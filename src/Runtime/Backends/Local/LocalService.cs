@@ -2,6 +2,7 @@ using Grpc.Core;
 using Hoist.Autoscaling;
 using Hoist.Client;
 using Hoist.Hosting;
+using Hoist.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Hoist.Backends.Local;
@@ -210,7 +211,9 @@ internal sealed partial class LocalService : IAsyncDisposable
             LogColdStartAfterIdle(_logger, Name);
         }
 
+        var asleep = _desired;
         _desired = ScalingStep.Wake(new ScalingState(_desired, _idleTornDown), _descriptor);
+        HoistInstruments.RecordScaleDecision(Name, asleep, _desired, "activator");
         ReconcileLocked();
     }
 
@@ -250,6 +253,9 @@ internal sealed partial class LocalService : IAsyncDisposable
 
     private async Task StartGroupAsync(ServiceDescriptor descriptor, string name)
     {
+        // Called under the gate: with nothing ready, calls wait for this launch, which makes it a cold start.
+        var coldStart = _ready.Count == 0;
+        var launched = _time.GetTimestamp();
         WorkerGroup group;
         try
         {
@@ -292,6 +298,11 @@ internal sealed partial class LocalService : IAsyncDisposable
         {
             await StopGroupAsync(group).ConfigureAwait(false);
             return;
+        }
+
+        if (coldStart)
+        {
+            HoistInstruments.RecordColdStart(Name, _time.GetElapsedTime(launched));
         }
 
         LogReplicaReady(_logger, Name, name, string.Join(",", group.Workers.Select(w => w.ProcessId)));
@@ -451,6 +462,7 @@ internal sealed partial class LocalService : IAsyncDisposable
                     _decisions.Dequeue();
                 }
 
+                HoistInstruments.RecordScaleDecision(Name, previous, recorded.DesiredReplicas, "autoscaler");
                 if (previous != recorded.DesiredReplicas || recorded.Panicking)
                 {
                     LogDecision(_logger, Name, recorded.StableAverage, recorded.PanicAverage, recorded.ReadyReplicas, recorded.DesiredReplicas, recorded.Panicking, recorded.MinScale, recorded.MaxScale, recorded.Reason);
