@@ -17,7 +17,7 @@ namespace Hoist.Settings
             Allowed = allowed;
         }
 
-        /// <summary>Which [Env] or [Secret] (in declaration order) the problem is in; null for any other setting.</summary>
+        /// <summary>Which [Env], [Secret], [Setup] or [Volume] (in declaration order, of the kind the setting names) the problem is in; null for any other setting.</summary>
         public int? Index { get; }
 
         /// <summary>HOIST0xx.</summary>
