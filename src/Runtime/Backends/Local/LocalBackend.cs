@@ -93,26 +93,28 @@ internal sealed partial class LocalBackend : IHoistBackend
     /// <summary>Starts one replica: a single worker, or every rank of a distributed group with its rendezvous wiring.</summary>
     private async Task<WorkerGroup> LaunchAsync(ServiceDescriptor descriptor, string replica)
     {
+        // [Env], [Secret], [Volume] and [Setup] first: the steps count within LaunchTimeout, so the workers get what is left.
+        var prepared = await PrepareAsync(descriptor).ConfigureAwait(false);
         try
         {
-            return await LaunchOnceAsync(descriptor, replica).ConfigureAwait(false);
+            return await LaunchOnceAsync(descriptor, replica, prepared).ConfigureAwait(false);
         }
         catch (WorkerLaunchException ex) when (ex.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
             // Another process took a chosen port before the worker bound it: choose again, once.
-            return await LaunchOnceAsync(descriptor, replica).ConfigureAwait(false);
+            return await LaunchOnceAsync(descriptor, replica, prepared).ConfigureAwait(false);
         }
     }
 
-    private Task<WorkerGroup> LaunchOnceAsync(ServiceDescriptor descriptor, string replica)
+    private Task<WorkerGroup> LaunchOnceAsync(ServiceDescriptor descriptor, string replica, PreparedLaunch prepared)
     {
         var options = _options.CurrentValue;
         var command = WorkerCommand.For(descriptor.AssemblyName);
-        var launchTimeout = TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout);
+        var launchTimeout = prepared.LaunchTimeout;
         var logger = _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}");
 
-        // [Env] and [Secret] over the inherited environment; Hoist's own settings over those.
-        var settings = LocalWorkerVariables.For(descriptor, options.Secrets);
+        // [Env], [Secret] and [Volume] over the inherited environment; Hoist's own settings over those.
+        var settings = new Dictionary<string, string>(prepared.Variables, StringComparer.Ordinal);
         foreach (var (name, value) in WorkerSettings(options))
         {
             settings[name] = value;
