@@ -63,8 +63,9 @@ public static partial class ManifestRenderer
         ImagePullPolicy = target.Options.ImagePullPolicy,
         Resources = WorkerContainer.Resources(compute),
 
-        // Ray tasks run here, so they see the service's [Env] and [Secret] variables as the Hoist worker does.
+        // Ray tasks run here, so they see the service's [Env], [Secret] and [Volume]s as the Hoist worker does.
         Env = WorkerContainer.ServiceEnvironment(target.Descriptor).ToList() is { Count: > 0 } env ? env : null,
         EnvFrom = WorkerContainer.EnvironmentFrom(target.Descriptor),
+        VolumeMounts = WorkerPod.Mounts(target.Descriptor),
     };
 }
