@@ -59,7 +59,7 @@ public static partial class ManifestRenderer
     private static V1Container RayContainer(RenderTarget target, ComputeSpec compute) => new()
     {
         Name = RayContainerName,
-        Image = target.Options.Image,
+        Image = ServiceImages.For(target.Options.Image, compute.Image),
         ImagePullPolicy = target.Options.ImagePullPolicy,
         Resources = WorkerContainer.Resources(compute),
 

@@ -18,7 +18,7 @@ internal static class WorkerContainer
         return new V1Container
         {
             Name = Name,
-            Image = options.Image,
+            Image = ServiceImages.For(options.Image, target.Descriptor.Compute.Image),
             ImagePullPolicy = options.ImagePullPolicy,
             Command = command,
             Args = args,
