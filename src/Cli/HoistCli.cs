@@ -31,6 +31,7 @@ internal static class HoistCli
         root.Subcommands.Add(new LogsCommand(contexts));
         root.Subcommands.Add(new CallCommand(contexts));
         root.Subcommands.Add(new TeardownCommand(contexts));
+        root.Subcommands.Add(new SecretsCommand(contexts));
         return root;
     }
 
