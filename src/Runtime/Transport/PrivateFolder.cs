@@ -29,7 +29,9 @@ internal static class PrivateFolder
     public static string UserFolder(string xdgVariable, string fallback, string name) =>
         Environment.GetEnvironmentVariable(xdgVariable) is { Length: > 0 } root && Path.IsPathRooted(root)
             ? Path.Combine(root, "hoist", name)
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), fallback, "hoist", name);
+            : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) is { Length: > 0 } home
+                ? Path.Combine(home, fallback, "hoist", name)
+                : Path.Combine(Path.GetTempPath(), $"hoist-{UserId()}-{name}"); // No home (a bare CI user): still one per user.
 
     /// <summary>
     /// Creates the folder (mode 0700), or makes an existing one 0700 again. Changing the mode works only for
