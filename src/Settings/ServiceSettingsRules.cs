@@ -259,7 +259,7 @@ namespace Hoist.Settings
             {
                 if (!WorkerVolumes.IsSetupStep(values.Setup[i]))
                 {
-                    problems.Add(new SettingProblem(InvalidSetupStep, SetupSetting, String(values.Setup[i]), "is not a setup step", WorkerVolumes.SetupRule, i));
+                    problems.Add(new SettingProblem(InvalidSetupStep, SetupSetting, String(values.Setup[i]), "is not a setup step", WorkerVolumes.SetupRule, i, $"Setup:{Int(i)}"));
                 }
             }
 
@@ -270,30 +270,30 @@ namespace Hoist.Settings
                 var volume = values.Volumes[i];
                 if (!WorkerVolumes.IsName(volume.Name))
                 {
-                    problems.Add(new SettingProblem(InvalidVolumeName, VolumeSetting, String(volume.Name), "is not a valid volume name", WorkerVolumes.NameRule, i));
+                    problems.Add(new SettingProblem(InvalidVolumeName, VolumeSetting, String(volume.Name), "is not a valid volume name", WorkerVolumes.NameRule, i, $"Volumes:{volume.Name}"));
                 }
                 else if (!names.Add(volume.Name!))
                 {
-                    problems.Add(new SettingProblem(DuplicateVolume, VolumeSetting, String(volume.Name), "is declared twice", "declare each volume once, with one [Volume]", i));
+                    problems.Add(new SettingProblem(DuplicateVolume, VolumeSetting, String(volume.Name), "is declared twice", "declare each volume once, with one [Volume]", i, $"Volumes:{volume.Name}"));
                 }
 
                 if (!WorkerVolumes.IsMountPath(volume.Path))
                 {
-                    problems.Add(new SettingProblem(InvalidVolumePath, VolumePathSetting, String(volume.Path), "is not a mount path", WorkerVolumes.PathRule, i));
+                    problems.Add(new SettingProblem(InvalidVolumePath, VolumePathSetting, String(volume.Path), "is not a mount path", WorkerVolumes.PathRule, i, $"Volumes:{volume.Name}:Path"));
                 }
                 else if (!paths.Add(volume.Path!.TrimEnd('/')))
                 {
-                    problems.Add(new SettingProblem(DuplicateVolume, VolumePathSetting, String(volume.Path), "is mounted twice", "mount each volume at a path of its own", i));
+                    problems.Add(new SettingProblem(DuplicateVolume, VolumePathSetting, String(volume.Path), "is mounted twice", "mount each volume at a path of its own", i, $"Volumes:{volume.Name}:Path"));
                 }
 
                 if (volume.Size is { } size && !KubernetesValues.IsQuantity(size))
                 {
-                    problems.Add(new SettingProblem(InvalidQuantity, VolumeSizeSetting, String(size), "is not a Kubernetes quantity", KubernetesValues.QuantityRule, i));
+                    problems.Add(new SettingProblem(InvalidQuantity, VolumeSizeSetting, String(size), "is not a Kubernetes quantity", KubernetesValues.QuantityRule, i, $"Volumes:{volume.Name}:Size"));
                 }
 
                 if (volume.StorageClass is { } storageClass && !WorkerVariables.IsSecretName(storageClass))
                 {
-                    problems.Add(new SettingProblem(InvalidStorageClass, VolumeStorageClassSetting, String(storageClass), "is not a StorageClass name", WorkerVolumes.StorageClassRule, i));
+                    problems.Add(new SettingProblem(InvalidStorageClass, VolumeStorageClassSetting, String(storageClass), "is not a StorageClass name", WorkerVolumes.StorageClassRule, i, $"Volumes:{volume.Name}:StorageClass"));
                 }
             }
         }

@@ -76,7 +76,9 @@ public sealed class SettingsParityTests
         using var services = new ServiceCollection().AddLogging().AddHoist(configuration).BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptionsMonitor<Hosting.HoistOptions>>().CurrentValue);
-        Assert.EndsWith($"({id})", Assert.Single(error.Failures), StringComparison.Ordinal);
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith($"Hoist:Services:{name}:{key} = ", failure, StringComparison.Ordinal);
+        Assert.EndsWith($"({id})", failure, StringComparison.Ordinal);
     }
 
     private static int s_services;

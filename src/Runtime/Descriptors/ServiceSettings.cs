@@ -61,7 +61,7 @@ internal static class ServiceSettings
     /// use ... (HOIST009)</c>.
     /// </summary>
     public static string Describe(string service, SettingProblem problem) =>
-        $"{Key(service, problem.Setting)}{(problem.Value is null ? "" : " = " + problem.Value)} {problem.Problem}: {problem.Allowed} ({problem.Id})";
+        $"{Key(service, problem.ConfigurationKey ?? problem.Setting)}{(problem.Value is null ? "" : " = " + problem.Value)} {problem.Problem}: {problem.Allowed} ({problem.Id})";
 
     /// <summary>The configuration key of a setting: <c>Hoist:Services:embed:Window</c>.</summary>
     public static string Key(string service, string setting) => $"{HoistOptions.SectionName}:{nameof(HoistOptions.Services)}:{service}:{setting}";
