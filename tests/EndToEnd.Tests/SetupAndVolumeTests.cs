@@ -69,6 +69,18 @@ public sealed class SetupAndVolumeTests : IDisposable
         Assert.Empty(Directory.GetFiles(CacheFolder, "*.done"));
     }
 
+    [Fact]
+    public async Task SetupSteps_CountWithinLaunchTimeout()
+    {
+        await using var app = await StartAsync(new CapturingLoggerProvider(), CacheFolder);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<WorkerLaunchException>(() => SlowSetup.Remote.WithInvoker(app.Client).PingAsync());
+
+        Assert.Contains("setup step 1 of 1, `sleep 30` did not finish within the launch timeout of 2 s", error.Message, StringComparison.Ordinal);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"The launch failed after {started.Elapsed}, not at its timeout.");
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     // Calls until both replicas have answered; each call leaves the replica's mark in the volume first.

@@ -37,3 +37,11 @@ public static partial class Unprepared
 {
     public static int Ping() => 1;
 }
+
+/// <summary>A setup that outlasts the launch timeout, which it counts within.</summary>
+[Compute(Name = "slow-setup", LaunchTimeout = 2)]
+[Setup("sleep 30")]
+public static partial class SlowSetup
+{
+    public static int Ping() => 1;
+}
