@@ -39,5 +39,20 @@ namespace Hoist
 
         /// <summary>Kubernetes namespace. Taken from configuration when unset.</summary>
         public string? Namespace { get; set; }
+
+        /// <summary>
+        /// The GPU product to run on, as the node label <c>nvidia.com/gpu.product</c> says it, for example
+        /// "NVIDIA-A100-SXM4-80GB". Needs Gpus. Locally it is checked against nvidia-smi when the machine has it.
+        /// </summary>
+        public string? GpuType { get; set; }
+
+        /// <summary>The size of a memory-backed <c>/dev/shm</c> in a pod, for example "16Gi" (NCCL, DataLoader workers).</summary>
+        public string? SharedMemory { get; set; }
+
+        /// <summary>Node labels a pod must run on, comma-separated: "disktype=ssd,cloud.google.com/gke-nodepool=gpu".</summary>
+        public string? NodeSelector { get; set; }
+
+        /// <summary>Taints a pod tolerates, comma-separated: "dedicated=ml:NoSchedule,spot:NoExecute,reserved".</summary>
+        public string? Tolerations { get; set; }
     }
 }

@@ -33,6 +33,7 @@ internal static class HoistCli
         root.Subcommands.Add(new TeardownCommand(contexts));
         root.Subcommands.Add(new SyncCommand(contexts));
         root.Subcommands.Add(new DevCommand(contexts));
+        root.Subcommands.Add(new SecretsCommand(contexts));
         return root;
     }
 

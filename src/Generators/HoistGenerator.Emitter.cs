@@ -322,10 +322,13 @@ namespace Hoist.Generators
             //     Autoscale = new global::Hoist.AutoscaleSpec { Target = 8, ... },
             //     Environment = new global::Hoist.EnvironmentVariableSpec[] { new global::Hoist.EnvironmentVariableSpec { Name = "HF_HOME", Value = "/models" } },
             //     Secrets = new global::Hoist.SecretSpec[] { new global::Hoist.SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" } },
+            //     Setup = new string[] { "pip install vllm" },
+            //     Volumes = new global::Hoist.VolumeSpec[] { new global::Hoist.VolumeSpec { Name = "models", Path = "/models", Size = "100Gi", StorageClass = null } },
             // };
             //
             // Every value is written out, defaults included, so the descriptor reads the same as the manifest; the
-            // [Env] and [Secret] lists only when there are any, as most services have none.
+            // placement settings (GpuType...) and the [Env], [Secret], [Setup] and [Volume] lists only when set, as
+            // most services have none.
             private static void WriteDescriptor(SourceWriter writer, ServiceModel service, string assemblyName)
             {
                 var compute = service.Compute;
@@ -350,7 +353,11 @@ namespace Hoist.Generators
                     $"InactivityTtl = {CSharpLiterals.String(compute.InactivityTtl)}, " +
                     $"LaunchTimeout = {CSharpLiterals.Int(compute.LaunchTimeout)}, " +
                     $"Freeze = {CSharpLiterals.Bool(compute.Freeze)}, " +
-                    $"Namespace = {CSharpLiterals.String(compute.Namespace)} }},");
+                    $"Namespace = {CSharpLiterals.String(compute.Namespace)}" +
+                    Optional("GpuType", compute.GpuType) +
+                    Optional("SharedMemory", compute.SharedMemory) +
+                    Optional("NodeSelector", compute.NodeSelector) +
+                    Optional("Tolerations", compute.Tolerations) + " },");
                 writer.WriteLine(service.Distribution is { } distribution
                     ? $"Distribution = new global::Hoist.DistributionSpec {{ Type = {CSharpLiterals.String(distribution.Type)}, Workers = {CSharpLiterals.Int(distribution.Workers)} }},"
                     : "Distribution = null,");
@@ -377,8 +384,23 @@ namespace Hoist.Generators
                         $"new global::Hoist.SecretSpec {{ Name = {CSharpLiterals.String(s.Name)}, Key = {CSharpLiterals.String(s.Key)}, Variable = {CSharpLiterals.String(s.Variable)} }}")) + " },");
                 }
 
+                if (service.Setup.Count > 0)
+                {
+                    writer.WriteLine("Setup = new string[] { " + string.Join(", ", service.Setup.Select(static s => CSharpLiterals.String(s))) + " },");
+                }
+
+                if (service.Volumes.Count > 0)
+                {
+                    writer.WriteLine("Volumes = new global::Hoist.VolumeSpec[] { " + string.Join(", ", service.Volumes.Select(static v =>
+                        $"new global::Hoist.VolumeSpec {{ Name = {CSharpLiterals.String(v.Name)}, Path = {CSharpLiterals.String(v.Path)}, Size = {CSharpLiterals.String(v.Size)}, StorageClass = {CSharpLiterals.String(v.StorageClass)} }}")) + " },");
+                }
+
                 writer.CloseBlock(";");
             }
+
+            // ", GpuType = \"NVIDIA-A100-SXM4-80GB\"" when set; nothing when not.
+            private static string Optional(string property, string? value) =>
+                value is null ? string.Empty : $", {property} = {CSharpLiterals.String(value)}";
 
             // /// <summary>Runs the methods of service "chat" in its workers.</summary>
             // internal sealed class ChatDispatcher : global::Hoist.Dispatch.ServiceDispatcher

@@ -19,7 +19,9 @@ namespace Hoist.Generators
                 DistributionModel? Distribution,
                 AutoscaleModel? Autoscale,
                 EquatableArray<EnvironmentVariableModel> Environment,
-                EquatableArray<SecretModel> Secrets);
+                EquatableArray<SecretModel> Secrets,
+                EquatableArray<string> Setup,
+                EquatableArray<VolumeModel> Volumes);
 
             /// <summary>
             /// Reads [Compute], [Distribute] and [Autoscale] with their defaults and checks them with the settings rules
@@ -28,7 +30,7 @@ namespace Hoist.Generators
             /// </summary>
             private Settings? ReadSettings(HoistAttributes attributes, string derivedName, string memberName, LocationInfo? identifier)
             {
-                if (attributes.All.Concat(attributes.Env).Concat(attributes.Secrets).Any(HoistAttributes.IsMalformed))
+                if (attributes.All.Concat(attributes.Additions).Any(HoistAttributes.IsMalformed))
                 {
                     // Missing constructor argument, wrong argument type...: the compiler reports it.
                     _hasCompilerErrors = true;
@@ -51,6 +53,10 @@ namespace Hoist.Generators
                     InactivityTtl = compute?.GetString("InactivityTtl"),
                     LaunchTimeout = compute?.GetInt32("LaunchTimeout") ?? ServiceDefaults.LaunchTimeoutSeconds,
                     Namespace = compute?.GetString("Namespace"),
+                    GpuType = compute?.GetString("GpuType"),
+                    SharedMemory = compute?.GetString("SharedMemory"),
+                    NodeSelector = compute?.GetString("NodeSelector"),
+                    Tolerations = compute?.GetString("Tolerations"),
                     IsDistributed = distribute is not null,
                     DistributionType = attributes.Distribute is { ConstructorArguments.Length: > 0 } distribution ? distribution.ConstructorArguments[0].Value as string : null,
                     Workers = distribute?.GetInt32("Workers"),
@@ -65,6 +71,8 @@ namespace Hoist.Generators
                     ScaleToZeroGracePeriod = autoscale?.GetInt32("ScaleToZeroGracePeriod"),
                     Environment = attributes.Env.Select(static e => new EnvironmentSetting(Positional(e, 0), Positional(e, 1))).ToArray(),
                     Secrets = attributes.Secrets.Select(static s => new SecretSetting(Positional(s, 0), Positional(s, 1), Positional(s, 2))).ToArray(),
+                    Setup = attributes.Setup.Select(static s => Positional(s, 0)).ToArray(),
+                    Volumes = attributes.Volumes.Select(static v => new VolumeSetting(Positional(v, 0), Positional(v, 1), Named(v, "Size"), Named(v, "StorageClass"))).ToArray(),
                 };
 
                 foreach (var problem in ServiceSettingsRules.Validate(values))
@@ -90,7 +98,11 @@ namespace Hoist.Generators
                         values.InactivityTtl,
                         values.LaunchTimeout,
                         compute?.GetBoolean("Freeze") ?? false,
-                        values.Namespace),
+                        values.Namespace,
+                        values.GpuType,
+                        values.SharedMemory,
+                        values.NodeSelector,
+                        values.Tolerations),
                     distribute is null ? null : new DistributionModel(values.DistributionType ?? string.Empty, values.Workers ?? 0),
                     autoscale is null
                         ? null
@@ -104,24 +116,38 @@ namespace Hoist.Generators
                             values.InitialScale,
                             values.ScaleToZeroGracePeriod),
                     new EquatableArray<EnvironmentVariableModel>(values.Environment.Select(static e => new EnvironmentVariableModel(e.Name ?? string.Empty, e.Value ?? string.Empty))),
-                    new EquatableArray<SecretModel>(values.Secrets.Select(static s => new SecretModel(s.Name ?? string.Empty, s.Key, s.Variable))));
+                    new EquatableArray<SecretModel>(values.Secrets.Select(static s => new SecretModel(s.Name ?? string.Empty, s.Key, s.Variable))),
+                    new EquatableArray<string>(values.Setup.Select(static s => s ?? string.Empty)),
+                    new EquatableArray<VolumeModel>(values.Volumes.Select(static v => new VolumeModel(v.Name ?? string.Empty, v.Path ?? string.Empty, v.Size, v.StorageClass))));
             }
 
             private static string? Positional(AttributeData attribute, int index) =>
                 index < attribute.ConstructorArguments.Length ? attribute.ConstructorArguments[index].Value as string : null;
 
-            // An [Env] or [Secret] problem, at the argument that holds the name, key or variable.
+            private static string? Named(AttributeData attribute, string name) =>
+                attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value as string;
+
+            // An [Env], [Secret], [Setup] or [Volume] problem, at the argument that holds the offending value.
             private void ReportVariable(SettingProblem problem, int index, HoistAttributes attributes, LocationInfo? identifier)
             {
-                var isEnv = problem.Setting == ServiceSettingsRules.EnvSetting;
-                var attribute = isEnv ? attributes.Env[index] : attributes.Secrets[index];
-                var argument = problem.Setting switch
+                var attribute = problem.Setting switch
                 {
-                    ServiceSettingsRules.SecretKeySetting => 1,
-                    ServiceSettingsRules.SecretVariableSetting => 2,
-                    _ => 0,
+                    ServiceSettingsRules.EnvSetting => attributes.Env[index],
+                    ServiceSettingsRules.SetupSetting => attributes.Setup[index],
+                    ServiceSettingsRules.VolumeSetting or ServiceSettingsRules.VolumePathSetting
+                        or ServiceSettingsRules.VolumeSizeSetting or ServiceSettingsRules.VolumeStorageClassSetting => attributes.Volumes[index],
+                    _ => attributes.Secrets[index],
                 };
-                var location = new AttributeArguments(attribute, identifier, _cancellationToken).ConstructorArgumentLocation(argument);
+                var arguments = new AttributeArguments(attribute, identifier, _cancellationToken);
+                var location = problem.Setting switch
+                {
+                    ServiceSettingsRules.SecretKeySetting => arguments.ConstructorArgumentLocation(1),
+                    ServiceSettingsRules.SecretVariableSetting => arguments.ConstructorArgumentLocation(2),
+                    ServiceSettingsRules.VolumePathSetting => arguments.ConstructorArgumentLocation(1),
+                    ServiceSettingsRules.VolumeSizeSetting => arguments.Location("Size"),
+                    ServiceSettingsRules.VolumeStorageClassSetting => arguments.Location("StorageClass"),
+                    _ => arguments.ConstructorArgumentLocation(0),
+                };
                 Report(DiagnosticDescriptors.Get(problem.Id), location, problem.Subject, problem.Problem, problem.Allowed);
             }
 

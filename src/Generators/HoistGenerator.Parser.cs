@@ -126,7 +126,9 @@ namespace Hoist.Generators
                     settings.Distribution,
                     settings.Autoscale,
                     settings.Environment,
-                    settings.Secrets);
+                    settings.Secrets,
+                    settings.Setup,
+                    settings.Volumes);
                 return Result(key, identifier, settings.NameLocation, service);
             }
 
@@ -207,7 +209,9 @@ namespace Hoist.Generators
                     settings.Distribution,
                     settings.Autoscale,
                     settings.Environment,
-                    settings.Secrets);
+                    settings.Secrets,
+                    settings.Setup,
+                    settings.Volumes);
                 return Result(key, identifier, settings.NameLocation, service);
             }
 

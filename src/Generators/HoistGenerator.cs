@@ -28,6 +28,9 @@ namespace Hoist.Generators
         internal const string AutoscaleAttributeName = "Hoist.AutoscaleAttribute";
         internal const string ServiceDispatcherName = "Hoist.Dispatch.ServiceDispatcher";
 
+        // What only adds to a service; a member with one of these and no service attribute is HOIST043.
+        internal static readonly string[] AdditionAttributeNames = { "Hoist.EnvAttribute", "Hoist.SecretAttribute", "Hoist.SetupAttribute", "Hoist.VolumeAttribute" };
+
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
             var computeTargets = Targets(context, ComputeAttributeName, TrackingNames.ComputeTargets);
@@ -56,6 +59,25 @@ namespace Hoist.Generators
             var serviceTable = generation.Select(static (model, _) => model.ServiceTable).WithTrackingName(TrackingNames.ServiceTable);
 
             context.RegisterSourceOutput(diagnostics, static (context, diagnostics) =>
+            {
+                foreach (var diagnostic in diagnostics)
+                {
+                    context.ReportDiagnostic(diagnostic.ToDiagnostic());
+                }
+            });
+
+            var additions = AdditionAttributeNames
+                .Select(name => context.SyntaxProvider
+                    .ForAttributeWithMetadataName(
+                        name,
+                        static (node, _) => node is MethodDeclarationSyntax or ClassDeclarationSyntax or RecordDeclarationSyntax,
+                        Parser.ParseAddition)
+                    .Collect()
+                    .Select(static (found, _) => found.SelectMany(static d => d).ToEquatableArray()))
+                .Aggregate(static (all, next) => all.Combine(next).Select(static (pair, _) => pair.Left.Concat(pair.Right).ToEquatableArray()))
+                .WithTrackingName(TrackingNames.Additions);
+
+            context.RegisterSourceOutput(additions, static (context, diagnostics) =>
             {
                 foreach (var diagnostic in diagnostics)
                 {
@@ -139,10 +161,11 @@ namespace Hoist.Generators
             public const string Diagnostics = nameof(Diagnostics);
             public const string Proxies = nameof(Proxies);
             public const string ServiceTable = nameof(ServiceTable);
+            public const string Additions = nameof(Additions);
 
             public static readonly string[] All =
             {
-                ComputeTargets, DistributeTargets, AutoscaleTargets, Targets, CompilationInfo, Generation, Diagnostics, Proxies, ServiceTable,
+                ComputeTargets, DistributeTargets, AutoscaleTargets, Targets, CompilationInfo, Generation, Diagnostics, Proxies, ServiceTable, Additions,
             };
         }
     }

@@ -29,6 +29,18 @@ namespace Hoist.Settings
 
         public string? Namespace { get; set; }
 
+        /// <summary>The GPU product to schedule on (nvidia.com/gpu.product); null for any.</summary>
+        public string? GpuType { get; set; }
+
+        /// <summary>The size of a memory-backed /dev/shm, a Kubernetes quantity; null for the container runtime's default.</summary>
+        public string? SharedMemory { get; set; }
+
+        /// <summary>"key=value,key2=value2" node labels a pod must run on.</summary>
+        public string? NodeSelector { get; set; }
+
+        /// <summary>"key=value:Effect,key:Effect,key" taints a pod tolerates.</summary>
+        public string? Tolerations { get; set; }
+
         /// <summary>A default deadline for every call; configuration only.</summary>
         public TimeSpan? CallTimeout { get; set; }
 
@@ -62,5 +74,11 @@ namespace Hoist.Settings
 
         /// <summary>The [Secret] references, in order: names and keys, never values.</summary>
         public IReadOnlyList<SecretSetting> Secrets { get; set; } = Array.Empty<SecretSetting>();
+
+        /// <summary>The [Setup] shell steps, in order.</summary>
+        public IReadOnlyList<string?> Setup { get; set; } = Array.Empty<string?>();
+
+        /// <summary>The [Volume]s, in order.</summary>
+        public IReadOnlyList<VolumeSetting> Volumes { get; set; } = Array.Empty<VolumeSetting>();
     }
 }

@@ -31,12 +31,28 @@ namespace Hoist.Settings
         public const string InvalidSecretName = "HOIST033";
         public const string InvalidSecretKey = "HOIST034";
         public const string DuplicateVariable = "HOIST035";
+        public const string InvalidSetupStep = "HOIST036";
+        public const string InvalidVolumeName = "HOIST037";
+        public const string InvalidVolumePath = "HOIST038";
+        public const string DuplicateVolume = "HOIST039";
+        public const string InvalidGpuType = "HOIST040";
+        public const string InvalidNodeSelector = "HOIST041";
+        public const string InvalidTolerations = "HOIST042";
+        public const string GpuTypeWithoutGpus = "HOIST044";
+        public const string InvalidStorageClass = "HOIST045";
 
         /// <summary>The settings of [Env] and [Secret], as the problems name them.</summary>
         public const string EnvSetting = "Env";
         public const string SecretSetting = "Secret";
         public const string SecretKeySetting = "Secret key";
         public const string SecretVariableSetting = "Secret variable";
+
+        /// <summary>The settings of [Setup] and [Volume], as the problems name them.</summary>
+        public const string SetupSetting = "Setup";
+        public const string VolumeSetting = "Volume";
+        public const string VolumePathSetting = "Volume path";
+        public const string VolumeSizeSetting = "Volume size";
+        public const string VolumeStorageClassSetting = "Volume storage class";
 
         /// <summary>Knative's bounds on the autoscaling window (autoscaling.knative.dev/window).</summary>
         public const double MinWindowSeconds = 6;
@@ -65,6 +81,8 @@ namespace Hoist.Settings
             ValidateLifecycle(values, problems);
             ValidateNames(values, problems);
             ValidateEnvironment(values, problems);
+            ValidatePlacement(values, problems);
+            ValidateSetupAndVolumes(values, problems);
             if (values.IsDistributed)
             {
                 ValidateDistribution(values, problems);
@@ -198,6 +216,85 @@ namespace Hoist.Settings
             {
                 problems.Add(new SettingProblem(DuplicateVariable, setting, String(name), "is set twice",
                     "set each variable once, by one [Env] or one [Secret]", index));
+            }
+        }
+
+        // [Compute(GpuType, SharedMemory, NodeSelector, Tolerations)]: what the renderer turns into a node selector, a
+        // memory-backed /dev/shm and tolerations, in the syntax it parses (WorkerPlacement).
+        private static void ValidatePlacement(ServiceSettingValues values, List<SettingProblem> problems)
+        {
+            if (values.GpuType is { } gpuType)
+            {
+                if (gpuType.Length == 0 || !WorkerPlacement.IsLabelValue(gpuType))
+                {
+                    problems.Add(new SettingProblem(InvalidGpuType, "GpuType", String(gpuType), "is not a GPU product label value", WorkerPlacement.GpuTypeRule));
+                }
+                else if (values.Gpus <= 0)
+                {
+                    problems.Add(new SettingProblem(GpuTypeWithoutGpus, "GpuType", String(gpuType), "asks for a GPU type without any GPUs",
+                        "also set Gpus to 1 or more, or leave GpuType unset"));
+                }
+            }
+
+            if (values.SharedMemory is { } shm && (!KubernetesValues.IsQuantity(shm) || shm.TrimStart('+').Trim('0', '.').Length == 0))
+            {
+                problems.Add(new SettingProblem(InvalidQuantity, "SharedMemory", String(shm), "is not a Kubernetes quantity", KubernetesValues.QuantityRule));
+            }
+
+            if (values.NodeSelector is { } selector && WorkerPlacement.ParseNodeSelector(selector) is null)
+            {
+                problems.Add(new SettingProblem(InvalidNodeSelector, "NodeSelector", String(selector), "is not a node selector", WorkerPlacement.NodeSelectorRule));
+            }
+
+            if (values.Tolerations is { } tolerations && WorkerPlacement.ParseTolerations(tolerations) is null)
+            {
+                problems.Add(new SettingProblem(InvalidTolerations, "Tolerations", String(tolerations), "is not a list of tolerations", WorkerPlacement.TolerationsRule));
+            }
+        }
+
+        // [Setup] steps are shell commands (the shell judges them); [Volume]s are claims with a name, a mount path and a size.
+        private static void ValidateSetupAndVolumes(ServiceSettingValues values, List<SettingProblem> problems)
+        {
+            for (var i = 0; i < values.Setup.Count; i++)
+            {
+                if (!WorkerVolumes.IsSetupStep(values.Setup[i]))
+                {
+                    problems.Add(new SettingProblem(InvalidSetupStep, SetupSetting, String(values.Setup[i]), "is not a setup step", WorkerVolumes.SetupRule, i, $"Setup:{Int(i)}"));
+                }
+            }
+
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            var paths = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < values.Volumes.Count; i++)
+            {
+                var volume = values.Volumes[i];
+                if (!WorkerVolumes.IsName(volume.Name))
+                {
+                    problems.Add(new SettingProblem(InvalidVolumeName, VolumeSetting, String(volume.Name), "is not a valid volume name", WorkerVolumes.NameRule, i, $"Volumes:{volume.Name}"));
+                }
+                else if (!names.Add(volume.Name!))
+                {
+                    problems.Add(new SettingProblem(DuplicateVolume, VolumeSetting, String(volume.Name), "is declared twice", "declare each volume once, with one [Volume]", i, $"Volumes:{volume.Name}"));
+                }
+
+                if (!WorkerVolumes.IsMountPath(volume.Path))
+                {
+                    problems.Add(new SettingProblem(InvalidVolumePath, VolumePathSetting, String(volume.Path), "is not a mount path", WorkerVolumes.PathRule, i, $"Volumes:{volume.Name}:Path"));
+                }
+                else if (!paths.Add(volume.Path!.TrimEnd('/')))
+                {
+                    problems.Add(new SettingProblem(DuplicateVolume, VolumePathSetting, String(volume.Path), "is mounted twice", "mount each volume at a path of its own", i, $"Volumes:{volume.Name}:Path"));
+                }
+
+                if (volume.Size is { } size && !KubernetesValues.IsQuantity(size))
+                {
+                    problems.Add(new SettingProblem(InvalidQuantity, VolumeSizeSetting, String(size), "is not a Kubernetes quantity", KubernetesValues.QuantityRule, i, $"Volumes:{volume.Name}:Size"));
+                }
+
+                if (volume.StorageClass is { } storageClass && !WorkerVariables.IsSecretName(storageClass))
+                {
+                    problems.Add(new SettingProblem(InvalidStorageClass, VolumeStorageClassSetting, String(storageClass), "is not a StorageClass name", WorkerVolumes.StorageClassRule, i, $"Volumes:{volume.Name}:StorageClass"));
+                }
             }
         }
 

@@ -7,9 +7,10 @@ namespace Hoist.Settings
     /// </summary>
     internal sealed class SettingProblem
     {
-        public SettingProblem(string id, string setting, string? value, string problem, string allowed, int? index = null)
+        public SettingProblem(string id, string setting, string? value, string problem, string allowed, int? index = null, string? configurationKey = null)
         {
             Index = index;
+            ConfigurationKey = configurationKey;
             Id = id;
             Setting = setting;
             Value = value;
@@ -17,8 +18,14 @@ namespace Hoist.Settings
             Allowed = allowed;
         }
 
-        /// <summary>Which [Env] or [Secret] (in declaration order) the problem is in; null for any other setting.</summary>
+        /// <summary>Which [Env], [Secret], [Setup] or [Volume] (in declaration order, of the kind the setting names) the problem is in; null for any other setting.</summary>
         public int? Index { get; }
+
+        /// <summary>
+        /// Where an override of the value goes under <c>Hoist:Services:&lt;name&gt;</c> when that is not <see cref="Setting"/>
+        /// itself: "Setup:1", "Volumes:models:Size".
+        /// </summary>
+        public string? ConfigurationKey { get; }
 
         /// <summary>HOIST0xx.</summary>
         public string Id { get; }

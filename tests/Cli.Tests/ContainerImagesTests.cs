@@ -101,7 +101,7 @@ public sealed class ContainerImagesTests
         Assert.Equal("ghcr.io/acme/app:1.0-pytorch-23.10-py3", plan[0].Image.Reference);
         Assert.True(plan[0].SelfContained);
         Assert.Equal(["train", "embed"], plan[0].Services);
-        Assert.Equal("ghcr.io/acme/app:1.0-aspnet-10.0", plan[1].Image.Reference);
+        Assert.Equal("ghcr.io/acme/app:1.0", plan[1].Image.Reference);
         Assert.False(plan[1].SelfContained);
     }
 

@@ -34,7 +34,8 @@ public sealed class ManifestParityTests
               "ClusterDomain": "corp.local"
             },
             "Services": {
-              "scorer": { "MaxScale": 9, "Memory": "3Gi", "Window": ".5m" }
+              "scorer": { "MaxScale": 9, "Memory": "3Gi", "Window": ".5m" },
+              "shrink": { "Image": "nvcr.io/nvidia/pytorch:23.10-py3" }
             }
           }
         }
@@ -84,14 +85,19 @@ public sealed class ManifestParityTests
             Assert.Equal(yaml, deployed[service.Name]);
             Assert.Equal(yaml, fromBackend[service.Name]);
 
-            // And the settings did reach the YAML: nothing was dropped on any path.
-            Assert.Contains("registry.example/shop:7", yaml, StringComparison.Ordinal);
+            // And the settings did reach the YAML: nothing was dropped on any path, and each service runs the image
+            // deploy builds and pushes for its base.
+            var pushed = ContainerImages.Plan(services, "registry.example", "shop", "7").Single(b => b.Services.Contains(service.Name)).Image.Reference;
+            Assert.Contains($"image: {pushed}\n", yaml, StringComparison.Ordinal);
             Assert.Contains("namespace: team-a", yaml, StringComparison.Ordinal);
             Assert.Contains("app.kubernetes.io/part-of: shop", yaml, StringComparison.Ordinal);
             Assert.Contains("50061", yaml, StringComparison.Ordinal);
             Assert.Contains("shop-call-token", yaml, StringComparison.Ordinal);
             Assert.Contains("imagePullPolicy: IfNotPresent", yaml, StringComparison.Ordinal);
         }
+
+        Assert.Contains("image: registry.example/shop:7-pytorch-23.10-py3\n", await File.ReadAllTextAsync(Path.Combine(emitted, "shrink.yaml")), StringComparison.Ordinal);
+        Assert.Contains("image: registry.example/shop:7\n", await File.ReadAllTextAsync(Path.Combine(emitted, "scorer.yaml")), StringComparison.Ordinal);
 
         var scorer = await File.ReadAllTextAsync(Path.Combine(emitted, "scorer.yaml"));
         Assert.Contains("autoscaling.knative.dev/max-scale: \"9\"", scorer, StringComparison.Ordinal);

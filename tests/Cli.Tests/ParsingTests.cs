@@ -192,6 +192,6 @@ public sealed class ParsingTests
     {
         var error = HoistCli.UsageError(_root.Parse(""));
 
-        Assert.Equal("no command given: use one of manifests, deploy, status, logs, call, teardown", error.Message);
+        Assert.Equal("no command given: use one of manifests, deploy, status, logs, call, teardown, secrets", error.Message);
     }
 }

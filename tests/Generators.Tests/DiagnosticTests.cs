@@ -194,6 +194,121 @@ public sealed class DiagnosticTests
             "is set twice",
             "set each variable once");
 
+    [Theory]
+    [InlineData("\"\"")]
+    [InlineData("\"   \"")]
+    [InlineData("null")]
+    public void HOIST036_SetupStepIsEmpty(string step) =>
+        AssertDiagnostic(Method($"[Compute][Setup(\"pip install vllm\")][Setup({step})]"), "HOIST036", step, "is not a setup step", "shell command");
+
+    [Theory]
+    [InlineData("Models")]
+    [InlineData("my_models")]
+    [InlineData("-models")]
+    public void HOIST037_VolumeNameIsNotADnsLabel(string name) =>
+        AssertDiagnostic(Method($"[Compute][Volume(\"{name}\", \"/models\")]"), "HOIST037", $"\"{name}\"", "is not a valid volume name", "PersistentVolumeClaim");
+
+    [Theory]
+    [InlineData("models")]
+    [InlineData("/")]
+    [InlineData("/app/models")]
+    [InlineData("/dev/shm")]
+    [InlineData("/data/../etc")]
+    public void HOIST038_VolumePathIsNotAMountPath(string path) =>
+        AssertDiagnostic(Method($"[Compute][Volume(\"models\", \"{path}\")]"), "HOIST038", $"\"{path}\"", "is not a mount path", "absolute path");
+
+    [Fact]
+    public void HOIST039_VolumeDeclaredTwice() =>
+        AssertDiagnostic(Method("""[Compute][Volume("models", "/models")][Volume("models", "/data")]"""), "HOIST039", "\"models\"", "is declared twice");
+
+    [Fact]
+    public void HOIST039_TwoVolumesAtOnePath() =>
+        AssertDiagnostic(Method("""[Compute][Volume("models", "/data")][Volume("cache", "/data/")]"""), "HOIST039", "\"/data/\"", "is mounted twice");
+
+    [Fact]
+    public void HOIST010_VolumeSizeIsNotAQuantity() =>
+        AssertDiagnostic(Method("""[Compute][Volume("models", "/models", Size = "100GB")]"""), "HOIST010", "\"100GB\"", "Volume size", "Kubernetes quantity");
+
+    [Fact]
+    public void HOIST010_SharedMemoryIsNotAQuantity() =>
+        AssertDiagnostic(Method("""[Compute(SharedMemory = "lots")]"""), "HOIST010", "\"lots\"", "SharedMemory", "Kubernetes quantity");
+
+    [Theory]
+    [InlineData("\"NVIDIA A100\"")]
+    [InlineData("\"\"")]
+    public void HOIST040_GpuTypeIsNotALabelValue(string value) =>
+        AssertDiagnostic(Method($"[Compute(Gpus = 1, GpuType = {value})]"), "HOIST040", value, "GPU product label value", "nvidia.com/gpu.product");
+
+    [Theory]
+    [InlineData("disktype")]
+    [InlineData("disk type=ssd")]
+    [InlineData("a=b,,c=d")]
+    [InlineData("a=b,a=c")]
+    public void HOIST041_NodeSelectorIsMalformed(string value) =>
+        AssertDiagnostic(Method($"[Compute(NodeSelector = \"{value}\")]"), "HOIST041", $"\"{value}\"", "is not a node selector", "key=value");
+
+    [Theory]
+    [InlineData("dedicated=ml:NoScheduling")]
+    [InlineData("=ml:NoSchedule")]
+    [InlineData("dedicated=m l")]
+    public void HOIST042_TolerationsAreMalformed(string value) =>
+        AssertDiagnostic(Method($"[Compute(Tolerations = \"{value}\")]"), "HOIST042", $"\"{value}\"", "is not a list of tolerations", "PreferNoSchedule");
+
+    [Theory]
+    [InlineData("[Env(\"HF_HOME\", \"/models\")]", "Env")]
+    [InlineData("[Secret(\"hf\")]", "Secret")]
+    [InlineData("[Setup(\"pip install vllm\")]", "Setup")]
+    [InlineData("[Volume(\"models\", \"/models\")]", "Volume")]
+    public void HOIST043_AdditionOnAMemberThatIsNoService(string attribute, string name)
+    {
+        var (run, diagnostic) = Single("HOIST043", Method(attribute));
+        Assert.Equal(attribute.Substring(1, attribute.Length - 2), run.SpanText(diagnostic));
+        var message = diagnostic.GetMessage(CultureInfo.InvariantCulture);
+        Assert.StartsWith($"[{name}] on 'Embeddings.Embed' does nothing", message, StringComparison.Ordinal);
+        Assert.Contains("add [Compute]", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HOIST043_AdditionOnAMethodOfAClassService_BelongsOnTheClass()
+    {
+        var (run, diagnostic) = Single("HOIST043", """
+            using Hoist;
+
+            namespace MyApp;
+
+            [Compute]
+            public partial class Embeddings
+            {
+                [Setup("pip install vllm")]
+                public int Embed(string text) => 1;
+            }
+            """);
+        Assert.Equal("Setup(\"pip install vllm\")", run.SpanText(diagnostic));
+        Assert.Contains("put it on the class", diagnostic.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HOIST044_GpuTypeWithoutGpus() =>
+        AssertDiagnostic(Method("""[Compute(GpuType = "NVIDIA-A100-SXM4-80GB")]"""), "HOIST044", "\"NVIDIA-A100-SXM4-80GB\"", "without any GPUs", "Gpus to 1 or more");
+
+    [Fact]
+    public void HOIST045_StorageClassIsNotAName() =>
+        AssertDiagnostic(Method("""[Compute][Volume("models", "/models", StorageClass = "Fast SSD")]"""), "HOIST045", "\"Fast SSD\"", "is not a StorageClass name");
+
+    [Fact]
+    public void SetupVolumesAndPlacement_WhenValid_AreNoError()
+    {
+        var run = GeneratorHarness.Run(Method("""
+            [Compute(Gpus = 1, GpuType = "NVIDIA-A100-SXM4-80GB", SharedMemory = "16Gi", NodeSelector = "disktype=ssd,cloud.google.com/gke-nodepool=gpu",
+                     Tolerations = "dedicated=ml:NoSchedule,spot:NoExecute,reserved")]
+            [Setup("pip install vllm")]
+            [Setup("apt-get install -y ffmpeg")]
+            [Volume("models", "/models", Size = "100Gi", StorageClass = "standard-rwx")]
+            [Volume("hf-cache", "/root/.cache/huggingface")]
+            """));
+        Assert.Empty(run.Diagnostics);
+    }
+
     [Fact]
     public void EnvAndSecret_OnAClassService_AreValidatedToo() =>
         AssertDiagnostic(
@@ -531,7 +646,7 @@ public sealed class DiagnosticTests
     {
         var descriptors = DiagnosticDescriptors.All.ToList();
 
-        Assert.Equal(Enumerable.Range(1, 24).Concat(Enumerable.Range(30, 6)).Select(i => $"HOIST{i:000}"), descriptors.Select(d => d.Id).Order());
+        Assert.Equal(Enumerable.Range(1, 24).Concat(Enumerable.Range(30, 16)).Select(i => $"HOIST{i:000}"), descriptors.Select(d => d.Id).Order());
         Assert.All(descriptors, d =>
         {
             Assert.Equal(DiagnosticSeverity.Error, d.DefaultSeverity);

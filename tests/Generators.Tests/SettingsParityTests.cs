@@ -43,7 +43,43 @@ public sealed class SettingsParityTests
         { "[Compute]", "Namespace", "\"-ml\"", "-ml", "HOIST012" },
         { "[Compute]", "Image", "\" \"", " ", "HOIST030" },
         { "[Distribute(\"pytorch\", Workers = 2)]", "Workers", "0", "0", "HOIST005" },
+        { "[Compute(Gpus = 1)]", "GpuType", "\"A100 80GB\"", "A100 80GB", "HOIST040" },
+        { "[Compute]", "GpuType", "\"NVIDIA-A100-SXM4-80GB\"", "NVIDIA-A100-SXM4-80GB", "HOIST044" },
+        { "[Compute]", "SharedMemory", "\"16GB\"", "16GB", "HOIST010" },
+        { "[Compute]", "NodeSelector", "\"disktype\"", "disktype", "HOIST041" },
+        { "[Compute]", "Tolerations", "\"dedicated=ml:Never\"", "dedicated=ml:Never", "HOIST042" },
     };
+
+    /// <summary>A [Setup] or [Volume] with a bad value, the same value as an override of a valid service, and the rule's ID.</summary>
+    public static readonly TheoryData<string, string, string, string> BadListValues = new()
+    {
+        { "[Setup(\" \")]", "Setup:0", " ", "HOIST036" },
+        { "[Volume(\"models\", \"models\")]", "Volumes:models:Path", "models", "HOIST038" },
+        { "[Volume(\"models\", \"/models\", Size = \"100GB\")]", "Volumes:models:Size", "100GB", "HOIST010" },
+        { "[Volume(\"models\", \"/models\", StorageClass = \"Fast\")]", "Volumes:models:StorageClass", "Fast", "HOIST045" },
+        { "[Volume(\"models\", \"/models\")][Volume(\"cache\", \"/models\")]", "Volumes:cache:Path", "/models", "HOIST039" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadListValues))]
+    public void EverySetupOrVolumeTheGeneratorRefuses_IsRefusedAsAnOverride(string invalid, string key, string configured, string id)
+    {
+        var name = "parity-" + Interlocked.Increment(ref s_services);
+        var refused = GeneratorHarness.Run(Service("[Compute]" + invalid, name));
+        Assert.Contains(refused.Diagnostics, d => d.Id == id);
+
+        var declared = Descriptor(GeneratorHarness.Run(Service("[Compute][Volume(\"models\", \"/models\")]", name)));
+        ServiceRegistry.Register(declared, static _ => throw new InvalidOperationException("not served here"));
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [$"Hoist:Services:{name}:{key}"] = configured })
+            .Build();
+        using var services = new ServiceCollection().AddLogging().AddHoist(configuration).BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptionsMonitor<Hosting.HoistOptions>>().CurrentValue);
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith($"Hoist:Services:{name}:{key} = ", failure, StringComparison.Ordinal);
+        Assert.EndsWith($"({id})", failure, StringComparison.Ordinal);
+    }
 
     private static int s_services;
 

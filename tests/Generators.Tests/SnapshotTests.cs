@@ -21,11 +21,13 @@ public sealed class SnapshotTests
             public static partial class Embeddings
             {
                 [Compute(Gpus = 1, Cpus = 3, Memory = "12Gi", Image = "nvcr.io/nvidia/pytorch:23.10-py3",
-                         InactivityTtl = "24h", LaunchTimeout = 60)]
+                         InactivityTtl = "24h", LaunchTimeout = 60, GpuType = "NVIDIA-A100-SXM4-80GB", SharedMemory = "16Gi")]
                 [Autoscale(Target = 8, Metric = "concurrency", MaxScale = 10, ScaleToZeroGracePeriod = 300)]
                 [Env("HF_HOME", "/models")]
                 [Secret("huggingface", "token", "HF_TOKEN")]
                 [Secret("wandb")]
+                [Setup("pip install vllm")]
+                [Volume("models", "/models", Size = "100Gi")]
                 public static float[] Embed(string text) => new float[text.Length];
             }
             """);

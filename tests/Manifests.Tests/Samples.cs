@@ -59,6 +59,43 @@ internal static class Samples
         },
         ["gpu"] = Service("generate",
             new ComputeSpec { Gpus = 2, Cpus = 4, Memory = "16Gi", Disk = "50Gi", Image = "nvcr.io/nvidia/pytorch:23.10-py3", Freeze = true, Namespace = "ml", LaunchTimeout = 600 }),
+        ["around"] = Service("vllm", new ComputeSpec
+        {
+            Gpus = 1,
+            Memory = "24Gi",
+            Image = "nvcr.io/nvidia/pytorch:23.10-py3",
+            GpuType = "NVIDIA-A100-SXM4-80GB",
+            SharedMemory = "16Gi",
+            NodeSelector = "cloud.google.com/gke-nodepool=gpu,disktype=ssd",
+            Tolerations = "dedicated=ml:NoSchedule,spot:NoExecute,reserved",
+        }) with
+        {
+            Environment = [new EnvironmentVariableSpec { Name = "HF_HOME", Value = "/models" }],
+            Secrets = [new SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" }],
+            Setup = ["pip install vllm", "echo 'it''s ready' > /tmp/ready"],
+            Volumes = [new VolumeSpec { Name = "models", Path = "/models", Size = "100Gi" }, new VolumeSpec { Name = "hf-cache", Path = "/root/.cache/huggingface", StorageClass = "standard-rwx" }],
+        },
+        ["around-autoscaled"] = Service("embed-vllm",
+            new ComputeSpec { Gpus = 1, SharedMemory = "8Gi", NodeSelector = "disktype=ssd", LaunchTimeout = 1200 },
+            autoscale: new AutoscaleSpec { Target = 4, MaxScale = 4 }) with
+        {
+            Setup = ["pip install vllm"],
+            Volumes = [new VolumeSpec { Name = "models", Path = "/models", Size = "100Gi" }],
+        },
+        ["around-pytorch"] = Service("finetune",
+            new ComputeSpec { Gpus = 8, GpuType = "NVIDIA-H100-80GB-HBM3", SharedMemory = "64Gi", Tolerations = "dedicated=training:NoSchedule" },
+            new DistributionSpec { Type = "pytorch", Workers = 2 }) with
+        {
+            Setup = ["pip install deepspeed"],
+            Volumes = [new VolumeSpec { Name = "checkpoints", Path = "/checkpoints", Size = "1Ti" }],
+        },
+        ["around-ray"] = Service("tune-large",
+            new ComputeSpec { Gpus = 1, Image = "rayproject/ray:2.9.0", GpuType = "NVIDIA-L4", SharedMemory = "4Gi" },
+            new DistributionSpec { Type = "ray", Workers = 2 }) with
+        {
+            Setup = ["pip install 'ray[tune]==2.9.0'"],
+            Volumes = [new VolumeSpec { Name = "results", Path = "/results" }],
+        },
     };
 
     public static IEnumerable<object[]> KindNames => Kinds.Keys.Select(k => new object[] { k });

@@ -26,15 +26,17 @@ public sealed class ServiceDescriptorJsonTests
         Distribution = new DistributionSpec { Type = "pytorch", Workers = 4 },
         Environment = [new EnvironmentVariableSpec { Name = "NCCL_DEBUG", Value = "INFO" }],
         Secrets = [new SecretSpec { Name = "wandb" }, new SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" }],
+        Setup = ["pip install vllm", "apt-get install -y ffmpeg"],
+        Volumes = [new VolumeSpec { Name = "models", Path = "/models", Size = "100Gi" }],
     };
 
     // The form the generator writes into [assembly: HoistServiceDescriptor(...)]: every value, defaults and nulls included.
     private const string EmbedJson =
         """{"name":"embed","kind":"method","declaringType":"App.Embeddings","assemblyName":"App","methods":["Embed"]""" +
-        ""","compute":{"gpus":1,"cpus":3,"memory":"12Gi","disk":null,"image":"mcr.microsoft.com/dotnet/aspnet:10.0","inactivityTtl":"24h","launchTimeout":60,"freeze":false,"namespace":null}""" +
+        ""","compute":{"gpus":1,"cpus":3,"memory":"12Gi","disk":null,"image":"mcr.microsoft.com/dotnet/aspnet:10.0","inactivityTtl":"24h","launchTimeout":60,"freeze":false,"namespace":null,"gpuType":null,"sharedMemory":null,"nodeSelector":null,"tolerations":null}""" +
         ""","distribution":null""" +
         ""","autoscale":{"target":8,"window":"60s","metric":"concurrency","targetUtilization":70,"minScale":null,"maxScale":10,"initialScale":1,"scaleToZeroGracePeriod":300}""" +
-        ""","environment":[],"secrets":[]}""";
+        ""","environment":[],"secrets":[],"setup":[],"volumes":[]}""";
 
     [Fact]
     public void Serialize_WritesEveryValue_InDeclarationOrder()

@@ -33,7 +33,7 @@ internal static class ContainerImages
     /// <summary>The default runtime an image is built for: the cluster's nodes, x64 unless Hoist:Kubernetes:RuntimeIdentifier says otherwise.</summary>
     public const string LinuxRuntime = KubernetesBackendOptions.DefaultRuntimeIdentifier;
 
-    public const int MaxTagLength = 128;
+    public const int MaxTagLength = ServiceImages.MaxTagLength;
 
     /// <summary>True unless the base image is one of Microsoft's .NET images, which already hold the runtime.</summary>
     public static bool NeedsSelfContained(string baseImage) => !BaseImages.CarriesDotnet(baseImage);
@@ -62,36 +62,8 @@ internal static class ContainerImages
         return slash < 0 ? (value, "") : (value[..slash], value[(slash + 1)..].ToLowerInvariant());
     }
 
-    /// <summary>
-    /// An image reference such as "registry.example/team/app:1.0" split the way Docker does: the first segment is a
-    /// registry when it has a '.' or ':' or is "localhost". Null tag when it has none; digests are dropped.
-    /// </summary>
-    public static (string? Registry, string Repository, string? Tag) ParseImage(string image)
-    {
-        var value = image.Trim();
-        var at = value.IndexOf('@', StringComparison.Ordinal);
-        if (at >= 0)
-        {
-            value = value[..at];
-        }
-
-        string? registry = null;
-        var slash = value.IndexOf('/', StringComparison.Ordinal);
-        if (slash > 0)
-        {
-            var first = value[..slash];
-            if (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost")
-            {
-                registry = first;
-                value = value[(slash + 1)..];
-            }
-        }
-
-        var colon = value.LastIndexOf(':');
-        return colon > value.LastIndexOf('/') && colon >= 0
-            ? (registry, value[..colon], value[(colon + 1)..])
-            : (registry, value, null);
-    }
+    /// <summary>An image reference split the way Docker does (<see cref="ServiceImages.ParseImage"/>).</summary>
+    public static (string? Registry, string Repository, string? Tag) ParseImage(string image) => ServiceImages.ParseImage(image);
 
     /// <summary>The repository name for an app: its name in lower case, with what image names forbid made '-'.</summary>
     public static string Repository(string appName)
@@ -110,9 +82,10 @@ internal static class ContainerImages
     public static string DefaultTag(DateTimeOffset now) => now.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// One build per distinct base image, in the order the services first name them. With one base image the
-    /// image is <paramref name="repository"/>:<paramref name="tag"/>; with several, each tag also names its base
-    /// ("1.0-pytorch-23.10-py3"), so the images of one deploy stay apart.
+    /// One build per distinct base image, in the order the services first name them, each named as
+    /// <see cref="ServiceImages.For"/> names the image of a service on that base: <paramref name="repository"/>:<paramref name="tag"/>
+    /// on the default base, and a tag that also names the base ("1.0-pytorch-23.10-py3") on any other, so the manifests
+    /// rendered anywhere else name the images deploy pushes.
     /// </summary>
     public static IReadOnlyList<ImageBuild> Plan(IReadOnlyList<ServiceDescriptor> services, string? registry, string repository, string tag, string runtimeIdentifier = LinuxRuntime)
     {
@@ -121,27 +94,12 @@ internal static class ContainerImages
         return groups.Select(g => new ImageBuild(
                 g.Key,
                 NeedsSelfContained(g.Key),
-                new ImageName(registry is { Length: > 0 } ? registry : null, repository, groups.Length == 1 ? tag : TagFor(tag, g.Key)),
+                new ImageName(registry is { Length: > 0 } ? registry : null, repository, ServiceImages.ParseImage(ServiceImages.For($"{repository}:{tag}", g.Key)).Tag!),
                 g.Select(s => s.Name).ToArray())
             {
                 RuntimeIdentifier = runtimeIdentifier,
             })
             .ToArray();
-    }
-
-    /// <summary>The tag of one base image's build when a deploy has several: "&lt;tag&gt;-&lt;last segment of the base, sanitised&gt;".</summary>
-    public static string TagFor(string tag, string baseImage)
-    {
-        var (_, repository, baseTag) = ParseImage(baseImage);
-        var name = repository[(repository.LastIndexOf('/') + 1)..] + (baseTag is { Length: > 0 } t ? "-" + t : "");
-        var text = new StringBuilder(tag).Append('-');
-        foreach (var c in name)
-        {
-            text.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-');
-        }
-
-        var result = text.ToString();
-        return result.Length <= MaxTagLength ? result : result[..MaxTagLength];
     }
 
     /// <summary>

@@ -90,11 +90,12 @@ internal sealed class DeployCommand : Command
         AssemblyFacts.RequireApp(app, "deploy");
         var services = AppServices.Select(AppServices.Read(app, hoist), settings.Services, app.AssemblyPath);
 
-        var images = settings.Image is { Length: > 0 } given
-            ? services.ToDictionary(s => s.Name, _ => given, StringComparer.Ordinal)
+        // The app image; a service on another base runs the image named after it (ServiceImages.For), which the build pushed.
+        var appImage = settings.Image is { Length: > 0 } given
+            ? given
             : await BuildImagesAsync(context, settings, hoist, app, services, cancellationToken).ConfigureAwait(false);
 
-        var applied = await ApplyAsync(context, target, hoist, app, services, images, cancellationToken).ConfigureAwait(false);
+        var applied = await ApplyAsync(context, target, hoist, app, services, appImage, cancellationToken).ConfigureAwait(false);
         if (settings.NoWait)
         {
             await context.Output.WriteLineAsync($"Applied {Names(services)} to namespace {target.Namespace}; hoist status shows when they are ready.").ConfigureAwait(false);
@@ -140,11 +141,10 @@ internal sealed class DeployCommand : Command
             ExitCodes.Usage);
     }
 
-    private static async Task<Dictionary<string, string>> BuildImagesAsync(
+    private static async Task<string> BuildImagesAsync(
         CliContext context, Settings settings, HoistOptions hoist, BuiltApp app, IReadOnlyList<ServiceDescriptor> services, CancellationToken cancellationToken)
     {
         var (registry, repository, tag) = ImageTarget(settings.Registry, settings.Tag, hoist.Kubernetes.Image, app.AppName, context.Time.GetUtcNow());
-        var images = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var build in ContainerImages.Plan(services, registry, repository, tag, hoist.Kubernetes.RuntimeIdentifier))
         {
             await context.Error.WriteLineAsync(
@@ -161,24 +161,20 @@ internal sealed class DeployCommand : Command
             }
 
             await context.Error.WriteLineAsync($"Pushed {build.Image}").ConfigureAwait(false);
-            foreach (var service in build.Services)
-            {
-                images[service] = build.Image.Reference;
-            }
         }
 
-        return images;
+        return new ImageName(registry is { Length: > 0 } ? registry : null, repository, tag).Reference;
     }
 
     private static async Task<IReadOnlyList<Applied>> ApplyAsync(
-        CliContext context, ClusterTarget target, HoistOptions hoist, BuiltApp app, IReadOnlyList<ServiceDescriptor> services, IReadOnlyDictionary<string, string> images, CancellationToken cancellationToken)
+        CliContext context, ClusterTarget target, HoistOptions hoist, BuiltApp app, IReadOnlyList<ServiceDescriptor> services, string appImage, CancellationToken cancellationToken)
     {
         var cluster = target.Cluster;
         var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
         var applied = new List<Applied>();
         foreach (var service in services)
         {
-            var options = ManifestOptionsFor(hoist, app, images[service.Name], target.Namespace);
+            var options = ManifestOptionsFor(hoist, app, appImage, target.Namespace);
             var objects = RenderObjects(service, options);
             var ns = ServiceLayout.From(service, objects).Namespace;
             if (!tokens.TryGetValue(ns, out var token))
@@ -188,14 +184,14 @@ internal sealed class DeployCommand : Command
             }
 
             var layout = await ServiceRollout.ApplyAsync(cluster, service, objects, options, token, context.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            await context.Output.WriteLineAsync($"{service.Name}: applied {layout.WorkloadKind.Kind} {layout.WorkloadName} in namespace {layout.Namespace} ({options.Image})").ConfigureAwait(false);
+            await context.Output.WriteLineAsync($"{service.Name}: applied {layout.WorkloadKind.Kind} {layout.WorkloadName} in namespace {layout.Namespace} ({ServiceImages.For(options.Image, service.Compute.Image)})").ConfigureAwait(false);
             applied.Add(new Applied(service, layout, context.Time.GetTimestamp()));
         }
 
         return applied;
     }
 
-    /// <summary>The renderer's options for one service as deploy applies it: the image it pushed for the service, the cluster's namespace.</summary>
+    /// <summary>The renderer's options as deploy applies them: the app image it pushed (each service's own follows from it), the cluster's namespace.</summary>
     public static ManifestOptions ManifestOptionsFor(HoistOptions hoist, BuiltApp app, string image, string @namespace) =>
         ManifestOptionsFactory.Create(hoist.Kubernetes, app.AppName, image, @namespace, ManifestsCommand.EntryAssembly(app));
 

@@ -166,6 +166,56 @@ namespace Hoist.Generators.Diagnostics
             "Environment variable set twice",
             SettingMessage);
 
+        public static readonly DiagnosticDescriptor InvalidSetupStep = Create(
+            "HOIST036",
+            "Invalid setup step",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor InvalidVolumeName = Create(
+            "HOIST037",
+            "Invalid volume name",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor InvalidVolumePath = Create(
+            "HOIST038",
+            "Invalid volume mount path",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor DuplicateVolume = Create(
+            "HOIST039",
+            "Volume declared or mounted twice",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor InvalidGpuType = Create(
+            "HOIST040",
+            "Invalid GPU type",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor InvalidNodeSelector = Create(
+            "HOIST041",
+            "Invalid node selector",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor InvalidTolerations = Create(
+            "HOIST042",
+            "Invalid tolerations",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor GpuTypeWithoutGpus = Create(
+            "HOIST044",
+            "GPU type without GPUs",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor InvalidStorageClass = Create(
+            "HOIST045",
+            "Invalid storage class",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor AdditionWithoutService = Create(
+            "HOIST043",
+            "Hoist attribute on a member that is no service",
+            "[{0}] on '{1}' does nothing: {2}");
+
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
         {
             [TypeNotPartial.Id] = TypeNotPartial,
@@ -198,6 +248,16 @@ namespace Hoist.Generators.Diagnostics
             [InvalidSecretName.Id] = InvalidSecretName,
             [InvalidSecretKey.Id] = InvalidSecretKey,
             [DuplicateVariable.Id] = DuplicateVariable,
+            [InvalidSetupStep.Id] = InvalidSetupStep,
+            [InvalidVolumeName.Id] = InvalidVolumeName,
+            [InvalidVolumePath.Id] = InvalidVolumePath,
+            [DuplicateVolume.Id] = DuplicateVolume,
+            [InvalidGpuType.Id] = InvalidGpuType,
+            [InvalidNodeSelector.Id] = InvalidNodeSelector,
+            [InvalidTolerations.Id] = InvalidTolerations,
+            [AdditionWithoutService.Id] = AdditionWithoutService,
+            [GpuTypeWithoutGpus.Id] = GpuTypeWithoutGpus,
+            [InvalidStorageClass.Id] = InvalidStorageClass,
         };
 
         /// <summary>All descriptors, in ID order.</summary>

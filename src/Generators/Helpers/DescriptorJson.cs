@@ -14,11 +14,14 @@ namespace Hoist.Generators.Helpers
     internal static class DescriptorJson
     {
         // {"name":"embed","kind":"method","declaringType":"MyApp.Embeddings","assemblyName":"MyApp","methods":["Embed"],
-        //  "compute":{"gpus":1,"cpus":3,"memory":"12Gi","disk":null,"image":"...","inactivityTtl":"24h","launchTimeout":60,"freeze":false,"namespace":null},
+        //  "compute":{"gpus":1,"cpus":3,"memory":"12Gi","disk":null,"image":"...","inactivityTtl":"24h","launchTimeout":60,"freeze":false,"namespace":null,
+        //              "gpuType":null,"sharedMemory":null,"nodeSelector":null,"tolerations":null},
         //  "distribution":null,
         //  "autoscale":{"target":8,"window":"60s","metric":"concurrency","targetUtilization":70,"minScale":null,"maxScale":10,"initialScale":1,"scaleToZeroGracePeriod":300},
         //  "environment":[{"name":"HF_HOME","value":"/models"}],
-        //  "secrets":[{"name":"huggingface","key":"token","variable":"HF_TOKEN"}]}
+        //  "secrets":[{"name":"huggingface","key":"token","variable":"HF_TOKEN"}],
+        //  "setup":["pip install vllm"],
+        //  "volumes":[{"name":"models","path":"/models","size":"100Gi","storageClass":null}]}
         public static string Write(ServiceModel service, string assemblyName)
         {
             var json = new StringBuilder(512);
@@ -45,7 +48,11 @@ namespace Hoist.Generators.Helpers
             Property(json, "inactivityTtl").Append(String(compute.InactivityTtl)).Append(',');
             Property(json, "launchTimeout").Append(Int(compute.LaunchTimeout)).Append(',');
             Property(json, "freeze").Append(compute.Freeze ? "true" : "false").Append(',');
-            Property(json, "namespace").Append(String(compute.Namespace));
+            Property(json, "namespace").Append(String(compute.Namespace)).Append(',');
+            Property(json, "gpuType").Append(String(compute.GpuType)).Append(',');
+            Property(json, "sharedMemory").Append(String(compute.SharedMemory)).Append(',');
+            Property(json, "nodeSelector").Append(String(compute.NodeSelector)).Append(',');
+            Property(json, "tolerations").Append(String(compute.Tolerations));
             json.Append("},");
 
             Property(json, "distribution");
@@ -101,6 +108,26 @@ namespace Hoist.Generators.Helpers
                 Property(json, "name").Append(String(secret.Name)).Append(',');
                 Property(json, "key").Append(String(secret.Key)).Append(',');
                 Property(json, "variable").Append(String(secret.Variable));
+                json.Append('}');
+            }
+
+            json.Append("],");
+            Property(json, "setup").Append('[');
+            for (var i = 0; i < service.Setup.Count; i++)
+            {
+                json.Append(i == 0 ? string.Empty : ",").Append(String(service.Setup[i]));
+            }
+
+            json.Append("],");
+            Property(json, "volumes").Append('[');
+            for (var i = 0; i < service.Volumes.Count; i++)
+            {
+                var volume = service.Volumes[i];
+                json.Append(i == 0 ? "{" : ",{");
+                Property(json, "name").Append(String(volume.Name)).Append(',');
+                Property(json, "path").Append(String(volume.Path)).Append(',');
+                Property(json, "size").Append(String(volume.Size)).Append(',');
+                Property(json, "storageClass").Append(String(volume.StorageClass));
                 json.Append('}');
             }
 

@@ -14,8 +14,12 @@ namespace Hoist.Generators.Helpers
             AttributeData? autoscale,
             IReadOnlyList<AttributeData> all,
             IReadOnlyList<AttributeData> env,
-            IReadOnlyList<AttributeData> secrets)
+            IReadOnlyList<AttributeData> secrets,
+            IReadOnlyList<AttributeData> setup,
+            IReadOnlyList<AttributeData> volumes)
         {
+            Setup = setup;
+            Volumes = volumes;
             Env = env;
             Secrets = secrets;
             Compute = compute;
@@ -39,12 +43,21 @@ namespace Hoist.Generators.Helpers
         /// <summary>Every [Secret], in declaration order.</summary>
         public IReadOnlyList<AttributeData> Secrets { get; }
 
+        /// <summary>Every [Setup], in declaration order, which is the order the steps run in.</summary>
+        public IReadOnlyList<AttributeData> Setup { get; }
+
+        /// <summary>Every [Volume], in declaration order.</summary>
+        public IReadOnlyList<AttributeData> Volumes { get; }
+
+        /// <summary>[Env], [Secret], [Setup] and [Volume]: what only adds to a service.</summary>
+        public IEnumerable<AttributeData> Additions => Env.Concat(Secrets).Concat(Setup).Concat(Volumes);
+
         public bool IsEmpty => All is null || All.Count == 0;
 
         public static HoistAttributes Read(ISymbol symbol)
         {
             AttributeData? compute = null, distribute = null, autoscale = null;
-            List<AttributeData>? all = null, env = null, secrets = null;
+            List<AttributeData>? all = null, env = null, secrets = null, setup = null, volumes = null;
             foreach (var attribute in symbol.GetAttributes())
             {
                 if (IsHoistAttribute(attribute, "EnvAttribute"))
@@ -56,6 +69,18 @@ namespace Hoist.Generators.Helpers
                 if (IsHoistAttribute(attribute, "SecretAttribute"))
                 {
                     (secrets ??= new List<AttributeData>()).Add(attribute);
+                    continue;
+                }
+
+                if (IsHoistAttribute(attribute, "SetupAttribute"))
+                {
+                    (setup ??= new List<AttributeData>()).Add(attribute);
+                    continue;
+                }
+
+                if (IsHoistAttribute(attribute, "VolumeAttribute"))
+                {
+                    (volumes ??= new List<AttributeData>()).Add(attribute);
                     continue;
                 }
 
@@ -83,7 +108,9 @@ namespace Hoist.Generators.Helpers
                 autoscale,
                 (IReadOnlyList<AttributeData>?)all ?? Array.Empty<AttributeData>(),
                 (IReadOnlyList<AttributeData>?)env ?? Array.Empty<AttributeData>(),
-                (IReadOnlyList<AttributeData>?)secrets ?? Array.Empty<AttributeData>());
+                (IReadOnlyList<AttributeData>?)secrets ?? Array.Empty<AttributeData>(),
+                (IReadOnlyList<AttributeData>?)setup ?? Array.Empty<AttributeData>(),
+                (IReadOnlyList<AttributeData>?)volumes ?? Array.Empty<AttributeData>());
         }
 
         /// <summary>"Compute", "Distribute" or "Autoscale" for a Hoist attribute; null for any other.</summary>

@@ -17,7 +17,9 @@ namespace Hoist.Generators.Models
         DistributionModel? Distribution,
         AutoscaleModel? Autoscale,
         EquatableArray<EnvironmentVariableModel> Environment,
-        EquatableArray<SecretModel> Secrets)
+        EquatableArray<SecretModel> Secrets,
+        EquatableArray<string> Setup,
+        EquatableArray<VolumeModel> Volumes)
     {
         public bool IsDistributed => Distribution is not null;
     }
@@ -52,9 +54,13 @@ namespace Hoist.Generators.Models
         string? InactivityTtl,
         int LaunchTimeout,
         bool Freeze,
-        string? Namespace)
+        string? Namespace,
+        string? GpuType,
+        string? SharedMemory,
+        string? NodeSelector,
+        string? Tolerations)
     {
-        public static ComputeModel Default { get; } = new(0, 0, null, null, Hoist.Settings.ServiceDefaults.Image, null, Hoist.Settings.ServiceDefaults.LaunchTimeoutSeconds, false, null);
+        public static ComputeModel Default { get; } = new(0, 0, null, null, Hoist.Settings.ServiceDefaults.Image, null, Hoist.Settings.ServiceDefaults.LaunchTimeoutSeconds, false, null, null, null, null, null);
     }
 
     /// <summary>One <c>[Env("NAME", "value")]</c>.</summary>
@@ -62,6 +68,9 @@ namespace Hoist.Generators.Models
 
     /// <summary>One <c>[Secret]</c>: a name, and optionally one key and the variable it goes into. Never a value.</summary>
     internal sealed record SecretModel(string Name, string? Key, string? Variable);
+
+    /// <summary>One <c>[Volume]</c>; a null size is the default one.</summary>
+    internal sealed record VolumeModel(string Name, string Path, string? Size, string? StorageClass);
 
     /// <summary>The values of <c>[Distribute]</c>.</summary>
     internal sealed record DistributionModel(string Type, int Workers);

@@ -41,8 +41,37 @@ public sealed record ServiceDescriptor
         init => _secrets = value ?? [];
     }
 
+    /// <summary>The <c>[Setup]</c> shell steps, in the order they run.</summary>
+    public IReadOnlyList<string> Setup
+    {
+        get => _setup;
+        init => _setup = value ?? []; // Descriptors written before [Setup] and [Volume] have neither.
+    }
+
+    /// <summary>The <c>[Volume]</c>s every worker mounts.</summary>
+    public IReadOnlyList<VolumeSpec> Volumes
+    {
+        get => _volumes;
+        init => _volumes = value ?? [];
+    }
+
     private readonly IReadOnlyList<EnvironmentVariableSpec> _environment = [];
     private readonly IReadOnlyList<SecretSpec> _secrets = [];
+    private readonly IReadOnlyList<string> _setup = [];
+    private readonly IReadOnlyList<VolumeSpec> _volumes = [];
+}
+
+/// <summary>One <c>[Volume]</c>: a PersistentVolumeClaim mounted at <see cref="Path"/> in a pod, a shared folder locally.</summary>
+public sealed record VolumeSpec
+{
+    public required string Name { get; init; }
+    public required string Path { get; init; }
+
+    /// <summary>Null for <see cref="Settings.WorkerVolumes.DefaultSize"/>.</summary>
+    public string? Size { get; init; }
+
+    /// <summary>Null for the cluster's default StorageClass.</summary>
+    public string? StorageClass { get; init; }
 }
 
 /// <summary>One <c>[Env("NAME", "value")]</c>.</summary>
@@ -86,6 +115,18 @@ public sealed record ComputeSpec
     public int LaunchTimeout { get; init; } = DefaultLaunchTimeoutSeconds;
     public bool Freeze { get; init; }
     public string? Namespace { get; init; }
+
+    /// <summary>The GPU product (node label <c>nvidia.com/gpu.product</c>) a pod must run on.</summary>
+    public string? GpuType { get; init; }
+
+    /// <summary>The size of a memory-backed /dev/shm in a pod.</summary>
+    public string? SharedMemory { get; init; }
+
+    /// <summary>"key=value,..." node labels a pod must run on (<see cref="Settings.WorkerPlacement"/>).</summary>
+    public string? NodeSelector { get; init; }
+
+    /// <summary>"key=value:Effect,..." taints a pod tolerates (<see cref="Settings.WorkerPlacement"/>).</summary>
+    public string? Tolerations { get; init; }
 }
 
 /// <summary>The worker group from <c>[Distribute]</c>.</summary>

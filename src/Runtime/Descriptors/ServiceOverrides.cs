@@ -21,6 +21,10 @@ public sealed class ServiceOverrides
     public string? Memory { get; set; }
     public string? Disk { get; set; }
     public string? InactivityTtl { get; set; }
+    public string? GpuType { get; set; }
+    public string? SharedMemory { get; set; }
+    public string? NodeSelector { get; set; }
+    public string? Tolerations { get; set; }
 
     /// <summary>Production mode: no hot code sync. The seed sets it from an environment variable.</summary>
     public bool? Freeze { get; set; }
@@ -41,6 +45,17 @@ public sealed class ServiceOverrides
     /// </summary>
     public Dictionary<string, string>? Env { get; set; }
 
+    /// <summary>
+    /// The [Setup] steps, replacing the attributes' list as a whole (an order of steps only makes sense as one list):
+    /// <c>Hoist__Services__embed__Setup__0="pip install vllm==0.6.0"</c>.
+    /// </summary>
+    public List<string>? Setup { get; set; }
+
+    /// <summary>
+    /// [Volume]s to change or add, by name: <c>Hoist__Services__embed__Volumes__models__Size=200Gi</c>. A new one needs a Path.
+    /// </summary>
+    public Dictionary<string, VolumeOverride>? Volumes { get; set; }
+
     /// <summary>The descriptor with these overrides applied. Pure: the same inputs give the same result.</summary>
     public ServiceDescriptor ApplyTo(ServiceDescriptor descriptor)
     {
@@ -56,6 +71,10 @@ public sealed class ServiceOverrides
             Disk = Disk ?? descriptor.Compute.Disk,
             InactivityTtl = InactivityTtl ?? descriptor.Compute.InactivityTtl,
             Freeze = Freeze ?? descriptor.Compute.Freeze,
+            GpuType = GpuType ?? descriptor.Compute.GpuType,
+            SharedMemory = SharedMemory ?? descriptor.Compute.SharedMemory,
+            NodeSelector = NodeSelector ?? descriptor.Compute.NodeSelector,
+            Tolerations = Tolerations ?? descriptor.Compute.Tolerations,
         };
         var distribution = descriptor.Distribution is { } d ? d with { Workers = Workers ?? d.Workers } : null;
         var autoscale = descriptor.Autoscale is { } a
@@ -71,7 +90,15 @@ public sealed class ServiceOverrides
                 ScaleToZeroGracePeriod = ScaleToZeroGracePeriod ?? a.ScaleToZeroGracePeriod,
             }
             : null;
-        return descriptor with { Compute = compute, Distribution = distribution, Autoscale = autoscale, Environment = WithEnv(descriptor.Environment) };
+        return descriptor with
+        {
+            Compute = compute,
+            Distribution = distribution,
+            Autoscale = autoscale,
+            Environment = WithEnv(descriptor.Environment),
+            Setup = Setup is { } setup ? setup.ToArray() : descriptor.Setup,
+            Volumes = WithVolumes(descriptor.Volumes),
+        };
     }
 
     /// <summary>
@@ -116,7 +143,34 @@ public sealed class ServiceOverrides
         return merged;
     }
 
+    // As [Env]: a volume of the same name is changed in place, new ones follow by name.
+    private IReadOnlyList<VolumeSpec> WithVolumes(IReadOnlyList<VolumeSpec> declared)
+    {
+        if (Volumes is not { Count: > 0 } overrides)
+        {
+            return declared;
+        }
+
+        var merged = declared.Select(v => overrides.TryGetValue(v.Name, out var o) && o is not null ? o.ApplyTo(v) : v).ToList();
+        merged.AddRange(overrides
+            .Where(o => declared.All(v => v.Name != o.Key))
+            .OrderBy(o => o.Key, StringComparer.Ordinal)
+            .Select(o => (o.Value ?? new VolumeOverride()).ApplyTo(new VolumeSpec { Name = o.Key, Path = "" })));
+        return merged;
+    }
+
     private bool HasAutoscaleValue =>
         Target is not null || Window is not null || Metric is not null || TargetUtilization is not null || MinScale is not null ||
         MaxScale is not null || InitialScale is not null || ScaleToZeroGracePeriod is not null;
+}
+
+/// <summary>One volume's overrides: <c>Hoist:Services:&lt;name&gt;:Volumes:&lt;volume&gt;:Size</c> and the like.</summary>
+public sealed class VolumeOverride
+{
+    public string? Path { get; set; }
+    public string? Size { get; set; }
+    public string? StorageClass { get; set; }
+
+    internal VolumeSpec ApplyTo(VolumeSpec volume) =>
+        volume with { Path = Path ?? volume.Path, Size = Size ?? volume.Size, StorageClass = StorageClass ?? volume.StorageClass };
 }

@@ -23,6 +23,10 @@ internal static class ServiceSettings
             InactivityTtl = compute.InactivityTtl,
             LaunchTimeout = compute.LaunchTimeout,
             Namespace = compute.Namespace,
+            GpuType = compute.GpuType,
+            SharedMemory = compute.SharedMemory,
+            NodeSelector = compute.NodeSelector,
+            Tolerations = compute.Tolerations,
             CallTimeout = callTimeout,
             IsDistributed = descriptor.Distribution is not null,
             DistributionType = descriptor.Distribution?.Type,
@@ -30,6 +34,8 @@ internal static class ServiceSettings
             IsAutoscaled = descriptor.Autoscale is not null,
             Environment = descriptor.Environment.Select(e => new EnvironmentSetting(e.Name, e.Value)).ToArray(),
             Secrets = descriptor.Secrets.Select(s => new SecretSetting(s.Name, s.Key, s.Variable)).ToArray(),
+            Setup = descriptor.Setup.ToArray(),
+            Volumes = descriptor.Volumes.Select(v => new VolumeSetting(v.Name, v.Path, v.Size, v.StorageClass)).ToArray(),
         };
         if (descriptor.Autoscale is { } autoscale)
         {
@@ -55,7 +61,7 @@ internal static class ServiceSettings
     /// use ... (HOIST009)</c>.
     /// </summary>
     public static string Describe(string service, SettingProblem problem) =>
-        $"{Key(service, problem.Setting)}{(problem.Value is null ? "" : " = " + problem.Value)} {problem.Problem}: {problem.Allowed} ({problem.Id})";
+        $"{Key(service, problem.ConfigurationKey ?? problem.Setting)}{(problem.Value is null ? "" : " = " + problem.Value)} {problem.Problem}: {problem.Allowed} ({problem.Id})";
 
     /// <summary>The configuration key of a setting: <c>Hoist:Services:embed:Window</c>.</summary>
     public static string Key(string service, string setting) => $"{HoistOptions.SectionName}:{nameof(HoistOptions.Services)}:{service}:{setting}";

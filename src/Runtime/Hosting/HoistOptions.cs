@@ -51,6 +51,19 @@ public sealed class LocalBackendOptions
     public int ActivatorQueueLimit { get; set; } = 1000;
 
     /// <summary>
+    /// Where the markers of [Setup] step lists already run are kept, one per hash of a list. Unset: a folder only this
+    /// user can enter, <c>$XDG_CACHE_HOME/hoist/setup</c> (else <c>~/.cache/hoist/setup</c>), which outlives a reboot
+    /// as what the steps installed does.
+    /// </summary>
+    public string? SetupCacheFolder { get; set; }
+
+    /// <summary>
+    /// Where [Volume] folders live, one per app and volume (<c>&lt;folder&gt;/&lt;app&gt;/&lt;volume&gt;</c>), shared by every
+    /// replica and run. Unset: <c>$XDG_DATA_HOME/hoist/volumes</c> (else <c>~/.local/share/hoist/volumes</c>).
+    /// </summary>
+    public string? VolumesFolder { get; set; }
+
+    /// <summary>
     /// How this process reaches its workers: "unix" (the default: a Unix domain socket in a folder only this
     /// user can enter, with large payloads in shared memory), or "tcp" (loopback ports). "unix" falls back to
     /// "tcp" where the OS has no Unix sockets.

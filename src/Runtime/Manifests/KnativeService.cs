@@ -46,14 +46,21 @@ public sealed class KnativeRevisionTemplate
 }
 
 /// <summary>
-/// The subset of a pod spec that Knative accepts and Hoist uses. Tolerations need the cluster's
-/// <c>kubernetes.podspec-tolerations</c> feature (config-features) enabled.
+/// The subset of a pod spec that Knative accepts and Hoist uses. Tolerations, node selectors, PersistentVolumeClaims and
+/// emptyDir need the cluster's <c>kubernetes.podspec-tolerations</c>, <c>-nodeselector</c>,
+/// <c>-persistent-volume-claim</c> (with <c>-persistent-volume-write</c>) and <c>-emptydir</c> features (config-features).
 /// </summary>
 public sealed class KnativeRevisionSpec
 {
     [JsonPropertyName("containers")]
     public IList<V1Container> Containers { get; set; } = [];
 
+    [JsonPropertyName("nodeSelector")]
+    public IDictionary<string, string>? NodeSelector { get; set; }
+
     [JsonPropertyName("tolerations")]
     public IList<V1Toleration>? Tolerations { get; set; }
+
+    [JsonPropertyName("volumes")]
+    public IList<V1Volume>? Volumes { get; set; }
 }

@@ -24,8 +24,9 @@ public sealed record ManifestOptions
     public required string AppName { get; init; }
 
     /// <summary>
-    /// The app's container image, e.g. "registry.example/app:1.0". It is built from the service's
-    /// <c>[Compute(Image)]</c> base image, which the manifests record in <c>hoist.dev/base-image</c>.
+    /// The app's container image, e.g. "registry.example/app:1.0": what services on the default base image run. A service
+    /// on another <c>[Compute(Image)]</c> base runs the app built onto that base, "registry.example/app:1.0-pytorch-23.10-py3"
+    /// (<see cref="ServiceImages.For"/>); the manifests record the base in <c>hoist.dev/base-image</c>.
     /// </summary>
     public required string Image { get; init; }
 

@@ -30,7 +30,9 @@ public static partial class ManifestRenderer
                     Spec = new KnativeRevisionSpec
                     {
                         Containers = [WorkerContainer.Create(target, KnativePortName, podFieldRefs: false, [])],
-                        Tolerations = WorkerContainer.Tolerations(target.Descriptor.Compute),
+                        NodeSelector = WorkerPod.NodeSelector(target.Descriptor.Compute),
+                        Tolerations = WorkerPod.Tolerations(target.Descriptor.Compute),
+                        Volumes = WorkerPod.Volumes(target.Descriptor),
                     },
                 },
             },

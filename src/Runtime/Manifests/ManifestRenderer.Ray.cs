@@ -59,12 +59,13 @@ public static partial class ManifestRenderer
     private static V1Container RayContainer(RenderTarget target, ComputeSpec compute) => new()
     {
         Name = RayContainerName,
-        Image = target.Options.Image,
+        Image = ServiceImages.For(target.Options.Image, compute.Image),
         ImagePullPolicy = target.Options.ImagePullPolicy,
         Resources = WorkerContainer.Resources(compute),
 
-        // Ray tasks run here, so they see the service's [Env] and [Secret] variables as the Hoist worker does.
+        // Ray tasks run here, so they see the service's [Env], [Secret] and [Volume]s as the Hoist worker does.
         Env = WorkerContainer.ServiceEnvironment(target.Descriptor).ToList() is { Count: > 0 } env ? env : null,
         EnvFrom = WorkerContainer.EnvironmentFrom(target.Descriptor),
+        VolumeMounts = WorkerPod.Mounts(target.Descriptor),
     };
 }

@@ -27,13 +27,15 @@ public static partial class ManifestRenderer
         var target = new RenderTarget(descriptor, options);
         Validate(target);
 
-        return (descriptor.Distribution, descriptor.Autoscale) switch
+        // The claims first: a pod that mounts one waits for it, so it had better exist by then.
+        IReadOnlyList<IKubernetesObject<V1ObjectMeta>> workload = (descriptor.Distribution, descriptor.Autoscale) switch
         {
             ({ Type: "ray" } distribution, _) => RenderRay(target, distribution),
             ({ } distribution, _) => RenderStatefulSet(target, distribution),
             (null, { } autoscale) => [RenderKnativeService(target, autoscale)],
             (null, null) => RenderDeployment(target),
         };
+        return [.. WorkerPod.Claims(target), .. workload];
     }
 
     /// <summary>
@@ -92,7 +94,9 @@ public static partial class ManifestRenderer
         Spec = new V1PodSpec
         {
             Containers = containers,
-            Tolerations = WorkerContainer.Tolerations(target.Descriptor.Compute),
+            NodeSelector = WorkerPod.NodeSelector(target.Descriptor.Compute),
+            Tolerations = WorkerPod.Tolerations(target.Descriptor.Compute),
+            Volumes = WorkerPod.Volumes(target.Descriptor),
         },
     };
 

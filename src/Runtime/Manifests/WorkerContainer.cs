@@ -14,15 +14,18 @@ internal static class WorkerContainer
     public static V1Container Create(RenderTarget target, string portName, bool podFieldRefs, IEnumerable<V1EnvVar> extraEnvironment)
     {
         var options = target.Options;
+        var (command, args) = WorkerPod.Command(target.Descriptor, Command(target.Descriptor.Compute.Image, options));
         return new V1Container
         {
             Name = Name,
-            Image = options.Image,
+            Image = ServiceImages.For(options.Image, target.Descriptor.Compute.Image),
             ImagePullPolicy = options.ImagePullPolicy,
-            Command = Command(target.Descriptor.Compute.Image, options),
+            Command = command,
+            Args = args,
             Ports = [new V1ContainerPort { Name = portName, ContainerPort = options.GrpcPort, Protocol = "TCP" }],
             Env = [.. HoistEnvironment(target, podFieldRefs), .. extraEnvironment, .. TelemetryEnvironment(target), .. ServiceEnvironment(target.Descriptor)],
             EnvFrom = EnvironmentFrom(target.Descriptor),
+            VolumeMounts = WorkerPod.Mounts(target.Descriptor),
             Resources = Resources(target.Descriptor.Compute),
             StartupProbe = GrpcProbe(options.GrpcPort, ManifestRenderer.StartupProbePeriodSeconds, StartupFailureThreshold(target.Descriptor.Compute.LaunchTimeout)),
             ReadinessProbe = GrpcProbe(options.GrpcPort, periodSeconds: 5, failureThreshold: 3),
@@ -74,11 +77,16 @@ internal static class WorkerContainer
             .Select(v => Value(v.Key, v.Value));
 
     /// <summary>
-    /// The <c>[Env]</c> values, then each one-key <c>[Secret]</c> as a reference into its Kubernetes Secret: the value
+    /// The <c>[Volume]</c> paths and <c>[Env]</c> values, then each one-key <c>[Secret]</c> as a reference into its Kubernetes Secret: the value
     /// stays in the cluster, never in the manifest.
     /// </summary>
     public static IEnumerable<V1EnvVar> ServiceEnvironment(ServiceDescriptor descriptor)
     {
+        foreach (var variable in WorkerPod.VolumeEnvironment(descriptor))
+        {
+            yield return variable;
+        }
+
         foreach (var variable in descriptor.Environment)
         {
             yield return Value(variable.Name, variable.Value);
@@ -131,10 +139,6 @@ internal static class WorkerContainer
             ? null
             : new V1ResourceRequirements { Requests = requests.Count > 0 ? requests : null, Limits = limits.Count > 0 ? limits : null };
     }
-
-    /// <summary>GPU nodes are usually tainted so that only pods that ask for a GPU land there.</summary>
-    public static IList<V1Toleration>? Tolerations(ComputeSpec compute) =>
-        compute.Gpus > 0 ? [new V1Toleration { Key = GpuResource, OperatorProperty = "Exists", Effect = "NoSchedule" }] : null;
 
     /// <summary>Enough startup probes to cover LaunchTimeout; the liveness probe only starts after one succeeds.</summary>
     public static int StartupFailureThreshold(int launchTimeoutSeconds) =>

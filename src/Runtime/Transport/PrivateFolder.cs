@@ -23,6 +23,17 @@ internal static class PrivateFolder
         Directory.Exists("/dev/shm") ? Path.Combine("/dev/shm", $"hoist-{UserId()}") : SocketFolder();
 
     /// <summary>
+    /// A per-user folder that outlives a reboot: <c>$&lt;xdgVariable&gt;/hoist/&lt;name&gt;</c> when the session sets it (say
+    /// XDG_CACHE_HOME), else <c>~/&lt;fallback&gt;/hoist/&lt;name&gt;</c>; <see cref="Ensure"/> makes it private.
+    /// </summary>
+    public static string UserFolder(string xdgVariable, string fallback, string name) =>
+        Environment.GetEnvironmentVariable(xdgVariable) is { Length: > 0 } root && Path.IsPathRooted(root)
+            ? Path.Combine(root, "hoist", name)
+            : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) is { Length: > 0 } home
+                ? Path.Combine(home, fallback, "hoist", name)
+                : Path.Combine(Path.GetTempPath(), $"hoist-{UserId()}-{name}"); // No home (a bare CI user): still one per user.
+
+    /// <summary>
     /// Creates the folder (mode 0700), or makes an existing one 0700 again. Changing the mode works only for
     /// the folder's owner, so a folder someone else made in a shared /tmp is refused rather than used.
     /// </summary>

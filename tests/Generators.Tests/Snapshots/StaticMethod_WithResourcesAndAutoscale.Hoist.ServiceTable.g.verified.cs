@@ -15,11 +15,13 @@ namespace Hoist.Generated
             DeclaringType = "MyApp.Embeddings",
             AssemblyName = "MyApp",
             Methods = new string[] { "Embed" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 1, Cpus = 3, Memory = "12Gi", Disk = null, Image = "nvcr.io/nvidia/pytorch:23.10-py3", InactivityTtl = "24h", LaunchTimeout = 60, Freeze = false, Namespace = null },
+            Compute = new global::Hoist.ComputeSpec { Gpus = 1, Cpus = 3, Memory = "12Gi", Disk = null, Image = "nvcr.io/nvidia/pytorch:23.10-py3", InactivityTtl = "24h", LaunchTimeout = 60, Freeze = false, Namespace = null, GpuType = "NVIDIA-A100-SXM4-80GB", SharedMemory = "16Gi" },
             Distribution = null,
             Autoscale = new global::Hoist.AutoscaleSpec { Target = 8, Window = "60s", Metric = "concurrency", TargetUtilization = 70, MinScale = null, MaxScale = 10, InitialScale = 1, ScaleToZeroGracePeriod = 300 },
             Environment = new global::Hoist.EnvironmentVariableSpec[] { new global::Hoist.EnvironmentVariableSpec { Name = "HF_HOME", Value = "/models" } },
             Secrets = new global::Hoist.SecretSpec[] { new global::Hoist.SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" }, new global::Hoist.SecretSpec { Name = "wandb", Key = null, Variable = null } },
+            Setup = new string[] { "pip install vllm" },
+            Volumes = new global::Hoist.VolumeSpec[] { new global::Hoist.VolumeSpec { Name = "models", Path = "/models", Size = "100Gi", StorageClass = null } },
         };
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.

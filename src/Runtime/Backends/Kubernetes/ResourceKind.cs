@@ -7,6 +7,9 @@ internal sealed record ResourceKind(string Kind, string Group, string Version, s
     public static readonly ResourceKind StatefulSet = new("StatefulSet", "apps", "v1", "statefulsets");
     public static readonly ResourceKind Service = new("Service", "", "v1", "services");
     public static readonly ResourceKind Secret = new("Secret", "", "v1", "secrets");
+
+    /// <summary>A [Volume]'s claim: applied with its service, never deleted by teardown, since the data is the point.</summary>
+    public static readonly ResourceKind PersistentVolumeClaim = new("PersistentVolumeClaim", "", "v1", "persistentvolumeclaims");
     public static readonly ResourceKind KnativeService = new("Service", Manifests.KnativeService.KnativeGroup, "v1", "services");
     public static readonly ResourceKind RayCluster = new("RayCluster", Manifests.RayCluster.RayGroup, "v1", "rayclusters");
 
@@ -31,6 +34,7 @@ internal sealed record ResourceKind(string Kind, string Group, string Version, s
         k8s.Models.V1StatefulSet => StatefulSet,
         k8s.Models.V1Service => Service,
         k8s.Models.V1Secret => Secret,
+        k8s.Models.V1PersistentVolumeClaim => PersistentVolumeClaim,
         Manifests.KnativeService => KnativeService,
         Manifests.RayCluster => RayCluster,
         _ => throw new NotSupportedException($"Hoist does not apply objects of type {value.GetType().Name}."),

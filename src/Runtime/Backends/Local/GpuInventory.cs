@@ -2,26 +2,45 @@ using System.Diagnostics;
 
 namespace Hoist.Backends.Local;
 
-/// <summary>Counts this machine's NVIDIA GPUs with nvidia-smi; none (and no error) where it is absent.</summary>
+/// <summary>This machine's NVIDIA GPUs, as nvidia-smi lists them; none (and no error) where it is absent.</summary>
 internal static class GpuInventory
 {
-    public static int Count()
+    public static int Count() => NvidiaSmi("-L")?.Split('\n').Count(line => line.StartsWith("GPU ", StringComparison.Ordinal)) ?? 0;
+
+    /// <summary>Each GPU's product name ("NVIDIA A100-SXM4-80GB"); null when there is no nvidia-smi, so nothing to check against.</summary>
+    public static IReadOnlyList<string>? Products() =>
+        NvidiaSmi("--query-gpu=name", "--format=csv,noheader")?.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>
+    /// Whether a GPU product is the one a [Compute(GpuType)] names: GPU feature discovery labels nodes with the product
+    /// name, spaces as '-' ("NVIDIA-A100-SXM4-80GB"), so the same spelling matches here, in any case.
+    /// </summary>
+    public static bool IsProduct(string product, string gpuType) =>
+        string.Equals(product.Trim().Replace(' ', '-'), gpuType, StringComparison.OrdinalIgnoreCase);
+
+    private static string? NvidiaSmi(params string[] arguments)
     {
         try
         {
-            using var process = Process.Start(new ProcessStartInfo("nvidia-smi", "-L") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
+            var start = new ProcessStartInfo("nvidia-smi") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(start);
             if (process is null)
             {
-                return 0;
+                return null;
             }
 
             var output = process.StandardOutput.ReadToEnd();
             process.WaitForExit(5000);
-            return process.ExitCode == 0 ? output.Split('\n').Count(line => line.StartsWith("GPU ", StringComparison.Ordinal)) : 0;
+            return process.ExitCode == 0 ? output : null;
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            return 0; // No nvidia-smi: no GPUs, which is fine.
+            return null; // No nvidia-smi: no GPUs, which is fine.
         }
     }
 }

@@ -105,23 +105,25 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
     /// <summary>Starts one replica: a single worker, or every rank of a distributed group with its rendezvous wiring.</summary>
     private async Task<WorkerGroup> LaunchAsync(ServiceDescriptor descriptor, string replica)
     {
+        // [Env], [Secret], [Volume] and [Setup] first: the steps count within LaunchTimeout, so the workers get what is left.
+        var prepared = await PrepareAsync(descriptor).ConfigureAwait(false);
         try
         {
-            return await LaunchOnceAsync(descriptor, replica).ConfigureAwait(false);
+            return await LaunchOnceAsync(descriptor, replica, prepared).ConfigureAwait(false);
         }
         catch (WorkerLaunchException ex) when (ex.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
             // Another process took a chosen port before the worker bound it: choose again, once.
-            return await LaunchOnceAsync(descriptor, replica).ConfigureAwait(false);
+            return await LaunchOnceAsync(descriptor, replica, prepared).ConfigureAwait(false);
         }
     }
 
-    private Task<WorkerGroup> LaunchOnceAsync(ServiceDescriptor descriptor, string replica)
+    private Task<WorkerGroup> LaunchOnceAsync(ServiceDescriptor descriptor, string replica, PreparedLaunch prepared)
     {
         var options = _options.CurrentValue;
         return options.Local.KeepWarm
-            ? LaunchWarmAsync(descriptor, replica, options)
-            : StartProcessesAsync(descriptor, replica, options, WorkerCommand.For(descriptor.AssemblyName), warm: null);
+            ? LaunchWarmAsync(descriptor, replica, options, prepared)
+            : StartProcessesAsync(descriptor, replica, options, prepared, WorkerCommand.For(descriptor.AssemblyName), warm: null);
     }
 
     /// <summary>
@@ -130,12 +132,12 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
     /// fresh process can run, gets fresh workers. New code that fails to load fails the launch with the reason,
     /// and leaves the warm group serving its old code.
     /// </summary>
-    private async Task<WorkerGroup> LaunchWarmAsync(ServiceDescriptor descriptor, string replica, HoistOptions options)
+    private async Task<WorkerGroup> LaunchWarmAsync(ServiceDescriptor descriptor, string replica, HoistOptions options, PreparedLaunch prepared)
     {
         var build = CodeSync.AppBuild.For(descriptor.AssemblyName);
         var app = _warmApps.GetOrAdd(build.AssemblyPath, _ => new WarmApp(build));
         var logger = _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}");
-        var launchTimeout = TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout);
+        var launchTimeout = prepared.LaunchTimeout;
         while (app.Registry.TryClaim(descriptor.Name) is { } claim)
         {
             if (await AttachAsync(claim, options, logger).ConfigureAwait(false) is not { } group)
@@ -173,7 +175,7 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
         var ttl = descriptor.Compute.InactivityTtl is { } text && GoDuration.TryParse(text, out var parsed) && parsed > TimeSpan.Zero
             ? parsed
             : TimeSpan.FromSeconds(Settings.ServiceDefaults.WarmInactivityTtlSeconds);
-        var started = await StartProcessesAsync(descriptor, replica, options, command, new WarmLaunch(app, ttl, codeFolder)).ConfigureAwait(false);
+        var started = await StartProcessesAsync(descriptor, replica, options, prepared, command, new WarmLaunch(app, ttl, codeFolder)).ConfigureAwait(false);
         app.Registry.PruneCodeFolders();
         return started;
     }
@@ -206,13 +208,13 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
         return new WorkerGroup(record.Group, workers) { Warm = claim };
     }
 
-    private Task<WorkerGroup> StartProcessesAsync(ServiceDescriptor descriptor, string replica, HoistOptions options, WorkerCommand command, WarmLaunch? warm)
+    private Task<WorkerGroup> StartProcessesAsync(ServiceDescriptor descriptor, string replica, HoistOptions options, PreparedLaunch prepared, WorkerCommand command, WarmLaunch? warm)
     {
-        var launchTimeout = TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout);
+        var launchTimeout = prepared.LaunchTimeout;
         var logger = _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}");
 
-        // [Env] and [Secret] over the inherited environment; Hoist's own settings over those.
-        var settings = LocalWorkerVariables.For(descriptor, options.Secrets);
+        // [Env], [Secret] and [Volume] over the inherited environment; Hoist's own settings over those.
+        var settings = new Dictionary<string, string>(prepared.Variables, StringComparer.Ordinal);
         foreach (var (name, value) in WorkerSettings(options))
         {
             settings[name] = value;

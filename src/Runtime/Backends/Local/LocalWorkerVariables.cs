@@ -49,6 +49,12 @@ internal static class LocalWorkerVariables
         return variables;
     }
 
+    /// <summary>The values of the service's secrets that are configured, longest first: what setup output must not show.</summary>
+    public static IReadOnlyCollection<string> SecretValues(ServiceDescriptor descriptor, IReadOnlyDictionary<string, Dictionary<string, string>> secrets) =>
+        Setup.SetupSteps.MaskOrder(descriptor.Secrets.SelectMany<SecretSpec, string>(secret => Find(secrets, secret.Name) is not { } keys
+            ? []
+            : secret.Key is null ? keys.Values : Find(keys, secret.Key) is { } value ? [value] : []));
+
     /// <summary>True for an inherited variable that configures secrets (<c>Hoist__Secrets__hf__token</c>), in any case.</summary>
     public static bool IsInheritedSecret(string name) => name.StartsWith(InheritedSecretsPrefix, StringComparison.OrdinalIgnoreCase);
 

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Hoist.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Hoist.Backends.Local;
+
+internal sealed partial class LocalBackend
+{
+    private readonly Lazy<IReadOnlyList<string>?> _gpuProducts = new(GpuInventory.Products);
+
+    /// <summary>
+    /// What every worker of a launch shares, made ready before any starts: the GPU type checked against this machine,
+    /// the [Env], [Secret] and [Volume] variables, and the [Setup] steps run (once per user and list, see
+    /// <see cref="LocalSetup"/>), with the part of LaunchTimeout they left for the workers.
+    /// </summary>
+    private async Task<PreparedLaunch> PrepareAsync(ServiceDescriptor descriptor)
+    {
+        var options = _options.CurrentValue;
+        var launchTimeout = TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout);
+        CheckGpuType(descriptor, _gpuProducts.Value);
+
+        var variables = LocalWorkerVariables.For(descriptor, options.Secrets);
+        foreach (var (name, folder) in LocalVolumes.Ensure(descriptor, options.Local.VolumesFolder ?? LocalVolumes.DefaultRoot()))
+        {
+            variables[name] = folder;
+        }
+
+        if (descriptor.Setup.Count == 0)
+        {
+            return new PreparedLaunch(variables, launchTimeout);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        await LocalSetup.RunOnceAsync(
+            descriptor,
+            variables,
+            LocalWorkerVariables.SecretValues(descriptor, options.Secrets),
+            options.Local.SetupCacheFolder ?? LocalSetup.DefaultFolder(),
+            options.Local.StderrLinesInErrors,
+            launchTimeout,
+            _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}"),
+            CancellationToken.None).ConfigureAwait(false);
+        var left = launchTimeout - Stopwatch.GetElapsedTime(started);
+        return left > TimeSpan.Zero
+            ? new PreparedLaunch(variables, left)
+            : throw new WorkerLaunchException(descriptor.Name, null,
+                $"Service '{descriptor.Name}' failed to launch: its setup steps took the whole launch timeout of {launchTimeout.TotalSeconds:0.###} s, leaving none for the workers.",
+                string.Empty, null);
+    }
+
+    /// <summary>
+    /// [Compute(GpuType)] against this machine's GPUs (DESIGN.md: checked against nvidia-smi, ignored without it). Pure
+    /// given the products, so a test can hand it a list.
+    /// </summary>
+    internal static void CheckGpuType(ServiceDescriptor descriptor, IReadOnlyList<string>? products)
+    {
+        if (descriptor.Compute.GpuType is not { } gpuType || products is not { Count: > 0 } || products.Any(p => GpuInventory.IsProduct(p, gpuType)))
+        {
+            return;
+        }
+
+        throw new WorkerLaunchException(descriptor.Name, null,
+            $"Service '{descriptor.Name}' asks for GPU type '{gpuType}', and this machine's GPUs are {string.Join(", ", products.Select(p => $"'{p}'"))} (nvidia-smi). " +
+            $"Override it for local runs with {ServiceSettings.Key(descriptor.Name, nameof(ServiceOverrides.GpuType))}, or run the service in a cluster that has that GPU.",
+            string.Empty, null);
+    }
+
+    /// <summary>A launch's shared worker variables, and how long its workers have to become ready.</summary>
+    private sealed record PreparedLaunch(Dictionary<string, string> Variables, TimeSpan LaunchTimeout);
+}
