@@ -149,7 +149,27 @@ internal sealed class DeployCommand : Command
         {
             await context.Error.WriteLineAsync(
                 $"Publishing {build.Image} onto {build.BaseImage}{(build.SelfContained ? $" (self-contained {build.RuntimeIdentifier}: the base image has no .NET)" : "")} for {string.Join(", ", build.Services)}...").ConfigureAwait(false);
-            var result = await DotnetProcess.RunAsync(ContainerImages.PublishArguments(app.ProjectPath!, build), app.SettingsDirectory, null, cancellationToken).ConfigureAwait(false);
+            var digest = await PublishAsync(app, build, cancellationToken).ConfigureAwait(false);
+            var pinned = ContainerImages.PinnedReference(build.Image, digest);
+            await context.Error.WriteLineAsync(digest is null
+                ? $"Pushed {build.Image} (the SDK reported no digest: the pods pull it by tag, so they roll only when the tag is new)"
+                : $"Pushed {build.Image} as {pinned}").ConfigureAwait(false);
+            foreach (var service in build.Services)
+            {
+                images[service] = pinned;
+            }
+        }
+
+        return images;
+    }
+
+    /// <summary>Publishes and pushes one image; the digest of what was pushed, or null when the SDK names none.</summary>
+    private static async Task<string?> PublishAsync(BuiltApp app, ImageBuild build, CancellationToken cancellationToken)
+    {
+        var resultFile = Path.Combine(Path.GetTempPath(), $"hoist-publish-{Guid.NewGuid():N}.json");
+        try
+        {
+            var result = await DotnetProcess.RunAsync(ContainerImages.PublishArguments(app.ProjectPath!, build, resultFile), app.SettingsDirectory, null, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 throw new CliException(new CliError(
@@ -160,14 +180,16 @@ internal sealed class DeployCommand : Command
                 });
             }
 
-            await context.Error.WriteLineAsync($"Pushed {build.Image}").ConfigureAwait(false);
-            foreach (var service in build.Services)
-            {
-                images[service] = build.Image.Reference;
-            }
+            return File.Exists(resultFile) ? ContainerImages.ReadDigest(await File.ReadAllTextAsync(resultFile, cancellationToken).ConfigureAwait(false)) : null;
         }
-
-        return images;
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+        finally
+        {
+            File.Delete(resultFile);
+        }
     }
 
     private static async Task<IReadOnlyList<Applied>> ApplyAsync(
