@@ -167,6 +167,25 @@ public sealed class RendererTests
     }
 
     [Fact]
+    public void Knative_RequestTimeout_IsTheCallTimeout_RoundedUp_ElseTheLongestAStockClusterAllows()
+    {
+        KnativeService Render(ServiceDescriptor descriptor) => (KnativeService)ManifestRenderer.Render(descriptor, Samples.Options).Single();
+        var autoscaled = Samples.Kinds["autoscaled"];
+
+        Assert.Equal(600, Render(autoscaled).Spec.Template.Spec.TimeoutSeconds);
+        Assert.Equal(91, Render(autoscaled with { CallTimeout = TimeSpan.FromSeconds(90.2) }).Spec.Template.Spec.TimeoutSeconds);
+    }
+
+    [Fact]
+    public void CallTimeout_IsAConfigurationOnlySetting_ThatReachesTheEffectiveDescriptor_ButNeverItsJson()
+    {
+        var effective = new ServiceOverrides { CallTimeout = TimeSpan.FromMinutes(20) }.ApplyTo(Samples.Kinds["autoscaled"]);
+
+        Assert.Equal(TimeSpan.FromMinutes(20), effective.CallTimeout);
+        Assert.DoesNotContain("callTimeout", ServiceDescriptorJson.Serialize(effective), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void Namespace_FromTheDescriptor_WinsOverTheOptions()
     {
         var options = Samples.Options with { Namespace = "apps" };

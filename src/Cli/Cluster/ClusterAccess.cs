@@ -19,7 +19,8 @@ internal static class ClusterAccess
     /// <summary>The hint of commands that only make sense on a cluster.</summary>
     public const string NoClusterHint = "set KUBECONFIG or pass --kubeconfig; without a cluster, 'hoist call --local' runs a service on this machine";
 
-    public static ClusterTarget Connect(KubernetesBackendOptions options, string noClusterHint = NoClusterHint)
+    /// <summary>Connects; the cluster client's warnings go to <paramref name="warnings"/> as <c>warning:</c> lines.</summary>
+    public static ClusterTarget Connect(KubernetesBackendOptions options, TextWriter warnings, string noClusterHint = NoClusterHint)
     {
         ArgumentNullException.ThrowIfNull(options);
         var home = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
@@ -30,7 +31,7 @@ internal static class ClusterAccess
 
         var configuration = KubernetesConnection.Configure(options);
         var ns = KubernetesConnection.DefaultNamespace(options, configuration);
-        return new ClusterTarget(new ClusterClient(new k8s.Kubernetes(configuration)), ns, configuration.Host);
+        return new ClusterTarget(new ClusterClient(new k8s.Kubernetes(configuration), new WarningLogger(warnings)), ns, configuration.Host);
     }
 
     /// <summary>Why no cluster can be reached from this configuration, or null when one may be. Pure, for tests.</summary>

@@ -83,12 +83,19 @@ internal sealed class DeployCommand : Command
         var hoist = context.LoadSettings(Path.GetDirectoryName(input.Path));
 
         // Before a build that may take minutes: is there a cluster at all?
-        using var target = ClusterAccess.Connect(hoist.Kubernetes);
+        using var target = ClusterAccess.Connect(hoist.Kubernetes, context.Error);
         await target.Cluster.Api.Version.GetCodeAsync(cancellationToken).ConfigureAwait(false);
 
         var app = await ProjectBuilder.BuildAsync(input, "Release", context.Error, cancellationToken).ConfigureAwait(false);
         AssemblyFacts.RequireApp(app, "deploy");
         var services = AppServices.Select(AppServices.Read(app, hoist), settings.Services, app.AssemblyPath);
+
+        // Also before the build: would Knative accept what it is about to get? (The image does not change that.)
+        foreach (var service in services)
+        {
+            var options = ManifestOptionsFor(hoist, app, settings.Image ?? hoist.Kubernetes.Image ?? ContainerImages.Repository(app.AppName), target.Namespace);
+            await ServiceRollout.RefuseWhatKnativeWouldRefuseAsync(target.Cluster, service.Name, RenderObjects(service, options), cancellationToken).ConfigureAwait(false);
+        }
 
         var images = settings.Image is { Length: > 0 } given
             ? services.ToDictionary(s => s.Name, _ => given, StringComparer.Ordinal)

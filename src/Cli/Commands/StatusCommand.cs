@@ -26,7 +26,7 @@ internal sealed class StatusCommand : Command
     public static async Task<int> RunAsync(CliContext context, string? service, CancellationToken cancellationToken)
     {
         var settings = context.LoadSettings();
-        using var target = ClusterAccess.Connect(settings.Kubernetes);
+        using var target = ClusterAccess.Connect(settings.Kubernetes, context.Error);
         var rows = await ServiceInventory.ListAsync(target.Cluster, target.Namespace, service, cancellationToken).ConfigureAwait(false);
         if (rows.Count == 0)
         {

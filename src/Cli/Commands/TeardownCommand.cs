@@ -56,7 +56,7 @@ internal sealed class TeardownCommand : Command
     public static async Task<int> RunAsync(CliContext context, Settings settings, CancellationToken cancellationToken)
     {
         var hoist = context.LoadSettings();
-        using var target = ClusterAccess.Connect(hoist.Kubernetes);
+        using var target = ClusterAccess.Connect(hoist.Kubernetes, context.Error);
         var cluster = target.Cluster;
         var ns = target.Namespace;
         var selector = Selector(settings);

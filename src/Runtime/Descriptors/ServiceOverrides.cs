@@ -71,7 +71,14 @@ public sealed class ServiceOverrides
                 ScaleToZeroGracePeriod = ScaleToZeroGracePeriod ?? a.ScaleToZeroGracePeriod,
             }
             : null;
-        return descriptor with { Compute = compute, Distribution = distribution, Autoscale = autoscale, Environment = WithEnv(descriptor.Environment) };
+        return descriptor with
+        {
+            Compute = compute,
+            Distribution = distribution,
+            Autoscale = autoscale,
+            Environment = WithEnv(descriptor.Environment),
+            CallTimeout = CallTimeout ?? descriptor.CallTimeout,
+        };
     }
 
     /// <summary>

@@ -56,4 +56,8 @@ public sealed class KnativeRevisionSpec
 
     [JsonPropertyName("tolerations")]
     public IList<V1Toleration>? Tolerations { get; set; }
+
+    /// <summary>The longest a request may run before the queue-proxy cuts it (Knative's default is 300 s).</summary>
+    [JsonPropertyName("timeoutSeconds")]
+    public long? TimeoutSeconds { get; set; }
 }

@@ -283,6 +283,36 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         }
     }
 
+    /// <summary>
+    /// The data of a ConfigMap, or null when it cannot be read: not there (404) or not readable with these rights
+    /// (403), each said once as a warning, since what it would have told is then left unchecked.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>?> ReadConfigMapDataAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var map = await client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return map.Data is { } data ? new Dictionary<string, string>(data, StringComparer.Ordinal) : new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        {
+            lock (_unreadableMaps)
+            {
+                if (_unreadableMaps.Add($"{ns}/{name}"))
+                {
+                    LogConfigMapUnreadable(_logger, ns, name, (int)ex.Response.StatusCode);
+                }
+            }
+
+            return null;
+        }
+    }
+
+    private readonly HashSet<string> _unreadableMaps = new(StringComparer.Ordinal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot read ConfigMap {Namespace}/{Name} ({Status}): the settings it holds are not checked before applying; the API server will judge them.")]
+    private static partial void LogConfigMapUnreadable(ILogger logger, string @namespace, string name, int status);
+
     /// <summary>A port-forward WebSocket to one port of a pod (protocol <c>v4.channel.k8s.io</c>).</summary>
     public Task<WebSocket> PortForwardAsync(string ns, string pod, int port, CancellationToken cancellationToken) =>
         client.WebSocketNamespacedPodPortForwardAsync(pod, ns, [port], "v4.channel.k8s.io", cancellationToken: cancellationToken);

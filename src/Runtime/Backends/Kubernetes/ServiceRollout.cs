@@ -30,6 +30,7 @@ internal static class ServiceRollout
         CancellationToken cancellationToken)
     {
         var layout = ServiceLayout.From(descriptor, objects);
+        await RefuseWhatKnativeWouldRefuseAsync(cluster, descriptor.Name, objects, cancellationToken).ConfigureAwait(false);
         await ClearTheWayAsync(cluster, layout, objects, cancellationToken).ConfigureAwait(false);
         await cluster.ApplyAsync(DeployTimeAnnotations.TokenSecret(options, token, layout.Namespace), cancellationToken).ConfigureAwait(false);
         var isGroup = layout.WorkloadKind == ResourceKind.StatefulSet;
@@ -50,6 +51,34 @@ internal static class ServiceRollout
 
         await StampActivityAsync(cluster, layout, now, cancellationToken).ConfigureAwait(false);
         return layout;
+    }
+
+    /// <summary>
+    /// For a Knative Service: reads Knative's ConfigMaps and refuses, before anything is applied, when the service
+    /// needs a setting the cluster does not have (<see cref="KnativeAdmission"/>). A ConfigMap that cannot be read
+    /// is a warning, and the API server judges what it would have told.
+    /// </summary>
+    public static async Task RefuseWhatKnativeWouldRefuseAsync(ClusterClient cluster, string service, IEnumerable<IKubernetesObject<V1ObjectMeta>> objects, CancellationToken cancellationToken)
+    {
+        if (objects.OfType<KnativeService>().FirstOrDefault() is not { } knative)
+        {
+            return;
+        }
+
+        var maps = new Dictionary<string, IReadOnlyDictionary<string, string>?>(StringComparer.Ordinal);
+        foreach (var name in KnativeClusterConfig.Maps)
+        {
+            maps[name] = await cluster.ReadConfigMapDataAsync(KnativeClusterConfig.Namespace, name, cancellationToken).ConfigureAwait(false);
+        }
+
+        var config = new KnativeClusterConfig(maps[KnativeClusterConfig.FeaturesMap], maps[KnativeClusterConfig.AutoscalerMap], maps[KnativeClusterConfig.DefaultsMap]);
+        if (KnativeAdmission.Refusals(service, knative, config) is { Count: > 0 } refusals)
+        {
+            throw new RolloutRefusedException(service, string.Join('\n', refusals.Select(r => r.Line)))
+            {
+                Hint = "a cluster admin runs the kubectl patch above (the ConfigMaps live in knative-serving), or the service drops what needs it",
+            };
+        }
     }
 
     /// <summary>
