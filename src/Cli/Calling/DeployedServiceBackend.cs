@@ -156,8 +156,6 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
         {
             endpoint.Dispose();
         }
-
-        await _connector.DisposeAsync().ConfigureAwait(false);
     }
 }
 

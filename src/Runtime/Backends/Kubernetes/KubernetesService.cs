@@ -115,7 +115,6 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             endpoint.Dispose();
         }
 
-        await _connector.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task<ServiceDeployment> WaitForDeploymentAsync(CancellationToken cancellationToken)
@@ -363,7 +362,6 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         }
 
         Retire(snapshot, immediately: true);
-        await _connector.CloseTunnelsAsync().ConfigureAwait(false);
         StopForwardingLogs();
         LogTornDown(_logger, Name, layout.Namespace);
     }

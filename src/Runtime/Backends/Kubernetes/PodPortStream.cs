@@ -7,7 +7,10 @@ namespace Hoist.Backends.Kubernetes;
 /// <summary>
 /// One TCP connection to a pod's port, carried by a port-forward WebSocket from the API server, as a
 /// <see cref="Stream"/>. Reads return the data channel's bytes; text on the error channel (the kubelet's
-/// "error forwarding port ... connection refused") becomes an <see cref="IOException"/> once the stream ends.
+/// "error forwarding port ... connection refused") becomes an <see cref="IOException"/> once the stream ends, a
+/// <see cref="Transport.WorkerNotReachedException"/> when the pod never sent a byte: the kubelet could not connect
+/// to the worker, so nothing written reached it (a gRPC server answers a connection's preface with its settings before it reads
+/// any call on it).
 /// Fully asynchronous: no thread waits on a read. One reader and one writer at a time, as a relay uses it.
 /// </summary>
 internal sealed class PodPortStream(WebSocket socket, string target) : Stream
@@ -21,6 +24,7 @@ internal sealed class PodPortStream(WebSocket socket, string target) : Stream
     private int _pendingOffset;
     private int _pendingCount;
     private bool _ended;
+    private bool _received;
 
     public override bool CanRead => true;
 
@@ -62,6 +66,7 @@ internal sealed class PodPortStream(WebSocket socket, string target) : Stream
             if (channel == PortForwardDecoder.DataChannel)
             {
                 (_pendingOffset, _pendingCount) = (offset, count);
+                _received = true;
             }
             else if (channel == PortForwardDecoder.ErrorChannel)
             {
@@ -71,7 +76,9 @@ internal sealed class PodPortStream(WebSocket socket, string target) : Stream
 
         if (_pendingCount == 0)
         {
-            return _errors.Length > 0 ? throw new IOException($"Port-forward to {target} failed: {_errors}") : 0;
+            return _errors.Length == 0 ? 0
+                : _received ? throw new IOException($"Port-forward to {target} failed: {_errors}")
+                : throw new Transport.WorkerNotReachedException($"Port-forward to {target} failed before the worker answered: {_errors}");
         }
 
         var n = Math.Min(buffer.Length, _pendingCount);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hoist.Client;
+using Hoist.Transport;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
@@ -7,24 +8,25 @@ namespace Hoist.Backends.Kubernetes;
 
 /// <summary>
 /// Turns a service's worker routes into endpoints this process can call: the Service's cluster DNS name from a
-/// pod, or a loopback port-forward from anywhere else, one per target, opening each tunnel to a ready pod taken in
-/// turn. The Kubernetes backend and <c>hoist call</c> both reach workers through it.
+/// pod, or from anywhere else a port-forward tunnel per connection, opened by the gRPC channel itself (its
+/// connect callback) to a ready pod taken in turn. A tunnel that cannot be opened is a connection that failed,
+/// so the call was never sent and goes again once the service is found anew, as after a pod was replaced. The
+/// Kubernetes backend and <c>hoist call</c> both reach workers through it.
 /// </summary>
-internal sealed class WorkerConnector(ILogger logger) : IAsyncDisposable
+internal sealed partial class WorkerConnector(ILogger logger)
 {
-    private readonly Dictionary<string, PortForwarder> _forwarders = new(StringComparer.Ordinal);
-    private readonly Lock _gate = new();
+    private const int TunnelAttempts = 3;
+
     private int _nextPod;
 
     public WorkerEndpoint CreateEndpoint(ClusterClient cluster, string service, WorkerRoute route, string token)
     {
-        var address = route switch
+        var endpoint = route switch
         {
-            DnsRoute dns => dns.Address,
-            PortForwardRoute forward => Forwarder(cluster, forward).Address,
+            DnsRoute dns => new WorkerEndpoint(service, route.Replica, route.Rank, dns.Address, token),
+            PortForwardRoute forward => new WorkerEndpoint(service, route.Replica, route.Rank, Authority(forward), token, connect: ct => OpenTunnelAsync(cluster, forward, ct)),
             _ => throw new NotSupportedException(route.GetType().Name),
         };
-        var endpoint = new WorkerEndpoint(service, route.Replica, route.Rank, address, token);
         foreach (var (header, value) in route.Headers)
         {
             endpoint.Headers.Add(header, value);
@@ -54,40 +56,40 @@ internal sealed class WorkerConnector(ILogger logger) : IAsyncDisposable
             .Order(StringComparer.Ordinal)
             .ToArray();
 
-    /// <summary>Closes every tunnel; the next endpoint opens new ones.</summary>
-    public async ValueTask CloseTunnelsAsync()
+    /// <summary>
+    /// What a tunnelled channel sends as its HTTP/2 authority, and logs show: where the tunnel goes. Nothing
+    /// resolves it; the worker (or Knative's activator or queue-proxy) routes by the route's headers, not by host.
+    /// </summary>
+    public static Uri Authority(PortForwardRoute route) =>
+        new($"http://{route.Replica}.{route.Namespace}.port-forward:{route.Port.ToString(CultureInfo.InvariantCulture)}");
+
+    /// <summary>
+    /// One connection's tunnel: a pod picked now (a replaced pod is found again on the next connection), then a
+    /// port-forward WebSocket to it, with a few quick tries. Failing all, a <see cref="WorkerNotReachedException"/>.
+    /// </summary>
+    private async ValueTask<Stream> OpenTunnelAsync(ClusterClient cluster, PortForwardRoute route, CancellationToken cancellationToken)
     {
-        PortForwarder[] forwarders;
-        lock (_gate)
+        for (var attempt = 1; ; attempt++)
         {
-            forwarders = [.. _forwarders.Values];
-            _forwarders.Clear();
-        }
-
-        await Task.WhenAll(forwarders.Select(f => f.DisposeAsync().AsTask())).ConfigureAwait(false);
-    }
-
-    public ValueTask DisposeAsync() => CloseTunnelsAsync();
-
-    /// <summary>One loopback port per target, kept across redeploys: a replaced pod is found again on the next connection.</summary>
-    private PortForwarder Forwarder(ClusterClient cluster, PortForwardRoute route)
-    {
-        lock (_gate)
-        {
-            if (!_forwarders.TryGetValue(route.Key, out var forwarder))
+            try
             {
-                forwarder = new PortForwarder(route.Key, ct => OpenTunnelAsync(cluster, route, ct), logger);
-                _forwarders.Add(route.Key, forwarder);
+                var pod = route.Pod ?? await PickReadyPodAsync(cluster, route, cancellationToken).ConfigureAwait(false);
+                var socket = await cluster.PortForwardAsync(route.Namespace, pod, route.Port, cancellationToken).ConfigureAwait(false);
+                return new PodPortStream(socket, $"pod {route.Namespace}/{pod}:{route.Port.ToString(CultureInfo.InvariantCulture)}");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                if (attempt >= TunnelAttempts)
+                {
+                    LogTunnelFailed(logger, route.Key, attempt, ex.Message);
+                    throw new WorkerNotReachedException($"No port-forward to {route.Key} could be opened after {attempt} attempts: {ex.Message}", ex);
+                }
             }
 
-            return forwarder;
+            await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<Stream> OpenTunnelAsync(ClusterClient cluster, PortForwardRoute route, CancellationToken cancellationToken)
-    {
-        var pod = route.Pod ?? await PickReadyPodAsync(cluster, route, cancellationToken).ConfigureAwait(false);
-        var socket = await cluster.PortForwardAsync(route.Namespace, pod, route.Port, cancellationToken).ConfigureAwait(false);
-        return new PodPortStream(socket, $"pod {route.Namespace}/{pod}:{route.Port.ToString(CultureInfo.InvariantCulture)}");
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Port-forward {Name}: could not open a tunnel after {Attempts} attempts: {Reason}")]
+    private static partial void LogTunnelFailed(ILogger logger, string name, int attempts, string reason);
 }
