@@ -3,12 +3,19 @@ using System.Net.WebSockets;
 namespace Hoist.Kubernetes.Tests;
 
 /// <summary>
-/// A port-forward WebSocket that replays frames recorded from the API server (v4.channel.k8s.io), then its close,
-/// and takes whatever is sent. Not an API server: it answers nothing, it only plays back what one said.
+/// A port-forward WebSocket that replays frames recorded from the API server (v4.channel.k8s.io), then its close
+/// (or, <paramref name="holdOpen"/>, nothing more, as a quiet open tunnel), and takes whatever is sent. Not an API
+/// server: it answers nothing, it only plays back what one said.
 /// </summary>
-internal sealed class RecordedWebSocket(params byte[][] frames) : WebSocket
+internal sealed class RecordedWebSocket(bool holdOpen, params byte[][] frames) : WebSocket
 {
     private readonly Queue<byte[]> _frames = new(frames);
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public RecordedWebSocket(params byte[][] frames)
+        : this(false, frames)
+    {
+    }
     private WebSocketState _state = WebSocketState.Open;
 
     public List<byte[]> Sent { get; } = [];
@@ -21,7 +28,11 @@ internal sealed class RecordedWebSocket(params byte[][] frames) : WebSocket
 
     public override string? SubProtocol => "v4.channel.k8s.io";
 
-    public override void Abort() => _state = WebSocketState.Aborted;
+    public override void Abort()
+    {
+        _state = WebSocketState.Aborted;
+        _closed.TrySetResult();
+    }
 
     public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken)
     {
@@ -32,13 +43,22 @@ internal sealed class RecordedWebSocket(params byte[][] frames) : WebSocket
     public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) =>
         CloseAsync(closeStatus, statusDescription, cancellationToken);
 
-    public override void Dispose() => _state = WebSocketState.Closed;
+    public override void Dispose()
+    {
+        _state = WebSocketState.Closed;
+        _closed.TrySetResult();
+    }
 
     public override async Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken)
     {
         await Task.Yield();
         if (!_frames.TryDequeue(out var frame))
         {
+            if (holdOpen)
+            {
+                await _closed.Task.WaitAsync(cancellationToken);
+            }
+
             _state = WebSocketState.CloseReceived;
             return new WebSocketReceiveResult(0, WebSocketMessageType.Close, true, WebSocketCloseStatus.NormalClosure, null);
         }

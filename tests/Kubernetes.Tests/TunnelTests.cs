@@ -70,14 +70,33 @@ public sealed class TunnelTests
     }
 
     [Fact]
-    public async Task ATunnelTheKubeletRefuses_BeforeTheWorkerSpoke_IsACallNeverSent()
+    public async Task ATunnelTheKubeletRefuses_IsRefusedWhileConnecting_SoTheCallIsNeverSent()
     {
-        using var endpoint = new WorkerEndpoint("probe", "probe-0", 0, new Uri("http://probe-0.ml.port-forward:50051"), "token",
-            connect: _ => ValueTask.FromResult<Stream>(new PodPortStream(new RecordedWebSocket(RefusedFrames), "pod ml/probe-7d9f:50051")));
+        using var endpoint = new WorkerEndpoint("probe", "probe-0", 0, new Uri("http://probe-0.ml.port-forward:50051"), "token", connect: async ct =>
+        {
+            var stream = new PodPortStream(new RecordedWebSocket(RefusedFrames), "pod ml/probe-7d9f:50051");
+            await stream.ProbeAsync(WorkerConnector.RefusalGrace, TimeProvider.System, ct);
+            return stream;
+        });
 
         var error = await Assert.ThrowsAsync<RpcException>(() => new Health.HealthClient(endpoint.Channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync);
 
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
         Assert.True(WorkerEndpoint.IsConnectionRefused(error), error.ToString());
+    }
+
+    [Fact]
+    public async Task AQuietTunnel_IsTakenAsOpen_AfterTheGrace_AndKeepsItsPendingReceive()
+    {
+        var socket = new RecordedWebSocket(holdOpen: true, [PortForwardDecoder.DataChannel, .. Port50051], [PortForwardDecoder.ErrorChannel, .. Port50051]);
+        await using var stream = new PodPortStream(socket, "pod ml/probe-7d9f:50051");
+
+        await stream.ProbeAsync(TimeSpan.FromMilliseconds(50), TimeProvider.System, CancellationToken.None);
+
+        var read = stream.ReadAsync(new byte[16]).AsTask();
+        Assert.False(read.IsCompleted);
+        socket.Dispose(); // the far end goes: the read waiting since the probe ends
+        Assert.Equal(0, await read.WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
     [Fact]

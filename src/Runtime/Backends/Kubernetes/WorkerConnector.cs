@@ -17,6 +17,12 @@ internal sealed partial class WorkerConnector(ILogger logger)
 {
     private const int TunnelAttempts = 3;
 
+    /// <summary>
+    /// How long a new tunnel waits for the kubelet to refuse it (its dial to the pod's port failed) before it is
+    /// taken as open: once per connection, which gRPC keeps for many calls.
+    /// </summary>
+    public static readonly TimeSpan RefusalGrace = TimeSpan.FromMilliseconds(150);
+
     private int _nextPod;
 
     public WorkerEndpoint CreateEndpoint(ClusterClient cluster, string service, WorkerRoute route, string token)
@@ -75,7 +81,18 @@ internal sealed partial class WorkerConnector(ILogger logger)
             {
                 var pod = route.Pod ?? await PickReadyPodAsync(cluster, route, cancellationToken).ConfigureAwait(false);
                 var socket = await cluster.PortForwardAsync(route.Namespace, pod, route.Port, cancellationToken).ConfigureAwait(false);
-                return new PodPortStream(socket, $"pod {route.Namespace}/{pod}:{route.Port.ToString(CultureInfo.InvariantCulture)}");
+                var stream = new PodPortStream(socket, $"pod {route.Namespace}/{pod}:{route.Port.ToString(CultureInfo.InvariantCulture)}");
+                try
+                {
+                    await stream.ProbeAsync(RefusalGrace, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+
+                return stream;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
