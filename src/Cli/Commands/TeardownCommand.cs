@@ -62,15 +62,7 @@ internal sealed class TeardownCommand : Command
         var selector = Selector(settings);
 
         // Workloads first: they take their pods, ReplicaSets and revisions with them; then the Services.
-        var deleted = new List<string>();
-        foreach (var kind in ResourceKind.ServiceObjects)
-        {
-            foreach (var metadata in await cluster.ListAsync(kind, ns, selector, cancellationToken).ConfigureAwait(false))
-            {
-                await cluster.DeleteAsync(kind, ns, metadata.Name, cancellationToken).ConfigureAwait(false);
-                deleted.Add($"{kind.Kind} {metadata.Name}");
-            }
-        }
+        var deleted = (await ServiceRollout.TearDownAsync(cluster, ns, selector, cancellationToken).ConfigureAwait(false)).ToList();
 
         if (settings.All)
         {

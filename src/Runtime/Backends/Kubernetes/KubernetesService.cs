@@ -339,13 +339,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         }
 
         var cluster = session.Cluster;
-        foreach (var kind in ResourceKind.ServiceObjects)
-        {
-            foreach (var metadata in await cluster.ListAsync(kind, layout.Namespace, layout.TeardownSelector, cancellationToken).ConfigureAwait(false))
-            {
-                await cluster.DeleteAsync(kind, layout.Namespace, metadata.Name, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await ServiceRollout.TearDownAsync(cluster, layout.Namespace, layout.TeardownSelector, cancellationToken).ConfigureAwait(false);
 
         // The pods get SIGTERM and finish their calls; the tunnels must outlive those calls.
         var deadline = _time.GetTimestamp();
@@ -531,9 +525,9 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             return;
         }
 
-        // Another process may be calling the service: its stamp on the workload keeps it alive.
-        var annotations = await session.Cluster.ReadAnnotationsAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, _backend.Stopping).ConfigureAwait(false);
-        if (annotations is not null && !InactivityPolicy.IsExpired(ttl, InactivityPolicy.LastActivity(annotations, null, local), now))
+        // Another process may be calling the service: its renewal of the activity Lease keeps it alive.
+        if (await ServiceRollout.ReadActivityAsync(session.Cluster, layout, local, _backend.Stopping).ConfigureAwait(false) is { } last
+            && !InactivityPolicy.IsExpired(ttl, last, now))
         {
             return;
         }

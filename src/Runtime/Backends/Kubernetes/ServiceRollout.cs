@@ -105,12 +105,42 @@ internal static class ServiceRollout
         }
     }
 
-    /// <summary>Records that a client used the service at <paramref name="at"/> (<see cref="InactivityPolicy.LastActivityAnnotation"/>).</summary>
+    /// <summary>Records that a client used the service at <paramref name="at"/>: renews its activity Lease.</summary>
     public static Task StampActivityAsync(ClusterClient cluster, ServiceLayout layout, DateTimeOffset at, CancellationToken cancellationToken) =>
-        cluster.AnnotateAsync(
-            layout.WorkloadKind,
-            layout.Namespace,
-            layout.WorkloadName,
-            new Dictionary<string, string> { [InactivityPolicy.LastActivityAnnotation] = InactivityPolicy.Format(at) },
-            cancellationToken);
+        cluster.ApplyAsync(InactivityPolicy.ActivityLease(layout.Service, layout.Instance, layout.Namespace, at, Holder), cancellationToken);
+
+    /// <summary>When some client last used the service, as far as the cluster knows (its Lease; an older client's stamp), or null when it does not exist.</summary>
+    public static async Task<DateTimeOffset?> ReadActivityAsync(ClusterClient cluster, ServiceLayout layout, DateTimeOffset? local, CancellationToken cancellationToken)
+    {
+        var annotations = await cluster.ReadAnnotationsAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false);
+        if (annotations is null)
+        {
+            return null;
+        }
+
+        var lease = await cluster.ReadLeaseAsync(layout.Namespace, InactivityPolicy.LeaseName(layout.Instance), cancellationToken).ConfigureAwait(false);
+        return InactivityPolicy.LastActivity(InactivityPolicy.Renewed(lease), annotations, created: null, local);
+    }
+
+    /// <summary>
+    /// Deletes every object of a teardown's <paramref name="selector"/> in <paramref name="ns"/>, workloads first (they
+    /// take their pods, ReplicaSets and revisions with them), then the Services, then the activity Lease; what it deleted.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> TearDownAsync(ClusterClient cluster, string ns, string selector, CancellationToken cancellationToken)
+    {
+        var deleted = new List<string>();
+        foreach (var kind in ResourceKind.Teardown)
+        {
+            foreach (var metadata in await cluster.ListAsync(kind, ns, selector, cancellationToken).ConfigureAwait(false))
+            {
+                await cluster.DeleteAsync(kind, ns, metadata.Name, cancellationToken).ConfigureAwait(false);
+                deleted.Add($"{kind.Kind} {metadata.Name}");
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Who renewed a Lease last, for <c>kubectl get lease</c>: this machine and process.</summary>
+    private static string Holder { get; } = $"hoist/{Environment.MachineName}/{Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 }
