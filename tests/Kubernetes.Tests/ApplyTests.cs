@@ -33,7 +33,7 @@ public sealed class ApplyTests
 
         foreach (var value in objects)
         {
-            DeployTimeAnnotations.StampTokenDigest(value, digest);
+            DeployTimeAnnotations.Stamp(value, digest, DeployTimeAnnotations.DescriptorDigest(descriptor));
         }
 
         var template = objects.Select(o => o switch
@@ -45,6 +45,9 @@ public sealed class ApplyTests
             _ => null,
         }).OfType<V1ObjectMeta>().Single();
         Assert.Equal(digest, template.Annotations[DeployTimeAnnotations.TokenDigest]);
+        var workload = objects.Single(o => o is V1Deployment or V1StatefulSet or KnativeService or RayCluster);
+        Assert.Equal(digest, workload.Metadata.Annotations[DeployTimeAnnotations.TokenDigest]);
+        Assert.Equal(DeployTimeAnnotations.DescriptorDigest(descriptor), workload.Metadata.Annotations[DeployTimeAnnotations.SettingsDigest]);
         Assert.Equal(16, digest.Length);
         Assert.DoesNotContain("s3cret", string.Join(",", objects.Select(ClusterClient.ApplyBody)));
         Assert.NotEqual(digest, DeployTimeAnnotations.Digest("other"));

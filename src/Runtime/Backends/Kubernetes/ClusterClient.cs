@@ -85,22 +85,27 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
     }
 
     /// <summary>A workload's annotations, or null when it does not exist.</summary>
-    public async Task<IDictionary<string, string>?> ReadAnnotationsAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken)
+    public async Task<IDictionary<string, string>?> ReadAnnotationsAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken) =>
+        await ReadMetadataAsync(kind, ns, name, cancellationToken).ConfigureAwait(false) is { } metadata
+            ? metadata.Annotations ?? new Dictionary<string, string>()
+            : null;
+
+    /// <summary>A workload's metadata (labels, annotations, deletion), or null when it does not exist.</summary>
+    public async Task<V1ObjectMeta?> ReadMetadataAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken)
     {
         try
         {
             if (kind == ResourceKind.Deployment)
             {
-                return (await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata.Annotations ?? new Dictionary<string, string>();
+                return (await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata;
             }
 
             if (kind == ResourceKind.StatefulSet)
             {
-                return (await client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata.Annotations ?? new Dictionary<string, string>();
+                return (await client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata;
             }
 
-            var json = await ReadCustomAsync(kind, ns, name, cancellationToken).ConfigureAwait(false);
-            return Metadata(json).Annotations ?? new Dictionary<string, string>();
+            return Metadata(await ReadCustomAsync(kind, ns, name, cancellationToken).ConfigureAwait(false));
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
         {

@@ -169,17 +169,30 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             var cluster = session.Cluster;
             var manifestOptions = _backend.ManifestOptionsFor(session.DefaultNamespace);
             var objects = ManifestRenderer.Render(descriptor, manifestOptions);
-            var token = await _backend.TokenAsync(cluster, ServiceLayout.From(descriptor, objects).Namespace, manifestOptions).ConfigureAwait(false);
-            var activity = Interlocked.Read(ref _lastActivityTicks);
-            var layout = await ServiceRollout.ApplyAsync(cluster, descriptor, objects, manifestOptions, token, new DateTimeOffset(activity, TimeSpan.Zero), stopping).ConfigureAwait(false);
-            Interlocked.Exchange(ref _stampedTicks, activity);
+            var rendered = ServiceLayout.From(descriptor, objects);
+            var token = await _backend.TokenAsync(cluster, rendered.Namespace, manifestOptions).ConfigureAwait(false);
+            var activity = new DateTimeOffset(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
+            var adoption = await DecideAdoptionAsync(cluster, descriptor, rendered, token, stopping).ConfigureAwait(false);
+            ServiceLayout layout;
+            if (adoption.Adopt)
+            {
+                LogAdopted(_logger, Name, rendered.WorkloadKind.Kind, rendered.WorkloadName, rendered.Namespace, adoption.Reason);
+                await ServiceRollout.StampActivityAsync(cluster, rendered, activity, stopping).ConfigureAwait(false);
+                layout = rendered;
+            }
+            else
+            {
+                layout = await ServiceRollout.ApplyAsync(cluster, descriptor, objects, manifestOptions, token, activity, stopping).ConfigureAwait(false);
+                LogApplied(_logger, Name, layout.WorkloadKind.Kind, layout.WorkloadName, layout.Namespace, objects.Count);
+            }
+
+            Interlocked.Exchange(ref _stampedTicks, activity.UtcTicks);
 
             lock (_gate)
             {
                 _layout = layout;
             }
 
-            LogApplied(_logger, Name, layout.WorkloadKind.Kind, layout.WorkloadName, layout.Namespace, objects.Count);
             _backend.Watch(layout.Namespace);
 
             var readiness = await WaitUntilReadyAsync(cluster, descriptor, layout, stopping).ConfigureAwait(false);
@@ -536,6 +549,14 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         await TearDownAsync($"no calls for its InactivityTtl of {descriptor.Compute.InactivityTtl}", _backend.Stopping).ConfigureAwait(false);
     }
 
+    /// <summary>Whether to use the service already on the cluster as it is (<see cref="Adoption"/>), from its live workload.</summary>
+    private static async Task<AdoptionDecision> DecideAdoptionAsync(ClusterClient cluster, ServiceDescriptor descriptor, ServiceLayout rendered, string token, CancellationToken cancellationToken)
+    {
+        var live = await cluster.ReadMetadataAsync(rendered.WorkloadKind, rendered.Namespace, rendered.WorkloadName, cancellationToken).ConfigureAwait(false);
+        var readiness = live is null ? null : await cluster.ReadReadinessAsync(rendered.WorkloadKind, rendered.Namespace, rendered.WorkloadName, cancellationToken).ConfigureAwait(false);
+        return Adoption.Decide(rendered, live, readiness, DeployTimeAnnotations.DescriptorDigest(descriptor), DeployTimeAnnotations.Digest(token));
+    }
+
     private async Task StampActivityAsync(ClusterClient cluster, ServiceLayout layout)
     {
         var last = Interlocked.Read(ref _lastActivityTicks);
@@ -554,6 +575,9 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             LogStampFailed(_logger, Name, ex.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: using {Kind} {Workload} in namespace {Namespace} as it is, without applying: {Reason}")]
+    private static partial void LogAdopted(ILogger logger, string service, string kind, string workload, string @namespace, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: applied {Count} objects ({Kind} {Workload} in namespace {Namespace}); waiting until it is ready")]
     private static partial void LogApplied(ILogger logger, string service, string kind, string workload, string @namespace, int count);

@@ -36,9 +36,10 @@ internal static class ServiceRollout
         var isGroup = layout.WorkloadKind == ResourceKind.StatefulSet;
         var before = isGroup ? await cluster.ReadStatefulSetGenerationAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
         var digest = DeployTimeAnnotations.Digest(token);
+        var settings = DeployTimeAnnotations.DescriptorDigest(descriptor);
         foreach (var value in objects)
         {
-            DeployTimeAnnotations.StampTokenDigest(value, digest);
+            DeployTimeAnnotations.Stamp(value, digest, settings);
             await cluster.ApplyAsync(value, cancellationToken).ConfigureAwait(false);
         }
 
