@@ -306,7 +306,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         {
             try
             {
-                await _connector.PickReadyPodAsync(cluster, route, cancellationToken).ConfigureAwait(false);
+                await _connector.PickTargetAsync(cluster, route, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidOperationException or k8s.Autorest.HttpOperationException)
             {
@@ -315,7 +315,8 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                     Name,
                     null,
                     $"Service '{Name}' is ready, but this process cannot reach it by port-forward: {reason} " +
-                    $"From a pod in the cluster, set Hoist:Kubernetes:ConnectMode to \"{KubernetesConnectModes.ClusterDns}\".",
+                    $"It needs list on pods and get and create on pods/portforward in namespace {route.Namespace}" +
+                    (route.AtZero is { } zero ? $" (and in {zero.Namespace}, for Knative's activator, while the service is at zero)." : "."),
                     "",
                     exitCode: null);
             }

@@ -41,16 +41,38 @@ internal sealed partial class WorkerConnector(ILogger logger)
         return endpoint;
     }
 
-    /// <summary>A ready, running pod of the route's selector, taken in turn so that new connections spread over the replicas.</summary>
-    public async Task<string> PickReadyPodAsync(ClusterClient cluster, PortForwardRoute route, CancellationToken cancellationToken)
+    /// <summary>
+    /// Where a new connection of <paramref name="route"/> goes: its named pod, else a ready pod of its selector taken
+    /// in turn (so connections spread over the replicas), else, when none is ready and the route has one, a pod of
+    /// its <see cref="PortForwardRoute.AtZero"/> route (Knative's activator).
+    /// </summary>
+    public async Task<(PortForwardRoute Route, string Pod)> PickTargetAsync(ClusterClient cluster, PortForwardRoute route, CancellationToken cancellationToken)
     {
-        var ready = ReadyPods(await cluster.ListPodsAsync(route.Namespace, route.PodSelector!, cancellationToken).ConfigureAwait(false));
-        if (ready.Count == 0)
+        if (route.Pod is { } named)
         {
-            throw new InvalidOperationException($"No ready pod in namespace {route.Namespace} matches {route.PodSelector}.");
+            return (route, named);
         }
 
-        return ready[(int)((uint)Interlocked.Increment(ref _nextPod) % (uint)ready.Count)];
+        var turn = Interlocked.Increment(ref _nextPod);
+        if (Choose(await cluster.ListPodsAsync(route.Namespace, route.PodSelector!, cancellationToken).ConfigureAwait(false), turn) is { } pod)
+        {
+            return (route, pod);
+        }
+
+        if (route.AtZero is { } atZero && Choose(await cluster.ListPodsAsync(atZero.Namespace, atZero.PodSelector!, cancellationToken).ConfigureAwait(false), turn) is { } woken)
+        {
+            return (atZero, woken);
+        }
+
+        throw new InvalidOperationException($"No ready pod in namespace {route.Namespace} matches {route.PodSelector}" +
+            (route.AtZero is { } zero ? $", nor in namespace {zero.Namespace} {zero.PodSelector}." : "."));
+    }
+
+    /// <summary>The <paramref name="turn"/>-th of the ready pods (<see cref="ReadyPods"/>), round the list; null when none is ready.</summary>
+    public static string? Choose(IEnumerable<V1Pod> pods, int turn)
+    {
+        var ready = ReadyPods(pods);
+        return ready.Count == 0 ? null : ready[(int)((uint)turn % (uint)ready.Count)];
     }
 
     /// <summary>The names of the pods that are running, ready and not being deleted, in name order.</summary>
@@ -79,9 +101,9 @@ internal sealed partial class WorkerConnector(ILogger logger)
         {
             try
             {
-                var pod = route.Pod ?? await PickReadyPodAsync(cluster, route, cancellationToken).ConfigureAwait(false);
-                var socket = await cluster.PortForwardAsync(route.Namespace, pod, route.Port, cancellationToken).ConfigureAwait(false);
-                var stream = new PodPortStream(socket, $"pod {route.Namespace}/{pod}:{route.Port.ToString(CultureInfo.InvariantCulture)}");
+                var (target, pod) = await PickTargetAsync(cluster, route, cancellationToken).ConfigureAwait(false);
+                var socket = await cluster.PortForwardAsync(target.Namespace, pod, target.Port, cancellationToken).ConfigureAwait(false);
+                var stream = new PodPortStream(socket, $"pod {target.Namespace}/{pod}:{target.Port.ToString(CultureInfo.InvariantCulture)}");
                 try
                 {
                     await stream.ProbeAsync(RefusalGrace, TimeProvider.System, cancellationToken).ConfigureAwait(false);
