@@ -308,14 +308,16 @@ internal sealed class DeployCommand : Command
     public static CliException LaunchFailed(string service, TimeSpan launchTimeout, LaunchDiagnosis diagnosis, string? log, Readiness? readiness)
     {
         var message = LaunchFailureDiagnosis.Message(service, launchTimeout, diagnosis, logTail: null, readiness?.Detail);
-        var hint = diagnosis.Kind switch
-        {
-            LaunchFailureKind.ImagePull => "check that the image exists and that the cluster may pull it (imagePullSecrets for a private registry)",
-            LaunchFailureKind.Unschedulable => "no node has the requested CPUs, memory or GPUs: lower [Compute] or add nodes",
-            LaunchFailureKind.CrashLoop => $"the worker's last lines are above; hoist logs {service} shows more",
-            LaunchFailureKind.ContainerConfig => "a Secret or ConfigMap the pod needs is missing: kubectl describe pod shows which",
-            _ => $"hoist status {service} shows its pods; raise [Compute(LaunchTimeout)] if it is only slow",
-        };
+        var hint = diagnosis.ViolatesPodSecurity
+            ? "the namespace enforces a Pod Security level: Hoist's pods meet \"restricted\" on a .NET base image; a base image that runs as root needs the namespace at \"baseline\" (pod-security.kubernetes.io/enforce)"
+            : diagnosis.Kind switch
+            {
+                LaunchFailureKind.ImagePull => "check that the image exists and that the cluster may pull it (imagePullSecrets for a private registry)",
+                LaunchFailureKind.Unschedulable => "no node has the requested CPUs, memory or GPUs: lower [Compute] or add nodes",
+                LaunchFailureKind.CrashLoop => $"the worker's last lines are above; hoist logs {service} shows more",
+                LaunchFailureKind.ContainerConfig => "a Secret or ConfigMap the pod needs is missing: kubectl describe pod shows which",
+                _ => $"hoist status {service} shows its pods; raise [Compute(LaunchTimeout)] if it is only slow",
+            };
         var details = log is { Length: > 0 }
             ? log.ReplaceLineEndings("\n").TrimEnd().Split('\n').Prepend($"Last lines of {diagnosis.Pod}/{diagnosis.Container}:").ToArray()
             : [];
