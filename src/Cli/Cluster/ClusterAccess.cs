@@ -46,8 +46,7 @@ internal static class ClusterAccess
 
         if (kubeconfigVariable is { Length: > 0 } list)
         {
-            var files = list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(f => f.Trim('"')).ToArray();
-            return files.Any(fileExists)
+            return KubernetesConnection.KubeconfigFiles(list).Any(fileExists)
                 ? null
                 : new CliError($"KUBECONFIG names no existing file ({list})", "point KUBECONFIG at your cluster's kubeconfig, or pass --kubeconfig");
         }
