@@ -56,9 +56,11 @@ internal sealed class TeardownCommand : Command
     public static async Task<int> RunAsync(CliContext context, Settings settings, CancellationToken cancellationToken)
     {
         var hoist = context.LoadSettings();
-        using var target = ClusterAccess.Connect(hoist.Kubernetes, context.Error);
+        using var target = ClusterAccess.Connect(hoist.Kubernetes, context.Error, namespaceNamed: context.Global.Namespace is { Length: > 0 });
         var cluster = target.Cluster;
-        var ns = target.Namespace;
+        var ns = settings.Service is { } service && !settings.All
+            ? await ServiceNamespaces.FindAsync(target, service, cancellationToken).ConfigureAwait(false)
+            : target.Namespace;
         var selector = Selector(settings);
 
         // Workloads first: they take their pods, ReplicaSets and revisions with them; then the Services.
