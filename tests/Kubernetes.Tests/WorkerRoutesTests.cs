@@ -82,6 +82,18 @@ public sealed class WorkerRoutesTests
     }
 
     [Fact]
+    public void AKnativeRoute_IsStale_OnceAnotherDeployMadeANewerRevisionTheLatestReady()
+    {
+        var route = (PortForwardRoute)WorkerRoutes.Plan(Layout(Descriptors.Autoscaled()), Ready with { Revision = "embed-00002" }, clusterDns: false, Settings).Single();
+
+        Assert.Equal("embed", route.KnativeService);
+        Assert.False(route.IsStale(Ready with { Revision = "embed-00002" }));
+        Assert.True(route.IsStale(Ready with { Revision = "embed-00003" }));
+        Assert.False(route.IsStale(null)); // gone altogether: the next call's deploy says so
+        Assert.False(new PortForwardRoute(0, "probe", "ml", null, "app=probe", 50051).IsStale(Ready with { Revision = "x" }));
+    }
+
+    [Fact]
     public void ARevisionsPods_OnlyAReadyOneThatIsNotLeaving_TakesAConnection()
     {
         var pods = Recorded.Read<V1PodList>("knative/revision-pods.yaml").Items;

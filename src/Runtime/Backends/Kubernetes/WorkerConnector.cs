@@ -53,6 +53,14 @@ internal sealed partial class WorkerConnector(ILogger logger)
             return (route, named);
         }
 
+        // A revision another process's deploy replaced still has pods for a while, and the activator would wake it
+        // again: a new connection of a stale route fails (never sent), and the service is looked up anew.
+        if (route.KnativeService is { } knative
+            && route.IsStale(await cluster.ReadReadinessAsync(ResourceKind.KnativeService, route.Namespace, knative, cancellationToken).ConfigureAwait(false)))
+        {
+            throw new RevisionReplacedException($"Revision {route.Replica} of Knative Service {route.Namespace}/{knative} is no longer its latest ready one.");
+        }
+
         var turn = Interlocked.Increment(ref _nextPod);
         if (Choose(await cluster.ListPodsAsync(route.Namespace, route.PodSelector!, cancellationToken).ConfigureAwait(false), turn) is { } pod)
         {
@@ -116,6 +124,11 @@ internal sealed partial class WorkerConnector(ILogger logger)
 
                 return stream;
             }
+            catch (RevisionReplacedException ex)
+            {
+                // Trying again finds the same: the endpoint must be planned anew.
+                throw new WorkerNotReachedException(ex.Message, ex);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 if (attempt >= TunnelAttempts)
@@ -132,3 +145,6 @@ internal sealed partial class WorkerConnector(ILogger logger)
     [LoggerMessage(Level = LogLevel.Warning, Message = "Port-forward {Name}: could not open a tunnel after {Attempts} attempts: {Reason}")]
     private static partial void LogTunnelFailed(ILogger logger, string name, int attempts, string reason);
 }
+
+/// <summary>The Knative revision a route was planned for was replaced; the service must be looked up again.</summary>
+internal sealed class RevisionReplacedException(string message) : InvalidOperationException(message);

@@ -27,6 +27,15 @@ internal sealed record PortForwardRoute(int Rank, string Replica, string Namespa
     /// zero, Knative's activator, which holds the call and wakes the revision.
     /// </summary>
     public PortForwardRoute? AtZero { get; init; }
+
+    /// <summary>The Knative Service whose revision <see cref="WorkerRoute.Replica"/> names, to notice when a redeploy replaced it.</summary>
+    public string? KnativeService { get; init; }
+
+    /// <summary>
+    /// Whether the revision this route was planned for is no longer the service's latest ready one (another process
+    /// redeployed it): its pods are going, and the activator would wake the old revision. Pure.
+    /// </summary>
+    public bool IsStale(Readiness? live) => KnativeService is not null && live?.Revision is { } latest && latest != Replica;
 }
 
 /// <summary>
@@ -102,6 +111,7 @@ internal static class WorkerRoutes
                         [KnativeNamespaceHeader] = ns,
                     },
                     AtZero = new PortForwardRoute(0, revision, options.KnativeNamespace, null, KnativeActivatorSelector, KnativeActivatorPort),
+                    KnativeService = layout.WorkloadName,
                 },
             ];
         }
