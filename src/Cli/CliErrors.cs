@@ -51,6 +51,10 @@ internal static class CliErrors
                 "pass --json an array in parameter order, e.g. '[2,3]', or an object by parameter name, e.g. '{\"a\":2,\"b\":3}'")),
             CallRejectedException rejected => Expected(new CliError(rejected.Message, "hoist status shows the service; redeploy it if the token or method changed")),
             HoistTimeoutException timeout => Expected(new CliError(timeout.Message, "the worker is still busy or stuck: hoist logs shows what it does")),
+            RolloutRefusedException { Hint: { } hint } refused => Expected(new CliError(FirstLine(refused.Message), hint)
+            {
+                Details = RestOfMessage(refused.Message) is { } rest ? rest.Split('\n') : [],
+            }),
             HoistException hoist => Expected(new CliError(hoist.Message, $"hoist status {hoist.Service} and hoist logs {hoist.Service} show the service's state")),
             _ => new Translated(
                 new CliError(

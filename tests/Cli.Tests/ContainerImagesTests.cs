@@ -161,4 +161,68 @@ public sealed class ContainerImagesTests
         Assert.Equal("no container registry to push the app's image to", error.Message);
         Assert.StartsWith("pass --registry", error.Hint);
     }
+    // What dotnet publish -t:PublishContainer -getTargetResult:PublishContainer writes: the GeneratedContainer item
+    // of the SDK's Microsoft.NET.Build.Containers.targets (_PublishSingleContainer), with MSBuild's own metadata.
+    private const string RecordedPublishResult = """
+        {
+          "TargetResults": {
+            "PublishContainer": {
+              "Result": "Success",
+              "Items": [
+                {
+                  "Identity": "GeneratedContainer",
+                  "Manifest": "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1\u002Bjson\"}",
+                  "Configuration": "{\"architecture\":\"amd64\",\"os\":\"linux\"}",
+                  "ManifestDigest": "sha256:3f1a1c7ad1b58e9b6a2d0c5e4f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a",
+                  "ManifestMediaType": "application/vnd.oci.image.manifest.v1+json",
+                  "MSBuildSourceTargetName": "_PublishSingleContainer",
+                  "FullPath": "/src/App/GeneratedContainer",
+                  "DefiningProjectFullPath": "/usr/share/dotnet/sdk/10.0.401/Containers/build/Microsoft.NET.Build.Containers.targets"
+                }
+              ]
+            }
+          }
+        }
+        """;
+
+    [Fact]
+    public void PublishArguments_WithAResultFile_AskMSBuildForThePublishTargetsResult()
+    {
+        var build = new ImageBuild(ComputeSpec.DefaultImage, false, new ImageName("ghcr.io", "acme/app", "1"), ["a"]);
+
+        Assert.Equal(
+            ["-getTargetResult:PublishContainer", "-getResultOutputFile:/tmp/result.json"],
+            ContainerImages.PublishArguments("App.csproj", build, "/tmp/result.json").TakeLast(2));
+    }
+
+    [Fact]
+    public void ReadDigest_TakesTheGeneratedContainersManifestDigest() =>
+        Assert.Equal("sha256:3f1a1c7ad1b58e9b6a2d0c5e4f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a", ContainerImages.ReadDigest(RecordedPublishResult));
+
+    [Theory]
+    [InlineData("""{"TargetResults": {"PublishContainer": {"Result": "Success", "Items": []}}}""")] // the target was skipped (not publishable)
+    [InlineData("""{"TargetResults": {"PublishContainer": {"Result": "Success", "Items": [{"Identity": "GeneratedContainer", "ManifestDigest": ""}]}}}""")]
+    [InlineData("""{"TargetResults": {"PublishContainer": {"Items": [{"ManifestDigest": "latest"}]}}}""")]
+    [InlineData("""{"Properties": {}}""")]
+    public void ReadDigest_WithoutADigest_IsNull(string json) => Assert.Null(ContainerImages.ReadDigest(json));
+
+    [Fact]
+    public void PinnedReference_IsTheRepositoryAtTheDigest_SoARedeployChangesThePodTemplate()
+    {
+        var image = new ImageName("ghcr.io", "acme/app", "latest");
+
+        Assert.Equal("ghcr.io/acme/app@sha256:aaaa", ContainerImages.PinnedReference(image, "sha256:aaaa"));
+        Assert.NotEqual(ContainerImages.PinnedReference(image, "sha256:aaaa"), ContainerImages.PinnedReference(image, "sha256:bbbb"));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("not a digest")]
+    public void PinnedReference_WithoutADigest_IsTheTag(string? digest) =>
+        Assert.Equal("ghcr.io/acme/app:1.0", ContainerImages.PinnedReference(new ImageName("ghcr.io", "acme/app", "1.0"), digest));
+
+    [Fact]
+    public void PinnedReference_ForTheLocalDaemon_IsTheTag_WhichIsAllItKnows() =>
+        Assert.Equal("app:1", ContainerImages.PinnedReference(new ImageName(null, "app", "1"), "sha256:aaaa"));
 }

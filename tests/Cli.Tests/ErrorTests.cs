@@ -80,6 +80,21 @@ public sealed class ErrorTests
     }
 
     [Fact]
+    public void Translate_KnativeRefusal_IsItsFirstLine_TheOthersAsDetails_AndItsOwnHint()
+    {
+        var refused = new RolloutRefusedException("embed", "service 'embed' renders tolerations ...: kubectl patch configmap config-features ...\nservice 'embed' starts at zero replicas ...: kubectl patch configmap config-autoscaler ...")
+        {
+            Hint = "a cluster admin runs the kubectl patch above",
+        };
+
+        var error = CliErrors.Translate(refused).Error;
+
+        Assert.Equal("service 'embed' renders tolerations ...: kubectl patch configmap config-features ...", error.Message);
+        Assert.Equal(["service 'embed' starts at zero replicas ...: kubectl patch configmap config-autoscaler ..."], error.Details);
+        Assert.Equal("a cluster admin runs the kubectl patch above", error.Hint);
+    }
+
+    [Fact]
     public void Translate_RemoteException_IsTheWorkersErrorWithoutAStackTrace()
     {
         var remote = new RemoteException("probe", "probe-1", null, "System.InvalidOperationException", "boom", "   at Probe.Fail()");

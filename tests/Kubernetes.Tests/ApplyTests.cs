@@ -33,7 +33,7 @@ public sealed class ApplyTests
 
         foreach (var value in objects)
         {
-            DeployTimeAnnotations.StampTokenDigest(value, digest);
+            DeployTimeAnnotations.Stamp(value, digest, DeployTimeAnnotations.DescriptorDigest(descriptor));
         }
 
         var template = objects.Select(o => o switch
@@ -45,6 +45,9 @@ public sealed class ApplyTests
             _ => null,
         }).OfType<V1ObjectMeta>().Single();
         Assert.Equal(digest, template.Annotations[DeployTimeAnnotations.TokenDigest]);
+        var workload = objects.Single(o => o is V1Deployment or V1StatefulSet or KnativeService or RayCluster);
+        Assert.Equal(digest, workload.Metadata.Annotations[DeployTimeAnnotations.TokenDigest]);
+        Assert.Equal(DeployTimeAnnotations.DescriptorDigest(descriptor), workload.Metadata.Annotations[DeployTimeAnnotations.SettingsDigest]);
         Assert.Equal(16, digest.Length);
         Assert.DoesNotContain("s3cret", string.Join(",", objects.Select(ClusterClient.ApplyBody)));
         Assert.NotEqual(digest, DeployTimeAnnotations.Digest("other"));
@@ -63,11 +66,22 @@ public sealed class ApplyTests
     }
 
     [Fact]
-    public void ActivityStamp_IsAMergePatchOfOneAnnotation()
+    public void ActivityStamp_IsALeaseRenewal_WithTheServicesLabels_SoTeardownTakesItToo()
     {
-        var patch = ClusterClient.AnnotationPatch(new Dictionary<string, string> { [InactivityPolicy.LastActivityAnnotation] = "2025-06-01T12:00:00Z" });
+        var lease = InactivityPolicy.ActivityLease("embed", "myapp-embed", "ml", new DateTimeOffset(2025, 6, 1, 14, 0, 0, TimeSpan.FromHours(2)), "hoist/laptop/42");
+        using var json = JsonDocument.Parse(ClusterClient.ApplyBody(lease));
+        var root = json.RootElement;
 
-        Assert.Equal("{\"metadata\":{\"annotations\":{\"hoist.dev/last-activity\":\"2025-06-01T12:00:00Z\"}}}", patch);
+        Assert.Equal(("coordination.k8s.io/v1", "Lease"), (root.GetProperty("apiVersion").GetString(), root.GetProperty("kind").GetString()));
+        Assert.Equal("myapp-embed-activity", root.GetProperty("metadata").GetProperty("name").GetString());
+        Assert.StartsWith("2025-06-01T12:00:00", root.GetProperty("spec").GetProperty("renewTime").GetString(), StringComparison.Ordinal);
+        Assert.Equal("hoist/laptop/42", root.GetProperty("spec").GetProperty("holderIdentity").GetString());
+        Assert.Equal(ResourceKind.Lease, ResourceKind.Of(lease));
+        Assert.Equal(
+            HoistSelectors.ForService("embed", "myapp-embed"),
+            HoistSelectors.Format(lease.Metadata.Labels.Where(l => l.Key != ManifestLabels.Component)));
+        Assert.Contains(ResourceKind.Lease, ResourceKind.Teardown);
+        Assert.DoesNotContain(ResourceKind.Lease, ResourceKind.ServiceObjects); // a rollout's pruning leaves it alone
     }
 
     [Fact]

@@ -31,9 +31,11 @@ public sealed class InactivityPolicyTests
         var stamped = new Dictionary<string, string> { [InactivityPolicy.LastActivityAnnotation] = "2025-06-01T11:00:00Z" };
         var created = new DateTime(2025, 6, 1, 9, 0, 0, DateTimeKind.Utc);
 
-        Assert.Equal(Now.AddHours(-1), InactivityPolicy.LastActivity(stamped, created, Now.AddHours(-2)));
-        Assert.Equal(Now.AddMinutes(-5), InactivityPolicy.LastActivity(stamped, created, Now.AddMinutes(-5)));
-        Assert.Equal(Now.AddHours(-3), InactivityPolicy.LastActivity(null, created, null));
+        Assert.Equal(Now.AddHours(-1), InactivityPolicy.LastActivity(null, stamped, created, Now.AddHours(-2)));
+        Assert.Equal(Now.AddMinutes(-5), InactivityPolicy.LastActivity(null, stamped, created, Now.AddMinutes(-5)));
+        Assert.Equal(Now.AddHours(-3), InactivityPolicy.LastActivity(null, null, created, null));
+        Assert.Equal(Now.AddMinutes(-10), InactivityPolicy.LastActivity(Now.AddMinutes(-10), stamped, created, Now.AddHours(-2))); // the Lease, newer than an old client's stamp
+        Assert.Equal(Now.AddHours(-1), InactivityPolicy.LastActivity(Now.AddHours(-2), stamped, created, null)); // an old client still calling
     }
 
     [Fact]
@@ -62,16 +64,21 @@ public sealed class InactivityPolicyTests
             };
         }
 
+        V1Lease Lease(string service, DateTimeOffset renewed) => InactivityPolicy.ActivityLease(service, $"myapp-{service}", "ml", renewed, "hoist/test/1");
+
         var expired = InactivityPolicy.Expired(
             [
                 Workload("idle", "30m", "2025-06-01T11:00:00Z"),
                 Workload("busy", "30m", "2025-06-01T11:59:00Z"),
+                Workload("leased", "30m", null),
+                Workload("lease-lapsed", "30m", null),
                 Workload("forever", null, "2025-01-01T00:00:00Z"),
                 Workload("never-stamped", "24h", null),
                 Workload("going", "1m", "2025-06-01T11:00:00Z", deleting: true),
             ],
+            [Lease("leased", Now.AddMinutes(-1)), Lease("lease-lapsed", Now.AddHours(-1))],
             Now);
 
-        Assert.Equal([("idle", "myapp-idle"), ("never-stamped", "myapp-never-stamped")], expired);
+        Assert.Equal([("idle", "myapp-idle"), ("lease-lapsed", "myapp-lease-lapsed"), ("never-stamped", "myapp-never-stamped")], expired);
     }
 }

@@ -157,6 +157,25 @@ public sealed class LaunchFailureDiagnosisTests
     }
 
     [Fact]
+    public void PodSecurityRefusal_IsPermanent_SoTheLaunchFailsAtOnce_NotAfterItsTimeout()
+    {
+        // The ReplicaSet controller's event in a namespace labelled pod-security.kubernetes.io/enforce=restricted,
+        // for a pod on a base image that runs as root (the kube-apiserver's wording).
+        var events = new[]
+        {
+            Event("ReplicaSet", "train-6b7c9d", "FailedCreate",
+                "Error creating: pods \"train-6b7c9d-4xkz2\" is forbidden: violates PodSecurity \"restricted:latest\": runAsNonRoot != true (pod or container \"worker\" must set securityContext.runAsNonRoot=true)"),
+        };
+
+        var diagnosis = LaunchFailureDiagnosis.Explain([], events, "train");
+
+        Assert.True(diagnosis.IsPermanent);
+        Assert.True(diagnosis.ViolatesPodSecurity);
+        Assert.StartsWith("Service 'train' cannot start: FailedCreate", LaunchFailureDiagnosis.Message("train", TimeSpan.FromSeconds(900), diagnosis, null), StringComparison.Ordinal);
+        Assert.False(LaunchFailureDiagnosis.Explain([], [Event("ReplicaSet", "train-6b7c9d", "FailedCreate", "exceeded quota: compute")], "train").IsPermanent); // quota frees up
+    }
+
+    [Fact]
     public void NoPodsAndNoEvents_SaysSo()
     {
         var diagnosis = LaunchFailureDiagnosis.Explain([], [Event("Pod", "unrelated", "FailedScheduling", "elsewhere")], "probe");

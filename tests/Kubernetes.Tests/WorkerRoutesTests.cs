@@ -1,6 +1,7 @@
 using Hoist.Backends.Kubernetes;
 using Hoist.Hosting;
 using Hoist.Manifests;
+using k8s.Models;
 
 namespace Hoist.Kubernetes.Tests;
 
@@ -69,13 +70,45 @@ public sealed class WorkerRoutesTests
     }
 
     [Fact]
-    public void KnativeService_FromOutside_GoesThroughTheActivator_NamingTheRevision()
+    public void KnativeService_FromOutside_IsTheRevisionsQueueProxy_InItsOwnNamespace_AndTheActivatorOnlyAtZero()
     {
         var route = Assert.IsType<PortForwardRoute>(Assert.Single(WorkerRoutes.Plan(Layout(Descriptors.Autoscaled()), Ready with { Revision = "embed-00002" }, clusterDns: false, Settings)));
 
-        Assert.Equal(("knative-serving", "app=activator", WorkerRoutes.KnativeActivatorPort), (route.Namespace, route.PodSelector, route.Port));
+        Assert.Equal(("ml", "serving.knative.dev/revision=embed-00002", 8013), (route.Namespace, route.PodSelector, route.Port));
         Assert.Equal("embed-00002", route.Headers[WorkerRoutes.KnativeRevisionHeader]);
         Assert.Equal("ml", route.Headers[WorkerRoutes.KnativeNamespaceHeader]);
+        var atZero = Assert.IsType<PortForwardRoute>(route.AtZero);
+        Assert.Equal(("knative-serving", "app=activator", WorkerRoutes.KnativeActivatorPort), (atZero.Namespace, atZero.PodSelector, atZero.Port));
+    }
+
+    [Fact]
+    public void AKnativeRoute_IsStale_OnceAnotherDeployMadeANewerRevisionTheLatestReady()
+    {
+        var route = (PortForwardRoute)WorkerRoutes.Plan(Layout(Descriptors.Autoscaled()), Ready with { Revision = "embed-00002" }, clusterDns: false, Settings).Single();
+
+        Assert.Equal("embed", route.KnativeService);
+        Assert.False(route.IsStale(Ready with { Revision = "embed-00002" }));
+        Assert.True(route.IsStale(Ready with { Revision = "embed-00003" }));
+        Assert.False(route.IsStale(null)); // gone altogether: the next call's deploy says so
+        Assert.False(new PortForwardRoute(0, "probe", "ml", null, "app=probe", 50051).IsStale(Ready with { Revision = "x" }));
+    }
+
+    [Fact]
+    public void ARevisionsPods_OnlyAReadyOneThatIsNotLeaving_TakesAConnection()
+    {
+        var pods = Recorded.Read<V1PodList>("knative/revision-pods.yaml").Items;
+
+        Assert.Equal("embed-00002-deployment-6d5f7c9b8-x2kqp", WorkerConnector.Choose(pods, turn: 1));
+        Assert.Equal("embed-00002-deployment-6d5f7c9b8-x2kqp", WorkerConnector.Choose(pods, turn: 2));
+        Assert.Null(WorkerConnector.Choose(pods.Skip(1), turn: 1)); // at zero for new connections: the activator
+    }
+
+    [Fact]
+    public void ReadyPods_AreTakenInTurn()
+    {
+        var pods = new[] { "b", "a", "c" }.Select(name => Pods.Pod(name, "Running", Pods.Running(true), conditions: new V1PodCondition { Type = "Ready", Status = "True" })).ToArray();
+
+        Assert.Equal(["b", "c", "a", "b"], new[] { 1, 2, 3, 4 }.Select(turn => WorkerConnector.Choose(pods, turn)));
     }
 
     [Fact]

@@ -198,6 +198,69 @@ public sealed class RendererTests
     }
 
     [Fact]
+    public void Knative_RequestTimeout_IsTheCallTimeout_RoundedUp_ElseTheLongestAStockClusterAllows()
+    {
+        KnativeService Render(ServiceDescriptor descriptor) => (KnativeService)ManifestRenderer.Render(descriptor, Samples.Options).Single();
+        var autoscaled = Samples.Kinds["autoscaled"];
+
+        Assert.Equal(600, Render(autoscaled).Spec.Template.Spec.TimeoutSeconds);
+        Assert.Equal(91, Render(autoscaled with { CallTimeout = TimeSpan.FromSeconds(90.2) }).Spec.Template.Spec.TimeoutSeconds);
+    }
+
+    [Fact]
+    public void CallTimeout_IsAConfigurationOnlySetting_ThatReachesTheEffectiveDescriptor_ButNeverItsJson()
+    {
+        var effective = new ServiceOverrides { CallTimeout = TimeSpan.FromMinutes(20) }.ApplyTo(Samples.Kinds["autoscaled"]);
+
+        Assert.Equal(TimeSpan.FromMinutes(20), effective.CallTimeout);
+        Assert.DoesNotContain("callTimeout", ServiceDescriptorJson.Serialize(effective), StringComparison.OrdinalIgnoreCase);
+    }
+
+    // The "restricted" Pod Security level's container checks (allowPrivilegeEscalation, capabilities, seccomp,
+    // runAsNonRoot), on every pod template of every kind: met on a .NET base image, and on any other base all but the
+    // non-root user, which such an image may need.
+    [Theory]
+    [InlineData("mcr.microsoft.com/dotnet/aspnet:10.0", true)]
+    [InlineData("nvcr.io/nvidia/pytorch:23.10-py3", false)]
+    public void Containers_MeetTheRestrictedPodSecurityLevel_AsFarAsTheBaseImageAllows(string baseImage, bool nonRoot)
+    {
+        foreach (var (kind, descriptor) in Samples.Kinds)
+        {
+            var image = descriptor.Distribution?.Type == "ray" ? descriptor.Compute.Image : baseImage;
+            var rendered = descriptor with { Compute = descriptor.Compute with { Image = image } };
+            foreach (var container in ManifestRenderer.Render(rendered, Samples.Options).SelectMany(WorkerContainers))
+            {
+                var context = container.SecurityContext;
+                Assert.NotNull(context);
+                Assert.False(context.AllowPrivilegeEscalation, kind);
+                Assert.Equal(["ALL"], context.Capabilities.Drop);
+                Assert.Null(context.Capabilities.Add);
+                Assert.Equal("RuntimeDefault", context.SeccompProfile.Type);
+                if (image == baseImage && nonRoot)
+                {
+                    Assert.True(context.RunAsNonRoot, kind);
+                    Assert.Equal(1654, context.RunAsUser);
+                }
+                else
+                {
+                    Assert.Null(context.RunAsNonRoot);
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<V1Container> WorkerContainers(k8s.IKubernetesObject<V1ObjectMeta> value) => value switch
+    {
+        V1Deployment d => d.Spec.Template.Spec.Containers,
+        V1StatefulSet s => s.Spec.Template.Spec.Containers,
+        KnativeService k => k.Spec.Template.Spec.Containers,
+        RayCluster r => r.Spec.HeadGroupSpec.Template.Spec.Containers.Where(c => c.Name == WorkerContainerName),
+        _ => [],
+    };
+
+    private const string WorkerContainerName = "worker";
+
+    [Fact]
     public void Namespace_FromTheDescriptor_WinsOverTheOptions()
     {
         var options = Samples.Options with { Namespace = "apps" };

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Hoist.Hosting;
 using Hoist.Manifests;
 
@@ -8,7 +10,10 @@ namespace Hoist.Cli.Building;
 /// <summary>Where an image goes: <c>[registry/]repository:tag</c>.</summary>
 internal sealed record ImageName(string? Registry, string Repository, string Tag)
 {
-    public string Reference => Registry is { Length: > 0 } registry ? $"{registry}/{Repository}:{Tag}" : $"{Repository}:{Tag}";
+    public string Reference => $"{RepositoryReference}:{Tag}";
+
+    /// <summary><c>[registry/]repository</c>, what a tag or a digest is appended to.</summary>
+    public string RepositoryReference => Registry is { Length: > 0 } registry ? $"{registry}/{Repository}" : Repository;
 
     public override string ToString() => Reference;
 }
@@ -25,8 +30,11 @@ internal sealed record ImageBuild(string BaseImage, bool SelfContained, ImageNam
 /// <c>[Compute(Image)]</c> base image), whether each must be self-contained (a base image without .NET), and
 /// the exact <c>dotnet publish -t:PublishContainer</c> command line for each.
 /// </summary>
-internal static class ContainerImages
+internal static partial class ContainerImages
 {
+    /// <summary>The SDK's target; it returns one GeneratedContainer item whose ManifestDigest is the pushed manifest's digest.</summary>
+    public const string PublishTarget = "PublishContainer";
+
     /// <summary>Microsoft's .NET images: they carry the runtime, so a framework-dependent app runs on them.</summary>
     public const string DotnetImagePrefix = BaseImages.DotnetImagePrefix;
 
@@ -107,7 +115,11 @@ internal static class ContainerImages
     /// registry (the SDK pushes when ContainerRegistry is set), for the build's runtime identifier on both paths:
     /// self-contained when the base has no .NET, else framework-dependent on the base image's matching platform.
     /// </summary>
-    public static IReadOnlyList<string> PublishArguments(string project, ImageBuild build)
+    /// <remarks>
+    /// With <paramref name="resultFile"/>, MSBuild also writes the target's result there as JSON (the console keeps
+    /// its ordinary build output), which <see cref="ReadDigest"/> reads.
+    /// </remarks>
+    public static IReadOnlyList<string> PublishArguments(string project, ImageBuild build, string? resultFile = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(project);
         ArgumentNullException.ThrowIfNull(build);
@@ -135,6 +147,51 @@ internal static class ContainerImages
             arguments.Add($"-p:ContainerRuntimeIdentifier={build.RuntimeIdentifier}");
         }
 
+        if (resultFile is { Length: > 0 })
+        {
+            arguments.Add($"-getTargetResult:{PublishTarget}");
+            arguments.Add($"-getResultOutputFile:{resultFile}");
+        }
+
         return arguments;
     }
+
+    /// <summary>
+    /// The manifest digest of the image <c>PublishContainer</c> pushed, from MSBuild's target result
+    /// (<c>{"TargetResults": {"PublishContainer": {"Items": [{"ManifestDigest": "sha256:..."}]}}}</c>, the
+    /// GeneratedContainer item of the SDK's Microsoft.NET.Build.Containers.targets). Null when it names none.
+    /// </summary>
+    public static string? ReadDigest(string targetResultJson)
+    {
+        using var document = JsonDocument.Parse(targetResultJson);
+        if (!document.RootElement.TryGetProperty("TargetResults", out var results)
+            || !results.TryGetProperty(PublishTarget, out var result)
+            || !result.TryGetProperty("Items", out var items)
+            || items.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        return items.EnumerateArray()
+            .Select(item => item.TryGetProperty("ManifestDigest", out var digest) ? digest.GetString() : null)
+            .FirstOrDefault(digest => digest is not null && Digest().IsMatch(digest));
+    }
+
+    /// <summary>
+    /// The reference the pods run: the pushed image by digest (<c>registry/repository@sha256:...</c>), so every
+    /// deploy of new code changes the pod template and rolls the pods even when the tag is reused, and Knative
+    /// has no tag to resolve (which fails for registries only the nodes can log in to). By tag when the SDK
+    /// reported no digest, or when the image went to the local daemon, which knows it by tag only.
+    /// </summary>
+    public static string PinnedReference(ImageName image, string? digest)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return digest is { Length: > 0 } && Digest().IsMatch(digest) && image.Registry is { Length: > 0 }
+            ? $"{image.RepositoryReference}@{digest}"
+            : image.Reference;
+    }
+
+    // The OCI image spec's digest grammar: algorithm ":" encoded.
+    [GeneratedRegex("^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")]
+    private static partial Regex Digest();
 }

@@ -60,7 +60,7 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
     public static async Task<DeployedService> LocateAsync(ClusterTarget target, string service, CancellationToken cancellationToken)
     {
         var cluster = target.Cluster;
-        var ns = target.Namespace;
+        var ns = await ServiceNamespaces.FindAsync(target, service, cancellationToken).ConfigureAwait(false);
         var selector = ServiceInventory.Selector(service);
         foreach (var kind in ResourceKind.Workloads)
         {
@@ -159,8 +159,6 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
         {
             endpoint.Dispose();
         }
-
-        await _connector.DisposeAsync().ConfigureAwait(false);
     }
 }
 

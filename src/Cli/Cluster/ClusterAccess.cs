@@ -7,6 +7,9 @@ namespace Hoist.Cli.Cluster;
 /// <summary>A connected cluster: the API, the namespace the command works in, and where it is, for messages.</summary>
 internal sealed record ClusterTarget(ClusterClient Cluster, string Namespace, string Host) : IDisposable
 {
+    /// <summary>The namespace was given with --namespace: look nowhere else.</summary>
+    public bool NamespaceNamed { get; init; }
+
     public void Dispose() => Cluster.Dispose();
 }
 
@@ -19,7 +22,8 @@ internal static class ClusterAccess
     /// <summary>The hint of commands that only make sense on a cluster.</summary>
     public const string NoClusterHint = "set KUBECONFIG or pass --kubeconfig; without a cluster, 'hoist call --local' runs a service on this machine";
 
-    public static ClusterTarget Connect(KubernetesBackendOptions options, string noClusterHint = NoClusterHint)
+    /// <summary>Connects; the cluster client's warnings go to <paramref name="warnings"/> as <c>warning:</c> lines.</summary>
+    public static ClusterTarget Connect(KubernetesBackendOptions options, TextWriter warnings, string noClusterHint = NoClusterHint, bool namespaceNamed = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         var home = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
@@ -30,7 +34,7 @@ internal static class ClusterAccess
 
         var configuration = KubernetesConnection.Configure(options);
         var ns = KubernetesConnection.DefaultNamespace(options, configuration);
-        return new ClusterTarget(new ClusterClient(new k8s.Kubernetes(configuration)), ns, configuration.Host);
+        return new ClusterTarget(new ClusterClient(new k8s.Kubernetes(configuration), new WarningLogger(warnings)), ns, configuration.Host) { NamespaceNamed = namespaceNamed };
     }
 
     /// <summary>Why no cluster can be reached from this configuration, or null when one may be. Pure, for tests.</summary>
@@ -45,8 +49,7 @@ internal static class ClusterAccess
 
         if (kubeconfigVariable is { Length: > 0 } list)
         {
-            var files = list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(f => f.Trim('"')).ToArray();
-            return files.Any(fileExists)
+            return KubernetesConnection.KubeconfigFiles(list).Any(fileExists)
                 ? null
                 : new CliError($"KUBECONFIG names no existing file ({list})", "point KUBECONFIG at your cluster's kubeconfig, or pass --kubeconfig");
         }

@@ -129,7 +129,7 @@ internal sealed class CallCommand : Command
     {
         var configuration = context.LoadConfiguration();
         var hoist = context.Bind(configuration);
-        using var target = ClusterAccess.Connect(hoist.Kubernetes, "set KUBECONFIG (or pass --kubeconfig), or use --local <app> to run the service on this machine");
+        using var target = ClusterAccess.Connect(hoist.Kubernetes, context.Error, "set KUBECONFIG (or pass --kubeconfig), or use --local <app> to run the service on this machine", namespaceNamed: context.Global.Namespace is { Length: > 0 });
         var deployed = await DeployedServiceBackend.LocateAsync(target, settings.Service, cancellationToken).ConfigureAwait(false);
         CallTarget.Register([DeployedServiceBackend.Describe(deployed, settings.Method)]);
 

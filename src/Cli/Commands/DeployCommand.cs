@@ -83,19 +83,27 @@ internal sealed class DeployCommand : Command
         var hoist = context.LoadSettings(Path.GetDirectoryName(input.Path));
 
         // Before a build that may take minutes: is there a cluster at all?
-        using var target = ClusterAccess.Connect(hoist.Kubernetes);
+        using var target = ClusterAccess.Connect(hoist.Kubernetes, context.Error);
         await target.Cluster.Api.Version.GetCodeAsync(cancellationToken).ConfigureAwait(false);
 
         var app = await ProjectBuilder.BuildAsync(input, "Release", context.Error, cancellationToken).ConfigureAwait(false);
         AssemblyFacts.RequireApp(app, "deploy");
         var services = AppServices.Select(AppServices.Read(app, hoist), settings.Services, app.AssemblyPath);
 
-        // The app image; a service on another base runs the image named after it (ServiceImages.For), which the build pushed.
-        var appImage = settings.Image is { Length: > 0 } given
-            ? given
+        // Also before the build: would Knative accept what it is about to get? (The image does not change that.)
+        foreach (var service in services)
+        {
+            var options = ManifestOptionsFor(hoist, app, settings.Image ?? hoist.Kubernetes.Image ?? ContainerImages.Repository(app.AppName), target.Namespace);
+            await ServiceRollout.RefuseWhatKnativeWouldRefuseAsync(target.Cluster, service.Name, RenderObjects(service, options), cancellationToken).ConfigureAwait(false);
+        }
+
+        // Per service: the pushed digest when the SDK names one; else the app image, from which each service's own
+        // follows by ServiceImages.For (a service on another base runs the image named after it, which the build pushed).
+        var images = settings.Image is { Length: > 0 } given
+            ? services.ToDictionary(s => s.Name, _ => given, StringComparer.Ordinal)
             : await BuildImagesAsync(context, settings, hoist, app, services, cancellationToken).ConfigureAwait(false);
 
-        var applied = await ApplyAsync(context, target, hoist, app, services, appImage, cancellationToken).ConfigureAwait(false);
+        var applied = await ApplyAsync(context, target, hoist, app, services, images, cancellationToken).ConfigureAwait(false);
         if (settings.NoWait)
         {
             await context.Output.WriteLineAsync($"Applied {Names(services)} to namespace {target.Namespace}; hoist status shows when they are ready.").ConfigureAwait(false);
@@ -141,15 +149,37 @@ internal sealed class DeployCommand : Command
             ExitCodes.Usage);
     }
 
-    private static async Task<string> BuildImagesAsync(
+    private static async Task<Dictionary<string, string>> BuildImagesAsync(
         CliContext context, Settings settings, HoistOptions hoist, BuiltApp app, IReadOnlyList<ServiceDescriptor> services, CancellationToken cancellationToken)
     {
         var (registry, repository, tag) = ImageTarget(settings.Registry, settings.Tag, hoist.Kubernetes.Image, app.AppName, context.Time.GetUtcNow());
+        var appImage = new ImageName(registry is { Length: > 0 } ? registry : null, repository, tag).Reference;
+        var images = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var build in ContainerImages.Plan(services, registry, repository, tag, hoist.Kubernetes.RuntimeIdentifier))
         {
             await context.Error.WriteLineAsync(
                 $"Publishing {build.Image} onto {build.BaseImage}{(build.SelfContained ? $" (self-contained {build.RuntimeIdentifier}: the base image has no .NET)" : "")} for {string.Join(", ", build.Services)}...").ConfigureAwait(false);
-            var result = await DotnetProcess.RunAsync(ContainerImages.PublishArguments(app.ProjectPath!, build), app.SettingsDirectory, null, cancellationToken).ConfigureAwait(false);
+            var digest = await PublishAsync(app, build, cancellationToken).ConfigureAwait(false);
+            var pinned = ContainerImages.PinnedReference(build.Image, digest);
+            await context.Error.WriteLineAsync(digest is null
+                ? $"Pushed {build.Image} (the SDK reported no digest: the pods pull it by tag, so they roll only when the tag is new)"
+                : $"Pushed {build.Image} as {pinned}").ConfigureAwait(false);
+            foreach (var service in build.Services)
+            {
+                images[service] = digest is null ? appImage : pinned;
+            }
+        }
+
+        return images;
+    }
+
+    /// <summary>Publishes and pushes one image; the digest of what was pushed, or null when the SDK names none.</summary>
+    private static async Task<string?> PublishAsync(BuiltApp app, ImageBuild build, CancellationToken cancellationToken)
+    {
+        var resultFile = Path.Combine(Path.GetTempPath(), $"hoist-publish-{Guid.NewGuid():N}.json");
+        try
+        {
+            var result = await DotnetProcess.RunAsync(ContainerImages.PublishArguments(app.ProjectPath!, build, resultFile), app.SettingsDirectory, null, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 throw new CliException(new CliError(
@@ -160,21 +190,27 @@ internal sealed class DeployCommand : Command
                 });
             }
 
-            await context.Error.WriteLineAsync($"Pushed {build.Image}").ConfigureAwait(false);
+            return File.Exists(resultFile) ? ContainerImages.ReadDigest(await File.ReadAllTextAsync(resultFile, cancellationToken).ConfigureAwait(false)) : null;
         }
-
-        return new ImageName(registry is { Length: > 0 } ? registry : null, repository, tag).Reference;
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+        finally
+        {
+            File.Delete(resultFile);
+        }
     }
 
     private static async Task<IReadOnlyList<Applied>> ApplyAsync(
-        CliContext context, ClusterTarget target, HoistOptions hoist, BuiltApp app, IReadOnlyList<ServiceDescriptor> services, string appImage, CancellationToken cancellationToken)
+        CliContext context, ClusterTarget target, HoistOptions hoist, BuiltApp app, IReadOnlyList<ServiceDescriptor> services, IReadOnlyDictionary<string, string> images, CancellationToken cancellationToken)
     {
         var cluster = target.Cluster;
         var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
         var applied = new List<Applied>();
         foreach (var service in services)
         {
-            var options = ManifestOptionsFor(hoist, app, appImage, target.Namespace);
+            var options = ManifestOptionsFor(hoist, app, images[service.Name], target.Namespace);
             var objects = RenderObjects(service, options);
             var ns = ServiceLayout.From(service, objects).Namespace;
             if (!tokens.TryGetValue(ns, out var token))
@@ -191,7 +227,10 @@ internal sealed class DeployCommand : Command
         return applied;
     }
 
-    /// <summary>The renderer's options as deploy applies them: the app image it pushed (each service's own follows from it), the cluster's namespace.</summary>
+    /// <summary>
+    /// The renderer's options for one service as deploy applies it: the image pushed for it, by digest, or the app image
+    /// its own image follows from (ServiceImages.For); the cluster's namespace.
+    /// </summary>
     public static ManifestOptions ManifestOptionsFor(HoistOptions hoist, BuiltApp app, string image, string @namespace) =>
         ManifestOptionsFactory.Create(hoist.Kubernetes, app.AppName, image, @namespace, ManifestsCommand.EntryAssembly(app));
 
@@ -275,14 +314,16 @@ internal sealed class DeployCommand : Command
     public static CliException LaunchFailed(string service, TimeSpan launchTimeout, LaunchDiagnosis diagnosis, string? log, Readiness? readiness)
     {
         var message = LaunchFailureDiagnosis.Message(service, launchTimeout, diagnosis, logTail: null, readiness?.Detail);
-        var hint = diagnosis.Kind switch
-        {
-            LaunchFailureKind.ImagePull => "check that the image exists and that the cluster may pull it (imagePullSecrets for a private registry)",
-            LaunchFailureKind.Unschedulable => "no node has the requested CPUs, memory or GPUs: lower [Compute] or add nodes",
-            LaunchFailureKind.CrashLoop => $"the worker's last lines are above; hoist logs {service} shows more",
-            LaunchFailureKind.ContainerConfig => "a Secret or ConfigMap the pod needs is missing: kubectl describe pod shows which",
-            _ => $"hoist status {service} shows its pods; raise [Compute(LaunchTimeout)] if it is only slow",
-        };
+        var hint = diagnosis.ViolatesPodSecurity
+            ? "the namespace enforces a Pod Security level: Hoist's pods meet \"restricted\" on a .NET base image; a base image that runs as root needs the namespace at \"baseline\" (pod-security.kubernetes.io/enforce)"
+            : diagnosis.Kind switch
+            {
+                LaunchFailureKind.ImagePull => "check that the image exists and that the cluster may pull it (imagePullSecrets for a private registry)",
+                LaunchFailureKind.Unschedulable => "no node has the requested CPUs, memory or GPUs: lower [Compute] or add nodes",
+                LaunchFailureKind.CrashLoop => $"the worker's last lines are above; hoist logs {service} shows more",
+                LaunchFailureKind.ContainerConfig => "a Secret or ConfigMap the pod needs is missing: kubectl describe pod shows which",
+                _ => $"hoist status {service} shows its pods; raise [Compute(LaunchTimeout)] if it is only slow",
+            };
         var details = log is { Length: > 0 }
             ? log.ReplaceLineEndings("\n").TrimEnd().Split('\n').Prepend($"Last lines of {diagnosis.Pod}/{diagnosis.Container}:").ToArray()
             : [];

@@ -53,7 +53,7 @@ internal sealed class LogsCommand : Command
     public static async Task<int> RunAsync(CliContext context, Settings settings, CancellationToken cancellationToken)
     {
         var hoist = context.LoadSettings();
-        using var target = ClusterAccess.Connect(hoist.Kubernetes);
+        using var target = ClusterAccess.Connect(hoist.Kubernetes, context.Error);
         var rows = await ServiceInventory.ListAsync(target.Cluster, target.Namespace, settings.Service, cancellationToken).ConfigureAwait(false);
         if (rows.Count == 0)
         {

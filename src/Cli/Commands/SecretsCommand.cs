@@ -128,7 +128,7 @@ internal sealed class SecretsCommand : Command
         {
             var secret = Plan(settings.Name, settings.FromEnv, settings.FromLiteral, Environment.GetEnvironmentVariable);
             var hoist = context.LoadSettings();
-            using var target = ClusterAccess.Connect(hoist.Kubernetes);
+            using var target = ClusterAccess.Connect(hoist.Kubernetes, context.Error);
             await target.Cluster.ApplyAsync(Render(secret, target.Namespace), cancellationToken).ConfigureAwait(false);
             await context.Output.WriteLineAsync(
                 $"Secret {secret.Name} in namespace {target.Namespace}: set {string.Join(", ", secret.Values.Keys)} (values not shown).").ConfigureAwait(false);

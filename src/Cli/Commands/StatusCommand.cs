@@ -26,13 +26,14 @@ internal sealed class StatusCommand : Command
     public static async Task<int> RunAsync(CliContext context, string? service, CancellationToken cancellationToken)
     {
         var settings = context.LoadSettings();
-        using var target = ClusterAccess.Connect(settings.Kubernetes);
-        var rows = await ServiceInventory.ListAsync(target.Cluster, target.Namespace, service, cancellationToken).ConfigureAwait(false);
+        using var target = ClusterAccess.Connect(settings.Kubernetes, context.Error, namespaceNamed: context.Global.Namespace is { Length: > 0 });
+        var ns = service is null ? target.Namespace : await ServiceNamespaces.FindAsync(target, service, cancellationToken).ConfigureAwait(false);
+        var rows = await ServiceInventory.ListAsync(target.Cluster, ns, service, cancellationToken).ConfigureAwait(false);
         if (rows.Count == 0)
         {
             if (service is not null)
             {
-                throw NotDeployed(service, target.Namespace);
+                throw NotDeployed(service, ns);
             }
 
             await context.Output.WriteLineAsync($"No Hoist services in namespace {target.Namespace} ({target.Host}).").ConfigureAwait(false);
@@ -42,7 +43,7 @@ internal sealed class StatusCommand : Command
         await context.Output.WriteAsync(StatusRows.Format(rows)).ConfigureAwait(false);
         if (service is not null)
         {
-            var pods = await ServiceInventory.PodsAsync(target.Cluster, target.Namespace, service, cancellationToken).ConfigureAwait(false);
+            var pods = await ServiceInventory.PodsAsync(target.Cluster, ns, service, cancellationToken).ConfigureAwait(false);
             await context.Output.WriteLineAsync().ConfigureAwait(false);
             await context.Output.WriteAsync(pods.Count == 0 ? "No pods.\n" : FormatPods(pods, context.Time.GetUtcNow())).ConfigureAwait(false);
         }

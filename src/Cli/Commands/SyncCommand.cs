@@ -52,7 +52,7 @@ internal sealed class SyncCommand : Command
         var hoist = context.LoadSettings(app.SettingsDirectory);
         return local
             ? AppCodeSync.SyncLocalAsync(app, hoist, cancellationToken)
-            : AppCodeSync.SyncClusterAsync(app, hoist, cancellationToken);
+            : AppCodeSync.SyncClusterAsync(app, hoist, context.Error, cancellationToken);
     }
 
     public static async Task PrintAsync(CliContext context, IReadOnlyList<SyncLine> lines)

@@ -80,21 +80,15 @@ internal sealed class TeardownCommand : Command
     public static async Task<int> RunAsync(CliContext context, Settings settings, CancellationToken cancellationToken)
     {
         var hoist = context.LoadSettings();
-        using var target = ClusterAccess.Connect(hoist.Kubernetes);
+        using var target = ClusterAccess.Connect(hoist.Kubernetes, context.Error, namespaceNamed: context.Global.Namespace is { Length: > 0 });
         var cluster = target.Cluster;
-        var ns = target.Namespace;
+        var ns = settings.Service is { } service && !settings.All
+            ? await ServiceNamespaces.FindAsync(target, service, cancellationToken).ConfigureAwait(false)
+            : target.Namespace;
         var selector = Selector(settings);
 
         // Workloads first: they take their pods, ReplicaSets and revisions with them; then the Services.
-        var deleted = new List<string>();
-        foreach (var kind in ResourceKind.ServiceObjects)
-        {
-            foreach (var metadata in await cluster.ListAsync(kind, ns, selector, cancellationToken).ConfigureAwait(false))
-            {
-                await cluster.DeleteAsync(kind, ns, metadata.Name, cancellationToken).ConfigureAwait(false);
-                deleted.Add($"{kind.Kind} {metadata.Name}");
-            }
-        }
+        var deleted = (await ServiceRollout.TearDownAsync(cluster, ns, selector, cancellationToken).ConfigureAwait(false)).ToList();
 
         if (settings.All)
         {

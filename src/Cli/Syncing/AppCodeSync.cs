@@ -61,13 +61,13 @@ internal static class AppCodeSync
         return lines;
     }
 
-    public static async Task<IReadOnlyList<SyncLine>> SyncClusterAsync(BuiltApp app, HoistOptions settings, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<SyncLine>> SyncClusterAsync(BuiltApp app, HoistOptions settings, TextWriter warnings, CancellationToken cancellationToken)
     {
         var folder = Path.GetDirectoryName(app.AssemblyPath)!;
         var manifest = AppManifest.Scan(folder);
         var services = AppServices.Read(app, settings);
-        using var target = ClusterAccess.Connect(settings.Kubernetes, "set KUBECONFIG (or pass --kubeconfig), or pass --local to sync the warm workers on this machine");
-        await using var connector = new WorkerConnector(NullLogger.Instance);
+        using var target = ClusterAccess.Connect(settings.Kubernetes, warnings, "set KUBECONFIG (or pass --kubeconfig), or pass --local to sync the warm workers on this machine");
+        var connector = new WorkerConnector(NullLogger.Instance);
         var clusterDns = WorkerRoutes.UseClusterDns(settings.Kubernetes.ConnectMode, KubernetesConnection.InCluster);
         var lines = new List<SyncLine>();
         foreach (var service in services)

@@ -16,14 +16,15 @@ internal sealed class WorkerEndpoint : IDisposable
     private int _draining;
 
     // socketPath: the worker's Unix domain socket, when it listens on one instead of on address.
-    public WorkerEndpoint(string service, string replica, int rank, Uri address, string token, string? socketPath = null)
+    // connect: opens each connection instead (a port-forward tunnel); address is then only the HTTP/2 authority.
+    public WorkerEndpoint(string service, string replica, int rank, Uri address, string token, string? socketPath = null, Func<CancellationToken, ValueTask<Stream>>? connect = null)
     {
         Service = service;
         Replica = replica;
         Rank = rank;
         Address = socketPath is null ? address : Transport.WorkerChannels.SocketAddress;
         SocketPath = socketPath;
-        Channel = Transport.WorkerChannels.Create(address, socketPath);
+        Channel = Transport.WorkerChannels.Create(address, socketPath, connect);
         Client = new Protocol.Worker.WorkerClient(Channel);
         Headers = new Metadata { { Protocol.WorkerProtocol.TokenHeader, token } };
     }
@@ -125,7 +126,8 @@ internal sealed class WorkerEndpoint : IDisposable
         {
             // A Unix socket whose file is gone fails with AddressNotAvailable (ENOENT), one nobody listens on with
             // ConnectionRefused, as a TCP port does.
-            if (inner is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.AddressNotAvailable })
+            if (inner is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.AddressNotAvailable }
+                or Transport.WorkerNotReachedException)
             {
                 return true;
             }

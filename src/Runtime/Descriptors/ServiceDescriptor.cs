@@ -27,6 +27,14 @@ public sealed record ServiceDescriptor
 
     public AutoscaleSpec? Autoscale { get; init; }
 
+    /// <summary>
+    /// The default deadline of every call (<c>Hoist:Services:&lt;name&gt;:CallTimeout</c>). Only configuration sets it,
+    /// so it is never part of the descriptor's JSON; the effective descriptor carries it to the renderer, which
+    /// sizes Knative's request timeout from it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public TimeSpan? CallTimeout { get; init; }
+
     /// <summary>The <c>[Env]</c> variables every worker gets, in declaration order.</summary>
     public IReadOnlyList<EnvironmentVariableSpec> Environment
     {

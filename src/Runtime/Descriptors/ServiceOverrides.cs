@@ -98,6 +98,7 @@ public sealed class ServiceOverrides
             Environment = WithEnv(descriptor.Environment),
             Setup = Setup is { } setup ? setup.ToArray() : descriptor.Setup,
             Volumes = WithVolumes(descriptor.Volumes),
+            CallTimeout = CallTimeout ?? descriptor.CallTimeout,
         };
     }
 

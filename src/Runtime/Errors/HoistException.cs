@@ -92,7 +92,11 @@ public sealed class HoistTimeoutException(string service, string? replica, TimeS
 
 /// <summary>Hoist refused to apply a service to a cluster, and applied nothing: the message says what is in the way.</summary>
 public sealed class RolloutRefusedException(string service, string message)
-    : HoistException(service, null, message);
+    : HoistException(service, null, message)
+{
+    /// <summary>What to do about it, when the message does not already say.</summary>
+    public string? Hint { get; init; }
+}
 
 /// <summary>
 /// New code could not be synced to a warm worker or pod: the service is frozen, a file was refused, or the new

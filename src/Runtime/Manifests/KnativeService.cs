@@ -63,4 +63,8 @@ public sealed class KnativeRevisionSpec
 
     [JsonPropertyName("volumes")]
     public IList<V1Volume>? Volumes { get; set; }
+
+    /// <summary>The longest a request may run before the queue-proxy cuts it (Knative's default is 300 s).</summary>
+    [JsonPropertyName("timeoutSeconds")]
+    public long? TimeoutSeconds { get; set; }
 }

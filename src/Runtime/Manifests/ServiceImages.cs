@@ -15,11 +15,15 @@ public static class ServiceImages
     /// <summary>The longest tag a registry accepts.</summary>
     public const int MaxTagLength = 128;
 
-    /// <summary>The image that runs a service on <paramref name="baseImage"/>, given the app image.</summary>
+    /// <summary>
+    /// The image that runs a service on <paramref name="baseImage"/>, given the app image. An image pinned by digest
+    /// (<c>repo@sha256:...</c>, as <c>hoist deploy</c> passes the one it pushed for the service) is that service's
+    /// exact image already, and is returned as it is.
+    /// </summary>
     public static string For(string appImage, string baseImage)
     {
         ArgumentException.ThrowIfNullOrEmpty(appImage);
-        if (string.IsNullOrWhiteSpace(baseImage) || baseImage == Settings.ServiceDefaults.Image)
+        if (string.IsNullOrWhiteSpace(baseImage) || baseImage == Settings.ServiceDefaults.Image || appImage.Contains('@', StringComparison.Ordinal))
         {
             return appImage;
         }

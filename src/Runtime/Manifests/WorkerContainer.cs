@@ -30,8 +30,29 @@ internal static class WorkerContainer
             StartupProbe = GrpcProbe(options.GrpcPort, ManifestRenderer.StartupProbePeriodSeconds, StartupFailureThreshold(target.Descriptor.Compute.LaunchTimeout)),
             ReadinessProbe = GrpcProbe(options.GrpcPort, periodSeconds: 5, failureThreshold: 3),
             LivenessProbe = GrpcProbe(options.GrpcPort, periodSeconds: 10, failureThreshold: 3),
+            SecurityContext = SecurityContext(target.Descriptor.Compute.Image),
         };
     }
+
+    /// <summary>The non-root user of Microsoft's .NET images (their APP_UID), which the SDK's container publish runs the app as.</summary>
+    public const long DotnetAppUid = 1654;
+
+    /// <summary>
+    /// What the "restricted" Pod Security level asks of a container, as far as the image allows: no privilege
+    /// escalation, no capabilities and the runtime's default seccomp profile (the worker needs none: it serves on an
+    /// unprivileged port), and on a .NET base image, which runs the app as its non-root user, that user by number, so
+    /// the kubelet can check it. Other bases (CUDA, PyTorch, Ray) often need root, so it is not forced on them; a
+    /// namespace that enforces "restricted" refuses their pods, which the launch diagnosis reports at once. Knative
+    /// accepts each of these container fields without a feature flag.
+    /// </summary>
+    public static V1SecurityContext SecurityContext(string baseImage) => new()
+    {
+        AllowPrivilegeEscalation = false,
+        Capabilities = new V1Capabilities { Drop = ["ALL"] },
+        SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+        RunAsNonRoot = BaseImages.CarriesDotnet(baseImage) ? true : null,
+        RunAsUser = BaseImages.CarriesDotnet(baseImage) ? DotnetAppUid : null,
+    };
 
     /// <summary>
     /// <c>dotnet /app/App.dll</c> on a .NET base image; on any other base the app is published

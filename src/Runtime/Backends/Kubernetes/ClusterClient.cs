@@ -51,6 +51,9 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
             case V1PersistentVolumeClaim:
                 await client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
+            case V1Lease:
+                await client.CoordinationV1.PatchNamespacedLeaseAsync(patch, name, ns, fieldManager: ActivityFieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
             default:
                 await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, kind.Group, kind.Version, ns, kind.Plural, name, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
@@ -85,22 +88,27 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
     }
 
     /// <summary>A workload's annotations, or null when it does not exist.</summary>
-    public async Task<IDictionary<string, string>?> ReadAnnotationsAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken)
+    public async Task<IDictionary<string, string>?> ReadAnnotationsAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken) =>
+        await ReadMetadataAsync(kind, ns, name, cancellationToken).ConfigureAwait(false) is { } metadata
+            ? metadata.Annotations ?? new Dictionary<string, string>()
+            : null;
+
+    /// <summary>A workload's metadata (labels, annotations, deletion), or null when it does not exist.</summary>
+    public async Task<V1ObjectMeta?> ReadMetadataAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken)
     {
         try
         {
             if (kind == ResourceKind.Deployment)
             {
-                return (await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata.Annotations ?? new Dictionary<string, string>();
+                return (await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata;
             }
 
             if (kind == ResourceKind.StatefulSet)
             {
-                return (await client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata.Annotations ?? new Dictionary<string, string>();
+                return (await client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata;
             }
 
-            var json = await ReadCustomAsync(kind, ns, name, cancellationToken).ConfigureAwait(false);
-            return Metadata(json).Annotations ?? new Dictionary<string, string>();
+            return Metadata(await ReadCustomAsync(kind, ns, name, cancellationToken).ConfigureAwait(false));
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -108,44 +116,31 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         }
     }
 
-    /// <summary>Sets annotations on a workload with a JSON merge patch, under its own field manager.</summary>
-    public async Task AnnotateAsync(ResourceKind kind, string ns, string name, IReadOnlyDictionary<string, string> annotations, CancellationToken cancellationToken)
+    /// <summary>The Leases that match <paramref name="labelSelector"/> (the services' activity stamps).</summary>
+    public async Task<IReadOnlyList<V1Lease>> ListLeasesAsync(string ns, string labelSelector, CancellationToken cancellationToken)
     {
-        var patch = new V1Patch(AnnotationPatch(annotations), V1Patch.PatchType.MergePatch);
-        if (kind == ResourceKind.Deployment)
+        try
         {
-            await client.AppsV1.PatchNamespacedDeploymentAsync(patch, name, ns, fieldManager: ActivityFieldManager, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (await client.CoordinationV1.ListNamespacedLeaseAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.ToArray();
         }
-        else if (kind == ResourceKind.StatefulSet)
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Forbidden)
         {
-            await client.AppsV1.PatchNamespacedStatefulSetAsync(patch, name, ns, fieldManager: ActivityFieldManager, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, kind.Group, kind.Version, ns, kind.Plural, name, fieldManager: ActivityFieldManager, cancellationToken: cancellationToken).ConfigureAwait(false);
+            LogForbidden(_logger, ResourceKind.Lease.ToString(), ns);
+            return [];
         }
     }
 
-    /// <summary>A JSON merge patch that sets <paramref name="annotations"/> and touches nothing else.</summary>
-    public static string AnnotationPatch(IReadOnlyDictionary<string, string> annotations)
+    /// <summary>A Lease, or null when it does not exist or may not be read (the stamp is then unknown, not an error).</summary>
+    public async Task<V1Lease?> ReadLeaseAsync(string ns, string name, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        try
         {
-            writer.WriteStartObject();
-            writer.WriteStartObject("metadata");
-            writer.WriteStartObject("annotations");
-            foreach (var (key, value) in annotations.OrderBy(a => a.Key, StringComparer.Ordinal))
-            {
-                writer.WriteString(key, value);
-            }
-
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-            writer.WriteEndObject();
+            return await client.CoordinationV1.ReadNamespacedLeaseAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        {
+            return null;
+        }
     }
 
     /// <summary>A StatefulSet's <c>metadata.generation</c>, which moves when its spec changes; null when it does not exist.</summary>
@@ -220,6 +215,11 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
                 return (await client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
             }
 
+            if (kind == ResourceKind.Lease)
+            {
+                return (await ListLeasesAsync(ns, labelSelector, cancellationToken).ConfigureAwait(false)).Select(i => i.Metadata).ToArray();
+            }
+
             var list = (JsonElement)await client.CustomObjects.ListNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false);
             return list.TryGetProperty("items", out var items) ? items.EnumerateArray().Select(Metadata).ToArray() : [];
         }
@@ -228,7 +228,7 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
             // The CRD is not installed (no Knative, no KubeRay): there is nothing of that kind to find.
             return [];
         }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Forbidden && kind.IsCustom)
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Forbidden && kind.AbsentWhenForbidden)
         {
             // A namespace-scoped developer may not list Knative or KubeRay kinds they never use: a teardown, a
             // status or the TTL janitor goes on with the kinds it may see, and says what it could not.
@@ -237,7 +237,7 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Not allowed to list {Kind} in namespace {Namespace} (403): treating it as having none. Grant list on it if Hoist services of that kind run there.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not allowed to list {Kind} in namespace {Namespace} (403): treating it as having none. Grant list on it if Hoist uses that kind there.")]
     private static partial void LogForbidden(ILogger logger, string kind, string @namespace);
 
     /// <summary>Deletes one object, its dependents in the background; already gone is fine.</summary>
@@ -262,6 +262,10 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
             {
                 await client.CoreV1.DeleteNamespacedSecretAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
+            else if (kind == ResourceKind.Lease)
+            {
+                await client.CoordinationV1.DeleteNamespacedLeaseAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
             else
             {
                 await client.CustomObjects.DeleteNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -285,6 +289,36 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
             return null;
         }
     }
+
+    /// <summary>
+    /// The data of a ConfigMap, or null when it cannot be read: not there (404) or not readable with these rights
+    /// (403), each said once as a warning, since what it would have told is then left unchecked.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>?> ReadConfigMapDataAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var map = await client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return map.Data is { } data ? new Dictionary<string, string>(data, StringComparer.Ordinal) : new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        {
+            lock (_unreadableMaps)
+            {
+                if (_unreadableMaps.Add($"{ns}/{name}"))
+                {
+                    LogConfigMapUnreadable(_logger, ns, name, (int)ex.Response.StatusCode);
+                }
+            }
+
+            return null;
+        }
+    }
+
+    private readonly HashSet<string> _unreadableMaps = new(StringComparer.Ordinal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot read ConfigMap {Namespace}/{Name} ({Status}): the settings it holds are not checked before applying; the API server will judge them.")]
+    private static partial void LogConfigMapUnreadable(ILogger logger, string @namespace, string name, int status);
 
     /// <summary>A port-forward WebSocket to one port of a pod (protocol <c>v4.channel.k8s.io</c>).</summary>
     public Task<WebSocket> PortForwardAsync(string ns, string pod, int port, CancellationToken cancellationToken) =>

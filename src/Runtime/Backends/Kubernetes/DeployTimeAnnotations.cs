@@ -8,22 +8,43 @@ namespace Hoist.Backends.Kubernetes;
 
 /// <summary>
 /// What the backend adds to the rendered objects when it applies them, and nothing else: a digest of the call
-/// token on each pod template. Workers read the token from the Secret only when they start, so a new token must
-/// restart them; a changed digest makes Kubernetes roll the pods (a new revision, for Knative).
+/// token on each pod template (workers read the token from the Secret only when they start, so a new token must
+/// restart them; a changed digest makes Kubernetes roll the pods, a new revision for Knative), and on the workload
+/// itself the same token digest and a digest of the service's effective settings, by which an app that starts later
+/// recognises a service it may use as it is (<see cref="Adoption"/>).
 /// </summary>
 internal static class DeployTimeAnnotations
 {
     public const string TokenDigest = "hoist.dev/token-sha256";
 
+    /// <summary>On the workload: the digest of the effective descriptor it was applied from (<see cref="DescriptorDigest"/>).</summary>
+    public const string SettingsDigest = "hoist.dev/settings-sha256";
+
     /// <summary>The first 16 hex digits of the token's SHA-256: enough to notice a change, useless for guessing the token.</summary>
     public static string Digest(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..16];
 
-    public static void StampTokenDigest(IKubernetesObject<V1ObjectMeta> value, string digest)
+    /// <summary>
+    /// The digest of a service's effective settings: its descriptor (methods, resources, scaling, environment, with
+    /// the overrides applied) and its CallTimeout, which the descriptor's JSON does not carry. Not the image: which
+    /// build runs is what <c>hoist deploy</c> decides.
+    /// </summary>
+    public static string DescriptorDigest(ServiceDescriptor descriptor)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        var text = ServiceDescriptorJson.Serialize(descriptor) + "\n" + descriptor.CallTimeout?.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Digest(text);
+    }
+
+    /// <summary>Stamps the token's digest on every pod template and, on the workload, the token's and the settings' digests.</summary>
+    public static void Stamp(IKubernetesObject<V1ObjectMeta> value, string tokenDigest, string settingsDigest)
     {
         foreach (var metadata in PodTemplates(value))
         {
             metadata.Annotations ??= new SortedDictionary<string, string>(StringComparer.Ordinal);
-            metadata.Annotations[TokenDigest] = digest;
+            metadata.Annotations[TokenDigest] = tokenDigest;
+            value.Metadata.Annotations ??= new SortedDictionary<string, string>(StringComparer.Ordinal);
+            value.Metadata.Annotations[TokenDigest] = tokenDigest;
+            value.Metadata.Annotations[SettingsDigest] = settingsDigest;
         }
     }
 

@@ -6,15 +6,53 @@ using k8s.Models;
 namespace Hoist.Backends.Kubernetes;
 
 /// <summary>
-/// InactivityTtl on a cluster. Every client that calls a service stamps <see cref="LastActivityAnnotation"/> on
-/// its workload while calls flow; the service is torn down once no client has stamped it for its TTL
-/// (<c>hoist.dev/inactivity-ttl</c>, which the manifests carry). The client that made the last call tears it
-/// down itself, and any Hoist client in the namespace sweeps services whose clients went away. Pure decisions.
+/// InactivityTtl on a cluster. Every client that calls a service renews the service's activity Lease
+/// (coordination.k8s.io/v1, <c>spec.renewTime</c>) while calls flow; the service is torn down once no client has
+/// renewed it for its TTL (<c>hoist.dev/inactivity-ttl</c>, which the manifests carry). The client that made the
+/// last call tears it down itself, and any Hoist client in the namespace sweeps services whose clients went away.
+/// A Lease because nothing reconciles it: a stamp on the workload itself would, for a Knative Service, roll down
+/// to its Configuration, Route and ingress every time. Pure decisions.
 /// </summary>
 internal static class InactivityPolicy
 {
-    /// <summary>When some client last called the service, as an RFC 3339 UTC time.</summary>
+    /// <summary>
+    /// The stamp Hoist clients before the activity Lease wrote on the workload. Still read, so a service that an
+    /// older client keeps calling is not taken for idle; never written.
+    /// </summary>
     public const string LastActivityAnnotation = "hoist.dev/last-activity";
+
+    /// <summary>The <c>app.kubernetes.io/component</c> of an activity Lease.</summary>
+    public const string ActivityComponent = "activity";
+
+    /// <summary>The activity Lease of a service: "&lt;instance&gt;-activity", beside its workload.</summary>
+    public static string LeaseName(string instance) => $"{instance}-activity";
+
+    /// <summary>
+    /// The activity Lease as a client applies it: renewed at <paramref name="at"/>, by <paramref name="holder"/>,
+    /// with the service's labels, so teardown finds it with the rest.
+    /// </summary>
+    public static V1Lease ActivityLease(string service, string instance, string ns, DateTimeOffset at, string holder) => new()
+    {
+        ApiVersion = "coordination.k8s.io/v1",
+        Kind = "Lease",
+        Metadata = new V1ObjectMeta
+        {
+            Name = LeaseName(instance),
+            NamespaceProperty = ns,
+            Labels = new Dictionary<string, string>
+            {
+                [ManifestLabels.Name] = service,
+                [ManifestLabels.Instance] = instance,
+                [ManifestLabels.Component] = ActivityComponent,
+                [ManifestLabels.ManagedBy] = ManifestLabels.ManagedByHoist,
+            },
+        },
+        Spec = new V1LeaseSpec { HolderIdentity = holder, RenewTime = at.UtcDateTime },
+    };
+
+    /// <summary>When a Lease was last renewed; null when there is none.</summary>
+    public static DateTimeOffset? Renewed(V1Lease? lease) =>
+        lease?.Spec?.RenewTime is { } renewed ? new DateTimeOffset(DateTime.SpecifyKind(renewed, DateTimeKind.Utc)) : null;
 
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'";
 
@@ -33,12 +71,13 @@ internal static class InactivityPolicy
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time) ? time : null;
 
     /// <summary>
-    /// The latest activity anyone recorded: this client's own, the stamp on the workload, or, for a workload no
-    /// client has stamped (applied from the manifest files), when it was created.
+    /// The latest activity anyone recorded: this client's own, the Lease's renewal, an older client's stamp on the
+    /// workload, or, for a service no client has stamped (applied from the manifest files), when it was created.
     /// </summary>
-    public static DateTimeOffset LastActivity(IDictionary<string, string>? annotations, DateTime? created, DateTimeOffset? local)
+    public static DateTimeOffset LastActivity(DateTimeOffset? renewed, IDictionary<string, string>? annotations, DateTime? created, DateTimeOffset? local)
     {
-        var stamped = annotations is not null && annotations.TryGetValue(LastActivityAnnotation, out var text) ? Parse(text) : null;
+        var annotated = annotations is not null && annotations.TryGetValue(LastActivityAnnotation, out var text) ? Parse(text) : null;
+        DateTimeOffset? stamped = renewed is { } r && (annotated is null || r > annotated) ? r : annotated;
         var latest = stamped ?? (created is { } c ? new DateTimeOffset(DateTime.SpecifyKind(c, DateTimeKind.Utc)) : DateTimeOffset.MinValue);
         return local is { } l && l > latest ? l : latest;
     }
@@ -49,8 +88,12 @@ internal static class InactivityPolicy
     /// The services among <paramref name="workloads"/> that carry a TTL and have been idle longer than it: the
     /// janitor's list, as (service, instance) label pairs to tear down.
     /// </summary>
-    public static IReadOnlyList<(string Service, string Instance)> Expired(IEnumerable<V1ObjectMeta> workloads, DateTimeOffset now)
+    public static IReadOnlyList<(string Service, string Instance)> Expired(IEnumerable<V1ObjectMeta> workloads, IEnumerable<V1Lease> leases, DateTimeOffset now)
     {
+        var renewals = leases
+            .Where(l => l.Metadata?.Labels is { } labels && labels.ContainsKey(ManifestLabels.Instance))
+            .GroupBy(l => l.Metadata.Labels[ManifestLabels.Instance], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Max(Renewed), StringComparer.Ordinal);
         var expired = new List<(string, string)>();
         foreach (var metadata in workloads)
         {
@@ -65,7 +108,7 @@ internal static class InactivityPolicy
                 continue;
             }
 
-            if (IsExpired(ttl, LastActivity(annotations, metadata.CreationTimestamp, local: null), now))
+            if (IsExpired(ttl, LastActivity(renewals.GetValueOrDefault(instance), annotations, metadata.CreationTimestamp, local: null), now))
             {
                 expired.Add((service, instance));
             }

@@ -169,7 +169,8 @@ internal sealed partial class KubernetesBackend : IHoistBackend
                     workloads.AddRange(await cluster.ListAsync(kind, ns, HoistSelectors.Managed, Stopping).ConfigureAwait(false));
                 }
 
-                foreach (var (service, instance) in InactivityPolicy.Expired(workloads, _time.GetUtcNow()))
+                var leases = await cluster.ListLeasesAsync(ns, HoistSelectors.Managed, Stopping).ConfigureAwait(false);
+                foreach (var (service, instance) in InactivityPolicy.Expired(workloads, leases, _time.GetUtcNow()))
                 {
                     if (_services.TryGetValue(service, out var local) && local.Status().ReadyReplicas > 0)
                     {
@@ -178,14 +179,7 @@ internal sealed partial class KubernetesBackend : IHoistBackend
                     }
 
                     LogJanitorTeardown(_logger, service, ns);
-                    var selector = HoistSelectors.ForService(service, instance);
-                    foreach (var kind in ResourceKind.ServiceObjects)
-                    {
-                        foreach (var metadata in await cluster.ListAsync(kind, ns, selector, Stopping).ConfigureAwait(false))
-                        {
-                            await cluster.DeleteAsync(kind, ns, metadata.Name, Stopping).ConfigureAwait(false);
-                        }
-                    }
+                    await ServiceRollout.TearDownAsync(cluster, ns, HoistSelectors.ForService(service, instance), Stopping).ConfigureAwait(false);
 
                     removed.Add($"{ns}/{service}");
                 }

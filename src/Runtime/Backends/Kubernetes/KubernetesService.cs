@@ -115,7 +115,6 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             endpoint.Dispose();
         }
 
-        await _connector.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task<ServiceDeployment> WaitForDeploymentAsync(CancellationToken cancellationToken)
@@ -170,17 +169,30 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             var cluster = session.Cluster;
             var manifestOptions = _backend.ManifestOptionsFor(session.DefaultNamespace);
             var objects = ManifestRenderer.Render(descriptor, manifestOptions);
-            var token = await _backend.TokenAsync(cluster, ServiceLayout.From(descriptor, objects).Namespace, manifestOptions).ConfigureAwait(false);
-            var activity = Interlocked.Read(ref _lastActivityTicks);
-            var layout = await ServiceRollout.ApplyAsync(cluster, descriptor, objects, manifestOptions, token, new DateTimeOffset(activity, TimeSpan.Zero), stopping).ConfigureAwait(false);
-            Interlocked.Exchange(ref _stampedTicks, activity);
+            var rendered = ServiceLayout.From(descriptor, objects);
+            var token = await _backend.TokenAsync(cluster, rendered.Namespace, manifestOptions).ConfigureAwait(false);
+            var activity = new DateTimeOffset(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
+            var adoption = await DecideAdoptionAsync(cluster, descriptor, rendered, token, stopping).ConfigureAwait(false);
+            ServiceLayout layout;
+            if (adoption.Adopt)
+            {
+                LogAdopted(_logger, Name, rendered.WorkloadKind.Kind, rendered.WorkloadName, rendered.Namespace, adoption.Reason);
+                await ServiceRollout.StampActivityAsync(cluster, rendered, activity, stopping).ConfigureAwait(false);
+                layout = rendered;
+            }
+            else
+            {
+                layout = await ServiceRollout.ApplyAsync(cluster, descriptor, objects, manifestOptions, token, activity, stopping).ConfigureAwait(false);
+                LogApplied(_logger, Name, layout.WorkloadKind.Kind, layout.WorkloadName, layout.Namespace, objects.Count);
+            }
+
+            Interlocked.Exchange(ref _stampedTicks, activity.UtcTicks);
 
             lock (_gate)
             {
                 _layout = layout;
             }
 
-            LogApplied(_logger, Name, layout.WorkloadKind.Kind, layout.WorkloadName, layout.Namespace, objects.Count);
             _backend.Watch(layout.Namespace);
 
             var readiness = await WaitUntilReadyAsync(cluster, descriptor, layout, stopping).ConfigureAwait(false);
@@ -327,7 +339,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         {
             try
             {
-                await _connector.PickReadyPodAsync(cluster, route, cancellationToken).ConfigureAwait(false);
+                await _connector.PickTargetAsync(cluster, route, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidOperationException or k8s.Autorest.HttpOperationException)
             {
@@ -336,7 +348,8 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                     Name,
                     null,
                     $"Service '{Name}' is ready, but this process cannot reach it by port-forward: {reason} " +
-                    $"From a pod in the cluster, set Hoist:Kubernetes:ConnectMode to \"{KubernetesConnectModes.ClusterDns}\".",
+                    $"It needs list on pods and get and create on pods/portforward in namespace {route.Namespace}" +
+                    (route.AtZero is { } zero ? $" (and in {zero.Namespace}, for Knative's activator, while the service is at zero)." : "."),
                     "",
                     exitCode: null);
             }
@@ -373,13 +386,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         }
 
         var cluster = session.Cluster;
-        foreach (var kind in ResourceKind.ServiceObjects)
-        {
-            foreach (var metadata in await cluster.ListAsync(kind, layout.Namespace, layout.TeardownSelector, cancellationToken).ConfigureAwait(false))
-            {
-                await cluster.DeleteAsync(kind, layout.Namespace, metadata.Name, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await ServiceRollout.TearDownAsync(cluster, layout.Namespace, layout.TeardownSelector, cancellationToken).ConfigureAwait(false);
 
         // The pods get SIGTERM and finish their calls; the tunnels must outlive those calls.
         var deadline = _time.GetTimestamp();
@@ -396,7 +403,6 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         }
 
         Retire(snapshot, immediately: true);
-        await _connector.CloseTunnelsAsync().ConfigureAwait(false);
         StopForwardingLogs();
         LogTornDown(_logger, Name, layout.Namespace);
     }
@@ -566,15 +572,23 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             return;
         }
 
-        // Another process may be calling the service: its stamp on the workload keeps it alive.
-        var annotations = await session.Cluster.ReadAnnotationsAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, _backend.Stopping).ConfigureAwait(false);
-        if (annotations is not null && !InactivityPolicy.IsExpired(ttl, InactivityPolicy.LastActivity(annotations, null, local), now))
+        // Another process may be calling the service: its renewal of the activity Lease keeps it alive.
+        if (await ServiceRollout.ReadActivityAsync(session.Cluster, layout, local, _backend.Stopping).ConfigureAwait(false) is { } last
+            && !InactivityPolicy.IsExpired(ttl, last, now))
         {
             return;
         }
 
         LogIdleTeardown(_logger, Name, ttl.TotalSeconds);
         await TearDownAsync($"no calls for its InactivityTtl of {descriptor.Compute.InactivityTtl}", _backend.Stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether to use the service already on the cluster as it is (<see cref="Adoption"/>), from its live workload.</summary>
+    private static async Task<AdoptionDecision> DecideAdoptionAsync(ClusterClient cluster, ServiceDescriptor descriptor, ServiceLayout rendered, string token, CancellationToken cancellationToken)
+    {
+        var live = await cluster.ReadMetadataAsync(rendered.WorkloadKind, rendered.Namespace, rendered.WorkloadName, cancellationToken).ConfigureAwait(false);
+        var readiness = live is null ? null : await cluster.ReadReadinessAsync(rendered.WorkloadKind, rendered.Namespace, rendered.WorkloadName, cancellationToken).ConfigureAwait(false);
+        return Adoption.Decide(rendered, live, readiness, DeployTimeAnnotations.DescriptorDigest(descriptor), DeployTimeAnnotations.Digest(token));
     }
 
     private async Task StampActivityAsync(ClusterClient cluster, ServiceLayout layout)
@@ -595,6 +609,9 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             LogStampFailed(_logger, Name, ex.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: using {Kind} {Workload} in namespace {Namespace} as it is, without applying: {Reason}")]
+    private static partial void LogAdopted(ILogger logger, string service, string kind, string workload, string @namespace, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: applied {Count} objects ({Kind} {Workload} in namespace {Namespace}); waiting until it is ready")]
     private static partial void LogApplied(ILogger logger, string service, string kind, string workload, string @namespace, int count);

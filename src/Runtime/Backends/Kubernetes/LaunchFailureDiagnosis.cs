@@ -37,8 +37,14 @@ internal sealed record LaunchDiagnosis(LaunchFailureKind Kind, string Reason, st
     /// <summary>A crash is explained best by the container's own last words.</summary>
     public bool WantsLog => Kind == LaunchFailureKind.CrashLoop && Pod is not null && Container is not null;
 
-    /// <summary>Waiting longer cannot help: the image name is malformed, or the pull policy forbids pulling.</summary>
-    public bool IsPermanent => Reason is "InvalidImageName" or "ErrImageNeverPull";
+    /// <summary>
+    /// Waiting longer cannot help: the image name is malformed, the pull policy forbids pulling, or the namespace's
+    /// Pod Security admission refuses the pods ("violates PodSecurity"), which no retry of the controller changes.
+    /// </summary>
+    public bool IsPermanent => Reason is "InvalidImageName" or "ErrImageNeverPull" || ViolatesPodSecurity;
+
+    /// <summary>The namespace enforces a Pod Security level the pods do not meet.</summary>
+    public bool ViolatesPodSecurity => Kind == LaunchFailureKind.FailedCreate && Detail.Contains("violates PodSecurity", StringComparison.Ordinal);
 }
 
 /// <summary>

@@ -7,7 +7,10 @@ namespace Hoist.Backends.Kubernetes;
 /// <summary>
 /// One TCP connection to a pod's port, carried by a port-forward WebSocket from the API server, as a
 /// <see cref="Stream"/>. Reads return the data channel's bytes; text on the error channel (the kubelet's
-/// "error forwarding port ... connection refused") becomes an <see cref="IOException"/> once the stream ends.
+/// "error forwarding port ... connection refused") becomes an <see cref="IOException"/> once the stream ends, a
+/// <see cref="Transport.WorkerNotReachedException"/> when the pod never sent a byte: the kubelet could not connect
+/// to the worker, so nothing written reached it (a gRPC server answers a connection's preface with its settings before it reads
+/// any call on it).
 /// Fully asynchronous: no thread waits on a read. One reader and one writer at a time, as a relay uses it.
 /// </summary>
 internal sealed class PodPortStream(WebSocket socket, string target) : Stream
@@ -21,6 +24,8 @@ internal sealed class PodPortStream(WebSocket socket, string target) : Stream
     private int _pendingOffset;
     private int _pendingCount;
     private bool _ended;
+    private bool _received;
+    private Task<WebSocketReceiveResult>? _receiving;
 
     public override bool CanRead => true;
 
@@ -34,44 +39,18 @@ internal sealed class PodPortStream(WebSocket socket, string target) : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        while (_pendingCount == 0)
+        while (_pendingCount == 0 && !_ended)
         {
-            if (_ended)
-            {
-                return 0;
-            }
-
-            WebSocketReceiveResult result;
-            try
-            {
-                result = await socket.ReceiveAsync(_receive, cancellationToken).ConfigureAwait(false);
-            }
-            catch (WebSocketException ex) when (ex.WebSocketErrorCode == WebSocketError.ConnectionClosedPrematurely)
-            {
-                _ended = true;
-                break;
-            }
-
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                _ended = true;
-                break;
-            }
-
-            var (channel, offset, count) = _decoder.Feed(_receive.AsSpan(0, result.Count), result.EndOfMessage);
-            if (channel == PortForwardDecoder.DataChannel)
-            {
-                (_pendingOffset, _pendingCount) = (offset, count);
-            }
-            else if (channel == PortForwardDecoder.ErrorChannel)
-            {
-                _errors.Append(Encoding.UTF8.GetString(_receive, offset, count));
-            }
+            var receive = _receiving ?? socket.ReceiveAsync(_receive, cancellationToken);
+            _receiving = null;
+            await TakeAsync(receive).ConfigureAwait(false);
         }
 
         if (_pendingCount == 0)
         {
-            return _errors.Length > 0 ? throw new IOException($"Port-forward to {target} failed: {_errors}") : 0;
+            return _errors.Length == 0 ? 0
+                : _received ? throw new IOException($"Port-forward to {target} failed: {_errors}")
+                : throw NotReached();
         }
 
         var n = Math.Min(buffer.Length, _pendingCount);
@@ -79,6 +58,73 @@ internal sealed class PodPortStream(WebSocket socket, string target) : Stream
         _pendingOffset += n;
         _pendingCount -= n;
         return n;
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="grace"/> for the kubelet to say it could not reach the pod's port, which it does
+    /// right after the port headers, once its dial failed; the tunnel carries no "connected" signal, so a quiet
+    /// grace is taken as connected. A refusal throws <see cref="Transport.WorkerNotReachedException"/> before anything
+    /// was written, so the connection (and the call waiting for it) fails as never sent.
+    /// </summary>
+    public async Task ProbeAsync(TimeSpan grace, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (_pendingCount == 0 && !_ended && _errors.Length == 0)
+        {
+            // A WebSocket receive cannot be cancelled without aborting the socket: one that outlives the grace is
+            // kept for the first read.
+            var receive = _receiving ?? socket.ReceiveAsync(_receive, CancellationToken.None);
+            _receiving = null;
+            var left = grace - time.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero || await Task.WhenAny(receive, Task.Delay(left, time, cancellationToken)).ConfigureAwait(false) != receive)
+            {
+                _receiving = receive;
+                cancellationToken.ThrowIfCancellationRequested();
+                return;
+            }
+
+            await TakeAsync(receive).ConfigureAwait(false);
+        }
+
+        if (_pendingCount == 0 && (_ended || _errors.Length > 0))
+        {
+            throw NotReached();
+        }
+    }
+
+    private Transport.WorkerNotReachedException NotReached() =>
+        new($"Port-forward to {target} failed before the worker answered: {(_errors.Length > 0 ? _errors.ToString() : "the tunnel closed")}");
+
+    /// <summary>Takes one received frame: its data becomes readable, its error text is kept, a close ends the stream.</summary>
+    private async Task TakeAsync(Task<WebSocketReceiveResult> receive)
+    {
+        WebSocketReceiveResult result;
+        try
+        {
+            result = await receive.ConfigureAwait(false);
+        }
+        catch (WebSocketException ex) when (ex.WebSocketErrorCode == WebSocketError.ConnectionClosedPrematurely)
+        {
+            _ended = true;
+            return;
+        }
+
+        if (result.MessageType == WebSocketMessageType.Close)
+        {
+            _ended = true;
+            return;
+        }
+
+        var (channel, offset, count) = _decoder.Feed(_receive.AsSpan(0, result.Count), result.EndOfMessage);
+        if (channel == PortForwardDecoder.DataChannel)
+        {
+            (_pendingOffset, _pendingCount) = (offset, count);
+            _received = true;
+        }
+        else if (channel == PortForwardDecoder.ErrorChannel)
+        {
+            _errors.Append(Encoding.UTF8.GetString(_receive, offset, count));
+        }
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)

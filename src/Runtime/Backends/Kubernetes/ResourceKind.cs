@@ -12,6 +12,7 @@ internal sealed record ResourceKind(string Kind, string Group, string Version, s
     public static readonly ResourceKind PersistentVolumeClaim = new("PersistentVolumeClaim", "", "v1", "persistentvolumeclaims");
     public static readonly ResourceKind KnativeService = new("Service", Manifests.KnativeService.KnativeGroup, "v1", "services");
     public static readonly ResourceKind RayCluster = new("RayCluster", Manifests.RayCluster.RayGroup, "v1", "rayclusters");
+    public static readonly ResourceKind Lease = new("Lease", "coordination.k8s.io", "v1", "leases");
 
     /// <summary>
     /// What a service's teardown deletes, owners first: the workloads take their pods, revisions and ReplicaSets
@@ -20,10 +21,19 @@ internal sealed record ResourceKind(string Kind, string Group, string Version, s
     /// </summary>
     public static IReadOnlyList<ResourceKind> ServiceObjects { get; } = [KnativeService, RayCluster, StatefulSet, Deployment, Service];
 
+    /// <summary>What a teardown deletes: the service's objects, then its activity Lease, which no rendering has.</summary>
+    public static IReadOnlyList<ResourceKind> Teardown { get; } = [.. ServiceObjects, Lease];
+
     /// <summary>The kinds that carry the <c>hoist.dev/*</c> annotations: one per service.</summary>
     public static IReadOnlyList<ResourceKind> Workloads { get; } = [Deployment, StatefulSet, KnativeService, RayCluster];
 
     public bool IsCustom => Group is Manifests.KnativeService.KnativeGroup or Manifests.RayCluster.RayGroup;
+
+    /// <summary>
+    /// A kind a namespace-scoped developer may have no rights on without losing anything essential (Knative and
+    /// KubeRay kinds they do not use, the activity Lease): a 403 listing it means "none here", with a warning.
+    /// </summary>
+    public bool AbsentWhenForbidden => IsCustom || this == Lease;
 
     public override string ToString() => Group.Length == 0 ? $"{Kind} ({Version})" : $"{Kind} ({Group}/{Version})";
 
@@ -35,6 +45,7 @@ internal sealed record ResourceKind(string Kind, string Group, string Version, s
         k8s.Models.V1Service => Service,
         k8s.Models.V1Secret => Secret,
         k8s.Models.V1PersistentVolumeClaim => PersistentVolumeClaim,
+        k8s.Models.V1Lease => Lease,
         Manifests.KnativeService => KnativeService,
         Manifests.RayCluster => RayCluster,
         _ => throw new NotSupportedException($"Hoist does not apply objects of type {value.GetType().Name}."),

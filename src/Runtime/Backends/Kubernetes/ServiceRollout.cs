@@ -30,14 +30,16 @@ internal static class ServiceRollout
         CancellationToken cancellationToken)
     {
         var layout = ServiceLayout.From(descriptor, objects);
+        await RefuseWhatKnativeWouldRefuseAsync(cluster, descriptor.Name, objects, cancellationToken).ConfigureAwait(false);
         await ClearTheWayAsync(cluster, layout, objects, cancellationToken).ConfigureAwait(false);
         await cluster.ApplyAsync(DeployTimeAnnotations.TokenSecret(options, token, layout.Namespace), cancellationToken).ConfigureAwait(false);
         var isGroup = layout.WorkloadKind == ResourceKind.StatefulSet;
         var before = isGroup ? await cluster.ReadStatefulSetGenerationAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
         var digest = DeployTimeAnnotations.Digest(token);
+        var settings = DeployTimeAnnotations.DescriptorDigest(descriptor);
         foreach (var value in objects)
         {
-            DeployTimeAnnotations.StampTokenDigest(value, digest);
+            DeployTimeAnnotations.Stamp(value, digest, settings);
             await cluster.ApplyAsync(value, cancellationToken).ConfigureAwait(false);
         }
 
@@ -50,6 +52,34 @@ internal static class ServiceRollout
 
         await StampActivityAsync(cluster, layout, now, cancellationToken).ConfigureAwait(false);
         return layout;
+    }
+
+    /// <summary>
+    /// For a Knative Service: reads Knative's ConfigMaps and refuses, before anything is applied, when the service
+    /// needs a setting the cluster does not have (<see cref="KnativeAdmission"/>). A ConfigMap that cannot be read
+    /// is a warning, and the API server judges what it would have told.
+    /// </summary>
+    public static async Task RefuseWhatKnativeWouldRefuseAsync(ClusterClient cluster, string service, IEnumerable<IKubernetesObject<V1ObjectMeta>> objects, CancellationToken cancellationToken)
+    {
+        if (objects.OfType<KnativeService>().FirstOrDefault() is not { } knative)
+        {
+            return;
+        }
+
+        var maps = new Dictionary<string, IReadOnlyDictionary<string, string>?>(StringComparer.Ordinal);
+        foreach (var name in KnativeClusterConfig.Maps)
+        {
+            maps[name] = await cluster.ReadConfigMapDataAsync(KnativeClusterConfig.Namespace, name, cancellationToken).ConfigureAwait(false);
+        }
+
+        var config = new KnativeClusterConfig(maps[KnativeClusterConfig.FeaturesMap], maps[KnativeClusterConfig.AutoscalerMap], maps[KnativeClusterConfig.DefaultsMap]);
+        if (KnativeAdmission.Refusals(service, knative, config) is { Count: > 0 } refusals)
+        {
+            throw new RolloutRefusedException(service, string.Join('\n', refusals.Select(r => r.Line)))
+            {
+                Hint = "a cluster admin runs the kubectl patch above (the ConfigMaps live in knative-serving), or the service drops what needs it",
+            };
+        }
     }
 
     /// <summary>
@@ -76,12 +106,42 @@ internal static class ServiceRollout
         }
     }
 
-    /// <summary>Records that a client used the service at <paramref name="at"/> (<see cref="InactivityPolicy.LastActivityAnnotation"/>).</summary>
+    /// <summary>Records that a client used the service at <paramref name="at"/>: renews its activity Lease.</summary>
     public static Task StampActivityAsync(ClusterClient cluster, ServiceLayout layout, DateTimeOffset at, CancellationToken cancellationToken) =>
-        cluster.AnnotateAsync(
-            layout.WorkloadKind,
-            layout.Namespace,
-            layout.WorkloadName,
-            new Dictionary<string, string> { [InactivityPolicy.LastActivityAnnotation] = InactivityPolicy.Format(at) },
-            cancellationToken);
+        cluster.ApplyAsync(InactivityPolicy.ActivityLease(layout.Service, layout.Instance, layout.Namespace, at, Holder), cancellationToken);
+
+    /// <summary>When some client last used the service, as far as the cluster knows (its Lease; an older client's stamp), or null when it does not exist.</summary>
+    public static async Task<DateTimeOffset?> ReadActivityAsync(ClusterClient cluster, ServiceLayout layout, DateTimeOffset? local, CancellationToken cancellationToken)
+    {
+        var annotations = await cluster.ReadAnnotationsAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false);
+        if (annotations is null)
+        {
+            return null;
+        }
+
+        var lease = await cluster.ReadLeaseAsync(layout.Namespace, InactivityPolicy.LeaseName(layout.Instance), cancellationToken).ConfigureAwait(false);
+        return InactivityPolicy.LastActivity(InactivityPolicy.Renewed(lease), annotations, created: null, local);
+    }
+
+    /// <summary>
+    /// Deletes every object of a teardown's <paramref name="selector"/> in <paramref name="ns"/>, workloads first (they
+    /// take their pods, ReplicaSets and revisions with them), then the Services, then the activity Lease; what it deleted.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> TearDownAsync(ClusterClient cluster, string ns, string selector, CancellationToken cancellationToken)
+    {
+        var deleted = new List<string>();
+        foreach (var kind in ResourceKind.Teardown)
+        {
+            foreach (var metadata in await cluster.ListAsync(kind, ns, selector, cancellationToken).ConfigureAwait(false))
+            {
+                await cluster.DeleteAsync(kind, ns, metadata.Name, cancellationToken).ConfigureAwait(false);
+                deleted.Add($"{kind.Kind} {metadata.Name}");
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Who renewed a Lease last, for <c>kubectl get lease</c>: this machine and process.</summary>
+    private static string Holder { get; } = $"hoist/{Environment.MachineName}/{Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 }

@@ -19,15 +19,32 @@ internal sealed record DnsRoute(int Rank, string Replica, Uri Address) : WorkerR
 /// </summary>
 internal sealed record PortForwardRoute(int Rank, string Replica, string Namespace, string? Pod, string? PodSelector, int Port) : WorkerRoute(Rank, Replica)
 {
-    /// <summary>Routes with the same key share one local port.</summary>
+    /// <summary>Where the tunnel goes, for logs and errors: "ml/app.kubernetes.io/name=probe:50051".</summary>
     public string Key => $"{Namespace}/{Pod ?? PodSelector}:{Port.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// Where a connection goes when no pod of <see cref="PodSelector"/> is ready: for a Knative revision scaled to
+    /// zero, Knative's activator, which holds the call and wakes the revision.
+    /// </summary>
+    public PortForwardRoute? AtZero { get; init; }
+
+    /// <summary>The Knative Service whose revision <see cref="WorkerRoute.Replica"/> names, to notice when a redeploy replaced it.</summary>
+    public string? KnativeService { get; init; }
+
+    /// <summary>
+    /// Whether the revision this route was planned for is no longer the service's latest ready one (another process
+    /// redeployed it): its pods are going, and the activator would wake the old revision. Pure.
+    /// </summary>
+    public bool IsStale(Readiness? live) => KnativeService is not null && live?.Revision is { } latest && latest != Replica;
 }
 
 /// <summary>
 /// Decides where each worker of a ready service is reached. Pure: plain and Ray services are one endpoint
 /// (their Service), a distributed StatefulSet is one endpoint per rank in ordinal order, and a Knative Service
-/// is its route in the cluster, or Knative's activator from outside, so calls still wake it from zero and
-/// count toward its autoscaling.
+/// is its route in the cluster. From outside, a Knative Service is a port-forward to a ready pod of its revision,
+/// at the queue-proxy's h2c port, in the service's own namespace (the rights a developer has there), so the
+/// queue-proxy counts the call for the autoscaler as any request; only while the revision is at zero does a
+/// connection go to Knative's activator in knative-serving, which wakes it.
 /// </summary>
 internal static class WorkerRoutes
 {
@@ -43,6 +60,15 @@ internal static class WorkerRoutes
 
     /// <summary>A Knative route listens on plain HTTP port 80 and speaks h2c to an "h2c" container port.</summary>
     public const int KnativeRoutePort = 80;
+
+    /// <summary>
+    /// The queue-proxy's serving port in a revision whose container port is named "h2c" (knative.dev/networking's
+    /// BackendHTTP2Port; 8012 serves HTTP/1).
+    /// </summary>
+    public const int KnativeQueueProxyH2cPort = 8013;
+
+    /// <summary>The label Knative puts on every pod of a revision.</summary>
+    public const string KnativeRevisionLabel = "serving.knative.dev/revision";
 
     public const string RayHeadSelector = "ray.io/node-type=head";
 
@@ -76,13 +102,16 @@ internal static class WorkerRoutes
             var revision = readiness.Revision ?? throw new InvalidOperationException($"Knative Service '{layout.WorkloadName}' is ready but reports no revision.");
             return
             [
-                new PortForwardRoute(0, revision, options.KnativeNamespace, null, KnativeActivatorSelector, KnativeActivatorPort)
+                new PortForwardRoute(0, revision, ns, null, $"{KnativeRevisionLabel}={revision}", KnativeQueueProxyH2cPort)
                 {
+                    // The activator picks the revision by these headers (the queue-proxy passes them on unread).
                     Headers = new Dictionary<string, string>(StringComparer.Ordinal)
                     {
                         [KnativeRevisionHeader] = revision,
                         [KnativeNamespaceHeader] = ns,
                     },
+                    AtZero = new PortForwardRoute(0, revision, options.KnativeNamespace, null, KnativeActivatorSelector, KnativeActivatorPort),
+                    KnativeService = layout.WorkloadName,
                 },
             ];
         }
