@@ -31,9 +31,9 @@ internal static class HoistCli
         root.Subcommands.Add(new LogsCommand(contexts));
         root.Subcommands.Add(new CallCommand(contexts));
         root.Subcommands.Add(new TeardownCommand(contexts));
+        root.Subcommands.Add(new SecretsCommand(contexts));
         root.Subcommands.Add(new SyncCommand(contexts));
         root.Subcommands.Add(new DevCommand(contexts));
-        root.Subcommands.Add(new SecretsCommand(contexts));
         return root;
     }
 

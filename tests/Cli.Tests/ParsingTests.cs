@@ -139,6 +139,26 @@ public sealed class ParsingTests
     }
 
     [Fact]
+    public void TeardownLocal_StandsAlone()
+    {
+        Assert.Empty(_root.Parse("teardown --local").Errors);
+        Assert.Contains(_root.Parse("teardown --local embed").Errors, e => e.Message.Contains("takes no service", StringComparison.Ordinal));
+        Assert.Contains(_root.Parse("teardown --local --all").Errors, e => e.Message.Contains("takes no service", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SyncAndDev_TakeAnAppAndLocal_AndBuildInDebugByDefault()
+    {
+        var (sync, syncCommand) = Parse<SyncCommand>("sync app/App.csproj --local");
+        var (dev, devCommand) = Parse<DevCommand>("dev -c Release");
+
+        Assert.Empty(sync.Errors);
+        Assert.Empty(dev.Errors);
+        Assert.Equal(new SyncCommand.Settings("app/App.csproj", true, "Debug"), syncCommand.Read(sync));
+        Assert.Equal(new DevCommand.Settings(null, false, "Release"), devCommand.Read(dev));
+    }
+
+    [Fact]
     public void Teardown_SelectsOneServiceOrEverythingHoistManages()
     {
         Assert.Equal("app.kubernetes.io/name=embed,app.kubernetes.io/managed-by=hoist", TeardownCommand.Selector(new("embed", false, false)));
@@ -192,6 +212,6 @@ public sealed class ParsingTests
     {
         var error = HoistCli.UsageError(_root.Parse(""));
 
-        Assert.Equal("no command given: use one of manifests, deploy, status, logs, call, teardown, secrets", error.Message);
+        Assert.Equal("no command given: use one of manifests, deploy, status, logs, call, teardown, secrets, sync, dev", error.Message);
     }
 }
