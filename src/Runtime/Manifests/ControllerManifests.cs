@@ -25,7 +25,7 @@ public static class ControllerManifests
 
     /// <summary>
     /// Everything the controller's code calls, and so everything its Role grants: it lists the app's workloads and
-    /// their activity Leases, and sets replicas through the scale subresource, never the workload itself.
+    /// their activity Leases, sets replicas through the scale subresource, never the workload itself, and records each change as an Event.
     /// </summary>
     public static IReadOnlyList<ControllerRight> Rights { get; } =
     [
@@ -34,6 +34,7 @@ public static class ControllerManifests
         new("apps", "statefulsets/scale", ["patch"]),
         new("apps", "deployments/scale", ["patch"]),
         new("coordination.k8s.io", "leases", ["list"]),
+        new("", "events", ["create"]),
     ];
 
     /// <summary>The controller's objects' name: "&lt;app&gt;-hoist-controller".</summary>

@@ -124,6 +124,27 @@ public sealed class WorkloadScalerTests
     }
 
     [Fact]
+    public void ControllerStartedWithTheGroupAtZero_StillWakesIt_OnAReapplyOrACallersActivity()
+    {
+        var time = new FakeTimeProvider();
+        var set = RenderedSet(Seed());
+        var longAgo = time.GetUtcNow();
+        time.Advance(TimeSpan.FromHours(1));
+
+        var reapplied = new WorkloadScaler(Observed(set, replicas: 0, ready: 0));
+        Assert.Null(reapplied.Tick(time.GetUtcNow(), Observed(set, 0, 0), longAgo).SetReplicas);
+        time.Advance(Tick);
+        var woken = reapplied.Tick(time.GetUtcNow(), Observed(set, replicas: 4, ready: 0), longAgo);
+        Assert.True(woken.Woken);
+        Assert.Null(woken.SetReplicas);
+
+        var renewed = new WorkloadScaler(Observed(set, replicas: 0, ready: 0));
+        Assert.Null(renewed.Tick(time.GetUtcNow(), Observed(set, 0, 0), longAgo).SetReplicas);
+        time.Advance(Tick);
+        Assert.Equal(4, renewed.Tick(time.GetUtcNow(), Observed(set, 0, 0), time.GetUtcNow()).SetReplicas);
+    }
+
+    [Fact]
     public void PlainDeployment_GoesToZero_AfterItsInactivityTtl_WithNoClientRunning()
     {
         var time = new FakeTimeProvider();

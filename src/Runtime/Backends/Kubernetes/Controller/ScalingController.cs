@@ -23,7 +23,7 @@ public sealed class ScalingControllerOptions
 /// <summary>
 /// The in-cluster controller's loop: every 2 s (the KPA's tick) it lists the app's StatefulSets and Deployments and
 /// their activity Leases, asks each workload's <see cref="WorkloadScaler"/> what it should run, and sets that through
-/// the actuator. Everything it reads and writes is in <see cref="ControllerManifests.Rights"/>, which its Role grants and nothing
+/// the actuator, recording each change as an Event on the workload (<see cref="ScalingEvents"/>). Everything it reads and writes is in <see cref="ControllerManifests.Rights"/>, which its Role grants and nothing
 /// more. A tick that fails is logged and the next one starts afresh from what the cluster shows.
 /// </summary>
 internal sealed partial class ScalingController(
@@ -78,8 +78,10 @@ internal sealed partial class ScalingController(
             var verdict = scaler.Tick(now, workload, workload.LastActivity(leases.GetValueOrDefault(workload.Instance)));
             if (verdict.SetReplicas is { } replicas)
             {
-                LogScaling(logger, workload.Kind.Kind, workload.Name, workload.SpecReplicas, replicas, Reason(verdict));
+                var reason = Reason(verdict);
+                LogScaling(logger, workload.Kind.Kind, workload.Name, workload.SpecReplicas, replicas, reason);
                 await actuator.ScaleAsync(workload, replicas, cancellationToken).ConfigureAwait(false);
+                await RecordAsync(ScalingEvents.Create(workload, verdict, replicas, reason, now), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -111,6 +113,19 @@ internal sealed partial class ScalingController(
         }
     }
 
+    // The record is for people; a failure to write it must not stop the scaling it records.
+    private async Task RecordAsync(Corev1Event record, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CoreV1.CreateNamespacedEventAsync(record, record.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex)
+        {
+            LogRecordFailed(logger, record.InvolvedObject.Name, ex.Message);
+        }
+    }
+
     private static string Reason(WorkloadVerdict verdict) =>
         verdict.Woken ? "a call woke it"
         : verdict.TornDownForInactivity ? "no calls for its InactivityTtl"
@@ -121,6 +136,9 @@ internal sealed partial class ScalingController(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} {Workload}: replicas {From} -> {To}: {Reason}")]
     private static partial void LogScaling(ILogger logger, string kind, string workload, int from, int to, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Workload}: the scaling was applied but its Event was not recorded: {Reason}")]
+    private static partial void LogRecordFailed(ILogger logger, string workload, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Controller tick failed: {Reason}")]
     private static partial void LogTickFailed(ILogger logger, string reason);

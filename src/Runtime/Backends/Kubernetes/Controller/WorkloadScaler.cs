@@ -28,6 +28,12 @@ internal sealed class WorkloadScaler
     {
         _workload = workload;
         _scaler = new ServiceScaler(workload.Descriptor, Groups(workload.SpecReplicas, workload.GroupSize));
+
+        // Found at zero (a controller restarted after stopping it, say): a wake from now on counts as one.
+        if (workload.SpecReplicas == 0)
+        {
+            _applied = 0;
+        }
     }
 
     public IReadOnlyCollection<ScaleDecision> Decisions => _scaler.Decisions;
@@ -40,6 +46,7 @@ internal sealed class WorkloadScaler
         RefreshSettings(workload);
         _workload = workload;
 
+        _restedAt ??= _applied == 0 ? now : null;
         var woken = false;
         if (_scaler.Desired == 0 && (ScaledUpByOthers(workload) || lastActivity > _restedAt))
         {
