@@ -47,6 +47,23 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public async Task Manifests_OfAnAppWithAnAutoscaledGroupOrATtl_IncludeTheController_AndOnlyThen()
+    {
+        using var work = new TempDirectory();
+
+        // Hoist.TestApp has elastic-group ([Distribute] with [Autoscale]) and short-lived (InactivityTtl).
+        var run = await HoistProcess.RunAsync(["manifests", TestAppAssembly, "-o", "with"], work.Path, HoistProcess.WithoutCluster(work.Path));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var kinds = ReadYaml(Path.Combine(work.Path, "with", "hoist-controller.yaml")).Select(d => Scalar(d, "kind")).ToArray();
+        Assert.Equal(["ServiceAccount", "Role", "RoleBinding", "Deployment"], kinds);
+
+        // ServiceLibrary's services are a Knative Service and a plain Deployment without a TTL: nothing for it to do.
+        var without = await HoistProcess.RunAsync(["manifests", ServiceLibraryAssembly, "-o", "without"], work.Path, HoistProcess.WithoutCluster(work.Path));
+        Assert.True(without.ExitCode == 0, without.ToString());
+        Assert.False(File.Exists(Path.Combine(work.Path, "without", "hoist-controller.yaml")));
+    }
+
+    [Fact]
     public async Task Manifests_OfAMissingFile_IsAUsageError()
     {
         using var work = new TempDirectory();

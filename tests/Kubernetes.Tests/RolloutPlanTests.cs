@@ -71,12 +71,13 @@ public sealed class RolloutPlanTests
     }
 
     [Theory]
-    [InlineData(3L, 4L, true)]
-    [InlineData(3L, 3L, false)]
-    [InlineData(null, 1L, false)]
-    public void AGroupWhoseSpecChanged_RestartsEveryRankTogether(long? before, long? after, bool restart)
+    [InlineData(3L, 4L, 4, true)]
+    [InlineData(3L, 3L, 4, false)]
+    [InlineData(null, 1L, 0, false)]
+    [InlineData(3L, 4L, 0, false)]   // the controller had scaled it to zero: the apply that wakes it starts every rank afresh
+    public void AGroupWhoseSpecChanged_RestartsEveryRankTogether(long? before, long? after, int replicasBefore, bool restart)
     {
-        Assert.Equal(restart, RolloutPlan.RestartsGroup(before, after));
+        Assert.Equal(restart, RolloutPlan.RestartsGroup(before, after, replicasBefore));
 
         var statefulSet = Render(Descriptors.Distributed()).Objects.OfType<V1StatefulSet>().Single();
         Assert.Equal("OnDelete", statefulSet.Spec.UpdateStrategy.Type);

@@ -22,6 +22,25 @@ public sealed class WorkloadReadinessTests
         Assert.Equal((1, 1), (readiness.Ready, readiness.Desired));
     }
 
+    [Fact]
+    public void Workload_ScaledToZero_IsNotReady_SoAClientAppliesItAgain()
+    {
+        var deployment = Deployment(3, 3, 0, 0, 0);
+        deployment.Spec.Replicas = 0;
+        var statefulSet = new V1StatefulSet
+        {
+            Metadata = new V1ObjectMeta { Name = "train", Generation = 3 },
+            Spec = new V1StatefulSetSpec { Replicas = 0 },
+            Status = new V1StatefulSetStatus { ObservedGeneration = 3, Replicas = 0, ReadyReplicas = 0 },
+        };
+
+        foreach (var readiness in new[] { WorkloadReadiness.Of(deployment), WorkloadReadiness.Of(statefulSet) })
+        {
+            Assert.False(readiness.IsReady);
+            Assert.StartsWith("scaled to zero", readiness.Detail, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData(2, 1, 1, 1, 1, "has not seen the current spec")]
     [InlineData(2, 2, 0, 1, 1, "0 of 1 replicas updated")]

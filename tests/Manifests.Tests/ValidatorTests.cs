@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Hoist.Manifests.Tests;
 
-/// <summary>Runs the repository's schema check (Kubernetes, Knative and KubeRay schemas, tests/SchemaCheck) over every rendered kind.</summary>
+/// <summary>Runs the repository's schema check (Kubernetes, Knative and KubeRay schemas, tests/SchemaCheck) over every rendered kind and the in-cluster controller.</summary>
 public sealed class ValidatorTests
 {
     [Fact]
@@ -21,6 +21,7 @@ public sealed class ValidatorTests
                 await File.WriteAllTextAsync(Path.Combine(directory.FullName, kind + ".yaml"), ManifestYaml.Serialize(ManifestRenderer.Render(descriptor, Samples.Options)));
             }
 
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, ControllerManifests.FileName), ControllerManifests.File([.. Samples.Kinds.Values], Samples.Options)!.Content);
             await File.WriteAllTextAsync(Path.Combine(directory.FullName, "token-secret.yaml"), ManifestYaml.Serialize([ManifestRenderer.RenderTokenSecret(Samples.Options, "not-a-real-token")]));
 
             var (exitCode, output) = await RunAsync("bash", RepositoryPaths.Validator, directory.FullName);

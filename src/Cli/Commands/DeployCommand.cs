@@ -224,6 +224,14 @@ internal sealed class DeployCommand : Command
             applied.Add(new Applied(service, layout, context.Time.GetTimestamp()));
         }
 
+        // The in-cluster controller, in the image pushed for the service it runs as, when a service needs it.
+        var host = ControllerManifests.Host(services);
+        foreach (var controllerObject in ControllerManifests.For(services, ManifestOptionsFor(hoist, app, images[host.Name], target.Namespace)))
+        {
+            await cluster.ApplyAsync(controllerObject, cancellationToken).ConfigureAwait(false);
+            await context.Output.WriteLineAsync($"applied the Hoist controller's {controllerObject.Kind} {controllerObject.Metadata.Name} in namespace {controllerObject.Metadata.NamespaceProperty}").ConfigureAwait(false);
+        }
+
         return applied;
     }
 

@@ -70,6 +70,12 @@ internal sealed class ManifestsCommand : Command
             files.AddRange(Render(service, options));
         }
 
+        // The in-cluster controller, when a service needs one (an autoscaled group, an InactivityTtl).
+        if (ControllerManifests.File(services, options) is { } controller)
+        {
+            files.Add(controller);
+        }
+
         var output = Path.GetFullPath(settings.Output);
         try
         {

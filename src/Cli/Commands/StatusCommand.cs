@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Hoist.Backends.Kubernetes;
+using Hoist.Backends.Kubernetes.Controller;
 using Hoist.Cli.Cluster;
 using k8s.Models;
 
@@ -46,6 +48,24 @@ internal sealed class StatusCommand : Command
             var pods = await ServiceInventory.PodsAsync(target.Cluster, ns, service, cancellationToken).ConfigureAwait(false);
             await context.Output.WriteLineAsync().ConfigureAwait(false);
             await context.Output.WriteAsync(pods.Count == 0 ? "No pods.\n" : FormatPods(pods, context.Time.GetUtcNow())).ConfigureAwait(false);
+
+            // What the in-cluster controller decided for it, from the Events it records on the workload.
+            var workloads = new List<string>();
+            foreach (var kind in (ResourceKind[])[ResourceKind.StatefulSet, ResourceKind.Deployment])
+            {
+                workloads.AddRange((await target.Cluster.ListAsync(kind, ns, ServiceInventory.Selector(service), cancellationToken).ConfigureAwait(false)).Select(m => m.Name));
+            }
+
+            var decisions = ScalingEvents.Lines(await target.Cluster.ListEventsAsync(ns, cancellationToken).ConfigureAwait(false), workloads, context.Time.GetUtcNow());
+            if (decisions.Count > 0)
+            {
+                await context.Output.WriteLineAsync().ConfigureAwait(false);
+                await context.Output.WriteLineAsync("Scaling decisions (hoist-controller):").ConfigureAwait(false);
+                foreach (var line in decisions)
+                {
+                    await context.Output.WriteLineAsync("  " + line).ConfigureAwait(false);
+                }
+            }
         }
 
         return ExitCodes.Success;

@@ -1,3 +1,4 @@
+using Hoist.Backends.Kubernetes.Controller;
 using Hoist.Hosting;
 using Hoist.Worker;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,11 +58,13 @@ public sealed class HoistApplication : IAsyncDisposable
 
     /// <summary>
     /// In a process a backend started as a worker (<c>HOIST_ROLE=worker</c>), serves until stopped and then
-    /// exits the process; anywhere else, returns at once. For apps that build their own host.
+    /// exits the process; in the in-cluster controller's pod (<c>HOIST_ROLE=controller</c>), scales the app's services
+    /// until stopped and exits; anywhere else, returns at once. For apps that build their own host.
     /// </summary>
     public static async Task RunWorkerIfRequestedAsync(string[] args, CancellationToken cancellationToken = default)
     {
-        if (!WorkerEnvironment.IsWorkerProcess)
+        var controller = WorkerEnvironment.IsControllerProcess;
+        if (!WorkerEnvironment.IsWorkerProcess && !controller)
         {
             return;
         }
@@ -69,12 +72,12 @@ public sealed class HoistApplication : IAsyncDisposable
         var exitCode = 0;
         try
         {
-            await HoistWorker.RunAsync(args, cancellationToken).ConfigureAwait(false);
+            await (controller ? ControllerHost.RunAsync(args, cancellationToken) : HoistWorker.RunAsync(args, cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             // The backend quotes stderr when a launch fails, so say what went wrong there.
-            await Console.Error.WriteLineAsync($"Hoist worker failed: {ex}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"Hoist {(controller ? "controller" : "worker")} failed: {ex}").ConfigureAwait(false);
             exitCode = 1;
         }
 

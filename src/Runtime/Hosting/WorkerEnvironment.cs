@@ -8,6 +8,9 @@ public sealed record WorkerEnvironment
 {
     public const string Role = "HOIST_ROLE";
     public const string WorkerRole = "worker";
+
+    /// <summary>The role of the in-cluster controller's pod: the app's image scaling the app's services, serving no calls.</summary>
+    public const string ControllerRole = "controller";
     public const string Service = "HOIST_SERVICE";
     public const string Port = "HOIST_PORT";
     public const string Token = "HOIST_TOKEN";
@@ -23,6 +26,10 @@ public sealed record WorkerEnvironment
     /// <summary>True in a process that a backend started as a worker.</summary>
     public static bool IsWorkerProcess =>
         string.Equals(Environment.GetEnvironmentVariable(Role), WorkerRole, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True in the in-cluster controller's pod.</summary>
+    public static bool IsControllerProcess =>
+        string.Equals(Environment.GetEnvironmentVariable(Role), ControllerRole, StringComparison.OrdinalIgnoreCase);
 
     public required string ServiceName { get; init; }
     /// <summary>The TCP port; 0 when the worker listens on <see cref="SocketPath"/> instead.</summary>

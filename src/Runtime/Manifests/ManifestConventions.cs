@@ -53,7 +53,7 @@ public static class ManifestAnnotations
 
     /// <summary>
     /// The same settings under the same names for a distributed service, which Knative cannot scale. They record
-    /// the settings on the StatefulSet; the local backend scales a group as a whole, a cluster does not yet.
+    /// the settings on the StatefulSet, where the in-cluster controller reads them to scale the group as a whole.
     /// </summary>
     public const string HoistAutoscalingPrefix = "autoscaling.hoist.dev/";
 

@@ -51,6 +51,15 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
             case V1PersistentVolumeClaim:
                 await client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
+            case V1ServiceAccount:
+                await client.CoreV1.PatchNamespacedServiceAccountAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case V1Role:
+                await client.RbacAuthorizationV1.PatchNamespacedRoleAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case V1RoleBinding:
+                await client.RbacAuthorizationV1.PatchNamespacedRoleBindingAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
             case V1Lease:
                 await client.CoordinationV1.PatchNamespacedLeaseAsync(patch, name, ns, fieldManager: ActivityFieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
@@ -143,12 +152,16 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         }
     }
 
-    /// <summary>A StatefulSet's <c>metadata.generation</c>, which moves when its spec changes; null when it does not exist.</summary>
-    public async Task<long?> ReadStatefulSetGenerationAsync(string ns, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// A StatefulSet's <c>metadata.generation</c>, which moves when its spec changes, and the replicas its spec asks for;
+    /// null when it does not exist.
+    /// </summary>
+    public async Task<(long? Generation, int Replicas)?> ReadStatefulSetSpecAsync(string ns, string name, CancellationToken cancellationToken)
     {
         try
         {
-            return (await client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata?.Generation;
+            var set = await client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (set.Metadata?.Generation, set.Spec?.Replicas ?? 0);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
         {

@@ -14,6 +14,11 @@ internal sealed record ResourceKind(string Kind, string Group, string Version, s
     public static readonly ResourceKind RayCluster = new("RayCluster", Manifests.RayCluster.RayGroup, "v1", "rayclusters");
     public static readonly ResourceKind Lease = new("Lease", "coordination.k8s.io", "v1", "leases");
 
+    // The in-cluster controller's account and rights (ControllerManifests), applied by hoist deploy.
+    public static readonly ResourceKind ServiceAccount = new("ServiceAccount", "", "v1", "serviceaccounts");
+    public static readonly ResourceKind Role = new("Role", "rbac.authorization.k8s.io", "v1", "roles");
+    public static readonly ResourceKind RoleBinding = new("RoleBinding", "rbac.authorization.k8s.io", "v1", "rolebindings");
+
     /// <summary>
     /// What a service's teardown deletes, owners first: the workloads take their pods, revisions and ReplicaSets
     /// with them, then the Services that pointed at them go. The token Secret is the app's, shared by its
@@ -46,6 +51,9 @@ internal sealed record ResourceKind(string Kind, string Group, string Version, s
         k8s.Models.V1Secret => Secret,
         k8s.Models.V1PersistentVolumeClaim => PersistentVolumeClaim,
         k8s.Models.V1Lease => Lease,
+        k8s.Models.V1ServiceAccount => ServiceAccount,
+        k8s.Models.V1Role => Role,
+        k8s.Models.V1RoleBinding => RoleBinding,
         Manifests.KnativeService => KnativeService,
         Manifests.RayCluster => RayCluster,
         _ => throw new NotSupportedException($"Hoist does not apply objects of type {value.GetType().Name}."),

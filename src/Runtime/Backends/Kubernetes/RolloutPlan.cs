@@ -54,10 +54,12 @@ internal static class RolloutPlan
 
     /// <summary>
     /// Whether an apply changed a running group's spec, so that its ranks must restart together: the StatefulSet
-    /// existed before and its generation moved. A new group starts whole by itself; an unchanged one stays.
+    /// existed before with ranks to restart (<paramref name="replicasBefore"/> above zero) and its generation moved. A
+    /// new group starts whole by itself, and so does one the controller had scaled to zero, whose apply brings every
+    /// rank back on the new spec; an unchanged one stays.
     /// </summary>
-    public static bool RestartsGroup(long? generationBefore, long? generationAfter) =>
-        generationBefore is { } before && generationAfter is { } after && after != before;
+    public static bool RestartsGroup(long? generationBefore, long? generationAfter, int replicasBefore) =>
+        generationBefore is { } before && generationAfter is { } after && after != before && replicasBefore > 0;
 
     private static bool IsHoists(V1ObjectMeta metadata) => Label(metadata, ManifestLabels.ManagedBy) == ManifestLabels.ManagedByHoist;
 

@@ -34,7 +34,7 @@ internal static class ServiceRollout
         await ClearTheWayAsync(cluster, layout, objects, cancellationToken).ConfigureAwait(false);
         await cluster.ApplyAsync(DeployTimeAnnotations.TokenSecret(options, token, layout.Namespace), cancellationToken).ConfigureAwait(false);
         var isGroup = layout.WorkloadKind == ResourceKind.StatefulSet;
-        var before = isGroup ? await cluster.ReadStatefulSetGenerationAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
+        var before = isGroup ? await cluster.ReadStatefulSetSpecAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
         var digest = DeployTimeAnnotations.Digest(token);
         var settings = DeployTimeAnnotations.DescriptorDigest(descriptor);
         foreach (var value in objects)
@@ -45,7 +45,8 @@ internal static class ServiceRollout
 
         // A group's StatefulSet updates OnDelete: when its spec changed, every rank restarts together, never half
         // old and half new, and a collective never waits on a rank of the other version.
-        if (isGroup && RolloutPlan.RestartsGroup(before, await cluster.ReadStatefulSetGenerationAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false)))
+        var after = isGroup ? await cluster.ReadStatefulSetSpecAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
+        if (isGroup && RolloutPlan.RestartsGroup(before?.Generation, after?.Generation, before?.Replicas ?? 0))
         {
             await cluster.DeletePodsAsync(layout.Namespace, layout.PodSelector, cancellationToken).ConfigureAwait(false);
         }

@@ -19,12 +19,23 @@ internal sealed record Readiness(bool IsReady, int Ready, int Desired, string De
 /// </summary>
 internal static class WorkloadReadiness
 {
+    /// <summary>
+    /// A workload at zero replicas (the in-cluster controller stopped it): nothing to call, so not ready, and a client
+    /// applies it again rather than adopting it as it is.
+    /// </summary>
+    public static Readiness ScaledToZero { get; } = Readiness.Waiting(0, 0, "scaled to zero: the next call brings it back");
+
     public static Readiness Of(V1Deployment deployment)
     {
         ArgumentNullException.ThrowIfNull(deployment);
         var desired = deployment.Spec?.Replicas ?? 1;
         var status = deployment.Status;
         var ready = status?.ReadyReplicas ?? 0;
+        if (desired == 0)
+        {
+            return ScaledToZero;
+        }
+
         if (status is null || (status.ObservedGeneration ?? 0) < (deployment.Metadata?.Generation ?? 0))
         {
             return Readiness.Waiting(ready, desired, "the deployment controller has not seen the current spec yet");
@@ -58,6 +69,11 @@ internal static class WorkloadReadiness
         var desired = statefulSet.Spec?.Replicas ?? 1;
         var status = statefulSet.Status;
         var ready = status?.ReadyReplicas ?? 0;
+        if (desired == 0)
+        {
+            return ScaledToZero;
+        }
+
         if (status is null || (status.ObservedGeneration ?? 0) < (statefulSet.Metadata?.Generation ?? 0))
         {
             return Readiness.Waiting(ready, desired, "the statefulset controller has not seen the current spec yet");

@@ -16,7 +16,6 @@ internal sealed partial class LocalService : IAsyncDisposable
 {
     private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LaunchBackstop = TimeSpan.FromSeconds(5);
-    private const int DecisionsKept = 64;
 
     private readonly Func<ServiceDescriptor> _describe;
     private readonly Func<ServiceDescriptor, string, Task<WorkerGroup>> _launch;
@@ -25,26 +24,21 @@ internal sealed partial class LocalService : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly List<WorkerGroup> _ready = [];
-    private readonly Queue<ScaleDecision> _decisions = new();
     private readonly MetricWindow _concurrency;
     private readonly MetricWindow _requests;
-    private readonly KpaAutoscaler? _autoscaler;
+    private readonly ServiceScaler _scaler;
     private readonly ITimer? _sampler;
     private readonly ITimer _ticker;
 
     private ServiceDescriptor _descriptor;
-    private ServiceDescriptor? _settingsSource;
-    private TimeSpan? _inactivityTtl;
     private volatile LocalDeployment? _snapshot;
     private TaskCompletionSource<LocalDeployment> _readySignal = NewSignal();
     private int _starting;
-    private int _desired;
     private int _queued;
     private long _arrivals;
     private long _arrivalsSampled;
     private long _lastActivity;
     private int _groupCount;
-    private bool _idleTornDown;
     private bool _disposed;
 
     public LocalService(
@@ -62,10 +56,9 @@ internal sealed partial class LocalService : IAsyncDisposable
         _time = time;
         _logger = logger;
         _lastActivity = time.GetTimestamp();
-        if (descriptor.Autoscale is { } autoscale)
+        _scaler = new ServiceScaler(descriptor);
+        if (_scaler.Policy is { } policy)
         {
-            var policy = ScalingPolicy.From(autoscale);
-            _autoscaler = new KpaAutoscaler(policy);
             _concurrency = new MetricWindow(policy.StableWindow + TimeSpan.FromSeconds(10));
             _requests = new MetricWindow(policy.StableWindow + TimeSpan.FromSeconds(10));
             _sampler = time.CreateTimer(_ => Sample(), null, SampleInterval, SampleInterval);
@@ -110,10 +103,10 @@ internal sealed partial class LocalService : IAsyncDisposable
             return new ServiceStatus(
                 _descriptor.Name,
                 _ready.Count,
-                _desired,
+                _scaler.Desired,
                 _starting,
                 Volatile.Read(ref _queued),
-                _decisions.ToArray());
+                _scaler.Decisions.ToArray());
         }
     }
 
@@ -123,7 +116,7 @@ internal sealed partial class LocalService : IAsyncDisposable
         lock (_gate)
         {
             _disposed = true;
-            _desired = 0;
+            _scaler.Rest();
             groups = _ready.ToArray();
             _ready.Clear();
             PublishLocked();
@@ -205,15 +198,13 @@ internal sealed partial class LocalService : IAsyncDisposable
     /// <summary>A call arrived with nothing ready: bring the service up (a cold start), as Knative's activator pokes the autoscaler.</summary>
     private void WakeLocked()
     {
-        if (_idleTornDown)
+        var change = _scaler.Wake();
+        if (change.WokenAfterIdle)
         {
-            _idleTornDown = false;
             LogColdStartAfterIdle(_logger, Name);
         }
 
-        var asleep = _desired;
-        _desired = ScalingStep.Wake(new ScalingState(_desired, _idleTornDown), _descriptor);
-        HoistInstruments.RecordScaleDecision(Name, asleep, _desired, "activator");
+        HoistInstruments.RecordScaleDecision(Name, change.From, change.To, "activator");
         ReconcileLocked();
     }
 
@@ -225,14 +216,15 @@ internal sealed partial class LocalService : IAsyncDisposable
             return;
         }
 
-        for (var have = _ready.Count + _starting; have < _desired; have++)
+        var desired = _scaler.Desired;
+        for (var have = _ready.Count + _starting; have < desired; have++)
         {
             _starting++;
             var name = $"{Name}-{++_groupCount}";
             _ = StartGroupAsync(_descriptor, name);
         }
 
-        var surplus = _ready.Count - _desired;
+        var surplus = _ready.Count - desired;
         if (surplus > 0)
         {
             // Take the least busy out of rotation first; they finish what they have, then exit.
@@ -274,7 +266,7 @@ internal sealed partial class LocalService : IAsyncDisposable
                 failed.TrySetException(ex);
                 if (_ready.Count == 0)
                 {
-                    _desired = 0;
+                    _scaler.Rest();
                 }
             }
 
@@ -286,7 +278,7 @@ internal sealed partial class LocalService : IAsyncDisposable
         lock (_gate)
         {
             _starting--;
-            keep = !_disposed && _ready.Count < _desired;
+            keep = !_disposed && _ready.Count < _scaler.Desired;
             if (keep)
             {
                 _ready.Add(group);
@@ -412,28 +404,25 @@ internal sealed partial class LocalService : IAsyncDisposable
     private void TickCore()
     {
         var descriptor = _describe();
-        RefreshSettings(descriptor);
         var now = _time.GetUtcNow();
         var quietFor = _time.GetElapsedTime(Interlocked.Read(ref _lastActivity));
-        ScaleDecision? decision = null;
-        if (_autoscaler is not null && descriptor.Autoscale is not null)
+        double stable = 0, panic = 0;
+        lock (_gate)
         {
-            var policy = _autoscaler.Policy;
-            double stable, panic;
+            if (_scaler.Refresh(descriptor) is { } changed)
+            {
+                LogPolicyChanged(_logger, Name, changed.MinScale, changed.MaxScale, changed.TargetPerReplica);
+            }
+        }
+
+        if (_scaler.Policy is { } policy)
+        {
             lock (_concurrency)
             {
                 var window = policy.Metric == "rps" ? _requests : _concurrency;
                 stable = window.Average(now, policy.StableWindow);
                 panic = window.Average(now, policy.PanicWindow);
             }
-
-            int ready;
-            lock (_gate)
-            {
-                ready = _ready.Count;
-            }
-
-            decision = _autoscaler.Decide(now, ready, stable, panic, quietFor);
         }
 
         lock (_gate)
@@ -444,24 +433,15 @@ internal sealed partial class LocalService : IAsyncDisposable
                 return;
             }
 
-            var previous = _desired;
-            var outcome = ScalingStep.Next(
-                new ScalingState(_desired, _idleTornDown),
-                new ScalingObservation(_ready.Count, _starting, Volatile.Read(ref _queued), quietFor, _inactivityTtl, descriptor.Distribution is not null, decision));
-            (_desired, _idleTornDown) = (outcome.Next.Desired, outcome.Next.IdleTornDown);
+            var previous = _scaler.Desired;
+            var outcome = _scaler.Tick(now, new ScalingLoad(_ready.Count, _starting, Volatile.Read(ref _queued), quietFor, stable, panic));
             if (outcome.TornDownForInactivity)
             {
-                LogIdleTeardown(_logger, Name, _inactivityTtl!.Value.TotalSeconds);
+                LogIdleTeardown(_logger, Name, _scaler.InactivityTtl!.Value.TotalSeconds);
             }
 
             if (outcome.Recorded is { } recorded)
             {
-                _decisions.Enqueue(recorded);
-                while (_decisions.Count > DecisionsKept)
-                {
-                    _decisions.Dequeue();
-                }
-
                 HoistInstruments.RecordScaleDecision(Name, previous, recorded.DesiredReplicas, "autoscaler");
                 if (previous != recorded.DesiredReplicas || recorded.Panicking)
                 {
@@ -474,30 +454,6 @@ internal sealed partial class LocalService : IAsyncDisposable
             }
 
             ReconcileLocked();
-        }
-    }
-
-    /// <summary>
-    /// Derives the scaling policy and the TTL again only when the service's settings changed (a configuration
-    /// reload), not on every tick; the KPA keeps its panic state across the change.
-    /// </summary>
-    private void RefreshSettings(ServiceDescriptor descriptor)
-    {
-        if (descriptor.Equals(_settingsSource))
-        {
-            return;
-        }
-
-        _settingsSource = descriptor;
-        _inactivityTtl = descriptor.Compute.InactivityTtl is { } ttl && GoDuration.TryParse(ttl, out var parsed) && parsed > TimeSpan.Zero ? parsed : null;
-        if (_autoscaler is not null && descriptor.Autoscale is { } autoscale)
-        {
-            var policy = ScalingPolicy.From(autoscale);
-            if (policy != _autoscaler.Policy)
-            {
-                _autoscaler.Update(policy);
-                LogPolicyChanged(_logger, Name, policy.MinScale, policy.MaxScale, policy.TargetPerReplica);
-            }
         }
     }
 

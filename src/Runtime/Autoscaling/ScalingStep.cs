@@ -1,8 +1,6 @@
-using Hoist.Autoscaling;
+namespace Hoist.Autoscaling;
 
-namespace Hoist.Backends.Local;
-
-/// <summary>What a local service's scaling remembers between ticks: the replicas it wants, and whether InactivityTtl took it down.</summary>
+/// <summary>What a service's scaling remembers between ticks: the replicas it wants, and whether InactivityTtl took it down.</summary>
 internal sealed record ScalingState(int Desired, bool IdleTornDown);
 
 /// <summary>What one tick sees: the replicas, the load, how long it has been quiet, and the KPA's decision if it autoscales.</summary>
@@ -19,7 +17,8 @@ internal sealed record ScalingObservation(
 internal sealed record ScalingOutcome(ScalingState Next, ScaleDecision? Recorded, bool TornDownForInactivity);
 
 /// <summary>
-/// The local backend's step between the KPA's decision and the replicas it runs, as a pure function of the state
+/// The step between the KPA's decision and the replicas a service runs (processes locally, a workload's replicas in a
+/// cluster), as a pure function of the state
 /// and what the tick observed, so that a test walks it tick by tick like <see cref="KpaAutoscaler"/>: InactivityTtl
 /// takes the service to zero, a distributed group is one replica (all ranks) or none, and a service woken from
 /// zero keeps what the wake asked for until a replica is ready.

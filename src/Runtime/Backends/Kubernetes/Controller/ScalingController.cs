@@ -1,0 +1,145 @@
+using System.Net;
+using Hoist.Autoscaling;
+using Hoist.Manifests;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hoist.Backends.Kubernetes.Controller;
+
+/// <summary>Where the in-cluster controller works: one app's services in one namespace.</summary>
+public sealed class ScalingControllerOptions
+{
+    /// <summary>The namespace of the services; the controller pod's own (downward API) when the manifests set it.</summary>
+    public string Namespace { get; set; } = "default";
+
+    /// <summary>The app whose services it scales (their <c>app.kubernetes.io/part-of</c>), so two apps' controllers never fight.</summary>
+    public string AppName { get; set; } = string.Empty;
+}
+
+/// <summary>
+/// The in-cluster controller's loop: every 2 s (the KPA's tick) it lists the app's StatefulSets and Deployments and
+/// their activity Leases, asks each workload's <see cref="WorkloadScaler"/> what it should run, and sets that through
+/// the actuator, recording each change as an Event on the workload (<see cref="ScalingEvents"/>). Everything it reads and writes is in <see cref="ControllerManifests.Rights"/>, which its Role grants and nothing
+/// more. A tick that fails is logged and the next one starts afresh from what the cluster shows.
+/// </summary>
+internal sealed partial class ScalingController(
+    IKubernetes client,
+    IWorkloadActuator actuator,
+    IOptions<ScalingControllerOptions> options,
+    TimeProvider time,
+    ILogger<ScalingController> logger) : BackgroundService
+{
+    private readonly Dictionary<string, WorkloadScaler> _scalers = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        LogStarted(logger, options.Value.AppName, options.Value.Namespace);
+        using var timer = new PeriodicTimer(ScalingPolicy.TickInterval, time);
+        do
+        {
+            try
+            {
+                await TickAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpOperationException or HttpRequestException)
+            {
+                LogTickFailed(logger, ex.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>One tick over every workload of the app.</summary>
+    internal async Task TickAsync(CancellationToken cancellationToken)
+    {
+        var ns = options.Value.Namespace;
+        var selector = $"{ManifestLabels.ManagedBy}={ManifestLabels.ManagedByHoist},{ManifestLabels.PartOf}={KubernetesNames.ToLabelValue(options.Value.AppName)}";
+        var sets = await client.AppsV1.ListNamespacedStatefulSetAsync(ns, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var deployments = await client.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var leases = await ListLeasesAsync(ns, cancellationToken).ConfigureAwait(false);
+
+        var workloads = sets.Items.Select(ScaledWorkload.From)
+            .Concat(deployments.Items.Select(ScaledWorkload.From))
+            .OfType<ScaledWorkload>()
+            .ToArray();
+        var now = time.GetUtcNow();
+        foreach (var workload in workloads)
+        {
+            if (!_scalers.TryGetValue(workload.Key, out var scaler))
+            {
+                scaler = new WorkloadScaler(workload);
+                _scalers[workload.Key] = scaler;
+            }
+
+            var verdict = scaler.Tick(now, workload, workload.LastActivity(leases.GetValueOrDefault(workload.Instance)));
+            if (verdict.SetReplicas is { } replicas)
+            {
+                var reason = Reason(verdict);
+                LogScaling(logger, workload.Kind.Kind, workload.Name, workload.SpecReplicas, replicas, reason);
+                await actuator.ScaleAsync(workload, replicas, cancellationToken).ConfigureAwait(false);
+                await RecordAsync(ScalingEvents.Create(workload, verdict, replicas, reason, now), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // A workload torn down or no longer scaled by anything: forget its state, so a new one starts afresh.
+        foreach (var gone in _scalers.Keys.Except(workloads.Select(w => w.Key), StringComparer.Ordinal).ToArray())
+        {
+            _scalers.Remove(gone);
+        }
+    }
+
+    /// <summary>The newest renewal of each service's activity Lease, by instance; none when Leases may not be listed.</summary>
+    private async Task<IReadOnlyDictionary<string, DateTimeOffset?>> ListLeasesAsync(string ns, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var leases = await client.CoordinationV1.ListNamespacedLeaseAsync(
+                ns,
+                labelSelector: $"{ManifestLabels.Component}={InactivityPolicy.ActivityComponent}",
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            return leases.Items
+                .Where(l => l.Metadata?.Labels?.ContainsKey(ManifestLabels.Instance) == true)
+                .GroupBy(l => l.Metadata.Labels[ManifestLabels.Instance], StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Max(InactivityPolicy.Renewed), StringComparer.Ordinal);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Forbidden)
+        {
+            // Without the Leases every service looks idle since it was created; refusing to scale is the safer answer.
+            throw new InvalidOperationException($"The controller may not list Leases in namespace '{ns}': its Role must grant coordination.k8s.io leases list.", ex);
+        }
+    }
+
+    // The record is for people; a failure to write it must not stop the scaling it records.
+    private async Task RecordAsync(Corev1Event record, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CoreV1.CreateNamespacedEventAsync(record, record.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex)
+        {
+            LogRecordFailed(logger, record.InvolvedObject.Name, ex.Message);
+        }
+    }
+
+    private static string Reason(WorkloadVerdict verdict) =>
+        verdict.Woken ? "a call woke it"
+        : verdict.TornDownForInactivity ? "no calls for its InactivityTtl"
+        : verdict.Recorded?.Reason ?? "settings";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Hoist controller started for app {App} in namespace {Namespace}")]
+    private static partial void LogStarted(ILogger logger, string app, string @namespace);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} {Workload}: replicas {From} -> {To}: {Reason}")]
+    private static partial void LogScaling(ILogger logger, string kind, string workload, int from, int to, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Workload}: the scaling was applied but its Event was not recorded: {Reason}")]
+    private static partial void LogRecordFailed(ILogger logger, string workload, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Controller tick failed: {Reason}")]
+    private static partial void LogTickFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,189 @@
+using Hoist.Backends.Kubernetes.Controller;
+using Hoist.Hosting;
+using k8s;
+using k8s.Models;
+
+namespace Hoist.Manifests;
+
+/// <summary>One rule of the controller's Role: a resource of an API group, and the verbs the controller uses on it.</summary>
+public sealed record ControllerRight(string ApiGroup, string Resource, IReadOnlyList<string> Verbs);
+
+/// <summary>
+/// The in-cluster controller an app needs when one of its services is scaled by nothing else: a distributed group
+/// with <c>[Autoscale]</c> (Knative cannot scale a StatefulSet) or a Deployment or StatefulSet with an InactivityTtl
+/// (which otherwise holds only while a Hoist client runs). One Deployment per namespace of such services, running the
+/// app's own image with <c>HOIST_ROLE=controller</c>, with a ServiceAccount and a Role that grants only
+/// <see cref="Rights"/>, bound to it.
+/// </summary>
+public static class ControllerManifests
+{
+    /// <summary>The file <c>hoist manifests</c> writes them to, beside the services' files.</summary>
+    public const string FileName = "hoist-controller" + ManifestFiles.Extension;
+
+    public const string Component = "controller";
+    public const string ContainerName = "controller";
+
+    /// <summary>
+    /// Everything the controller's code calls, and so everything its Role grants: it lists the app's workloads and
+    /// their activity Leases, sets replicas through the scale subresource, never the workload itself, and records each change as an Event.
+    /// </summary>
+    public static IReadOnlyList<ControllerRight> Rights { get; } =
+    [
+        new("apps", "statefulsets", ["list"]),
+        new("apps", "deployments", ["list"]),
+        new("apps", "statefulsets/scale", ["patch"]),
+        new("apps", "deployments/scale", ["patch"]),
+        new("coordination.k8s.io", "leases", ["list"]),
+        new("", "events", ["create"]),
+    ];
+
+    /// <summary>The controller's objects' name: "&lt;app&gt;-hoist-controller".</summary>
+    public static string Name(ManifestOptions options) =>
+        KubernetesNames.Fit(KubernetesNames.ToDnsLabel(options.AppName) + "-hoist-controller", KubernetesNames.MaxLabelLength);
+
+    /// <summary>
+    /// The namespaces whose services need the controller: those of the rendered workloads its own reader
+    /// (<see cref="ScaledWorkload"/>) would scale, so the manifests ask for a controller exactly where it has work.
+    /// </summary>
+    public static IReadOnlyList<string> NamespacesNeeding(IEnumerable<IKubernetesObject<V1ObjectMeta>> rendered) =>
+        rendered
+            .Where(o => o switch
+            {
+                V1StatefulSet set => ScaledWorkload.From(set) is not null,
+                V1Deployment deployment => ScaledWorkload.From(deployment) is not null,
+                _ => false,
+            })
+            .Select(o => o.Metadata.NamespaceProperty)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+    /// <summary>
+    /// The file <c>hoist manifests</c> writes beside the services' (null when no service needs the controller), from the
+    /// same objects <c>hoist deploy</c> applies.
+    /// </summary>
+    public static ManifestFile? File(IReadOnlyList<ServiceDescriptor> services, ManifestOptions options) =>
+        For(services, options) is { Count: > 0 } objects ? new ManifestFile(FileName, ManifestYaml.Serialize(objects)) : null;
+
+    /// <summary>
+    /// The controller's objects for <paramref name="services"/> rendered with <paramref name="options"/> (empty when none
+    /// needs it). The controller runs the image of a service on a .NET base when there is one (the app image), else the
+    /// first service's, which carries the app self-contained.
+    /// </summary>
+    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> For(IReadOnlyList<ServiceDescriptor> services, ManifestOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var namespaces = NamespacesNeeding(services.SelectMany(s => ManifestRenderer.Render(s, options)));
+        if (namespaces.Count == 0)
+        {
+            return [];
+        }
+
+        return Render(options, Host(services).Compute.Image, namespaces);
+    }
+
+    /// <summary>The service whose image the controller runs: the first on a .NET base (the app image), else the first.</summary>
+    public static ServiceDescriptor Host(IReadOnlyList<ServiceDescriptor> services) =>
+        services.FirstOrDefault(s => BaseImages.CarriesDotnet(s.Compute.Image)) ?? services[0];
+
+    /// <summary>The controller's objects for each namespace, in the order they apply: account, rights, binding, then the pod.</summary>
+    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Render(ManifestOptions options, string baseImage, IEnumerable<string> namespaces)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(namespaces);
+        var objects = new List<IKubernetesObject<V1ObjectMeta>>();
+        foreach (var ns in namespaces)
+        {
+            objects.Add(new V1ServiceAccount { ApiVersion = "v1", Kind = "ServiceAccount", Metadata = Metadata(options, ns) });
+            objects.Add(new V1Role
+            {
+                ApiVersion = "rbac.authorization.k8s.io/v1",
+                Kind = "Role",
+                Metadata = Metadata(options, ns),
+                Rules = Rights.Select(r => new V1PolicyRule { ApiGroups = [r.ApiGroup], Resources = [r.Resource], Verbs = [.. r.Verbs] }).ToList(),
+            });
+            objects.Add(new V1RoleBinding
+            {
+                ApiVersion = "rbac.authorization.k8s.io/v1",
+                Kind = "RoleBinding",
+                Metadata = Metadata(options, ns),
+                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = Name(options) },
+                Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = Name(options), NamespaceProperty = ns }],
+            });
+            objects.Add(Deployment(options, baseImage, ns));
+        }
+
+        return objects;
+    }
+
+    // One replica, replaced rather than rolled: two controllers at once would both act on the same workloads.
+    private static V1Deployment Deployment(ManifestOptions options, string baseImage, string ns)
+    {
+        var selector = Selector(options);
+        return new V1Deployment
+        {
+            ApiVersion = "apps/v1",
+            Kind = "Deployment",
+            Metadata = Metadata(options, ns),
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = 1,
+                Strategy = new V1DeploymentStrategy { Type = "Recreate" },
+                Selector = new V1LabelSelector { MatchLabels = selector },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = Labels(options) },
+                    Spec = new V1PodSpec
+                    {
+                        ServiceAccountName = Name(options),
+                        Containers =
+                        [
+                            new V1Container
+                            {
+                                Name = ContainerName,
+
+                                // The app's own image and entry point: the same Hoist runtime, and so the same scaling
+                                // rules, as the app that rendered these manifests; no second image to build or pull.
+                                Image = ServiceImages.For(options.Image, baseImage),
+                                ImagePullPolicy = options.ImagePullPolicy,
+                                Command = WorkerContainer.Command(baseImage, options),
+                                Env =
+                                [
+                                    WorkerContainer.Value(WorkerEnvironment.Role, WorkerEnvironment.ControllerRole),
+                                    WorkerContainer.FieldRef(ControllerHost.NamespaceVariable, "metadata.namespace"),
+                                    WorkerContainer.Value(ControllerHost.AppNameVariable, options.AppName),
+                                ],
+                                Resources = new V1ResourceRequirements
+                                {
+                                    Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("50m"), ["memory"] = new("64Mi") },
+                                    Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("256Mi") },
+                                },
+                                SecurityContext = WorkerContainer.SecurityContext(baseImage),
+                            },
+                        ],
+                    },
+                },
+            },
+        };
+    }
+
+    private static V1ObjectMeta Metadata(ManifestOptions options, string ns) => new()
+    {
+        Name = Name(options),
+        NamespaceProperty = ns,
+        Labels = Labels(options),
+    };
+
+    private static SortedDictionary<string, string> Selector(ManifestOptions options) => new(StringComparer.Ordinal)
+    {
+        [ManifestLabels.Name] = "hoist-controller",
+        [ManifestLabels.Instance] = Name(options),
+    };
+
+    // No managed-by=hoist label: teardown --all and the services' own selectors must never take the controller for a service.
+    private static SortedDictionary<string, string> Labels(ManifestOptions options) => new(Selector(options), StringComparer.Ordinal)
+    {
+        [ManifestLabels.Component] = Component,
+        [ManifestLabels.PartOf] = KubernetesNames.ToLabelValue(options.AppName),
+    };
+}

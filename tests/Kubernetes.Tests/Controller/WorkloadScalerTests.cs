@@ -1,0 +1,165 @@
+using Hoist.Autoscaling;
+using Hoist.Backends.Kubernetes;
+using Hoist.Backends.Kubernetes.Controller;
+using Hoist.Manifests;
+using k8s.Models;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Hoist.Kubernetes.Tests.Controller;
+
+/// <summary>
+/// The in-cluster controller's decisions, tick by tick on a fake clock, for workloads exactly as the renderer writes
+/// them (so the annotations the controller reads are the ones the manifests carry).
+/// </summary>
+public sealed class WorkloadScalerTests
+{
+    private static readonly TimeSpan Tick = ScalingPolicy.TickInterval;
+
+    // The seed's example: .distribute("pytorch", workers=4, scale_to_zero_grace_period=60).
+    private static ServiceDescriptor Seed() => Descriptors.Distributed(workers: 4) with
+    {
+        Compute = Descriptors.Plain().Compute with { InactivityTtl = null },
+        Autoscale = new AutoscaleSpec { ScaleToZeroGracePeriod = 60 },
+    };
+
+    private static V1StatefulSet RenderedSet(ServiceDescriptor descriptor) =>
+        ManifestRenderer.Render(descriptor, Descriptors.Options).OfType<V1StatefulSet>().Single();
+
+    private static V1Deployment RenderedDeployment(ServiceDescriptor descriptor) =>
+        ManifestRenderer.Render(descriptor, Descriptors.Options).OfType<V1Deployment>().Single();
+
+    private static ScaledWorkload Observed(V1StatefulSet set, int replicas, int ready)
+    {
+        set.Spec.Replicas = replicas;
+        set.Status = new V1StatefulSetStatus { Replicas = replicas, ReadyReplicas = ready };
+        return ScaledWorkload.From(set)!;
+    }
+
+    [Fact]
+    public void RenderedGroup_IsReadBack_WithItsSettingsAndGroupSize()
+    {
+        var workload = ScaledWorkload.From(RenderedSet(Seed()))!;
+
+        Assert.Equal(ResourceKind.StatefulSet, workload.Kind);
+        Assert.Equal(("ml", "train", 4, 4), (workload.Namespace, workload.Name, workload.GroupSize, workload.SpecReplicas));
+        Assert.Equal("pytorch", workload.Descriptor.Distribution!.Type);
+        Assert.Equal(ScalingPolicy.From(Seed().Autoscale!), ScalingPolicy.From(workload.Descriptor.Autoscale!));
+    }
+
+    [Fact]
+    public void GroupAtZero_KeepsItsSize_FromTheRanksWorldSize()
+    {
+        var workload = Observed(RenderedSet(Seed()), replicas: 0, ready: 0);
+
+        Assert.Equal(4, workload.GroupSize);
+    }
+
+    [Fact]
+    public void Workloads_WithNothingToScaleBy_AreLeftAlone()
+    {
+        var plainNoTtl = Descriptors.Plain() with { Compute = Descriptors.Plain().Compute with { InactivityTtl = null } };
+        var groupNoAutoscale = Descriptors.Distributed() with { Compute = plainNoTtl.Compute };
+
+        Assert.Null(ScaledWorkload.From(RenderedDeployment(plainNoTtl)));
+        Assert.Null(ScaledWorkload.From(RenderedSet(groupNoAutoscale)));
+        Assert.NotNull(ScaledWorkload.From(RenderedDeployment(Descriptors.Plain())));     // InactivityTtl 30m
+        Assert.NotNull(ScaledWorkload.From(RenderedSet(Descriptors.Distributed())));      // InactivityTtl 30m, no [Autoscale]
+    }
+
+    [Fact]
+    public void SeedGroup_ScalesToZeroAfterItsGracePeriod_AndComesBackWhole()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero));
+        var set = RenderedSet(Seed());
+        var lastCall = time.GetUtcNow();
+        var scaler = new WorkloadScaler(Observed(set, replicas: 4, ready: 4));
+
+        // Quiet from the start: every rank stays until the 60 s window and the 60 s grace period have passed.
+        WorkloadVerdict verdict;
+        var elapsed = TimeSpan.Zero;
+        do
+        {
+            time.Advance(Tick);
+            elapsed += Tick;
+            verdict = scaler.Tick(time.GetUtcNow(), Observed(set, replicas: 4, ready: 4), lastCall);
+        }
+        while (verdict.SetReplicas is null && elapsed < TimeSpan.FromMinutes(5));
+
+        Assert.Equal(TimeSpan.FromSeconds(120), elapsed);
+        Assert.Equal(0, verdict.SetReplicas);                                       // all four ranks at once
+
+        // At zero, ticks with no call change nothing.
+        time.Advance(Tick);
+        Assert.Null(scaler.Tick(time.GetUtcNow(), Observed(set, replicas: 0, ready: 0), lastCall).SetReplicas);
+
+        // A caller renews the activity Lease: the group comes back whole, and stays while its ranks start.
+        time.Advance(Tick);
+        lastCall = time.GetUtcNow();
+        var woken = scaler.Tick(time.GetUtcNow(), Observed(set, replicas: 0, ready: 0), lastCall);
+        Assert.True(woken.Woken);
+        Assert.Equal(4, woken.SetReplicas);
+
+        time.Advance(Tick);
+        Assert.Null(scaler.Tick(time.GetUtcNow(), Observed(set, replicas: 4, ready: 2), lastCall).SetReplicas);
+        time.Advance(Tick);
+        Assert.Null(scaler.Tick(time.GetUtcNow(), Observed(set, replicas: 4, ready: 4), lastCall).SetReplicas);
+    }
+
+    [Fact]
+    public void GroupAtZero_AppliedAgainByACaller_IsNotTakenStraightBackDown()
+    {
+        // A client that finds the group at zero applies it again (replicas: 4) before its calls renew the Lease.
+        var time = new FakeTimeProvider();
+        var set = RenderedSet(Seed());
+        var longAgo = time.GetUtcNow();
+        time.Advance(TimeSpan.FromHours(1));
+        var scaler = new WorkloadScaler(Observed(set, replicas: 4, ready: 4));
+        Assert.Equal(0, scaler.Tick(time.GetUtcNow(), Observed(set, 4, 4), longAgo).SetReplicas);
+
+        time.Advance(Tick);
+        var reapplied = scaler.Tick(time.GetUtcNow(), Observed(set, replicas: 4, ready: 0), longAgo);
+
+        Assert.True(reapplied.Woken);
+        Assert.Null(reapplied.SetReplicas);                                        // left at 4 while the ranks start
+    }
+
+    [Fact]
+    public void ControllerStartedWithTheGroupAtZero_StillWakesIt_OnAReapplyOrACallersActivity()
+    {
+        var time = new FakeTimeProvider();
+        var set = RenderedSet(Seed());
+        var longAgo = time.GetUtcNow();
+        time.Advance(TimeSpan.FromHours(1));
+
+        var reapplied = new WorkloadScaler(Observed(set, replicas: 0, ready: 0));
+        Assert.Null(reapplied.Tick(time.GetUtcNow(), Observed(set, 0, 0), longAgo).SetReplicas);
+        time.Advance(Tick);
+        var woken = reapplied.Tick(time.GetUtcNow(), Observed(set, replicas: 4, ready: 0), longAgo);
+        Assert.True(woken.Woken);
+        Assert.Null(woken.SetReplicas);
+
+        var renewed = new WorkloadScaler(Observed(set, replicas: 0, ready: 0));
+        Assert.Null(renewed.Tick(time.GetUtcNow(), Observed(set, 0, 0), longAgo).SetReplicas);
+        time.Advance(Tick);
+        Assert.Equal(4, renewed.Tick(time.GetUtcNow(), Observed(set, 0, 0), time.GetUtcNow()).SetReplicas);
+    }
+
+    [Fact]
+    public void PlainDeployment_GoesToZero_AfterItsInactivityTtl_WithNoClientRunning()
+    {
+        var time = new FakeTimeProvider();
+        var deployment = RenderedDeployment(Descriptors.Plain());                  // InactivityTtl 30m
+        deployment.Status = new V1DeploymentStatus { ReadyReplicas = 1 };
+        var workload = ScaledWorkload.From(deployment)!;
+        var lastCall = time.GetUtcNow();
+        var scaler = new WorkloadScaler(workload);
+
+        time.Advance(TimeSpan.FromMinutes(30) - Tick);
+        Assert.Null(scaler.Tick(time.GetUtcNow(), workload, lastCall).SetReplicas);
+
+        time.Advance(Tick);
+        var expired = scaler.Tick(time.GetUtcNow(), workload, lastCall);
+        Assert.True(expired.TornDownForInactivity);
+        Assert.Equal(0, expired.SetReplicas);
+    }
+}
