@@ -70,9 +70,6 @@ internal sealed class ServiceCode : IAsyncDisposable
     /// <summary>The code the process started with; its host assemblies stay loaded whatever serves now.</summary>
     public CodeGeneration Initial { get; }
 
-    /// <summary>Fires after each commit, with the generation now serving.</summary>
-    public event Action<CodeGeneration>? Committed;
-
     public CodeLease Enter()
     {
         while (true)
@@ -123,7 +120,6 @@ internal sealed class ServiceCode : IAsyncDisposable
 
         var old = Interlocked.Exchange(ref _current, committed);
         Volatile.Write(ref _lastCallEnded, _time.GetTimestamp());
-        Committed?.Invoke(committed);
         _ = RetireAsync(old);
         return true;
     }
