@@ -43,7 +43,9 @@ internal static class CodeSyncClient
         long bytesSent = 0;
         try
         {
-            var requests = stale.Select(pair => Request(local, localFolder, pair.Second)).ToArray();
+            // The ranks of a group usually lack the same files: each is read once, and its bytes shared by every request.
+            var read = new Dictionary<string, ByteString>(StringComparer.Ordinal);
+            var requests = stale.Select(pair => Request(local, localFolder, pair.Second, read)).ToArray();
             var preparing = stale.Zip(requests).Select(async item =>
             {
                 var worker = item.First.First;
@@ -77,18 +79,20 @@ internal static class CodeSyncClient
     }
 
     /// <summary>Every file of the new code, and the contents of those the worker has under no path.</summary>
-    private static PrepareCodeRequest Request(AppManifest local, string localFolder, CodeState worker)
+    private static PrepareCodeRequest Request(AppManifest local, string localFolder, CodeState worker, Dictionary<string, ByteString> read)
     {
-        var have = new AppManifest(worker.Files.Select(f => new AppFile(f.Path, f.Sha256, f.Length)));
+        var have = new AppManifest(worker.Files.Select(CodeFiles.FromMessage));
         var request = new PrepareCodeRequest();
-        request.Files.Add(local.Files.Select(f => new CodeFile { Path = f.Path, Sha256 = f.Sha256, Length = f.Length }));
+        request.Files.Add(local.Files.Select(CodeFiles.ToMessage));
         foreach (var file in have.Missing(local))
         {
-            request.Contents.Add(new FileContent
+            if (!read.TryGetValue(file.Sha256, out var data))
             {
-                Sha256 = file.Sha256,
-                Data = ByteString.CopyFrom(File.ReadAllBytes(Path.Combine(localFolder, file.Path))),
-            });
+                data = ByteString.CopyFrom(File.ReadAllBytes(Path.Combine(localFolder, file.Path)));
+                read[file.Sha256] = data;
+            }
+
+            request.Contents.Add(new FileContent { Sha256 = file.Sha256, Data = data });
         }
 
         return request;

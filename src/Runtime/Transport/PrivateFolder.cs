@@ -62,6 +62,24 @@ internal static class PrivateFolder
         return folder;
     }
 
+    /// <summary>
+    /// Removes a folder and everything in it, if it is there; a file another process still holds open leaves it
+    /// for later, as a best effort should.
+    /// </summary>
+    public static void TryDeleteTree(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     /// <summary>The name of a file owned by this process: <c>&lt;pid&gt;-&lt;suffix&gt;</c>.</summary>
     public static string OwnedName(string suffix) => $"{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{suffix}";
 

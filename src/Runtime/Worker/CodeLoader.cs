@@ -56,13 +56,13 @@ internal sealed class CodeLoader(WorkerEnvironment environment, IServiceProvider
         catch (Exception ex)
         {
             context?.Unload();
-            TryDelete(folder);
+            Transport.PrivateFolder.TryDeleteTree(folder);
             throw ex as CodeLoadException ?? new CodeLoadException(CodeRefusal.CannotLoad, $"The new code of service '{environment.ServiceName}' failed to load: {Describe(ex)}", ex);
         }
     }
 
     /// <summary>Removes every generation's folder when the worker exits.</summary>
-    public void Dispose() => TryDelete(_root);
+    public void Dispose() => Transport.PrivateFolder.TryDeleteTree(_root);
 
     /// <summary>Disposes a generation's dispatcher (and so a class service's instance), then unloads and deletes its code.</summary>
     public static async Task UnloadAsync(CodeGeneration generation)
@@ -71,7 +71,7 @@ internal sealed class CodeLoader(WorkerEnvironment environment, IServiceProvider
         if (generation.Context is { } context)
         {
             context.Unload();
-            TryDelete(generation.Folder);
+            Transport.PrivateFolder.TryDeleteTree(generation.Folder);
         }
     }
 
@@ -172,23 +172,6 @@ internal sealed class CodeLoader(WorkerEnvironment environment, IServiceProvider
     {
         var inner = ex is TargetInvocationException or TypeInitializationException && ex.InnerException is not null ? ex.InnerException : ex;
         return $"{inner.GetType().FullName}: {inner.Message}";
-    }
-
-    private static void TryDelete(string folder)
-    {
-        try
-        {
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 }
 

@@ -30,7 +30,7 @@ internal sealed partial class CodeService(
     {
         token.Authorize(context);
         RefuseIfFrozen();
-        var files = request.Files.Select(f => new AppFile(f.Path, f.Sha256, f.Length)).ToArray();
+        var files = request.Files.Select(CodeFiles.FromMessage).ToArray();
         var contents = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
         foreach (var content in request.Contents)
         {
@@ -102,7 +102,7 @@ internal sealed partial class CodeService(
             Frozen = environment.Frozen,
             Generation = current.Number,
         };
-        state.Files.Add(current.Manifest.Files.Select(f => new CodeFile { Path = f.Path, Sha256 = f.Sha256, Length = f.Length }));
+        state.Files.Add(current.Manifest.Files.Select(CodeFiles.ToMessage));
         return state;
     }
 

@@ -142,7 +142,7 @@ internal sealed class WarmWorkers
         }
 
         var staging = folder + $".{Environment.ProcessId}.tmp";
-        TryDeleteFolder(staging);
+        Transport.PrivateFolder.TryDeleteTree(staging);
         foreach (var file in manifest.Files)
         {
             var target = Path.Combine(staging, file.Path);
@@ -157,7 +157,7 @@ internal sealed class WarmWorkers
         catch (IOException) when (Directory.Exists(folder))
         {
             // Another run copied the same build first.
-            TryDeleteFolder(staging);
+            Transport.PrivateFolder.TryDeleteTree(staging);
         }
 
         return folder;
@@ -184,7 +184,7 @@ internal sealed class WarmWorkers
         {
             if (!inUse.Contains(Path.GetFullPath(folder)) && !folder.EndsWith(".tmp", StringComparison.Ordinal))
             {
-                TryDeleteFolder(folder);
+                Transport.PrivateFolder.TryDeleteTree(folder);
             }
         }
     }
@@ -202,7 +202,7 @@ internal sealed class WarmWorkers
 
         var records = Directory.EnumerateDirectories(root).SelectMany(RecordFiles).Select(Read).OfType<WarmGroupRecord>().ToArray();
         await Task.WhenAll(records.Select(r => StopAsync(r, grace))).ConfigureAwait(false);
-        TryDeleteFolder(root);
+        Transport.PrivateFolder.TryDeleteTree(root);
         return records;
     }
 
@@ -244,8 +244,7 @@ internal sealed class WarmWorkers
         try
         {
             var process = Process.GetProcessById(worker.ProcessId);
-            var started = new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds();
-            if (!process.HasExited && Math.Abs(started - worker.StartedUnixMs) <= StartTimeTolerance.TotalMilliseconds)
+            if (!process.HasExited && Math.Abs(StartedUnixMs(process) - worker.StartedUnixMs) <= StartTimeTolerance.TotalMilliseconds)
             {
                 return process;
             }
@@ -382,20 +381,6 @@ internal sealed class WarmWorkers
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
         {
             return null;
-        }
-    }
-
-    private static void TryDeleteFolder(string folder)
-    {
-        try
-        {
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
         }
     }
 }
