@@ -185,6 +185,16 @@ public sealed class RendererTests
     }
 
     [Fact]
+    public void AFrozenServicesWorker_IsToldSo_SoThatItRefusesCodeSyncInThePod()
+    {
+        var frozen = Container(Samples.Kinds["gpu"]).Env.ToDictionary(e => e.Name);
+        var thawed = Container(Samples.Kinds["plain"]).Env.ToDictionary(e => e.Name);
+
+        Assert.Equal("true", frozen[WorkerEnvironment.Freeze].Value);
+        Assert.False(thawed.ContainsKey(WorkerEnvironment.Freeze));
+    }
+
+    [Fact]
     public void Knative_NamesItsOnlyPortH2c_AndStaysInsideTheCluster()
     {
         var knative = (KnativeService)ManifestRenderer.Render(Samples.Kinds["autoscaled"], Samples.Options).Single();

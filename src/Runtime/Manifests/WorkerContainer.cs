@@ -89,6 +89,12 @@ internal static class WorkerContainer
 
         // A pod's IP is not known in advance and callers come from other pods.
         yield return Value(WorkerEnvironment.BindAddress, "0.0.0.0");
+
+        // The worker itself refuses code sync when frozen: the annotation alone is for people and tools reading the object.
+        if (target.Descriptor.Compute.Freeze)
+        {
+            yield return Value(WorkerEnvironment.Freeze, "true");
+        }
     }
 
     /// <summary>The caller's OpenTelemetry settings (<see cref="ManifestOptions.TelemetryEnvironment"/>), except any the service's own <c>[Env]</c> sets.</summary>
