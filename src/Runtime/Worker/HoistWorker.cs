@@ -31,17 +31,18 @@ public static class HoistWorker
         var logs = new WorkerLogBuffer(environment);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Logging.ClearProviders();
-        if (environment.ParentProcessId is null && environment.WarmTtl is null)
+        var inPod = environment.ParentProcessId is null && environment.WarmTtl is null;
+        if (inPod)
         {
-            // In a pod: log records go to the console for the cluster's log tooling, and the console is
-            // teed into the log stream, so a caller sees the same lines over StreamLogs.
+            // In a pod: log records go to the console for the cluster's log tooling.
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-            ConsoleTee.Install(logs);
         }
-        else if (environment.WarmTtl is not null)
+
+        if (inPod || environment.WarmTtl is not null)
         {
-            // A warm worker outlives the app that started it, and the next app to attach reads its output
-            // over StreamLogs: the console goes into the log stream (and, after the ready line, nowhere else).
+            // The console is teed into the log stream, so a caller sees the same lines over StreamLogs: in a pod, beside
+            // the cluster's log tooling; in a warm worker, which outlives the app that started it, because the next app to
+            // attach has no pipe to read (after the ready line its console goes nowhere else).
             ConsoleTee.Install(logs);
         }
 
@@ -90,7 +91,8 @@ public static class HoistWorker
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(services => new ServiceCode(
             new CodeGeneration(0, AppContext.BaseDirectory, registration.CreateDispatcher(services), context: null, manifest: null),
-            services.GetRequiredService<TimeProvider>()));
+            services.GetRequiredService<TimeProvider>(),
+            tracksIdle: environment.WarmTtl is not null));
         builder.Services.AddSingleton<CodeLoader>();
         builder.Services.AddSingleton<CallerToken>();
         if (environment.ParentProcessId is { } parent)

@@ -52,15 +52,19 @@ internal sealed class ServiceCode : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, CodeGeneration> _prepared = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly bool _tracksIdle;
     private CodeGeneration _current;
     private long _lastCallEnded;
     private int _nextNumber;
 
-    public ServiceCode(CodeGeneration initial, TimeProvider time)
+    // tracksIdle: whether anyone asks IsIdleFor (a warm worker's expiry). Only then does each call's end stamp the
+    // time, a shared write the call path of every other worker does without.
+    public ServiceCode(CodeGeneration initial, TimeProvider time, bool tracksIdle)
     {
         _current = initial;
         Initial = initial;
         _time = time;
+        _tracksIdle = tracksIdle;
         _nextNumber = initial.Number;
         _lastCallEnded = time.GetTimestamp();
     }
@@ -91,12 +95,20 @@ internal sealed class ServiceCode : IAsyncDisposable
     internal void Exit(CodeGeneration generation)
     {
         generation.Exit();
-        Volatile.Write(ref _lastCallEnded, _time.GetTimestamp());
+        if (_tracksIdle)
+        {
+            Volatile.Write(ref _lastCallEnded, _time.GetTimestamp());
+        }
     }
 
-    /// <summary>True when no call runs and none has ended for <paramref name="period"/>.</summary>
+    /// <summary>True when no call runs and none has ended for <paramref name="period"/>; needs <c>tracksIdle</c>.</summary>
     public bool IsIdleFor(TimeSpan period)
     {
+        if (!_tracksIdle)
+        {
+            throw new InvalidOperationException("This worker's code was set up without idle tracking: only a warm worker's expiry asks.");
+        }
+
         var current = Current;
         return current.InFlight == 0 && _prepared.IsEmpty && _time.GetElapsedTime(Volatile.Read(ref _lastCallEnded)) >= period;
     }
