@@ -16,6 +16,12 @@ public static class GoDuration
         return parsed;
     }
 
+    /// <summary>
+    /// A duration that turns something on only when it is positive, as InactivityTtl does: null when unset, zero or
+    /// not a duration (the settings rules have already refused the last two).
+    /// </summary>
+    public static TimeSpan? PositiveOrNull(string? text) => TryParse(text, out var duration) && duration > TimeSpan.Zero ? duration : null;
+
     public static TimeSpan Parse(string text, string what) =>
         TryParse(text, out var duration)
             ? duration

@@ -117,6 +117,5 @@ internal sealed class ServiceScaler
     /// <summary>Nothing should run: the backend is stopping the service, or its launch failed with none ready.</summary>
     public void Rest() => _state = _state with { Desired = 0 };
 
-    private static TimeSpan? TtlOf(ServiceDescriptor descriptor) =>
-        descriptor.Compute.InactivityTtl is { } ttl && GoDuration.TryParse(ttl, out var parsed) && parsed > TimeSpan.Zero ? parsed : null;
+    private static TimeSpan? TtlOf(ServiceDescriptor descriptor) => GoDuration.PositiveOrNull(descriptor.Compute.InactivityTtl);
 }

@@ -56,7 +56,7 @@ internal static class InactivityPolicy
 
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'";
 
-    public static TimeSpan? Ttl(string? text) => GoDuration.TryParse(text, out var ttl) && ttl > TimeSpan.Zero ? ttl : null;
+    public static TimeSpan? Ttl(string? text) => GoDuration.PositiveOrNull(text);
 
     /// <summary>
     /// How often a client checks its service and refreshes the stamp: a quarter of the TTL, so a busy service is

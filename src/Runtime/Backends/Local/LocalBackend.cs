@@ -172,9 +172,7 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
 
         var codeFolder = app.Registry.CodeFolderFor(app.Manifest);
         var command = WorkerCommand.ForAssemblyPath(Path.Combine(codeFolder, Path.GetFileName(app.AssemblyPath))).InNewSession();
-        var ttl = descriptor.Compute.InactivityTtl is { } text && GoDuration.TryParse(text, out var parsed) && parsed > TimeSpan.Zero
-            ? parsed
-            : TimeSpan.FromSeconds(Settings.ServiceDefaults.WarmInactivityTtlSeconds);
+        var ttl = GoDuration.PositiveOrNull(descriptor.Compute.InactivityTtl) ?? TimeSpan.FromSeconds(Settings.ServiceDefaults.WarmInactivityTtlSeconds);
         var started = await StartProcessesAsync(descriptor, replica, options, prepared, command, new WarmLaunch(app, ttl, codeFolder)).ConfigureAwait(false);
         app.Registry.PruneCodeFolders();
         return started;
