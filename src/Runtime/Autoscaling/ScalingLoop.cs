@@ -76,14 +76,15 @@ internal sealed partial class ScalingLoop<TReady> : IDisposable
     /// <param name="logger">The service's logger.</param>
     /// <param name="timed">True: the loop samples and ticks on its own timers. False: its owner calls <see cref="Tick"/> and <see cref="RecordConcurrency"/>.</param>
     /// <param name="desired">The replicas the service already runs (a workload found at startup), or 0.</param>
-    public ScalingLoop(ServiceDescriptor descriptor, Func<ServiceDescriptor> describe, ActivatorLimits limits, TimeProvider time, ILogger logger, bool timed, int desired = 0)
+    /// <param name="lastActivity">The last call known when the loop starts; now when null (a service just deployed counts as just called).</param>
+    public ScalingLoop(ServiceDescriptor descriptor, Func<ServiceDescriptor> describe, ActivatorLimits limits, TimeProvider time, ILogger logger, bool timed, int desired = 0, DateTimeOffset? lastActivity = null)
     {
         _descriptor = descriptor;
         _describe = describe;
         _limits = limits;
         _time = time;
         _logger = logger;
-        _lastActivityTicks = time.GetUtcNow().UtcTicks;
+        _lastActivityTicks = (lastActivity ?? time.GetUtcNow()).UtcTicks;
         _scaler = new ServiceScaler(descriptor, desired);
         var retention = _scaler.Policy is { } policy ? policy.StableWindow + TimeSpan.FromSeconds(10) : TimeSpan.Zero;
         _concurrency = new MetricWindow(retention);

@@ -25,13 +25,19 @@ public static class ManifestLabels
 /// <summary>
 /// The annotations the renderer writes. Knative acts on <c>autoscaling.knative.dev/*</c>; the Hoist runtime acts
 /// on <c>hoist.dev/*</c> (the Kubernetes backend's InactivityTtl janitor reads <c>hoist.dev/inactivity-ttl</c>). A
-/// distributed service's autoscaling settings are recorded under <c>autoscaling.hoist.dev/*</c>; nothing in a
-/// cluster acts on those yet.
+/// distributed service's autoscaling settings are recorded under <c>autoscaling.hoist.dev/*</c>, which the in-cluster
+/// controller reads back (it runs no user code, so the workload is all it knows of the service).
 /// </summary>
 public static class ManifestAnnotations
 {
     /// <summary>Tear the service down after this long without calls ("30m", "24h"); absent when unset.</summary>
     public const string InactivityTtl = "hoist.dev/inactivity-ttl";
+
+    /// <summary>
+    /// The service's LaunchTimeout ("600s"): how long the in-cluster controller's activator holds a call for a
+    /// workload it woke before it fails the call with the launch diagnosis.
+    /// </summary>
+    public const string LaunchTimeout = "hoist.dev/launch-timeout";
 
     /// <summary>"true" in production mode: no hot code sync.</summary>
     public const string Freeze = "hoist.dev/freeze";

@@ -33,6 +33,7 @@ internal sealed record RenderTarget(ServiceDescriptor Descriptor, ManifestOption
         {
             [ManifestAnnotations.BaseImage] = compute.Image,
             [ManifestAnnotations.Freeze] = compute.Freeze ? "true" : "false",
+            [ManifestAnnotations.LaunchTimeout] = compute.LaunchTimeout.ToString(System.Globalization.CultureInfo.InvariantCulture) + "s",
         };
         if (compute.InactivityTtl is { Length: > 0 } ttl)
         {

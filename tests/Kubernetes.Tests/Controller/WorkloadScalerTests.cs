@@ -1,3 +1,4 @@
+using Hoist.Client;
 using Hoist.Autoscaling;
 using Hoist.Backends.Kubernetes;
 using Hoist.Backends.Kubernetes.Controller;
@@ -161,5 +162,118 @@ public sealed class WorkloadScalerTests
         var expired = scaler.Tick(time.GetUtcNow(), workload, lastCall);
         Assert.True(expired.TornDownForInactivity);
         Assert.Equal(0, expired.SetReplicas);
+    }
+
+    [Fact]
+    public void GroupWithACallInFlight_StaysUp_HoweverLongTheCallRuns()
+    {
+        // Nobody renews the Lease while one long call runs (a 10-minute training step): the pods' own count keeps the group.
+        var time = new FakeTimeProvider();
+        var set = RenderedSet(Seed());
+        var lastCall = time.GetUtcNow();
+        var scaler = new WorkloadScaler(Observed(set, replicas: 4, ready: 4), time);
+
+        for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromMinutes(10); elapsed += Tick)
+        {
+            time.Advance(Tick);
+            Assert.Null(scaler.Tick(time.GetUtcNow(), Observed(set, 4, 4), lastCall, inFlight: 1).SetReplicas);
+        }
+
+        // The call ends: now the window and the grace period run from its end, not from the last Lease renewal.
+        var ended = time.GetUtcNow();
+        WorkloadVerdict verdict;
+        do
+        {
+            time.Advance(Tick);
+            verdict = scaler.Tick(time.GetUtcNow(), Observed(set, 4, 4), lastCall, inFlight: 0);
+        }
+        while (verdict.SetReplicas is null && time.GetUtcNow() - ended < TimeSpan.FromMinutes(5));
+
+        Assert.Equal(0, verdict.SetReplicas);
+        Assert.Equal(TimeSpan.FromSeconds(120), time.GetUtcNow() - ended);
+    }
+
+    [Fact]
+    public void PodsThatDoNotReportTheirLoad_CountAsBusy_NotIdle()
+    {
+        var time = new FakeTimeProvider();
+        var set = RenderedSet(Seed());
+        var lastCall = time.GetUtcNow();
+        var scaler = new WorkloadScaler(Observed(set, replicas: 4, ready: 4), time);
+
+        for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromMinutes(5); elapsed += Tick)
+        {
+            time.Advance(Tick);
+            Assert.Null(scaler.Tick(time.GetUtcNow(), Observed(set, 4, 4), lastCall, inFlight: null).SetReplicas);
+        }
+    }
+
+    [Fact]
+    public async Task ActivatorCall_WakesTheGroupAtZero_AndIsReleasedWhenEveryRankIsReady()
+    {
+        var time = new FakeTimeProvider();
+        var set = RenderedSet(Seed());
+        var longAgo = time.GetUtcNow();
+        time.Advance(TimeSpan.FromHours(1));
+        var scaler = new WorkloadScaler(Observed(set, replicas: 0, ready: 0), time);
+        Assert.Null(scaler.Tick(time.GetUtcNow(), Observed(set, 0, 0), longAgo).SetReplicas);
+
+        var held = scaler.WaitForReadyAsync(time.GetUtcNow(), CancellationToken.None, out var woke);
+
+        Assert.Equal(4, woke);                                                     // the controller sets all four ranks at once
+        Assert.Equal(1, scaler.Queued);
+        time.Advance(Tick);
+        Assert.Null(scaler.Tick(time.GetUtcNow(), Observed(set, 4, 3), longAgo).SetReplicas);
+        Assert.False(held.IsCompleted);                                            // three of four ranks is not a group
+
+        time.Advance(Tick);
+        scaler.Tick(time.GetUtcNow(), Observed(set, 4, 4), longAgo);
+        var workload = await held.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(4, workload.ReadyReplicas);
+
+        // A ready group answers at once, and asks for nothing.
+        var again = scaler.WaitForReadyAsync(time.GetUtcNow(), CancellationToken.None, out var none);
+        Assert.True(again.IsCompletedSuccessfully);
+        Assert.Null(none);
+    }
+
+    [Fact]
+    public async Task ActivatorCall_ToAGroupThatNeverStarts_FailsWithTheLaunchDiagnosis_AtItsLaunchTimeout()
+    {
+        var time = new FakeTimeProvider();
+        var descriptor = Seed() with { Compute = Seed().Compute with { LaunchTimeout = 30 } };
+        var set = RenderedSet(descriptor);
+        var scaler = new WorkloadScaler(Observed(set, replicas: 0, ready: 0), time);
+        Assert.Equal(30, scaler.Workload.Descriptor.Compute.LaunchTimeout);      // read back from hoist.dev/launch-timeout
+
+        var held = scaler.WaitForReadyAsync(time.GetUtcNow(), CancellationToken.None, out var woke);
+        Assert.Equal(4, woke);
+        time.Advance(Tick);
+        scaler.Tick(time.GetUtcNow(), Observed(set, 4, 0), time.GetUtcNow());
+        for (var waited = Tick; waited < TimeSpan.FromSeconds(30); waited += Tick)
+        {
+            Assert.False(scaler.LaunchOverdue(time.GetUtcNow()));
+            time.Advance(Tick);
+            scaler.Tick(time.GetUtcNow(), Observed(set, 4, 0), time.GetUtcNow());
+        }
+
+        Assert.True(scaler.LaunchOverdue(time.GetUtcNow()));
+        scaler.FailLaunch(new WorkerLaunchException("train", "train-0", "Service 'train' was not ready within its launch timeout of 30 s: ImagePullBackOff", "", null));
+
+        var failure = await Assert.ThrowsAsync<WorkerLaunchException>(() => held.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Contains("ImagePullBackOff", failure.Message);
+
+        // Nobody waits any more: once quiet for its window and grace period, the failed group goes back to zero
+        // instead of crash-looping, until the next call wakes it.
+        var failedAt = time.GetUtcNow();
+        WorkloadVerdict verdict;
+        do
+        {
+            time.Advance(Tick);
+            verdict = scaler.Tick(time.GetUtcNow(), Observed(set, 4, 0), failedAt);
+        }
+        while (verdict.SetReplicas is null && time.GetUtcNow() - failedAt < TimeSpan.FromMinutes(5));
+
+        Assert.Equal(0, verdict.SetReplicas);
     }
 }

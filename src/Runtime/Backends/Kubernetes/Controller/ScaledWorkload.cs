@@ -1,3 +1,4 @@
+using Hoist.Autoscaling;
 using Hoist.Manifests;
 using k8s.Models;
 
@@ -20,6 +21,9 @@ internal sealed record ScaledWorkload(
     ServiceDescriptor Descriptor,
     V1ObjectMeta Metadata)
 {
+    /// <summary>The workload's pods, by its own selector: where the controller reads their load and, when they do not start, why.</summary>
+    public required string PodSelector { get; init; }
+
     /// <summary>The rank count of a group: the pods' own WORLD_SIZE, which stays when the set is at zero.</summary>
     public const string WorldSizeVariable = "WORLD_SIZE";
 
@@ -47,8 +51,11 @@ internal sealed record ScaledWorkload(
             groupSize,
             set.Spec?.Replicas ?? 0,
             set.Status?.ReadyReplicas ?? 0,
-            Describe(service, ttl, autoscale, new DistributionSpec { Type = distribution, Workers = groupSize }),
-            metadata);
+            Describe(service, metadata, ttl, autoscale, new DistributionSpec { Type = distribution, Workers = groupSize }),
+            metadata)
+        {
+            PodSelector = HoistSelectors.Pods(set.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()),
+        };
     }
 
     /// <summary>A Deployment the controller takes to zero after its InactivityTtl, or null when it has none.</summary>
@@ -68,8 +75,11 @@ internal sealed record ScaledWorkload(
             GroupSize: 1,
             deployment.Spec?.Replicas ?? 0,
             deployment.Status?.ReadyReplicas ?? 0,
-            Describe(service, ttl, autoscale: null, distribution: null),
-            metadata);
+            Describe(service, metadata, ttl, autoscale: null, distribution: null),
+            metadata)
+        {
+            PodSelector = HoistSelectors.Pods(deployment.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()),
+        };
     }
 
     /// <summary>
@@ -89,6 +99,14 @@ internal sealed record ScaledWorkload(
             ? ttl
             : null;
 
+    // Rendered by every Hoist since the controller's activator holds calls; the default for a workload from before.
+    private static int LaunchTimeoutSeconds(V1ObjectMeta metadata) =>
+        metadata.Annotations is { } annotations
+        && annotations.TryGetValue(ManifestAnnotations.LaunchTimeout, out var text)
+        && GoDuration.PositiveOrNull(text) is { } timeout
+            ? (int)Math.Ceiling(timeout.TotalSeconds)
+            : ComputeSpec.DefaultLaunchTimeoutSeconds;
+
     // A workload being deleted, or one whose labels Hoist did not write, is left alone.
     private static (string Service, string Instance)? Identity(V1ObjectMeta? metadata) =>
         metadata is { DeletionTimestamp: null, Labels: { } labels }
@@ -97,14 +115,14 @@ internal sealed record ScaledWorkload(
             ? (service, instance)
             : null;
 
-    private static ServiceDescriptor Describe(string service, string? ttl, AutoscaleSpec? autoscale, DistributionSpec? distribution) => new()
+    private static ServiceDescriptor Describe(string service, V1ObjectMeta metadata, string? ttl, AutoscaleSpec? autoscale, DistributionSpec? distribution) => new()
     {
         Name = service,
         Kind = ServiceKind.Method,
         DeclaringType = string.Empty,
         AssemblyName = string.Empty,
         Methods = [],
-        Compute = new ComputeSpec { InactivityTtl = ttl },
+        Compute = new ComputeSpec { InactivityTtl = ttl, LaunchTimeout = LaunchTimeoutSeconds(metadata) },
         Autoscale = autoscale,
         Distribution = distribution,
     };

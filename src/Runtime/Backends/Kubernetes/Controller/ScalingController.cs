@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net;
+using Hoist.Client;
 using Hoist.Autoscaling;
 using Hoist.Manifests;
 using k8s;
@@ -33,7 +35,8 @@ internal sealed partial class ScalingController(
     TimeProvider time,
     ILogger<ScalingController> logger) : BackgroundService
 {
-    private readonly Dictionary<string, WorkloadScaler> _scalers = new(StringComparer.Ordinal);
+    // Ticks add and remove scalers; the activator's calls look them up from gRPC threads.
+    private readonly ConcurrentDictionary<string, WorkloadScaler> _scalers = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -69,27 +72,69 @@ internal sealed partial class ScalingController(
         var now = time.GetUtcNow();
         foreach (var workload in workloads)
         {
-            if (!_scalers.TryGetValue(workload.Key, out var scaler))
-            {
-                scaler = new WorkloadScaler(workload);
-                _scalers[workload.Key] = scaler;
-            }
-
+            var scaler = _scalers.GetOrAdd(workload.Key, _ => new WorkloadScaler(workload, time, logger));
             var verdict = scaler.Tick(now, workload, workload.LastActivity(leases.GetValueOrDefault(workload.Instance)));
             if (verdict.SetReplicas is { } replicas)
             {
-                var reason = Reason(verdict);
-                LogScaling(logger, workload.Kind.Kind, workload.Name, workload.SpecReplicas, replicas, reason);
-                await actuator.ScaleAsync(workload, replicas, cancellationToken).ConfigureAwait(false);
-                await RecordAsync(ScalingEvents.Create(workload, verdict, replicas, reason, now), cancellationToken).ConfigureAwait(false);
+                await ScaleAsync(workload, verdict, replicas, now, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (scaler.LaunchOverdue(now))
+            {
+                scaler.FailLaunch(await LaunchFailureAsync(workload, cancellationToken).ConfigureAwait(false));
             }
         }
 
         // A workload torn down or no longer scaled by anything: forget its state, so a new one starts afresh.
         foreach (var gone in _scalers.Keys.Except(workloads.Select(w => w.Key), StringComparer.Ordinal).ToArray())
         {
-            _scalers.Remove(gone);
+            if (_scalers.TryRemove(gone, out var scaler))
+            {
+                scaler.Dispose();
+            }
         }
+    }
+
+    /// <summary>
+    /// The activator: holds a call to <paramref name="service"/> until every replica (every rank) of its workload is
+    /// ready, waking it at zero. A workload that is not ready within its LaunchTimeout fails the call with the launch
+    /// diagnosis read from its pods and events.
+    /// </summary>
+    public async Task<WorkloadActivation> ActivateAsync(string service, CancellationToken cancellationToken)
+    {
+        var scaler = _scalers.Values.FirstOrDefault(s => string.Equals(s.Service, service, StringComparison.Ordinal))
+            ?? throw new ServiceNotScaledException(service, options.Value.AppName, options.Value.Namespace, _scalers.Values.Select(s => s.Service).Order(StringComparer.Ordinal).ToArray());
+        var started = time.GetTimestamp();
+        var now = time.GetUtcNow();
+        var ready = scaler.WaitForReadyAsync(now, cancellationToken, out var woke);
+        if (woke is { } replicas)
+        {
+            var workload = scaler.Workload;
+            await ScaleAsync(workload, new WorkloadVerdict(replicas, null, false, Woken: true), replicas, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        var readyWorkload = await ready.ConfigureAwait(false);
+        return new WorkloadActivation(readyWorkload.ReadyReplicas, woke is not null, time.GetElapsedTime(started));
+    }
+
+    /// <summary>Why <paramref name="workload"/> did not become ready, read from its pods and events, as the failure its waiting calls get.</summary>
+    private async Task<WorkerLaunchException> LaunchFailureAsync(ScaledWorkload workload, CancellationToken cancellationToken)
+    {
+        // MERGE: replaced by the shared diagnosis helper.
+        var cluster = new ClusterClient(client);
+        var pods = await cluster.ListPodsAsync(workload.Namespace, workload.PodSelector, cancellationToken).ConfigureAwait(false);
+        var events = await cluster.ListEventsAsync(workload.Namespace, cancellationToken).ConfigureAwait(false);
+        var diagnosis = LaunchFailureDiagnosis.Explain(pods, events, workload.Name);
+        var timeout = TimeSpan.FromSeconds(workload.Descriptor.Compute.LaunchTimeout);
+        return new WorkerLaunchException(workload.Descriptor.Name, diagnosis.Pod, LaunchFailureDiagnosis.Message(workload.Descriptor.Name, timeout, diagnosis, null), "", diagnosis.ExitCode);
+    }
+
+    private async Task ScaleAsync(ScaledWorkload workload, WorkloadVerdict verdict, int replicas, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var reason = Reason(verdict);
+        LogScaling(logger, workload.Kind.Kind, workload.Name, workload.SpecReplicas, replicas, reason);
+        await actuator.ScaleAsync(workload, replicas, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(ScalingEvents.Create(workload, verdict, replicas, reason, now), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The newest renewal of each service's activity Lease, by instance; none when Leases may not be listed.</summary>
