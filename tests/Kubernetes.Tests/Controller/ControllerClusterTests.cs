@@ -13,7 +13,7 @@ namespace Hoist.Kubernetes.Tests.Controller;
 /// <summary>
 /// The controller's loop against a real cluster (KUBECONFIG and HOIST_TEST_IMAGE): the TestApp's elastic group (two
 /// pytorch ranks, a 6 s window plus 1 s grace) goes to zero through its scale subresource and comes back whole when a
-/// caller renews its activity Lease. The controller's clock is a fake one, so the test waits for pods, not for windows.
+/// caller renews its activity Lease or waits in the controller's activator. The controller's clock is a fake one, so the test waits for pods, not for windows.
 /// </summary>
 public sealed class ControllerClusterTests
 {
@@ -61,6 +61,25 @@ public sealed class ControllerClusterTests
             await controller.TickAsync(ct);
             Assert.Equal(2, await ReplicasAsync());
             await WaitForReadyAsync(2);
+
+            // Down again, then a call held in the activator: it wakes both ranks and is released once both are ready.
+            time.Advance(TimeSpan.FromSeconds(20));
+            await controller.TickAsync(ct);
+            Assert.Equal(0, await ReplicasAsync());
+            var held = controller.ActivateAsync(descriptor.Name, ct);
+            Assert.Equal(2, await ReplicasAsync());
+            var until = DateTime.UtcNow + ReadyWithin;
+            while (!held.IsCompleted)
+            {
+                Assert.True(DateTime.UtcNow < until, $"The activator held the call for more than {ReadyWithin}.");
+                await Task.Delay(ScalingPolicy.TickInterval, ct);
+                time.Advance(ScalingPolicy.TickInterval);
+                await controller.TickAsync(ct);
+            }
+
+            var activation = await held;
+            Assert.True(activation.Woken);
+            Assert.Equal(2, activation.ReadyReplicas);
         }
         finally
         {
