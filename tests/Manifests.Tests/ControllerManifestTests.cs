@@ -71,7 +71,7 @@ public sealed partial class ControllerManifestTests
             StringComparer.Ordinal);
 
         Assert.Equal(
-            [" events create", "apps deployments list", "apps deployments/scale patch", "apps statefulsets list", "apps statefulsets/scale patch", "coordination.k8s.io leases list"],
+            [" events create", " pods list", "apps deployments list", "apps deployments/scale patch", "apps statefulsets list", "apps statefulsets/scale patch", "coordination.k8s.io leases list"],
             called);
         Assert.Equal(called, granted);
     }

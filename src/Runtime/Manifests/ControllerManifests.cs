@@ -24,8 +24,8 @@ public static class ControllerManifests
     public const string ContainerName = "controller";
 
     /// <summary>
-    /// Everything the controller's code calls, and so everything its Role grants: it lists the app's workloads and
-    /// their activity Leases, sets replicas through the scale subresource, never the workload itself, and records each change as an Event.
+    /// Everything the controller's code calls, and so everything its Role grants: it lists the app's workloads, their
+    /// activity Leases and their pods (to ask each for its calls in flight), sets replicas through the scale subresource, never the workload itself, and records each change as an Event.
     /// </summary>
     public static IReadOnlyList<ControllerRight> Rights { get; } =
     [
@@ -35,6 +35,7 @@ public static class ControllerManifests
         new("apps", "deployments/scale", ["patch"]),
         new("coordination.k8s.io", "leases", ["list"]),
         new("", "events", ["create"]),
+        new("", "pods", ["list"]),
     ];
 
     /// <summary>The controller's objects' name: "&lt;app&gt;-hoist-controller".</summary>

@@ -10,7 +10,8 @@ namespace Hoist.Worker;
 
 /// <summary>
 /// The worker's door: every RPC, calls and code sync alike, must carry this deployment's token in
-/// <see cref="WorkerProtocol.TokenHeader"/>, compared in constant time.
+/// <see cref="WorkerProtocol.TokenHeader"/>, compared in constant time. Only GetLoad, which returns counts, is open
+/// (see <see cref="WorkerService.GetLoad"/>).
 /// </summary>
 internal sealed partial class CallerToken(WorkerEnvironment environment, ILogger<CallerToken> logger)
 {

@@ -91,8 +91,7 @@ public static class HoistWorker
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(services => new ServiceCode(
             new CodeGeneration(0, AppContext.BaseDirectory, registration.CreateDispatcher(services), context: null, manifest: null),
-            services.GetRequiredService<TimeProvider>(),
-            tracksIdle: environment.WarmTtl is not null));
+            services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<CodeLoader>();
         builder.Services.AddSingleton<CallerToken>();
         if (environment.ParentProcessId is { } parent)

@@ -13,6 +13,7 @@ internal sealed class CodeGeneration(int number, string folder, ServiceDispatche
 {
     private readonly Lazy<AppManifest> _manifest = new(() => manifest ?? AppManifest.Scan(folder));
     private int _inFlight;
+    private long _callsStarted;
 
     public int Number { get; } = number;
 
@@ -28,10 +29,19 @@ internal sealed class CodeGeneration(int number, string folder, ServiceDispatche
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>Calls that started on this generation; kept beside <see cref="InFlight"/>, whose cache line each call writes anyway.</summary>
+    public long CallsStarted => Interlocked.Read(ref _callsStarted);
+
     internal void Enter() => Interlocked.Increment(ref _inFlight);
 
-    internal void Exit() => Interlocked.Decrement(ref _inFlight);
+    internal void Started() => Interlocked.Increment(ref _callsStarted);
+
+    /// <summary>True when this was the generation's last call in flight.</summary>
+    internal bool Exit() => Interlocked.Decrement(ref _inFlight) == 0;
 }
+
+/// <summary>A worker's load at one moment: what <c>GetLoad</c> reports.</summary>
+internal readonly record struct CodeLoad(int InFlight, long CallsStarted, DateTimeOffset IdleSince);
 
 /// <summary>A call's hold on the generation it started on, so a sync never disposes code under a running call.</summary>
 internal readonly struct CodeLease(ServiceCode owner, CodeGeneration generation) : IDisposable
@@ -44,27 +54,31 @@ internal readonly struct CodeLease(ServiceCode owner, CodeGeneration generation)
 /// <summary>
 /// The code a worker serves and the code it has prepared: calls take a <see cref="CodeLease"/> on the current
 /// generation, a commit switches new calls to prepared code, and the old generation is disposed (and its
-/// context unloaded) once its last call has finished.
+/// context unloaded) once its last call has finished. Its <see cref="Load"/> counts the calls of every
+/// generation still running some.
 /// </summary>
 internal sealed class ServiceCode : IAsyncDisposable
 {
     private static readonly TimeSpan RetirePollInterval = TimeSpan.FromMilliseconds(10);
 
     private readonly ConcurrentDictionary<string, CodeGeneration> _prepared = new(StringComparer.Ordinal);
+
+    // Generations a commit replaced whose calls still run. Commit, retirement and Load take _generations, so
+    // Load sees each call's generation once, in _current or here, and a retired one's calls in _retiredCallsStarted;
+    // the call path never takes it.
+    private readonly HashSet<CodeGeneration> _retiring = new(ReferenceEqualityComparer.Instance);
+    private readonly Lock _generations = new();
     private readonly TimeProvider _time;
-    private readonly bool _tracksIdle;
     private CodeGeneration _current;
+    private long _retiredCallsStarted;
     private long _lastCallEnded;
     private int _nextNumber;
 
-    // tracksIdle: whether anyone asks IsIdleFor (a warm worker's expiry). Only then does each call's end stamp the
-    // time, a shared write the call path of every other worker does without.
-    public ServiceCode(CodeGeneration initial, TimeProvider time, bool tracksIdle)
+    public ServiceCode(CodeGeneration initial, TimeProvider time)
     {
         _current = initial;
         Initial = initial;
         _time = time;
-        _tracksIdle = tracksIdle;
         _nextNumber = initial.Number;
         _lastCallEnded = time.GetTimestamp();
     }
@@ -85,6 +99,7 @@ internal sealed class ServiceCode : IAsyncDisposable
             // count first, then check that it is still current.
             if (ReferenceEquals(generation, Volatile.Read(ref _current)))
             {
+                generation.Started();
                 return new CodeLease(this, generation);
             }
 
@@ -94,24 +109,38 @@ internal sealed class ServiceCode : IAsyncDisposable
 
     internal void Exit(CodeGeneration generation)
     {
-        generation.Exit();
-        if (_tracksIdle)
+        // Stamped only when a generation's last call ends, not at every call's end: under concurrent calls that is
+        // rare, so the call path does not write one more shared line, and it is the moment the idle time starts
+        // (the last call to end always leaves its generation at zero).
+        if (generation.Exit())
         {
             Volatile.Write(ref _lastCallEnded, _time.GetTimestamp());
         }
     }
 
-    /// <summary>True when no call runs and none has ended for <paramref name="period"/>; needs <c>tracksIdle</c>.</summary>
-    public bool IsIdleFor(TimeSpan period)
+    /// <summary>The calls running on every generation, those started since the worker did, and when it last went idle.</summary>
+    public CodeLoad Load()
     {
-        if (!_tracksIdle)
+        int inFlight;
+        long started;
+        lock (_generations)
         {
-            throw new InvalidOperationException("This worker's code was set up without idle tracking: only a warm worker's expiry asks.");
+            var current = Current;
+            inFlight = current.InFlight;
+            started = current.CallsStarted + _retiredCallsStarted;
+            foreach (var generation in _retiring)
+            {
+                inFlight += generation.InFlight;
+                started += generation.CallsStarted;
+            }
         }
 
-        var current = Current;
-        return current.InFlight == 0 && _prepared.IsEmpty && _time.GetElapsedTime(Volatile.Read(ref _lastCallEnded)) >= period;
+        return new CodeLoad(inFlight, started, _time.GetUtcNow() - _time.GetElapsedTime(Volatile.Read(ref _lastCallEnded)));
     }
+
+    /// <summary>True when no call runs, no code is prepared, and none has ended (nor code been committed) for <paramref name="period"/>.</summary>
+    public bool IsIdleFor(TimeSpan period) =>
+        Load().InFlight == 0 && _prepared.IsEmpty && _time.GetElapsedTime(Volatile.Read(ref _lastCallEnded)) >= period;
 
     public int NextNumber() => Interlocked.Increment(ref _nextNumber);
 
@@ -130,7 +159,14 @@ internal sealed class ServiceCode : IAsyncDisposable
             return false;
         }
 
-        var old = Interlocked.Exchange(ref _current, committed);
+        CodeGeneration old;
+        lock (_generations)
+        {
+            old = Volatile.Read(ref _current);
+            _retiring.Add(old);
+            Volatile.Write(ref _current, committed);
+        }
+
         Volatile.Write(ref _lastCallEnded, _time.GetTimestamp());
         _ = RetireAsync(old);
         return true;
@@ -162,6 +198,14 @@ internal sealed class ServiceCode : IAsyncDisposable
         while (generation.InFlight > 0)
         {
             await Task.Delay(RetirePollInterval, _time).ConfigureAwait(false);
+        }
+
+        lock (_generations)
+        {
+            if (_retiring.Remove(generation))
+            {
+                _retiredCallsStarted += generation.CallsStarted;
+            }
         }
 
         await CodeLoader.UnloadAsync(generation).ConfigureAwait(false);

@@ -243,6 +243,31 @@ internal sealed partial class WorkerService(
         }
     }
 
+    /// <summary>
+    /// The calls this worker runs now, on every call path and every generation of its code, for the in-cluster
+    /// controller, which must not scale a workload to zero under a long call. It takes no token, as a Knative
+    /// queue-proxy's metrics scrape takes none: it answers with counts and names only (no arguments, results or
+    /// code), and the controller that reads it from every pod holds no worker token, which is for the service's callers.
+    /// </summary>
+    public override Task<WorkerLoad> GetLoad(GetLoadRequest request, ServerCallContext context)
+    {
+        var load = code.Load();
+        var reply = new WorkerLoad
+        {
+            InFlight = load.InFlight,
+            CallsStarted = (ulong)load.CallsStarted,
+            IdleSinceUnixMs = load.IdleSince.ToUnixTimeMilliseconds(),
+            Service = environment.ServiceName,
+            Replica = environment.ReplicaName ?? "",
+        };
+        if (environment.Rank is { } rank)
+        {
+            reply.Rank = rank;
+        }
+
+        return Task.FromResult(reply);
+    }
+
     private RemoteError ToRemoteError(Exception exception, int depth)
     {
         var error = new RemoteError

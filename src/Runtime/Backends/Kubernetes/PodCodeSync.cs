@@ -1,4 +1,3 @@
-using System.Globalization;
 using Hoist.CodeSync;
 using Hoist.Hosting;
 using k8s.Models;
@@ -20,7 +19,7 @@ internal static class PodCodeSync
             .Where(p => ready.Contains(p.Metadata.Name))
             .OrderBy(p => p.Metadata.Name, StringComparer.Ordinal)
             .Select((pod, index) => clusterDns && pod.Status?.PodIP is { Length: > 0 } ip
-                ? (WorkerRoute)new DnsRoute(index, pod.Metadata.Name, new Uri($"http://{(ip.Contains(':') ? $"[{ip}]" : ip)}:{options.GrpcPort.ToString(CultureInfo.InvariantCulture)}"))
+                ? (WorkerRoute)new DnsRoute(index, pod.Metadata.Name, WorkerRoutes.PodAddress(ip, options.GrpcPort))
                 : new PortForwardRoute(index, pod.Metadata.Name, layout.Namespace, pod.Metadata.Name, null, options.GrpcPort))
             .ToArray();
     }

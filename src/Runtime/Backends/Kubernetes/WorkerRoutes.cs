@@ -133,6 +133,9 @@ internal static class WorkerRoutes
         _ => inCluster,
     };
 
+    /// <summary>A pod's own address from inside the cluster, by its IP: "http://10.1.2.3:50051", or "http://[fd00::3]:50051".</summary>
+    public static Uri PodAddress(string podIp, int port) => Http(podIp.Contains(':') ? $"[{podIp}]" : podIp, port);
+
     private static Uri Http(string host, int port) =>
         port == KnativeRoutePort ? new Uri($"http://{host}") : new Uri($"http://{host}:{port.ToString(CultureInfo.InvariantCulture)}");
 }

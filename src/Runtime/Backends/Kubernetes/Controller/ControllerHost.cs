@@ -28,13 +28,14 @@ internal static class ControllerHost
         await host.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The controller's services: the cluster from the pod's service account (or a kubeconfig, to run it from a shell), the actuator and the loop.</summary>
+    /// <summary>The controller's services: the cluster from the pod's service account (or a kubeconfig, to run it from a shell), the actuator, the workers' load probe and the loop.</summary>
     public static IServiceCollection AddHoistController(this IServiceCollection services, string ns, string appName)
     {
         services.AddOptions<ScalingControllerOptions>().Configure(o => (o.Namespace, o.AppName) = (ns, appName));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesConnection.Configure(new Hosting.KubernetesBackendOptions())));
         services.AddSingleton<IWorkloadActuator, KubernetesScaleActuator>();
+        services.AddSingleton<WorkerLoadProbe>();
         services.AddHostedService<ScalingController>();
         return services;
     }
