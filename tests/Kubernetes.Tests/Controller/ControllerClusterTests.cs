@@ -38,7 +38,10 @@ public sealed class ControllerClusterTests
         var controller = new ScalingController(
             api,
             new KubernetesScaleActuator(api),
-            Options.Create(new ScalingControllerOptions { Namespace = ns, AppName = app }),
+            new WorkerLoadProbe(api, NullLogger<WorkerLoadProbe>.Instance),
+
+            // This controller runs outside the cluster and cannot reach pod IPs: it goes by the activity Lease.
+            Options.Create(new ScalingControllerOptions { Namespace = ns, AppName = app, ReadWorkerLoad = false }),
             time,
             NullLogger<ScalingController>.Instance);
 

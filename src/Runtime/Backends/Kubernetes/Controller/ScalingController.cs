@@ -20,6 +20,13 @@ public sealed class ScalingControllerOptions
 
     /// <summary>The app whose services it scales (their <c>app.kubernetes.io/part-of</c>), so two apps' controllers never fight.</summary>
     public string AppName { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Read the calls in flight from each pod's worker (at its pod IP) on every tick, so a long call keeps its group up.
+    /// Only a controller inside the cluster reaches pod IPs; one run from a shell for a test turns this off, and then
+    /// goes by the callers' activity Lease alone (a pod that cannot be asked would count as busy forever).
+    /// </summary>
+    public bool ReadWorkerLoad { get; set; } = true;
 }
 
 /// <summary>
@@ -31,6 +38,7 @@ public sealed class ScalingControllerOptions
 internal sealed partial class ScalingController(
     IKubernetes client,
     IWorkloadActuator actuator,
+    WorkerLoadProbe probe,
     IOptions<ScalingControllerOptions> options,
     TimeProvider time,
     ILogger<ScalingController> logger) : BackgroundService
@@ -73,7 +81,14 @@ internal sealed partial class ScalingController(
         foreach (var workload in workloads)
         {
             var scaler = _scalers.GetOrAdd(workload.Key, _ => new WorkloadScaler(workload, time, logger));
-            var verdict = scaler.Tick(now, workload, workload.LastActivity(leases.GetValueOrDefault(workload.Instance)));
+            var (inFlight, idleSince) = await ReadLoadAsync(workload, cancellationToken).ConfigureAwait(false);
+            var lastActivity = workload.LastActivity(leases.GetValueOrDefault(workload.Instance));
+            if (idleSince > lastActivity)
+            {
+                lastActivity = idleSince.Value;
+            }
+
+            var verdict = scaler.Tick(now, workload, lastActivity, inFlight);
             if (verdict.SetReplicas is { } replicas)
             {
                 await ScaleAsync(workload, verdict, replicas, now, cancellationToken).ConfigureAwait(false);
@@ -135,6 +150,21 @@ internal sealed partial class ScalingController(
         LogScaling(logger, workload.Kind.Kind, workload.Name, workload.SpecReplicas, replicas, reason);
         await actuator.ScaleAsync(workload, replicas, cancellationToken).ConfigureAwait(false);
         await RecordAsync(ScalingEvents.Create(workload, verdict, replicas, reason, now), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The calls running on the workload's pods (null when a ready pod did not say, which the loop takes as busy), and
+    /// when the last of them ended: a call that outlasts its caller's last Lease renewal counts from its end.
+    /// </summary>
+    private async Task<(int? InFlight, DateTimeOffset? IdleSince)> ReadLoadAsync(ScaledWorkload workload, CancellationToken cancellationToken)
+    {
+        if (!options.Value.ReadWorkerLoad || workload.SpecReplicas == 0)
+        {
+            return (0, null);
+        }
+
+        var load = await probe.ReadAsync(workload, cancellationToken).ConfigureAwait(false);
+        return (load.Unknown > 0 ? null : load.InFlight, load.IdleSince);
     }
 
     /// <summary>The newest renewal of each service's activity Lease, by instance; none when Leases may not be listed.</summary>

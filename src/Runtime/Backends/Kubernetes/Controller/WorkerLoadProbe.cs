@@ -62,7 +62,7 @@ internal sealed partial class WorkerLoadProbe(IKubernetes client, ILogger<Worker
     public async Task<WorkloadLoad> ReadAsync(ScaledWorkload workload, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(workload);
-        var pods = await client.CoreV1.ListNamespacedPodAsync(workload.Namespace, labelSelector: PodSelector(workload), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var pods = await client.CoreV1.ListNamespacedPodAsync(workload.Namespace, labelSelector: workload.PodSelector, cancellationToken: cancellationToken).ConfigureAwait(false);
         var load = await ReadAsync(pods.Items.ToArray(), Deadline, cancellationToken).ConfigureAwait(false);
         foreach (var silent in load.Pods.Where(p => p.Target.Required && p.Load is null))
         {
@@ -109,14 +109,6 @@ internal sealed partial class WorkerLoadProbe(IKubernetes client, ILogger<Worker
             .SelectMany(c => c.Ports ?? [])
             .FirstOrDefault(p => p.Name == WorkerContainer.GrpcPortName)?.ContainerPort
         ?? ManifestOptions.DefaultGrpcPort;
-
-    /// <summary>The workload's pods, by the labels its own selector holds (a Hoist workload selects on name and instance). Pure.</summary>
-    public static string PodSelector(ScaledWorkload workload) =>
-        HoistSelectors.Format(new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            [ManifestLabels.Name] = workload.Descriptor.Name,
-            [ManifestLabels.Instance] = workload.Instance,
-        });
 
     private static async Task<PodLoad> AskAsync(LoadTarget target, TimeSpan deadline, CancellationToken cancellationToken)
     {
