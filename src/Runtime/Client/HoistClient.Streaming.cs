@@ -97,14 +97,9 @@ public sealed partial class HoistClient
             {
                 endpoint.MarkLostIfUnreachable(ex);
             }
-            catch (RpcException ex)
+            catch (Exception ex) when (IsCallFailure(ex, cancellationToken))
             {
-                endpoint.MarkLostIfUnreachable(ex);
-                throw Translate(ex, endpoint, method, timeout, cancellationToken);
-            }
-            catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                throw WorkerLost(endpoint, method, ex);
+                throw CallFailed(ex, endpoint, method, timeout, cancellationToken);
             }
             finally
             {
@@ -131,14 +126,9 @@ public sealed partial class HoistClient
         {
             return await items.MoveNext(cancellationToken).ConfigureAwait(false) ? items.Current : null;
         }
-        catch (RpcException ex)
+        catch (Exception ex) when (IsCallFailure(ex, cancellationToken))
         {
-            endpoint.MarkLostIfUnreachable(ex);
-            throw Translate(ex, endpoint, method, timeout, cancellationToken);
-        }
-        catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            throw WorkerLost(endpoint, method, ex);
+            throw CallFailed(ex, endpoint, method, timeout, cancellationToken);
         }
     }
 }

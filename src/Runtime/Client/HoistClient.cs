@@ -302,16 +302,9 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     // and nothing accepted the connection. Send it once more, to a replica that serves.
                     endpoint.MarkLostIfUnreachable(ex);
                 }
-                catch (RpcException ex)
+                catch (Exception ex) when (IsCallFailure(ex, cancellationToken))
                 {
-                    // A broken connection to a worker on this machine means the worker is gone; mark it so
-                    // the next call waits for its replacement instead of finding the same dead end.
-                    endpoint.MarkLostIfUnreachable(ex);
-                    throw Translate(ex, endpoint, method, timeout, cancellationToken);
-                }
-                catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-                {
-                    throw WorkerLost(endpoint, method, ex);
+                    throw CallFailed(ex, endpoint, method, timeout, cancellationToken);
                 }
                 finally
                 {
@@ -380,6 +373,26 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
     private static bool NeverReachedTheWorker(WorkerEndpoint endpoint, Exception exception) =>
         (endpoint.IsDraining && exception is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.Cancelled } or ObjectDisposedException or OperationCanceledException)
         || WorkerEndpoint.IsConnectionRefused(exception);
+
+    /// <summary>A failure of the call itself, as opposed to the caller's own cancellation: the worker answered with a status, or its connection went away.</summary>
+    private static bool IsCallFailure(Exception ex, CancellationToken cancellationToken) =>
+        ex is RpcException || (ex is ObjectDisposedException or OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    /// <summary>
+    /// What a call that failed throws, the same for a unary call, a stream's opening and its every item. A broken
+    /// connection to a worker on this machine means the worker is gone: it is marked, so the next call waits for its
+    /// replacement instead of finding the same dead end.
+    /// </summary>
+    private Exception CallFailed(Exception ex, WorkerEndpoint endpoint, RemoteMethod method, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        if (ex is not RpcException rpc)
+        {
+            return WorkerLost(endpoint, method, ex);
+        }
+
+        endpoint.MarkLostIfUnreachable(rpc);
+        return Translate(rpc, endpoint, method, timeout, cancellationToken);
+    }
 
     private Exception Translate(RpcException ex, WorkerEndpoint endpoint, RemoteMethod method, TimeSpan? timeout, CancellationToken cancellationToken)
     {
