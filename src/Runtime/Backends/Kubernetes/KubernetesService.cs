@@ -294,15 +294,10 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             if (timedOut || poll % PollsBetweenDiagnoses == 0)
             {
                 // Waiting out LaunchTimeout cannot fix a malformed image name, so that fails early.
-                var failure = await DiagnoseAsync(cluster, layout, readiness, cancellationToken).ConfigureAwait(false);
+                var failure = await LaunchFailureReport.ReadAsync(cluster, layout.Namespace, layout.WorkloadName, layout.PodSelector, _backend.Settings.LogLinesInErrors, cancellationToken).ConfigureAwait(false);
                 if (timedOut || failure.Diagnosis.IsPermanent)
                 {
-                    throw new WorkerLaunchException(
-                        Name,
-                        failure.Diagnosis.Pod,
-                        LaunchFailureDiagnosis.Message(Name, launchTimeout, failure.Diagnosis, failure.Log, WorkloadStatus(layout, readiness)),
-                        failure.Log ?? "",
-                        failure.Diagnosis.ExitCode);
+                    throw failure.ToException(Name, launchTimeout, WorkloadStatus(layout, readiness));
                 }
 
                 LogStillWaiting(_logger, Name, elapsed.TotalSeconds, failure.Diagnosis.Summary);
@@ -311,17 +306,6 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             var wait = PollInterval < launchTimeout - elapsed ? PollInterval : launchTimeout - elapsed;
             await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private async Task<(LaunchDiagnosis Diagnosis, string? Log)> DiagnoseAsync(ClusterClient cluster, ServiceLayout layout, Readiness? readiness, CancellationToken cancellationToken)
-    {
-        var pods = await cluster.ListPodsAsync(layout.Namespace, layout.PodSelector, cancellationToken).ConfigureAwait(false);
-        var events = await cluster.ListEventsAsync(layout.Namespace, cancellationToken).ConfigureAwait(false);
-        var diagnosis = LaunchFailureDiagnosis.Explain(pods, events, layout.WorkloadName);
-        var log = diagnosis.WantsLog
-            ? await cluster.ReadLogTailAsync(layout.Namespace, diagnosis.Pod!, diagnosis.Container!, _backend.Settings.LogLinesInErrors, cancellationToken).ConfigureAwait(false)
-            : null;
-        return (diagnosis, log);
     }
 
     private static string WorkloadStatus(ServiceLayout layout, Readiness? readiness) =>
