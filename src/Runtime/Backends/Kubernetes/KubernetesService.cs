@@ -195,6 +195,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
 
             _backend.Watch(layout.Namespace);
 
+            await ActivateThroughControllerAsync(cluster, descriptor, objects, layout, manifestOptions, stopping).ConfigureAwait(false);
             var readiness = await WaitUntilReadyAsync(cluster, descriptor, layout, stopping).ConfigureAwait(false);
             var routes = WorkerRoutes.Plan(layout, readiness, _backend.UseClusterDns, _backend.Settings);
             await EnsureReachableAsync(cluster, routes, stopping).ConfigureAwait(false);
@@ -269,6 +270,60 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                 needsFreshWorkers: true,
                 $"{ex.Message} Roll this build out with 'hoist deploy', or set Hoist:Kubernetes:SyncCode=false to call the code the pods run.",
                 ex);
+        }
+    }
+
+    /// <summary>
+    /// For a service the app's in-cluster controller scales, asks the controller's activator to wake it and hold this
+    /// deploy until every rank is ready (<see cref="ControllerActivation"/>); its launch diagnosis fails the call. Without
+    /// a controller, or one that does not hold the call, the readiness wait after this does the work, as before.
+    /// </summary>
+    private async Task ActivateThroughControllerAsync(
+        ClusterClient cluster,
+        ServiceDescriptor descriptor,
+        IReadOnlyList<k8s.IKubernetesObject<V1ObjectMeta>> objects,
+        ServiceLayout layout,
+        ManifestOptions manifestOptions,
+        CancellationToken cancellationToken)
+    {
+        // Decided from what was rendered first, so a service the controller never scales costs no extra API call.
+        var scaled = objects.Any(ControllerManifests.Scales);
+        if (!scaled)
+        {
+            return;
+        }
+
+        var controller = ControllerManifests.Name(manifestOptions);
+        bool serviceExists;
+        try
+        {
+            serviceExists = await cluster.ReadMetadataAsync(ResourceKind.Service, layout.Namespace, controller, cancellationToken).ConfigureAwait(false) is not null;
+        }
+        catch (k8s.Autorest.HttpOperationException ex)
+        {
+            LogActivatorPassed(_logger, Name, controller, $"its Service could not be read ({(int)ex.Response.StatusCode} {ex.Response.ReasonPhrase})");
+            return;
+        }
+
+        if (ControllerActivation.Route(scaled, serviceExists, _backend.UseClusterDns, layout.Namespace, controller, ControllerManifests.PodSelector(manifestOptions), _backend.Settings.ClusterDomain) is not { } route)
+        {
+            return;
+        }
+
+        using var channel = _connector.CreateChannel(cluster, route);
+        var answer = await ControllerActivation.ActivateAsync(
+            new Protocol.Activator.ActivatorClient(channel),
+            Name,
+            TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout),
+            _time,
+            cancellationToken).ConfigureAwait(false);
+        if (answer.Ready is { } ready)
+        {
+            LogActivated(_logger, Name, controller, ready.ReadyReplicas, ready.Woken, ready.Waited.TotalMilliseconds);
+        }
+        else
+        {
+            LogActivatorPassed(_logger, Name, controller, answer.NotHeld ?? "no answer");
         }
     }
 
@@ -599,6 +654,12 @@ internal sealed partial class KubernetesService : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: applied {Count} objects ({Kind} {Workload} in namespace {Namespace}); waiting until it is ready")]
     private static partial void LogApplied(ILogger logger, string service, string kind, string workload, string @namespace, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: controller {Controller} held the call until {Ready} replica(s) were ready (woken {Woken}, {Milliseconds:0} ms)")]
+    private static partial void LogActivated(ILogger logger, string service, string controller, int ready, bool woken, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: controller {Controller} did not hold the call ({Reason}); waiting for readiness here instead")]
+    private static partial void LogActivatorPassed(ILogger logger, string service, string controller, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service} is ready: {Endpoints}")]
     private static partial void LogReady(ILogger logger, string service, string endpoints);
