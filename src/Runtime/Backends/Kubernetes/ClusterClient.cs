@@ -102,7 +102,7 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
             ? metadata.Annotations ?? new Dictionary<string, string>()
             : null;
 
-    /// <summary>A workload's (or a Service's) metadata (labels, annotations, deletion), or null when it does not exist.</summary>
+    /// <summary>A workload's metadata (labels, annotations, deletion), or null when it does not exist.</summary>
     public async Task<V1ObjectMeta?> ReadMetadataAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken)
     {
         try
@@ -115,11 +115,6 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
             if (kind == ResourceKind.StatefulSet)
             {
                 return (await client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata;
-            }
-
-            if (kind == ResourceKind.Service)
-            {
-                return (await client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata;
             }
 
             return Metadata(await ReadCustomAsync(kind, ns, name, cancellationToken).ConfigureAwait(false));

@@ -294,10 +294,14 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         }
 
         var controller = ControllerManifests.Name(manifestOptions);
+        var controllerPods = ControllerManifests.PodSelector(manifestOptions);
         bool serviceExists;
         try
         {
-            serviceExists = await cluster.ReadMetadataAsync(ResourceKind.Service, layout.Namespace, controller, cancellationToken).ConfigureAwait(false) is not null;
+            // Listed by its labels (which it shares with its pods) rather than read by name: services list is a right a
+            // client already has, get is not.
+            serviceExists = (await cluster.ListAsync(ResourceKind.Service, layout.Namespace, controllerPods, cancellationToken).ConfigureAwait(false))
+                .Any(s => s.Name == controller);
         }
         catch (k8s.Autorest.HttpOperationException ex)
         {
@@ -305,7 +309,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             return;
         }
 
-        if (ControllerActivation.Route(scaled, serviceExists, _backend.UseClusterDns, layout.Namespace, controller, ControllerManifests.PodSelector(manifestOptions), _backend.Settings.ClusterDomain) is not { } route)
+        if (ControllerActivation.Route(scaled, serviceExists, _backend.UseClusterDns, layout.Namespace, controller, controllerPods, _backend.Settings.ClusterDomain) is not { } route)
         {
             return;
         }
