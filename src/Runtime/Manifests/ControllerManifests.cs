@@ -24,6 +24,9 @@ public static class ControllerManifests
     public const string Component = "controller";
     public const string ContainerName = "controller";
 
+    /// <summary>The <c>app.kubernetes.io/name</c> of every controller's objects; <c>part-of</c> says whose app it is.</summary>
+    public const string NameLabel = "hoist-controller";
+
     /// <summary>The name of the activator's container and Service port.</summary>
     public const string PortName = "grpc";
 
@@ -223,7 +226,7 @@ public static class ControllerManifests
 
     private static SortedDictionary<string, string> Selector(ManifestOptions options) => new(StringComparer.Ordinal)
     {
-        [ManifestLabels.Name] = "hoist-controller",
+        [ManifestLabels.Name] = NameLabel,
         [ManifestLabels.Instance] = Name(options),
     };
 

@@ -66,6 +66,28 @@ public sealed class ControllerActivationTests
     }
 
     [Fact]
+    public void ServicesTheControllerScales_AreKnownByTheirMetadataAlone_AsHoistCallFindsThem()
+    {
+        // hoist call lists workloads by label and sees only their metadata: the same rule must give the same answer.
+        foreach (var descriptor in new[] { AutoscaledGroup(), Descriptors.Plain(), Descriptors.Distributed(), Descriptors.Plain() with { Compute = Descriptors.Plain().Compute with { InactivityTtl = null } } })
+        {
+            foreach (var rendered in ManifestRenderer.Render(descriptor, Descriptors.Options))
+            {
+                IKubernetesObject<V1ObjectMeta>? metadataOnly = rendered switch
+                {
+                    V1StatefulSet => new V1StatefulSet { Metadata = rendered.Metadata },
+                    V1Deployment => new V1Deployment { Metadata = rendered.Metadata },
+                    _ => null,
+                };
+                if (metadataOnly is not null)
+                {
+                    Assert.Equal(ControllerManifests.Scales(rendered), ControllerManifests.Scales(metadataOnly));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void ControllerDiagnosis_ReadsThePodsTheClientWaitsOn()
     {
         // The controller rebuilds the selector from the live workload; the client's comes from what it rendered.
