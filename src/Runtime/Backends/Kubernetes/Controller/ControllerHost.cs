@@ -38,7 +38,9 @@ internal static class ControllerHost
                 ? parsed
                 : throw new InvalidOperationException($"{PortVariable} is '{value}': it must be a TCP port from 1 to {IPEndPoint.MaxPort}.")
             : Port;
+        // 0.0.0.0, as a worker in a pod binds: the Service and kubelet's probe reach the pod's address.
         var builder = CreateBuilder(args, IPAddress.Any, port);
+        builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Services.AddHoistController(
             Environment.GetEnvironmentVariable(NamespaceVariable) is { Length: > 0 } ns ? ns : Manifests.ManifestOptions.DefaultNamespace,
