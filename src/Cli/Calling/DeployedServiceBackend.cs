@@ -119,6 +119,9 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
             notHeld = answer?.NotHeld;
             if (answer?.Ready is not null)
             {
+                // Found again: a group found at zero had no ranks to route to.
+                deployed = await LocateAsync(target, service, cancellationToken).ConfigureAwait(false);
+                layout = deployed.Layout;
                 readiness = await cluster.ReadReadinessAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false);
             }
         }
