@@ -55,7 +55,7 @@ public sealed class EndToEndTests
         var run = await HoistProcess.RunAsync(["manifests", TestAppAssembly, "-o", "with"], work.Path, HoistProcess.WithoutCluster(work.Path));
         Assert.True(run.ExitCode == 0, run.ToString());
         var kinds = ReadYaml(Path.Combine(work.Path, "with", "hoist-controller.yaml")).Select(d => Scalar(d, "kind")).ToArray();
-        Assert.Equal(["ServiceAccount", "Role", "RoleBinding", "Deployment"], kinds);
+        Assert.Equal(["ServiceAccount", "Role", "RoleBinding", "Deployment", "Service"], kinds);
 
         // ServiceLibrary's services are a Knative Service and a plain Deployment without a TTL: nothing for it to do.
         var without = await HoistProcess.RunAsync(["manifests", ServiceLibraryAssembly, "-o", "without"], work.Path, HoistProcess.WithoutCluster(work.Path));

@@ -53,15 +53,54 @@ public sealed partial class ControllerManifestTests
     }
 
     [Fact]
+    public void Controller_ServesTheActivator_OnGrpc8012_BehindAClusterIpServiceOfItsName()
+    {
+        var objects = ControllerManifests.For([Samples.Kinds["pytorch-autoscaled"]], Samples.Options);
+        var deployment = Assert.Single(objects.OfType<V1Deployment>());
+        var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
+
+        var port = Assert.Single(container.Ports);
+        Assert.Equal(("grpc", 8012, "TCP"), (port.Name, port.ContainerPort, port.Protocol));
+        Assert.Equal(8012, container.ReadinessProbe.Grpc.Port);
+
+        var service = Assert.Single(objects.OfType<V1Service>());
+        Assert.Equal(ControllerManifests.Name(Samples.Options), service.Metadata.Name);
+        Assert.Equal(deployment.Metadata.NamespaceProperty, service.Metadata.NamespaceProperty);
+        Assert.Equal("ClusterIP", service.Spec.Type);
+        Assert.Equal(deployment.Spec.Selector.MatchLabels, service.Spec.Selector);
+        Assert.All(service.Spec.Selector, l => Assert.Equal(l.Value, deployment.Spec.Template.Metadata.Labels[l.Key]));
+        var servicePort = Assert.Single(service.Spec.Ports);
+        Assert.Equal(("grpc", 8012, "8012", "kubernetes.io/h2c"), (servicePort.Name, servicePort.Port, servicePort.TargetPort.Value, servicePort.AppProtocol));
+
+        // Callers port-forward to the pods of this selector when they are outside the cluster.
+        Assert.Equal(
+            string.Join(",", deployment.Spec.Selector.MatchLabels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")),
+            ControllerManifests.PodSelector(Samples.Options));
+
+        // Not managed-by=hoist either: teardown --all must not take the activator's Service for a service's.
+        Assert.DoesNotContain(ManifestLabels.ManagedBy, service.Metadata.Labels.Keys);
+    }
+
+    [Fact]
     public void Role_GrantsExactlyWhatTheControllersCodeCalls()
     {
-        // Every Kubernetes API call in the controller's folder, as (group, resource, verb).
+        // Every Kubernetes API call in the controller's folder, and in the launch-failure read it shares with clients
+        // (through ClusterClient), as (group, resource, verb).
+        var kubernetes = Path.Combine(RepositoryPaths.Root, "src", "Runtime", "Backends", "Kubernetes");
         var called = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "src", "Runtime", "Backends", "Kubernetes", "Controller"), "*.cs"))
+        foreach (var file in Directory.GetFiles(Path.Combine(kubernetes, "Controller"), "*.cs").Append(Path.Combine(kubernetes, "LaunchFailureReport.cs")))
         {
-            foreach (Match call in ApiCall().Matches(File.ReadAllText(file)))
+            var text = File.ReadAllText(file);
+            foreach (Match call in ApiCall().Matches(text))
             {
                 called.Add($"{Group(call.Groups["api"].Value)} {Resource(call.Groups["kind"].Value)} {call.Groups["verb"].Value.ToLowerInvariant()}");
+            }
+
+            foreach (Match call in ClusterClientCall().Matches(text))
+            {
+                var method = call.Groups["method"].Value;
+                Assert.True(s_clusterClientRights.TryGetValue(method, out var right), $"{Path.GetFileName(file)} calls ClusterClient.{method}: add the right it uses to this test's table.");
+                called.Add(right);
             }
         }
 
@@ -71,10 +110,25 @@ public sealed partial class ControllerManifestTests
             StringComparer.Ordinal);
 
         Assert.Equal(
-            [" events create", " pods list", "apps deployments list", "apps deployments/scale patch", "apps statefulsets list", "apps statefulsets/scale patch", "coordination.k8s.io leases list"],
+            [
+                " events create", " events list", " pods list", " pods/log get",
+                "apps deployments list", "apps deployments/scale patch", "apps statefulsets list", "apps statefulsets/scale patch",
+                "coordination.k8s.io leases list",
+            ],
             called);
         Assert.Equal(called, granted);
     }
+
+    // The ClusterClient methods the controller reaches, and the one API call each makes (ClusterClient.cs).
+    private static readonly Dictionary<string, string> s_clusterClientRights = new(StringComparer.Ordinal)
+    {
+        ["ListPodsAsync"] = " pods list",
+        ["ListEventsAsync"] = " events list",
+        ["ReadLogTailAsync"] = " pods/log get",
+    };
+
+    [GeneratedRegex(@"\bcluster\.(?<method>\w+Async)\(")]
+    private static partial Regex ClusterClientCall();
 
     [GeneratedRegex(@"\.(?<api>AppsV1|CoreV1|CoordinationV1|RbacAuthorizationV1)\.(?<verb>List|Read|Patch|Delete|Create|Replace)Namespaced(?<kind>\w+?)Async\(")]
     private static partial Regex ApiCall();

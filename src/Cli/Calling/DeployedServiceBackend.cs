@@ -99,7 +99,7 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
             var appName = labels.TryGetValue(ManifestLabels.PartOf, out var partOf) ? partOf : service;
             var annotations = workload.Annotations ?? new Dictionary<string, string>();
             var distribution = annotations.TryGetValue(ManifestAnnotations.Distribution, out var type) ? type : null;
-            return new DeployedService(layout, appName, distribution);
+            return new DeployedService(layout, appName, distribution) { Workload = workload };
         }
 
         throw Commands.StatusCommand.NotDeployed(service, ns);
@@ -111,10 +111,25 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
         var layout = deployed.Layout;
         var cluster = target.Cluster;
         var readiness = await cluster.ReadReadinessAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false);
+        string? notHeld = null;
+        if (readiness is { IsReady: false })
+        {
+            // A service its app's controller took to zero: the controller wakes it and answers once every rank is ready.
+            var answer = await ActivateThroughControllerAsync(deployed, cancellationToken).ConfigureAwait(false);
+            notHeld = answer?.NotHeld;
+            if (answer?.Ready is not null)
+            {
+                // Found again: a group found at zero had no ranks to route to.
+                deployed = await LocateAsync(target, service, cancellationToken).ConfigureAwait(false);
+                layout = deployed.Layout;
+                readiness = await cluster.ReadReadinessAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         if (readiness is not { IsReady: true })
         {
             throw new CliException(
-                $"service '{service}' is not ready: {readiness?.Detail ?? "its workload is gone"}",
+                $"service '{service}' is not ready: {readiness?.Detail ?? "its workload is gone"}{(notHeld is null ? "" : $" (its controller did not wake it: {notHeld})")}",
                 $"hoist status {service} shows its pods; hoist deploy waits until it is ready");
         }
 
@@ -122,6 +137,55 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
         var routes = WorkerRoutes.Plan(layout, readiness, WorkerRoutes.UseClusterDns(options.Backend.ConnectMode, KubernetesConnection.InCluster), options.Backend);
         var endpoints = routes.Select(route => CreateEndpoint(service, route, token)).ToArray();
         return new KubernetesDeployment(Describe(deployed, "(any)"), endpoints);
+    }
+
+    /// <summary>
+    /// Asks the app's in-cluster controller to wake <paramref name="deployed"/> (<see cref="ControllerActivation"/>); null
+    /// when the controller does not scale it or the app has no controller Service in its namespace. Scales nothing itself.
+    /// </summary>
+    private async Task<ActivatorAnswer?> ActivateThroughControllerAsync(DeployedService deployed, CancellationToken cancellationToken)
+    {
+        var layout = deployed.Layout;
+        IKubernetesObject<V1ObjectMeta>? workload =
+            layout.WorkloadKind == ResourceKind.StatefulSet ? new V1StatefulSet { Metadata = deployed.Workload }
+            : layout.WorkloadKind == ResourceKind.Deployment ? new V1Deployment { Metadata = deployed.Workload }
+            : null;
+        var scaled = workload?.Metadata is not null && ControllerManifests.Scales(workload);
+        if (!scaled)
+        {
+            return null;
+        }
+
+        // The app's controller, by its labels: hoist call knows the app only by its part-of label, not its options.
+        var controllerSelector = HoistSelectors.Format(new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            [ManifestLabels.Name] = ControllerManifests.NameLabel,
+            [ManifestLabels.PartOf] = deployed.AppName,
+        });
+        var controller = (await target.Cluster.Api.CoreV1.ListNamespacedServiceAsync(layout.Namespace, labelSelector: controllerSelector, cancellationToken: cancellationToken).ConfigureAwait(false))
+            .Items.FirstOrDefault(s => s.Spec?.Selector is { Count: > 0 });
+        var route = ControllerActivation.Route(
+            scaled,
+            controller is not null,
+            WorkerRoutes.UseClusterDns(options.Backend.ConnectMode, KubernetesConnection.InCluster),
+            layout.Namespace,
+            controller?.Metadata.Name ?? "",
+            controller?.Spec.Selector is { } selector ? HoistSelectors.Format(selector) : "",
+            options.Backend.ClusterDomain);
+        if (route is null)
+        {
+            return null;
+        }
+
+        using var channel = _connector.CreateChannel(target.Cluster, route);
+
+        // hoist call does not know the service's LaunchTimeout; the controller applies it, this only bounds a hung controller.
+        return await ControllerActivation.ActivateAsync(
+            new Protocol.Activator.ActivatorClient(channel),
+            layout.Service,
+            TimeSpan.FromSeconds(Settings.ServiceDefaults.LaunchTimeoutSeconds),
+            TimeProvider.System,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The token a deployed service's workers accept: the configured one, or its app's token Secret.</summary>
@@ -163,7 +227,11 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
 }
 
 /// <summary>A service found on the cluster: where it is, the app it belongs to, and its distribution type when it is a rank group.</summary>
-internal sealed record DeployedService(ServiceLayout Layout, string AppName, string? DistributionType);
+internal sealed record DeployedService(ServiceLayout Layout, string AppName, string? DistributionType)
+{
+    /// <summary>The workload's metadata as found: its labels and scaling annotations.</summary>
+    public V1ObjectMeta? Workload { get; init; }
+}
 
 /// <summary>The settings a call to a deployed service needs: the backend's, and the configured token if any.</summary>
 internal sealed record DeployedCallOptions(KubernetesBackendOptions Backend, string? ConfiguredToken)

@@ -13,7 +13,8 @@ public sealed record ControllerRight(string ApiGroup, string Resource, IReadOnly
 /// with <c>[Autoscale]</c> (Knative cannot scale a StatefulSet) or a Deployment or StatefulSet with an InactivityTtl
 /// (which otherwise holds only while a Hoist client runs). One Deployment per namespace of such services, running the
 /// app's own image with <c>HOIST_ROLE=controller</c>, with a ServiceAccount and a Role that grants only
-/// <see cref="Rights"/>, bound to it.
+/// <see cref="Rights"/>, bound to it, and a ClusterIP Service of the same name in front of its activator endpoint
+/// (<see cref="ControllerHost.Port"/>), which callers reach to wake a service at zero.
 /// </summary>
 public static class ControllerManifests
 {
@@ -23,9 +24,17 @@ public static class ControllerManifests
     public const string Component = "controller";
     public const string ContainerName = "controller";
 
+    /// <summary>The <c>app.kubernetes.io/name</c> of every controller's objects; <c>part-of</c> says whose app it is.</summary>
+    public const string NameLabel = "hoist-controller";
+
+    /// <summary>The name of the activator's container and Service port.</summary>
+    public const string PortName = "grpc";
+
     /// <summary>
-    /// Everything the controller's code calls, and so everything its Role grants: it lists the app's workloads, their
-    /// activity Leases and their pods (to ask each for its calls in flight), sets replicas through the scale subresource, never the workload itself, and records each change as an Event.
+    /// Everything the controller's code calls, and so everything its Role grants: it lists the app's workloads,
+    /// their activity Leases and their pods (to ask each worker for its calls in flight), sets replicas through the scale subresource, never the workload itself, and records each
+    /// change as an Event. To tell a held call why its service did not start (<see cref="WorkloadDiagnosis"/>) it reads
+    /// the pods, the events and a crashing container's last lines, as a client's own deploy does.
     /// </summary>
     public static IReadOnlyList<ControllerRight> Rights { get; } =
     [
@@ -34,8 +43,9 @@ public static class ControllerManifests
         new("apps", "statefulsets/scale", ["patch"]),
         new("apps", "deployments/scale", ["patch"]),
         new("coordination.k8s.io", "leases", ["list"]),
-        new("", "events", ["create"]),
+        new("", "events", ["create", "list"]),
         new("", "pods", ["list"]),
+        new("", "pods/log", ["get"]),
     ];
 
     /// <summary>The controller's objects' name: "&lt;app&gt;-hoist-controller".</summary>
@@ -48,16 +58,23 @@ public static class ControllerManifests
     /// </summary>
     public static IReadOnlyList<string> NamespacesNeeding(IEnumerable<IKubernetesObject<V1ObjectMeta>> rendered) =>
         rendered
-            .Where(o => o switch
-            {
-                V1StatefulSet set => ScaledWorkload.From(set) is not null,
-                V1Deployment deployment => ScaledWorkload.From(deployment) is not null,
-                _ => false,
-            })
+            .Where(Scales)
             .Select(o => o.Metadata.NamespaceProperty)
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
             .ToArray();
+
+    /// <summary>Whether the controller scales <paramref name="rendered"/>: a workload its own reader (<see cref="ScaledWorkload"/>) takes.</summary>
+    public static bool Scales(IKubernetesObject<V1ObjectMeta> rendered) => rendered switch
+    {
+        V1StatefulSet set => ScaledWorkload.From(set) is not null,
+        V1Deployment deployment => ScaledWorkload.From(deployment) is not null,
+        _ => false,
+    };
+
+    /// <summary>The controller's pods, by the labels its Deployment and Service select on.</summary>
+    public static string PodSelector(ManifestOptions options) =>
+        string.Join(",", Selector(options).Select(l => $"{l.Key}={l.Value}"));
 
     /// <summary>
     /// The file <c>hoist manifests</c> writes beside the services' (null when no service needs the controller), from the
@@ -87,7 +104,7 @@ public static class ControllerManifests
     public static ServiceDescriptor Host(IReadOnlyList<ServiceDescriptor> services) =>
         services.FirstOrDefault(s => BaseImages.CarriesDotnet(s.Compute.Image)) ?? services[0];
 
-    /// <summary>The controller's objects for each namespace, in the order they apply: account, rights, binding, then the pod.</summary>
+    /// <summary>The controller's objects for each namespace, in the order they apply: account, rights, binding, the pod, then its Service.</summary>
     public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Render(ManifestOptions options, string baseImage, IEnumerable<string> namespaces)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -112,6 +129,7 @@ public static class ControllerManifests
                 Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = Name(options), NamespaceProperty = ns }],
             });
             objects.Add(Deployment(options, baseImage, ns));
+            objects.Add(Service(options, ns));
         }
 
         return objects;
@@ -148,6 +166,17 @@ public static class ControllerManifests
                                 Image = ServiceImages.For(options.Image, baseImage),
                                 ImagePullPolicy = options.ImagePullPolicy,
                                 Command = WorkerContainer.Command(baseImage, options),
+                                Ports = [new V1ContainerPort { Name = PortName, ContainerPort = ControllerHost.Port, Protocol = "TCP" }],
+
+                                // Ready once the activator serves, so the Service sends held calls only to a controller
+                                // that can answer them; the host reports NOT_SERVING as it shuts down.
+                                ReadinessProbe = new V1Probe
+                                {
+                                    Grpc = new V1GRPCAction { Port = ControllerHost.Port },
+                                    PeriodSeconds = 5,
+                                    TimeoutSeconds = 3,
+                                    FailureThreshold = 3,
+                                },
                                 Env =
                                 [
                                     WorkerContainer.Value(WorkerEnvironment.Role, WorkerEnvironment.ControllerRole),
@@ -168,6 +197,26 @@ public static class ControllerManifests
         };
     }
 
+    /// <summary>
+    /// Where callers reach the activator: <c>&lt;name&gt;.&lt;namespace&gt;.svc:8012</c> from a pod, a port-forward to the
+    /// pod it selects from outside. appProtocol h2c: gRPC without TLS, as the workers' Services say.
+    /// </summary>
+    private static V1Service Service(ManifestOptions options, string ns) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Service",
+        Metadata = Metadata(options, ns),
+        Spec = new V1ServiceSpec
+        {
+            Type = "ClusterIP",
+            Selector = Selector(options),
+            Ports =
+            [
+                new V1ServicePort { Name = PortName, Port = ControllerHost.Port, TargetPort = ControllerHost.Port, Protocol = "TCP", AppProtocol = "kubernetes.io/h2c" },
+            ],
+        },
+    };
+
     private static V1ObjectMeta Metadata(ManifestOptions options, string ns) => new()
     {
         Name = Name(options),
@@ -177,7 +226,7 @@ public static class ControllerManifests
 
     private static SortedDictionary<string, string> Selector(ManifestOptions options) => new(StringComparer.Ordinal)
     {
-        [ManifestLabels.Name] = "hoist-controller",
+        [ManifestLabels.Name] = NameLabel,
         [ManifestLabels.Instance] = Name(options),
     };
 

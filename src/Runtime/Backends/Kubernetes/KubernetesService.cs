@@ -195,6 +195,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
 
             _backend.Watch(layout.Namespace);
 
+            await ActivateThroughControllerAsync(cluster, descriptor, objects, layout, manifestOptions, stopping).ConfigureAwait(false);
             var readiness = await WaitUntilReadyAsync(cluster, descriptor, layout, stopping).ConfigureAwait(false);
             var routes = WorkerRoutes.Plan(layout, readiness, _backend.UseClusterDns, _backend.Settings);
             await EnsureReachableAsync(cluster, routes, stopping).ConfigureAwait(false);
@@ -272,6 +273,64 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// For a service the app's in-cluster controller scales, asks the controller's activator to wake it and hold this
+    /// deploy until every rank is ready (<see cref="ControllerActivation"/>); its launch diagnosis fails the call. Without
+    /// a controller, or one that does not hold the call, the readiness wait after this does the work, as before.
+    /// </summary>
+    private async Task ActivateThroughControllerAsync(
+        ClusterClient cluster,
+        ServiceDescriptor descriptor,
+        IReadOnlyList<k8s.IKubernetesObject<V1ObjectMeta>> objects,
+        ServiceLayout layout,
+        ManifestOptions manifestOptions,
+        CancellationToken cancellationToken)
+    {
+        // Decided from what was rendered first, so a service the controller never scales costs no extra API call.
+        var scaled = objects.Any(ControllerManifests.Scales);
+        if (!scaled)
+        {
+            return;
+        }
+
+        var controller = ControllerManifests.Name(manifestOptions);
+        var controllerPods = ControllerManifests.PodSelector(manifestOptions);
+        bool serviceExists;
+        try
+        {
+            // Listed by its labels (which it shares with its pods) rather than read by name: services list is a right a
+            // client already has, get is not.
+            serviceExists = (await cluster.ListAsync(ResourceKind.Service, layout.Namespace, controllerPods, cancellationToken).ConfigureAwait(false))
+                .Any(s => s.Name == controller);
+        }
+        catch (k8s.Autorest.HttpOperationException ex)
+        {
+            LogActivatorPassed(_logger, Name, controller, $"its Service could not be read ({(int)ex.Response.StatusCode} {ex.Response.ReasonPhrase})");
+            return;
+        }
+
+        if (ControllerActivation.Route(scaled, serviceExists, _backend.UseClusterDns, layout.Namespace, controller, controllerPods, _backend.Settings.ClusterDomain) is not { } route)
+        {
+            return;
+        }
+
+        using var channel = _connector.CreateChannel(cluster, route);
+        var answer = await ControllerActivation.ActivateAsync(
+            new Protocol.Activator.ActivatorClient(channel),
+            Name,
+            TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout),
+            _time,
+            cancellationToken).ConfigureAwait(false);
+        if (answer.Ready is { } ready)
+        {
+            LogActivated(_logger, Name, controller, ready.ReadyReplicas, ready.Woken, ready.Waited.TotalMilliseconds);
+        }
+        else
+        {
+            LogActivatorPassed(_logger, Name, controller, answer.NotHeld ?? "no answer");
+        }
+    }
+
     private async Task<Readiness> WaitUntilReadyAsync(ClusterClient cluster, ServiceDescriptor descriptor, ServiceLayout layout, CancellationToken cancellationToken)
     {
         var launchTimeout = TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout);
@@ -294,15 +353,10 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             if (timedOut || poll % PollsBetweenDiagnoses == 0)
             {
                 // Waiting out LaunchTimeout cannot fix a malformed image name, so that fails early.
-                var failure = await DiagnoseAsync(cluster, layout, readiness, cancellationToken).ConfigureAwait(false);
+                var failure = await LaunchFailureReport.ReadAsync(cluster, layout.Namespace, layout.WorkloadName, layout.PodSelector, _backend.Settings.LogLinesInErrors, cancellationToken).ConfigureAwait(false);
                 if (timedOut || failure.Diagnosis.IsPermanent)
                 {
-                    throw new WorkerLaunchException(
-                        Name,
-                        failure.Diagnosis.Pod,
-                        LaunchFailureDiagnosis.Message(Name, launchTimeout, failure.Diagnosis, failure.Log, WorkloadStatus(layout, readiness)),
-                        failure.Log ?? "",
-                        failure.Diagnosis.ExitCode);
+                    throw failure.ToException(Name, launchTimeout, WorkloadStatus(layout, readiness));
                 }
 
                 LogStillWaiting(_logger, Name, elapsed.TotalSeconds, failure.Diagnosis.Summary);
@@ -311,17 +365,6 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             var wait = PollInterval < launchTimeout - elapsed ? PollInterval : launchTimeout - elapsed;
             await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private async Task<(LaunchDiagnosis Diagnosis, string? Log)> DiagnoseAsync(ClusterClient cluster, ServiceLayout layout, Readiness? readiness, CancellationToken cancellationToken)
-    {
-        var pods = await cluster.ListPodsAsync(layout.Namespace, layout.PodSelector, cancellationToken).ConfigureAwait(false);
-        var events = await cluster.ListEventsAsync(layout.Namespace, cancellationToken).ConfigureAwait(false);
-        var diagnosis = LaunchFailureDiagnosis.Explain(pods, events, layout.WorkloadName);
-        var log = diagnosis.WantsLog
-            ? await cluster.ReadLogTailAsync(layout.Namespace, diagnosis.Pod!, diagnosis.Container!, _backend.Settings.LogLinesInErrors, cancellationToken).ConfigureAwait(false)
-            : null;
-        return (diagnosis, log);
     }
 
     private static string WorkloadStatus(ServiceLayout layout, Readiness? readiness) =>
@@ -615,6 +658,12 @@ internal sealed partial class KubernetesService : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: applied {Count} objects ({Kind} {Workload} in namespace {Namespace}); waiting until it is ready")]
     private static partial void LogApplied(ILogger logger, string service, string kind, string workload, string @namespace, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: controller {Controller} held the call until {Ready} replica(s) were ready (woken {Woken}, {Milliseconds:0} ms)")]
+    private static partial void LogActivated(ILogger logger, string service, string controller, int ready, bool woken, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: controller {Controller} did not hold the call ({Reason}); waiting for readiness here instead")]
+    private static partial void LogActivatorPassed(ILogger logger, string service, string controller, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service} is ready: {Endpoints}")]
     private static partial void LogReady(ILogger logger, string service, string endpoints);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Grpc.Net.Client;
 using Hoist.Client;
 using Hoist.Transport;
 using k8s.Models;
@@ -40,6 +41,18 @@ internal sealed partial class WorkerConnector(ILogger logger)
 
         return endpoint;
     }
+
+    /// <summary>
+    /// A bare channel to <paramref name="route"/>, without a worker's token or call accounting: for the in-cluster
+    /// controller's activator, reached the way workers are (cluster DNS, or a port-forward per connection).
+    /// </summary>
+    public GrpcChannel CreateChannel(ClusterClient? cluster, WorkerRoute route) => route switch
+    {
+        DnsRoute dns => WorkerChannels.Create(dns.Address, socketPath: null),
+        PortForwardRoute forward when cluster is not null => WorkerChannels.Create(Authority(forward), socketPath: null, connect: ct => OpenTunnelAsync(cluster, forward, ct)),
+        PortForwardRoute => throw new ArgumentNullException(nameof(cluster), "A port-forward goes through the cluster's API server."),
+        _ => throw new NotSupportedException(route.GetType().Name),
+    };
 
     /// <summary>
     /// Where a new connection of <paramref name="route"/> goes: its named pod, else a ready pod of its selector taken

@@ -1,4 +1,11 @@
+using System.Globalization;
+using System.Net;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
 using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,7 +14,8 @@ namespace Hoist.Backends.Kubernetes.Controller;
 
 /// <summary>
 /// The host of the in-cluster controller's pod (<c>HOIST_ROLE=controller</c>): the app's own image, started like a
-/// worker, runs <see cref="ScalingController"/> with the pod's service account instead of the app.
+/// worker, runs <see cref="ScalingController"/> with the pod's service account instead of the app, and serves the
+/// activator endpoint (<see cref="ActivatorService"/>) and <c>grpc.health.v1</c> over HTTP/2 cleartext on <see cref="Port"/>.
 /// </summary>
 internal static class ControllerHost
 {
@@ -17,26 +25,88 @@ internal static class ControllerHost
     /// <summary>The app whose services it scales.</summary>
     public const string AppNameVariable = "HOIST_CONTROLLER_APP";
 
+    /// <summary>The activator's port, the manifests' container and Service port "grpc".</summary>
+    public const int Port = 8012;
+
+    /// <summary>Overrides <see cref="Port"/>, to run a controller from a shell beside another process on 8012.</summary>
+    public const string PortVariable = "HOIST_CONTROLLER_PORT";
+
     public static async Task RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args });
+        var port = Environment.GetEnvironmentVariable(PortVariable) is { Length: > 0 } value
+            ? int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed is > 0 and <= IPEndPoint.MaxPort
+                ? parsed
+                : throw new InvalidOperationException($"{PortVariable} is '{value}': it must be a TCP port from 1 to {IPEndPoint.MaxPort}.")
+            : Port;
+        // 0.0.0.0, as a worker in a pod binds: the Service and kubelet's probe reach the pod's address.
+        var builder = CreateBuilder(args, IPAddress.Any, port);
+        builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Services.AddHoistController(
             Environment.GetEnvironmentVariable(NamespaceVariable) is { Length: > 0 } ns ? ns : Manifests.ManifestOptions.DefaultNamespace,
             Environment.GetEnvironmentVariable(AppNameVariable) ?? throw new InvalidOperationException($"{AppNameVariable} is not set: the controller does not know whose services to scale."));
-        using var host = builder.Build();
-        await host.RunAsync(cancellationToken).ConfigureAwait(false);
+        await using var app = builder.Build();
+        await ServeAsync(app, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The controller's services: the cluster from the pod's service account (or a kubeconfig, to run it from a shell), the actuator, the workers' load probe and the loop.</summary>
+    /// <summary>
+    /// A Kestrel gRPC host on <paramref name="address"/>:<paramref name="port"/> (HTTP/2 cleartext, as kubelet's gRPC
+    /// probe and a Service with appProtocol h2c expect), with gRPC and health registered; the controller's own
+    /// services (<see cref="AddHoistController"/>, or a test's activator) are the caller's to add.
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args, IPAddress address, int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(address, port, listen => listen.Protocols = HttpProtocols.Http2);
+        });
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton<HealthServiceImpl>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps the activator and health, starts, reports SERVING until shutdown begins (so the Service stops routing new
+    /// calls to a controller being replaced), and runs until <paramref name="cancellationToken"/> or SIGTERM.
+    /// </summary>
+    public static async Task ServeAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        await StartAsync(app, cancellationToken).ConfigureAwait(false);
+        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Maps the activator and health and starts serving; <see cref="ServeAsync"/> without the wait.</summary>
+    public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGrpcService<ActivatorService>();
+        app.MapGrpcService<HealthServiceImpl>();
+        var health = app.Services.GetRequiredService<HealthServiceImpl>();
+        app.Lifetime.ApplicationStopping.Register(() => health.SetStatus("", HealthCheckResponse.Types.ServingStatus.NotServing));
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        health.SetStatus("", HealthCheckResponse.Types.ServingStatus.Serving);
+    }
+
+    /// <summary>
+    /// The controller's services: the cluster from the pod's service account (or a kubeconfig, to run it from a shell),
+    /// the actuator, the workers' load probe, and the loop, which is also the activator the endpoint holds calls with.
+    /// </summary>
     public static IServiceCollection AddHoistController(this IServiceCollection services, string ns, string appName)
     {
         services.AddOptions<ScalingControllerOptions>().Configure(o => (o.Namespace, o.AppName) = (ns, appName));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesConnection.Configure(new Hosting.KubernetesBackendOptions())));
         services.AddSingleton<IWorkloadActuator, KubernetesScaleActuator>();
+
         services.AddSingleton<WorkerLoadProbe>();
-        services.AddHostedService<ScalingController>();
+
+        // One loop: the one that scales is the one that holds calls, so a wake and the next tick never disagree.
+        services.AddSingleton<ScalingController>();
+        services.AddHostedService(sp => sp.GetRequiredService<ScalingController>());
+        services.AddSingleton<IWorkloadActivator>(sp => sp.GetRequiredService<ScalingController>());
         return services;
     }
 }

@@ -41,7 +41,7 @@ internal sealed partial class ScalingController(
     WorkerLoadProbe probe,
     IOptions<ScalingControllerOptions> options,
     TimeProvider time,
-    ILogger<ScalingController> logger) : BackgroundService
+    ILogger<ScalingController> logger) : BackgroundService, IWorkloadActivator
 {
     // Ticks add and remove scalers; the activator's calls look them up from gRPC threads.
     private readonly ConcurrentDictionary<string, WorkloadScaler> _scalers = new(StringComparer.Ordinal);
@@ -96,7 +96,7 @@ internal sealed partial class ScalingController(
 
             if (scaler.LaunchOverdue(now))
             {
-                scaler.FailLaunch(await LaunchFailureAsync(workload, cancellationToken).ConfigureAwait(false));
+                scaler.FailLaunch(await WorkloadDiagnosis.ExplainAsync(client, workload, TimeSpan.FromSeconds(workload.Descriptor.Compute.LaunchTimeout), cancellationToken).ConfigureAwait(false));
             }
         }
 
@@ -118,7 +118,7 @@ internal sealed partial class ScalingController(
     public async Task<WorkloadActivation> ActivateAsync(string service, CancellationToken cancellationToken)
     {
         var scaler = _scalers.Values.FirstOrDefault(s => string.Equals(s.Service, service, StringComparison.Ordinal))
-            ?? throw new ServiceNotScaledException(service, options.Value.AppName, options.Value.Namespace, _scalers.Values.Select(s => s.Service).Order(StringComparer.Ordinal).ToArray());
+            ?? throw new WorkloadNotScaledException(service);
         var started = time.GetTimestamp();
         var now = time.GetUtcNow();
         var ready = scaler.WaitForReadyAsync(now, cancellationToken, out var woke);
@@ -130,18 +130,6 @@ internal sealed partial class ScalingController(
 
         var readyWorkload = await ready.ConfigureAwait(false);
         return new WorkloadActivation(readyWorkload.ReadyReplicas, woke is not null, time.GetElapsedTime(started));
-    }
-
-    /// <summary>Why <paramref name="workload"/> did not become ready, read from its pods and events, as the failure its waiting calls get.</summary>
-    private async Task<WorkerLaunchException> LaunchFailureAsync(ScaledWorkload workload, CancellationToken cancellationToken)
-    {
-        // MERGE: replaced by the shared diagnosis helper.
-        var cluster = new ClusterClient(client);
-        var pods = await cluster.ListPodsAsync(workload.Namespace, workload.PodSelector, cancellationToken).ConfigureAwait(false);
-        var events = await cluster.ListEventsAsync(workload.Namespace, cancellationToken).ConfigureAwait(false);
-        var diagnosis = LaunchFailureDiagnosis.Explain(pods, events, workload.Name);
-        var timeout = TimeSpan.FromSeconds(workload.Descriptor.Compute.LaunchTimeout);
-        return new WorkerLaunchException(workload.Descriptor.Name, diagnosis.Pod, LaunchFailureDiagnosis.Message(workload.Descriptor.Name, timeout, diagnosis, null), "", diagnosis.ExitCode);
     }
 
     private async Task ScaleAsync(ScaledWorkload workload, WorkloadVerdict verdict, int replicas, DateTimeOffset now, CancellationToken cancellationToken)

@@ -1,0 +1,95 @@
+using System.Globalization;
+using Grpc.Core;
+using Hoist.Backends.Kubernetes.Controller;
+using Hoist.Protocol;
+
+namespace Hoist.Backends.Kubernetes;
+
+/// <summary>What the controller's activator said: the service is ready, or why the controller did not hold the call.</summary>
+internal sealed record ActivatorAnswer(WorkloadActivation? Ready, string? NotHeld)
+{
+    public static ActivatorAnswer Held(WorkloadActivation activation) => new(activation, null);
+
+    public static ActivatorAnswer Passed(string reason) => new(null, reason);
+}
+
+/// <summary>
+/// A client's side of the in-cluster controller's activator: whether a service's deploy asks the controller to wake it,
+/// by which route, and what its answer means. A service the controller scales goes through it before the client waits for
+/// readiness, so a group at zero is woken at once and a launch that fails comes back with the controller's diagnosis.
+/// A controller that cannot hold the call (unreachable, older, not scaling that service) leaves the client waiting for
+/// readiness itself, as it did before there was an activator.
+/// </summary>
+internal static class ControllerActivation
+{
+    /// <summary>
+    /// How much longer than the service's LaunchTimeout a client waits for the controller's answer: the controller bounds
+    /// its own wait by the LaunchTimeout, then reads the diagnosis; this deadline only catches a controller that hangs.
+    /// </summary>
+    public static readonly TimeSpan AnswerGrace = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Where to send <c>Activate</c>, or null when the service does not go through the controller: its workload is not
+    /// one the controller scales, or the app has no controller Service in the namespace. From a pod, the controller
+    /// Service's DNS name; from outside, a port-forward to a ready controller pod. Pure.
+    /// </summary>
+    public static WorkerRoute? Route(bool scaledByController, bool controllerServiceExists, bool clusterDns, string ns, string controllerName, string controllerPods, string clusterDomain)
+    {
+        if (!scaledByController || !controllerServiceExists)
+        {
+            return null;
+        }
+
+        var port = ControllerHost.Port.ToString(CultureInfo.InvariantCulture);
+        return clusterDns
+            ? new DnsRoute(0, controllerName, new Uri($"http://{controllerName}.{ns}.svc.{clusterDomain}:{port}"))
+            : new PortForwardRoute(0, controllerName, ns, null, controllerPods, ControllerHost.Port);
+    }
+
+    /// <summary>
+    /// Asks the controller to wake <paramref name="service"/> and waits for its answer, at most its LaunchTimeout plus
+    /// <see cref="AnswerGrace"/>. A launch failure is a <see cref="WorkerLaunchException"/> with the controller's
+    /// diagnosis, a full queue a <see cref="CallRejectedException"/>: either way the caller's call is not sent.
+    /// </summary>
+    public static async Task<ActivatorAnswer> ActivateAsync(Protocol.Activator.ActivatorClient client, string service, TimeSpan launchTimeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(time);
+        var deadline = time.GetUtcNow().UtcDateTime + launchTimeout + AnswerGrace;
+        try
+        {
+            var activation = await client.ActivateAsync(new ActivateRequest { Service = service }, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return ActivatorAnswer.Held(new WorkloadActivation(activation.ReadyReplicas, activation.Woken, TimeSpan.FromMilliseconds(activation.WaitedMs)));
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException($"The wait for service '{service}' to start was cancelled.", ex, cancellationToken);
+        }
+        catch (RpcException ex) when (Failure(service, launchTimeout, ex.Status) is { } failure)
+        {
+            throw failure;
+        }
+        catch (RpcException ex)
+        {
+            return ActivatorAnswer.Passed($"{ex.StatusCode}: {ex.Status.Detail}");
+        }
+    }
+
+    /// <summary>
+    /// What a failed <c>Activate</c> means for the caller: the exception its call fails with, or null when the controller
+    /// only did not hold the call (unreachable, UNIMPLEMENTED, NOT_FOUND) and the client waits for readiness itself. Pure.
+    /// </summary>
+    public static HoistException? Failure(string service, TimeSpan launchTimeout, Status status) => status.StatusCode switch
+    {
+        // The controller waited the LaunchTimeout and says why: that is the error the caller gets.
+        StatusCode.FailedPrecondition => new WorkerLaunchException(service, null, status.Detail, "", exitCode: null),
+        StatusCode.ResourceExhausted => new CallRejectedException(service, null, status.StatusCode, $"Service '{service}' is at zero and the controller holds too many calls to it already: {status.Detail}"),
+        StatusCode.DeadlineExceeded => new WorkerLaunchException(
+            service,
+            null,
+            $"Service '{service}' was not ready within its launch timeout of {launchTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s, and the controller holding the call gave no diagnosis: {status.Detail}",
+            "",
+            exitCode: null),
+        _ => null,
+    };
+}
