@@ -117,9 +117,21 @@ internal sealed partial class ScalingController(
     /// </summary>
     public async Task<WorkloadActivation> ActivateAsync(string service, CancellationToken cancellationToken)
     {
-        var scaler = _scalers.Values.FirstOrDefault(s => string.Equals(s.Service, service, StringComparison.Ordinal))
-            ?? throw new WorkloadNotScaledException(service);
         var started = time.GetTimestamp();
+
+        // A workload a client has just applied is first seen on the next tick: wait for two before calling it unknown.
+        var scaler = Find(service);
+        for (var tick = 0; scaler is null && tick < 2; tick++)
+        {
+            await Task.Delay(ScalingPolicy.TickInterval, time, cancellationToken).ConfigureAwait(false);
+            scaler = Find(service);
+        }
+
+        if (scaler is null)
+        {
+            throw new WorkloadNotScaledException(service);
+        }
+
         var now = time.GetUtcNow();
         var ready = scaler.WaitForReadyAsync(now, cancellationToken, out var woke);
         if (woke is { } replicas)
@@ -131,6 +143,9 @@ internal sealed partial class ScalingController(
         var readyWorkload = await ready.ConfigureAwait(false);
         return new WorkloadActivation(readyWorkload.ReadyReplicas, woke is not null, time.GetElapsedTime(started));
     }
+
+    private WorkloadScaler? Find(string service) =>
+        _scalers.Values.FirstOrDefault(s => string.Equals(s.Service, service, StringComparison.Ordinal));
 
     private async Task ScaleAsync(ScaledWorkload workload, WorkloadVerdict verdict, int replicas, DateTimeOffset now, CancellationToken cancellationToken)
     {
