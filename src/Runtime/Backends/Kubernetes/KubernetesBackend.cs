@@ -16,7 +16,7 @@ namespace Hoist.Backends.Kubernetes;
 /// autoscaled services. Nothing touches the cluster until the first call (or StartServiceAsync), and disposing
 /// the backend leaves the services running: InactivityTtl, or a teardown, ends them.
 /// </summary>
-internal sealed partial class KubernetesBackend : IHoistBackend
+internal sealed partial class KubernetesBackend : IHoistBackend, Telemetry.IServiceStatusSource
 {
     private static readonly TimeSpan JanitorInterval = TimeSpan.FromMinutes(5);
 
@@ -32,6 +32,7 @@ internal sealed partial class KubernetesBackend : IHoistBackend
     private readonly Lock _sessionGate = new();
     private Task<ClusterSession>? _session;
     private readonly ITimer _janitor;
+    private readonly IDisposable _statusTracking;
     private int _disposed;
 
     public KubernetesBackend(Func<string, ServiceDescriptor> describe, IOptionsMonitor<HoistOptions> options, ILoggerFactory loggerFactory, TimeProvider time)
@@ -42,6 +43,9 @@ internal sealed partial class KubernetesBackend : IHoistBackend
         _logger = loggerFactory.CreateLogger("Hoist.Backends.Kubernetes");
         _time = time;
         _janitor = time.CreateTimer(_ => _ = SweepAsync(), null, JanitorInterval, JanitorInterval);
+
+        // The replica and activator-queue gauges, as this process sees its services (Status reads no API).
+        _statusTracking = Telemetry.HoistInstruments.TrackStatus(this);
     }
 
     public KubernetesBackendOptions Settings => _options.CurrentValue.Kubernetes;
@@ -64,6 +68,8 @@ internal sealed partial class KubernetesBackend : IHoistBackend
     }
 
     public ServiceStatus? GetStatus(string service) => _services.TryGetValue(service, out var running) ? running.Status() : null;
+
+    public IEnumerable<ServiceStatus> Statuses() => _services.Values.Select(s => s.Status());
 
     /// <summary>Deletes the service's objects from the cluster, found by label, whether or not this process deployed them.</summary>
     public async Task StopServiceAsync(string service, CancellationToken cancellationToken)
@@ -90,6 +96,7 @@ internal sealed partial class KubernetesBackend : IHoistBackend
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         _janitor.Dispose();
+        _statusTracking.Dispose();
         var all = _services.Values.ToArray();
         _services.Clear();
         await Task.WhenAll(all.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
