@@ -481,7 +481,9 @@ namespace Hoist.Generators
                 if (service.Methods.Any(static m => m.ReturnKind == ReturnKind.AsyncEnumerable))
                 {
                     writer.WriteLine();
-                    WriteInvokeStreaming(writer, service);
+                    WriteInvokeStreaming(writer, service, json: false);
+                    writer.WriteLine();
+                    WriteInvokeStreaming(writer, service, json: true);
                 }
 
                 writer.CloseBlock();
@@ -527,18 +529,19 @@ namespace Hoist.Generators
             //     }
             // }
             //
-            // Only services with such a method have it; the other InvokeAsync overloads leave those methods out.
-            private static void WriteInvokeStreaming(SourceWriter writer, ServiceModel service)
+            // Only services with such a method have it; the other InvokeAsync overloads leave those methods out. Its JSON
+            // twin, InvokeStreamingJsonAsync, has the same shape, for `hoist call`.
+            private static void WriteInvokeStreaming(SourceWriter writer, ServiceModel service, bool json)
             {
                 writer.WriteLine(
-                    "public override global::System.Collections.Generic.IAsyncEnumerable<global::System.ReadOnlyMemory<byte>> InvokeStreamingAsync(" +
+                    $"public override global::System.Collections.Generic.IAsyncEnumerable<global::System.ReadOnlyMemory<byte>> {(json ? "InvokeStreamingJsonAsync" : "InvokeStreamingAsync")}(" +
                     $"string method, global::System.ReadOnlyMemory<byte> arguments, {CancellationToken} cancellationToken)");
                 writer.OpenBlock();
                 writer.WriteLine("switch (method)");
                 writer.OpenBlock();
                 foreach (var method in service.Methods.Where(static m => m.ReturnKind == ReturnKind.AsyncEnumerable))
                 {
-                    WriteCase(writer, service, method, json: false);
+                    WriteCase(writer, service, method, json);
                 }
 
                 writer.WriteLine("default:");
@@ -566,7 +569,7 @@ namespace Hoist.Generators
             //
             // A CancellationToken parameter receives the dispatcher's token. Task<T> and ValueTask<T> go through
             // ReturnAsync<T>; void through ReturnVoid() after the call; Task and ValueTask through ReturnVoidAsync;
-            // IAsyncEnumerable<T> through ReturnStream<T>(items, cancellationToken).
+            // IAsyncEnumerable<T> through ReturnStream<T>(items, cancellationToken), or ReturnJsonStream<T>.
             private static void WriteCase(SourceWriter writer, ServiceModel service, MethodModel method, bool json)
             {
                 var taken = new HashSet<string>(s_dispatcherNames);
@@ -622,7 +625,7 @@ namespace Hoist.Generators
                         writer.WriteLine($"return {returns}Async<{method.ResultType}>({call});");
                         break;
                     case ReturnKind.AsyncEnumerable:
-                        writer.WriteLine($"return ReturnStream<{method.ResultType}>({call}, cancellationToken);");
+                        writer.WriteLine($"return {(json ? "ReturnJsonStream" : "ReturnStream")}<{method.ResultType}>({call}, cancellationToken);");
                         break;
                     default:
                         writer.WriteLine($"return {returns}<{method.ResultType}>({call});");

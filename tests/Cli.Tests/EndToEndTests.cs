@@ -105,6 +105,21 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public async Task CallLocal_AMethodThatStreams_PrintsEachItemAsALine_AndAFailureAfterThemAsTheError()
+    {
+        using var work = new TempDirectory();
+
+        var counted = await HoistProcess.RunAsync(["call", "streams", "Count", "--json", "[3,0]", "--local", TestAppAssembly], work.Path, HoistProcess.WithoutCluster(work.Path));
+        var failed = await HoistProcess.RunAsync(["call", "streams", "FailAfter", "--json", "[2]", "--local", TestAppAssembly], work.Path, HoistProcess.WithoutCluster(work.Path));
+
+        Assert.True(counted.ExitCode == 0, counted.ToString());
+        Assert.Equal(["0", "1", "2"], counted.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal(ExitCodes.Failure, failed.ExitCode);
+        Assert.Equal(["\"item 0\"", "\"item 1\""], failed.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Contains("failed after 2 items", failed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CallLocal_AMethodThatThrows_IsOneErrorLineAndAHint()
     {
         using var work = new TempDirectory();

@@ -93,6 +93,34 @@ public sealed class StreamingTests(HoistFixture fixture)
     }
 
     [Fact]
+    public async Task ByNameWithJson_EachItemArrivesAsJson_AsTheUnaryJsonCallDoes()
+    {
+        var numbers = new List<string>();
+        await foreach (var item in fixture.Client.InvokeJsonStreamingAsync("streams", "Count", """{"count":3,"delayMilliseconds":0}"""))
+        {
+            numbers.Add(item);
+        }
+
+        var bytes = new List<string>();
+        await foreach (var item in fixture.Client.InvokeJsonStreamingAsync("streams", "Produce", """["json",2,3]"""))
+        {
+            bytes.Add(item);
+        }
+
+        Assert.Equal(["0", "1", "2"], numbers);
+        Assert.Equal(["\"AAAA\"", "\"AAAA\""], bytes);                          // byte[] as JSON writes it: base64
+
+        // Malformed JSON arguments are refused before the method runs, as for a unary call.
+        var refused = await Assert.ThrowsAsync<CallRejectedException>(async () =>
+        {
+            await foreach (var item in fixture.Client.InvokeJsonStreamingAsync("streams", "Count", """["three"]"""))
+            {
+            }
+        });
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, refused.StatusCode);
+    }
+
+    [Fact]
     public async Task Deadline_CoversTheWholeStream()
     {
         var items = 0;

@@ -14,7 +14,8 @@ using Microsoft.Extensions.Logging.Console;
 namespace Hoist.Cli.Commands;
 
 /// <summary>
-/// <c>hoist call &lt;service&gt; &lt;method&gt; --json '[...]'</c>: calls a method and prints its result as JSON.
+/// <c>hoist call &lt;service&gt; &lt;method&gt; --json '[...]'</c>: calls a method and prints its result as JSON (a
+/// method that streams, each item as a line of JSON as it comes).
 /// On the cluster by default (the service must be deployed); with <c>--local &lt;app&gt;</c>, in a worker process
 /// of the app on this machine, started for the call and stopped after it.
 /// </summary>
@@ -93,10 +94,15 @@ internal sealed class CallCommand : Command
 
         try
         {
-            var result = settings.Local is { } local
-                ? await CallLocalAsync(context, settings, local, timeout.Token).ConfigureAwait(false)
-                : await CallClusterAsync(context, settings, timeout.Token).ConfigureAwait(false);
-            await context.Output.WriteLineAsync(result).ConfigureAwait(false);
+            if (settings.Local is { } local)
+            {
+                await CallLocalAsync(context, settings, local, timeout.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await CallClusterAsync(context, settings, timeout.Token).ConfigureAwait(false);
+            }
+
             return ExitCodes.Success;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -105,7 +111,7 @@ internal sealed class CallCommand : Command
         }
     }
 
-    private static async Task<string> CallLocalAsync(CliContext context, Settings settings, string appPath, CancellationToken cancellationToken)
+    private static async Task CallLocalAsync(CliContext context, Settings settings, string appPath, CancellationToken cancellationToken)
     {
         var app = await ProjectBuilder.BuildAsync(AppInput.Resolve(appPath), "Debug", context.Error, cancellationToken).ConfigureAwait(false);
         var configuration = context.LoadConfiguration(app.SettingsDirectory);
@@ -122,10 +128,10 @@ internal sealed class CallCommand : Command
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<HoistClient>();
         await context.Error.WriteLineAsync($"Starting service '{descriptor.Name}' from {Path.GetFileName(app.AssemblyPath)} on this machine...").ConfigureAwait(false);
-        return await client.InvokeJsonAsync(descriptor.Name, settings.Method, settings.Json, cancellationToken).ConfigureAwait(false);
+        await CallAsync(client, descriptor.Name, settings, context.Output, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<string> CallClusterAsync(CliContext context, Settings settings, CancellationToken cancellationToken)
+    private static async Task CallClusterAsync(CliContext context, Settings settings, CancellationToken cancellationToken)
     {
         var configuration = context.LoadConfiguration();
         var hoist = context.Bind(configuration);
@@ -142,7 +148,36 @@ internal sealed class CallCommand : Command
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Hoist.Cli.Call"))));
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<HoistClient>();
-        return await client.InvokeJsonAsync(settings.Service, settings.Method, settings.Json, cancellationToken).ConfigureAwait(false);
+        await CallAsync(client, settings.Service, settings, context.Output, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Prints the method's result as JSON; a method that returns <c>IAsyncEnumerable&lt;T&gt;</c> prints each item as a
+    /// line of JSON as it arrives. The service's descriptor does not say which methods stream (a deployed service's is
+    /// read from the cluster), so the worker does: it has no unary method of that name, and the call goes again as a stream.
+    /// </summary>
+    private static async Task CallAsync(HoistClient client, string service, Settings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await output.WriteLineAsync(await client.InvokeJsonAsync(service, settings.Method, settings.Json, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+        catch (CallRejectedException unary) when (unary.StatusCode == Grpc.Core.StatusCode.Unimplemented)
+        {
+            try
+            {
+                await foreach (var item in client.InvokeJsonStreamingAsync(service, settings.Method, settings.Json, cancellationToken).ConfigureAwait(false))
+                {
+                    await output.WriteLineAsync(item).ConfigureAwait(false);
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (CallRejectedException stream) when (stream.StatusCode == Grpc.Core.StatusCode.Unimplemented)
+            {
+                // Neither kind: the worker runs other code than the app describes. Its answer to the first call says so.
+                throw unary;
+            }
+        }
     }
 
     /// <summary>The service and method asked for, or an error that lists what there is.</summary>

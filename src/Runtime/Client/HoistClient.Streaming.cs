@@ -39,6 +39,7 @@ public sealed partial class HoistClient
                 Method = method.Name,
                 CallId = (ulong)Interlocked.Increment(ref s_callCount),
                 Payload = UnsafeByteOperations.UnsafeWrap(arguments.WrittenMemory),
+                Json = typeof(T) == typeof(JsonText),
             };
 
             DateTime? deadline = null;
@@ -58,7 +59,9 @@ public sealed partial class HoistClient
                         throw ToRemoteException(item.Error);
                     }
 
-                    yield return Payload.Deserialize<T>(item.Item.Span);
+                    yield return typeof(T) == typeof(JsonText)
+                        ? (T)(object)new JsonText(System.Text.Encoding.UTF8.GetString(item.Item.Span))
+                        : Payload.Deserialize<T>(item.Item.Span);
                 }
             }
             finally

@@ -134,6 +134,37 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
     /// </summary>
     public async Task<string> InvokeJsonAsync(string service, string method, string argumentsJson, CancellationToken cancellationToken = default)
     {
+        var (descriptor, remote, arguments) = JsonCall(service, method, argumentsJson);
+        if (descriptor.Distribution is null)
+        {
+            return (await InvokeAsync<JsonText>(remote, arguments, RemoteCallOptions.Default, cancellationToken).ConfigureAwait(false)).Json;
+        }
+
+        var ranks = await InvokeAllAsync<JsonText>(remote, arguments, RemoteCallOptions.Default, cancellationToken).ConfigureAwait(false);
+        return $"[{string.Join(",", ranks.Select(r => r.Json))}]";
+    }
+
+    /// <summary>
+    /// Calls a method that returns <c>IAsyncEnumerable&lt;T&gt;</c> by name with JSON arguments, and yields each item as
+    /// JSON as it arrives, as <see cref="InvokeJsonAsync"/> does for the other methods (<c>hoist call</c> uses both).
+    /// </summary>
+    public IAsyncEnumerable<string> InvokeJsonStreamingAsync(string service, string method, string argumentsJson, CancellationToken cancellationToken = default)
+    {
+        var (_, remote, arguments) = JsonCall(service, method, argumentsJson);
+        return Items(InvokeStreamingAsync<JsonText>(remote, arguments, RemoteCallOptions.Default, cancellationToken), cancellationToken);
+
+        static async IAsyncEnumerable<string> Items(IAsyncEnumerable<JsonText> items, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                yield return item.Json;
+            }
+        }
+    }
+
+    // A call by name with JSON arguments: the method must be one the service declares; the payload is the JSON itself.
+    private (ServiceDescriptor Descriptor, RemoteMethod Method, PayloadWriter Arguments) JsonCall(string service, string method, string argumentsJson)
+    {
         var descriptor = Describe(service);
         if (!descriptor.Methods.Contains(method, StringComparer.Ordinal))
         {
@@ -144,14 +175,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
         var bytes = Encoding.UTF8.GetBytes(argumentsJson);
         bytes.CopyTo(arguments.GetSpan(bytes.Length));
         arguments.Advance(bytes.Length);
-        var remote = new RemoteMethod(descriptor.Name, method);
-        if (descriptor.Distribution is null)
-        {
-            return (await InvokeAsync<JsonText>(remote, arguments, RemoteCallOptions.Default, cancellationToken).ConfigureAwait(false)).Json;
-        }
-
-        var ranks = await InvokeAllAsync<JsonText>(remote, arguments, RemoteCallOptions.Default, cancellationToken).ConfigureAwait(false);
-        return $"[{string.Join(",", ranks.Select(r => r.Json))}]";
+        return (descriptor, new RemoteMethod(descriptor.Name, method), arguments);
     }
 
     public Task InvokeAllVoidAsync(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken) =>

@@ -38,6 +38,13 @@ public abstract class ServiceDispatcher : IAsyncDisposable
     public virtual IAsyncEnumerable<ReadOnlyMemory<byte>> InvokeStreamingAsync(string method, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken) =>
         throw new UnknownMethodException(GetType().Name, method);
 
+    /// <summary>
+    /// The JSON twin of <see cref="InvokeStreamingAsync"/>: JSON arguments, each item as JSON. Tools such as
+    /// <c>hoist call</c> use it, as they use <see cref="InvokeJsonAsync"/> for the other methods.
+    /// </summary>
+    public virtual IAsyncEnumerable<ReadOnlyMemory<byte>> InvokeStreamingJsonAsync(string method, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken) =>
+        throw new UnknownMethodException(GetType().Name, method);
+
     public virtual async ValueTask DisposeAsync()
     {
         switch (_instance)
@@ -77,11 +84,18 @@ public abstract class ServiceDispatcher : IAsyncDisposable
     /// Serializes each item as the method yields it. The token reaches the method twice, as its argument and
     /// through <c>WithCancellation</c>, so an <c>[EnumeratorCancellation]</c> parameter sees it either way.
     /// </summary>
-    protected static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReturnStream<T>(IAsyncEnumerable<T> items, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    protected static IAsyncEnumerable<ReadOnlyMemory<byte>> ReturnStream<T>(IAsyncEnumerable<T> items, CancellationToken cancellationToken = default) =>
+        Serialized(items, static item => Payload.Serialize(item), cancellationToken);
+
+    /// <summary>As <see cref="ReturnStream{T}"/>, each item as JSON.</summary>
+    protected static IAsyncEnumerable<ReadOnlyMemory<byte>> ReturnJsonStream<T>(IAsyncEnumerable<T> items, CancellationToken cancellationToken = default) =>
+        Serialized(items, static item => JsonArguments.Serialize(item), cancellationToken);
+
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> Serialized<T>(IAsyncEnumerable<T> items, Func<T, ReadOnlyMemory<byte>> serialize, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            yield return Payload.Serialize(item);
+            yield return serialize(item);
         }
     }
 

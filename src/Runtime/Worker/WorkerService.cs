@@ -81,10 +81,10 @@ internal sealed partial class WorkerService(
         token.Authorize(context);
         var cancellationToken = context.CancellationToken;
         using var activity = WorkerCall.Start(environment, request.Method, TraceHeader(context, TraceContext.TraceParentHeader), TraceHeader(context, TraceContext.TraceStateHeader), streaming: true);
-        if (request.Json || request.SharedPayload is not null)
+        if (request.SharedPayload is not null)
         {
-            LogRefused(logger, request.CallId, "InvalidArgument", "a streamed call with JSON or shared-memory arguments");
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"Streamed call {request.CallId} to '{environment.ServiceName}/{request.Method}' must carry its arguments inline, in Hoist's binary encoding."));
+            LogRefused(logger, request.CallId, "InvalidArgument", "a streamed call with shared-memory arguments");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"Streamed call {request.CallId} to '{environment.ServiceName}/{request.Method}' must carry its arguments inline."));
         }
 
         // The stream runs on the code it started on, to its end, even if a sync commits meanwhile.
@@ -92,7 +92,10 @@ internal sealed partial class WorkerService(
         IAsyncEnumerator<ReadOnlyMemory<byte>> items;
         try
         {
-            items = lease.Dispatcher.InvokeStreamingAsync(request.Method, request.Payload.Memory, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            items = (request.Json
+                    ? lease.Dispatcher.InvokeStreamingJsonAsync(request.Method, request.Payload.Memory, cancellationToken)
+                    : lease.Dispatcher.InvokeStreamingAsync(request.Method, request.Payload.Memory, cancellationToken))
+                .GetAsyncEnumerator(cancellationToken);
         }
         catch (UnknownMethodException ex)
         {

@@ -99,5 +99,27 @@ namespace Hoist.Generated
                     throw UnknownMethod("tokens", method);
             }
         }
+
+        public override global::System.Collections.Generic.IAsyncEnumerable<global::System.ReadOnlyMemory<byte>> InvokeStreamingJsonAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
+        {
+            switch (method)
+            {
+                case "Generate":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 2);
+                    var prompt = reader.Read<string>(0, "prompt");
+                    var count = reader.Read<int>(1, "count");
+                    return ReturnJsonStream<string>(_instance.Generate(prompt, count, cancellationToken), cancellationToken);
+                }
+                case "Progress":
+                {
+                    using var reader = new global::Hoist.Serialization.JsonArguments(arguments, 1);
+                    var steps = reader.Read<int>(0, "steps");
+                    return ReturnJsonStream<int[]>(global::MyApp.Tokens.Progress(steps), cancellationToken);
+                }
+                default:
+                    throw UnknownMethod("tokens", method);
+            }
+        }
     }
 }
