@@ -137,7 +137,20 @@ internal sealed partial class ScalingController(
         if (woke is { } replicas)
         {
             var workload = scaler.Workload;
-            await ScaleAsync(workload, new WorkloadVerdict(replicas, null, false, Woken: true), replicas, now, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await ScaleAsync(workload, new WorkloadVerdict(replicas, null, false, Woken: true), replicas, now, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpOperationException ex)
+            {
+                // Every call held for this wake hears why it cannot come, rather than waiting out the LaunchTimeout.
+                scaler.FailLaunch(new WorkerLaunchException(
+                    service,
+                    null,
+                    $"The Hoist controller could not scale {workload.Kind.Kind} {workload.Namespace}/{workload.Name} to {replicas}: {(int)ex.Response.StatusCode} {ex.Response.ReasonPhrase} {ex.Response.Content}",
+                    "",
+                    exitCode: null));
+            }
         }
 
         var readyWorkload = await ready.ConfigureAwait(false);
