@@ -132,12 +132,16 @@ public sealed class ScalingLoopTests
     }
 
     [Fact]
-    public void CallsInFlight_KeepTheServiceUp_AndAReplicaThatCannotSay_CountsAsBusy()
+    public async Task CallsInFlight_KeepTheServiceUp_AndAReplicaThatCannotSay_CountsAsBusy()
     {
         var time = new FakeTimeProvider();
         var (loop, replicas) = Create(time);
-        _ = loop.WaitForReadyAsync(CancellationToken.None);
+        var held = loop.WaitForReadyAsync(CancellationToken.None);
         replicas.StartAll();
+
+        // Released, and out of the queue (its continuation runs on the thread pool): a queued call is load too.
+        await held;
+        Assert.Equal(0, loop.Queued);
 
         // Busy, then unknown, for a minute: the 6 s window never sees the service quiet.
         for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromMinutes(1); elapsed += Tick)
