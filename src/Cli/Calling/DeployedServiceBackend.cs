@@ -151,38 +151,17 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
             : layout.WorkloadKind == ResourceKind.Deployment ? new V1Deployment { Metadata = deployed.Workload }
             : null;
         var scaled = workload?.Metadata is not null && ControllerManifests.Scales(workload);
-        if (!scaled)
-        {
-            return null;
-        }
-
-        // The app's controller, by its labels: hoist call knows the app only by its part-of label, not its options.
-        var controllerSelector = HoistSelectors.Format(new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            [ManifestLabels.Name] = ControllerManifests.NameLabel,
-            [ManifestLabels.PartOf] = deployed.AppName,
-        });
-        var controller = (await target.Cluster.Api.CoreV1.ListNamespacedServiceAsync(layout.Namespace, labelSelector: controllerSelector, cancellationToken: cancellationToken).ConfigureAwait(false))
-            .Items.FirstOrDefault(s => s.Spec?.Selector is { Count: > 0 });
-        var route = ControllerActivation.Route(
-            scaled,
-            controller is not null,
-            WorkerRoutes.UseClusterDns(options.Backend.ConnectMode, KubernetesConnection.InCluster),
-            layout.Namespace,
-            controller?.Metadata.Name ?? "",
-            controller?.Spec.Selector is { } selector ? HoistSelectors.Format(selector) : "",
-            options.Backend.ClusterDomain);
-        if (route is null)
-        {
-            return null;
-        }
-
-        using var channel = _connector.CreateChannel(target.Cluster, route);
 
         // hoist call does not know the service's LaunchTimeout; the controller applies it, this only bounds a hung controller.
         return await ControllerActivation.ActivateAsync(
-            new Protocol.Activator.ActivatorClient(channel),
+            target.Cluster,
+            _connector,
+            scaled,
+            layout.Namespace,
+            deployed.AppName,
             layout.Service,
+            WorkerRoutes.UseClusterDns(options.Backend.ConnectMode, KubernetesConnection.InCluster),
+            options.Backend.ClusterDomain,
             TimeSpan.FromSeconds(Settings.ServiceDefaults.LaunchTimeoutSeconds),
             TimeProvider.System,
             cancellationToken).ConfigureAwait(false);

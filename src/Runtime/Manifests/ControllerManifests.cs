@@ -73,8 +73,7 @@ public static class ControllerManifests
     };
 
     /// <summary>The controller's pods, by the labels its Deployment and Service select on.</summary>
-    public static string PodSelector(ManifestOptions options) =>
-        string.Join(",", Selector(options).Select(l => $"{l.Key}={l.Value}"));
+    public static string PodSelector(ManifestOptions options) => Backends.Kubernetes.HoistSelectors.Format(Selector(options));
 
     /// <summary>
     /// The file <c>hoist manifests</c> writes beside the services' (null when no service needs the controller), from the

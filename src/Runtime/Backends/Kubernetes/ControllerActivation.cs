@@ -1,6 +1,8 @@
 using System.Globalization;
 using Grpc.Core;
+using k8s;
 using Hoist.Backends.Kubernetes.Controller;
+using Hoist.Manifests;
 using Hoist.Protocol;
 
 namespace Hoist.Backends.Kubernetes;
@@ -44,6 +46,57 @@ internal static class ControllerActivation
         return clusterDns
             ? new DnsRoute(0, controllerName, new Uri($"http://{controllerName}.{ns}.svc.{clusterDomain}:{port}"))
             : new PortForwardRoute(0, controllerName, ns, null, controllerPods, ControllerHost.Port);
+    }
+
+    /// <summary>
+    /// The whole ask, the same for a deploy and for <c>hoist call</c>: finds the app's controller Service in
+    /// <paramref name="ns"/> by its labels (services list, a right clients have where get is not), routes to it and asks
+    /// it to wake <paramref name="service"/>. Null when the controller does not scale the service or the app has no
+    /// controller there, and the caller waits for readiness itself. <paramref name="appLabel"/> is the app's
+    /// <c>app.kubernetes.io/part-of</c> value, which the controller's objects carry.
+    /// </summary>
+    public static async Task<ActivatorAnswer?> ActivateAsync(
+        ClusterClient cluster,
+        WorkerConnector connector,
+        bool scaledByController,
+        string ns,
+        string appLabel,
+        string service,
+        bool clusterDns,
+        string clusterDomain,
+        TimeSpan launchTimeout,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(connector);
+        if (!scaledByController)
+        {
+            return null;
+        }
+
+        var controllers = HoistSelectors.Format(new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            [ManifestLabels.Name] = ControllerManifests.NameLabel,
+            [ManifestLabels.PartOf] = appLabel,
+        });
+        var controller = (await cluster.Api.CoreV1.ListNamespacedServiceAsync(ns, labelSelector: controllers, cancellationToken: cancellationToken).ConfigureAwait(false))
+            .Items.FirstOrDefault(s => s.Spec?.Selector is { Count: > 0 });
+        var route = Route(
+            scaledByController,
+            controller is not null,
+            clusterDns,
+            ns,
+            controller?.Metadata.Name ?? "",
+            controller?.Spec.Selector is { } selector ? HoistSelectors.Format(selector) : "",
+            clusterDomain);
+        if (route is null)
+        {
+            return null;
+        }
+
+        using var channel = connector.CreateChannel(cluster, route);
+        return await ActivateAsync(new Protocol.Activator.ActivatorClient(channel), service, launchTimeout, time, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

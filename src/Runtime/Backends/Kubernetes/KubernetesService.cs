@@ -288,20 +288,22 @@ internal sealed partial class KubernetesService : IAsyncDisposable
     {
         // Decided from what was rendered first, so a service the controller never scales costs no extra API call.
         var scaled = objects.Any(ControllerManifests.Scales);
-        if (!scaled)
-        {
-            return;
-        }
-
         var controller = ControllerManifests.Name(manifestOptions);
-        var controllerPods = ControllerManifests.PodSelector(manifestOptions);
-        bool serviceExists;
+        ActivatorAnswer? answer;
         try
         {
-            // Listed by its labels (which it shares with its pods) rather than read by name: services list is a right a
-            // client already has, get is not.
-            serviceExists = (await cluster.ListAsync(ResourceKind.Service, layout.Namespace, controllerPods, cancellationToken).ConfigureAwait(false))
-                .Any(s => s.Name == controller);
+            answer = await ControllerActivation.ActivateAsync(
+                cluster,
+                _connector,
+                scaled,
+                layout.Namespace,
+                KubernetesNames.ToLabelValue(manifestOptions.AppName),
+                Name,
+                _backend.UseClusterDns,
+                _backend.Settings.ClusterDomain,
+                TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout),
+                _time,
+                cancellationToken).ConfigureAwait(false);
         }
         catch (k8s.Autorest.HttpOperationException ex)
         {
@@ -309,23 +311,11 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             return;
         }
 
-        if (ControllerActivation.Route(scaled, serviceExists, _backend.UseClusterDns, layout.Namespace, controller, controllerPods, _backend.Settings.ClusterDomain) is not { } route)
-        {
-            return;
-        }
-
-        using var channel = _connector.CreateChannel(cluster, route);
-        var answer = await ControllerActivation.ActivateAsync(
-            new Protocol.Activator.ActivatorClient(channel),
-            Name,
-            TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout),
-            _time,
-            cancellationToken).ConfigureAwait(false);
-        if (answer.Ready is { } ready)
+        if (answer?.Ready is { } ready)
         {
             LogActivated(_logger, Name, controller, ready.ReadyReplicas, ready.Woken, ready.Waited.TotalMilliseconds);
         }
-        else
+        else if (answer is not null)
         {
             LogActivatorPassed(_logger, Name, controller, answer.NotHeld ?? "no answer");
         }
