@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using Hoist.Generators.Models;
@@ -30,13 +32,8 @@ namespace Hoist.Generators.Helpers
             Property(json, "kind").Append(service.IsClassService ? "\"class\"" : "\"method\"").Append(',');
             Property(json, "declaringType").Append(String(service.DeclaringType.MetadataName)).Append(',');
             Property(json, "assemblyName").Append(String(assemblyName)).Append(',');
-            Property(json, "methods").Append('[');
-            for (var i = 0; i < service.Methods.Count; i++)
-            {
-                json.Append(i == 0 ? string.Empty : ",").Append(String(service.Methods[i].Name));
-            }
-
-            json.Append("],");
+            Array(json, "methods", service.Methods, static (json, method) => json.Append(String(method.Name)));
+            json.Append(',');
 
             var compute = service.Compute;
             Property(json, "compute").Append('{');
@@ -89,50 +86,53 @@ namespace Hoist.Generators.Helpers
             }
 
             json.Append(',');
-            Property(json, "environment").Append('[');
-            for (var i = 0; i < service.Environment.Count; i++)
+            Array(json, "environment", service.Environment, static (json, variable) =>
             {
-                var variable = service.Environment[i];
-                json.Append(i == 0 ? "{" : ",{");
+                json.Append('{');
                 Property(json, "name").Append(String(variable.Name)).Append(',');
                 Property(json, "value").Append(String(variable.Value));
                 json.Append('}');
-            }
-
-            json.Append("],");
-            Property(json, "secrets").Append('[');
-            for (var i = 0; i < service.Secrets.Count; i++)
+            });
+            json.Append(',');
+            Array(json, "secrets", service.Secrets, static (json, secret) =>
             {
-                var secret = service.Secrets[i];
-                json.Append(i == 0 ? "{" : ",{");
+                json.Append('{');
                 Property(json, "name").Append(String(secret.Name)).Append(',');
                 Property(json, "key").Append(String(secret.Key)).Append(',');
                 Property(json, "variable").Append(String(secret.Variable));
                 json.Append('}');
-            }
-
-            json.Append("],");
-            Property(json, "setup").Append('[');
-            for (var i = 0; i < service.Setup.Count; i++)
+            });
+            json.Append(',');
+            Array(json, "setup", service.Setup, static (json, step) => json.Append(String(step)));
+            json.Append(',');
+            Array(json, "volumes", service.Volumes, static (json, volume) =>
             {
-                json.Append(i == 0 ? string.Empty : ",").Append(String(service.Setup[i]));
-            }
-
-            json.Append("],");
-            Property(json, "volumes").Append('[');
-            for (var i = 0; i < service.Volumes.Count; i++)
-            {
-                var volume = service.Volumes[i];
-                json.Append(i == 0 ? "{" : ",{");
+                json.Append('{');
                 Property(json, "name").Append(String(volume.Name)).Append(',');
                 Property(json, "path").Append(String(volume.Path)).Append(',');
                 Property(json, "size").Append(String(volume.Size)).Append(',');
                 Property(json, "storageClass").Append(String(volume.StorageClass));
                 json.Append('}');
+            });
+            json.Append('}');
+            return json.ToString();
+        }
+
+        // "name":[item,item,...], each item written by writeItem.
+        private static void Array<T>(StringBuilder json, string name, IReadOnlyList<T> items, Action<StringBuilder, T> writeItem)
+        {
+            Property(json, name).Append('[');
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (i > 0)
+                {
+                    json.Append(',');
+                }
+
+                writeItem(json, items[i]);
             }
 
-            json.Append("]}");
-            return json.ToString();
+            json.Append(']');
         }
 
         private static StringBuilder Property(StringBuilder json, string name) => json.Append('"').Append(name).Append("\":");
