@@ -59,15 +59,7 @@ public sealed class SetupStepsTests
     [Fact]
     public void CheckGpuType_RefusesAMachineWhoseGpusAreOthers_AndIgnoresOneWithout()
     {
-        var service = new ServiceDescriptor
-        {
-            Name = "embed",
-            Kind = ServiceKind.Method,
-            DeclaringType = "App.E",
-            AssemblyName = "App",
-            Methods = ["Embed"],
-            Compute = new ComputeSpec { Gpus = 1, GpuType = "NVIDIA-A100-SXM4-80GB" },
-        };
+        var service = Embed() with { Compute = new ComputeSpec { Gpus = 1, GpuType = "NVIDIA-A100-SXM4-80GB" } };
 
         LocalBackend.CheckGpuType(service, null);
         LocalBackend.CheckGpuType(service, []);
@@ -80,15 +72,7 @@ public sealed class SetupStepsTests
     [Fact]
     public void LocalVolumes_AreOneFolderPerAppAndVolume_NamedByTheirVariable()
     {
-        var service = new ServiceDescriptor
-        {
-            Name = "embed",
-            Kind = ServiceKind.Method,
-            DeclaringType = "App.E",
-            AssemblyName = "App",
-            Methods = ["Embed"],
-            Volumes = [new VolumeSpec { Name = "models", Path = "/models" }, new VolumeSpec { Name = "hf-cache", Path = "/cache" }],
-        };
+        var service = Embed() with { Volumes = [new VolumeSpec { Name = "models", Path = "/models" }, new VolumeSpec { Name = "hf-cache", Path = "/cache" }] };
 
         var variables = LocalVolumes.Variables(service, "/data/hoist");
 
@@ -121,4 +105,13 @@ public sealed class SetupStepsTests
     }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    private static ServiceDescriptor Embed() => new()
+    {
+        Name = "embed",
+        Kind = ServiceKind.Method,
+        DeclaringType = "App.E",
+        AssemblyName = "App",
+        Methods = ["Embed"],
+    };
 }
