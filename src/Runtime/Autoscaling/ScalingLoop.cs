@@ -171,6 +171,7 @@ internal sealed partial class ScalingLoop<TReady> : IDisposable
             lock (Gate)
             {
                 ObjectDisposedException.ThrowIf(_stopped, this);
+                // Observing drops replicas the actuator knows are lost, so a dead one is never handed to this call.
                 _actuator?.Observe();
                 if (_current is { } current)
                 {

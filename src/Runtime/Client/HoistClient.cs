@@ -151,15 +151,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
     public IAsyncEnumerable<string> InvokeJsonStreamingAsync(string service, string method, string argumentsJson, CancellationToken cancellationToken = default)
     {
         var (_, remote, arguments) = JsonCall(service, method, argumentsJson);
-        return Items(InvokeStreamingAsync<JsonText>(remote, arguments, RemoteCallOptions.Default, cancellationToken), cancellationToken);
-
-        static async IAsyncEnumerable<string> Items(IAsyncEnumerable<JsonText> items, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-        {
-            await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
-            {
-                yield return item.Json;
-            }
-        }
+        return InvokeStreamingAsync<JsonText>(remote, arguments, RemoteCallOptions.Default, cancellationToken).Select(static item => item.Json);
     }
 
     // A call by name with JSON arguments: the method must be one the service declares; the payload is the JSON itself.

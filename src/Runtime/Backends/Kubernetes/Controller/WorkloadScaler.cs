@@ -91,8 +91,10 @@ internal sealed class WorkloadScaler : IScalingActuator, IDisposable
                 woken = true;
             }
 
-            PublishLocked();
-            _startingSince = Observe().Ready > 0 || _loop.Desired == 0 ? null : _startingSince ?? now;
+            // Every rank ready releases the calls the activator holds.
+            var ready = Observe().Ready > 0;
+            _loop.Publish(ready ? workload : null);
+            _startingSince = ready || _loop.Desired == 0 ? null : _startingSince ?? now;
         }
 
         _loop.RecordActivity(lastActivity);
@@ -189,8 +191,6 @@ internal sealed class WorkloadScaler : IScalingActuator, IDisposable
 
     private bool StartingPastLaunchTimeout(DateTimeOffset now) =>
         _startingSince is { } since && now - since >= TimeSpan.FromSeconds(_workload.Descriptor.Compute.LaunchTimeout);
-
-    private void PublishLocked() => _loop.Publish(Observe().Ready > 0 ? _workload : null);
 
     private bool ScaledUpByOthers(ScaledWorkload workload) => _applied == 0 && workload.SpecReplicas > 0;
 
