@@ -34,6 +34,7 @@ internal static class HoistCli
         root.Subcommands.Add(new SecretsCommand(contexts));
         root.Subcommands.Add(new SyncCommand(contexts));
         root.Subcommands.Add(new DevCommand(contexts));
+        root.Subcommands.Add(new DashboardCommand(contexts));
         return root;
     }
 

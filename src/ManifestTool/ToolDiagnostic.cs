@@ -21,6 +21,12 @@ internal sealed record ToolDiagnostic(string Origin, bool IsError, string Id, st
     /// <summary>A service cannot be rendered with its overrides and the build's settings.</summary>
     public const string RenderFailed = "HOIST104";
 
+    /// <summary>
+    /// Reported by Hoist.targets, never printed here: the tool exited with an error code without a diagnostic (it
+    /// crashed, or dotnet could not start it).
+    /// </summary>
+    public const string ToolFailed = "HOIST105";
+
     public static ToolDiagnostic Error(string origin, string id, string message) => new(origin, true, id, message);
 
     /// <summary>The settings rule's ID a refused override ends with, "(HOIST009)", so the build reports it as that ID.</summary>

@@ -130,10 +130,11 @@ namespace Hoist.Settings
             }
 
             // Blank used to mean "the default" without a word; a typo'd override must not quietly pick another image.
-            if (values.Image is { } image && image.Trim().Length == 0)
+            // Anything else the kubelet cannot parse would only fail after a deploy, as InvalidImageName.
+            if (values.Image is { } image && !ImageReference.IsValid(image))
             {
                 problems.Add(new SettingProblem(InvalidImage, "Image", String(image), "is not an image reference",
-                    "use a container image such as \"nvcr.io/nvidia/pytorch:23.10-py3\", or leave Image unset for " + ServiceDefaults.Image));
+                    ImageReference.Rule + ", or leave Image unset for " + ServiceDefaults.Image));
             }
         }
 

@@ -133,6 +133,9 @@ public sealed class ManifestEmitTests(ServiceLibraryCopy library) : IClassFixtur
             Assert.Equal(Render(scorer, options), File.ReadAllText(Path.Combine(output, "scorer.yaml")));
             Assert.Equal(Render(Shrink, options), File.ReadAllText(Path.Combine(output, "shrink.yaml")));
             Assert.Contains("autoscaling.knative.dev/max-scale: \"7\"", File.ReadAllText(Path.Combine(output, "scorer.yaml")), StringComparison.Ordinal);
+
+            // A library keeps its settings to itself: a copy would land in the output of every app that references it.
+            Assert.False(File.Exists(Path.Combine(library.OutputDirectory, "appsettings.json")), "A class library's appsettings.json was copied to its output.");
         }
         finally
         {
@@ -160,6 +163,55 @@ public sealed class ManifestEmitTests(ServiceLibraryCopy library) : IClassFixtur
         {
             File.Delete(appSettings);
         }
+    }
+
+    [Fact]
+    public async Task FailedEmit_ReportsEachDiagnosticAlone_FailsTheBuild_AndLeavesNoStaleManifests()
+    {
+        await BuildSucceedsAsync();
+        Assert.True(File.Exists(Path.Combine(library.ManifestsDirectory, "scorer.yaml")));
+        var appSettings = Path.Combine(library.ProjectDirectory, "appsettings.json");
+        File.WriteAllText(appSettings, """{ "Hoist": { "Services": { "scorer": { "Image": "not an image!!", "Window": "abc" } } } }""");
+        try
+        {
+            var (exitCode, log) = await library.BuildAsync();
+
+            Assert.True(exitCode != 0, "The build succeeded although the emit refused the settings:\n" + log);
+            Assert.Contains($"{appSettings} : error HOIST030: Hoist:Services:scorer:Image = \"not an image!!\" is not an image reference", log, StringComparison.Ordinal);
+            Assert.Contains($"{appSettings} : error HOIST009: Hoist:Services:scorer:Window = \"abc\" is not allowed", log, StringComparison.Ordinal);
+            Assert.DoesNotContain("MSB3073", log, StringComparison.Ordinal);
+            Assert.DoesNotContain("MSB4181", log, StringComparison.Ordinal);
+            Assert.DoesNotContain("HOIST105", log, StringComparison.Ordinal);
+            Assert.Contains("2 Error(s)", log, StringComparison.Ordinal);
+
+            // Nothing of the last good build is left to be applied by mistake, and nothing is written that says so.
+            Assert.Empty(Directory.Exists(library.ManifestsDirectory) ? Directory.GetFiles(library.ManifestsDirectory) : []);
+            Assert.False(File.Exists(library.StampPath), "The stamp of the last good emit survived a failed one.");
+        }
+        finally
+        {
+            File.Delete(appSettings);
+        }
+
+        // Fixed, the next build writes them again.
+        await BuildSucceedsAsync();
+        Assert.Equal(Render(Scorer, BuildDefaults), File.ReadAllText(Path.Combine(library.ManifestsDirectory, "scorer.yaml")));
+    }
+
+    [Fact]
+    public async Task ToolThatFailsWithoutADiagnostic_IsHOIST105_WithItsOutput()
+    {
+        await BuildSucceedsAsync();
+        var notATool = Path.Combine(library.ProjectDirectory, "Services.cs");
+
+        var (exitCode, log) = await library.BuildAsync($"HoistManifestToolPath={notATool}");
+
+        Assert.True(exitCode != 0, "The build succeeded although the tool failed:\n" + log);
+        Assert.Contains("error HOIST105: Hoist.ManifestTool exited with code", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("MSB3073", log, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(library.ManifestsDirectory, "scorer.yaml")), "A failed emit left the last good build's manifests.");
+
+        await BuildSucceedsAsync();
     }
 
     private static string Render(ServiceDescriptor descriptor, ManifestOptions options) =>

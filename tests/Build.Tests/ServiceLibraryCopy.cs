@@ -8,7 +8,7 @@ namespace Hoist.Build.Tests;
 /// It references Hoist in this repository by absolute path and builds with <c>BuildProjectReferences=false</c>,
 /// so the tests only ever build the copy: never src/, which other test assemblies may be running from.
 /// </summary>
-public sealed class ServiceLibraryCopy : IAsyncLifetime
+public class ServiceLibraryCopy : IAsyncLifetime
 {
     public const string AssemblyName = "ServiceLibrary";
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(3);
@@ -43,6 +43,7 @@ public sealed class ServiceLibraryCopy : IAsyncLifetime
         }
 
         DotnetBuild.ImportRepositorySettings(_root.FullName);
+        Prepare();
 
         var (exitCode, log) = await BuildAsync(restore: true);
         FirstBuildLog = log;
@@ -56,6 +57,11 @@ public sealed class ServiceLibraryCopy : IAsyncLifetime
                 File.Copy(file, Path.Combine(FirstBuildManifests, Path.GetFileName(file)));
             }
         }
+    }
+
+    /// <summary>Changes the copied project before its first build.</summary>
+    protected virtual void Prepare()
+    {
     }
 
     /// <summary><c>dotnet build</c> of the copy at normal verbosity, so the log says which targets ran or were skipped.</summary>

@@ -120,6 +120,23 @@ public sealed class ManifestParityTests
         Assert.StartsWith("hint: fix it in the Hoist:Services:scorer section", cli.ErrorLines[1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AnImageOverrideThatIsNoImageReference_FailsTheManifestTool_AndHoistManifests_WithHOIST030()
+    {
+        using var work = new TempDirectory();
+        var (assembly, settingsFile) = await AppWithSettingsAsync(work, """{ "Hoist": { "Services": { "shrink": { "Image": "not an image!!" } } } }""");
+
+        var tool = await ManifestToolAsync(work, assembly, Path.Combine(work.Path, "out"), settingsFile);
+        var cli = await HoistProcess.RunAsync(["manifests", assembly, "-o", Path.Combine(work.Path, "out2")], work.Path, HoistProcess.WithoutCluster(work.Path));
+
+        // The verdict the generator gives the same value at [Compute(Image)] (DiagnosticTests) and the runtime gives the override (SettingsParityTests).
+        Assert.Equal(1, tool.ExitCode);
+        Assert.Contains($"{settingsFile}: error HOIST030: Hoist:Services:shrink:Image = \"not an image!!\" is not an image reference: use [registry[:port]/]path[:tag][@digest]", tool.Error, StringComparison.Ordinal);
+        Assert.NotEqual(0, cli.ExitCode);
+        Assert.StartsWith("error: Hoist:Services:shrink:Image = \"not an image!!\" is not an image reference", cli.ErrorLines[0], StringComparison.Ordinal);
+        Assert.EndsWith("(HOIST030)", cli.ErrorLines[0], StringComparison.Ordinal);
+    }
+
     /// <summary>The fixture library's assembly with an appsettings.json beside it, in <paramref name="work"/>.</summary>
     private static async Task<(string Assembly, string SettingsFile)> AppWithSettingsAsync(TempDirectory work, string settings)
     {

@@ -208,10 +208,42 @@ public sealed class ParsingTests
     }
 
     [Fact]
+    public void Dashboard_Defaults_ToAspiresPortAndTheStandardOtlpPort()
+    {
+        var (parse, command) = Parse<DashboardCommand>("dashboard");
+
+        Assert.Empty(parse.Errors);
+        var settings = command.Read(parse);
+        Assert.Equal((18888, 4317), (settings.Port, settings.OtlpPort));
+        Assert.Empty(settings.Command);
+    }
+
+    [Fact]
+    public void Dashboard_TakesTheCommandAfterTheDoubleDash_WithItsOwnOptions()
+    {
+        var (parse, command) = Parse<DashboardCommand>("dashboard --port 0 -- dotnet run --project samples/Telemetry -c Release");
+
+        Assert.Empty(parse.Errors);
+        var settings = command.Read(parse);
+        Assert.Equal(0, settings.Port);
+        Assert.Equal(["dotnet", "run", "--project", "samples/Telemetry", "-c", "Release"], settings.Command);
+    }
+
+    [Theory]
+    [InlineData("dashboard --port -1", "--port must be a port from 0 to 65535")]
+    [InlineData("dashboard --otlp-port 70000", "--otlp-port must be a port from 0 to 65535")]
+    public void Dashboard_RefusesAPortOutOfRange(string commandLine, string message)
+    {
+        var parse = _root.Parse(commandLine);
+
+        Assert.Equal(message, Assert.Single(parse.Errors).Message);
+    }
+
+    [Fact]
     public void UsageError_ForNoCommand_ListsTheCommands()
     {
         var error = HoistCli.UsageError(_root.Parse(""));
 
-        Assert.Equal("no command given: use one of manifests, deploy, status, logs, call, teardown, secrets, sync, dev", error.Message);
+        Assert.Equal("no command given: use one of manifests, deploy, status, logs, call, teardown, secrets, sync, dev, dashboard", error.Message);
     }
 }

@@ -39,7 +39,9 @@ public sealed class DescriptorAttributeTests
             public int Count(string prompt) => prompt.Length;
         }
 
-        [Compute(Image = "registry.example/a+b:1.0 <\"it's\" & `odd`> \\ é 😀")]
+        // The image is checked (HOIST030); an [Env] value is free text, so it carries the characters that need escaping.
+        [Compute(Image = "registry.example/a-b:1.0")]
+        [Env("ODD", "registry.example/a+b:1.0 <\"it's\" & `odd`> \\ é 😀")]
         public static partial class Odd
         {
             public static int Ping() => 1;
@@ -148,7 +150,8 @@ public sealed class DescriptorAttributeTests
             DeclaringType = "MyApp.Odd",
             AssemblyName = GeneratorHarness.AssemblyName,
             Methods = ["Ping"],
-            Compute = new ComputeSpec { Image = "registry.example/a+b:1.0 <\"it's\" & `odd`> \\ é 😀" },
+            Compute = new ComputeSpec { Image = "registry.example/a-b:1.0" },
+            Environment = [new EnvironmentVariableSpec { Name = "ODD", Value = "registry.example/a+b:1.0 <\"it's\" & `odd`> \\ é 😀" }],
         },
     ];
 }

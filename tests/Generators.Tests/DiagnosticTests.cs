@@ -147,8 +147,27 @@ public sealed class DiagnosticTests
     [Theory]
     [InlineData("\"\"")]
     [InlineData("\"   \"")]
+    [InlineData("\"not an image!!\"")]
+    [InlineData("\"NVCR.io/NVIDIA/PyTorch:23.10\"")]
+    [InlineData("\"nvcr.io/nvidia/pytorch:-23.10\"")]
+    [InlineData("\"pytorch:23.10:py3\"")]
+    [InlineData("\"ubuntu@sha256:abc\"")]
+    [InlineData("\"registry.example:port/app\"")]
+    [InlineData("\"app//worker\"")]
     public void HOIST030_ImageNotAnImageReference(string value) =>
-        AssertDiagnostic(Method($"[Compute(Image = {value})]"), "HOIST030", value, "image reference", "leave Image unset");
+        AssertDiagnostic(Method($"[Compute(Image = {value})]"), "HOIST030", value, "image reference", "[registry[:port]/]path[:tag][@digest]", "leave Image unset");
+
+    [Theory]
+    [InlineData("ubuntu")]
+    [InlineData("ubuntu:24.04")]
+    [InlineData("nvcr.io/nvidia/pytorch:23.10-py3")]
+    [InlineData("localhost:5000/team/app_worker__v2:latest")]
+    [InlineData("Registry.Example.COM/a/b-c--d.e/f:TAG_1")]
+    [InlineData("[fd00::1]:5000/app:1")]
+    [InlineData("ubuntu@sha256:a3a3f9ad0e9d7e1c6a3d8d5a1b0e6b21c52f2fd1c4bd6dbbd7f4f9ce3a1d2c9e")]
+    [InlineData("ghcr.io/org/app:1.2@sha256:a3a3f9ad0e9d7e1c6a3d8d5a1b0e6b21c52f2fd1c4bd6dbbd7f4f9ce3a1d2c9e")]
+    public void ImageReferences_ThatContainerRuntimesPull_Compile(string image) =>
+        Assert.DoesNotContain(GeneratorHarness.Run(Method($"[Compute(Image = \"{image}\")]")).Diagnostics, d => d.Id == "HOIST030");
 
     [Fact]
     public void HOIST030_RayOnTheDefaultImage_CannotStartRay() =>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Hoist.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,6 +8,9 @@ namespace Hoist.Backends.Local;
 internal sealed partial class LocalBackend
 {
     private readonly Lazy<IReadOnlyList<string>?> _gpuProducts = new(GpuInventory.Products);
+
+    // The services already told they run without their GPUs here: once per service and run, not per replica or relaunch.
+    private readonly ConcurrentDictionary<string, bool> _warnedWithoutGpus = new(StringComparer.Ordinal);
 
     /// <summary>
     /// What every worker of a launch shares, made ready before any starts: the GPU type checked against this machine,
@@ -18,6 +22,11 @@ internal sealed partial class LocalBackend
         var options = _options.CurrentValue;
         var launchTimeout = TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout);
         CheckGpuType(descriptor, _gpuProducts.Value);
+        if (descriptor.Compute.Gpus > 0 && _gpusOnMachine.Value == 0 && _warnedWithoutGpus.TryAdd(descriptor.Name, true))
+        {
+            LogRunsWithoutGpus(_loggerFactory.CreateLogger($"Hoist.Services.{descriptor.Name}"), descriptor.Name, descriptor.Compute.Gpus,
+                ServiceSettings.Key(descriptor.Name, nameof(ServiceOverrides.Gpus)));
+        }
 
         var variables = LocalWorkerVariables.For(descriptor, options.Secrets);
         foreach (var (name, folder) in LocalVolumes.Ensure(descriptor, options.Local.VolumesFolder ?? LocalVolumes.DefaultRoot()))
@@ -64,6 +73,9 @@ internal sealed partial class LocalBackend
             $"Override it for local runs with {ServiceSettings.Key(descriptor.Name, nameof(ServiceOverrides.GpuType))}, or run the service in a cluster that has that GPU.",
             string.Empty, null);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service} asks for {Gpus} GPU(s) per worker and nvidia-smi found none on this machine, so it runs on the CPU here; a cluster gives it its GPUs (set {Key} to 0 in local settings to silence this)")]
+    private static partial void LogRunsWithoutGpus(ILogger logger, string service, int gpus, string key);
 
     /// <summary>A launch's shared worker variables, and how long its workers have to become ready.</summary>
     private sealed record PreparedLaunch(Dictionary<string, string> Variables, TimeSpan LaunchTimeout);
