@@ -31,8 +31,17 @@ internal static class AppCodeSync
         }
 
         var lines = new List<SyncLine>();
+        var launches = LocalLaunches.Of(app, settings);
         foreach (var group in groups.OrderBy(g => g.Service, StringComparer.Ordinal))
         {
+            if (launches.ChangedSince(group) is { Count: > 0 } changed)
+            {
+                // New code can be synced in, a new launch cannot: the next run starts fresh workers with this one's settings.
+                await WarmWorkers.StopAsync(group, settings.Local.StopTimeout).ConfigureAwait(false);
+                lines.Add(new SyncLine(group.Service, $"{LaunchSettings.Describe(changed)} changed: stopped its warm workers, so the next run starts fresh ones", Failed: false));
+                continue;
+            }
+
             var endpoints = WarmWorkers.Endpoints(group, settings.Local.SharedMemoryThreshold);
             try
             {
