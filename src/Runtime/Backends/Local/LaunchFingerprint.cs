@@ -93,9 +93,10 @@ internal sealed class LaunchSettings
             values[$"environment {name}"] = value;
         }
 
-        foreach (var (variable, folder) in LocalVolumes.Variables(descriptor, options.Local.VolumesFolder ?? LocalVolumes.DefaultRoot()))
+        var folders = LocalVolumes.Variables(descriptor, options.Local.VolumesFolder ?? LocalVolumes.DefaultRoot());
+        foreach (var volume in descriptor.Volumes)
         {
-            values[$"volume {variable}"] = folder;
+            values[$"volume {volume.Name}"] = folders[Settings.WorkerVolumes.VariableOf(volume.Name)];
         }
 
         if (descriptor.Setup.Count > 0)
