@@ -35,7 +35,7 @@ public sealed class LaunchFingerprintTests
     private static readonly Dictionary<string, string> Inherited = new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4317", ["PATH"] = "/usr/bin" };
 
     private static LaunchSettings Launch(ServiceDescriptor? service = null, HoistOptions? options = null, Dictionary<string, string>? inherited = null, int gpus = 0, string? runtime = Runtime) =>
-        LaunchSettings.For(service ?? Service, options ?? Options(), inherited ?? Inherited, gpus, runtime);
+        LaunchSettings.For(service ?? Service, options ?? Options(), inherited ?? Inherited, () => gpus, runtime);
 
     [Fact]
     public void TheSameLaunch_ChangesNothing_WhateverTheRecordsKey()
@@ -60,7 +60,9 @@ public sealed class LaunchFingerprintTests
         Assert.Equal(["environment OTEL_EXPORTER_OTLP_ENDPOINT"], Launch(inherited: new(Inherited) { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://other:4317" }).ChangedSince(recorded));
         Assert.Equal(["environment OTEL_EXPORTER_OTLP_HEADERS"], Launch(inherited: new(Inherited) { ["OTEL_EXPORTER_OTLP_HEADERS"] = "a=b" }).ChangedSince(recorded));
         Assert.Equal(["setup steps"], Launch(Service with { Setup = ["pip install vllm==0.6.0"] }).ChangedSince(recorded));
-        Assert.Equal(["GPU visibility"], Launch(gpus: 2).ChangedSince(recorded));
+        Assert.Empty(Launch(gpus: 2).ChangedSince(recorded));
+        var gpuService = Service with { Compute = Service.Compute with { Gpus = 1 } };
+        Assert.Equal(["GPU visibility"], Launch(gpuService, gpus: 2).ChangedSince(Launch(gpuService, gpus: 1).Fingerprint()));
         Assert.Equal(["GPU visibility"], Launch(inherited: new(Inherited) { ["CUDA_VISIBLE_DEVICES"] = "1" }).ChangedSince(recorded));
         Assert.Equal(["setting Hoist:Token"], Launch(options: overridden).ChangedSince(recorded));
         Assert.Equal(["setting Hoist:Services:see:Freeze"], Launch(Service with { Compute = Service.Compute with { Freeze = true } }).ChangedSince(recorded));

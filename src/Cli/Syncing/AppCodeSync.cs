@@ -24,24 +24,17 @@ internal static class AppCodeSync
     {
         var folder = Path.GetDirectoryName(app.AssemblyPath)!;
         var manifest = AppManifest.Scan(folder);
-        var groups = new WarmWorkers(folder).LiveGroups();
+        var registry = new WarmWorkers(folder);
+        var groups = registry.LiveGroups();
         if (groups.Count == 0)
         {
             return [new SyncLine("(none)", $"no warm local workers of {Path.GetFileName(app.AssemblyPath)} are running; run the app with Hoist__Local__KeepWarm=true first", Failed: false)];
         }
 
-        var lines = new List<SyncLine>();
-        var launches = LocalLaunches.Of(app, settings);
-        foreach (var group in groups.OrderBy(g => g.Service, StringComparer.Ordinal))
+        using var stale = await LocalLaunches.Of(app, settings).StopStaleAsync(registry, groups, settings.Local.StopTimeout).ConfigureAwait(false);
+        var lines = new List<SyncLine>(stale.Lines);
+        foreach (var group in registry.LiveGroups().OrderBy(g => g.Service, StringComparer.Ordinal))
         {
-            if (launches.ChangedSince(group) is { Count: > 0 } changed)
-            {
-                // New code can be synced in, a new launch cannot: the next run starts fresh workers with this one's settings.
-                await WarmWorkers.StopAsync(group, settings.Local.StopTimeout).ConfigureAwait(false);
-                lines.Add(new SyncLine(group.Service, $"{LaunchSettings.Describe(changed)} changed: stopped its warm workers, so the next run starts fresh ones", Failed: false));
-                continue;
-            }
-
             var endpoints = WarmWorkers.Endpoints(group, settings.Local.SharedMemoryThreshold);
             try
             {

@@ -62,7 +62,7 @@ internal sealed class LaunchSettings
         ServiceDescriptor descriptor,
         HoistOptions options,
         IReadOnlyDictionary<string, string> inherited,
-        int gpusOnMachine,
+        Func<int> gpusOnMachine,
         string? runtime)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
@@ -104,11 +104,11 @@ internal sealed class LaunchSettings
             values["setup steps"] = string.Join('\0', descriptor.Setup);
         }
 
-        // Which GPUs a worker sees: the caller's own restriction, this machine's GPUs and the service's share of them
-        // (a rank's CUDA_VISIBLE_DEVICES follows from the two).
+        // Which GPUs a worker sees: the caller's own restriction, and for a service that asks for GPUs, this machine's
+        // and its share of them (a rank's CUDA_VISIBLE_DEVICES follows from the two). nvidia-smi is asked only then.
         values["GPU visibility"] = string.Join('\0',
             inherited.GetValueOrDefault("CUDA_VISIBLE_DEVICES") ?? "-",
-            gpusOnMachine.ToString(CultureInfo.InvariantCulture),
+            descriptor.Compute.Gpus > 0 ? gpusOnMachine().ToString(CultureInfo.InvariantCulture) : "-",
             descriptor.Compute.Gpus.ToString(CultureInfo.InvariantCulture));
 
         var service = $"{HoistOptions.SectionName}:{nameof(HoistOptions.Services)}:{descriptor.Name}";

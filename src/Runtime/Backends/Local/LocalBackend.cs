@@ -138,7 +138,7 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
         var app = _warmApps.GetOrAdd(build.AssemblyPath, _ => new WarmApp(build));
         var logger = _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}");
         var launchTimeout = prepared.LaunchTimeout;
-        var launch = LaunchSettings.For(descriptor, options, LaunchSettings.CurrentEnvironment(), _gpusOnMachine.Value, LaunchSettings.CurrentRuntime());
+        var launch = LaunchSettings.For(descriptor, options, LaunchSettings.CurrentEnvironment(), () => _gpusOnMachine.Value, LaunchSettings.CurrentRuntime());
         while (app.Registry.TryClaim(descriptor.Name) is { } claim)
         {
             // Never a worker launched with other settings than this run's: new code can be synced in, a new launch cannot.
