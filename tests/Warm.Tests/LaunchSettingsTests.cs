@@ -94,6 +94,22 @@ public sealed class LaunchSettingsTests(WarmAppFixture fixture)
         Assert.True(WarmMachine.IsRunning(answers.ProcessId), "a warm worker whose launch is unchanged stays");
     }
 
+    [Fact]
+    public async Task HoistSyncLocal_LeavesAGroupARunningAppHolds_ToThatAppsLaunch()
+    {
+        await using var machine = new SeeMachine(fixture);
+        var first = await machine.SeeAsync(new() { ["Hoist__Secrets__demo__TOKEN"] = "first-Zq81" });
+
+        // As a running app does: it holds the group's record while it uses the workers it launched.
+        using var running = new Backends.Local.WarmWorkers(machine.Machine.AppFolder, machine.Machine.WarmRoot).TryClaim("see");
+        Assert.NotNull(running);
+        var sync = await machine.HoistAsync(new() { ["Hoist__Secrets__demo__TOKEN"] = "second-Xw42" }, "sync", Path.Combine(machine.Machine.AppFolder, "WarmApp.dll"), "--local");
+
+        Assert.True(sync.ExitCode == 0, sync.Combined);
+        Assert.Contains("see: up to date", sync.Output, StringComparison.Ordinal);
+        Assert.True(WarmMachine.IsRunning(first.ProcessId), "the workers a running app holds serve that app");
+    }
+
     /// <summary>What the see service answered, and everything the run printed.</summary>
     private sealed record SeeAnswer(string Token, string Greeting, string OtlpEndpoint, string Setup, int ProcessId, string Log)
     {
