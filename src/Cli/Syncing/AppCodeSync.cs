@@ -24,14 +24,16 @@ internal static class AppCodeSync
     {
         var folder = Path.GetDirectoryName(app.AssemblyPath)!;
         var manifest = AppManifest.Scan(folder);
-        var groups = new WarmWorkers(folder).LiveGroups();
+        var registry = new WarmWorkers(folder);
+        var groups = registry.LiveGroups();
         if (groups.Count == 0)
         {
             return [new SyncLine("(none)", $"no warm local workers of {Path.GetFileName(app.AssemblyPath)} are running; run the app with Hoist__Local__KeepWarm=true first", Failed: false)];
         }
 
-        var lines = new List<SyncLine>();
-        foreach (var group in groups.OrderBy(g => g.Service, StringComparer.Ordinal))
+        using var stale = await LocalLaunches.Of(app, settings).StopStaleAsync(registry, groups, settings.Local.StopTimeout).ConfigureAwait(false);
+        var lines = new List<SyncLine>(stale.Lines);
+        foreach (var group in registry.LiveGroups().OrderBy(g => g.Service, StringComparer.Ordinal))
         {
             var endpoints = WarmWorkers.Endpoints(group, settings.Local.SharedMemoryThreshold);
             try

@@ -25,6 +25,10 @@ foreach (var service in args)
             }
 
             break;
+        case "see":
+            var seen = await See.Remote.WhichAsync();
+            Console.WriteLine($"see token={seen.Token} greeting={seen.Greeting} otlp={seen.OtlpEndpoint} setup={seen.Setup} pid={seen.ProcessId}");
+            break;
         case "short-lived":
             Print(service, await ShortLived.Remote.WhichAsync());
             break;

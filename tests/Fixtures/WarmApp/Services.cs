@@ -61,3 +61,28 @@ public partial class ShortLived
 {
     public Answer Which() => new(Build.Variant, Environment.ProcessId, 0);
 }
+
+/// <summary>What a worker of <see cref="See"/> was launched with, as it sees it.</summary>
+public sealed record Seen(string Token, string Greeting, string OtlpEndpoint, string Setup, int ProcessId);
+
+/// <summary>
+/// A service that answers with what it was launched with: a secret, an [Env] variable, the caller's OTLP endpoint and
+/// what its setup step wrote, read once when the worker starts, as a model's weights are. A warm worker serving a run
+/// launched with other values would answer with stale ones.
+/// </summary>
+[Compute(Name = "see", LaunchTimeout = 60)]
+[Secret("demo", "TOKEN", "DEMO_TOKEN")]
+[Env("GREETING", "hello")]
+[Volume("state", "/state")]
+[Setup("echo one > \"$HOIST_VOLUME_STATE/setup.txt\"")]
+public partial class See
+{
+    private readonly string _setup = File.ReadAllText(Path.Combine(HoistVolumes.PathOf("state"), "setup.txt")).Trim();
+
+    public Seen Which() => new(
+        Environment.GetEnvironmentVariable("DEMO_TOKEN") ?? "-",
+        Environment.GetEnvironmentVariable("GREETING") ?? "-",
+        Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") ?? "-",
+        _setup,
+        Environment.ProcessId);
+}

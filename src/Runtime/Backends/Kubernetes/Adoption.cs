@@ -9,13 +9,13 @@ internal sealed record AdoptionDecision(bool Adopt, string Reason);
 /// <summary>
 /// An app started with <c>Hoist:Backend=kubernetes</c> against a service that <c>hoist deploy</c> (or another run)
 /// already put there: use it as it is when it is this app's, ready, applied from the same effective settings and
-/// serving the token this app calls with. Applying instead would roll it back to this process's image settings,
+/// versions of its Secrets, and serving the token this app calls with. Applying instead would roll it back to this process's image settings,
 /// undoing the image deploy pushed. Anything else (absent, another app's, other settings or token, not ready) is
 /// applied as rendered. Pure, over the live workload's metadata and readiness.
 /// </summary>
 internal static class Adoption
 {
-    public static AdoptionDecision Decide(ServiceLayout layout, V1ObjectMeta? live, Readiness? readiness, string settingsDigest, string tokenDigest)
+    public static AdoptionDecision Decide(ServiceLayout layout, V1ObjectMeta? live, Readiness? readiness, string settingsDigest, string tokenDigest, string? secretsDigest = null)
     {
         ArgumentNullException.ThrowIfNull(layout);
         if (live is null)
@@ -43,6 +43,11 @@ internal static class Adoption
         if (annotations.GetValueOrDefault(DeployTimeAnnotations.TokenDigest) != tokenDigest)
         {
             return new(false, "its workers hold another call token");
+        }
+
+        if (annotations.GetValueOrDefault(DeployTimeAnnotations.SecretsDigest) != secretsDigest)
+        {
+            return new(false, "its workers started with other versions of its Secrets");
         }
 
         return readiness is { IsReady: true }

@@ -304,6 +304,37 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
     }
 
     /// <summary>
+    /// A Secret, or null when it does not exist or this identity may not read it (said once as a warning: a new value
+    /// of it then does not roll the pods that use it, see <see cref="SecretVersions"/>).
+    /// </summary>
+    public async Task<V1Secret?> ReadSecretAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Forbidden)
+        {
+            lock (_unreadableMaps)
+            {
+                if (_unreadableMaps.Add($"secret {ns}/{name}"))
+                {
+                    LogSecretUnreadable(_logger, ns, name);
+                }
+            }
+
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot read Secret {Namespace}/{Name} (403): a new value of it will not roll the pods that use it; grant get on it, or run kubectl rollout restart after rotating it.")]
+    private static partial void LogSecretUnreadable(ILogger logger, string @namespace, string name);
+
+    /// <summary>
     /// The data of a ConfigMap, or null when it cannot be read: not there (404) or not readable with these rights
     /// (403), each said once as a warning, since what it would have told is then left unchecked.
     /// </summary>

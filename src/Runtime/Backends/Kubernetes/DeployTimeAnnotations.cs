@@ -11,7 +11,8 @@ namespace Hoist.Backends.Kubernetes;
 /// token on each pod template (workers read the token from the Secret only when they start, so a new token must
 /// restart them; a changed digest makes Kubernetes roll the pods, a new revision for Knative), and on the workload
 /// itself the same token digest and a digest of the service's effective settings, by which an app that starts later
-/// recognises a service it may use as it is (<see cref="Adoption"/>).
+/// recognises a service it may use as it is (<see cref="Adoption"/>). The versions of the Secrets its [Secret]s name
+/// go on both the same way (<see cref="SecretVersions"/>): a rotated secret rolls the pods too.
 /// </summary>
 internal static class DeployTimeAnnotations
 {
@@ -19,6 +20,9 @@ internal static class DeployTimeAnnotations
 
     /// <summary>On the workload: the digest of the effective descriptor it was applied from (<see cref="DescriptorDigest"/>).</summary>
     public const string SettingsDigest = "hoist.dev/settings-sha256";
+
+    /// <summary>On each pod template and the workload: the digest of the versions of the Secrets the service names (<see cref="SecretVersions"/>).</summary>
+    public const string SecretsDigest = "hoist.dev/secrets-sha256";
 
     /// <summary>The first 16 hex digits of the token's SHA-256: enough to notice a change, useless for guessing the token.</summary>
     public static string Digest(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..16];
@@ -35,8 +39,11 @@ internal static class DeployTimeAnnotations
         return Digest(text);
     }
 
-    /// <summary>Stamps the token's digest on every pod template and, on the workload, the token's and the settings' digests.</summary>
-    public static void Stamp(IKubernetesObject<V1ObjectMeta> value, string tokenDigest, string settingsDigest)
+    /// <summary>
+    /// Stamps the token's digest on every pod template and, on the workload, the token's and the settings' digests; and
+    /// the Secrets' digest, when the service names any, on every pod template that gets them (Ray's workers too) and the workload.
+    /// </summary>
+    public static void Stamp(IKubernetesObject<V1ObjectMeta> value, string tokenDigest, string settingsDigest, string? secretsDigest = null)
     {
         foreach (var metadata in PodTemplates(value))
         {
@@ -45,6 +52,21 @@ internal static class DeployTimeAnnotations
             value.Metadata.Annotations ??= new SortedDictionary<string, string>(StringComparer.Ordinal);
             value.Metadata.Annotations[TokenDigest] = tokenDigest;
             value.Metadata.Annotations[SettingsDigest] = settingsDigest;
+            if (secretsDigest is not null)
+            {
+                value.Metadata.Annotations[SecretsDigest] = secretsDigest;
+            }
+        }
+
+        if (secretsDigest is null)
+        {
+            return;
+        }
+
+        foreach (var metadata in PodTemplates(value).Concat(value is RayCluster ray ? ray.Spec.WorkerGroupSpecs.Select(g => g.Template.Metadata ??= new V1ObjectMeta()) : []))
+        {
+            metadata.Annotations ??= new SortedDictionary<string, string>(StringComparer.Ordinal);
+            metadata.Annotations[SecretsDigest] = secretsDigest;
         }
     }
 

@@ -621,7 +621,8 @@ internal sealed partial class KubernetesService : IAsyncDisposable
     {
         var live = await cluster.ReadMetadataAsync(rendered.WorkloadKind, rendered.Namespace, rendered.WorkloadName, cancellationToken).ConfigureAwait(false);
         var readiness = live is null ? null : await cluster.ReadReadinessAsync(rendered.WorkloadKind, rendered.Namespace, rendered.WorkloadName, cancellationToken).ConfigureAwait(false);
-        return Adoption.Decide(rendered, live, readiness, DeployTimeAnnotations.DescriptorDigest(descriptor), DeployTimeAnnotations.Digest(token));
+        var secrets = live is null ? null : await SecretVersions.ReadDigestAsync(cluster, rendered.Namespace, descriptor, cancellationToken).ConfigureAwait(false);
+        return Adoption.Decide(rendered, live, readiness, DeployTimeAnnotations.DescriptorDigest(descriptor), DeployTimeAnnotations.Digest(token), secrets);
     }
 
     private async Task StampActivityAsync(ClusterClient cluster, ServiceLayout layout)

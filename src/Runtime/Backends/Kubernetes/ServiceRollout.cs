@@ -8,7 +8,7 @@ namespace Hoist.Backends.Kubernetes;
 /// <summary>
 /// Putting a rendered service on the cluster, the one way the Kubernetes backend and <c>hoist deploy</c> both do
 /// it: the call token (the one the workers already have, so a second deploy never locks out running callers), its
-/// Secret, every object with the token's digest stamped on it (a new token rolls the pods), and a first activity
+/// Secret, every object with the token's and its Secrets' digests stamped on it (a new token or secret value rolls the pods), and a first activity
 /// stamp, so the InactivityTtl janitor does not take a fresh deploy for an idle one.
 /// </summary>
 internal static class ServiceRollout
@@ -37,9 +37,10 @@ internal static class ServiceRollout
         var before = isGroup ? await cluster.ReadStatefulSetSpecAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
         var digest = DeployTimeAnnotations.Digest(token);
         var settings = DeployTimeAnnotations.DescriptorDigest(descriptor);
+        var secrets = await SecretVersions.ReadDigestAsync(cluster, layout.Namespace, descriptor, cancellationToken).ConfigureAwait(false);
         foreach (var value in objects)
         {
-            DeployTimeAnnotations.Stamp(value, digest, settings);
+            DeployTimeAnnotations.Stamp(value, digest, settings, secrets);
             await cluster.ApplyAsync(value, cancellationToken).ConfigureAwait(false);
         }
 

@@ -138,8 +138,18 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
         var app = _warmApps.GetOrAdd(build.AssemblyPath, _ => new WarmApp(build));
         var logger = _loggerFactory.CreateLogger($"Hoist.Worker.{descriptor.Name}");
         var launchTimeout = prepared.LaunchTimeout;
+        var launch = LaunchSettings.For(descriptor, options, LaunchSettings.CurrentEnvironment(), () => _gpusOnMachine.Value, LaunchSettings.CurrentRuntime());
         while (app.Registry.TryClaim(descriptor.Name) is { } claim)
         {
+            // Never a worker launched with other settings than this run's: new code can be synced in, a new launch cannot.
+            if (launch.ChangedSince(claim.Record.Launch) is { Count: > 0 } changed)
+            {
+                LogRelaunch(logger, LaunchSettings.Describe(changed), descriptor.Name, claim.Record.Group);
+                await WarmWorkers.StopAsync(claim.Record, options.Local.StopTimeout).ConfigureAwait(false);
+                claim.Forget();
+                continue;
+            }
+
             if (await AttachAsync(claim, options, logger).ConfigureAwait(false) is not { } group)
             {
                 claim.Forget();
@@ -173,7 +183,7 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
         var codeFolder = app.Registry.CodeFolderFor(app.Manifest);
         var command = WorkerCommand.ForAssemblyPath(Path.Combine(codeFolder, Path.GetFileName(app.AssemblyPath))).InNewSession();
         var ttl = GoDuration.PositiveOrNull(descriptor.Compute.InactivityTtl) ?? TimeSpan.FromSeconds(Settings.ServiceDefaults.WarmInactivityTtlSeconds);
-        var started = await StartProcessesAsync(descriptor, replica, options, prepared, command, new WarmLaunch(app, ttl, codeFolder)).ConfigureAwait(false);
+        var started = await StartProcessesAsync(descriptor, replica, options, prepared, command, new WarmLaunch(app, ttl, codeFolder, launch.Fingerprint())).ConfigureAwait(false);
         app.Registry.PruneCodeFolders();
         return started;
     }
@@ -213,7 +223,7 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
 
         // [Env], [Secret] and [Volume] over the inherited environment; Hoist's own settings over those.
         var settings = new Dictionary<string, string>(prepared.Variables, StringComparer.Ordinal);
-        foreach (var (name, value) in WorkerSettings(options))
+        foreach (var (name, value) in WorkerSettings(options, Environment.GetEnvironmentVariable))
         {
             settings[name] = value;
         }
@@ -295,7 +305,8 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
             descriptor.Compute.Freeze,
             warm.CodeFolder,
             workers.Any(w => w.SocketPath is not null) ? group.Endpoints[0].SharedMemoryFolder : null,
-            workers);
+            workers,
+            warm.Launch);
         return new WorkerGroup(group.Name, group.Workers) { Warm = warm.App.Registry.Register(record) };
     }
 
@@ -313,9 +324,9 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
 
     /// <summary>
     /// What a worker process gets besides its Hoist environment: the caller's settings it must share, and
-    /// runtime tuning for serving calls (each kept if the caller's environment already sets it).
+    /// runtime tuning for serving calls (each kept if the caller's environment, <paramref name="inherited"/>, already sets it).
     /// </summary>
-    internal static Dictionary<string, string> WorkerSettings(HoistOptions options)
+    internal static Dictionary<string, string> WorkerSettings(HoistOptions options, Func<string, string?> inherited)
     {
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -324,7 +335,7 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
 
         // Arguments and results up to 8 MiB (a float[2M]) are short-lived: allocating them in gen0 instead
         // of the large object heap makes a 1 MiB array about six times cheaper to create.
-        if (Environment.GetEnvironmentVariable(WorkerRuntimeTuning.LohThresholdVariable) is null)
+        if (inherited(WorkerRuntimeTuning.LohThresholdVariable) is null)
         {
             settings[WorkerRuntimeTuning.LohThresholdVariable] = WorkerRuntimeTuning.LohThreshold;
         }
@@ -360,6 +371,9 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
     [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: warm {Group} cannot take this build ({Reason}); stopping it and starting fresh workers")]
     private static partial void LogFreshWorkers(ILogger logger, string service, string group, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Changes} changed: starting fresh workers for {Service} (stopping warm {Group})")]
+    private static partial void LogRelaunch(ILogger logger, string changes, string service, string group);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Local workers do without a private folder, so use loopback TCP or inline payloads: {Reason}")]
     private static partial void LogNoSocketFolder(ILogger logger, string reason);
 
@@ -384,8 +398,8 @@ internal sealed class WarmApp(CodeSync.AppBuild build)
     public WarmWorkers Registry { get; } = new(build.Folder);
 }
 
-/// <summary>How to start a warm group: for which app, from which copy of its build, and for how long it may idle.</summary>
-internal sealed record WarmLaunch(WarmApp App, TimeSpan Ttl, string CodeFolder);
+/// <summary>How to start a warm group: for which app, from which copy of its build, for how long it may idle, and what it is launched with.</summary>
+internal sealed record WarmLaunch(WarmApp App, TimeSpan Ttl, string CodeFolder, LaunchFingerprint Launch);
 
 /// <summary>A service's serving groups on this machine, as one routing snapshot.</summary>
 internal sealed class LocalDeployment : ServiceDeployment

@@ -55,6 +55,38 @@ internal static class LocalWorkerVariables
             ? []
             : secret.Key is null ? keys.Values : Find(keys, secret.Key) is { } value ? [value] : []));
 
+    /// <summary>
+    /// Each secret the service names, with what a worker gets from it as one text (its variables and values, for a
+    /// launch fingerprint to hash), or null when the caller's configuration lacks a key it needs.
+    /// </summary>
+    public static IEnumerable<(string Secret, string? Value)> SecretParts(ServiceDescriptor descriptor, IReadOnlyDictionary<string, Dictionary<string, string>> secrets) =>
+        descriptor.Secrets.GroupBy(s => s.Name, StringComparer.OrdinalIgnoreCase).Select(uses => (uses.Key, SecretPart(uses, Find(secrets, uses.Key))));
+
+    private static string? SecretPart(IEnumerable<SecretSpec> uses, Dictionary<string, string>? keys)
+    {
+        var variables = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var secret in uses)
+        {
+            if (secret.Key is null && keys is { Count: > 0 })
+            {
+                foreach (var (key, value) in keys)
+                {
+                    variables[key] = value;
+                }
+            }
+            else if (secret.Key is not null && keys is not null && Find(keys, secret.Key) is { } value)
+            {
+                variables[secret.Variable ?? secret.Key] = value;
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return string.Join('\0', variables.Select(v => $"{v.Key}={v.Value}"));
+    }
+
     /// <summary>True for an inherited variable that configures secrets (<c>Hoist__Secrets__hf__token</c>), in any case.</summary>
     public static bool IsInheritedSecret(string name) => name.StartsWith(InheritedSecretsPrefix, StringComparison.OrdinalIgnoreCase);
 

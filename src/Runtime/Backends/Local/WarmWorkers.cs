@@ -13,7 +13,8 @@ internal sealed record WarmWorkerRecord(int Rank, string Replica, int ProcessId,
 
 /// <summary>
 /// What the next run of an app needs to reattach to a warm replica or distributed group: where its processes
-/// listen and the token they accept. It holds the token, so it lives only in the user's private folder.
+/// listen, the token they accept, and what they were launched with (<see cref="Launch"/>, hashed: a run whose
+/// launch differs starts fresh workers instead). It holds the token, so it lives only in the user's private folder.
 /// </summary>
 internal sealed record WarmGroupRecord(
     string AppFolder,
@@ -23,7 +24,8 @@ internal sealed record WarmGroupRecord(
     bool Frozen,
     string CodeFolder,
     string? SharedMemoryFolder,
-    IReadOnlyList<WarmWorkerRecord> Workers);
+    IReadOnlyList<WarmWorkerRecord> Workers,
+    LaunchFingerprint? Launch = null);
 
 /// <summary>
 /// A run's hold on a warm group: an exclusive lock on its record, so two runs never drive the same workers.
