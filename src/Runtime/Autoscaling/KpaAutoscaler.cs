@@ -15,13 +15,13 @@ public sealed class KpaAutoscaler(ScalingPolicy policy)
     private DateTimeOffset? _panicTime;
     private int _maxPanicPods;
 
-    // Knative's ScaleTargetInitialized: until the ready replicas have reached InitialScale once, it is a floor. A new
-    // service starts held (Knative's new revision), and so does a service woken from zero (Hoist's wake asks for it).
-    private bool _initialScaleReached;
+    // Knative's ScaleTargetInitialized: until the ready replicas have reached InitialScale once, it is a floor. Hoist
+    // asks for InitialScale when a call wakes a service at zero (ScalingStep.Wake), so that is when the hold begins.
+    private bool _initialScaleReached = true;
 
     public ScalingPolicy Policy { get; private set; } = policy;
 
-    /// <summary>True while InitialScale is a floor: from a start or a wake until that many replicas were ready.</summary>
+    /// <summary>True while InitialScale is a floor: from a wake until that many replicas were ready.</summary>
     public bool HoldingInitialScale => !_initialScaleReached && Policy.InitialScale > 0;
 
     /// <summary>Takes new settings (a configuration override) without losing panic state.</summary>
@@ -30,7 +30,7 @@ public sealed class KpaAutoscaler(ScalingPolicy policy)
     /// <summary>A wake from zero asked for InitialScale: keep it until it is reached.</summary>
     public void HoldInitialScale() => _initialScaleReached = false;
 
-    /// <summary>Stop holding InitialScale: the replicas already run (a workload found at startup), or the launch failed.</summary>
+    /// <summary>Stop holding InitialScale: the launch failed, or the service is stopping.</summary>
     public void ReleaseInitialScale() => _initialScaleReached = true;
 
     /// <param name="now">The tick's time.</param>

@@ -20,10 +20,15 @@ public sealed class MetricWindow(TimeSpan retention)
     /// <summary>The average over the <paramref name="window"/> that ends at <paramref name="now"/>; 0 without data in it.</summary>
     public double Average(DateTimeOffset now, TimeSpan window)
     {
+        // A read behind the last write (a clock a little behind the sampler's) ends at the last write, as Knative's does.
         // A second with no sample yet has only just begun: the window ends at the last second measured,
         // or a one-second panic window read early in a second would see nothing.
         var nowSecond = now.ToUnixTimeSeconds();
-        if (!_buckets.ContainsKey(nowSecond) && _buckets.Count > 0 && _buckets.Keys.First() < nowSecond)
+        if (_buckets.Count > 0 && _buckets.Keys.Last() > nowSecond)
+        {
+            nowSecond = _buckets.Keys.Last();
+        }
+        else if (!_buckets.ContainsKey(nowSecond) && _buckets.Count > 0 && _buckets.Keys.First() < nowSecond)
         {
             nowSecond--;
         }

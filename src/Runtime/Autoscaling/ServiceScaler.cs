@@ -38,11 +38,6 @@ internal sealed class ServiceScaler
         if (descriptor.Autoscale is { } autoscale)
         {
             _autoscaler = new KpaAutoscaler(ScalingPolicy.From(autoscale));
-            if (desired > 0)
-            {
-                // Replicas that already run were scaled before: InitialScale is not held over them.
-                _autoscaler.ReleaseInitialScale();
-            }
         }
     }
 
