@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Hoist.Testing;
 
 namespace Hoist.Runtime.Tests;
 
@@ -126,6 +127,32 @@ public sealed class SettingsOverrideTests
         Assert.True(heard >= 1, "The listeners heard nothing of a good reload.");
     }
 
+    [Fact]
+    public void AnOverrideThatAGracePeriodMakesMoot_IsAcceptedWithTheCompilersWarning_AtStartUpAndOnReload()
+    {
+        // HOIST046: MinScale = 2 beside a grace period does nothing (the grace period turns scale to zero on).
+        using var directory = new TemporaryFolder();
+        var file = Path.Combine(directory.Path, "appsettings.json");
+        File.WriteAllText(file, Settings("\"MinScale\": 2, \"ScaleToZeroGracePeriod\": 60"));
+        var configuration = (IConfigurationRoot)new ConfigurationBuilder().AddJsonFile(file, optional: false, reloadOnChange: false).Build();
+        var logs = new RecordingLoggerProvider();
+        using var services = new ServiceCollection().AddLogging(l => l.AddProvider(logs)).AddHoist(configuration).BuildServiceProvider();
+        var catalog = services.GetRequiredService<ServiceCatalog>();
+
+        Assert.Equal(2, catalog.Describe(Work.Name).Autoscale!.MinScale);
+        Assert.Equal(0, ScalingPolicy.From(catalog.Describe(Work.Name).Autoscale!).MinScale);
+        Assert.Contains(
+            "Hoist configuration: Hoist:Services:settings-work:MinScale = 2 is ignored because ScaleToZeroGracePeriod 60 turns scale to zero on: "
+            + "the grace period overrides MinScale; remove one (MinScale to scale to zero, ScaleToZeroGracePeriod to keep MinScale replicas) (HOIST046)",
+            logs.Messages);
+
+        // Removing one of the two settles it: the next reload warns of nothing.
+        var warned = logs.Messages.Count;
+        File.WriteAllText(file, Settings("\"ScaleToZeroGracePeriod\": 60"));
+        configuration.Reload();
+        Assert.DoesNotContain(logs.Messages.Skip(warned), m => m.Contains("HOIST046", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(".5h", 1800)]
     [InlineData("1.5h", 5400)]
@@ -156,43 +183,5 @@ public sealed class SettingsOverrideTests
         public string Path { get; } = Directory.CreateTempSubdirectory("hoist-settings-").FullName;
 
         public void Dispose() => Directory.Delete(Path, recursive: true);
-    }
-
-    private sealed class RecordingLoggerProvider : ILoggerProvider
-    {
-        private readonly List<string> _messages = [];
-
-        public IReadOnlyList<string> Messages
-        {
-            get
-            {
-                lock (_messages)
-                {
-                    return _messages.ToArray();
-                }
-            }
-        }
-
-        public ILogger CreateLogger(string categoryName) => new Recorder(this);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Recorder(RecordingLoggerProvider provider) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                lock (provider._messages)
-                {
-                    provider._messages.Add(formatter(state, exception));
-                }
-            }
-        }
     }
 }
