@@ -122,12 +122,7 @@ public sealed class KpaAutoscaler(ScalingPolicy policy)
         ScalingPolicy policy, int recommended, string reason, int readyReplicas, double stableAverage, double panicAverage, TimeSpan quietFor, bool holdingInitialScale)
     {
         var desired = recommended;
-        var min = policy.MinScale;
-        if (holdingInitialScale && policy.InitialScale > min)
-        {
-            min = policy.InitialScale;
-            reason += $", held at InitialScale {policy.InitialScale} until it is reached";
-        }
+        var min = holdingInitialScale ? Math.Max(policy.MinScale, policy.InitialScale) : policy.MinScale;
 
         var max = policy.MaxScale > 0 ? policy.MaxScale : int.MaxValue;
         if (desired > max)
@@ -139,10 +134,7 @@ public sealed class KpaAutoscaler(ScalingPolicy policy)
         if (desired < min)
         {
             desired = Math.Min(min, max);
-            if (min == policy.MinScale)
-            {
-                reason += ", raised to MinScale";
-            }
+            reason += min == policy.MinScale ? ", raised to MinScale" : $", held at InitialScale {min} until that many are ready";
         }
 
         if (desired == 0 && readyReplicas > 0)

@@ -10,6 +10,7 @@ namespace Hoist.Autoscaling;
 public sealed class MetricWindow(TimeSpan retention)
 {
     private readonly SortedDictionary<long, Bucket> _buckets = [];
+    private long? _lastSecond;
 
     /// <summary>Adds a concurrency sample: how many calls were in flight (or queued) at <paramref name="at"/>.</summary>
     public void RecordSample(DateTimeOffset at, double value) => Add(at, value, count: 1);
@@ -23,12 +24,17 @@ public sealed class MetricWindow(TimeSpan retention)
         // A read behind the last write (a clock a little behind the sampler's) ends at the last write, as Knative's does.
         // A second with no sample yet has only just begun: the window ends at the last second measured,
         // or a one-second panic window read early in a second would see nothing.
-        var nowSecond = now.ToUnixTimeSeconds();
-        if (_buckets.Count > 0 && _buckets.Keys.Last() > nowSecond)
+        if (_lastSecond is not { } lastSecond)
         {
-            nowSecond = _buckets.Keys.Last();
+            return 0;
         }
-        else if (!_buckets.ContainsKey(nowSecond) && _buckets.Count > 0 && _buckets.Keys.First() < nowSecond)
+
+        var nowSecond = now.ToUnixTimeSeconds();
+        if (lastSecond > nowSecond)
+        {
+            nowSecond = lastSecond;
+        }
+        else if (!_buckets.ContainsKey(nowSecond) && _buckets.Keys.First() < nowSecond)
         {
             nowSecond--;
         }
@@ -60,18 +66,14 @@ public sealed class MetricWindow(TimeSpan retention)
             }
         }
 
-        if (runStart is null)
-        {
-            return 0;
-        }
-
-        var seconds = Math.Min(windowSeconds, nowSecond - runStart.Value + 1);
+        var seconds = Math.Min(windowSeconds, nowSecond - runStart!.Value + 1);
         return total / seconds;
     }
 
     private void Add(DateTimeOffset at, double value, int count)
     {
         var second = at.ToUnixTimeSeconds();
+        _lastSecond = Math.Max(_lastSecond ?? second, second);
         if (!_buckets.TryGetValue(second, out var bucket))
         {
             bucket = new Bucket();
