@@ -75,7 +75,7 @@ namespace Hoist.Generators
                     Volumes = attributes.Volumes.Select(static v => new VolumeSetting(Positional(v, 0), Positional(v, 1), Named(v, "Size"), Named(v, "StorageClass"))).ToArray(),
                 };
 
-                foreach (var problem in ServiceSettingsRules.Validate(values))
+                foreach (var problem in ServiceSettingsRules.Validate(values).Concat(ServiceSettingsRules.Warnings(values)))
                 {
                     if (problem.Index is { } index)
                     {
@@ -186,7 +186,7 @@ namespace Hoist.Generators
 
             private static bool IsAutoscaleSetting(SettingProblem problem) =>
                 problem.Id is ServiceSettingsRules.InvalidMetric or ServiceSettingsRules.InvalidTargetUtilization or ServiceSettingsRules.InvalidTarget
-                    or ServiceSettingsRules.ScaleBoundsConflict or ServiceSettingsRules.NegativeValue
+                    or ServiceSettingsRules.ScaleBoundsConflict or ServiceSettingsRules.NegativeValue or ServiceSettingsRules.GracePeriodOverridesMinScale
                 || problem.Setting == "Window";
         }
     }

@@ -110,7 +110,7 @@ namespace Hoist.Generators
 
                 var settings = ReadSettings(attributes, ServiceNames.FromMethodName(method.Name), method.Name, identifier);
                 var remoteMethod = ParseRemoteMethod(method, display, settings?.Distribution is not null);
-                if (settings is null || remoteMethod is null || _hasCompilerErrors || _diagnostics.Count > 0)
+                if (settings is null || remoteMethod is null || _hasCompilerErrors || HasErrors)
                 {
                     return Result(key, identifier, settings?.NameLocation, null);
                 }
@@ -193,7 +193,7 @@ namespace Hoist.Generators
                     }
                 }
 
-                if (settings is null || _hasCompilerErrors || _diagnostics.Count > 0)
+                if (settings is null || _hasCompilerErrors || HasErrors)
                 {
                     return Result(key, identifier, settings?.NameLocation, null);
                 }
@@ -680,6 +680,10 @@ namespace Hoist.Generators
 
             private void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
                 _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
+
+            // A warning (HOIST046) leaves the service generated; an error does not.
+            private bool HasErrors =>
+                _diagnostics.Any(static d => DiagnosticDescriptors.Get(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
 
             private ServiceTarget Result(string key, LocationInfo? identifier, LocationInfo? nameLocation, ServiceModel? service) =>
                 new(key, identifier, nameLocation, service, _diagnostics.Distinct().ToEquatableArray());

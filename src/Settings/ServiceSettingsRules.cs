@@ -40,6 +40,7 @@ namespace Hoist.Settings
         public const string InvalidTolerations = "HOIST042";
         public const string GpuTypeWithoutGpus = "HOIST044";
         public const string InvalidStorageClass = "HOIST045";
+        public const string GracePeriodOverridesMinScale = "HOIST046";
 
         /// <summary>The settings of [Env] and [Secret], as the problems name them.</summary>
         public const string EnvSetting = "Env";
@@ -98,6 +99,34 @@ namespace Hoist.Settings
 
             return problems;
         }
+
+        /// <summary>
+        /// Settings that are allowed but do not do what they say, in a stable order: a warning at compile time, and a
+        /// logged warning for a configuration override, with the same ID and words. Empty when there are none.
+        /// </summary>
+        public static IReadOnlyList<SettingProblem> Warnings(ServiceSettingValues values)
+        {
+            var warnings = new List<SettingProblem>();
+            if (values.IsAutoscaled && values.MinScale > 0 && values.ScaleToZeroGracePeriod is { } grace and >= 0)
+            {
+                // The seed's rule (EffectiveMinScale): a grace period turns scale to zero on, so the autoscaler, and
+                // the min-scale annotation a cluster gets, use 0 whatever MinScale says.
+                warnings.Add(new SettingProblem(GracePeriodOverridesMinScale, "MinScale", Int(values.MinScale.Value),
+                    $"is ignored because ScaleToZeroGracePeriod {Int(grace)} turns scale to zero on",
+                    "the grace period overrides MinScale; remove one (MinScale to scale to zero, ScaleToZeroGracePeriod to keep MinScale replicas)"));
+            }
+
+            return warnings;
+        }
+
+        /// <summary>
+        /// The value per replica the autoscaler aims for, as Knative's ResolveMetricTarget computes it
+        /// (pkg/reconciler/autoscaling/resources/target.go): max(0.01, target × utilization), the utilization a
+        /// fraction first, so that the local loop and a cluster round the same way (7 × 0.7 is 4.8999999999999995,
+        /// and 49 in flight asks for 11 replicas in both).
+        /// </summary>
+        public static double TargetPerReplica(double target, int targetUtilization) =>
+            Math.Max(MinTarget, target * (targetUtilization / 100.0));
 
         /// <summary>
         /// The minimum replicas the autoscaler keeps: a grace period turns scale to zero on and overrides MinScale,

@@ -93,6 +93,28 @@ public sealed class DiagnosticTests
     public void HOIST007_InitialScaleZeroWithoutScaleToZero() =>
         AssertDiagnostic(Method("[Autoscale(InitialScale = 0)]"), "HOIST007", "0", "MinScale = 0 or ScaleToZeroGracePeriod");
 
+    [Fact]
+    public void HOIST046_MinScaleBesideAGracePeriod_WarnsAtMinScale_AndTheServiceIsStillGenerated()
+    {
+        var run = GeneratorHarness.Run(Method("[Autoscale(MinScale = 2, ScaleToZeroGracePeriod = 60)]"));
+
+        var warning = Assert.Single(run.Diagnostics);
+        Assert.Equal(("HOIST046", DiagnosticSeverity.Warning), (warning.Id, warning.Severity));
+        Assert.Equal("2", run.SpanText(warning));
+        Assert.Equal(
+            "MinScale 2 is ignored because ScaleToZeroGracePeriod 60 turns scale to zero on: the grace period overrides MinScale; remove one "
+            + "(MinScale to scale to zero, ScaleToZeroGracePeriod to keep MinScale replicas)",
+            warning.GetMessage(CultureInfo.InvariantCulture));
+        Assert.NotEmpty(run.Sources);
+    }
+
+    [Theory]
+    [InlineData("[Autoscale(MinScale = 0, ScaleToZeroGracePeriod = 60)]")]
+    [InlineData("[Autoscale(MinScale = 2)]")]
+    [InlineData("[Autoscale(ScaleToZeroGracePeriod = 60)]")]
+    public void HOIST046_IsNotReported_WhenTheGracePeriodChangesNothing(string attributes) =>
+        Assert.Empty(GeneratorHarness.Run(Method(attributes)).Diagnostics);
+
     [Theory]
     [InlineData("MinScale")]
     [InlineData("MaxScale")]
@@ -661,14 +683,15 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void Catalogue_HasStableUniqueIds_AllErrorsInTheHoistCategory()
+    public void Catalogue_HasStableUniqueIds_ErrorsButOneWarning_InTheHoistCategory()
     {
         var descriptors = DiagnosticDescriptors.All.ToList();
 
-        Assert.Equal(Enumerable.Range(1, 24).Concat(Enumerable.Range(30, 16)).Select(i => $"HOIST{i:000}"), descriptors.Select(d => d.Id).Order());
+        Assert.Equal(Enumerable.Range(1, 24).Concat(Enumerable.Range(30, 17)).Select(i => $"HOIST{i:000}"), descriptors.Select(d => d.Id).Order());
         Assert.All(descriptors, d =>
         {
-            Assert.Equal(DiagnosticSeverity.Error, d.DefaultSeverity);
+            // One warning: a setting that is allowed but does nothing.
+            Assert.Equal(d.Id == "HOIST046" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, d.DefaultSeverity);
             Assert.Equal("Hoist", d.Category);
             Assert.True(d.IsEnabledByDefault);
         });

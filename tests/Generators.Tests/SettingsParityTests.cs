@@ -2,6 +2,7 @@ using Hoist.Dispatch;
 using Microsoft.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Xunit;
 
@@ -113,6 +114,34 @@ public sealed class SettingsParityTests
         var failure = Assert.Single(error.Failures);
         Assert.StartsWith($"Hoist:Services:{name}:{setting} = ", failure, StringComparison.Ordinal);
         Assert.EndsWith($"({id})", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[Autoscale(ScaleToZeroGracePeriod = 60)]", "MinScale", "2")]
+    [InlineData("[Autoscale(MinScale = 2)]", "ScaleToZeroGracePeriod", "60")]
+    public void AGracePeriodBesideMinScale_IsTheSameWarningBothWays_AndRefusedNeither(string valid, string setting, string configured)
+    {
+        var name = "parity-" + Interlocked.Increment(ref s_services);
+
+        // At compile time: a warning at MinScale, and the service is generated.
+        var warned = GeneratorHarness.Run(Service("[Autoscale(MinScale = 2, ScaleToZeroGracePeriod = 60)]", name));
+        var warning = Assert.Single(warned.Diagnostics);
+        Assert.Equal(("HOIST046", DiagnosticSeverity.Warning), (warning.Id, warning.Severity));
+        Assert.NotEmpty(warned.Sources);
+
+        // At run time: either half as an override of the other is accepted, with the warning's words and ID.
+        ServiceRegistry.Register(Descriptor(GeneratorHarness.Run(Service(valid, name))), static _ => throw new InvalidOperationException("not served here"));
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [$"Hoist:Services:{name}:{setting}"] = configured })
+            .Build();
+        var logs = new Testing.RecordingLoggerProvider();
+        using var services = new ServiceCollection().AddLogging(l => l.AddProvider(logs)).AddHoist(configuration).BuildServiceProvider();
+        Assert.NotNull(services.GetRequiredService<IOptionsMonitor<Hosting.HoistOptions>>().CurrentValue.Services[name]);
+
+        var logged = Assert.Single(logs.Messages, m => m.Contains("HOIST046", StringComparison.Ordinal));
+        Assert.Equal(
+            $"Hoist configuration: Hoist:Services:{name}:MinScale = 2 {warning.GetMessage(System.Globalization.CultureInfo.InvariantCulture)["MinScale 2 ".Length..]} (HOIST046)",
+            logged);
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Hoist.Testing;
 
 namespace Hoist.Runtime.Tests;
 
@@ -96,34 +97,47 @@ public sealed class SettingsOverrideTests
     [Fact]
     public void LiveReload_ThatBreaksARule_IsRefused_AndTheLastGoodSettingsStay()
     {
-        using var directory = new TemporaryFolder();
-        var file = Path.Combine(directory.Path, "appsettings.json");
-        File.WriteAllText(file, Settings("\"MaxScale\": 4"));
-        var configuration = (IConfigurationRoot)new ConfigurationBuilder().AddJsonFile(file, optional: false, reloadOnChange: false).Build();
-        var logs = new RecordingLoggerProvider();
-        using var services = new ServiceCollection().AddLogging(l => l.AddProvider(logs)).AddHoist(configuration).BuildServiceProvider();
-        var monitor = services.GetRequiredService<IOptionsMonitor<HoistOptions>>();
-        var catalog = services.GetRequiredService<ServiceCatalog>();
+        using var settings = new SettingsFile("\"MaxScale\": 4");
+        var monitor = settings.Services.GetRequiredService<IOptionsMonitor<HoistOptions>>();
+        var catalog = settings.Services.GetRequiredService<ServiceCatalog>();
         Assert.Equal(4, catalog.Describe(Work.Name).Autoscale!.MaxScale);
 
-        File.WriteAllText(file, Settings("\"MaxScale\": 5, \"TargetUtilization\": 0"));
-        configuration.Reload();
+        settings.Reload("\"MaxScale\": 5, \"TargetUtilization\": 0");
 
         Assert.Equal(4, monitor.CurrentValue.Services[Work.Name].MaxScale);
         Assert.Equal(4, catalog.Describe(Work.Name).Autoscale!.MaxScale);
         // (IConfigurationRoot.Reload raises the change twice: once for the file, once for the root.)
-        var refusal = logs.Messages.First(m => m.Contains("Refused a reload", StringComparison.Ordinal));
+        var refusal = settings.Logs.Messages.First(m => m.Contains("Refused a reload", StringComparison.Ordinal));
         Assert.Contains("Hoist:Services:settings-work:TargetUtilization = 0 is out of range", refusal, StringComparison.Ordinal);
 
         // A good reload after it takes effect, and tells its listeners.
         var heard = 0;
         using var listening = monitor.OnChange((_, _) => heard++);
-        File.WriteAllText(file, Settings("\"MaxScale\": 6, \"TargetUtilization\": 50"));
-        configuration.Reload();
+        settings.Reload("\"MaxScale\": 6, \"TargetUtilization\": 50");
 
         Assert.Equal(6, catalog.Describe(Work.Name).Autoscale!.MaxScale);
         Assert.Equal(50, catalog.Describe(Work.Name).Autoscale!.TargetUtilization);
         Assert.True(heard >= 1, "The listeners heard nothing of a good reload.");
+    }
+
+    [Fact]
+    public void AnOverrideThatAGracePeriodMakesMoot_IsAcceptedWithTheCompilersWarning_AtStartUpAndOnReload()
+    {
+        // HOIST046: MinScale = 2 beside a grace period does nothing (the grace period turns scale to zero on).
+        using var settings = new SettingsFile("\"MinScale\": 2, \"ScaleToZeroGracePeriod\": 60");
+        var catalog = settings.Services.GetRequiredService<ServiceCatalog>();
+
+        Assert.Equal(2, catalog.Describe(Work.Name).Autoscale!.MinScale);
+        Assert.Equal(0, ScalingPolicy.From(catalog.Describe(Work.Name).Autoscale!).MinScale);
+        Assert.Contains(
+            "Hoist configuration: Hoist:Services:settings-work:MinScale = 2 is ignored because ScaleToZeroGracePeriod 60 turns scale to zero on: "
+            + "the grace period overrides MinScale; remove one (MinScale to scale to zero, ScaleToZeroGracePeriod to keep MinScale replicas) (HOIST046)",
+            settings.Logs.Messages);
+
+        // Removing one of the two settles it: the next reload warns of nothing.
+        var warned = settings.Logs.Messages.Count;
+        settings.Reload("\"ScaleToZeroGracePeriod\": 60");
+        Assert.DoesNotContain(settings.Logs.Messages.Skip(warned), m => m.Contains("HOIST046", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -151,48 +165,42 @@ public sealed class SettingsOverrideTests
         return descriptor;
     }
 
+    /// <summary>The app's appsettings.json with the work service's overrides, read by Hoist, logged, and reloadable.</summary>
+    private sealed class SettingsFile : IDisposable
+    {
+        private readonly TemporaryFolder _directory = new();
+        private readonly string _file;
+        private readonly IConfigurationRoot _configuration;
+
+        public SettingsFile(string work)
+        {
+            _file = Path.Combine(_directory.Path, "appsettings.json");
+            File.WriteAllText(_file, Settings(work));
+            _configuration = new ConfigurationBuilder().AddJsonFile(_file, optional: false, reloadOnChange: false).Build();
+            Services = new ServiceCollection().AddLogging(l => l.AddProvider(Logs)).AddHoist(_configuration).BuildServiceProvider();
+        }
+
+        public RecordingLoggerProvider Logs { get; } = new();
+
+        public ServiceProvider Services { get; }
+
+        public void Reload(string work)
+        {
+            File.WriteAllText(_file, Settings(work));
+            _configuration.Reload();
+        }
+
+        public void Dispose()
+        {
+            Services.Dispose();
+            _directory.Dispose();
+        }
+    }
+
     private sealed class TemporaryFolder : IDisposable
     {
         public string Path { get; } = Directory.CreateTempSubdirectory("hoist-settings-").FullName;
 
         public void Dispose() => Directory.Delete(Path, recursive: true);
-    }
-
-    private sealed class RecordingLoggerProvider : ILoggerProvider
-    {
-        private readonly List<string> _messages = [];
-
-        public IReadOnlyList<string> Messages
-        {
-            get
-            {
-                lock (_messages)
-                {
-                    return _messages.ToArray();
-                }
-            }
-        }
-
-        public ILogger CreateLogger(string categoryName) => new Recorder(this);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Recorder(RecordingLoggerProvider provider) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                lock (provider._messages)
-                {
-                    provider._messages.Add(formatter(state, exception));
-                }
-            }
-        }
     }
 }

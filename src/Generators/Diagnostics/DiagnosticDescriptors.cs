@@ -211,6 +211,13 @@ namespace Hoist.Generators.Diagnostics
             "Invalid storage class",
             SettingMessage);
 
+        // A warning, not an error: the service runs, but MinScale does nothing (a cluster gets min-scale "0").
+        public static readonly DiagnosticDescriptor GracePeriodOverridesMinScale = Create(
+            "HOIST046",
+            "ScaleToZeroGracePeriod overrides MinScale",
+            SettingMessage,
+            DiagnosticSeverity.Warning);
+
         public static readonly DiagnosticDescriptor AdditionWithoutService = Create(
             "HOIST043",
             "Hoist attribute on a member that is no service",
@@ -258,6 +265,7 @@ namespace Hoist.Generators.Diagnostics
             [AdditionWithoutService.Id] = AdditionWithoutService,
             [GpuTypeWithoutGpus.Id] = GpuTypeWithoutGpus,
             [InvalidStorageClass.Id] = InvalidStorageClass,
+            [GracePeriodOverridesMinScale.Id] = GracePeriodOverridesMinScale,
         };
 
         /// <summary>All descriptors, in ID order.</summary>
@@ -266,7 +274,7 @@ namespace Hoist.Generators.Diagnostics
         /// <summary>The descriptor with <paramref name="id"/>; models carry IDs, not descriptors.</summary>
         public static DiagnosticDescriptor Get(string id) => s_byId[id];
 
-        private static DiagnosticDescriptor Create(string id, string title, string messageFormat) =>
-            new(id, title, messageFormat, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        private static DiagnosticDescriptor Create(string id, string title, string messageFormat, DiagnosticSeverity severity = DiagnosticSeverity.Error) =>
+            new(id, title, messageFormat, Category, severity, isEnabledByDefault: true);
     }
 }

@@ -267,7 +267,10 @@ internal sealed partial class ScalingLoop<TReady> : IDisposable
 
     /// <summary>
     /// One concurrency sample: the calls in flight on the replicas (null: some replica could not say) plus those
-    /// waiting in the activator. A busy service is not quiet, whoever is calling it.
+    /// waiting in the activator. A busy service is not quiet, whoever is calling it. With no replica ready and nothing
+    /// waiting there is nothing to measure, and nothing is recorded, as Knative scrapes no pod and hears nothing from
+    /// its activator then: a burst after an idle spell is averaged on its own (<see cref="MetricWindow"/>), not with
+    /// the zeros of the idle time.
     /// </summary>
     public void RecordConcurrency(DateTimeOffset at, int? inFlight)
     {
@@ -278,6 +281,11 @@ internal sealed partial class ScalingLoop<TReady> : IDisposable
         }
 
         var arrivals = Interlocked.Read(ref _arrivals);
+        if (_current is null && concurrency == 0 && inFlight is not null && arrivals == Interlocked.Read(ref _arrivalsSampled))
+        {
+            return;
+        }
+
         lock (_concurrency)
         {
             _concurrency.RecordSample(at, concurrency);

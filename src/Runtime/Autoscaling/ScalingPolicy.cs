@@ -2,22 +2,32 @@ namespace Hoist.Autoscaling;
 
 /// <summary>
 /// The numbers a KPA decision uses, derived once from a service's <see cref="AutoscaleSpec"/>. The
-/// constants are Knative's defaults (pkg/autoscaler/config): the panic window is 10% of the stable window,
-/// the panic threshold 200%, scale-up at most 1000× and scale-down at most 2× per tick.
+/// defaults are Knative's (pkg/autoscaler/config): the panic window is 10% of the stable window,
+/// the panic threshold 200%, scale-up at most 1000× and scale-down at most 2× per tick. The rates and the
+/// threshold are properties so that Knative's own test cases, which use other values, run unchanged.
 /// </summary>
 public sealed record ScalingPolicy
 {
     public const double PanicWindowPercentage = 10;
-    public const double PanicThreshold = 2.0;
-    public const double MaxScaleUpRate = 1000;
-    public const double MaxScaleDownRate = 2;
+    public const double DefaultPanicThreshold = 2.0;
+    public const double DefaultMaxScaleUpRate = 1000;
+    public const double DefaultMaxScaleDownRate = 2;
     public static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>"concurrency" or "rps".</summary>
     public required string Metric { get; init; }
 
-    /// <summary>Target × TargetUtilization / 100: the per-replica value scaling aims for.</summary>
+    /// <summary>max(0.01, Target × TargetUtilization / 100): the per-replica value scaling aims for (Settings.ServiceSettingsRules.TargetPerReplica).</summary>
     public required double TargetPerReplica { get; init; }
+
+    /// <summary>Panic when the panic window wants this many times the ready replicas.</summary>
+    public double PanicThreshold { get; init; } = DefaultPanicThreshold;
+
+    /// <summary>One tick asks for at most ceil(rate × ready) replicas.</summary>
+    public double MaxScaleUpRate { get; init; } = DefaultMaxScaleUpRate;
+
+    /// <summary>One tick asks for at least floor(ready / rate) replicas.</summary>
+    public double MaxScaleDownRate { get; init; } = DefaultMaxScaleDownRate;
 
     public required TimeSpan StableWindow { get; init; }
 
@@ -45,7 +55,7 @@ public sealed record ScalingPolicy
         return new ScalingPolicy
         {
             Metric = spec.Metric,
-            TargetPerReplica = spec.Target * spec.TargetUtilization / 100.0,
+            TargetPerReplica = Settings.ServiceSettingsRules.TargetPerReplica(spec.Target, spec.TargetUtilization),
             StableWindow = stable,
             PanicWindow = panic < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : panic,
             MinScale = minScale,

@@ -111,11 +111,23 @@ internal sealed class ServiceScaler
         var from = _state.Desired;
         var woken = _state.IdleTornDown;
         _state = new ScalingState(ScalingStep.Wake(_state with { IdleTornDown = false }, _descriptor), false);
+        if (from == 0)
+        {
+            // The wake asked for InitialScale: the ticks until it is ready must not cut it back.
+            _autoscaler?.HoldInitialScale();
+        }
+
         return new ScalingChange(from, _state.Desired, woken);
     }
 
     /// <summary>Nothing should run: the backend is stopping the service, or its launch failed with none ready.</summary>
-    public void Rest() => _state = _state with { Desired = 0 };
+    public void Rest()
+    {
+        _state = _state with { Desired = 0 };
+
+        // Nothing to hold: a failed launch rests at zero instead of relaunching InitialScale on every tick.
+        _autoscaler?.ReleaseInitialScale();
+    }
 
     private static TimeSpan? TtlOf(ServiceDescriptor descriptor) => GoDuration.PositiveOrNull(descriptor.Compute.InactivityTtl);
 }

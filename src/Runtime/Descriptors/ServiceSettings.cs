@@ -55,6 +55,10 @@ internal static class ServiceSettings
     public static IReadOnlyList<SettingProblem> Validate(ServiceDescriptor descriptor, TimeSpan? callTimeout = null) =>
         ServiceSettingsRules.Validate(ValuesOf(descriptor, callTimeout));
 
+    /// <summary>The settings that are allowed but do nothing (the generator's warnings), judged on the effective descriptor.</summary>
+    public static IReadOnlyList<SettingProblem> Warnings(ServiceDescriptor descriptor) =>
+        ServiceSettingsRules.Warnings(ValuesOf(descriptor));
+
     /// <summary>
     /// One problem as an override's error: the configuration key, the value, what is wrong and what is allowed, and
     /// the diagnostic ID the generator gives the same value: <c>Hoist:Services:embed:Window = "abc" is not allowed:

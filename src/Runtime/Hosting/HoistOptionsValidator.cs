@@ -67,6 +67,27 @@ internal sealed class HoistOptionsValidator : IValidateOptions<HoistOptions>
         }
     }
 
+    /// <summary>
+    /// The generator's warnings for the effective settings of each overridden service this process knows, in the words
+    /// and with the ID the compiler uses: <c>Hoist:Services:embed:MinScale = 2 is ignored ... (HOIST046)</c>. They do
+    /// not refuse the settings; <see cref="LastGoodOptionsMonitor"/> logs them.
+    /// </summary>
+    public static IEnumerable<string> ServiceWarnings(IReadOnlyDictionary<string, ServiceOverrides> services)
+    {
+        foreach (var (name, overrides) in services.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            if (overrides is null || !ServiceRegistry.TryGet(name, out var registration))
+            {
+                continue;
+            }
+
+            foreach (var warning in ServiceSettings.Warnings(overrides.ApplyTo(registration.Descriptor)))
+            {
+                yield return ServiceSettings.Describe(registration.Descriptor.Name, warning);
+            }
+        }
+    }
+
     private static IEnumerable<string> KubernetesFailures(KubernetesBackendOptions k)
     {
         const string Section = "Hoist:Kubernetes";

@@ -26,6 +26,7 @@ internal sealed partial class LastGoodOptionsMonitor : IOptionsMonitor<HoistOpti
 
         // Binding and validation run in the factory: an invalid section throws OptionsValidationException here.
         _current = factory.Create(Options.DefaultName);
+        WarnAbout(_current);
         foreach (var source in sources.Where(s => s.Name == Options.DefaultName))
         {
             _subscriptions.Add(ChangeToken.OnChange(source.GetChangeToken, Reload));
@@ -69,6 +70,7 @@ internal sealed partial class LastGoodOptionsMonitor : IOptionsMonitor<HoistOpti
         }
 
         _current = reloaded;
+        WarnAbout(reloaded);
         Action<HoistOptions, string?>? changed;
         lock (_gate)
         {
@@ -77,6 +79,18 @@ internal sealed partial class LastGoodOptionsMonitor : IOptionsMonitor<HoistOpti
 
         changed?.Invoke(reloaded, Options.DefaultName);
     }
+
+    // Allowed settings that do nothing (HOIST046: a grace period overrides MinScale), as the compiler warns of them.
+    private void WarnAbout(HoistOptions options)
+    {
+        foreach (var warning in HoistOptionsValidator.ServiceWarnings(options.Services))
+        {
+            LogSettingWarning(_logger, warning);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hoist configuration: {Warning}")]
+    private static partial void LogSettingWarning(ILogger logger, string warning);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Refused a reload of the Hoist configuration; the last good settings stay in force. {Reasons}")]
     private static partial void LogReloadRefused(ILogger logger, string reasons);

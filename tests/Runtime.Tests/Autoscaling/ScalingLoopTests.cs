@@ -14,7 +14,7 @@ public sealed class ScalingLoopTests
 {
     private static readonly TimeSpan Tick = ScalingPolicy.TickInterval;
 
-    private static ServiceDescriptor Service(int launchTimeout = 30) => new()
+    private static ServiceDescriptor Service(int launchTimeout = 30, AutoscaleSpec? autoscale = null) => new()
     {
         Name = "resize",
         Kind = ServiceKind.Method,
@@ -22,7 +22,7 @@ public sealed class ScalingLoopTests
         AssemblyName = "A",
         Methods = ["Resize"],
         Compute = new ComputeSpec { LaunchTimeout = launchTimeout },
-        Autoscale = new AutoscaleSpec { ScaleToZeroGracePeriod = 0, Window = "6s" },
+        Autoscale = autoscale ?? new AutoscaleSpec { ScaleToZeroGracePeriod = 0, Window = "6s" },
     };
 
     /// <summary>Replicas that start when asked and become ready when the test says so.</summary>
@@ -60,9 +60,9 @@ public sealed class ScalingLoopTests
         }
     }
 
-    private static (ScalingLoop<string> Loop, Replicas Replicas) Create(FakeTimeProvider time, int queueLimit = 10, int launchTimeout = 30)
+    private static (ScalingLoop<string> Loop, Replicas Replicas) Create(FakeTimeProvider time, int queueLimit = 10, int launchTimeout = 30, AutoscaleSpec? autoscale = null)
     {
-        var loop = new ScalingLoop<string>(Service(launchTimeout), () => Service(launchTimeout), new ActivatorLimits(queueLimit, "Test:QueueLimit"), time, NullLogger.Instance, timed: false);
+        var loop = new ScalingLoop<string>(Service(launchTimeout, autoscale), () => Service(launchTimeout, autoscale), new ActivatorLimits(queueLimit, "Test:QueueLimit"), time, NullLogger.Instance, timed: false);
         var replicas = new Replicas(loop);
         loop.Drive(replicas);
         return (loop, replicas);
@@ -164,6 +164,78 @@ public sealed class ScalingLoopTests
         Assert.Equal(0, loop.Desired);
         Assert.InRange(time.GetUtcNow() - idleFrom, TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(12));
         Assert.Equal(0, replicas.Ready);
+    }
+
+    [Fact]
+    public async Task ABurstAtZero_GetsItsFullReplicaCount_AtTheFirstDecision()
+    {
+        // Issue 29: 100 calls arrive at zero, target 10 at 100%, a 60 s window. Knative asks for 10 at its first
+        // decision; a window full of the idle time's zeros used to make that 5, 9, then 10 over three ticks.
+        var time = new FakeTimeProvider();
+        var (loop, replicas) = Create(time, queueLimit: 200, autoscale: new AutoscaleSpec { Target = 10, TargetUtilization = 100, MinScale = 0 });
+        for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromMinutes(2); elapsed += SampleEvery)
+        {
+            Advance(time, loop);
+        }
+
+        Assert.Equal(0, loop.Desired);
+        var burst = Enumerable.Range(0, 100).Select(_ => loop.WaitForReadyAsync(CancellationToken.None)).ToArray();
+        Assert.Equal(1, loop.Desired);                                                // the wake: InitialScale
+
+        for (var i = 0; i < Tick / SampleEvery; i++)
+        {
+            Advance(time, loop);
+        }
+
+        var decision = loop.Decisions.Last();
+        Assert.Equal(100, decision.StableAverage, 6);                                 // the burst alone, not averaged with idle zeros
+        Assert.Equal(10, loop.Desired);
+        Assert.Equal(10, replicas.Asked[^1]);
+
+        replicas.StartAll();
+        await Task.WhenAll(burst);
+    }
+
+    [Fact]
+    public async Task AWakeAsksForInitialScale_AndTheTicksKeepIt_UntilThatManyAreReady()
+    {
+        // scaler_test.go "haven't scaled to initial scale": the load of one call would ask for one replica.
+        var time = new FakeTimeProvider();
+        var (loop, replicas) = Create(time, autoscale: new AutoscaleSpec { InitialScale = 3, Window = "6s" });
+        var call = loop.WaitForReadyAsync(CancellationToken.None);
+        Assert.Equal([3], replicas.Asked);
+
+        for (var i = 0; i < 3 * Tick / SampleEvery; i++)
+        {
+            Advance(time, loop);
+        }
+
+        Assert.Equal(3, loop.Desired);
+        Assert.All(replicas.Asked, asked => Assert.Equal(3, asked));
+        Assert.Contains("held at InitialScale 3", loop.Decisions.Last().Reason, StringComparison.Ordinal);
+
+        replicas.StartAll();
+        await call;
+        for (var i = 0; i < 3 * Tick / SampleEvery; i++)
+        {
+            Advance(time, loop);
+        }
+
+        Assert.True(loop.Desired < 3, $"Once reached, InitialScale no longer holds: {loop.Desired}");
+    }
+
+    private static readonly TimeSpan SampleEvery = ScalingLoop<string>.SampleInterval;
+
+    // One sampler step of the local loop on the fake clock: a sample every 100 ms (nothing in flight), a tick every 2 s.
+    private static void Advance(FakeTimeProvider time, ScalingLoop<string> loop)
+    {
+        time.Advance(SampleEvery);
+        var now = time.GetUtcNow();
+        loop.RecordConcurrency(now, 0);
+        if ((now - DateTimeOffset.UnixEpoch).Ticks % Tick.Ticks == 0)
+        {
+            loop.Tick(now);
+        }
     }
 
     [Fact]
