@@ -82,6 +82,17 @@ public sealed class WireContractTests(HoistFixture fixture)
     }
 
     [Fact]
+    public async Task GetLoad_ReportsTheDigestOfTheWorkersContracts_WithoutAToken()
+    {
+        var endpoint = await fixture.EndpointOfAsync("probe");
+
+        var load = await new Protocol.Worker.WorkerClient(endpoint.Channel).GetLoadAsync(new Protocol.GetLoadRequest()).ResponseAsync;
+
+        Assert.Equal(WireContract.Digest(fixture.Client.Describe("probe").WireContracts), load.WireContract);
+        Assert.Matches("^[0-9a-f]{16}$", load.WireContract);
+    }
+
+    [Fact]
     public async Task JsonCallByName_RefusesAnUnknownMember_AMissingOne_AndANullTheTypeDoesNotAllow()
     {
         const string Line = """{ "Sku": "a", "Quantity": 2, "UnitPrice": 1.5 }""";

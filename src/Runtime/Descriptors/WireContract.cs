@@ -19,6 +19,17 @@ public sealed record WireContract(string Method, ulong Fingerprint, string Shape
 
     public static string Format(ulong fingerprint) => fingerprint.ToString("x16", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// One short fingerprint of a service's every method (16 hex digits, of SHA-256 over each method's id and
+    /// fingerprint in id order): equal on two workers exactly when every call one accepts, the other accepts too.
+    /// </summary>
+    public static string Digest(IEnumerable<WireContract> contracts)
+    {
+        ArgumentNullException.ThrowIfNull(contracts);
+        var lines = string.Concat(contracts.OrderBy(static c => c.Method, StringComparer.Ordinal).Select(static c => $"{c.Method} {c.Hex}\n"));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(lines)))[..16];
+    }
+
     /// <summary>The contract of <paramref name="method"/> among <paramref name="contracts"/>, or null.</summary>
     public static WireContract? Find(IReadOnlyList<WireContract> contracts, string method)
     {

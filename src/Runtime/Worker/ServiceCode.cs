@@ -26,6 +26,9 @@ internal sealed class CodeGeneration(int number, string folder, ServiceDispatche
     public FrozenDictionary<string, WireContract> WireContracts { get; } =
         dispatcher.WireContracts.ToFrozenDictionary(static c => c.Method, StringComparer.Ordinal);
 
+    /// <summary><see cref="WireContract.Digest"/> of this code's methods, which <c>GetLoad</c> reports.</summary>
+    public string ContractDigest { get; } = WireContract.Digest(dispatcher.WireContracts);
+
     /// <summary>The collectible context the code was loaded into; null for generation 0, which lives in the default one.</summary>
     public AssemblyLoadContext? Context { get; } = context;
 

@@ -284,6 +284,7 @@ internal sealed partial class WorkerService(
     /// controller, which must not scale a workload to zero under a long call. It takes no token, as a Knative
     /// queue-proxy's metrics scrape takes none: it answers with counts and names only (no arguments, results or
     /// code), and the controller that reads it from every pod holds no worker token, which is for the service's callers.
+    /// Its wire contract digest lets <c>hoist status</c> show a mixed rollout.
     /// </summary>
     public override Task<WorkerLoad> GetLoad(GetLoadRequest request, ServerCallContext context)
     {
@@ -295,6 +296,7 @@ internal sealed partial class WorkerService(
             IdleSinceUnixMs = load.IdleSince.ToUnixTimeMilliseconds(),
             Service = environment.ServiceName,
             Replica = environment.ReplicaName ?? "",
+            WireContract = code.Current.ContractDigest,
         };
         if (environment.Rank is { } rank)
         {
