@@ -246,7 +246,7 @@ public sealed class ProgressTests
             "POD         STATUS   READY  RESTARTS  AGE  CONTRACT\n" +
             "add-5d8f-x  Running  1/1    0         3m   f5738253badfd7cb\n" +
             "add-7c2a-y  Running  1/1    0         3m   3fa713c6716385f3\n" +
-            "add-7c2a-z  Running  0/1    0         3m   -\n",
+            "add-7c2a-z  Pending  0/1    0         3m   -\n",
             table);
     }
 

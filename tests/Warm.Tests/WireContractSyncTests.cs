@@ -19,13 +19,10 @@ public sealed class WireContractSyncTests(WarmAppFixture fixture)
     public async Task RenamedMember_SyncedUnderARunningApp_IsRefused_NeverComputedOnDefaults()
     {
         await using var machine = new WarmMachine(fixture);
-        machine.Install("v1");
-        await using var app = RunningApp.Start(machine);
-        Assert.Equal("add 5", await app.CallAsync());
+        await using var app = await StartAnsweringAsync(machine);
 
         // record Pair(int Left, int Right) becomes Pair(int A, int Right); the running app still sends Left.
-        machine.Install("renamed");
-        var sync = await ChildProcess.RunAsync("dotnet", ["exec", Cli, "sync", Path.Combine(machine.AppFolder, "WarmApp.dll"), "--local"], machine.AppFolder, TimeSpan.FromSeconds(60), machine.Environment());
+        var sync = await SyncAsync(machine, "renamed");
         var answer = await app.CallAsync();
 
         Assert.True(sync.ExitCode == 0, sync.Combined);
@@ -51,18 +48,39 @@ public sealed class WireContractSyncTests(WarmAppFixture fixture)
     public async Task BodyOnlyChange_SyncedUnderARunningApp_KeepsAnswering_WithTheNewCode()
     {
         await using var machine = new WarmMachine(fixture);
-        machine.Install("v1");
-        await using var app = RunningApp.Start(machine);
-        Assert.Equal("add 5", await app.CallAsync());
+        await using var app = await StartAnsweringAsync(machine);
 
         // v2 changes Add's body only: (p.Left + p.Right) * 10.
-        machine.Install("v2");
-        var sync = await ChildProcess.RunAsync("dotnet", ["exec", Cli, "sync", Path.Combine(machine.AppFolder, "WarmApp.dll"), "--local"], machine.AppFolder, TimeSpan.FromSeconds(60), machine.Environment());
+        var sync = await SyncAsync(machine, "v2");
 
         Assert.True(sync.ExitCode == 0, sync.Combined);
         Assert.Contains("add: synced 1 worker", sync.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("wire contract", sync.Combined, StringComparison.Ordinal);
         Assert.Equal("add 50", await app.CallAsync());
+    }
+
+    // The first build, running and answered once, so its warm worker serves.
+    private static async Task<RunningApp> StartAnsweringAsync(WarmMachine machine)
+    {
+        machine.Install("v1");
+        var app = RunningApp.Start(machine);
+        try
+        {
+            Assert.Equal("add 5", await app.CallAsync());
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    // Another build installed over the running app's folder, and `hoist sync --local` of it.
+    private Task<ChildProcessResult> SyncAsync(WarmMachine machine, string variant)
+    {
+        machine.Install(variant);
+        return ChildProcess.RunAsync("dotnet", ["exec", Cli, "sync", Path.Combine(machine.AppFolder, "WarmApp.dll"), "--local"], machine.AppFolder, TimeSpan.FromSeconds(60), machine.Environment());
     }
 
     /// <summary>WarmApp in its add-loop mode: each line written to it is one call, each answer one line back.</summary>
