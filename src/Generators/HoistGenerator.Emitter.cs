@@ -83,7 +83,7 @@ namespace Hoist.Generators
             // /// <summary>Typed remote proxy for the Hoist services declared on <see cref="global::MyApp.Embeddings"/>.</summary>
             // public sealed class RemoteProxy : global::Hoist.Dispatch.RemoteProxy<global::MyApp.Embeddings.RemoteProxy>
             // {
-            //     private static readonly global::Hoist.Dispatch.RemoteMethod s_embed = new global::Hoist.Dispatch.RemoteMethod("embed", "Embed");
+            //     private static readonly global::Hoist.Dispatch.RemoteMethod s_embed = new global::Hoist.Dispatch.RemoteMethod("embed", "Embed", 0x5C1A2B3C4D5E6F70UL);
             //
             //     public RemoteProxy(global::Hoist.Dispatch.IRemoteInvoker? invoker, global::Hoist.RemoteCallOptions? options)
             //         : base(invoker, options)
@@ -110,7 +110,7 @@ namespace Hoist.Generators
                 foreach (var method in proxy.Methods)
                 {
                     writer.WriteLine(
-                        $"private static readonly {RemoteMethod} {method.FieldName} = new {RemoteMethod}({CSharpLiterals.String(method.ServiceName)}, {CSharpLiterals.String(method.Method.Name)});");
+                        $"private static readonly {RemoteMethod} {method.FieldName} = new {RemoteMethod}({CSharpLiterals.String(method.ServiceName)}, {CSharpLiterals.String(method.Method.Name)}, {CSharpLiterals.Fingerprint(method.Method.WireFingerprint)});");
                 }
 
                 if (proxy.Methods.Count > 0)
@@ -324,11 +324,15 @@ namespace Hoist.Generators
             //     Secrets = new global::Hoist.SecretSpec[] { new global::Hoist.SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" } },
             //     Setup = new string[] { "pip install vllm" },
             //     Volumes = new global::Hoist.VolumeSpec[] { new global::Hoist.VolumeSpec { Name = "models", Path = "/models", Size = "100Gi", StorageClass = null } },
+            //     WireContracts = new global::Hoist.WireContract[]
+            //     {
+            //         new global::Hoist.WireContract("Embed", 0x5C1A2B3C4D5E6F70UL, "Embed(text: string [utf8]) -> float[] [raw]"),
+            //     },
             // };
             //
             // Every value is written out, defaults included, so the descriptor reads the same as the manifest; the
             // placement settings (GpuType...) and the [Env], [Secret], [Setup] and [Volume] lists only when set, as
-            // most services have none.
+            // most services have none. The wire contracts are what a worker checks each call's fingerprint against.
             private static void WriteDescriptor(SourceWriter writer, ServiceModel service, string assemblyName)
             {
                 var compute = service.Compute;
@@ -395,6 +399,19 @@ namespace Hoist.Generators
                         $"new global::Hoist.VolumeSpec {{ Name = {CSharpLiterals.String(v.Name)}, Path = {CSharpLiterals.String(v.Path)}, Size = {CSharpLiterals.String(v.Size)}, StorageClass = {CSharpLiterals.String(v.StorageClass)} }}")) + " },");
                 }
 
+                if (service.Methods.Count > 0)
+                {
+                    writer.WriteLine("WireContracts = new global::Hoist.WireContract[]");
+                    writer.OpenBlock();
+                    foreach (var method in service.Methods)
+                    {
+                        writer.WriteLine(
+                            $"new global::Hoist.WireContract({CSharpLiterals.String(method.Name)}, {CSharpLiterals.Fingerprint(method.WireFingerprint)}, {CSharpLiterals.String(method.WireShape)}),");
+                    }
+
+                    writer.CloseBlock(",");
+                }
+
                 writer.CloseBlock(";");
             }
 
@@ -417,6 +434,8 @@ namespace Hoist.Generators
             //     {
             //         _instance = instance;
             //     }
+            //
+            //     public override IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Chat.WireContracts;
             //
             //     public override ValueTask<ReadOnlyMemory<byte>> InvokeAsync(string method, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken)
             //     {
@@ -474,6 +493,9 @@ namespace Hoist.Generators
                     writer.CloseBlock();
                 }
 
+                writer.WriteLine();
+                writer.WriteLine("/// <inheritdoc/>");
+                writer.WriteLine($"public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.{service.Identifier}.WireContracts;");
                 writer.WriteLine();
                 WriteInvoke(writer, service, json: false);
                 writer.WriteLine();

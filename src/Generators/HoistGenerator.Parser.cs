@@ -474,11 +474,13 @@ namespace Hoist.Generators
                         parameter.IsParams));
                 }
 
-                var (returnKind, resultType) = ParseReturnType(method, display, isDistributed);
+                var (returnKind, resultType, result) = ParseReturnType(method, display, isDistributed);
                 if (!valid || returnKind is null)
                 {
                     return null;
                 }
+
+                var (fingerprint, shape) = WireShapeOf(method).Contract(method, result, returnKind == ReturnKind.AsyncEnumerable);
 
                 // A method inherited from a generic base class is named by its definition: a cref cannot hold Base<int>.
                 var containingType = method.ContainingType.IsGenericType
@@ -498,7 +500,9 @@ namespace Hoist.Generators
                     returnKind.Value,
                     resultType,
                     $"{containingType}.{ServiceNames.EscapeIdentifier(method.Name)}({string.Join(", ", crefParameters)})",
-                    ObsoleteMessage(method));
+                    ObsoleteMessage(method),
+                    fingerprint,
+                    shape);
             }
 
             // [Obsolete] or [Obsolete("message")]: the message, empty without one; null when the method is not obsolete.
@@ -516,13 +520,13 @@ namespace Hoist.Generators
 
             private WireShape WireShapeOf(IMethodSymbol method) => _wireShape ??= new WireShape(method.ContainingAssembly, _cancellationToken);
 
-            private (ReturnKind? Kind, string? ResultType) ParseReturnType(IMethodSymbol method, string display, bool isDistributed)
+            private (ReturnKind? Kind, string? ResultType, ITypeSymbol? Result) ParseReturnType(IMethodSymbol method, string display, bool isDistributed)
             {
                 var location = ReturnTypeLocation(method) ?? LocationOf(method);
                 if (method.ReturnsByRef || method.ReturnsByRefReadonly)
                 {
                     Report(DiagnosticDescriptors.UnsupportedReturnType, location, display, "a ref return points into the worker's memory");
-                    return (null, null);
+                    return (null, null, null);
                 }
 
                 var returnType = method.ReturnType;
@@ -555,7 +559,7 @@ namespace Hoist.Generators
                     if (isDistributed)
                     {
                         Report(DiagnosticDescriptors.DistributedStream, location, display);
-                        return (null, null);
+                        return (null, null, null);
                     }
 
                     (kind, result) = (ReturnKind.AsyncEnumerable, ((INamedTypeSymbol)returnType).TypeArguments[0]);
@@ -567,7 +571,7 @@ namespace Hoist.Generators
 
                 if (result is null)
                 {
-                    return (kind, null);
+                    return (kind, null, null);
                 }
 
                 var problem = WireShapeOf(method).GetProblem(result, out var hasErrorType);
@@ -575,10 +579,10 @@ namespace Hoist.Generators
                 if (problem is not null)
                 {
                     Report(DiagnosticDescriptors.UnsupportedReturnType, location, display, problem);
-                    return (null, null);
+                    return (null, null, null);
                 }
 
-                return (kind, result.ToDisplayString(s_typeFormat));
+                return (kind, result.ToDisplayString(s_typeFormat), result);
             }
 
             private static TypeModel CreateTypeModel(INamedTypeSymbol type)

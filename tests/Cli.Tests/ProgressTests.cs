@@ -235,6 +235,22 @@ public sealed class ProgressTests
     }
 
     [Fact]
+    public void PodsTable_ShowsTheWireContractEachPodServes_SoAMixedRolloutShows()
+    {
+        var table = StatusCommand.FormatPods(
+            [Pod("add-5d8f-x", "Running", Running(), ready: true), Pod("add-7c2a-y", "Running", Running(), ready: true), Pod("add-7c2a-z", "Pending", Running())],
+            new DateTimeOffset(2025, 1, 1, 0, 3, 0, TimeSpan.Zero),
+            new Dictionary<string, string> { ["add-5d8f-x"] = "f5738253badfd7cb", ["add-7c2a-y"] = "3fa713c6716385f3" });
+
+        Assert.Equal(
+            "POD         STATUS   READY  RESTARTS  AGE  CONTRACT\n" +
+            "add-5d8f-x  Running  1/1    0         3m   f5738253badfd7cb\n" +
+            "add-7c2a-y  Running  1/1    0         3m   3fa713c6716385f3\n" +
+            "add-7c2a-z  Pending  0/1    0         3m   -\n",
+            table);
+    }
+
+    [Fact]
     public void LogLines_ArePrefixedWithTheirPod() =>
         Assert.Equal("[embed-7d9f-a] loaded model", LogsCommand.Prefix("embed-7d9f-a", "loaded model"));
 

@@ -112,7 +112,7 @@ public sealed class CallTests(HoistFixture fixture)
         Assert.Equal("5", await fixture.Client.InvokeJsonAsync("add", "Add", "[2, 3]"));
         Assert.Equal("9", await fixture.Client.InvokeJsonAsync("add", "Add", """{ "b": 4, "a": 5 }"""));
 
-        var quote = await fixture.Client.InvokeJsonAsync("quote", "PriceAsync", """[{ "Id": "o-1", "Lines": [{ "Sku": "a", "Quantity": 2, "UnitPrice": 1.5 }] }]""");
+        var quote = await fixture.Client.InvokeJsonAsync("quote", "PriceAsync", """[{ "Id": "o-1", "Lines": [{ "Sku": "a", "Quantity": 2, "UnitPrice": 1.5 }], "Note": null }]""");
         Assert.Contains("\"Total\":3.0", quote, StringComparison.Ordinal);
 
         var error = await Assert.ThrowsAsync<CallRejectedException>(() => fixture.Client.InvokeJsonAsync("add", "Add", """["two", 3]"""));

@@ -28,6 +28,7 @@ public sealed class ServiceDescriptorJsonTests
         Secrets = [new SecretSpec { Name = "wandb" }, new SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" }],
         Setup = ["pip install vllm", "apt-get install -y ffmpeg"],
         Volumes = [new VolumeSpec { Name = "models", Path = "/models", Size = "100Gi" }],
+        WireContracts = [new WireContract("Train", 0xF5738253BADFD7CBUL, "Train(config: Config [json]) -> double [raw]\nConfig { Epochs: int }"), new WireContract("Evaluate", 1, "Evaluate() -> void")],
     };
 
     // The form the generator writes into [assembly: HoistServiceDescriptor(...)]: every value, defaults and nulls included.
@@ -36,7 +37,7 @@ public sealed class ServiceDescriptorJsonTests
         ""","compute":{"gpus":1,"cpus":3,"memory":"12Gi","disk":null,"image":"mcr.microsoft.com/dotnet/aspnet:10.0","inactivityTtl":"24h","launchTimeout":60,"freeze":false,"namespace":null,"gpuType":null,"sharedMemory":null,"nodeSelector":null,"tolerations":null}""" +
         ""","distribution":null""" +
         ""","autoscale":{"target":8,"window":"60s","metric":"concurrency","targetUtilization":70,"minScale":null,"maxScale":10,"initialScale":1,"scaleToZeroGracePeriod":300}""" +
-        ""","environment":[],"secrets":[],"setup":[],"volumes":[]}""";
+        ""","environment":[],"secrets":[],"setup":[],"volumes":[],"wireContracts":[]}""";
 
     [Fact]
     public void Serialize_WritesEveryValue_InDeclarationOrder()

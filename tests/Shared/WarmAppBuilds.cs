@@ -1,13 +1,13 @@
 namespace Hoist.Testing;
 
 /// <summary>
-/// tests/Fixtures/WarmApp built as each of its variants (v1, v2, broken) into folders of their own, once, in a
+/// tests/Fixtures/WarmApp built as each of its variants (v1, v2, broken, renamed) into folders of their own, once, in a
 /// temporary folder. <see cref="Install"/> copies a variant over an app folder, file by file, as <c>dotnet build</c>
 /// overwrites its bin folder: the same app, a different build.
 /// </summary>
 internal sealed class WarmAppBuilds : IDisposable
 {
-    public static readonly string[] Variants = ["v1", "v2", "broken"];
+    public static readonly string[] Variants = ["v1", "v2", "broken", "renamed"];
 
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(4);
 

@@ -47,7 +47,8 @@ internal sealed class StatusCommand : Command
         {
             var pods = await ServiceInventory.PodsAsync(target.Cluster, ns, service, cancellationToken).ConfigureAwait(false);
             await context.Output.WriteLineAsync().ConfigureAwait(false);
-            await context.Output.WriteAsync(pods.Count == 0 ? "No pods.\n" : FormatPods(pods, context.Time.GetUtcNow())).ConfigureAwait(false);
+            var contracts = pods.Count == 0 ? null : await PodContracts.ReadAsync(target.Cluster, ns, service, pods, settings.Kubernetes, cancellationToken).ConfigureAwait(false);
+            await context.Output.WriteAsync(pods.Count == 0 ? "No pods.\n" : FormatPods(pods, context.Time.GetUtcNow(), contracts)).ConfigureAwait(false);
 
             // What the in-cluster controller decided for it, from the Events it records on the workload.
             var workloads = new List<string>();
@@ -74,24 +75,31 @@ internal sealed class StatusCommand : Command
     public static CliException NotDeployed(string service, string ns) =>
         new($"no Hoist service '{service}' in namespace {ns}", "hoist status lists the services there; --namespace picks another; hoist deploy deploys one");
 
-    /// <summary>The pods' table: name, phase (or the reason a container waits), ready containers, restarts and age.</summary>
-    public static string FormatPods(IReadOnlyList<V1Pod> pods, DateTimeOffset now)
+    /// <summary>
+    /// The pods' table: name, phase (or the reason a container waits), ready containers, restarts and age; and, when
+    /// <paramref name="contracts"/> are given, the wire contract digest each serves ("-" for a pod not ready), so a
+    /// mixed rollout, whose old and new pods refuse each other's callers, shows.
+    /// </summary>
+    public static string FormatPods(IReadOnlyList<V1Pod> pods, DateTimeOffset now, IReadOnlyDictionary<string, string>? contracts = null)
     {
+        string[] header = contracts is null ? ["POD", "STATUS", "READY", "RESTARTS", "AGE"] : ["POD", "STATUS", "READY", "RESTARTS", "AGE", "CONTRACT"];
         var lines = pods.Select(p =>
         {
             var statuses = p.Status?.ContainerStatuses ?? [];
             var restarts = statuses.Sum(s => s.RestartCount);
             var ready = statuses.Count(s => s.Ready);
-            return new[]
-            {
+            string[] cells =
+            [
                 p.Metadata.Name,
                 DeployProgress.PodPhase(p),
                 $"{ready.ToString(CultureInfo.InvariantCulture)}/{Math.Max(statuses.Count, p.Spec?.Containers?.Count ?? 0).ToString(CultureInfo.InvariantCulture)}",
                 restarts.ToString(CultureInfo.InvariantCulture),
                 p.Metadata.CreationTimestamp is { } created ? DeployProgress.Age(now - new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc))) : "?",
-            };
-        }).Prepend(["POD", "STATUS", "READY", "RESTARTS", "AGE"]).ToArray();
-        var widths = Enumerable.Range(0, 5).Select(c => lines.Max(l => l[c].Length)).ToArray();
-        return string.Concat(lines.Select(l => string.Join("  ", l.Select((cell, c) => c == 4 ? cell : cell.PadRight(widths[c]))).TrimEnd() + "\n"));
+            ];
+            return contracts is null ? cells : [.. cells, contracts.GetValueOrDefault(p.Metadata.Name, "-")];
+        }).Prepend(header).ToArray();
+        var last = header.Length - 1;
+        var widths = Enumerable.Range(0, header.Length).Select(c => lines.Max(l => l[c].Length)).ToArray();
+        return string.Concat(lines.Select(l => string.Join("  ", l.Select((cell, c) => c == last ? cell : cell.PadRight(widths[c]))).TrimEnd() + "\n"));
     }
 }

@@ -51,7 +51,7 @@ internal sealed class SyncCommand : Command
     {
         var hoist = context.LoadSettings(app.SettingsDirectory);
         return local
-            ? AppCodeSync.SyncLocalAsync(app, hoist, cancellationToken)
+            ? AppCodeSync.SyncLocalAsync(app, hoist, context.Error, cancellationToken)
             : AppCodeSync.SyncClusterAsync(app, hoist, context.Error, cancellationToken);
     }
 

@@ -4,7 +4,10 @@ using Hoist.Backends.Local;
 using Hoist.Cli.Building;
 using Hoist.Cli.Calling;
 using Hoist.Cli.Cluster;
+using Hoist.Client;
 using Hoist.CodeSync;
+using Hoist.Manifests;
+using Hoist.Protocol;
 using Hoist.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,10 +23,11 @@ internal sealed record SyncLine(string Service, string Text, bool Failed);
 /// </summary>
 internal static class AppCodeSync
 {
-    public static async Task<IReadOnlyList<SyncLine>> SyncLocalAsync(BuiltApp app, HoistOptions settings, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<SyncLine>> SyncLocalAsync(BuiltApp app, HoistOptions settings, TextWriter warnings, CancellationToken cancellationToken)
     {
         var folder = Path.GetDirectoryName(app.AssemblyPath)!;
         var manifest = AppManifest.Scan(folder);
+        var contracts = WarnOfContractChanges(Declared(app), warnings);
         var registry = new WarmWorkers(folder);
         var groups = registry.LiveGroups();
         if (groups.Count == 0)
@@ -38,7 +42,7 @@ internal static class AppCodeSync
             var endpoints = WarmWorkers.Endpoints(group, settings.Local.SharedMemoryThreshold);
             try
             {
-                var outcome = await CodeSyncClient.SyncAsync(endpoints, manifest, folder, SyncTimeout, cancellationToken).ConfigureAwait(false);
+                var outcome = await CodeSyncClient.SyncAsync(endpoints, manifest, folder, SyncTimeout, cancellationToken, contracts).ConfigureAwait(false);
                 lines.Add(new SyncLine(group.Service, Describe(outcome, "worker"), Failed: false));
             }
             catch (CodeSyncException ex) when (ex.NeedsFreshWorkers)
@@ -68,6 +72,7 @@ internal static class AppCodeSync
         var folder = Path.GetDirectoryName(app.AssemblyPath)!;
         var manifest = AppManifest.Scan(folder);
         var services = AppServices.Read(app, settings);
+        var contracts = WarnOfContractChanges(services, warnings);
         using var target = ClusterAccess.Connect(settings.Kubernetes, warnings, "set KUBECONFIG (or pass --kubeconfig), or pass --local to sync the warm workers on this machine");
         var connector = new WorkerConnector(NullLogger.Instance);
         var clusterDns = WorkerRoutes.UseClusterDns(settings.Kubernetes.ConnectMode, KubernetesConnection.InCluster);
@@ -88,7 +93,7 @@ internal static class AppCodeSync
             try
             {
                 var token = await DeployedServiceBackend.ReadTokenAsync(target, deployed, new DeployedCallOptions(settings.Kubernetes, settings.Token), cancellationToken).ConfigureAwait(false);
-                var outcome = await PodCodeSync.SyncAsync(target.Cluster, connector, deployed.Layout, token, manifest, folder, clusterDns, settings.Kubernetes, SyncTimeout, cancellationToken).ConfigureAwait(false);
+                var outcome = await PodCodeSync.SyncAsync(target.Cluster, connector, deployed.Layout, token, manifest, folder, clusterDns, settings.Kubernetes, SyncTimeout, cancellationToken, contracts).ConfigureAwait(false);
                 lines.Add(new SyncLine(service.Name, Describe(outcome, "pod"), Failed: false));
             }
             catch (CodeSyncException ex) when (ex.NeedsFreshWorkers)
@@ -102,6 +107,43 @@ internal static class AppCodeSync
         }
 
         return lines;
+    }
+
+    /// <summary>
+    /// Before a worker gets the new code: warns once per method whose wire contract the build changes, as callers still
+    /// running the previous build will have their calls to it refused from the moment the sync commits.
+    /// </summary>
+    private static Action<WorkerEndpoint, CodeState> WarnOfContractChanges(IReadOnlyList<ServiceDescriptor> build, TextWriter warnings)
+    {
+        var warned = new HashSet<(string Service, string Method)>();
+        return (worker, running) =>
+        {
+            if (build.FirstOrDefault(d => d.Name == worker.Service) is not { } descriptor)
+            {
+                return;
+            }
+
+            foreach (var change in WireContractChanges.Between(worker.Service, running.WireContracts, descriptor.WireContracts))
+            {
+                if (warned.Add((change.Service, change.Build.Method)))
+                {
+                    warnings.WriteLine(change.Warning);
+                }
+            }
+        };
+    }
+
+    // The services the build declares, from its metadata; a build Hoist cannot read gets no warnings, and the sync says why it fails.
+    private static IReadOnlyList<ServiceDescriptor> Declared(BuiltApp app)
+    {
+        try
+        {
+            return AssemblyDescriptorReader.Read(app.AssemblyPath);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or BadImageFormatException)
+        {
+            return [];
+        }
     }
 
     private static readonly TimeSpan SyncTimeout = TimeSpan.FromMinutes(2);

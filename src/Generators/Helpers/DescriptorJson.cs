@@ -23,7 +23,8 @@ namespace Hoist.Generators.Helpers
         //  "environment":[{"name":"HF_HOME","value":"/models"}],
         //  "secrets":[{"name":"huggingface","key":"token","variable":"HF_TOKEN"}],
         //  "setup":["pip install vllm"],
-        //  "volumes":[{"name":"models","path":"/models","size":"100Gi","storageClass":null}]}
+        //  "volumes":[{"name":"models","path":"/models","size":"100Gi","storageClass":null}],
+        //  "wireContracts":[{"method":"Embed","fingerprint":6637185290426171248,"shape":"Embed(text: string [utf8]) -\u003E float[] [raw]"}]}
         public static string Write(ServiceModel service, string assemblyName)
         {
             var json = new StringBuilder(512);
@@ -112,6 +113,15 @@ namespace Hoist.Generators.Helpers
                 Property(json, "path").Append(String(volume.Path)).Append(',');
                 Property(json, "size").Append(String(volume.Size)).Append(',');
                 Property(json, "storageClass").Append(String(volume.StorageClass));
+                json.Append('}');
+            });
+            json.Append(',');
+            Array(json, "wireContracts", service.Methods, static (json, method) =>
+            {
+                json.Append('{');
+                Property(json, "method").Append(String(method.Name)).Append(',');
+                Property(json, "fingerprint").Append(method.WireFingerprint.ToString(CultureInfo.InvariantCulture)).Append(',');
+                Property(json, "shape").Append(String(method.WireShape));
                 json.Append('}');
             });
             json.Append('}');

@@ -19,7 +19,7 @@ namespace Hoist.Generators.Helpers
     /// walked once, and it looks for derived types in the assembly being compiled only. Derived types declared
     /// in other assemblies are not seen.
     /// </remarks>
-    internal sealed class WireShape
+    internal sealed partial class WireShape
     {
         private const string AllowedTypes =
             "primitives, strings, enums, Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, Uri, Version, BigInteger, " +
@@ -361,42 +361,9 @@ namespace Hoist.Generators.Helpers
             }
 
             var members = new List<(ISymbol Member, ITypeSymbol Type)>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            for (var current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
+            if (CollectMembers(type, members) is { } memberProblem)
             {
-                foreach (var member in current.GetMembers())
-                {
-                    if (member.IsStatic || member.IsImplicitlyDeclared || !seen.Add(member.Name))
-                    {
-                        continue;
-                    }
-
-                    switch (member)
-                    {
-                        case IPropertySymbol { IsIndexer: false } property when !IsIgnored(property):
-                            if (IsWritten(property))
-                            {
-                                members.Add((property, property.Type));
-                            }
-                            else if (IsAutoProperty(property) && IsInSource(current))
-                            {
-                                return Problem.Of($"non-public property '{property.Name}' is never sent, so it would come back empty: make it public, mark it [JsonInclude], or mark it [JsonIgnore] if it is not part of the value").Under("." + property.Name);
-                            }
-
-                            break;
-                        case IFieldSymbol { IsConst: false } field when !IsIgnored(field):
-                            if (field.DeclaredAccessibility == Accessibility.Public || HasJsonAttribute(field, "JsonIncludeAttribute"))
-                            {
-                                members.Add((field, field.Type));
-                            }
-                            else if (IsInSource(current))
-                            {
-                                return Problem.Of($"private field '{field.Name}' is never sent, so it would come back empty: make it a public property, mark it [JsonInclude], or mark it [JsonIgnore] if it is not part of the value").Under("." + field.Name);
-                            }
-
-                            break;
-                    }
-                }
+                return memberProblem;
             }
 
             // Names are matched without regard to case, so two members that differ only in case would collide.
@@ -439,6 +406,51 @@ namespace Hoist.Generators.Helpers
                 if (!HasJsonAttribute(member, "JsonConverterAttribute") && Check(memberType) is { } problem)
                 {
                     return problem.Under("." + member.Name);
+                }
+            }
+
+            return null;
+        }
+
+        // The members System.Text.Json writes, in the order it finds them (the type's own, then its bases'), or why a
+        // member of the user's own would be lost.
+        private Problem? CollectMembers(INamedTypeSymbol type, List<(ISymbol Member, ITypeSymbol Type)> members)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
+            {
+                foreach (var member in current.GetMembers())
+                {
+                    if (member.IsStatic || member.IsImplicitlyDeclared || !seen.Add(member.Name))
+                    {
+                        continue;
+                    }
+
+                    switch (member)
+                    {
+                        case IPropertySymbol { IsIndexer: false } property when !IsIgnored(property):
+                            if (IsWritten(property))
+                            {
+                                members.Add((property, property.Type));
+                            }
+                            else if (IsAutoProperty(property) && IsInSource(current))
+                            {
+                                return Problem.Of($"non-public property '{property.Name}' is never sent, so it would come back empty: make it public, mark it [JsonInclude], or mark it [JsonIgnore] if it is not part of the value").Under("." + property.Name);
+                            }
+
+                            break;
+                        case IFieldSymbol { IsConst: false } field when !IsIgnored(field):
+                            if (field.DeclaredAccessibility == Accessibility.Public || HasJsonAttribute(field, "JsonIncludeAttribute"))
+                            {
+                                members.Add((field, field.Type));
+                            }
+                            else if (IsInSource(current))
+                            {
+                                return Problem.Of($"private field '{field.Name}' is never sent, so it would come back empty: make it a public property, mark it [JsonInclude], or mark it [JsonIgnore] if it is not part of the value").Under("." + field.Name);
+                            }
+
+                            break;
+                    }
                 }
             }
 

@@ -5,6 +5,7 @@ namespace Hoist.Generators.Models
     /// <summary>
     /// A remote method: its wire id, its proxy's shape, and how the dispatcher calls it. <see cref="ObsoleteMessage"/>
     /// is the message of its [Obsolete] (empty when it has none), which its proxy methods carry too; null when it is not obsolete.
+    /// <see cref="WireShape"/> is its wire contract as text and <see cref="WireFingerprint"/> that text's hash, which every call carries.
     /// </summary>
     internal sealed record MethodModel(
         string Name,
@@ -15,7 +16,9 @@ namespace Hoist.Generators.Models
         ReturnKind ReturnKind,
         string? ResultType,
         string Cref,
-        string? ObsoleteMessage = null);
+        string? ObsoleteMessage = null,
+        ulong WireFingerprint = 0,
+        string WireShape = "");
 
     /// <summary>A parameter of a remote method; a CancellationToken is not serialized. A params one stays params on the proxy.</summary>
     internal sealed record ParameterModel(string Name, string Type, bool IsCancellationToken, string? DefaultValue, bool IsParams = false);

@@ -40,6 +40,7 @@ public sealed partial class HoistClient
                 CallId = (ulong)Interlocked.Increment(ref s_callCount),
                 Payload = UnsafeByteOperations.UnsafeWrap(arguments.WrittenMemory),
                 Json = typeof(T) == typeof(JsonText),
+                WireContract = method.WireContract,
             };
 
             DateTime? deadline = null;

@@ -227,6 +227,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     Method = method.Name,
                     CallId = (ulong)Interlocked.Increment(ref s_callCount),
                     Json = typeof(T) == typeof(JsonText),
+                    WireContract = method.WireContract,
                 };
                 if (sharedArguments is null && ownsArguments && ownShared is null)
                 {
@@ -418,12 +419,23 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                 return new OperationCanceledException($"The call to '{method}' was cancelled by the caller.", ex, cancellationToken);
             case StatusCode.DeadlineExceeded:
                 return new HoistTimeoutException(endpoint.Service, endpoint.Replica, timeout ?? TimeSpan.Zero, ex);
+            case StatusCode.FailedPrecondition when WorkerProtocol.TryReadContractRefusal(ex.Status.Detail, method.Name, out var worker, out var generation):
+                return WireContractMismatchException.Create(endpoint.Service, endpoint.Replica, CallerContract(method), worker, generation, ex);
             case StatusCode.PermissionDenied or StatusCode.ResourceExhausted or StatusCode.InvalidArgument or StatusCode.Unimplemented or StatusCode.DataLoss:
                 return new CallRejectedException(endpoint.Service, endpoint.Replica, ex.StatusCode, $"{ex.StatusCode}: {ex.Status.Detail}", ex);
             default:
                 return WorkerLost(endpoint, method, ex);
         }
     }
+
+    // The caller's own contract of the method, from the descriptors its build registered; only the fingerprint when
+    // the proxy's is not the one registered (a hand-built RemoteMethod).
+    private static WireContract CallerContract(RemoteMethod method) =>
+        ServiceRegistry.TryGet(method.Service, out var registration) &&
+        WireContract.Find(registration.Descriptor.WireContracts, method.Name) is { } registered &&
+        registered.Fingerprint == method.WireContract
+            ? registered
+            : new WireContract(method.Name, method.WireContract, string.Empty);
 
     private Exception WorkerLost(WorkerEndpoint endpoint, RemoteMethod method, Exception ex)
     {

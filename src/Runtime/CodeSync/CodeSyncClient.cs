@@ -17,7 +17,14 @@ internal sealed record CodeSyncOutcome(bool Changed, int WorkersUpdated, int Fil
 /// </summary>
 internal static class CodeSyncClient
 {
-    public static async Task<CodeSyncOutcome> SyncAsync(IReadOnlyList<WorkerEndpoint> workers, AppManifest local, string localFolder, TimeSpan timeout, CancellationToken cancellationToken)
+    // beforeSync hears what each worker that will get new code runs now, before anything is sent to it.
+    public static async Task<CodeSyncOutcome> SyncAsync(
+        IReadOnlyList<WorkerEndpoint> workers,
+        AppManifest local,
+        string localFolder,
+        TimeSpan timeout,
+        CancellationToken cancellationToken,
+        Action<WorkerEndpoint, CodeState>? beforeSync = null)
     {
         var started = Stopwatch.GetTimestamp();
         var deadline = DateTime.UtcNow + timeout;
@@ -36,6 +43,11 @@ internal static class CodeSyncClient
                 StatusCode.PermissionDenied,
                 needsFreshWorkers: true,
                 $"Service '{frozen.Service}' is frozen and runs other code than this build; frozen services get fresh workers, never a sync.");
+        }
+
+        foreach (var (worker, state) in stale)
+        {
+            beforeSync?.Invoke(worker, state);
         }
 
         var prepared = new List<(WorkerEndpoint Worker, string Id)>();

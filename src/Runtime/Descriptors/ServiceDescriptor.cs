@@ -63,6 +63,17 @@ public sealed record ServiceDescriptor
         init => _volumes = value ?? [];
     }
 
+    /// <summary>
+    /// The wire contract of each remote method, in declaration order: what its arguments and result look like on the
+    /// wire, and that text's fingerprint, which every call from a generated proxy carries and its worker checks.
+    /// </summary>
+    public IReadOnlyList<WireContract> WireContracts
+    {
+        get => _wireContracts;
+        init => _wireContracts = value ?? []; // Descriptors written before wire contracts have none.
+    }
+
+    private readonly IReadOnlyList<WireContract> _wireContracts = [];
     private readonly IReadOnlyList<EnvironmentVariableSpec> _environment = [];
     private readonly IReadOnlyList<SecretSpec> _secrets = [];
     private readonly IReadOnlyList<string> _setup = [];

@@ -16,6 +16,9 @@ public abstract class ServiceDispatcher : IAsyncDisposable
 
     protected ServiceDispatcher(object? instance = null) => _instance = instance;
 
+    /// <summary>The wire contract of each method, which the worker checks each call's fingerprint against; the generator overrides it.</summary>
+    public virtual IReadOnlyList<WireContract> WireContracts => [];
+
     /// <summary>
     /// Runs <paramref name="method"/>. Throws <see cref="UnknownMethodException"/> for an unknown id and
     /// <see cref="PayloadFormatException"/> for arguments that do not parse.

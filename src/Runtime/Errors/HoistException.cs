@@ -113,3 +113,39 @@ public sealed class CodeSyncException(string service, string? replica, StatusCod
     /// </summary>
     public bool NeedsFreshWorkers { get; } = needsFreshWorkers;
 }
+
+/// <summary>
+/// The worker refused the call before reading its arguments, because the caller's proxy and the worker's code were
+/// built with different wire contracts of the method (a DTO's member renamed, added, removed or retyped; an enum value
+/// changed; parameters reordered): the same bytes would mean other values to it. Nothing ran. The message names the
+/// method and, where both contracts are known, what differs.
+/// </summary>
+public sealed class WireContractMismatchException(string service, string? replica, WireContract caller, WireContract worker, int workerGeneration, string message, Exception? innerException = null)
+    : HoistException(service, replica, message, innerException)
+{
+    /// <summary>The caller's contract of the method; its <see cref="WireContract.Shape"/> is empty when the caller's build did not register it.</summary>
+    public WireContract Caller { get; } = caller;
+
+    /// <summary>The contract of the code the worker runs.</summary>
+    public WireContract Worker { get; } = worker;
+
+    /// <summary>The worker's code generation: 0 for the code it started with, more once a sync replaced it.</summary>
+    public int WorkerGeneration { get; } = workerGeneration;
+
+    internal static WireContractMismatchException Create(string service, string? replica, WireContract caller, WireContract worker, int workerGeneration, Exception? innerException)
+    {
+        var signature = worker.Signature;
+        var difference = caller.Shape.Length == 0 ? null : WireContract.Difference(caller.Shape, worker.Shape, "caller", "worker");
+
+        // Newer is knowable one way only: a worker that took a sync after it started runs code this caller's build predates
+        // unless the caller restarted since; otherwise (a mixed rollout, a client of another version) it is just different.
+        var which = workerGeneration > 0
+            ? $"the worker runs a different build of {signature} (synced to it as code generation {workerGeneration}), most likely newer than this caller's"
+            : $"the worker runs a different build of {signature}";
+        var message =
+            $"Service '{service}'{(replica is null ? "" : $" (replica {replica})")} refused the call to '{worker.Method}': {which}. " +
+            $"Its wire contract is {worker.Hex}, this caller's is {caller.Hex}{(difference is null ? "" : $"; {difference}")}. " +
+            "Nothing ran. Restart the app to pick up the new proxy, or sync or deploy this build to the worker.";
+        return new WireContractMismatchException(service, replica, caller, worker, workerGeneration, message, innerException);
+    }
+}

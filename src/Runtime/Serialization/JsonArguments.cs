@@ -6,7 +6,8 @@ namespace Hoist.Serialization;
 /// <summary>
 /// A call's arguments as JSON, for callers that know a service only by name (<c>hoist call</c>): an array
 /// in parameter order, or an object keyed by parameter name. Generated dispatchers read each argument
-/// with its declared type, with the same JSON options as the binary payload's JSON fallback.
+/// with its declared type, strictly: no fingerprint guards such a call, so a member the type does not have, a
+/// constructor parameter left out or a null the type does not allow is refused rather than read as a default.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class JsonArguments : IDisposable
@@ -62,7 +63,7 @@ public sealed class JsonArguments : IDisposable
 
         try
         {
-            return element.Deserialize<T>(HoistJson.Options)!;
+            return element.Deserialize<T>(HoistJson.StrictOptions)!;
         }
         catch (JsonException ex)
         {

@@ -252,10 +252,30 @@ internal static class HoistJson
 
     public static readonly JsonSerializerOptions Options = CreateOptions();
 
+    /// <summary>
+    /// For JSON a person or a tool wrote (<c>hoist call</c>), which no fingerprint guards: a member the declared type
+    /// lacks, a constructor parameter left out, or a null where the type says none is refused, never read as a default.
+    /// The binary path keeps <see cref="Options"/>: its JSON is written by the same declared types, checked by the
+    /// call's wire contract.
+    /// </summary>
+    public static readonly JsonSerializerOptions StrictOptions = CreateStrictOptions();
+
     /// <summary>How deep a JSON value may nest, in both directions.</summary>
     public const int MaxDepth = 1000;
 
     public static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, MaxDepth = MaxDepth };
+
+    private static JsonSerializerOptions CreateStrictOptions()
+    {
+        var options = new JsonSerializerOptions(Options)
+        {
+            UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+            RespectRequiredConstructorParameters = true,
+            RespectNullableAnnotations = true,
+        };
+        options.MakeReadOnly();
+        return options;
+    }
 
     private static JsonSerializerOptions CreateOptions()
     {

@@ -103,6 +103,7 @@ internal sealed partial class CodeService(
             Generation = current.Number,
         };
         state.Files.Add(current.Manifest.Files.Select(CodeFiles.ToMessage));
+        state.WireContracts.Add(current.Dispatcher.WireContracts.Select(static c => new MethodContract { Method = c.Method, Fingerprint = c.Fingerprint, Shape = c.Shape }));
         return state;
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Runtime.Loader;
 using Hoist.CodeSync;
 using Hoist.Dispatch;
@@ -20,6 +21,13 @@ internal sealed class CodeGeneration(int number, string folder, ServiceDispatche
     public string Folder { get; } = folder;
 
     public ServiceDispatcher Dispatcher { get; } = dispatcher;
+
+    /// <summary>This code's wire contract of each method, by method id: what a call's fingerprint must match.</summary>
+    public FrozenDictionary<string, WireContract> WireContracts { get; } =
+        dispatcher.WireContracts.ToFrozenDictionary(static c => c.Method, StringComparer.Ordinal);
+
+    /// <summary><see cref="WireContract.Digest"/> of this code's methods, which <c>GetLoad</c> reports.</summary>
+    public string ContractDigest { get; } = WireContract.Digest(dispatcher.WireContracts);
 
     /// <summary>The collectible context the code was loaded into; null for generation 0, which lives in the default one.</summary>
     public AssemblyLoadContext? Context { get; } = context;
@@ -47,6 +55,8 @@ internal readonly record struct CodeLoad(int InFlight, long CallsStarted, DateTi
 internal readonly struct CodeLease(ServiceCode owner, CodeGeneration generation) : IDisposable
 {
     public ServiceDispatcher Dispatcher => generation.Dispatcher;
+
+    public CodeGeneration Generation => generation;
 
     public void Dispose() => owner.Exit(generation);
 }

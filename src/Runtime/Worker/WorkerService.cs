@@ -89,6 +89,7 @@ internal sealed partial class WorkerService(
 
         // The stream runs on the code it started on, to its end, even if a sync commits meanwhile.
         using var lease = code.Enter();
+        RefuseOtherContract(request, lease.Generation);
         IAsyncEnumerator<ReadOnlyMemory<byte>> items;
         try
         {
@@ -143,9 +144,20 @@ internal sealed partial class WorkerService(
     /// </summary>
     private async Task<InvokeResponse> RunAsync(InvokeRequest request, CancellationToken cancellationToken)
     {
-        var shared = request.SharedPayload is { } region ? ReadSharedArguments(request, region) : null;
-        ReadOnlyMemory<byte> result;
         var lease = code.Enter();
+        byte[]? shared;
+        try
+        {
+            RefuseOtherContract(request, lease.Generation);
+            shared = request.SharedPayload is { } region ? ReadSharedArguments(request, region) : null;
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+
+        ReadOnlyMemory<byte> result;
         try
         {
             var arguments = shared is null ? request.Payload.Memory : shared.AsMemory(0, (int)request.SharedPayload.Length);
@@ -200,6 +212,27 @@ internal sealed partial class WorkerService(
     }
 
     /// <summary>
+    /// Refuses a call whose proxy was built against another wire contract of the method than the code it would run on,
+    /// before anything reads its arguments: those bytes mean other members to this code, and reading them would compute
+    /// on defaults. A call without a fingerprint (by name, with JSON arguments) is left to the JSON reading's own checks,
+    /// and a method this code lacks to the dispatcher's Unimplemented.
+    /// </summary>
+    private void RefuseOtherContract(InvokeRequest request, CodeGeneration generation)
+    {
+        if (request.WireContract == 0 ||
+            !generation.WireContracts.TryGetValue(request.Method, out var own) ||
+            own.Fingerprint == request.WireContract)
+        {
+            return;
+        }
+
+        LogContractRefused(logger, request.CallId, request.Method, WireContract.Format(request.WireContract), own.Hex, generation.Number);
+        throw new RpcException(new Status(
+            StatusCode.FailedPrecondition,
+            WorkerProtocol.ContractRefusal(environment.ServiceName, request.CallId, request.Method, request.WireContract, own, generation.Number)));
+    }
+
+    /// <summary>
     /// The arguments a local caller put in shared memory, under the same size cap as a gRPC request; a region
     /// that cannot be read, or that is not the one named, refuses the call rather than run it on other bytes.
     /// </summary>
@@ -251,6 +284,7 @@ internal sealed partial class WorkerService(
     /// controller, which must not scale a workload to zero under a long call. It takes no token, as a Knative
     /// queue-proxy's metrics scrape takes none: it answers with counts and names only (no arguments, results or
     /// code), and the controller that reads it from every pod holds no worker token, which is for the service's callers.
+    /// Its wire contract digest lets <c>hoist status</c> show a mixed rollout.
     /// </summary>
     public override Task<WorkerLoad> GetLoad(GetLoadRequest request, ServerCallContext context)
     {
@@ -262,6 +296,7 @@ internal sealed partial class WorkerService(
             IdleSinceUnixMs = load.IdleSince.ToUnixTimeMilliseconds(),
             Service = environment.ServiceName,
             Replica = environment.ReplicaName ?? "",
+            WireContract = code.Current.ContractDigest,
         };
         if (environment.Rank is { } rank)
         {
@@ -398,6 +433,9 @@ internal sealed partial class WorkerService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused call {CallId} with {Status}: {Reason}")]
     private static partial void LogRefused(ILogger logger, ulong callId, string status, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused call {CallId} to {Method}: the caller's wire contract {CallerContract} is not this code's {WorkerContract} (generation {Generation}); the caller runs another build")]
+    private static partial void LogContractRefused(ILogger logger, ulong callId, string method, string callerContract, string workerContract, int generation);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Call {CallId} to {Method} threw; the caller gets a RemoteException")]
     private static partial void LogUserException(ILogger logger, ulong callId, string method, Exception exception);

@@ -9,6 +9,8 @@ internal static class Build
     public const string Variant = "v2";
 #elif VARIANT_BROKEN
     public const string Variant = "broken";
+#elif VARIANT_RENAMED
+    public const string Variant = "renamed";
 #else
     public const string Variant = "v1";
 #endif
@@ -85,4 +87,24 @@ public partial class See
         Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") ?? "-",
         _setup,
         Environment.ProcessId);
+}
+
+/// <summary>The arguments of <see cref="Calc.Add"/>: the renamed build calls its first member A, which changes the wire contract.</summary>
+#if VARIANT_RENAMED
+public sealed record Pair(int A, int Right);
+#else
+public sealed record Pair(int Left, int Right);
+#endif
+
+/// <summary>A method whose argument's shape a build changes (renamed) or whose body alone it changes (v2).</summary>
+public static partial class Calc
+{
+    [Compute(Name = "add", LaunchTimeout = 60)]
+#if VARIANT_RENAMED
+    public static int Add(Pair p) => p.A + p.Right;
+#elif VARIANT_V2
+    public static int Add(Pair p) => (p.Left + p.Right) * 10;
+#else
+    public static int Add(Pair p) => p.Left + p.Right;
+#endif
 }

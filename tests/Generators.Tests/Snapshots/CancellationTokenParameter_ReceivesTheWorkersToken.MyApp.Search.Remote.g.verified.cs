@@ -13,9 +13,9 @@ namespace MyApp
         /// <summary>Typed remote proxy for the Hoist services declared on <see cref="global::MyApp.Search"/>.</summary>
         public sealed class RemoteProxy : global::Hoist.Dispatch.RemoteProxy<global::MyApp.Search.RemoteProxy>
         {
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_queryAsync = new global::Hoist.Dispatch.RemoteMethod("query", "QueryAsync");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_indexAsync = new global::Hoist.Dispatch.RemoteMethod("index", "IndexAsync");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_weigh = new global::Hoist.Dispatch.RemoteMethod("weigh", "Weigh");
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_queryAsync = new global::Hoist.Dispatch.RemoteMethod("query", "QueryAsync", 0x5E80606DF13024DDUL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_indexAsync = new global::Hoist.Dispatch.RemoteMethod("index", "IndexAsync", 0x44B835664A9E2351UL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_weigh = new global::Hoist.Dispatch.RemoteMethod("weigh", "Weigh", 0x35B8A89151761C12UL);
 
             /// <summary>Creates a proxy that calls through <paramref name="invoker"/>, or through the started Hoist client when it is null.</summary>
             public RemoteProxy(global::Hoist.Dispatch.IRemoteInvoker? invoker, global::Hoist.RemoteCallOptions? options)

@@ -18,6 +18,12 @@ namespace Hoist.Generated
             Compute = new global::Hoist.ComputeSpec { Gpus = 1, Cpus = 0, Memory = "16Gi", Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
             Distribution = null,
             Autoscale = null,
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("Complete", 0x937C60B11A7B750DUL, "Complete(prompt: string [utf8]) -> string [utf8]"),
+                new global::Hoist.WireContract("StreamAsync", 0xB3F5A04A59FF86FAUL, "StreamAsync(prompt: string [utf8]) -> string [utf8]"),
+                new global::Hoist.WireContract("Reset", 0x236DEBC3E7C3DBE3UL, "Reset() -> void"),
+            },
         };
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
@@ -46,6 +52,9 @@ namespace Hoist.Generated
         {
             _instance = instance;
         }
+
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Chat.WireContracts;
 
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {

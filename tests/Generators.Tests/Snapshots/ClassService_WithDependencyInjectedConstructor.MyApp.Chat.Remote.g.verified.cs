@@ -13,9 +13,9 @@ namespace MyApp
         /// <summary>Typed remote proxy for the Hoist services declared on <see cref="global::MyApp.Chat"/>.</summary>
         public sealed class RemoteProxy : global::Hoist.Dispatch.RemoteProxy<global::MyApp.Chat.RemoteProxy>
         {
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_complete = new global::Hoist.Dispatch.RemoteMethod("chat", "Complete");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_streamAsync = new global::Hoist.Dispatch.RemoteMethod("chat", "StreamAsync");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_reset = new global::Hoist.Dispatch.RemoteMethod("chat", "Reset");
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_complete = new global::Hoist.Dispatch.RemoteMethod("chat", "Complete", 0x937C60B11A7B750DUL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_streamAsync = new global::Hoist.Dispatch.RemoteMethod("chat", "StreamAsync", 0xB3F5A04A59FF86FAUL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_reset = new global::Hoist.Dispatch.RemoteMethod("chat", "Reset", 0x236DEBC3E7C3DBE3UL);
 
             /// <summary>Creates a proxy that calls through <paramref name="invoker"/>, or through the started Hoist client when it is null.</summary>
             public RemoteProxy(global::Hoist.Dispatch.IRemoteInvoker? invoker, global::Hoist.RemoteCallOptions? options)

@@ -18,6 +18,14 @@ namespace Hoist.Generated
             Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
             Distribution = null,
             Autoscale = null,
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("Name", 0x7B14666173939FC1UL, "Name() -> string [utf8]"),
+                new global::Hoist.WireContract("Product", 0x0D88E70D7AA2589FUL, "Product(label: string [utf8], scale: int [raw], factors: int[] [raw]) -> long [raw]"),
+                new global::Hoist.WireContract("Version", 0x58A4DD91FEDF16DFUL, "Version() -> int [raw]"),
+                new global::Hoist.WireContract("Multiply", 0x1FE35169474FF54CUL, "Multiply(a: int [raw], b: int [raw]) -> int [raw]"),
+                new global::Hoist.WireContract("Twice", 0xCAF110EAAB762683UL, "Twice(value: int [raw]) -> int [raw]"),
+            },
         };
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
@@ -44,6 +52,9 @@ namespace Hoist.Generated
         {
             _instance = instance;
         }
+
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Scientific.WireContracts;
 
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {

@@ -13,11 +13,11 @@ namespace MyApp
         /// <summary>Typed remote proxy for the Hoist services declared on <see cref="global::MyApp.Scientific"/>.</summary>
         public sealed class RemoteProxy : global::Hoist.Dispatch.RemoteProxy<global::MyApp.Scientific.RemoteProxy>
         {
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_name = new global::Hoist.Dispatch.RemoteMethod("scientific", "Name");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_product = new global::Hoist.Dispatch.RemoteMethod("scientific", "Product");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_version = new global::Hoist.Dispatch.RemoteMethod("scientific", "Version");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_multiply = new global::Hoist.Dispatch.RemoteMethod("scientific", "Multiply");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_twice = new global::Hoist.Dispatch.RemoteMethod("scientific", "Twice");
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_name = new global::Hoist.Dispatch.RemoteMethod("scientific", "Name", 0x7B14666173939FC1UL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_product = new global::Hoist.Dispatch.RemoteMethod("scientific", "Product", 0x0D88E70D7AA2589FUL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_version = new global::Hoist.Dispatch.RemoteMethod("scientific", "Version", 0x58A4DD91FEDF16DFUL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_multiply = new global::Hoist.Dispatch.RemoteMethod("scientific", "Multiply", 0x1FE35169474FF54CUL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_twice = new global::Hoist.Dispatch.RemoteMethod("scientific", "Twice", 0xCAF110EAAB762683UL);
 
             /// <summary>Creates a proxy that calls through <paramref name="invoker"/>, or through the started Hoist client when it is null.</summary>
             public RemoteProxy(global::Hoist.Dispatch.IRemoteInvoker? invoker, global::Hoist.RemoteCallOptions? options)

@@ -18,6 +18,10 @@ namespace Hoist.Generated
             Compute = new global::Hoist.ComputeSpec { Gpus = 1, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
             Distribution = new global::Hoist.DistributionSpec { Type = "pytorch", Workers = 4 },
             Autoscale = new global::Hoist.AutoscaleSpec { Target = 2.5, Window = "2m", Metric = "rps", TargetUtilization = 80, MinScale = 0, MaxScale = 3, InitialScale = 0, ScaleToZeroGracePeriod = null },
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("TrainAsync", 0x58A1CA18342DDCA4UL, "TrainAsync(config: TrainConfig [json]) -> TrainResult [json]\nTrainConfig { Epochs: int, LearningRate: double } new(Epochs, LearningRate)\nTrainResult { Rank: int, Loss: double } new(Rank, Loss)"),
+            },
         };
 
         internal static readonly global::Hoist.ServiceDescriptor Barrier = new global::Hoist.ServiceDescriptor
@@ -30,6 +34,10 @@ namespace Hoist.Generated
             Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
             Distribution = new global::Hoist.DistributionSpec { Type = "spmd", Workers = 2 },
             Autoscale = null,
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("Barrier", 0xC4A6339F31C7553FUL, "Barrier() -> void"),
+            },
         };
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
@@ -48,6 +56,9 @@ namespace Hoist.Generated
         public TrainDispatcher(global::System.IServiceProvider services)
         {
         }
+
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Train.WireContracts;
 
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {
@@ -87,6 +98,9 @@ namespace Hoist.Generated
         public BarrierDispatcher(global::System.IServiceProvider services)
         {
         }
+
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Barrier.WireContracts;
 
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {

@@ -13,8 +13,8 @@ namespace MyApp
         /// <summary>Typed remote proxy for the Hoist services declared on <see cref="global::MyApp.Trainer"/>.</summary>
         public sealed class RemoteProxy : global::Hoist.Dispatch.RemoteProxy<global::MyApp.Trainer.RemoteProxy>
         {
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_trainAsync = new global::Hoist.Dispatch.RemoteMethod("train", "TrainAsync");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_barrier = new global::Hoist.Dispatch.RemoteMethod("barrier", "Barrier");
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_trainAsync = new global::Hoist.Dispatch.RemoteMethod("train", "TrainAsync", 0x58A1CA18342DDCA4UL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_barrier = new global::Hoist.Dispatch.RemoteMethod("barrier", "Barrier", 0xC4A6339F31C7553FUL);
 
             /// <summary>Creates a proxy that calls through <paramref name="invoker"/>, or through the started Hoist client when it is null.</summary>
             public RemoteProxy(global::Hoist.Dispatch.IRemoteInvoker? invoker, global::Hoist.RemoteCallOptions? options)

@@ -18,6 +18,10 @@ namespace Hoist.Generated
             Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
             Distribution = null,
             Autoscale = new global::Hoist.AutoscaleSpec { Target = 100, Window = "60s", Metric = "concurrency", TargetUtilization = 70, MinScale = null, MaxScale = 0, InitialScale = 1, ScaleToZeroGracePeriod = null },
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("HTTPServer", 0x13EFB531A6910652UL, "HTTPServer(port: int [raw]) -> int [raw]"),
+            },
         };
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
@@ -35,6 +39,9 @@ namespace Hoist.Generated
         public HttpServerDispatcher(global::System.IServiceProvider services)
         {
         }
+
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.HttpServer.WireContracts;
 
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {

@@ -11,7 +11,7 @@ static partial class Tools
     /// <summary>Typed remote proxy for the Hoist services declared on <see cref="global::Tools"/>.</summary>
     public sealed class RemoteProxy : global::Hoist.Dispatch.RemoteProxy<global::Tools.RemoteProxy>
     {
-        private static readonly global::Hoist.Dispatch.RemoteMethod s_httpServer = new global::Hoist.Dispatch.RemoteMethod("http-server", "HTTPServer");
+        private static readonly global::Hoist.Dispatch.RemoteMethod s_httpServer = new global::Hoist.Dispatch.RemoteMethod("http-server", "HTTPServer", 0x13EFB531A6910652UL);
 
         /// <summary>Creates a proxy that calls through <paramref name="invoker"/>, or through the started Hoist client when it is null.</summary>
         public RemoteProxy(global::Hoist.Dispatch.IRemoteInvoker? invoker, global::Hoist.RemoteCallOptions? options)

@@ -17,7 +17,7 @@ namespace MyApp.Services
                 /// <summary>Typed remote proxy for the Hoist services declared on <see cref="global::MyApp.Services.Outer.Middle.Inner"/>.</summary>
                 public sealed class RemoteProxy : global::Hoist.Dispatch.RemoteProxy<global::MyApp.Services.Outer.Middle.Inner.RemoteProxy>
                 {
-                    private static readonly global::Hoist.Dispatch.RemoteMethod s_echo = new global::Hoist.Dispatch.RemoteMethod("echo", "Echo");
+                    private static readonly global::Hoist.Dispatch.RemoteMethod s_echo = new global::Hoist.Dispatch.RemoteMethod("echo", "Echo", 0x560D45AF216585C8UL);
 
                     /// <summary>Creates a proxy that calls through <paramref name="invoker"/>, or through the started Hoist client when it is null.</summary>
                     public RemoteProxy(global::Hoist.Dispatch.IRemoteInvoker? invoker, global::Hoist.RemoteCallOptions? options)

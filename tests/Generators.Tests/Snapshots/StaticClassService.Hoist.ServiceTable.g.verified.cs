@@ -18,6 +18,11 @@ namespace Hoist.Generated
             Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = "ml" },
             Distribution = null,
             Autoscale = null,
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("Add", 0x6626FFAF4FF57885UL, "Add(a: int [raw], b: int [raw]) -> int [raw]"),
+                new global::Hoist.WireContract("Scale", 0x5B13428424ADE457UL, "Scale(value: double [raw]) -> double [raw]"),
+            },
         };
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
@@ -35,6 +40,9 @@ namespace Hoist.Generated
         public MathDispatcher(global::System.IServiceProvider services)
         {
         }
+
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Math.WireContracts;
 
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {

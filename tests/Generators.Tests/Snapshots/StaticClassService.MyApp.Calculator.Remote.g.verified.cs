@@ -13,8 +13,8 @@ namespace MyApp
         /// <summary>Typed remote proxy for the Hoist services declared on <see cref="global::MyApp.Calculator"/>.</summary>
         public sealed class RemoteProxy : global::Hoist.Dispatch.RemoteProxy<global::MyApp.Calculator.RemoteProxy>
         {
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_add = new global::Hoist.Dispatch.RemoteMethod("math", "Add");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_scale = new global::Hoist.Dispatch.RemoteMethod("math", "Scale");
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_add = new global::Hoist.Dispatch.RemoteMethod("math", "Add", 0x6626FFAF4FF57885UL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_scale = new global::Hoist.Dispatch.RemoteMethod("math", "Scale", 0x5B13428424ADE457UL);
 
             /// <summary>Creates a proxy that calls through <paramref name="invoker"/>, or through the started Hoist client when it is null.</summary>
             public RemoteProxy(global::Hoist.Dispatch.IRemoteInvoker? invoker, global::Hoist.RemoteCallOptions? options)

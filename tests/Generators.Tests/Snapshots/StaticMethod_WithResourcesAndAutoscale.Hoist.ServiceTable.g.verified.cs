@@ -22,6 +22,10 @@ namespace Hoist.Generated
             Secrets = new global::Hoist.SecretSpec[] { new global::Hoist.SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" }, new global::Hoist.SecretSpec { Name = "wandb", Key = null, Variable = null } },
             Setup = new string[] { "pip install vllm" },
             Volumes = new global::Hoist.VolumeSpec[] { new global::Hoist.VolumeSpec { Name = "models", Path = "/models", Size = "100Gi", StorageClass = null } },
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("Embed", 0x7AC9A26FE98E015CUL, "Embed(text: string [utf8]) -> float[] [raw]"),
+            },
         };
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
@@ -39,6 +43,9 @@ namespace Hoist.Generated
         public EmbedDispatcher(global::System.IServiceProvider services)
         {
         }
+
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Embed.WireContracts;
 
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {

@@ -13,7 +13,7 @@ namespace MyApp
         /// <summary>Typed remote proxy for the Hoist services declared on <see cref="global::MyApp.Embeddings"/>.</summary>
         public sealed class RemoteProxy : global::Hoist.Dispatch.RemoteProxy<global::MyApp.Embeddings.RemoteProxy>
         {
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_embed = new global::Hoist.Dispatch.RemoteMethod("embed", "Embed");
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_embed = new global::Hoist.Dispatch.RemoteMethod("embed", "Embed", 0x7AC9A26FE98E015CUL);
 
             /// <summary>Creates a proxy that calls through <paramref name="invoker"/>, or through the started Hoist client when it is null.</summary>
             public RemoteProxy(global::Hoist.Dispatch.IRemoteInvoker? invoker, global::Hoist.RemoteCallOptions? options)

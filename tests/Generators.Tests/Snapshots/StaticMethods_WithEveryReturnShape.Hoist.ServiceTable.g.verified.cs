@@ -18,6 +18,10 @@ namespace Hoist.Generated
             Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
             Distribution = null,
             Autoscale = null,
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("FetchAsync", 0x24C82691DC229BDAUL, "FetchAsync(key: string [utf8], version: int [raw]) -> string [utf8]"),
+            },
         };
 
         internal static readonly global::Hoist.ServiceDescriptor Count = new global::Hoist.ServiceDescriptor
@@ -30,6 +34,10 @@ namespace Hoist.Generated
             Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0.5, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
             Distribution = null,
             Autoscale = null,
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("CountAsync", 0xB444DF299D55BABAUL, "CountAsync(values: int[] [raw]) -> IReadOnlyList<int> [json]"),
+            },
         };
 
         internal static readonly global::Hoist.ServiceDescriptor Log = new global::Hoist.ServiceDescriptor
@@ -42,6 +50,10 @@ namespace Hoist.Generated
             Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = true, Namespace = null },
             Distribution = null,
             Autoscale = null,
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("Log", 0x8465433AADC70F2CUL, "Log(message: string [utf8], level: Level [raw]) -> void\nenum Level : int { Info = 0, Warning = 1 }"),
+            },
         };
 
         internal static readonly global::Hoist.ServiceDescriptor Flush = new global::Hoist.ServiceDescriptor
@@ -54,6 +66,10 @@ namespace Hoist.Generated
             Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
             Distribution = null,
             Autoscale = null,
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("FlushAsync", 0xBA88EB08EEC780BEUL, "FlushAsync() -> void"),
+            },
         };
 
         internal static readonly global::Hoist.ServiceDescriptor Compact = new global::Hoist.ServiceDescriptor
@@ -66,6 +82,10 @@ namespace Hoist.Generated
             Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
             Distribution = null,
             Autoscale = null,
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("Compact", 0xCD0E153C89B44B29UL, "Compact(generation: int? [raw], ratio: double [raw]) -> void"),
+            },
         };
 
         internal static readonly global::Hoist.ServiceDescriptor Ping = new global::Hoist.ServiceDescriptor
@@ -78,6 +98,10 @@ namespace Hoist.Generated
             Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
             Distribution = null,
             Autoscale = null,
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("Ping", 0xECB030B4EF31FC5BUL, "Ping() -> int [raw]"),
+            },
         };
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
@@ -100,6 +124,9 @@ namespace Hoist.Generated
         public FetchDispatcher(global::System.IServiceProvider services)
         {
         }
+
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Fetch.WireContracts;
 
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {
@@ -142,6 +169,9 @@ namespace Hoist.Generated
         {
         }
 
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Count.WireContracts;
+
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {
             switch (method)
@@ -180,6 +210,9 @@ namespace Hoist.Generated
         public LogDispatcher(global::System.IServiceProvider services)
         {
         }
+
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Log.WireContracts;
 
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {
@@ -224,6 +257,9 @@ namespace Hoist.Generated
         {
         }
 
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Flush.WireContracts;
+
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {
             switch (method)
@@ -260,6 +296,9 @@ namespace Hoist.Generated
         public CompactDispatcher(global::System.IServiceProvider services)
         {
         }
+
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Compact.WireContracts;
 
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {
@@ -301,6 +340,9 @@ namespace Hoist.Generated
         public PingDispatcher(global::System.IServiceProvider services)
         {
         }
+
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Ping.WireContracts;
 
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {

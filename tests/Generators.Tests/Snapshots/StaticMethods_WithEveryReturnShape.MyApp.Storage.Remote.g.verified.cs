@@ -13,12 +13,12 @@ namespace MyApp
         /// <summary>Typed remote proxy for the Hoist services declared on <see cref="global::MyApp.Storage"/>.</summary>
         public sealed class RemoteProxy : global::Hoist.Dispatch.RemoteProxy<global::MyApp.Storage.RemoteProxy>
         {
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_fetchAsync = new global::Hoist.Dispatch.RemoteMethod("fetch", "FetchAsync");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_countAsync = new global::Hoist.Dispatch.RemoteMethod("count", "CountAsync");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_log = new global::Hoist.Dispatch.RemoteMethod("log", "Log");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_flushAsync = new global::Hoist.Dispatch.RemoteMethod("flush", "FlushAsync");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_compact = new global::Hoist.Dispatch.RemoteMethod("compact", "Compact");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_ping = new global::Hoist.Dispatch.RemoteMethod("ping", "Ping");
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_fetchAsync = new global::Hoist.Dispatch.RemoteMethod("fetch", "FetchAsync", 0x24C82691DC229BDAUL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_countAsync = new global::Hoist.Dispatch.RemoteMethod("count", "CountAsync", 0xB444DF299D55BABAUL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_log = new global::Hoist.Dispatch.RemoteMethod("log", "Log", 0x8465433AADC70F2CUL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_flushAsync = new global::Hoist.Dispatch.RemoteMethod("flush", "FlushAsync", 0xBA88EB08EEC780BEUL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_compact = new global::Hoist.Dispatch.RemoteMethod("compact", "Compact", 0xCD0E153C89B44B29UL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_ping = new global::Hoist.Dispatch.RemoteMethod("ping", "Ping", 0xECB030B4EF31FC5BUL);
 
             /// <summary>Creates a proxy that calls through <paramref name="invoker"/>, or through the started Hoist client when it is null.</summary>
             public RemoteProxy(global::Hoist.Dispatch.IRemoteInvoker? invoker, global::Hoist.RemoteCallOptions? options)

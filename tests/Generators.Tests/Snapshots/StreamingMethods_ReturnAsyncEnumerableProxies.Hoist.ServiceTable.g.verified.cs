@@ -18,6 +18,12 @@ namespace Hoist.Generated
             Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
             Distribution = null,
             Autoscale = null,
+            WireContracts = new global::Hoist.WireContract[]
+            {
+                new global::Hoist.WireContract("Generate", 0x1DBE2B90152B4B22UL, "Generate(prompt: string [utf8], count: int [raw]) -> stream of string [utf8]"),
+                new global::Hoist.WireContract("Progress", 0x76BFC645AED26E25UL, "Progress(steps: int [raw]) -> stream of int[] [raw]"),
+                new global::Hoist.WireContract("Count", 0x787F5C39FEAAE1D6UL, "Count(prompt: string [utf8]) -> int [raw]"),
+            },
         };
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
@@ -44,6 +50,9 @@ namespace Hoist.Generated
         {
             _instance = instance;
         }
+
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Hoist.WireContract> WireContracts => global::Hoist.Generated.HoistServiceTable.Tokens.WireContracts;
 
         public override global::System.Threading.Tasks.ValueTask<global::System.ReadOnlyMemory<byte>> InvokeAsync(string method, global::System.ReadOnlyMemory<byte> arguments, global::System.Threading.CancellationToken cancellationToken)
         {

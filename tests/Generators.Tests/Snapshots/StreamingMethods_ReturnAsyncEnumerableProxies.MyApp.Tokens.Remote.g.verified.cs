@@ -13,9 +13,9 @@ namespace MyApp
         /// <summary>Typed remote proxy for the Hoist services declared on <see cref="global::MyApp.Tokens"/>.</summary>
         public sealed class RemoteProxy : global::Hoist.Dispatch.RemoteProxy<global::MyApp.Tokens.RemoteProxy>
         {
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_generate = new global::Hoist.Dispatch.RemoteMethod("tokens", "Generate");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_progress = new global::Hoist.Dispatch.RemoteMethod("tokens", "Progress");
-            private static readonly global::Hoist.Dispatch.RemoteMethod s_count = new global::Hoist.Dispatch.RemoteMethod("tokens", "Count");
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_generate = new global::Hoist.Dispatch.RemoteMethod("tokens", "Generate", 0x1DBE2B90152B4B22UL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_progress = new global::Hoist.Dispatch.RemoteMethod("tokens", "Progress", 0x76BFC645AED26E25UL);
+            private static readonly global::Hoist.Dispatch.RemoteMethod s_count = new global::Hoist.Dispatch.RemoteMethod("tokens", "Count", 0x787F5C39FEAAE1D6UL);
 
             /// <summary>Creates a proxy that calls through <paramref name="invoker"/>, or through the started Hoist client when it is null.</summary>
             public RemoteProxy(global::Hoist.Dispatch.IRemoteInvoker? invoker, global::Hoist.RemoteCallOptions? options)

@@ -39,7 +39,8 @@ internal static class PodCodeSync
         bool clusterDns,
         KubernetesBackendOptions options,
         TimeSpan timeout,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Action<Hoist.Client.WorkerEndpoint, Protocol.CodeState>? beforeSync = null)
     {
         var pods = await cluster.ListPodsAsync(layout.Namespace, WorkerPodSelector(layout), cancellationToken).ConfigureAwait(false);
         var routes = Routes(layout, pods, clusterDns, options);
@@ -51,7 +52,7 @@ internal static class PodCodeSync
         var endpoints = routes.Select(route => connector.CreateEndpoint(cluster, layout.Service, route, token)).ToArray();
         try
         {
-            return await CodeSyncClient.SyncAsync(endpoints, manifest, folder, timeout, cancellationToken).ConfigureAwait(false);
+            return await CodeSyncClient.SyncAsync(endpoints, manifest, folder, timeout, cancellationToken, beforeSync).ConfigureAwait(false);
         }
         finally
         {
