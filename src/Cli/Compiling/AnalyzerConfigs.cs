@@ -105,8 +105,10 @@ internal sealed class AnalyzerLoader : IAnalyzerAssemblyLoader
     {
         protected override Assembly? Load(AssemblyName assemblyName)
         {
+            // The compiler's own assemblies and the framework are this process's; the rest (an analyzer's helpers,
+            // Microsoft.CodeAnalysis.NetAnalyzers beside its C# part) come from the analyzer's folder.
             var name = assemblyName.Name ?? "";
-            if (name.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) || name.StartsWith("System.", StringComparison.Ordinal) || name is "System" or "netstandard" or "mscorlib")
+            if (name is "Microsoft.CodeAnalysis" or "Microsoft.CodeAnalysis.CSharp" or "System" or "netstandard" or "mscorlib" || name.StartsWith("System.", StringComparison.Ordinal))
             {
                 return null;
             }

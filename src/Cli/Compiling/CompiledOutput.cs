@@ -30,8 +30,9 @@ internal static class CompiledOutput
     /// Null when the in-process compile of the sources the build just compiled gives the build's assembly: the same
     /// bytes, or (a build that is not deterministic) the same <see cref="AssemblyShape"/>. Else what differs.
     /// </summary>
-    public static string? CompareWithBuild(CompileInputs inputs, CompileOutcome outcome)
+    public static string? CompareWithBuild(CompileInputs inputs, CompileOutcome outcome, out bool identical)
     {
+        identical = false;
         if (!outcome.Succeeded)
         {
             return $"it reports {outcome.ErrorLines.FirstOrDefault()}";
@@ -46,6 +47,7 @@ internal static class CompiledOutput
         var bytes = File.ReadAllBytes(built);
         if (bytes.AsSpan().SequenceEqual(outcome.Assembly))
         {
+            identical = true;
             return null;
         }
 

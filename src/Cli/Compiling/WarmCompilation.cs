@@ -11,6 +11,9 @@ namespace Hoist.Cli.Compiling;
 /// <summary>What one in-process compile gave: the assembly and its pdb, or the errors; and every diagnostic to print.</summary>
 internal sealed record CompileOutcome(bool Succeeded, IReadOnlyList<Diagnostic> Errors, IReadOnlyList<Diagnostic> Warnings, byte[] Assembly, byte[]? Pdb, byte[]? Documentation, TimeSpan Elapsed)
 {
+    /// <summary>How much of <see cref="Elapsed"/> the generators took.</summary>
+    public TimeSpan Generators { get; init; }
+
     /// <summary>Each error as the compiler prints it: <c>path(line,col): error CS1002: ; expected</c>.</summary>
     public IEnumerable<string> ErrorLines => Errors.Select(d => CSharpDiagnosticFormatter.Instance.Format(d, System.Globalization.CultureInfo.InvariantCulture));
 }
@@ -128,11 +131,29 @@ internal sealed class WarmCompilation
         return changed;
     }
 
+    /// <summary>
+    /// Compiles every source once more from a fresh tree and throws the result away: the compiler's code paths for a
+    /// save get jitted at start, not on the first save.
+    /// </summary>
+    public void Exercise(CancellationToken cancellationToken)
+    {
+        var (path, tree) = _trees.First();
+        var copy = Parse(path, Encoding(tree));
+        var compilation = _compilation.ReplaceSyntaxTree(tree, copy);
+        _driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _, cancellationToken);
+        using var pe = new MemoryStream();
+        using var pdb = new MemoryStream();
+        output.Emit(pe, pdb, cancellationToken: cancellationToken);
+    }
+
+    private static byte[] Encoding(SyntaxTree tree) => (tree.Encoding ?? System.Text.Encoding.UTF8).GetBytes(tree.GetText().ToString());
+
     /// <summary>Runs the generators incrementally and emits, as the compiler's CompileAndEmit does.</summary>
     public CompileOutcome Emit(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         _driver = _driver.RunGeneratorsAndUpdateCompilation(_compilation, out var compilation, out var generatorDiagnostics, cancellationToken);
+        var generated = Stopwatch.GetElapsedTime(started);
 
         var outputName = _args.OutputFileName ?? _args.CompilationName + ".dll";
         var pePath = Path.Combine(_args.OutputDirectory, outputName);
@@ -159,7 +180,10 @@ internal sealed class WarmCompilation
         var errors = reported.Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
         var warnings = reported.Where(d => d.Severity == DiagnosticSeverity.Warning).ToArray();
         var succeeded = result.Success && errors.Length == 0;
-        return new CompileOutcome(succeeded, errors, warnings, succeeded ? pe.ToArray() : [], succeeded ? pdb?.ToArray() : null, succeeded ? xml?.ToArray() : null, Stopwatch.GetElapsedTime(started));
+        return new CompileOutcome(succeeded, errors, warnings, succeeded ? pe.ToArray() : [], succeeded ? pdb?.ToArray() : null, succeeded ? xml?.ToArray() : null, Stopwatch.GetElapsedTime(started))
+        {
+            Generators = generated,
+        };
     }
 
     /// <summary>The text of a source file as the compiler reads it: its encoding detected, hashed with the project's checksum algorithm.</summary>

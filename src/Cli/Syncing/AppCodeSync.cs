@@ -23,7 +23,7 @@ internal static class AppCodeSync
     public static async Task<IReadOnlyList<SyncLine>> SyncLocalAsync(BuiltApp app, HoistOptions settings, CancellationToken cancellationToken)
     {
         var folder = Path.GetDirectoryName(app.AssemblyPath)!;
-        var manifest = AppManifest.Scan(folder);
+        var manifest = ManifestCache.Scan(folder);
         var groups = new WarmWorkers(folder).LiveGroups();
         if (groups.Count == 0)
         {
@@ -64,7 +64,7 @@ internal static class AppCodeSync
     public static async Task<IReadOnlyList<SyncLine>> SyncClusterAsync(BuiltApp app, HoistOptions settings, TextWriter warnings, CancellationToken cancellationToken)
     {
         var folder = Path.GetDirectoryName(app.AssemblyPath)!;
-        var manifest = AppManifest.Scan(folder);
+        var manifest = ManifestCache.Scan(folder);
         var services = AppServices.Read(app, settings);
         using var target = ClusterAccess.Connect(settings.Kubernetes, warnings, "set KUBECONFIG (or pass --kubeconfig), or pass --local to sync the warm workers on this machine");
         var connector = new WorkerConnector(NullLogger.Instance);
