@@ -68,8 +68,7 @@ internal static class DevLoopBenchmarks
                 for (var edit = 0; edit <= edits; edit++)
                 {
                     var elapsed = await EditAndAnswerAsync(services, bin, warmRoot, $"dev{edit}");
-                    await dev.WaitForLineAsync("watching for the next change", StepTimeout);
-                    var line = dev.TakeLines().LastOrDefault(l => l.StartsWith("compile ", StringComparison.Ordinal));
+                    var line = await dev.WaitForLineAsync("watching for the next change", StepTimeout);
                     Console.WriteLine($"  edit {edit}{(edit == 0 ? " (warm-up)" : "")}: {elapsed:0} ms   [{line}]");
                     if (edit > 0)
                     {

@@ -57,14 +57,7 @@ public sealed class InProcessCompileTests
     public async Task TheInProcessCompileOfAnEdit_HasTheMetadataOfDotnetBuildsAssembly()
     {
         using var folder = new TempDirectory();
-        var project = Path.Combine(folder.Path, "ParityApp");
-        Directory.CreateDirectory(project);
-        ImportRepositorySettings(folder.Path);
-        var csproj = Path.Combine(project, "ParityApp.csproj");
-        await File.WriteAllTextAsync(csproj, Project);
-        await File.WriteAllTextAsync(Path.Combine(project, "Services.cs"), Services);
-        await File.WriteAllTextAsync(Path.Combine(project, "Program.cs"), "Console.WriteLine(await ParityApp.Tools.Remote.CountAsync(\"a b\"));\n");
-        await BuildAsync(project, restore: true);
+        var (project, csproj) = await CreateAndBuildAsync(folder.Path);
 
         var properties = new[] { "-p:BuildProjectReferences=false" };
         var inputs = await CompileInputs.ReadAsync(csproj, HoistProcess.Configuration, properties, CancellationToken.None);
@@ -99,15 +92,8 @@ public sealed class InProcessCompileTests
     public async Task ACompileError_IsPrintedAsTheCompilerPrintsIt_AndTheNextGoodSaveCompiles()
     {
         using var folder = new TempDirectory();
-        var project = Path.Combine(folder.Path, "ParityApp");
-        Directory.CreateDirectory(project);
-        ImportRepositorySettings(folder.Path);
-        var csproj = Path.Combine(project, "ParityApp.csproj");
-        await File.WriteAllTextAsync(csproj, Project);
+        var (project, csproj) = await CreateAndBuildAsync(folder.Path);
         var services = Path.Combine(project, "Services.cs");
-        await File.WriteAllTextAsync(services, Services);
-        await File.WriteAllTextAsync(Path.Combine(project, "Program.cs"), "Console.WriteLine(await ParityApp.Tools.Remote.CountAsync(\"a b\"));\n");
-        await BuildAsync(project, restore: true);
         var warm = WarmCompilation.Create(await CompileInputs.ReadAsync(csproj, HoistProcess.Configuration, ["-p:BuildProjectReferences=false"], CancellationToken.None));
 
         await File.WriteAllTextAsync(services, Services.Replace("++_calls;", "++_calls", StringComparison.Ordinal));
@@ -127,6 +113,20 @@ public sealed class InProcessCompileTests
         Assert.True(warm.Update([services]));
         Assert.True(warm.Emit(CancellationToken.None).Succeeded);
         Assert.False(warm.Update([services]));
+    }
+
+    /// <summary>The project, with the repository's settings, built once: returns its folder and its .csproj.</summary>
+    private static async Task<(string Project, string Csproj)> CreateAndBuildAsync(string folder)
+    {
+        var project = Path.Combine(folder, "ParityApp");
+        Directory.CreateDirectory(project);
+        ImportRepositorySettings(folder);
+        var csproj = Path.Combine(project, "ParityApp.csproj");
+        await File.WriteAllTextAsync(csproj, Project);
+        await File.WriteAllTextAsync(Path.Combine(project, "Services.cs"), Services);
+        await File.WriteAllTextAsync(Path.Combine(project, "Program.cs"), "Console.WriteLine(await ParityApp.Tools.Remote.CountAsync(\"a b\"));\n");
+        await BuildAsync(project, restore: true);
+        return (project, csproj);
     }
 
     private static void ImportRepositorySettings(string folder)

@@ -69,8 +69,7 @@ public sealed class CliSyncTests(WarmAppFixture fixture)
         await using var machine = new WarmMachine(fixture);
         var (project, bin) = CopyProject(machine);
         using var dev = StartDev(machine, project);
-        await dev.WaitForLineAsync("in-process compile ready", TimeSpan.FromMinutes(4));
-        var before = Assert.Single(WarmMachine.Parse((await RunAppAsync(machine, bin)).Output));
+        var before = await WarmUpAsync(machine, dev, bin);
 
         var services = Path.Combine(project, "Services.cs");
         var source = await File.ReadAllTextAsync(services);
@@ -105,8 +104,7 @@ public sealed class CliSyncTests(WarmAppFixture fixture)
         await using var machine = new WarmMachine(fixture);
         var (project, bin) = CopyProject(machine);
         using var dev = StartDev(machine, project);
-        await dev.WaitForLineAsync("in-process compile ready", TimeSpan.FromMinutes(4));
-        var before = Assert.Single(WarmMachine.Parse((await RunAppAsync(machine, bin)).Output));
+        var before = await WarmUpAsync(machine, dev, bin);
 
         var services = Path.Combine(project, "Services.cs");
         await File.WriteAllTextAsync(services, (await File.ReadAllTextAsync(services)).Replace(
@@ -142,6 +140,13 @@ public sealed class CliSyncTests(WarmAppFixture fixture)
             ["BuildProjectReferences"] = "false",
         };
         return LineProcess.Start("dotnet", ["exec", Cli, "dev", Path.Combine(project, "WarmApp.csproj"), "--local", "-c", fixture.Builds.Configuration], project, environment);
+    }
+
+    /// <summary>Waits for hoist dev's in-process compile, then runs the app once, which starts its warm worker.</summary>
+    private static async Task<AnswerLine> WarmUpAsync(WarmMachine machine, LineProcess dev, string bin)
+    {
+        await dev.WaitForLineAsync("in-process compile ready", TimeSpan.FromMinutes(4));
+        return Assert.Single(WarmMachine.Parse((await RunAppAsync(machine, bin)).Output));
     }
 
     private static async Task<ChildProcessResult> RunAppAsync(WarmMachine machine, string bin)
