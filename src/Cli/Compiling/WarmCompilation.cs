@@ -64,11 +64,7 @@ internal sealed class WarmCompilation
 
         // As the compiler does: generated files are rooted in the generated-files folder, else the output folder, and
         // the driver skips host-only outputs.
-        var driverOptions = new GeneratorDriverOptions(IncrementalGeneratorOutputKind.Host, trackIncrementalGeneratorSteps: false, baseDirectory: _args.GeneratedFilesOutputDirectory ?? _args.OutputDirectory)
-        {
-            // Generated files are hashed into the pdb with the project's algorithm, as the compiler does.
-            ChecksumAlgorithm = _args.ChecksumAlgorithm,
-        };
+        var driverOptions = new GeneratorDriverOptions(IncrementalGeneratorOutputKind.Host, trackIncrementalGeneratorSteps: false, baseDirectory: _args.GeneratedFilesOutputDirectory ?? _args.OutputDirectory);
         _driver = CSharpGeneratorDriver.Create(generators, _additionalTexts, _args.ParseOptions, configs.OptionsProvider(), driverOptions);
     }
 
