@@ -33,7 +33,7 @@ public sealed class DevLoopTests(LocalFeedFixture feed) : IClassFixture<LocalFee
         await File.WriteAllTextAsync(program, Source);
         await Dotnet.RunAsync(app, "restore", "--nologo");
 
-        using var home = Directory.CreateTempSubdirectory("hoist-dev-home-");
+        var home = Directory.CreateTempSubdirectory("hoist-dev-home-");
         var environment = new Dictionary<string, string?>
         {
             ["MSBuildExtensionsPath"] = null,
