@@ -19,6 +19,13 @@ if (args is ["build", ..])
     return;
 }
 
+// dotnet run -c Release --project tests/Benchmarks -- devloop
+if (args is ["devloop", ..])
+{
+    await DevLoopBenchmarks.RunAsync(quick: args.Contains("--quick"));
+    return;
+}
+
 // dotnet run -c Release --project tests/Benchmarks -- warm
 if (args is ["warm", ..])
 {

@@ -8,7 +8,8 @@ namespace Hoist.Packaging.Tests;
 /// </summary>
 public sealed partial class FreshProjectTests(LocalFeedFixture feed) : IClassFixture<LocalFeedFixture>
 {
-    private static readonly string ProjectFile = $"""
+    /// <summary>A user's project that takes Hoist from the local feed; OUTPUT_TYPE is Exe or Library.</summary>
+    internal static readonly string ProjectFile = $"""
         <Project Sdk="Microsoft.NET.Sdk">
           <PropertyGroup>
             <OutputType>OUTPUT_TYPE</OutputType>

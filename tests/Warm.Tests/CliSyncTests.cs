@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Hoist.Testing;
 
 namespace Hoist.Warm.Tests;
@@ -65,90 +63,96 @@ public sealed class CliSyncTests(WarmAppFixture fixture)
         Assert.Contains(" ms", synced, StringComparison.Ordinal);
     }
 
-    /// <summary>A long-running process whose output lines a test waits for.</summary>
-    private sealed class LineProcess : IDisposable
+    [Fact]
+    public async Task HoistDevLocal_ACompileErrorKeepsTheOldCodeServing_TheNextGoodSaveSyncs_AndAProjectChangeBuilds()
     {
-        private readonly Process _process;
-        private readonly ConcurrentQueue<string> _lines = new();
-        private readonly SemaphoreSlim _arrived = new(0);
-        private int _read;
+        await using var machine = new WarmMachine(fixture);
+        var (project, bin) = CopyProject(machine);
+        using var dev = StartDev(machine, project);
+        var before = await WarmUpAsync(machine, dev, bin);
 
-        private LineProcess(Process process)
+        var services = Path.Combine(project, "Services.cs");
+        var source = await File.ReadAllTextAsync(services);
+        await File.WriteAllTextAsync(services, source.Replace("\"v1\";", "\"v1-broken\"", StringComparison.Ordinal));
+        var error = await dev.WaitForLineAsync(": error CS", TimeSpan.FromMinutes(2));
+        await dev.WaitForLineAsync("compile failed (1 error); the workers keep the last good code", TimeSpan.FromMinutes(1));
+        Assert.Matches(@"^/.*/Services\.cs\(\d+,\d+\): error CS1002: ; expected$", error);
+        var during = Assert.Single(WarmMachine.Parse((await RunAppAsync(machine, bin)).Output));
+        Assert.Equal((before.Variant, before.ProcessId), (during.Variant, during.ProcessId));
+
+        await File.WriteAllTextAsync(services, source.Replace("\"v1\";", "\"v1-fixed\";", StringComparison.Ordinal));
+        await dev.WaitForLineAsync("answers: synced 1 worker", TimeSpan.FromMinutes(2));
+        var compiled = await dev.WaitForLineAsync("watching for the next change", TimeSpan.FromMinutes(1));
+        Assert.StartsWith("compile ", compiled, StringComparison.Ordinal);
+        var after = Assert.Single(WarmMachine.Parse((await RunAppAsync(machine, bin)).Output));
+        Assert.Equal(("v1-fixed", before.ProcessId), (after.Variant, after.ProcessId));
+
+        // What only MSBuild can judge goes to dotnet build, and says why.
+        var csproj = Path.Combine(project, "WarmApp.csproj");
+        await File.AppendAllTextAsync(csproj, "<!-- changed -->\n");
+        await dev.WaitForLineAsync("dotnet build: WarmApp.csproj changed", TimeSpan.FromMinutes(1));
+        Assert.StartsWith("build ", await dev.WaitForLineAsync("watching for the next change", TimeSpan.FromMinutes(4)), StringComparison.Ordinal);
+        await dev.WaitForLineAsync("in-process compile ready", TimeSpan.FromMinutes(4));
+        await File.WriteAllTextAsync(Path.Combine(project, "Extra.cs"), "namespace WarmApp;\n\ninternal static class Extra\n{\n}\n");
+        await dev.WaitForLineAsync("dotnet build: Extra.cs is new, and the project's globs may compile it", TimeSpan.FromMinutes(1));
+        await dev.WaitForLineAsync("watching for the next change", TimeSpan.FromMinutes(4));
+    }
+
+    [Fact]
+    public async Task HoistDevLocal_AnEditThatChangesAServicesLaunchSettings_StopsItsWarmWorkers_SoTheNextRunStartsFreshOnes()
+    {
+        await using var machine = new WarmMachine(fixture);
+        var (project, bin) = CopyProject(machine);
+        using var dev = StartDev(machine, project);
+        var before = await WarmUpAsync(machine, dev, bin);
+
+        var services = Path.Combine(project, "Services.cs");
+        await File.WriteAllTextAsync(services, (await File.ReadAllTextAsync(services)).Replace(
+            "[Compute(Name = \"answers\", LaunchTimeout = 60)]", "[Compute(Name = \"answers\", LaunchTimeout = 60)]\n    [Env(\"ANSWER_MODE\", \"new\")]", StringComparison.Ordinal));
+        var refused = await dev.WaitForLineAsync("answers: cannot take this build", TimeSpan.FromMinutes(2));
+        Assert.Contains("changes what its workers were launched with ([Env])", refused, StringComparison.Ordinal);
+        Assert.Contains("stopped its warm workers", refused, StringComparison.Ordinal);
+        Assert.False(WarmMachine.IsRunning(before.ProcessId));
+
+        var after = Assert.Single(WarmMachine.Parse((await RunAppAsync(machine, bin)).Output));
+        Assert.NotEqual(before.ProcessId, after.ProcessId);
+    }
+
+    /// <summary>tests/Fixtures/WarmApp as a project of its own beside the machine's app folder; returns it and its output folder.</summary>
+    private (string Project, string Bin) CopyProject(WarmMachine machine)
+    {
+        var project = Path.GetFullPath(Path.Combine(machine.AppFolder, "..", "project"));
+        Directory.CreateDirectory(project);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Repository.Root, "tests", "Fixtures", "WarmApp")).Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal)))
         {
-            _process = process;
-            process.OutputDataReceived += (_, e) => Add(e.Data);
-            process.ErrorDataReceived += (_, e) => Add(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
+            File.Copy(file, Path.Combine(project, Path.GetFileName(file)));
         }
 
-        public static LineProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string?> environment)
+        DotnetBuild.ImportRepositorySettings(Path.GetDirectoryName(project)!);
+        return (project, Path.Combine(project, "bin", fixture.Builds.Configuration, "net10.0"));
+    }
+
+    private LineProcess StartDev(WarmMachine machine, string project)
+    {
+        var environment = new Dictionary<string, string?>(DotnetBuild.CleanEnvironment())
         {
-            var start = new ProcessStartInfo(fileName) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
+            ["XDG_RUNTIME_DIR"] = machine.RuntimeFolder,
+            ["BuildProjectReferences"] = "false",
+        };
+        return LineProcess.Start("dotnet", ["exec", Cli, "dev", Path.Combine(project, "WarmApp.csproj"), "--local", "-c", fixture.Builds.Configuration], project, environment);
+    }
 
-            foreach (var (name, value) in environment)
-            {
-                if (value is null)
-                {
-                    start.Environment.Remove(name);
-                }
-                else
-                {
-                    start.Environment[name] = value;
-                }
-            }
+    /// <summary>Waits for hoist dev's in-process compile, then runs the app once, which starts its warm worker.</summary>
+    private static async Task<AnswerLine> WarmUpAsync(WarmMachine machine, LineProcess dev, string bin)
+    {
+        await dev.WaitForLineAsync("in-process compile ready", TimeSpan.FromMinutes(4));
+        return Assert.Single(WarmMachine.Parse((await RunAppAsync(machine, bin)).Output));
+    }
 
-            return new LineProcess(Process.Start(start)!);
-        }
-
-        /// <summary>The next line, from the ones not yet consumed, that contains <paramref name="text"/>.</summary>
-        public async Task<string> WaitForLineAsync(string text, TimeSpan timeout)
-        {
-            var lines = _lines.ToArray();
-            var deadline = DateTime.UtcNow + timeout;
-            while (true)
-            {
-                for (; _read < lines.Length; _read++)
-                {
-                    if (lines[_read].Contains(text, StringComparison.Ordinal))
-                    {
-                        return lines[_read++];
-                    }
-                }
-
-                var left = deadline - DateTime.UtcNow;
-                Assert.True(left > TimeSpan.Zero && !_process.HasExited, $"No line with '{text}' (exited: {_process.HasExited}). Output so far:\n{string.Join('\n', _lines)}");
-                await _arrived.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
-                lines = _lines.ToArray();
-            }
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-
-            _process.Dispose();
-            _arrived.Dispose();
-        }
-
-        private void Add(string? line)
-        {
-            if (line is not null)
-            {
-                _lines.Enqueue(line);
-                _arrived.Release();
-            }
-        }
+    private static async Task<ChildProcessResult> RunAppAsync(WarmMachine machine, string bin)
+    {
+        var run = await ChildProcess.RunAsync(Path.Combine(bin, "WarmApp"), ["answers"], bin, TimeSpan.FromSeconds(60), machine.Environment());
+        Assert.True(run.ExitCode == 0, run.Combined);
+        return run;
     }
 }

@@ -64,6 +64,12 @@ internal static class DotnetProcess
         start.Environment["MSBUILDTERMINALLOGGER"] = "off";
         start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
 
+        // Run from `dotnet run` or a test host, hoist inherits that MSBuild's paths; a build of its own must find its own.
+        foreach (var name in (string[])["MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH"])
+        {
+            start.Environment.Remove(name);
+        }
+
         var lines = new List<string>();
         var gate = new Lock();
         void Collect(string? line)

@@ -20,8 +20,18 @@ internal static class ProjectBuilder
 {
     private static readonly string[] s_properties = ["TargetPath", "AssemblyName", "HoistAppName", "HoistImage", "HoistNamespace"];
 
+    /// <summary>
+    /// The property a dev loop's builds pass: no manifest emit (src/Runtime/build/Hoist.targets), since nothing
+    /// deploys from them; a normal build still writes the manifests.
+    /// </summary>
+    public const string DevLoopProperty = "-p:HoistEmitManifests=false";
+
     /// <summary>For a project: builds it and finds its output; for an assembly: uses it as it is.</summary>
-    public static async Task<BuiltApp> BuildAsync(AppInput input, string configuration, TextWriter progress, CancellationToken cancellationToken)
+    public static async Task<BuiltApp> BuildAsync(AppInput input, string configuration, TextWriter progress, CancellationToken cancellationToken) =>
+        await BuildAsync(input, configuration, [], progress, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The same, with MSBuild properties (<c>-p:Name=value</c>) for the build and the output lookup alike.</summary>
+    public static async Task<BuiltApp> BuildAsync(AppInput input, string configuration, IReadOnlyList<string> properties, TextWriter progress, CancellationToken cancellationToken)
     {
         if (!input.IsProject)
         {
@@ -30,7 +40,7 @@ internal static class ProjectBuilder
 
         var directory = Path.GetDirectoryName(input.Path)!;
         await progress.WriteLineAsync($"Building {Path.GetFileName(input.Path)} ({configuration})...").ConfigureAwait(false);
-        var build = await DotnetProcess.RunAsync(BuildArguments(input.Path, configuration), directory, null, cancellationToken).ConfigureAwait(false);
+        var build = await DotnetProcess.RunAsync([.. BuildArguments(input.Path, configuration), .. properties], directory, null, cancellationToken).ConfigureAwait(false);
         if (!build.Succeeded)
         {
             throw new CliException(new CliError(
@@ -41,8 +51,8 @@ internal static class ProjectBuilder
             });
         }
 
-        var properties = await GetPropertiesAsync(input.Path, configuration, cancellationToken).ConfigureAwait(false);
-        var targetPath = properties.GetValueOrDefault("TargetPath");
+        var found = await GetPropertiesAsync(input.Path, configuration, properties, cancellationToken).ConfigureAwait(false);
+        var targetPath = found.GetValueOrDefault("TargetPath");
         if (string.IsNullOrEmpty(targetPath) || !File.Exists(targetPath))
         {
             throw new CliException(
@@ -50,14 +60,14 @@ internal static class ProjectBuilder
                 "pass the built .dll instead of the project");
         }
 
-        var appName = properties.GetValueOrDefault("HoistAppName") is { Length: > 0 } hoistAppName ? hoistAppName
-            : properties.GetValueOrDefault("AssemblyName") is { Length: > 0 } assemblyName ? assemblyName
+        var appName = found.GetValueOrDefault("HoistAppName") is { Length: > 0 } hoistAppName ? hoistAppName
+            : found.GetValueOrDefault("AssemblyName") is { Length: > 0 } assemblyName ? assemblyName
             : Path.GetFileNameWithoutExtension(targetPath);
         return new BuiltApp(targetPath, appName, directory)
         {
             ProjectPath = input.Path,
-            ImageProperty = NullIfEmpty(properties.GetValueOrDefault("HoistImage")),
-            NamespaceProperty = NullIfEmpty(properties.GetValueOrDefault("HoistNamespace")),
+            ImageProperty = NullIfEmpty(found.GetValueOrDefault("HoistImage")),
+            NamespaceProperty = NullIfEmpty(found.GetValueOrDefault("HoistNamespace")),
         };
     }
 
@@ -90,9 +100,9 @@ internal static class ProjectBuilder
         return result;
     }
 
-    private static async Task<IReadOnlyDictionary<string, string>> GetPropertiesAsync(string project, string configuration, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyDictionary<string, string>> GetPropertiesAsync(string project, string configuration, IReadOnlyList<string> properties, CancellationToken cancellationToken)
     {
-        var result = await DotnetProcess.RunAsync(PropertyArguments(project, configuration), Path.GetDirectoryName(project)!, null, cancellationToken).ConfigureAwait(false);
+        var result = await DotnetProcess.RunAsync([.. PropertyArguments(project, configuration), .. properties], Path.GetDirectoryName(project)!, null, cancellationToken).ConfigureAwait(false);
         try
         {
             if (result.Succeeded)

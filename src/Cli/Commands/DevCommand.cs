@@ -1,20 +1,19 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using Hoist.Cli.Building;
+using Hoist.Cli.Compiling;
 
 namespace Hoist.Cli.Commands;
 
 /// <summary>
-/// <c>hoist dev [project] [--local]</c>: the inner loop. Watches the project, and on every saved change builds
-/// it and syncs the changed files into the running workers, printing how long each step took. A failed build
-/// or a refused sync is printed and the loop goes on; Ctrl+C stops it.
+/// <c>hoist dev [project] [--local]</c>: the inner loop. Builds the project once, then keeps its compilation warm:
+/// each save recompiles the changed C# files in process (generators included) and syncs the new assembly into the
+/// running workers, printing how long each step took. What the in-process compile cannot judge (a project file,
+/// a reference, a new file, anything not C#) goes to <c>dotnet build</c>, saying why. A failed compile is printed
+/// as the compiler prints it and the workers keep their code; Ctrl+C stops the loop.
 /// </summary>
 internal sealed class DevCommand : Command
 {
-    /// <summary>Edits arrive in bursts (an editor saves several files, a formatter runs): wait for the quiet after them.</summary>
-    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
-
     private readonly Argument<string?> _project = new("project")
     {
         Description = "The app's project (.csproj). Default: the project in the current folder.",
@@ -30,7 +29,7 @@ internal sealed class DevCommand : Command
     };
 
     public DevCommand(CliContextFactory contexts)
-        : base("dev", "Watch the project; on every change, build it and hot-sync the running workers.")
+        : base("dev", "Watch the project; on every change, compile it and hot-sync the running workers.")
     {
         Arguments.Add(_project);
         Options.Add(_local);
@@ -46,14 +45,18 @@ internal sealed class DevCommand : Command
     {
         var input = AppInput.Resolve(settings.Project, projectOnly: true);
         var folder = Path.GetDirectoryName(input.Path)!;
-        using var changes = new SourceChanges(folder);
+
+        // Watching from before the first build: a save during it is not lost.
+        using var saves = new SaveWatcher(folder);
+        var loop = new DevLoop(context, input, settings);
         await context.Output.WriteLineAsync($"Watching {folder} for changes ({(settings.Local ? "warm local workers" : "the cluster")}); Ctrl+C stops.").ConfigureAwait(false);
         try
         {
+            await loop.BuildAsync(reason: null, cancellationToken).ConfigureAwait(false);
             while (true)
             {
-                await CycleAsync(context, input, settings, cancellationToken).ConfigureAwait(false);
-                await changes.NextAsync(Settle, cancellationToken).ConfigureAwait(false);
+                var touched = await saves.NextAsync(cancellationToken).ConfigureAwait(false);
+                await loop.SaveAsync(touched, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -62,80 +65,6 @@ internal sealed class DevCommand : Command
         }
     }
 
-    private static async Task CycleAsync(CliContext context, AppInput input, Settings settings, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        BuiltApp app;
-        try
-        {
-            app = await ProjectBuilder.BuildAsync(input, settings.Configuration, context.Error, cancellationToken).ConfigureAwait(false);
-        }
-        catch (CliException ex)
-        {
-            await context.Error.WriteAsync(ex.Error.Format()).ConfigureAwait(false);
-            return;
-        }
-
-        var built = Stopwatch.GetElapsedTime(started);
-        try
-        {
-            var lines = await SyncCommand.PassAsync(context, app, settings.Local, cancellationToken).ConfigureAwait(false);
-            await SyncCommand.PrintAsync(context, lines).ConfigureAwait(false);
-        }
-        catch (CliException ex)
-        {
-            await context.Error.WriteAsync(ex.Error.Format()).ConfigureAwait(false);
-            return;
-        }
-
-        var synced = Stopwatch.GetElapsedTime(started) - built;
-        await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"build {built.TotalSeconds:0.0} s, sync {synced.TotalMilliseconds:0} ms; watching for the next change")).ConfigureAwait(false);
-    }
-
-    /// <summary>Source changes under a project folder: anything but bin/, obj/ and dot-folders.</summary>
-    private sealed class SourceChanges : IDisposable
-    {
-        private readonly FileSystemWatcher _watcher;
-        private readonly string _root;
-        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private long _lastChange;
-
-        public SourceChanges(string root)
-        {
-            _root = root;
-            _watcher = new FileSystemWatcher(root) { IncludeSubdirectories = true, EnableRaisingEvents = true };
-            _watcher.Changed += OnChange;
-            _watcher.Created += OnChange;
-            _watcher.Deleted += OnChange;
-            _watcher.Renamed += OnChange;
-        }
-
-        /// <summary>Waits for a change, then for <paramref name="settle"/> without another.</summary>
-        public async Task NextAsync(TimeSpan settle, CancellationToken cancellationToken)
-        {
-            await Volatile.Read(ref _changed).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-
-            // Armed again before settling: a change from here on, even during the build, makes another cycle.
-            Volatile.Write(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            while (Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastChange)) < settle)
-            {
-                await Task.Delay(settle / 3, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        public void Dispose() => _watcher.Dispose();
-
-        private void OnChange(object sender, FileSystemEventArgs e)
-        {
-            var relative = Path.GetRelativePath(_root, e.FullPath).Replace('\\', '/');
-            var first = relative.Split('/')[0];
-            if (first is "bin" or "obj" || first.StartsWith('.'))
-            {
-                return;
-            }
-
-            Interlocked.Exchange(ref _lastChange, Stopwatch.GetTimestamp());
-            Volatile.Read(ref _changed).TrySetResult();
-        }
-    }
+    /// <summary>Formats a duration the way the loop prints it.</summary>
+    internal static string Milliseconds(TimeSpan elapsed) => elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms";
 }

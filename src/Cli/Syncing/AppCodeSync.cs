@@ -26,7 +26,7 @@ internal static class AppCodeSync
     public static async Task<IReadOnlyList<SyncLine>> SyncLocalAsync(BuiltApp app, HoistOptions settings, TextWriter warnings, CancellationToken cancellationToken)
     {
         var folder = Path.GetDirectoryName(app.AssemblyPath)!;
-        var manifest = AppManifest.Scan(folder);
+        var manifest = ManifestCache.Scan(folder);
         var contracts = WarnOfContractChanges(Declared(app), warnings);
         var registry = new WarmWorkers(folder);
         var groups = registry.LiveGroups();
@@ -70,7 +70,7 @@ internal static class AppCodeSync
     public static async Task<IReadOnlyList<SyncLine>> SyncClusterAsync(BuiltApp app, HoistOptions settings, TextWriter warnings, CancellationToken cancellationToken)
     {
         var folder = Path.GetDirectoryName(app.AssemblyPath)!;
-        var manifest = AppManifest.Scan(folder);
+        var manifest = ManifestCache.Scan(folder);
         var services = AppServices.Read(app, settings);
         var contracts = WarnOfContractChanges(services, warnings);
         using var target = ClusterAccess.Connect(settings.Kubernetes, warnings, "set KUBECONFIG (or pass --kubeconfig), or pass --local to sync the warm workers on this machine");

@@ -165,6 +165,15 @@ internal sealed class CodeLoader(WorkerEnvironment environment, IServiceProvider
             ?? throw new CodeLoadException(
                 CodeRefusal.CannotLoad,
                 $"The new code of {assemblyName} no longer declares service '{environment.ServiceName}' (it declares: {string.Join(", ", registrations.Select(r => r.Descriptor.Name).DefaultIfEmpty("none"))}).");
+
+        // An attribute the worker was launched with ([Env], Workers, ...) cannot change under it: never a stale setting.
+        if (ServiceRegistry.TryGet(environment.ServiceName, out var launched) && LaunchSettings.Changes(launched.Descriptor, registration.Descriptor) is { Count: > 0 } changes)
+        {
+            throw new CodeLoadException(
+                CodeRefusal.NeedsFreshProcess,
+                $"The new code of service '{environment.ServiceName}' changes what its workers were launched with ({string.Join(", ", changes)}): this change needs fresh workers.");
+        }
+
         return registration.CreateDispatcher(services);
     }
 

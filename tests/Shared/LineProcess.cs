@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Hoist.Testing;
+
+/// <summary>A long-running process (say, <c>hoist dev</c>) whose output lines a test or benchmark waits for; disposing kills its tree.</summary>
+internal sealed class LineProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly SemaphoreSlim _arrived = new(0);
+    private int _read;
+
+    private LineProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => Add(e.Data);
+        process.ErrorDataReceived += (_, e) => Add(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    /// <summary>Everything printed so far, stdout and stderr interleaved as they arrived.</summary>
+    public string Output => string.Join('\n', _lines);
+
+    public static LineProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string?> environment)
+    {
+        var start = new ProcessStartInfo(fileName) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        return new LineProcess(Process.Start(start)!);
+    }
+
+    /// <summary>The next line, from the ones not yet consumed, that contains <paramref name="text"/>; throws <see cref="TimeoutException"/> with the output when none comes.</summary>
+    public async Task<string> WaitForLineAsync(string text, TimeSpan timeout)
+    {
+        var lines = _lines.ToArray();
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            for (; _read < lines.Length; _read++)
+            {
+                if (lines[_read].Contains(text, StringComparison.Ordinal))
+                {
+                    return lines[_read++];
+                }
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || _process.HasExited)
+            {
+                throw new TimeoutException($"No line with '{text}' (exited: {_process.HasExited}). Output so far:\n{Output}");
+            }
+
+            await _arrived.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
+            lines = _lines.ToArray();
+        }
+    }
+
+    /// <summary>The lines not yet consumed by <see cref="WaitForLineAsync"/>, consumed now.</summary>
+    public IReadOnlyList<string> TakeLines()
+    {
+        var lines = _lines.ToArray();
+        var taken = lines[_read..];
+        _read = lines.Length;
+        return taken;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+        _arrived.Dispose();
+    }
+
+    private void Add(string? line)
+    {
+        if (line is not null)
+        {
+            _lines.Enqueue(line);
+            _arrived.Release();
+        }
+    }
+}
