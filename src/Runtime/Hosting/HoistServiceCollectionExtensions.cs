@@ -40,7 +40,8 @@ public static class HoistServiceCollectionExtensions
         services.AddSingleton(sp => new Hoist.HoistClient(
             sp.GetRequiredService<IHoistBackend>(),
             sp.GetRequiredService<ServiceCatalog>(),
-            sp.GetRequiredService<ILogger<Hoist.HoistClient>>()));
+            sp.GetRequiredService<ILogger<Hoist.HoistClient>>(),
+            sp.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? default));
         services.AddHostedService<HoistClientLifetime>();
         return services;
     }
