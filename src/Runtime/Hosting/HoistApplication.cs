@@ -63,9 +63,14 @@ public sealed class HoistApplication : IAsyncDisposable
         await RunWorkerIfRequestedAsync(args, cancellationToken).ConfigureAwait(false);
         AppExit.Install();
 
+        // Every service the app can call registers before the configuration is read, so an override for a service it
+        // does not have is refused at start-up, as the build refuses it (HOIST103).
+        Dispatch.ServiceRegistry.LoadAll(System.Reflection.Assembly.GetEntryAssembly());
+
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args });
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        ((IHostApplicationBuilder)builder).Properties[HoistSectionCheck.AllServicesLoadedProperty] = true;
         configureHost(builder);
         if (!builder.Services.Any(d => d.ServiceType == typeof(HoistClient)))
         {
