@@ -65,6 +65,9 @@ public sealed class WorkerLaunchException(string service, string? replica, strin
 {
     public string Output { get; } = output;
 
+    /// <summary>Why, without the quoted stderr: what a log line says, where the stderr was already shown as it came.</summary>
+    public string Reason { get; init; } = message;
+
     public int? ExitCode { get; } = exitCode;
 }
 
