@@ -1,3 +1,4 @@
+using System;
 using System.Globalization;
 
 namespace Hoist.Settings
@@ -77,6 +78,45 @@ namespace Hoist.Settings
             }
 
             return true;
+        }
+
+        /// <summary>
+        /// A duration as the grammar writes it, for messages: "300ms", "2.5s", "1m30s", "2h". Whole milliseconds;
+        /// what it prints parses back to the same value.
+        /// </summary>
+        public static string Format(TimeSpan duration)
+        {
+            var milliseconds = (long)Math.Round(duration.TotalMilliseconds);
+            if (milliseconds < 1000)
+            {
+                return milliseconds.ToString(CultureInfo.InvariantCulture) + "ms";
+            }
+
+            if (milliseconds < 60_000)
+            {
+                return (milliseconds / 1000.0).ToString("0.###", CultureInfo.InvariantCulture) + "s";
+            }
+
+            var text = new System.Text.StringBuilder();
+            var hours = milliseconds / 3_600_000;
+            var minutes = milliseconds / 60_000 % 60;
+            var seconds = milliseconds % 60_000 / 1000.0;
+            if (hours > 0)
+            {
+                text.Append(hours.ToString(CultureInfo.InvariantCulture)).Append('h');
+            }
+
+            if (minutes > 0)
+            {
+                text.Append(minutes.ToString(CultureInfo.InvariantCulture)).Append('m');
+            }
+
+            if (seconds > 0)
+            {
+                text.Append(seconds.ToString("0.###", CultureInfo.InvariantCulture)).Append('s');
+            }
+
+            return text.ToString();
         }
 
         private static bool IsDigit(char c) => c >= '0' && c <= '9';

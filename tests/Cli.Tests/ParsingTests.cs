@@ -96,6 +96,27 @@ public sealed class ParsingTests
         Assert.Equal(new CallCommand.Settings("add", "Add", "[2,3]", "tests/TestApp", TimeSpan.FromSeconds(30)), command.Read(parse));
     }
 
+    [Theory]
+    [InlineData("1s", 1000)]
+    [InlineData("1m30s", 90_000)]
+    [InlineData("500ms", 500)]
+    [InlineData("00:00:30", 30_000)]
+    public void Call_Timeout_TakesTheOneDurationGrammar(string timeout, int milliseconds)
+    {
+        var (parse, command) = Parse<CallCommand>($"call add Add --timeout {timeout}");
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), command.Read(parse).Timeout);
+    }
+
+    [Fact]
+    public void Call_Timeout_ThatIsNotADuration_SaysWhatIs()
+    {
+        var error = Assert.Single(_root.Parse("call add Add --timeout soon").Errors);
+
+        Assert.Equal("--timeout \"soon\" is not a duration: use a Go-style duration such as \"60s\", \"1m30s\", \"1.5h\" or \"500ms\" (units h, m, s, ms), or 00:00:30.", error.Message);
+    }
+
     [Fact]
     public void Call_WithoutJson_PassesNoArguments()
     {

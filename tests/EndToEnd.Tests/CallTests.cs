@@ -97,6 +97,34 @@ public sealed class CallTests(HoistFixture fixture)
     }
 
     [Fact]
+    public async Task Deadline_CoversTheLaunch_AndSaysWhereTheTimeWent()
+    {
+        // A fresh setup cache, so the "sleep 3" step really runs before the worker starts.
+        var cache = Directory.CreateTempSubdirectory("hoist-setup-cache-");
+        var app = await HoistApplication.StartAsync([], o => o.Local.SetupCacheFolder = cache.FullName);
+        try
+        {
+            await using (app)
+            {
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                var error = await Assert.ThrowsAsync<HoistTimeoutException>(
+                    () => SlowLaunch.Remote.WithInvoker(app.Client).WithTimeout(TimeSpan.FromMilliseconds(500)).PingAsync());
+
+                Assert.True(started.Elapsed < TimeSpan.FromSeconds(2.5), $"a 500ms deadline on a 3s launch failed the call after {started.Elapsed}");
+                Assert.Equal("slow-launch", error.Service);
+                Assert.Contains("deadline of 500ms: no worker ready yet: launch in progress", error.Message, StringComparison.Ordinal);
+
+                // The launch goes on for the calls that can wait.
+                Assert.Equal(1, await SlowLaunch.Remote.WithInvoker(app.Client).PingAsync());
+            }
+        }
+        finally
+        {
+            cache.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ConfiguredCallTimeout_AppliesWithoutAnExplicitDeadline()
     {
         var app = await HoistApplication.StartAsync([], o => o.Services["probe"] = new ServiceOverrides { CallTimeout = TimeSpan.FromMilliseconds(300) });

@@ -3,6 +3,8 @@ using Google.Protobuf;
 using Grpc.Core;
 using Hoist.Protocol;
 using Hoist.TestApp;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Hoist.EndToEnd.Tests;
 
@@ -104,6 +106,26 @@ public sealed class FailureTests(HoistFixture fixture)
         Assert.Equal("broken-start", error.Service);
         Assert.Contains("the model file is missing", error.Output, StringComparison.Ordinal);
         Assert.Equal(1, error.ExitCode);
+    }
+
+    [Fact]
+    public async Task WorkerThatCrashesAtStart_ShowsItsStackTraceOnce()
+    {
+        var captured = new CapturingLoggerProvider();
+        var app = await HoistApplication.StartAsync([], builder =>
+        {
+            builder.Logging.AddProvider(captured);
+            builder.AddHoist();
+        });
+        await using (app)
+        {
+            await Assert.ThrowsAsync<WorkerLaunchException>(() => BrokenStart.Remote.WithInvoker(app.Client).PingAsync());
+        }
+
+        // The worker's stderr, forwarded line by line as it came; the launch failure's own line says why, and the
+        // exception the call gets quotes the stderr for the app.
+        Assert.Single(captured.Lines, l => l.Text.Contains("at Hoist.TestApp.BrokenStart..ctor()", StringComparison.Ordinal));
+        Assert.Contains(captured.Lines, l => l.Message.EndsWith("failed to launch: it exited with code 1 before it was ready.", StringComparison.Ordinal));
     }
 
     private static InvokeRequest EchoRequest(string text) =>

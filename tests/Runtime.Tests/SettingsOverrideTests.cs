@@ -47,11 +47,58 @@ public sealed class SettingsOverrideTests
     }
 
     [Fact]
-    public void StartUp_RefusesAKeyHoistDoesNotKnow()
+    public void StartUp_RefusesAKeyHoistDoesNotKnow_NamingTheServiceAndTheKeyItProbablyMeant()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => Resolve(new() { [$"Hoist:Services:{Work.Name}:MaxScal"] = "6" }).CurrentValue);
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(new() { [$"Hoist:Services:{Work.Name}:MaxScal"] = "6" }).CurrentValue);
 
-        Assert.Contains("MaxScal", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal("Hoist:Services:settings-work:MaxScal is not a setting of service 'settings-work': did you mean MaxScale?", Assert.Single(error.Failures));
+    }
+
+    [Fact]
+    public void StartUp_RefusesAnUnknownKeyOutsideServices_ListingTheKnownOnes()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(new() { ["Hoist:Local:Zzz"] = "1" }).CurrentValue);
+
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith("Hoist:Local:Zzz is not a setting of Hoist:Local. Known: ActivatorQueueLimit, KeepWarm,", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("30s", 30_000)]
+    [InlineData("1m30s", 90_000)]
+    [InlineData("500ms", 500)]
+    [InlineData("00:00:30", 30_000)]
+    public void Durations_TakeTheAttributesGrammar_AndTimeSpansOwn(string value, int milliseconds)
+    {
+        var options = Resolve(new() { [$"Hoist:Services:{Work.Name}:CallTimeout"] = value, ["Hoist:Local:StopTimeout"] = value }).CurrentValue;
+
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), options.Services[Work.Name].CallTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), options.Local.StopTimeout);
+    }
+
+    [Fact]
+    public void StartUp_RefusesAValueThatIsNotADuration_SayingWhatIs()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(new() { [$"Hoist:Services:{Work.Name}:CallTimeout"] = "soon" }).CurrentValue);
+
+        Assert.Equal(
+            "Hoist:Services:settings-work:CallTimeout is \"soon\", which is not a duration: use a Go-style duration such as \"60s\", \"1m30s\", \"1.5h\" or \"500ms\" (units h, m, s, ms).",
+            Assert.Single(error.Failures));
+    }
+
+    [Fact]
+    public async Task HoistApplication_RefusesAnOverrideForAServiceTheAppDoesNotHave()
+    {
+        var error = await Assert.ThrowsAsync<HoistConfigurationException>(() => HoistApplication.StartAsync(
+            [],
+            builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Hoist:Services:settings-wrok:MaxScale"] = "3" });
+                builder.AddHoist();
+            }));
+
+        Assert.Equal("Hoist:Services:settings-wrok overrides service 'settings-wrok', which this app does not have: did you mean settings-work?", Assert.Single(error.Failures));
+        Assert.StartsWith("Invalid Hoist configuration: Hoist:Services:settings-wrok overrides", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -38,6 +38,14 @@ public static partial class Unprepared
     public static int Ping() => 1;
 }
 
+/// <summary>A launch slowed by its setup, well within its launch timeout: what a call's deadline must cover.</summary>
+[Compute(Name = "slow-launch", LaunchTimeout = 60)]
+[Setup("sleep 3")]
+public static partial class SlowLaunch
+{
+    public static int Ping() => 1;
+}
+
 /// <summary>A setup that outlasts the launch timeout, which it counts within.</summary>
 [Compute(Name = "slow-setup", LaunchTimeout = 2)]
 [Setup("sleep 30")]

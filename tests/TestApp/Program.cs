@@ -19,6 +19,30 @@ if (args is ["--hold-large-call", var marker])
     await Task.Delay(Timeout.Infinite);
 }
 
+if (args is ["--call-until-cancelled", var cancelMarker])
+{
+    // For the Ctrl+C tests: a call that runs until its worker's token fires; the app lets the cancellation through.
+    Console.WriteLine($"WORKER {await Probe.Remote.ProcessIdAsync()}");
+    var call = Probe.Remote.WaitForCancellationAsync(cancelMarker);
+    Console.WriteLine("CALLING");
+    await call;
+    return;
+}
+
+if (args is ["--loop-until-stopping"])
+{
+    // For the Ctrl+C test of an app's own loop: it ends by itself when Hoist says the app is stopping.
+    Console.WriteLine($"WORKER {await Probe.Remote.ProcessIdAsync()}");
+    Console.WriteLine("LOOPING");
+    while (!hoist.Stopping.IsCancellationRequested)
+    {
+        await Task.Delay(20, CancellationToken.None);
+    }
+
+    Console.WriteLine("LOOP ENDED");
+    return;
+}
+
 if (args is ["--traced-calls", var count])
 {
     // For the telemetry test: calls whose worker logs, exported wherever OTEL_EXPORTER_OTLP_ENDPOINT points.

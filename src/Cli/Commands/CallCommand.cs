@@ -38,7 +38,8 @@ internal sealed class CallCommand : Command
 
     private readonly Option<TimeSpan?> _timeout = new("--timeout")
     {
-        Description = "Give up after this long, e.g. 00:00:30. Default: no limit.",
+        Description = "Give up after this long, launch included: \"30s\", \"1m30s\", \"500ms\" (or 00:00:30). Default: no limit.",
+        CustomParser = DurationArgument.Parse,
     };
 
     public CallCommand(CliContextFactory contexts)

@@ -32,8 +32,10 @@ public sealed partial class HoistClient
     {
         using (arguments)
         {
-            var timeout = Timeout(method.Service, options);
-            var endpoint = (await _backend.GetDeploymentAsync(method.Service, cancellationToken).ConfigureAwait(false)).PickReplica();
+            var deadline = CallDeadline.Start(Timeout(method.Service, options));
+            cancellationToken = CallToken(cancellationToken, out var linked);
+            using var stopping = linked;
+            var endpoint = (await DeploymentAsync(method.Service, deadline, cancellationToken).ConfigureAwait(false)).PickReplica();
             var request = new InvokeRequest
             {
                 Method = method.Name,
@@ -43,17 +45,15 @@ public sealed partial class HoistClient
                 WireContract = method.WireContract,
             };
 
-            DateTime? deadline = null;
-            if (timeout is { } t)
+            if (deadline.At is { } at)
             {
-                deadline = DateTime.UtcNow + t;
-                request.DeadlineUnixMs = new DateTimeOffset(deadline.Value).ToUnixTimeMilliseconds();
+                request.DeadlineUnixMs = new DateTimeOffset(at).ToUnixTimeMilliseconds();
             }
 
-            var (call, opened, first) = await OpenStreamAsync(endpoint, request, deadline, method, timeout, cancellationToken).ConfigureAwait(false);
+            var (call, opened, first) = await OpenStreamAsync(endpoint, request, deadline, method, cancellationToken).ConfigureAwait(false);
             try
             {
-                for (var item = first; item is not null; item = await NextItemAsync(call.ResponseStream, opened, method, timeout, cancellationToken).ConfigureAwait(false))
+                for (var item = first; item is not null; item = await NextItemAsync(call.ResponseStream, opened, method, deadline.Timeout, cancellationToken).ConfigureAwait(false))
                 {
                     if (item.KindCase == StreamItem.KindOneofCase.Error)
                     {
@@ -81,15 +81,14 @@ public sealed partial class HoistClient
     private async Task<(AsyncServerStreamingCall<StreamItem> Call, WorkerEndpoint Endpoint, StreamItem? First)> OpenStreamAsync(
         WorkerEndpoint endpoint,
         InvokeRequest request,
-        DateTime? deadline,
+        CallDeadline deadline,
         RemoteMethod method,
-        TimeSpan? timeout,
         CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             endpoint.BeginCall();
-            var call = endpoint.Client.InvokeStreaming(request, new CallOptions(TraceContext.Headers(endpoint.Headers), deadline, cancellationToken));
+            var call = endpoint.Client.InvokeStreaming(request, new CallOptions(TraceContext.Headers(endpoint.Headers), deadline.At, cancellationToken));
             var opened = false;
             try
             {
@@ -103,7 +102,7 @@ public sealed partial class HoistClient
             }
             catch (Exception ex) when (IsCallFailure(ex, cancellationToken))
             {
-                throw CallFailed(ex, endpoint, method, timeout, cancellationToken);
+                throw CallFailed(ex, endpoint, method, deadline.Timeout, cancellationToken);
             }
             finally
             {
@@ -114,7 +113,7 @@ public sealed partial class HoistClient
                 }
             }
 
-            endpoint = (await _backend.GetDeploymentAsync(method.Service, cancellationToken).ConfigureAwait(false)).PickReplica();
+            endpoint = (await DeploymentAsync(method.Service, deadline, cancellationToken).ConfigureAwait(false)).PickReplica();
         }
     }
 
@@ -123,7 +122,7 @@ public sealed partial class HoistClient
         IAsyncStreamReader<StreamItem> items,
         WorkerEndpoint endpoint,
         RemoteMethod method,
-        TimeSpan? timeout,
+        TimeSpan timeout,
         CancellationToken cancellationToken)
     {
         try

@@ -23,16 +23,23 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
     private readonly IHoistBackend _backend;
     private readonly ServiceCatalog _catalog;
     private readonly ILogger<HoistClient> _logger;
+    private readonly CancellationToken _stopping;
+    private int _callsInFlight;
 
     // Process-wide, so that two clients in one process never name the same call.
     private static long s_callCount;
 
-    internal HoistClient(IHoistBackend backend, ServiceCatalog catalog, ILogger<HoistClient> logger)
+    // stopping: the app's stopping token; when it fires (Ctrl+C, SIGTERM, the host stopping), every call in flight is cancelled.
+    internal HoistClient(IHoistBackend backend, ServiceCatalog catalog, ILogger<HoistClient> logger, CancellationToken stopping = default)
     {
         _backend = backend;
         _catalog = catalog;
         _logger = logger;
+        _stopping = stopping;
     }
+
+    /// <summary>Calls sent to a worker and not yet answered, for the line Ctrl+C prints.</summary>
+    internal int CallsInFlight => Volatile.Read(ref _callsInFlight);
 
     /// <summary>The backend that runs this app's services.</summary>
     internal IHoistBackend Backend => _backend;
@@ -61,14 +68,38 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
 
     private Task<T> SendAsync<T>(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken)
     {
-        var timeout = Timeout(method.Service, options);
+        var deadline = CallDeadline.Start(Timeout(method.Service, options));
+        var token = CallToken(cancellationToken, out var linked);
+        if (linked is not null)
+        {
+            return SendLinkedAsync<T>(method, arguments, deadline, token, linked);
+        }
 
         // The common case, a service with a ready replica, goes straight to the call: one async frame
         // from the proxy to gRPC. Waiting in the activator takes the slower path.
-        var deployment = _backend.GetDeploymentAsync(method.Service, cancellationToken);
+        ValueTask<ServiceDeployment> deployment;
+        try
+        {
+            deployment = DeploymentAsync(method.Service, deadline, token);
+        }
+        catch
+        {
+            arguments.Dispose();
+            throw;
+        }
+
         return deployment.IsCompletedSuccessfully
-            ? CallAsync<T>(deployment.Result.PickReplica(), method, arguments, timeout, cancellationToken, ownsArguments: true)
-            : WaitThenCallAsync<T>(deployment, method, arguments, timeout, cancellationToken);
+            ? CallAsync<T>(deployment.Result.PickReplica(), method, arguments, deadline, token, ownsArguments: true)
+            : WaitThenCallAsync<T>(deployment, method, arguments, deadline, token);
+    }
+
+    /// <summary>A call whose caller's token and the app's stopping token are both live: one linked token, disposed after the call.</summary>
+    private async Task<T> SendLinkedAsync<T>(RemoteMethod method, PayloadWriter arguments, CallDeadline deadline, CancellationToken token, CancellationTokenSource linked)
+    {
+        using (linked)
+        {
+            return await WaitThenCallAsync<T>(DeploymentAsync(method.Service, deadline, token), method, arguments, deadline, token).ConfigureAwait(false);
+        }
     }
 
     public Task InvokeVoidAsync(RemoteMethod method, PayloadWriter arguments, RemoteCallOptions options, CancellationToken cancellationToken) =>
@@ -83,13 +114,15 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
     {
         using (arguments)
         {
-            var deployment = await _backend.GetDeploymentAsync(method.Service, cancellationToken).ConfigureAwait(false);
-            var timeout = Timeout(method.Service, options);
+            var deadline = CallDeadline.Start(Timeout(method.Service, options));
+            var token = CallToken(cancellationToken, out var linked);
+            using var stopping = linked;
+            var deployment = await DeploymentAsync(method.Service, deadline, token).ConfigureAwait(false);
             var ranks = deployment.Endpoints;
 
             // Every rank at once; the first failure cancels the others, so no rank is left waiting on a
             // collective that will never complete.
-            using var group = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var group = CancellationTokenSource.CreateLinkedTokenSource(token);
             var calls = new Task<T>[ranks.Count];
 
             // Large arguments go to shared memory once, and every local rank reads the same region. WhenAll
@@ -97,7 +130,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
             using var shared = SharedArguments.For(ranks[0], arguments);
             for (var rank = 0; rank < calls.Length; rank++)
             {
-                calls[rank] = CallAsync<T>(ranks[rank], method, arguments, timeout, group.Token, ownsArguments: false, cancelOnFailure: group, shared?.Region);
+                calls[rank] = CallAsync<T>(ranks[rank], method, arguments, deadline, group.Token, ownsArguments: false, cancelOnFailure: group, shared?.Region);
             }
 
             try
@@ -108,7 +141,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     shared.Answered = true;
                 }
             }
-            catch when (!cancellationToken.IsCancellationRequested)
+            catch when (!token.IsCancellationRequested)
             {
                 throw new DistributedCallException(method.Service, calls
                     .Select((call, rank) => (call, rank))
@@ -185,12 +218,17 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
 
     private TimeSpan? Timeout(string service, RemoteCallOptions options) => options.Timeout ?? _catalog.CallTimeout(service);
 
-    private async Task<T> WaitThenCallAsync<T>(ValueTask<ServiceDeployment> deployment, RemoteMethod method, PayloadWriter arguments, TimeSpan? timeout, CancellationToken cancellationToken)
+    private async Task<T> WaitThenCallAsync<T>(ValueTask<ServiceDeployment> deployment, RemoteMethod method, PayloadWriter arguments, CallDeadline deadline, CancellationToken cancellationToken)
     {
         ServiceDeployment ready;
         try
         {
             ready = await deployment.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (_stopping.IsCancellationRequested)
+        {
+            arguments.Dispose();
+            throw Stopped(method, ex);
         }
         catch
         {
@@ -198,7 +236,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
             throw;
         }
 
-        return await CallAsync<T>(ready.PickReplica(), method, arguments, timeout, cancellationToken, ownsArguments: true).ConfigureAwait(false);
+        return await CallAsync<T>(ready.PickReplica(), method, arguments, deadline, cancellationToken, ownsArguments: true).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -211,7 +249,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
         WorkerEndpoint endpoint,
         RemoteMethod method,
         PayloadWriter arguments,
-        TimeSpan? timeout,
+        CallDeadline deadline,
         CancellationToken cancellationToken,
         bool ownsArguments,
         CancellationTokenSource? cancelOnFailure = null,
@@ -249,16 +287,15 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     request.ResultOffer = resultOffer.Offer;
                 }
 
-                DateTime? deadline = null;
-                if (timeout is { } t)
+                if (deadline.At is { } at)
                 {
-                    deadline = DateTime.UtcNow + t;
-                    request.DeadlineUnixMs = new DateTimeOffset(deadline.Value).ToUnixTimeMilliseconds();
+                    request.DeadlineUnixMs = new DateTimeOffset(at).ToUnixTimeMilliseconds();
                 }
 
                 // No per-call link to the worker's lifetime: when the backend sees the worker's process
                 // end, it disposes the endpoint's channel, which fails every call still on it.
                 endpoint.BeginCall();
+                Interlocked.Increment(ref _callsInFlight);
                 try
                 {
                     InvokeResponse response;
@@ -274,11 +311,11 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     if (cancelOnFailure is not null || endpoint.SocketPath is not null)
                     {
                         TraceContext.Stamp(request);
-                        response = await endpoint.CallStream.InvokeAsync(request, deadline, _catalog.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
+                        response = await endpoint.CallStream.InvokeAsync(request, deadline.At, _catalog.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
-                        using var call = endpoint.Client.InvokeAsync(request, new CallOptions(TraceContext.Headers(endpoint.Headers), deadline, cancellationToken));
+                        using var call = endpoint.Client.InvokeAsync(request, new CallOptions(TraceContext.Headers(endpoint.Headers), deadline.At, cancellationToken));
                         response = await call.ResponseAsync.ConfigureAwait(false);
                     }
 
@@ -321,14 +358,19 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                 }
                 catch (Exception ex) when (IsCallFailure(ex, cancellationToken))
                 {
-                    throw CallFailed(ex, endpoint, method, timeout, cancellationToken);
+                    throw CallFailed(ex, endpoint, method, deadline.Timeout, cancellationToken);
+                }
+                catch (OperationCanceledException ex) when (_stopping.IsCancellationRequested)
+                {
+                    throw Stopped(method, ex);
                 }
                 finally
                 {
+                    Interlocked.Decrement(ref _callsInFlight);
                     endpoint.EndCall();
                 }
 
-                endpoint = (await _backend.GetDeploymentAsync(method.Service, cancellationToken).ConfigureAwait(false)).PickReplica();
+                endpoint = (await DeploymentAsync(method.Service, deadline, cancellationToken).ConfigureAwait(false)).PickReplica();
             }
         }
         catch (Exception) when (CancelGroup(cancelOnFailure))
@@ -400,7 +442,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
     /// connection to a worker on this machine means the worker is gone: it is marked, so the next call waits for its
     /// replacement instead of finding the same dead end.
     /// </summary>
-    private Exception CallFailed(Exception ex, WorkerEndpoint endpoint, RemoteMethod method, TimeSpan? timeout, CancellationToken cancellationToken)
+    private Exception CallFailed(Exception ex, WorkerEndpoint endpoint, RemoteMethod method, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (ex is not RpcException rpc)
         {
@@ -411,14 +453,16 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
         return Translate(rpc, endpoint, method, timeout, cancellationToken);
     }
 
-    private Exception Translate(RpcException ex, WorkerEndpoint endpoint, RemoteMethod method, TimeSpan? timeout, CancellationToken cancellationToken)
+    private Exception Translate(RpcException ex, WorkerEndpoint endpoint, RemoteMethod method, TimeSpan timeout, CancellationToken cancellationToken)
     {
         switch (ex.StatusCode)
         {
+            case StatusCode.Cancelled when _stopping.IsCancellationRequested:
+                return Stopped(method, ex);
             case StatusCode.Cancelled when cancellationToken.IsCancellationRequested:
                 return new OperationCanceledException($"The call to '{method}' was cancelled by the caller.", ex, cancellationToken);
             case StatusCode.DeadlineExceeded:
-                return new HoistTimeoutException(endpoint.Service, endpoint.Replica, timeout ?? TimeSpan.Zero, ex);
+                return new HoistTimeoutException(endpoint.Service, endpoint.Replica, timeout, "the worker had not answered; its CancellationToken fired", ex);
             case StatusCode.FailedPrecondition when WorkerProtocol.TryReadContractRefusal(ex.Status.Detail, method.Name, out var worker, out var generation):
                 return WireContractMismatchException.Create(endpoint.Service, endpoint.Replica, CallerContract(method), worker, generation, ex);
             case StatusCode.PermissionDenied or StatusCode.ResourceExhausted or StatusCode.InvalidArgument or StatusCode.Unimplemented or StatusCode.DataLoss:
@@ -436,6 +480,10 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
         registered.Fingerprint == method.WireContract
             ? registered
             : new WireContract(method.Name, method.WireContract, string.Empty);
+
+    /// <summary>A call the app's stopping cancelled: an <see cref="OperationCanceledException"/> on the stopping token, which the caller's code may let through.</summary>
+    private OperationCanceledException Stopped(RemoteMethod method, Exception ex) =>
+        new($"The call to '{method}' was cancelled: the app is stopping.", ex, _stopping);
 
     private Exception WorkerLost(WorkerEndpoint endpoint, RemoteMethod method, Exception ex)
     {

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.ComponentModel;
+using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace Hoist.Dispatch;
 
@@ -57,6 +59,53 @@ public static class ServiceRegistry
     }
 
     public static IReadOnlyCollection<ServiceRegistration> All => s_services.Values.ToArray();
+
+    /// <summary>
+    /// Runs the module initializers of <paramref name="entry"/> and of every assembly it reaches, directly or not, that
+    /// references Hoist: each registers its services here, as it would when first touched. After this, a name not in
+    /// the table names no service of the app, rather than one not loaded yet.
+    /// </summary>
+    internal static void LoadAll(Assembly? entry)
+    {
+        if (entry is null)
+        {
+            return;
+        }
+
+        var hoist = typeof(ServiceRegistry).Assembly.GetName().Name;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<Assembly>([entry]);
+        while (pending.TryPop(out var assembly))
+        {
+            var references = assembly.GetReferencedAssemblies();
+            if (assembly == entry || references.Any(r => r.Name == hoist))
+            {
+                RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
+            }
+
+            foreach (var reference in references)
+            {
+                if (reference.Name is not { } name || name == hoist || IsFramework(name) || !seen.Add(name))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    pending.Push(Assembly.Load(reference));
+                }
+                catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or BadImageFormatException)
+                {
+                    // Not deployed beside the app: it cannot hold a service the app calls.
+                }
+            }
+        }
+    }
+
+    private static bool IsFramework(string name) =>
+        name.StartsWith("System", StringComparison.Ordinal) || name.StartsWith("Microsoft.", StringComparison.Ordinal)
+        || name is "netstandard" or "mscorlib" || name.StartsWith("Grpc", StringComparison.Ordinal) || name.StartsWith("Google.", StringComparison.Ordinal)
+        || name.StartsWith("OpenTelemetry", StringComparison.Ordinal) || name.StartsWith("KubernetesClient", StringComparison.Ordinal);
 
     public static bool TryGet(string name, out ServiceRegistration registration) =>
         s_services.TryGetValue(name, out registration!);

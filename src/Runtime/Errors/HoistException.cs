@@ -65,6 +65,9 @@ public sealed class WorkerLaunchException(string service, string? replica, strin
 {
     public string Output { get; } = output;
 
+    /// <summary>Why, without the quoted stderr: what a log line says, where the stderr was already shown as it came.</summary>
+    public string Reason { get; init; } = message;
+
     public int? ExitCode { get; } = exitCode;
 }
 
@@ -79,15 +82,32 @@ public sealed class CallRejectedException(string service, string? replica, Statu
     public StatusCode StatusCode { get; } = statusCode;
 }
 
-/// <summary>The call's deadline passed before the worker answered. The worker's CancellationToken fired.</summary>
-public sealed class HoistTimeoutException(string service, string? replica, TimeSpan timeout, Exception? innerException = null)
-    : TimeoutException($"The call to service '{service}'{(replica is null ? "" : $" (replica {replica})")} did not finish within its deadline of {timeout}.", innerException)
+/// <summary>
+/// The call's deadline passed before it was answered. The deadline covers the whole call, as gRPC's does: waiting for
+/// a launch, for the activator and for a replica, then the call itself; the message says where the time went. A
+/// call that reached its worker fired the worker's CancellationToken.
+/// </summary>
+public sealed class HoistTimeoutException : TimeoutException
 {
-    public string Service { get; } = service;
+    public HoistTimeoutException(string service, string? replica, TimeSpan timeout, Exception? innerException = null)
+        : this(service, replica, timeout, "the worker had not answered", innerException)
+    {
+    }
 
-    public string? Replica { get; } = replica;
+    // where: where the time went, e.g. "no worker ready yet: launch in progress, 480ms of 500ms".
+    public HoistTimeoutException(string service, string? replica, TimeSpan timeout, string where, Exception? innerException = null)
+        : base($"The call to service '{service}'{(replica is null ? "" : $" (replica {replica})")} did not finish within its deadline of {Settings.SettingDuration.Format(timeout)}: {where}.", innerException)
+    {
+        Service = service;
+        Replica = replica;
+        Timeout = timeout;
+    }
 
-    public TimeSpan Timeout { get; } = timeout;
+    public string Service { get; }
+
+    public string? Replica { get; }
+
+    public TimeSpan Timeout { get; }
 }
 
 /// <summary>Hoist refused to apply a service to a cluster, and applied nothing: the message says what is in the way.</summary>
@@ -148,4 +168,17 @@ public sealed class WireContractMismatchException(string service, string? replic
             "Nothing ran. Restart the app to pick up the new proxy, or sync or deploy this build to the worker.";
         return new WireContractMismatchException(service, replica, caller, worker, workerGeneration, message, innerException);
     }
+}
+
+/// <summary>
+/// The <c>Hoist</c> configuration section is invalid, so nothing started. Each of <see cref="Failures"/> names the
+/// key, its value, what is allowed and the fix; the message starts with the first.
+/// </summary>
+public sealed class HoistConfigurationException(IReadOnlyList<string> failures, Exception? innerException = null)
+    : Exception(Describe(failures), innerException)
+{
+    public IReadOnlyList<string> Failures { get; } = failures;
+
+    private static string Describe(IReadOnlyList<string> failures) =>
+        "Invalid Hoist configuration: " + string.Join(Environment.NewLine + "  and: ", failures);
 }

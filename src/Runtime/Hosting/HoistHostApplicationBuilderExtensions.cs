@@ -10,7 +10,8 @@ public static class HoistHostApplicationBuilderExtensions
     public static IHostApplicationBuilder AddHoist(this IHostApplicationBuilder builder, Action<HoistOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddHoist(builder.Configuration, configure);
+        var allServicesLoaded = builder.Properties.TryGetValue(HoistSectionCheck.AllServicesLoadedProperty, out var loaded) && loaded is true;
+        HoistServiceCollectionExtensions.AddHoist(builder.Services, builder.Configuration, configure, allServicesLoaded);
         return builder;
     }
 }

@@ -14,12 +14,18 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers Hoist's caller side: options from the <c>Hoist</c> section, the backend and the <see cref="Hoist.HoistClient"/>.</summary>
 public static class HoistServiceCollectionExtensions
 {
-    public static IServiceCollection AddHoist(this IServiceCollection services, IConfiguration configuration, Action<HoistOptions>? configure = null)
+    public static IServiceCollection AddHoist(this IServiceCollection services, IConfiguration configuration, Action<HoistOptions>? configure = null) =>
+        AddHoist(services, configuration, configure, allServicesLoaded: false);
+
+    internal static IServiceCollection AddHoist(IServiceCollection services, IConfiguration configuration, Action<HoistOptions>? configure, bool allServicesLoaded)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        // A key Hoist does not know (Hoist__Services__embed__MaxScal) is refused, not silently ignored.
+        // A key Hoist does not know (Hoist__Services__embed__MaxScal) or a value of the wrong kind is refused, naming the
+        // key and the likely fix, before the binder reads the section; the binder's own error stays as a backstop.
+        DurationConverter.Register();
+        services.AddSingleton<IConfigureOptions<HoistOptions>>(new HoistSectionCheck(configuration, allServicesLoaded));
         var optionsBuilder = services.AddOptions<HoistOptions>()
             .Bind(configuration.GetSection(HoistOptions.SectionName), binder => binder.ErrorOnUnknownConfiguration = true);
         if (configure is not null)
@@ -40,7 +46,8 @@ public static class HoistServiceCollectionExtensions
         services.AddSingleton(sp => new Hoist.HoistClient(
             sp.GetRequiredService<IHoistBackend>(),
             sp.GetRequiredService<ServiceCatalog>(),
-            sp.GetRequiredService<ILogger<Hoist.HoistClient>>()));
+            sp.GetRequiredService<ILogger<Hoist.HoistClient>>(),
+            sp.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? default));
         services.AddHostedService<HoistClientLifetime>();
         return services;
     }

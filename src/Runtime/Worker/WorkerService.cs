@@ -100,7 +100,7 @@ internal sealed partial class WorkerService(
         }
         catch (UnknownMethodException ex)
         {
-            LogRefused(logger, request.CallId, "Unimplemented", ex.Message);
+            LogUnknownMethod(logger, request.CallId, ex.Message);
             throw new RpcException(new Status(StatusCode.Unimplemented, $"Service '{environment.ServiceName}' has no streaming method '{request.Method}'."));
         }
         catch (PayloadFormatException ex)
@@ -149,7 +149,7 @@ internal sealed partial class WorkerService(
         try
         {
             RefuseOtherContract(request, lease.Generation);
-            shared = request.SharedPayload is { } region ? ReadSharedArguments(request, region) : null;
+            shared = request.SharedPayload is { } region ? ReadSharedArguments(request, region, cancellationToken) : null;
         }
         catch
         {
@@ -167,7 +167,7 @@ internal sealed partial class WorkerService(
         }
         catch (UnknownMethodException ex)
         {
-            LogRefused(logger, request.CallId, "Unimplemented", ex.Message);
+            LogUnknownMethod(logger, request.CallId, ex.Message);
             throw new RpcException(new Status(StatusCode.Unimplemented, ex.Message));
         }
         catch (PayloadFormatException ex)
@@ -203,7 +203,7 @@ internal sealed partial class WorkerService(
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
             {
                 // Gone only when the caller stopped waiting and removed it; otherwise the caller hears why.
-                LogRefused(logger, request.CallId, "DataLoss", ex.Message);
+                LogDataLoss(request, ex.Message, cancellationToken);
                 throw new RpcException(new Status(StatusCode.DataLoss, $"Call {request.CallId} to '{environment.ServiceName}/{request.Method}' could not write its result to shared memory: {ex.Message}"));
             }
         }
@@ -236,7 +236,7 @@ internal sealed partial class WorkerService(
     /// The arguments a local caller put in shared memory, under the same size cap as a gRPC request; a region
     /// that cannot be read, or that is not the one named, refuses the call rather than run it on other bytes.
     /// </summary>
-    private byte[] ReadSharedArguments(InvokeRequest request, SharedRegion region)
+    private byte[] ReadSharedArguments(InvokeRequest request, SharedRegion region, CancellationToken cancellationToken)
     {
         if (environment.SharedMemoryFolder is not { } folder)
         {
@@ -255,7 +255,7 @@ internal sealed partial class WorkerService(
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            LogRefused(logger, request.CallId, "DataLoss", ex.Message);
+            LogDataLoss(request, ex.Message, cancellationToken);
             throw new RpcException(new Status(StatusCode.DataLoss, $"Service '{environment.ServiceName}' could not read the arguments of call {request.CallId} from shared memory: {ex.Message}"));
         }
     }
@@ -430,6 +430,31 @@ internal sealed partial class WorkerService(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "The answer to streamed call {CallId} was not sent: {Reason}")]
     private static partial void LogAnswerDropped(ILogger logger, ulong callId, string reason);
+
+    /// <summary>
+    /// A region that could not be read or written: a warning, unless the caller had already given up on the call (its
+    /// deadline passed, or it cancelled) and removed the region, which is no news to anyone.
+    /// </summary>
+    private void LogDataLoss(InvokeRequest request, string reason, CancellationToken cancellationToken)
+    {
+        var abandoned = cancellationToken.IsCancellationRequested
+            || (request.DeadlineUnixMs > 0 && DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() >= request.DeadlineUnixMs);
+        if (abandoned)
+        {
+            LogAbandoned(logger, request.CallId, reason);
+        }
+        else
+        {
+            LogRefused(logger, request.CallId, "DataLoss", reason);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Call {CallId} was abandoned by its caller before its shared memory was used: {Reason}")]
+    private static partial void LogAbandoned(ILogger logger, ulong callId, string reason);
+
+    // The caller hears the refusal, with the methods the service has; a caller's mistake is no warning in the worker's log.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Refused call {CallId} with Unimplemented: {Reason}")]
+    private static partial void LogUnknownMethod(ILogger logger, ulong callId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused call {CallId} with {Status}: {Reason}")]
     private static partial void LogRefused(ILogger logger, ulong callId, string status, string reason);

@@ -123,7 +123,7 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
         var options = _options.CurrentValue;
         return options.Local.KeepWarm
             ? LaunchWarmAsync(descriptor, replica, options, prepared)
-            : StartProcessesAsync(descriptor, replica, options, prepared, WorkerCommand.For(descriptor.AssemblyName), warm: null);
+            : StartProcessesAsync(descriptor, replica, options, prepared, WorkerCommand.For(descriptor.AssemblyName).InNewSession(), warm: null);
     }
 
     /// <summary>

@@ -173,7 +173,8 @@ internal sealed partial class LocalService : IScalingActuator, IAsyncDisposable
                 _loop.LaunchFailed(ex, noneReady: _ready.Count == 0);
             }
 
-            LogLaunchFailed(_logger, Name, name, ex.Message);
+            // The worker's stderr was shown line by line as it came; the exception the calls get quotes it again.
+            LogLaunchFailed(_logger, Name, name, ex is WorkerLaunchException launch ? launch.Reason : ex.Message);
             return;
         }
 

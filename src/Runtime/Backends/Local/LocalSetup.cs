@@ -183,7 +183,8 @@ internal static partial class LocalSetup
         }
 
         var quoted = output.Length == 0 ? "It wrote nothing to stderr." : $"Its last stderr lines:{Environment.NewLine}{output}";
-        return new WorkerLaunchException(service, null, $"Service '{service}' failed to launch: {step} {why}. {quoted}", output, exitCode);
+        var reason = $"Service '{service}' failed to launch: {step} {why}.";
+        return new WorkerLaunchException(service, null, $"{reason} {quoted}", output, exitCode) { Reason = reason };
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "[{Service} setup] running {Step}")]

@@ -9,8 +9,9 @@ internal sealed record WorkerCommand(string FileName, IReadOnlyList<string> Argu
     public static WorkerCommand For(string? assemblyName) => ForAssemblyPath(CodeSync.AppBuild.AppAssemblyPath(assemblyName));
 
     /// <summary>
-    /// The same command in a session of its own (setsid), for a warm worker that outlives this run: a Ctrl+C in
-    /// the caller's terminal reaches the caller's process group, not the warm worker. Unchanged where there is no setsid.
+    /// The same command in a session of its own (setsid): a Ctrl+C in the caller's terminal reaches the caller's
+    /// process group, not its workers. The caller owns their lifetime (it cancels their calls and stops them, and
+    /// their stdin closes when it dies), and a warm worker outlives the run. Unchanged where there is no setsid.
     /// </summary>
     public WorkerCommand InNewSession() =>
         File.Exists(SetSid) ? new WorkerCommand(SetSid, [FileName, .. Arguments]) : this;

@@ -287,12 +287,11 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     {
         var output = _stderr.Text;
         var quoted = output.Length == 0 ? "It wrote nothing to stderr." : $"Its last stderr lines:{Environment.NewLine}{output}";
-        return new WorkerLaunchException(
-            Endpoint.Service,
-            Endpoint.Replica,
-            $"Worker {Endpoint.Replica} of service '{Endpoint.Service}' failed to launch: {why}. {quoted}",
-            output,
-            _process.HasExited ? _process.ExitCode : null);
+        var reason = $"Worker {Endpoint.Replica} of service '{Endpoint.Service}' failed to launch: {why}.";
+        return new WorkerLaunchException(Endpoint.Service, Endpoint.Replica, $"{reason} {quoted}", output, _process.HasExited ? _process.ExitCode : null)
+        {
+            Reason = reason,
+        };
     }
 
     private async Task PumpAsync(StreamReader reader, bool isStderr, bool forward)
