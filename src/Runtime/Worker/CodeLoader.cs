@@ -167,7 +167,7 @@ internal sealed class CodeLoader(WorkerEnvironment environment, IServiceProvider
                 $"The new code of {assemblyName} no longer declares service '{environment.ServiceName}' (it declares: {string.Join(", ", registrations.Select(r => r.Descriptor.Name).DefaultIfEmpty("none"))}).");
 
         // An attribute the worker was launched with ([Env], Workers, ...) cannot change under it: never a stale setting.
-        if (ServiceRegistry.TryGet(environment.ServiceName, out var launched) && LaunchSettings.Changes(launched.Descriptor, registration.Descriptor) is { Count: > 0 } changes)
+        if (ServiceRegistry.TryGet(environment.ServiceName, out var launched) && LaunchAttributes.Changes(launched.Descriptor, registration.Descriptor) is { Count: > 0 } changes)
         {
             throw new CodeLoadException(
                 CodeRefusal.NeedsFreshProcess,

@@ -6,7 +6,7 @@ namespace Hoist;
 /// synced into running workers, which would go on with the old setting; it needs fresh ones. The methods and their
 /// bodies are code, and <c>[Autoscale]</c> is the caller's: neither is a launch setting.
 /// </summary>
-internal static class LaunchSettings
+internal static class LaunchAttributes
 {
     /// <summary>The launch settings that differ between the descriptor the workers started from and the new one, by attribute.</summary>
     public static IReadOnlyList<string> Changes(ServiceDescriptor launched, ServiceDescriptor next)

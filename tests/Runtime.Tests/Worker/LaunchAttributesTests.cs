@@ -1,7 +1,7 @@
 namespace Hoist.Runtime.Tests.Worker;
 
 /// <summary>Which edits a running worker can take as a code sync, and which change what it was launched with.</summary>
-public sealed class LaunchSettingsTests
+public sealed class LaunchAttributesTests
 {
     private static readonly ServiceDescriptor s_launched = new()
     {
@@ -28,7 +28,7 @@ public sealed class LaunchSettingsTests
             Autoscale = new AutoscaleSpec { MaxScale = 4 },
         };
 
-        Assert.Empty(LaunchSettings.Changes(s_launched, next));
+        Assert.Empty(LaunchAttributes.Changes(s_launched, next));
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class LaunchSettingsTests
             Setup = ["pip install torch", "pip install vllm"],
         };
 
-        Assert.Equal(["[Distribute] Workers 2 -> 4", "[Env]", "[Setup]"], LaunchSettings.Changes(s_launched, next));
+        Assert.Equal(["[Distribute] Workers 2 -> 4", "[Env]", "[Setup]"], LaunchAttributes.Changes(s_launched, next));
     }
 
     [Fact]
@@ -54,6 +54,6 @@ public sealed class LaunchSettingsTests
             Volumes = [new VolumeSpec { Name = "models", Path = "/models" }],
         };
 
-        Assert.Equal(["[Compute]", "[Secret]", "[Volume]"], LaunchSettings.Changes(s_launched, next));
+        Assert.Equal(["[Compute]", "[Secret]", "[Volume]"], LaunchAttributes.Changes(s_launched, next));
     }
 }
