@@ -218,6 +218,19 @@ internal static class UnixFiles
         }
     }
 
+    /// <summary>
+    /// Removes a variable from the environment that child processes inherit: .NET's copy (Process.Start) and, on
+    /// Unix, the C library's (what native code that forks and execs passes on).
+    /// </summary>
+    public static void RemoveFromEnvironment(string name)
+    {
+        Environment.SetEnvironmentVariable(name, null);
+        if (IsSupported)
+        {
+            _ = NativeMethods.unsetenv(name);
+        }
+    }
+
     /// <summary>The uid that owns <c>/proc/&lt;pid&gt;</c>: the process's owner; null when there is no such process.</summary>
     public static uint? ProcessOwner(int processId)
     {
@@ -299,6 +312,9 @@ internal static class UnixFiles
 
         [DllImport("libc")]
         public static extern uint geteuid();
+
+        [DllImport("libc")]
+        public static extern int unsetenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 #pragma warning restore CA2101
 #pragma warning restore SYSLIB1054
     }

@@ -28,7 +28,7 @@ public static class HoistWorker
         var environment = WorkerEnvironment.FromEnvironment();
 
         // Read once: the processes this worker starts (setup tools, torch's own workers, user code) never inherit it.
-        Environment.SetEnvironmentVariable(WorkerEnvironment.Token, null);
+        Transport.UnixFiles.RemoveFromEnvironment(WorkerEnvironment.Token);
         var registration = FindService(environment);
 
         var logs = new WorkerLogBuffer(environment);
