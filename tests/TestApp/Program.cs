@@ -43,6 +43,15 @@ if (args is ["--loop-until-stopping"])
     return;
 }
 
+if (args is ["--large-echo", var length])
+{
+    // For the shared-machine tests: one call whose arguments and result both travel through shared memory.
+    var values = Enumerable.Range(0, int.Parse(length, System.Globalization.CultureInfo.InvariantCulture)).Select(i => (float)i).ToArray();
+    var echoed = await Arrays.Remote.FloatsAsync(values);
+    Console.WriteLine(values.AsSpan().SequenceEqual(echoed) ? "ECHO same" : "ECHO different");
+    return;
+}
+
 if (args is ["--traced-calls", var count])
 {
     // For the telemetry test: calls whose worker logs, exported wherever OTEL_EXPORTER_OTLP_ENDPOINT points.

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Globalization;
 using Hoist.Protocol;
 
 namespace Hoist.Transport;
@@ -10,27 +9,33 @@ namespace Hoist.Transport;
 /// folder on a memory file system (/dev/shm), written and read with one system call each (pwritev, preadv),
 /// so the bytes are copied once each way instead of through protobuf, HTTP/2 frames and a socket.
 /// The caller makes every file of a call and removes them all when the call ends, however it ends; the
-/// files carry the caller's pid, so a caller that died leaves nothing the next one does not sweep.
+/// files carry the caller's pid, so a caller that died leaves nothing the next one does not sweep. A file is
+/// made with O_EXCL under a random name at 0600, and opened again only if it is the user's own and not a
+/// symlink (<see cref="UnixFiles"/>), so nothing another user planted is ever written through or read.
 /// </summary>
 internal static class SharedRegions
 {
     public const int HeaderSize = 16;
     public const int TrailerSize = 8;
     private const uint Magic = 0x314D5348; // "HSM1"
-    private static long s_next;
 
-    /// <summary>A new region name owned by this process: <c>&lt;pid&gt;-&lt;n&gt;.&lt;kind&gt;</c>.</summary>
-    public static string NewName(string kind) =>
-        PrivateFolder.OwnedName($"{Interlocked.Increment(ref s_next).ToString(CultureInfo.InvariantCulture)}.{kind}");
+    /// <summary>A new region name owned by this process, that no one can guess: <c>&lt;pid&gt;-&lt;random&gt;.&lt;kind&gt;</c>.</summary>
+    public static string NewName(string kind) => PrivateFolder.OwnedName(kind);
 
-    /// <summary>Writes <paramref name="payload"/> to the file <paramref name="name"/>, made if it does not exist yet.</summary>
-    public static SharedRegion Create(string folder, string name, ReadOnlyMemory<byte> payload) =>
-        Write(Path.Combine(folder, name), name, payload, FileMode.OpenOrCreate);
+    /// <summary>
+    /// Writes <paramref name="payload"/> to the file <paramref name="name"/>: a new file (O_EXCL) when it is not
+    /// there, else one of this user's own (a kept file, see <see cref="RegionPool"/>).
+    /// </summary>
+    public static SharedRegion Create(string folder, string name, ReadOnlyMemory<byte> payload)
+    {
+        var path = Path.Combine(folder, name);
+        return Write(name, payload, UnixFiles.LStat(path).Exists ? UnixFiles.OpenOwned(path, FileAccess.Write, out _) : UnixFiles.CreateNew(path));
+    }
 
     /// <summary>Makes an empty file for a worker to answer in; see <see cref="WriteExisting"/>.</summary>
     public static void CreateEmpty(string folder, string name)
     {
-        using var handle = File.OpenHandle(Path.Combine(folder, name), FileMode.CreateNew, FileAccess.Write);
+        using var handle = UnixFiles.CreateNew(Path.Combine(folder, name));
     }
 
     /// <summary>A file for a call: one kept from an earlier call, or a new name (made empty when <paramref name="makeEmpty"/>).</summary>
@@ -71,7 +76,7 @@ internal static class SharedRegions
     /// call and removed it, so nothing is left behind for no one.
     /// </summary>
     public static SharedRegion WriteExisting(string folder, string name, ReadOnlyMemory<byte> payload) =>
-        Write(Path.Combine(folder, CheckName(name)), name, payload, FileMode.Open);
+        Write(name, payload, UnixFiles.OpenOwned(Path.Combine(folder, CheckName(name)), FileAccess.Write, out _));
 
     /// <summary>
     /// Reads a region into a pooled buffer (return it with <see cref="Return"/>). Fails loudly, with an
@@ -87,8 +92,8 @@ internal static class SharedRegions
         }
 
         var length = (int)region.Length;
-        using var handle = File.OpenHandle(Path.Combine(folder, name), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var fileLength = RandomAccess.GetLength(handle);
+        using var handle = UnixFiles.OpenOwned(Path.Combine(folder, name), FileAccess.Read, out var facts);
+        var fileLength = facts.Length;
         if (fileLength != HeaderSize + (long)length + TrailerSize)
         {
             throw new InvalidDataException($"The shared-memory region {name} is {fileLength} bytes long, not the {HeaderSize + (long)length + TrailerSize} its handle describes.");
@@ -129,8 +134,8 @@ internal static class SharedRegions
         where T : unmanaged
     {
         var name = CheckName(region.Name);
-        using var handle = File.OpenHandle(Path.Combine(folder, name), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var fileLength = RandomAccess.GetLength(handle);
+        using var handle = UnixFiles.OpenOwned(Path.Combine(folder, name), FileAccess.Read, out var facts);
+        var fileLength = facts.Length;
         if (region.Length < 1 || fileLength != HeaderSize + region.Length + TrailerSize)
         {
             throw new InvalidDataException($"The shared-memory region {name} is {fileLength} bytes long, not the {HeaderSize + region.Length + TrailerSize} its handle describes.");
@@ -216,7 +221,7 @@ internal static class SharedRegions
         }
     }
 
-    private static SharedRegion Write(string path, string name, ReadOnlyMemory<byte> payload, FileMode mode)
+    private static SharedRegion Write(string name, ReadOnlyMemory<byte> payload, Microsoft.Win32.SafeHandles.SafeFileHandle opened)
     {
         var tag = (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 63);
         var header = new byte[HeaderSize];
@@ -224,7 +229,7 @@ internal static class SharedRegions
         BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(8), tag);
         var trailer = new byte[TrailerSize];
         BinaryPrimitives.WriteUInt64LittleEndian(trailer, tag);
-        using (var handle = File.OpenHandle(path, mode, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        using (var handle = opened)
         {
             // A kept file may hold a longer region of an earlier call.
             var total = HeaderSize + (long)payload.Length + TrailerSize;

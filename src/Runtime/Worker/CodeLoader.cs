@@ -30,21 +30,23 @@ internal sealed class CodeLoadException(CodeRefusal refusal, string message, Exc
 /// Turns a sync's files into a generation ready to serve: writes them to a fresh folder (copying the contents
 /// the worker already has), loads the service's assembly there into a collectible context, and builds its
 /// dispatcher — a class service's instance is built from the new code. Any failure leaves nothing behind, so
-/// the old code keeps serving.
+/// the old code keeps serving. The generations live in a folder of their own (mkdtemp) inside the user's private
+/// folder, their files made afresh (O_EXCL, 0600): no one else can put code where a generation loads it from.
 /// </summary>
 internal sealed class CodeLoader(WorkerEnvironment environment, IServiceProvider services) : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"hoist-code-{Environment.ProcessId}");
+    private readonly Lazy<string> _root = new(() => CreateRoot());
 
     public CodeGeneration Load(ServiceCode code, IReadOnlyList<AppFile> files, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> contents)
     {
         var current = code.Current;
+        Validate(files, contents);
         var manifest = new AppManifest(files);
-        Validate(manifest, contents);
+        RefuseAmplification(manifest, current.Manifest, contents);
         RefuseHostChanges(manifest, code.Initial.Manifest);
 
         var number = code.NextNumber();
-        var folder = Path.Combine(Transport.PrivateFolder.Ensure(_root), $"gen-{number}");
+        var folder = Transport.PrivateFolder.Ensure(Path.Combine(Transport.PrivateFolder.Ensure(_root.Value), $"gen-{number}"));
         CodeLoadContext? context = null;
         try
         {
@@ -62,7 +64,16 @@ internal sealed class CodeLoader(WorkerEnvironment environment, IServiceProvider
     }
 
     /// <summary>Removes every generation's folder when the worker exits.</summary>
-    public void Dispose() => Transport.PrivateFolder.TryDeleteTree(_root);
+    public void Dispose()
+    {
+        if (_root.IsValueCreated)
+        {
+            Transport.PrivateFolder.TryDeleteTree(_root.Value);
+        }
+    }
+
+    private static string CreateRoot() =>
+        Transport.PrivateFolder.Ensure(Transport.UnixFiles.MakeFreshFolder(Path.Combine(Transport.PrivateFolder.SocketFolder(), $"code-{Environment.ProcessId}-")));
 
     /// <summary>Disposes a generation's dispatcher (and so a class service's instance), then unloads and deletes its code.</summary>
     public static async Task UnloadAsync(CodeGeneration generation)
@@ -75,10 +86,16 @@ internal sealed class CodeLoader(WorkerEnvironment environment, IServiceProvider
         }
     }
 
-    private static void Validate(AppManifest manifest, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> contents)
+    private static void Validate(IReadOnlyList<AppFile> files, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> contents)
     {
-        foreach (var file in manifest.Files)
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in files)
         {
+            if (!paths.Add(file.Path))
+            {
+                throw new CodeLoadException(CodeRefusal.BadRequest, $"The path '{file.Path}' is listed twice: a sync names each file once.");
+            }
+
             if (!AppManifest.IsSafeRelativePath(file.Path))
             {
                 throw new CodeLoadException(CodeRefusal.BadRequest, $"The path '{file.Path}' is outside the app folder: a sync writes only relative paths below it, without '..'.");
@@ -96,6 +113,28 @@ internal sealed class CodeLoader(WorkerEnvironment environment, IServiceProvider
             {
                 throw new CodeLoadException(CodeRefusal.BadRequest, $"Content sent as {sha256} does not have that hash; nothing was written.");
             }
+        }
+    }
+
+    /// <summary>
+    /// A sync writes at most what it sent plus what the worker already has: a list that names one content under many
+    /// paths must not turn a small request into gigabytes on disk.
+    /// </summary>
+    private static void RefuseAmplification(AppManifest manifest, AppManifest current, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> contents)
+    {
+        long sent = contents.Values.Sum(c => (long)c.Length);
+        long have = current.Files.Sum(f => f.Length);
+        long writes = 0;
+        foreach (var file in manifest.Files)
+        {
+            writes += contents.TryGetValue(file.Sha256, out var data) ? data.Length : current.TryGetByHash(file.Sha256, out var kept) ? kept.Length : 0;
+        }
+
+        if (writes > sent + have)
+        {
+            throw new CodeLoadException(
+                CodeRefusal.BadRequest,
+                $"The sync would write {writes} bytes, more than the {sent} it sent plus the {have} the running code has; a sync names each content under as many paths as the app has, no more.");
         }
     }
 
@@ -130,7 +169,7 @@ internal sealed class CodeLoader(WorkerEnvironment environment, IServiceProvider
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             if (contents.TryGetValue(file.Sha256, out var data))
             {
-                using var stream = new FileStream(target, FileMode.CreateNew, FileAccess.Write);
+                using var stream = new FileStream(Transport.UnixFiles.CreateNew(target), FileAccess.Write);
                 stream.Write(data.Span);
             }
             else if (current.Manifest.TryGetByHash(file.Sha256, out var have))

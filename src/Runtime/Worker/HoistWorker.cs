@@ -26,6 +26,9 @@ public static class HoistWorker
     public static async Task RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
         var environment = WorkerEnvironment.FromEnvironment();
+
+        // Read once: the processes this worker starts (setup tools, torch's own workers, user code) never inherit it.
+        Transport.UnixFiles.RemoveFromEnvironment(WorkerEnvironment.Token);
         var registration = FindService(environment);
 
         var logs = new WorkerLogBuffer(environment);
@@ -107,6 +110,8 @@ public static class HoistWorker
         }
 
         await using var app = builder.Build();
+        var door = app.Services.GetRequiredService<CallerToken>();
+        app.Use(door.Admit);
         app.MapGrpcService<WorkerService>();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcService<CodeService>();

@@ -69,9 +69,15 @@ internal readonly struct CodeLease(ServiceCode owner, CodeGeneration generation)
 /// </summary>
 internal sealed class ServiceCode : IAsyncDisposable
 {
+    /// <summary>How long prepared code waits for its commit: a sync commits within seconds, so older code was left behind.</summary>
+    public static readonly TimeSpan PreparedLifetime = TimeSpan.FromMinutes(2);
+
+    /// <summary>How many prepared generations a worker keeps at once; preparing one more drops the oldest.</summary>
+    public const int MaxPrepared = 4;
+
     private static readonly TimeSpan RetirePollInterval = TimeSpan.FromMilliseconds(10);
 
-    private readonly ConcurrentDictionary<string, CodeGeneration> _prepared = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (CodeGeneration Generation, long PreparedAt)> _prepared = new(StringComparer.Ordinal);
 
     // Generations a commit replaced whose calls still run. Commit, retirement and Load take _generations, so
     // Load sees each call's generation once, in _current or here, and a retired one's calls in _retiredCallsStarted;
@@ -149,25 +155,60 @@ internal sealed class ServiceCode : IAsyncDisposable
     }
 
     /// <summary>True when no call runs, no code is prepared, and none has ended (nor code been committed) for <paramref name="period"/>.</summary>
-    public bool IsIdleFor(TimeSpan period) =>
-        Load().InFlight == 0 && _prepared.IsEmpty && _time.GetElapsedTime(Volatile.Read(ref _lastCallEnded)) >= period;
+    public bool IsIdleFor(TimeSpan period)
+    {
+        ExpirePrepared();
+        return Load().InFlight == 0 && _prepared.IsEmpty && _time.GetElapsedTime(Volatile.Read(ref _lastCallEnded)) >= period;
+    }
 
     public int NextNumber() => Interlocked.Increment(ref _nextNumber);
 
+    /// <summary>Keeps prepared code for its commit; code older than <see cref="PreparedLifetime"/>, and the oldest beyond <see cref="MaxPrepared"/>, is dropped.</summary>
     public string AddPrepared(CodeGeneration generation)
     {
+        ExpirePrepared();
+        while (_prepared.Count >= MaxPrepared && _prepared.MinBy(p => p.Value.PreparedAt) is { Key: { } oldest })
+        {
+            Drop(oldest);
+        }
+
         var id = $"{generation.Number}-{generation.Manifest.Digest[..12]}";
-        _prepared[id] = generation;
+        _prepared[id] = (generation, _time.GetTimestamp());
         return id;
+    }
+
+    /// <summary>How many generations are prepared and not yet committed or aborted.</summary>
+    public int PreparedCount => _prepared.Count;
+
+    private void ExpirePrepared()
+    {
+        foreach (var (id, prepared) in _prepared)
+        {
+            if (_time.GetElapsedTime(prepared.PreparedAt) >= PreparedLifetime)
+            {
+                Drop(id);
+            }
+        }
+    }
+
+    private void Drop(string id)
+    {
+        if (_prepared.TryRemove(id, out var dropped))
+        {
+            _ = RetireAsync(dropped.Generation);
+        }
     }
 
     /// <summary>Serves new calls with the prepared code; the old generation retires when its calls are done.</summary>
     public bool TryCommit(string id, out CodeGeneration committed)
     {
-        if (!_prepared.TryRemove(id, out committed!))
+        if (!_prepared.TryRemove(id, out var prepared))
         {
+            committed = null!;
             return false;
         }
+
+        committed = prepared.Generation;
 
         CodeGeneration old;
         lock (_generations)
@@ -189,7 +230,7 @@ internal sealed class ServiceCode : IAsyncDisposable
             return false;
         }
 
-        await RetireAsync(dropped).ConfigureAwait(false);
+        await RetireAsync(dropped.Generation).ConfigureAwait(false);
         return true;
     }
 

@@ -60,6 +60,31 @@ public sealed class ServiceCodeLoadTests
         Assert.False(code.IsIdleFor(TimeSpan.FromSeconds(4)));
     }
 
+    [Fact]
+    public async Task PreparedCode_NobodyCommits_ExpiresAndStopsHoldingTheWorkerWarm_AndAtMostMaxIsKept()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using var code = new ServiceCode(Generation(0, new RecordingDispatcher()), time);
+        var prepared = Enumerable.Range(0, ServiceCode.MaxPrepared + 2).Select(_ => new RecordingDispatcher()).ToArray();
+        var ids = prepared.Select(d =>
+        {
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            return code.AddPrepared(Generation(code.NextNumber(), d));
+        }).ToArray();
+
+        // The oldest beyond the cap are dropped (their code disposed), the newest kept.
+        Assert.Equal(ServiceCode.MaxPrepared, code.PreparedCount);
+        await Task.WhenAll(prepared.Take(2).Select(d => d.Disposed));
+        Assert.All(prepared.Skip(2), d => Assert.False(d.Disposed.IsCompleted));
+        Assert.False(code.IsIdleFor(TimeSpan.Zero)); // prepared code holds a warm worker, for a while
+
+        time.Advance(ServiceCode.PreparedLifetime);
+        Assert.True(code.IsIdleFor(TimeSpan.Zero));
+        Assert.Equal(0, code.PreparedCount);
+        Assert.False(code.TryCommit(ids[^1], out _));
+        await Task.WhenAll(prepared.Select(d => d.Disposed));
+    }
+
     private static CodeGeneration Generation(int number, ServiceDispatcher dispatcher) =>
         new(number, Path.GetTempPath(), dispatcher, context: null, new AppManifest([]));
 

@@ -41,8 +41,8 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
         _loggerFactory = loggerFactory;
         _time = time;
         _token = options.CurrentValue.Token ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-        _socketFolder = new(() => OpenPrivateFolder(Transport.PrivateFolder.SocketFolder()));
-        _sharedMemoryFolder = new(() => OpenPrivateFolder(Transport.PrivateFolder.SharedMemoryFolder()));
+        _socketFolder = new(() => OpenPrivateFolder(Transport.PrivateFolder.SocketFolder));
+        _sharedMemoryFolder = new(() => OpenPrivateFolder(Transport.PrivateFolder.SharedMemoryFolder));
 
         _statusTracking = HoistInstruments.TrackStatus(this);
 
@@ -340,6 +340,13 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
             settings[WorkerRuntimeTuning.LohThresholdVariable] = WorkerRuntimeTuning.LohThreshold;
         }
 
+        // No diagnostic port (its socket in /tmp), debugger or profiler attach: a worker holds the token and the
+        // calls' data. DOTNET_EnableDiagnostics=1 in the caller's environment turns them back on, for debugging.
+        if (Environment.GetEnvironmentVariable(WorkerRuntimeTuning.DiagnosticsVariable) is null)
+        {
+            settings[WorkerRuntimeTuning.DiagnosticsVariable] = "0";
+        }
+
         return settings;
     }
 
@@ -347,14 +354,14 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
         string.Equals(options.Transport, LocalTransports.Unix, StringComparison.OrdinalIgnoreCase) && System.Net.Sockets.Socket.OSSupportsUnixDomainSockets;
 
     /// <summary>
-    /// A private folder for workers' sockets or shared memory, cleared of what dead callers left; null (so TCP,
-    /// or payloads inline) when it cannot be made private, say because another user owns it.
+    /// A private folder for workers' sockets or shared memory (a fresh one when the default is another user's, said
+    /// once), cleared of what dead callers left; null (so TCP, or payloads inline) when none can be made private.
     /// </summary>
-    private string? OpenPrivateFolder(string path)
+    private string? OpenPrivateFolder(Func<ILogger, string> settle)
     {
         try
         {
-            var folder = Transport.PrivateFolder.Ensure(path);
+            var folder = settle(_loggerFactory.CreateLogger<LocalBackend>());
             Transport.PrivateFolder.SweepStale(folder);
             return folder;
         }

@@ -38,9 +38,10 @@ internal static partial class LocalSetup
             return;
         }
 
-        Transport.PrivateFolder.Ensure(folder);
+        // A cache someone else holds is not trusted: a fresh private one means the steps run again, which is safe.
+        folder = Transport.PrivateFolder.Settle(folder, Path.Combine(Path.GetTempPath(), "hoist-setup-"), logger);
         var marker = MarkerPath(folder, steps);
-        if (File.Exists(marker))
+        if (IsOwnMarker(marker, descriptor.Name, logger))
         {
             LogAlreadyRan(logger, descriptor.Name, steps.Count, marker);
             return;
@@ -51,7 +52,7 @@ internal static partial class LocalSetup
         await using var held = await LockAsync(Path.ChangeExtension(marker, ".lock"), descriptor.Name, timeout, deadline.Token).ConfigureAwait(false);
 
         // Whoever held the lock before us may have run the very same list.
-        if (File.Exists(marker))
+        if (IsOwnMarker(marker, descriptor.Name, logger))
         {
             LogAlreadyRan(logger, descriptor.Name, steps.Count, marker);
             return;
@@ -62,10 +63,36 @@ internal static partial class LocalSetup
             await RunStepAsync(descriptor.Name, steps, i, variables, secretValues, stderrLines, timeout, logger, deadline.Token, cancellationToken).ConfigureAwait(false);
         }
 
-        // Written whole, then renamed: a marker is never half there.
-        var written = marker + "." + Environment.ProcessId + ".tmp";
-        await File.WriteAllLinesAsync(written, steps, CancellationToken.None).ConfigureAwait(false);
+        // Written whole into a new file (O_EXCL, never through a symlink), then renamed: a marker is never half there.
+        var written = marker + "." + Transport.PrivateFolder.OwnedName("tmp");
+        await using (var stream = new FileStream(Transport.UnixFiles.CreateNew(written), FileAccess.Write))
+        await using (var writer = new StreamWriter(stream))
+        {
+            foreach (var step in steps)
+            {
+                await writer.WriteLineAsync(step).ConfigureAwait(false);
+            }
+        }
+
         File.Move(written, marker, overwrite: true);
+    }
+
+    /// <summary>True for a marker this user wrote (a regular file it owns); anything else at that name is ignored, with a warning.</summary>
+    private static bool IsOwnMarker(string marker, string service, ILogger logger)
+    {
+        var facts = Transport.UnixFiles.LStat(marker);
+        if (!facts.Exists)
+        {
+            return false;
+        }
+
+        if (facts is { IsRegularFile: true, IsSymlink: false } && facts.Owner == Transport.UnixFiles.EffectiveUserId)
+        {
+            return true;
+        }
+
+        LogForeignMarker(logger, service, marker, facts.Owner, facts.OctalMode);
+        return false;
     }
 
     // An exclusive open is an flock on Unix (a share lock on Windows): it holds across processes and goes away with a
@@ -186,6 +213,9 @@ internal static partial class LocalSetup
         var reason = $"Service '{service}' failed to launch: {step} {why}.";
         return new WorkerLaunchException(service, null, $"{reason} {quoted}", output, exitCode) { Reason = reason };
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "[{Service} setup] ignoring {Marker}, which this user did not write (owner uid {Owner}, mode {Mode}); the steps run")]
+    private static partial void LogForeignMarker(ILogger logger, string service, string marker, uint owner, string mode);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "[{Service} setup] running {Step}")]
     private static partial void LogRunning(ILogger logger, string service, string step);

@@ -19,13 +19,24 @@ internal static class LocalVolumes
             v => Path.Combine(root, descriptor.AssemblyName, v.Name),
             StringComparer.Ordinal);
 
-    /// <summary>Creates the folders (the root private to the user) and returns their variables.</summary>
+    /// <summary>
+    /// Creates the folders (the root private to the user) and returns their variables. A root another user holds
+    /// fails the launch with the refusal (<see cref="Transport.PrivateFolderException"/>) rather than move the data elsewhere.
+    /// </summary>
     public static Dictionary<string, string> Ensure(ServiceDescriptor descriptor, string root)
     {
         var variables = Variables(descriptor, root);
         if (variables.Count > 0)
         {
-            Transport.PrivateFolder.Ensure(root);
+            try
+            {
+                Transport.PrivateFolder.Ensure(root);
+            }
+            catch (Transport.PrivateFolderException ex)
+            {
+                throw new WorkerLaunchException(descriptor.Name, null, $"Service '{descriptor.Name}' failed to launch: its [Volume] folders need a private root. {ex.Message}", string.Empty, null);
+            }
+
             foreach (var folder in variables.Values)
             {
                 Directory.CreateDirectory(folder);

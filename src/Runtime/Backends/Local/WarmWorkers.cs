@@ -89,7 +89,7 @@ internal sealed class WarmWorkers
     public WarmClaim? TryClaim(string service)
     {
         var folder = Path.Combine(AppRoot, "groups", service);
-        if (!Directory.Exists(folder))
+        if (!IsPrivateBelowRoot(folder))
         {
             return null;
         }
@@ -138,13 +138,15 @@ internal sealed class WarmWorkers
     {
         var codeRoot = EnsurePrivate(Path.Combine(AppRoot, "code"));
         var folder = Path.Combine(codeRoot, manifest.Digest[..16]);
-        if (Directory.Exists(folder))
+        if (Transport.UnixFiles.LStat(folder) is { Exists: true } existing)
         {
-            return folder;
+            // Only a copy this user made is run: the folders above are private, so anything else is a plant.
+            return Transport.PrivateFolder.Refusal(folder, existing, Transport.UnixFiles.EffectiveUserId) is { } refusal
+                ? throw new Transport.PrivateFolderException(refusal)
+                : folder;
         }
 
-        var staging = folder + $".{Environment.ProcessId}.tmp";
-        Transport.PrivateFolder.TryDeleteTree(staging);
+        var staging = Transport.PrivateFolder.Ensure($"{folder}.{Transport.PrivateFolder.OwnedName("tmp")}");
         foreach (var file in manifest.Files)
         {
             var target = Path.Combine(staging, file.Path);
@@ -172,7 +174,7 @@ internal sealed class WarmWorkers
     public void PruneCodeFolders()
     {
         var codeRoot = Path.Combine(AppRoot, "code");
-        if (!Directory.Exists(codeRoot))
+        if (!IsPrivateBelowRoot(codeRoot))
         {
             return;
         }
@@ -197,7 +199,8 @@ internal sealed class WarmWorkers
     /// </summary>
     public static async Task<IReadOnlyList<WarmGroupRecord>> StopAllAsync(string root, TimeSpan grace)
     {
-        if (!Directory.Exists(root))
+        // Records in a place that is not this user's own are not read, and nothing in it is deleted.
+        if (!Transport.PrivateFolder.IsPrivate(root))
         {
             return [];
         }
@@ -225,7 +228,7 @@ internal sealed class WarmWorkers
     /// since a worker loads one sync at a time, and <c>hoist dev</c> syncs the workers of an app that is running.
     /// </summary>
     public IReadOnlyList<WarmGroupRecord> LiveGroups() =>
-        RecordFiles(AppRoot).Select(Read).OfType<WarmGroupRecord>().Where(r => r.Workers.All(IsAlive)).ToArray();
+        !IsPrivateBelowRoot(AppRoot) ? [] : RecordFiles(AppRoot).Select(Read).OfType<WarmGroupRecord>().Where(r => r.Workers.All(IsAlive)).ToArray();
 
     /// <summary>Endpoints for a warm group's processes, with the token and shared-memory folder it was started with.</summary>
     public static WorkerEndpoint[] Endpoints(WarmGroupRecord record, int sharedMemoryThreshold) =>
@@ -241,8 +244,17 @@ internal sealed class WarmWorkers
             SharedMemoryThreshold = sharedMemoryThreshold,
         }).ToArray();
 
+    /// <summary>
+    /// The live process a record names, only if it is still that one (its start time), this user's own, and a Hoist
+    /// worker: a record can never make this run signal any other process.
+    /// </summary>
     public static Process? Find(WarmWorkerRecord worker)
     {
+        if (!Signals.IsOwnWorker(worker.ProcessId))
+        {
+            return null;
+        }
+
         try
         {
             var process = Process.GetProcessById(worker.ProcessId);
@@ -264,15 +276,9 @@ internal sealed class WarmWorkers
 
     internal static void Write(string path, WarmGroupRecord record)
     {
-        var staging = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            // The record holds the workers' token: readable by its owner alone, like the folder it is in.
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(staging, options))
+        // The record holds the workers' token: a new file (O_EXCL, never through a symlink) readable by its owner alone.
+        var staging = path + "." + Transport.PrivateFolder.OwnedName("tmp");
+        using (var stream = new FileStream(Transport.UnixFiles.CreateNew(staging), FileAccess.Write))
         {
             JsonSerializer.Serialize(stream, record, WarmJsonContext.Default.WarmGroupRecord);
         }
@@ -334,10 +340,9 @@ internal sealed class WarmWorkers
         }
     }
 
-    /// <summary>Creates <paramref name="folder"/> and each folder between it and the private socket folder, all 0700.</summary>
+    /// <summary>Creates <paramref name="folder"/> and each folder between it and the root, all private (see <see cref="Transport.PrivateFolder.Ensure"/>).</summary>
     private string EnsurePrivate(string folder)
     {
-        Transport.PrivateFolder.Ensure(Transport.PrivateFolder.SocketFolder());
         var chain = new Stack<string>();
         for (var current = Path.GetFullPath(folder); current.Length >= Root.Length; current = Path.GetDirectoryName(current)!)
         {
@@ -350,6 +355,20 @@ internal sealed class WarmWorkers
         }
 
         return folder;
+    }
+
+    /// <summary>True when <paramref name="folder"/> and each folder from the root down to it are private: only then is what is in them read.</summary>
+    private bool IsPrivateBelowRoot(string folder)
+    {
+        for (var current = Path.GetFullPath(folder); current.Length >= Root.Length; current = Path.GetDirectoryName(current)!)
+        {
+            if (!Transport.PrivateFolder.IsPrivate(current))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static FileStream? TryLock(string recordPath)
@@ -376,7 +395,8 @@ internal sealed class WarmWorkers
     {
         try
         {
-            using var stream = File.OpenRead(path);
+            // Only a record this user wrote: never through a symlink, never one another user owns.
+            using var stream = new FileStream(Transport.UnixFiles.OpenOwned(path, FileAccess.Read, out _), FileAccess.Read);
             var record = JsonSerializer.Deserialize(stream, WarmJsonContext.Default.WarmGroupRecord);
             return record is { Workers: not null, Token: not null, Service: not null } ? record : null;
         }
