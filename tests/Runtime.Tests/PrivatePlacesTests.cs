@@ -237,7 +237,7 @@ public sealed class PrivatePlacesTests : IDisposable
     public void CodeSync_WithAPathListedTwice_IsABadRequest()
     {
         var loader = new CodeLoader(new WorkerEnvironment { ServiceName = "svc", GrpcPort = 0, CallToken = "t" }, null!);
-        var code = new ServiceCode(new CodeGeneration(0, _root.FullName, null!, null, new AppManifest([])), TimeProvider.System);
+        var code = new ServiceCode(new CodeGeneration(0, _root.FullName, new NoCallsDispatcher(), null, new AppManifest([])), TimeProvider.System);
         var sha = new string('a', 64);
 
         var refused = Assert.Throws<CodeLoadException>(() => loader.Load(code, [new AppFile("App.dll", sha, 1), new AppFile("App.dll", sha, 1)], new Dictionary<string, ReadOnlyMemory<byte>>()));
@@ -251,7 +251,7 @@ public sealed class PrivatePlacesTests : IDisposable
     {
         var loader = new CodeLoader(new WorkerEnvironment { ServiceName = "svc", GrpcPort = 0, CallToken = "t" }, null!);
         var sha = new string('b', 64);
-        var code = new ServiceCode(new CodeGeneration(0, _root.FullName, null!, null, new AppManifest([new AppFile("big.bin", sha, 1_000_000)])), TimeProvider.System);
+        var code = new ServiceCode(new CodeGeneration(0, _root.FullName, new NoCallsDispatcher(), null, new AppManifest([new AppFile("big.bin", sha, 1_000_000)])), TimeProvider.System);
         var copies = Enumerable.Range(0, 1000).Select(i => new AppFile($"copy-{i.ToString(CultureInfo.InvariantCulture)}.bin", sha, 1_000_000)).ToArray();
 
         var refused = Assert.Throws<CodeLoadException>(() => loader.Load(code, copies, new Dictionary<string, ReadOnlyMemory<byte>>()));
@@ -279,5 +279,12 @@ public sealed class PrivatePlacesTests : IDisposable
 
         public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
             Messages.Add(formatter(state, exception));
+    }
+
+    /// <summary>Code that is never called: these tests sync files into it, and nothing is dispatched.</summary>
+    private sealed class NoCallsDispatcher : Dispatch.ServiceDispatcher
+    {
+        public override ValueTask<ReadOnlyMemory<byte>> InvokeAsync(string method, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("No call is dispatched here: the tests sync code only.");
     }
 }

@@ -64,6 +64,12 @@ internal sealed class SharedMachine : IAsyncDisposable
             }
         }
 
+        // The namespace's fresh /tmp and /dev/shm would hide the test's own binaries (a checkout under /tmp).
+        if (new[] { "/tmp/", "/dev/shm/" }.FirstOrDefault(AppContext.BaseDirectory.StartsWith) is { } hidden)
+        {
+            return $"the test binaries are under {hidden} ({AppContext.BaseDirectory}), which the namespace's fresh tmpfs hides; run them from a checkout elsewhere";
+        }
+
         var probe = Run("unshare", "-m", "--propagation", "private", "sh", "-c", "mount -t tmpfs tmpfs /tmp && echo ok");
         return probe.Trim() == "ok" ? null : $"cannot make a private mount namespace here: {probe.Trim()}";
     }
