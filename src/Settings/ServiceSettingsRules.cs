@@ -130,7 +130,7 @@ namespace Hoist.Settings
 
         /// <summary>
         /// The minimum replicas the autoscaler keeps: a grace period turns scale to zero on and overrides MinScale,
-        /// and an unset MinScale means one (DESIGN.md), which Knative only does when told, its own default being zero.
+        /// and an unset MinScale means one (README.md, "A tour of the attributes"), which Knative only does when told, its own default being zero.
         /// </summary>
         public static int EffectiveMinScale(int? minScale, int? scaleToZeroGracePeriod) =>
             scaleToZeroGracePeriod is not null ? 0 : minScale ?? 1;

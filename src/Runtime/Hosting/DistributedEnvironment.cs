@@ -5,7 +5,7 @@ namespace Hoist.Hosting;
 
 /// <summary>
 /// The variables a rank of a distributed group sees, as torchrun, JAX and TensorFlow expect them
-/// (DESIGN.md, "Worker environment"). Pure: every backend computes them the same way from the same inputs.
+/// (docs/attributes.md, "The worker environment"). Pure: every backend computes them the same way from the same inputs.
 /// </summary>
 public static class DistributedEnvironment
 {

@@ -1,7 +1,7 @@
 namespace Hoist.Hosting;
 
 /// <summary>
-/// The environment every backend gives a worker (DESIGN.md, "Worker environment"). Backends write it with
+/// The environment every backend gives a worker (docs/attributes.md, "The worker environment"). Backends write it with
 /// <see cref="ToVariables"/>; the worker reads it back with <see cref="FromEnvironment"/>.
 /// </summary>
 public sealed record WorkerEnvironment

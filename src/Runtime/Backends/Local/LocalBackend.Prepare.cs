@@ -58,7 +58,7 @@ internal sealed partial class LocalBackend
     }
 
     /// <summary>
-    /// [Compute(GpuType)] against this machine's GPUs (DESIGN.md: checked against nvidia-smi, ignored without it). Pure
+    /// [Compute(GpuType)] against this machine's GPUs (docs/attributes.md: checked against nvidia-smi, ignored without it). Pure
     /// given the products, so a test can hand it a list.
     /// </summary>
     internal static void CheckGpuType(ServiceDescriptor descriptor, IReadOnlyList<string>? products)
