@@ -105,7 +105,7 @@ public sealed class EndToEndTests
     }
 
     [Fact]
-    public async Task CallLocal_AMethodThatStreams_PrintsEachItemAsALine_AndAFailureAfterThemAsTheError()
+    public async Task CallLocal_AMethodThatStreams_TakesTheStreamingPathAtOnce_PrintsEachItemAsALine_AndAFailureAfterThemAsTheError()
     {
         using var work = new TempDirectory();
 
@@ -114,6 +114,9 @@ public sealed class EndToEndTests
 
         Assert.True(counted.ExitCode == 0, counted.ToString());
         Assert.Equal(["0", "1", "2"], counted.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        // The worker said Count streams: no unary attempt was refused on the way.
+        Assert.DoesNotContain("Unimplemented", counted.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Refused", counted.Error, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.Failure, failed.ExitCode);
         Assert.Equal(["\"item 0\"", "\"item 1\""], failed.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.Contains("failed after 2 items", failed.Error, StringComparison.Ordinal);

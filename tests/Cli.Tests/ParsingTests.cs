@@ -160,11 +160,24 @@ public sealed class ParsingTests
     }
 
     [Fact]
-    public void TeardownLocal_StandsAlone()
+    public void TeardownLocal_NamesAnApp_OrAllOfThem()
     {
-        Assert.Empty(_root.Parse("teardown --local").Errors);
-        Assert.Contains(_root.Parse("teardown --local embed").Errors, e => e.Message.Contains("takes no service", StringComparison.Ordinal));
-        Assert.Contains(_root.Parse("teardown --local --all").Errors, e => e.Message.Contains("takes no service", StringComparison.Ordinal));
+        var one = _root.Parse("teardown --local WarmApp");
+
+        Assert.Empty(one.Errors);
+        Assert.Equal("WarmApp", one.GetValue<string?>("--local"));
+        Assert.Empty(_root.Parse("teardown --local --all").Errors);
+        Assert.Contains(_root.Parse("teardown --local").Errors, e => e.Message.Contains("pass --all to stop every app's", StringComparison.Ordinal));
+        Assert.Contains(_root.Parse("teardown --local WarmApp --all").Errors, e => e.Message.Contains("not both", StringComparison.Ordinal));
+        Assert.Contains(_root.Parse("teardown embed --local").Errors, e => e.Message.Contains("not a service", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void StatusLocal_TakesAnOptionalApp_NotAService()
+    {
+        Assert.Empty(_root.Parse("status --local").Errors);
+        Assert.Equal("WarmApp", _root.Parse("status --local WarmApp").GetValue<string?>("--local"));
+        Assert.Contains(_root.Parse("status embed --local").Errors, e => e.Message.Contains("not a service", StringComparison.Ordinal));
     }
 
     [Fact]

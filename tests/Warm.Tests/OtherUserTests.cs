@@ -43,7 +43,7 @@ public sealed class OtherUserTests(WarmAppFixture fixture)
         Assert.True(prepared.ExitCode == 0, prepared.Combined);
 
         var run = await machine.AsVictimAsync([$"{App}/WarmApp", "answers"], VictimEnvironment());
-        var teardown = await machine.AsVictimAsync(["dotnet", "exec", Cli(), "teardown", "--local"], VictimEnvironment());
+        var teardown = await machine.AsVictimAsync(["dotnet", "exec", Cli(), "teardown", "--local", "--all"], VictimEnvironment());
 
         Assert.True(run.ExitCode == 0, run.Combined);
         var answer = Assert.Single(WarmMachine.Parse(run.Output));

@@ -97,7 +97,7 @@ public sealed class SyncGuardTests(WarmAppFixture fixture)
     }
 
     [Fact]
-    public async Task TeardownLocal_StopsEveryWarmWorker_AndRemovesTheirRecords()
+    public async Task TeardownLocalAll_StopsEveryWarmWorker_AndRemovesTheirRecords()
     {
         await using var machine = new WarmMachine(fixture);
         machine.Install("v1");
@@ -105,14 +105,55 @@ public sealed class SyncGuardTests(WarmAppFixture fixture)
         Assert.Equal(3, workers.Count);
         Assert.All(workers, w => Assert.True(WarmMachine.IsRunning(w.ProcessId)));
 
-        var cli = Path.Combine(Repository.Root, "src", "Cli", "bin", fixture.Builds.Configuration, "net10.0", "Hoist.Cli.dll");
-        var teardown = await ChildProcess.RunAsync("dotnet", ["exec", cli, "teardown", "--local"], machine.AppFolder, TimeSpan.FromSeconds(60), machine.Environment());
+        var teardown = await HoistAsync(machine, "teardown", "--local", "--all");
 
         Assert.True(teardown.ExitCode == 0, teardown.Combined);
         Assert.Contains("Stopped 3 warm local worker processes of answers, group.", teardown.Output, StringComparison.Ordinal);
         Assert.All(workers, w => Assert.False(WarmMachine.IsRunning(w.ProcessId), $"process {w.ProcessId} ({w.Service}) is still running"));
         Assert.False(Directory.Exists(machine.WarmRoot));
     }
+
+    [Fact]
+    public async Task StatusLocal_ListsEachAppsWarmWorkers_AndTeardownLocal_StopsOnlyTheAppItNames()
+    {
+        await using var machine = new WarmMachine(fixture);
+        machine.Install("v1");
+        var mine = Assert.Single(await machine.AnswersAsync("answers"));
+        // The same build in a second folder is a second app: the registry knows an app by its build folder.
+        var otherFolder = Path.Combine(Path.GetDirectoryName(machine.AppFolder)!, "other");
+        fixture.Builds.Install("v1", otherFolder);
+        var otherRun = await ChildProcess.RunAsync(Path.Combine(otherFolder, "WarmApp"), ["answers"], otherFolder, TimeSpan.FromSeconds(120), machine.Environment());
+        var theirs = Assert.Single(WarmMachine.Parse(otherRun.Output));
+        var digest = CodeSync.AppManifest.Scan(machine.AppFolder).Digest[..12];
+
+        var status = await HoistAsync(machine, "status", "--local");
+        var mustName = await HoistAsync(machine, "teardown", "--local");
+        var stopOther = await HoistAsync(machine, "teardown", "--local", otherFolder);
+        var statusAfter = await HoistAsync(machine, "status", "--local", "WarmApp");
+        var stopByName = await HoistAsync(machine, "teardown", "--local", "WarmApp");
+
+        Assert.True(status.ExitCode == 0, status.Combined);
+        var rows = status.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("APP ", rows[0], StringComparison.Ordinal);
+        foreach (var (worker, folder) in new[] { (mine, machine.AppFolder), (theirs, otherFolder) })
+        {
+            var row = Assert.Single(rows, r => r.Contains($" {worker.ProcessId} ", StringComparison.Ordinal));
+            Assert.Matches($@"^WarmApp\s+answers\s+0\s+{worker.ProcessId}\s+{digest} \(gen 0\)\s+0 now, 1 in all\s+\d+s\s+{System.Text.RegularExpressions.Regex.Escape(folder)}$", row);
+        }
+
+        Assert.Equal(2, mustName.ExitCode);
+        Assert.Contains("pass --all to stop every app's", mustName.Error, StringComparison.Ordinal);
+        Assert.True(stopOther.ExitCode == 0, stopOther.Combined);
+        Assert.Contains("Stopped 1 warm local worker process of answers (app WarmApp).", stopOther.Output, StringComparison.Ordinal);
+        Assert.False(WarmMachine.IsRunning(theirs.ProcessId), "the other app's worker is still running");
+        Assert.Contains($" {mine.ProcessId} ", statusAfter.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain($" {theirs.ProcessId} ", statusAfter.Output, StringComparison.Ordinal);
+        Assert.True(stopByName.ExitCode == 0, stopByName.Combined);
+        Assert.False(WarmMachine.IsRunning(mine.ProcessId), "the app's worker is still running after its teardown");
+    }
+
+    private Task<ChildProcessResult> HoistAsync(WarmMachine machine, params string[] arguments) =>
+        ChildProcess.RunAsync("dotnet", ["exec", Path.Combine(Repository.Root, "src", "Cli", "bin", fixture.Builds.Configuration, "net10.0", "Hoist.Cli.dll"), .. arguments], machine.AppFolder, TimeSpan.FromSeconds(60), machine.Environment());
 
     /// <summary>This test's own hold on a warm worker, as the next run would take it.</summary>
     private sealed class HeldWorker(WarmClaim claim, WorkerEndpoint endpoint) : IDisposable

@@ -111,7 +111,7 @@ internal static class StatusRows
     public static string Format(IReadOnlyList<ServiceRow> rows)
     {
         string[] header = ["SERVICE", "KIND", "NAMESPACE", "READY", "AUTOSCALING", "STATE"];
-        var cells = rows.Select(r => new[]
+        return TextTable.Format(header, rows.Select(r => new[]
         {
             r.Service,
             r.Kind,
@@ -119,16 +119,7 @@ internal static class StatusRows
             $"{r.Ready.ToString(CultureInfo.InvariantCulture)}/{r.Desired.ToString(CultureInfo.InvariantCulture)}",
             r.Autoscaling,
             r.State,
-        }).Prepend(header).ToArray();
-        var widths = Enumerable.Range(0, header.Length).Select(c => cells.Max(row => row[c].Length)).ToArray();
-        var text = new StringBuilder();
-        foreach (var row in cells)
-        {
-            var line = string.Join("  ", row.Select((cell, c) => c == row.Length - 1 ? cell : cell.PadRight(widths[c])));
-            text.Append(line.TrimEnd()).Append('\n');
-        }
-
-        return text.ToString();
+        }));
     }
 
     private static string State(Readiness readiness) => readiness.IsReady ? "Ready" : readiness.Detail;

@@ -127,9 +127,8 @@ internal sealed class CallCommand : Command
         AddStandardErrorLogging(services);
         services.AddHoist(configuration, o => o.Backend = HoistBackends.Local);
         await using var provider = services.BuildServiceProvider();
-        var client = provider.GetRequiredService<HoistClient>();
         await context.Error.WriteLineAsync($"Starting service '{descriptor.Name}' from {Path.GetFileName(app.AssemblyPath)} on this machine...").ConfigureAwait(false);
-        await CallAsync(client, descriptor.Name, settings, context.Output, cancellationToken).ConfigureAwait(false);
+        await CallAsync(provider, descriptor.Name, settings, context.Output, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task CallClusterAsync(CliContext context, Settings settings, CancellationToken cancellationToken)
@@ -148,30 +147,33 @@ internal sealed class CallCommand : Command
             new DeployedCallOptions(hoist.Kubernetes, hoist.Token),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Hoist.Cli.Call"))));
         await using var provider = services.BuildServiceProvider();
-        var client = provider.GetRequiredService<HoistClient>();
-        await CallAsync(client, settings.Service, settings, context.Output, cancellationToken).ConfigureAwait(false);
+        await CallAsync(provider, settings.Service, settings, context.Output, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Prints the method's result as JSON; a method that returns <c>IAsyncEnumerable&lt;T&gt;</c> prints each item as a
-    /// line of JSON as it arrives. The service's descriptor does not say which methods stream (a deployed service's is
-    /// read from the cluster), so the worker does: it has no unary method of that name, and the call goes again as a stream.
+    /// line of JSON as it arrives. Which kind the method is, the worker says (its wire contracts, which a deployed
+    /// service's descriptor on the cluster does not carry); only a worker too old to say is tried unary first.
     /// </summary>
-    private static async Task CallAsync(HoistClient client, string service, Settings settings, TextWriter output, CancellationToken cancellationToken)
+    private static async Task CallAsync(IServiceProvider provider, string service, Settings settings, TextWriter output, CancellationToken cancellationToken)
     {
+        var client = provider.GetRequiredService<HoistClient>();
+        var streams = await StreamsAsync(provider.GetRequiredService<IHoistBackend>(), service, settings.Method, cancellationToken).ConfigureAwait(false);
+        if (streams == true)
+        {
+            await StreamAsync(client, service, settings, output, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         try
         {
             await output.WriteLineAsync(await client.InvokeJsonAsync(service, settings.Method, settings.Json, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
         }
-        catch (CallRejectedException unary) when (unary.StatusCode == Grpc.Core.StatusCode.Unimplemented)
+        catch (CallRejectedException unary) when (unary.StatusCode == Grpc.Core.StatusCode.Unimplemented && streams is null)
         {
             try
             {
-                await foreach (var item in client.InvokeJsonStreamingAsync(service, settings.Method, settings.Json, cancellationToken).ConfigureAwait(false))
-                {
-                    await output.WriteLineAsync(item).ConfigureAwait(false);
-                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
+                await StreamAsync(client, service, settings, output, cancellationToken).ConfigureAwait(false);
             }
             catch (CallRejectedException stream) when (stream.StatusCode == Grpc.Core.StatusCode.Unimplemented)
             {
@@ -179,6 +181,33 @@ internal sealed class CallCommand : Command
                 throw unary;
             }
         }
+    }
+
+    private static async Task StreamAsync(HoistClient client, string service, Settings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        await foreach (var item in client.InvokeJsonStreamingAsync(service, settings.Method, settings.Json, cancellationToken).ConfigureAwait(false))
+        {
+            await output.WriteLineAsync(item).ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="method"/> streams, as a worker of the service says in its wire contracts (the same
+    /// deployment the call then uses: a local worker is started here, a cluster one woken); null when it does not say.
+    /// </summary>
+    private static async Task<bool?> StreamsAsync(IHoistBackend backend, string service, string method, CancellationToken cancellationToken)
+    {
+        var deployment = await backend.GetDeploymentAsync(service, cancellationToken).ConfigureAwait(false);
+        if (deployment.Endpoints.FirstOrDefault() is not { } worker)
+        {
+            return null;
+        }
+
+        var code = await new Protocol.Code.CodeClient(worker.Channel).GetCodeAsync(new Protocol.GetCodeRequest(), worker.Headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return code.WireContracts.FirstOrDefault(c => string.Equals(c.Method, method, StringComparison.Ordinal)) is { } contract
+            ? new WireContract(contract.Method, contract.Fingerprint, contract.Shape).Streams
+            : null;
     }
 
     /// <summary>The service and method asked for, or an error that lists what there is.</summary>

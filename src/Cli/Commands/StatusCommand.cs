@@ -3,6 +3,7 @@ using System.Globalization;
 using Hoist.Backends.Kubernetes;
 using Hoist.Backends.Kubernetes.Controller;
 using Hoist.Cli.Cluster;
+using Hoist.Cli.Local;
 using k8s.Models;
 
 namespace Hoist.Cli.Commands;
@@ -16,11 +17,27 @@ internal sealed class StatusCommand : Command
         Arity = ArgumentArity.ZeroOrOne,
     }.Validated();
 
+    private readonly Option<string?> _local = new("--local")
+    {
+        Description = "List the warm local workers (Hoist:Local:KeepWarm) on this machine instead, by app; name an app (or its project folder) to see only its own.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
     public StatusCommand(CliContextFactory contexts)
         : base("status", "Show the services on the cluster: ready and desired replicas, and autoscaling state.")
     {
         Arguments.Add(_service);
-        SetAction((parse, cancellationToken) => RunAsync(contexts.Create(parse), parse.GetValue(_service), cancellationToken));
+        Options.Add(_local);
+        Validators.Add(result =>
+        {
+            if (result.GetResult(_local) is not null && result.GetResult(_service)?.Tokens.Count > 0)
+            {
+                result.AddError("--local lists warm local workers by app: name the app after --local, not a service");
+            }
+        });
+        SetAction((parse, cancellationToken) => parse.GetResult(_local) is not null
+            ? RunLocalAsync(contexts.Create(parse), parse.GetValue(_local), cancellationToken)
+            : RunAsync(contexts.Create(parse), parse.GetValue(_service), cancellationToken));
     }
 
     public string? Read(ParseResult parse) => parse.GetValue(_service);
@@ -72,6 +89,24 @@ internal sealed class StatusCommand : Command
         return ExitCodes.Success;
     }
 
+    /// <summary><c>hoist status --local [app]</c>: every warm local worker of this user's apps (or of one app), asked what it runs.</summary>
+    public static async Task<int> RunLocalAsync(CliContext context, string? app, CancellationToken cancellationToken)
+    {
+        var groups = Backends.Local.WarmWorkers.ListAll(Backends.Local.WarmWorkers.DefaultRoot());
+        var picked = app is null ? groups : groups.Where(g => LocalApps.Picks(app, g)).ToArray();
+        if (picked.Count == 0)
+        {
+            await context.Output.WriteLineAsync(groups.Count == 0 || app is null
+                ? "No warm local workers. Hoist:Local:KeepWarm=true keeps an app's workers warm between its runs."
+                : $"No warm local workers of app '{app}'. Apps with warm workers: {string.Join(", ", groups.Select(g => g.AppName).Distinct(StringComparer.Ordinal))}.").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
+        var rows = await LocalApps.AskAsync(picked, cancellationToken).ConfigureAwait(false);
+        await context.Output.WriteAsync(LocalApps.Format(rows, context.Time.GetUtcNow())).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
     public static CliException NotDeployed(string service, string ns) =>
         new($"no Hoist service '{service}' in namespace {ns}", "hoist status lists the services there; --namespace picks another; hoist deploy deploys one");
 
@@ -83,7 +118,7 @@ internal sealed class StatusCommand : Command
     public static string FormatPods(IReadOnlyList<V1Pod> pods, DateTimeOffset now, IReadOnlyDictionary<string, string>? contracts = null)
     {
         string[] header = contracts is null ? ["POD", "STATUS", "READY", "RESTARTS", "AGE"] : ["POD", "STATUS", "READY", "RESTARTS", "AGE", "CONTRACT"];
-        var lines = pods.Select(p =>
+        return TextTable.Format(header, pods.Select(p =>
         {
             var statuses = p.Status?.ContainerStatuses ?? [];
             var restarts = statuses.Sum(s => s.RestartCount);
@@ -97,9 +132,6 @@ internal sealed class StatusCommand : Command
                 p.Metadata.CreationTimestamp is { } created ? DeployProgress.Age(now - new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc))) : "?",
             ];
             return contracts is null ? cells : [.. cells, contracts.GetValueOrDefault(p.Metadata.Name, "-")];
-        }).Prepend(header).ToArray();
-        var last = header.Length - 1;
-        var widths = Enumerable.Range(0, header.Length).Select(c => lines.Max(l => l[c].Length)).ToArray();
-        return string.Concat(lines.Select(l => string.Join("  ", l.Select((cell, c) => c == last ? cell : cell.PadRight(widths[c]))).TrimEnd() + "\n"));
+        }));
     }
 }

@@ -19,11 +19,15 @@ internal sealed class TeardownCommand : Command
         Arity = ArgumentArity.ZeroOrOne,
     }.Validated();
 
-    private readonly Option<bool> _all = new("--all") { Description = "Remove every Hoist service in the namespace, and the apps' call-token Secrets." };
+    private readonly Option<bool> _all = new("--all") { Description = "Remove every Hoist service in the namespace, and the apps' call-token Secrets (with --local: stop every app's warm local workers)." };
 
     private readonly Option<bool> _noWait = new("--no-wait") { Description = "Delete and return without waiting for the pods to go." };
 
-    private readonly Option<bool> _local = new("--local") { Description = "Stop every warm local worker (Hoist:Local:KeepWarm) of every app on this machine, instead of touching a cluster." };
+    private readonly Option<string?> _local = new("--local")
+    {
+        Description = "Stop one app's warm local workers (Hoist:Local:KeepWarm) on this machine instead of touching a cluster: its name or project folder, or --all for every app's.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
 
     public TeardownCommand(CliContextFactory contexts)
         : base("teardown", "Remove a service (or --all of them) from the cluster, by label.")
@@ -37,11 +41,20 @@ internal sealed class TeardownCommand : Command
             // The tokens, not GetValue: converting the argument here would skip its own validation.
             var service = result.GetResult(_service)?.Tokens.FirstOrDefault()?.Value;
             var all = result.GetValue(_all);
-            if (result.GetValue(_local))
+            if (result.GetResult(_local) is { } local)
             {
-                if (service is not null || all)
+                var app = local.Tokens.FirstOrDefault()?.Value;
+                if (service is not null)
                 {
-                    result.AddError("--local stops every warm local worker; it takes no service and no --all");
+                    result.AddError("--local stops an app's warm local workers: name the app after --local, not a service");
+                }
+                else if (app is null && !all)
+                {
+                    result.AddError("name the app whose warm local workers to stop (hoist status --local lists them), or pass --all to stop every app's");
+                }
+                else if (app is not null && all)
+                {
+                    result.AddError("pass either an app or --all, not both");
                 }
             }
             else if (service is null && !all)
@@ -53,8 +66,8 @@ internal sealed class TeardownCommand : Command
                 result.AddError("pass either a service or --all, not both");
             }
         });
-        SetAction((parse, cancellationToken) => parse.GetValue(_local)
-            ? StopWarmWorkersAsync(contexts.Create(parse))
+        SetAction((parse, cancellationToken) => parse.GetResult(_local) is not null
+            ? StopWarmWorkersAsync(contexts.Create(parse), parse.GetValue(_local))
             : RunAsync(contexts.Create(parse), Read(parse), cancellationToken));
     }
 
@@ -62,15 +75,26 @@ internal sealed class TeardownCommand : Command
 
     public Settings Read(ParseResult parse) => new(parse.GetValue(_service), parse.GetValue(_all), parse.GetValue(_noWait));
 
-    /// <summary><c>hoist teardown --local</c>: SIGTERM to every warm local worker, a kill after StopTimeout, and their records and build copies removed.</summary>
-    public static async Task<int> StopWarmWorkersAsync(CliContext context)
+    /// <summary>
+    /// <c>hoist teardown --local app</c> (or <c>--all</c>, <paramref name="app"/> null): SIGTERM to the app's warm local
+    /// workers, a kill after StopTimeout, and their records and build copies removed. Other apps' workers are left alone.
+    /// </summary>
+    public static async Task<int> StopWarmWorkersAsync(CliContext context, string? app)
     {
         var grace = context.LoadSettings().Local.StopTimeout;
-        var stopped = await Backends.Local.WarmWorkers.StopAllAsync(Backends.Local.WarmWorkers.DefaultRoot(), grace).ConfigureAwait(false);
+        var root = Backends.Local.WarmWorkers.DefaultRoot();
+        var stopped = await Backends.Local.WarmWorkers.StopAllAsync(root, grace, app is null ? null : g => Local.LocalApps.Picks(app, g)).ConfigureAwait(false);
+        if (stopped.Count == 0 && app is not null)
+        {
+            var others = Backends.Local.WarmWorkers.ListAll(root).Select(g => g.AppName).Distinct(StringComparer.Ordinal).ToArray();
+            await context.Output.WriteLineAsync($"No warm local workers of app '{app}': nothing to stop.{(others.Length == 0 ? "" : $" Apps with warm workers: {string.Join(", ", others)}.")}").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
         var processes = stopped.Sum(g => g.Workers.Count);
         await context.Output.WriteLineAsync(stopped.Count == 0
             ? "No warm local workers: nothing to stop."
-            : $"Stopped {processes} warm local worker process{(processes == 1 ? "" : "es")} of {string.Join(", ", stopped.Select(g => g.Service).Distinct().Order(StringComparer.Ordinal))}.").ConfigureAwait(false);
+            : $"Stopped {processes} warm local worker process{(processes == 1 ? "" : "es")} of {string.Join(", ", stopped.Select(g => g.Service).Distinct().Order(StringComparer.Ordinal))}{(app is null ? "" : $" (app {string.Join(", ", stopped.Select(g => g.AppName).Distinct(StringComparer.Ordinal))})")}.").ConfigureAwait(false);
         return ExitCodes.Success;
     }
 

@@ -17,6 +17,10 @@ public sealed record WireContract(string Method, ulong Fingerprint, string Shape
     [System.Text.Json.Serialization.JsonIgnore]
     public string Signature => Shape.Split('\n')[0];
 
+    /// <summary>True for a method that returns <c>IAsyncEnumerable&lt;T&gt;</c>: its signature's result is "stream of T".</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Streams => Signature.Contains(") -> stream of ", StringComparison.Ordinal);
+
     public static string Format(ulong fingerprint) => fingerprint.ToString("x16", CultureInfo.InvariantCulture);
 
     /// <summary>

@@ -80,7 +80,7 @@ public sealed class LocalBackendOptions
     /// <summary>
     /// Keep workers warm across runs of this app: they outlive it until the service's InactivityTtl (10 minutes
     /// when it sets none), the next run reattaches to them, and a changed build is synced into them instead of
-    /// cold-starting new ones. <c>hoist teardown --local</c> stops them all. Off by default.
+    /// cold-starting new ones. <c>hoist status --local</c> lists them, <c>hoist teardown --local app</c> stops one app's. Off by default.
     /// </summary>
     public bool KeepWarm { get; set; }
 }

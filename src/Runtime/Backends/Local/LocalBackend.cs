@@ -306,7 +306,8 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
             warm.CodeFolder,
             workers.Any(w => w.SocketPath is not null) ? group.Endpoints[0].SharedMemoryFolder : null,
             workers,
-            warm.Launch);
+            warm.Launch,
+            Path.GetFileNameWithoutExtension(warm.App.AssemblyPath));
         return new WorkerGroup(group.Name, group.Workers) { Warm = warm.App.Registry.Register(record) };
     }
 

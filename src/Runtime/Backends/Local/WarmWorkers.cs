@@ -25,7 +25,22 @@ internal sealed record WarmGroupRecord(
     string CodeFolder,
     string? SharedMemoryFolder,
     IReadOnlyList<WarmWorkerRecord> Workers,
-    LaunchFingerprint? Launch = null);
+    LaunchFingerprint? Launch = null,
+    string? App = null)
+{
+    /// <summary>
+    /// The app's name as <c>hoist status --local</c> shows it: its assembly's, or for a record written before Hoist kept
+    /// it, the build folder's project (<c>MyApp</c> from <c>MyApp/bin/Debug/net10.0</c>).
+    /// </summary>
+    public string AppName => App ?? ProjectName(AppFolder);
+
+    private static string ProjectName(string appFolder)
+    {
+        var parts = Path.TrimEndingDirectorySeparator(appFolder).Split(Path.DirectorySeparatorChar);
+        var bin = Array.LastIndexOf(parts, "bin");
+        return bin > 0 ? parts[bin - 1] : parts[^1];
+    }
+}
 
 /// <summary>
 /// A run's hold on a warm group: an exclusive lock on its record, so two runs never drive the same workers.
@@ -194,10 +209,29 @@ internal sealed class WarmWorkers
     }
 
     /// <summary>
-    /// Stops every warm worker of every app under <paramref name="root"/> (SIGTERM, then a kill after
-    /// <paramref name="grace"/>) and removes the records and build copies. Returns the groups stopped.
+    /// The warm groups of every app under <paramref name="root"/> whose processes are all alive, in app and service
+    /// order, for <c>hoist status --local</c>. A place that is not this user's own is not read.
     /// </summary>
-    public static async Task<IReadOnlyList<WarmGroupRecord>> StopAllAsync(string root, TimeSpan grace)
+    public static IReadOnlyList<WarmGroupRecord> ListAll(string root) =>
+        !Transport.PrivateFolder.IsPrivate(root)
+            ? []
+            : Directory.EnumerateDirectories(root)
+                .Where(Transport.PrivateFolder.IsPrivate)
+                .SelectMany(RecordFiles)
+                .Select(Read)
+                .OfType<WarmGroupRecord>()
+                .Where(r => r.Workers.All(IsAlive))
+                .OrderBy(r => r.AppFolder, StringComparer.Ordinal)
+                .ThenBy(r => r.Service, StringComparer.Ordinal)
+                .ThenBy(r => r.Group, StringComparer.Ordinal)
+                .ToArray();
+
+    /// <summary>
+    /// Stops the warm workers of every app under <paramref name="root"/>, or of the apps <paramref name="app"/> picks
+    /// (SIGTERM, then a kill after <paramref name="grace"/>), and removes their records and build copies. An app is
+    /// stopped whole: when one of its groups is picked, all of its groups go. Returns the groups stopped.
+    /// </summary>
+    public static async Task<IReadOnlyList<WarmGroupRecord>> StopAllAsync(string root, TimeSpan grace, Func<WarmGroupRecord, bool>? app = null)
     {
         // Records in a place that is not this user's own are not read, and nothing in it is deleted.
         if (!Transport.PrivateFolder.IsPrivate(root))
@@ -205,9 +239,24 @@ internal sealed class WarmWorkers
             return [];
         }
 
-        var records = Directory.EnumerateDirectories(root).SelectMany(RecordFiles).Select(Read).OfType<WarmGroupRecord>().ToArray();
+        var apps = Directory.EnumerateDirectories(root)
+            .Select(folder => (Folder: folder, Records: RecordFiles(folder).Select(Read).OfType<WarmGroupRecord>().ToArray()))
+            .Where(a => app is null || a.Records.Any(app))
+            .ToArray();
+        var records = apps.SelectMany(a => a.Records).ToArray();
         await Task.WhenAll(records.Select(r => StopAsync(r, grace))).ConfigureAwait(false);
-        Transport.PrivateFolder.TryDeleteTree(root);
+        if (app is null)
+        {
+            Transport.PrivateFolder.TryDeleteTree(root);
+        }
+        else
+        {
+            foreach (var (folder, _) in apps)
+            {
+                Transport.PrivateFolder.TryDeleteTree(folder);
+            }
+        }
+
         return records;
     }
 
