@@ -141,3 +141,33 @@ public partial class RayGroup
 {
     public int Ping() => 1;
 }
+
+/// <summary>
+/// A 2-rank group that scales out in whole groups (issue 26): one call in flight per group, up to 3 groups, two
+/// groups from a wake (InitialScale), and to zero after a quiet 6 s window plus 1 s. Each answer says which group
+/// (its rendezvous port) and rank ran it.
+/// </summary>
+[Compute(Name = "group-pool", LaunchTimeout = 60)]
+[Distribute("spmd", Workers = 2)]
+[Autoscale(Target = 1, TargetUtilization = 100, MaxScale = 3, InitialScale = 2, Window = "6s", ScaleToZeroGracePeriod = 1)]
+public partial class GroupPool
+{
+    /// <summary>"port/rank/pid" after <paramref name="milliseconds"/>: the group's MASTER_PORT tells the groups apart.</summary>
+    public async Task<string> WhereAsync(int milliseconds, CancellationToken cancellationToken)
+    {
+        await Task.Delay(milliseconds, cancellationToken);
+        return $"{System.Environment.GetEnvironmentVariable("MASTER_PORT")}/{System.Environment.GetEnvironmentVariable("RANK")}/{System.Environment.ProcessId}";
+    }
+
+    /// <summary>Rank <paramref name="rank"/>'s process dies mid-call; the other rank waits for the call's end.</summary>
+    public async Task DieOnRankAsync(int rank, CancellationToken cancellationToken)
+    {
+        if (System.Environment.GetEnvironmentVariable("RANK") == rank.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            await Task.Delay(200, CancellationToken.None);
+            System.Environment.Exit(3);
+        }
+
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+}

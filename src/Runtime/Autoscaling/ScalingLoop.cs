@@ -77,7 +77,8 @@ internal sealed partial class ScalingLoop<TReady> : IDisposable
     /// <param name="timed">True: the loop samples and ticks on its own timers. False: its owner calls <see cref="Tick"/> and <see cref="RecordConcurrency"/>.</param>
     /// <param name="desired">The replicas the service already runs (a workload found at startup), or 0.</param>
     /// <param name="lastActivity">The last call known when the loop starts; now when null (a service just deployed counts as just called).</param>
-    public ScalingLoop(ServiceDescriptor descriptor, Func<ServiceDescriptor> describe, ActivatorLimits limits, TimeProvider time, ILogger logger, bool timed, int desired = 0, DateTimeOffset? lastActivity = null)
+    /// <param name="groupsScaleOut">True where the actuator runs many groups of a distributed service, each with its own rendezvous (local processes); false holds a group service at one group.</param>
+    public ScalingLoop(ServiceDescriptor descriptor, Func<ServiceDescriptor> describe, ActivatorLimits limits, TimeProvider time, ILogger logger, bool timed, int desired = 0, DateTimeOffset? lastActivity = null, bool groupsScaleOut = false)
     {
         _descriptor = descriptor;
         _describe = describe;
@@ -85,7 +86,7 @@ internal sealed partial class ScalingLoop<TReady> : IDisposable
         _time = time;
         _logger = logger;
         _lastActivityTicks = (lastActivity ?? time.GetUtcNow()).UtcTicks;
-        _scaler = new ServiceScaler(descriptor, desired);
+        _scaler = new ServiceScaler(descriptor, desired, groupsScaleOut);
         var retention = _scaler.Policy is { } policy ? policy.StableWindow + TimeSpan.FromSeconds(10) : TimeSpan.Zero;
         _concurrency = new MetricWindow(retention);
         _requests = new MetricWindow(retention);

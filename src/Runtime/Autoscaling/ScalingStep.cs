@@ -10,7 +10,7 @@ internal sealed record ScalingObservation(
     int Queued,
     TimeSpan QuietFor,
     TimeSpan? InactivityTtl,
-    bool IsDistributed,
+    bool OneGroupAtMost,
     ScaleDecision? Decision);
 
 /// <summary>The outcome of one tick: the next state, the decision as recorded, and whether InactivityTtl fired on this tick.</summary>
@@ -20,8 +20,9 @@ internal sealed record ScalingOutcome(ScalingState Next, ScaleDecision? Recorded
 /// The step between the KPA's decision and the replicas a service runs (processes locally, a workload's replicas in a
 /// cluster), as a pure function of the state
 /// and what the tick observed, so that a test walks it tick by tick like <see cref="KpaAutoscaler"/>: InactivityTtl
-/// takes the service to zero, a distributed group is one replica (all ranks) or none, and a service woken from
-/// zero keeps what the wake asked for until a replica is ready.
+/// takes the service to zero, a distributed service's replica is a whole group (all its ranks) and, where groups do
+/// not scale out (a cluster's one StatefulSet), it runs one group or none, and a service woken from zero keeps what
+/// the wake asked for until a replica is ready.
 /// </summary>
 internal static class ScalingStep
 {
@@ -39,8 +40,8 @@ internal static class ScalingStep
         ScaleDecision? recorded = null;
         if (seen.Decision is { } decision)
         {
-            // A group scales as a whole: one replica is every rank.
-            var wanted = seen.IsDistributed ? Math.Min(decision.DesiredReplicas, 1) : decision.DesiredReplicas;
+            // A group scales as a whole: one replica is every rank, and where groups do not scale out there is one at most.
+            var wanted = seen.OneGroupAtMost ? Math.Min(decision.DesiredReplicas, 1) : decision.DesiredReplicas;
             if (idle)
             {
                 wanted = 0;
@@ -63,9 +64,9 @@ internal static class ScalingStep
         return new ScalingOutcome(new ScalingState(desired, idle), recorded, tornDownNow);
     }
 
-    /// <summary>The replicas a call that finds none ready asks for: InitialScale (at least one), one group for a distributed service.</summary>
-    public static int Wake(ScalingState state, ServiceDescriptor descriptor) =>
+    /// <summary>The replicas (groups) a call that finds none ready asks for: InitialScale (at least one), or one group where groups do not scale out.</summary>
+    public static int Wake(ScalingState state, ServiceDescriptor descriptor, bool oneGroupAtMost) =>
         state.Desired > 0 ? state.Desired
-        : descriptor.Distribution is not null ? 1
+        : oneGroupAtMost ? 1
         : Math.Max(1, descriptor.Autoscale?.InitialScale ?? 1);
 }

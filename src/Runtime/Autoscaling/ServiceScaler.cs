@@ -30,9 +30,11 @@ internal sealed class ServiceScaler
 
     /// <param name="descriptor">The service as it is now.</param>
     /// <param name="desired">The replicas it already runs (a cluster workload found at startup), or 0.</param>
-    public ServiceScaler(ServiceDescriptor descriptor, int desired = 0)
+    /// <param name="groupsScaleOut">True where a distributed service may run many groups (locally); false holds it at one group.</param>
+    public ServiceScaler(ServiceDescriptor descriptor, int desired = 0, bool groupsScaleOut = false)
     {
         _descriptor = descriptor;
+        GroupsScaleOut = groupsScaleOut;
         _state = new ScalingState(desired, false);
         InactivityTtl = TtlOf(descriptor);
         if (descriptor.Autoscale is { } autoscale)
@@ -53,6 +55,12 @@ internal sealed class ServiceScaler
     public bool IdleTornDown => _state.IdleTornDown;
 
     public bool IsDistributed => _descriptor.Distribution is not null;
+
+    /// <summary>True where a distributed service scales in whole groups up to MaxScale; false where it runs one group at most.</summary>
+    public bool GroupsScaleOut { get; }
+
+    /// <summary>The most groups a distributed service may run here: one where groups do not scale out; no bound otherwise.</summary>
+    private bool OneGroupAtMost => IsDistributed && !GroupsScaleOut;
 
     public IReadOnlyCollection<ScaleDecision> Decisions => _decisions;
 
@@ -91,7 +99,7 @@ internal sealed class ServiceScaler
         var decision = _autoscaler?.Decide(now, load.Ready, load.StableAverage, load.PanicAverage, load.QuietFor);
         var outcome = ScalingStep.Next(
             _state,
-            new ScalingObservation(load.Ready, load.Starting, load.Queued, load.QuietFor, InactivityTtl, IsDistributed, decision));
+            new ScalingObservation(load.Ready, load.Starting, load.Queued, load.QuietFor, InactivityTtl, OneGroupAtMost, decision));
         _state = outcome.Next;
         if (outcome.Recorded is { } recorded)
         {
@@ -105,12 +113,12 @@ internal sealed class ServiceScaler
         return outcome;
     }
 
-    /// <summary>A call found nothing ready: ask for InitialScale (one group), and forget an inactivity teardown.</summary>
+    /// <summary>A call found nothing ready: ask for InitialScale (one group where groups do not scale out), and forget an inactivity teardown.</summary>
     public ScalingChange Wake()
     {
         var from = _state.Desired;
         var woken = _state.IdleTornDown;
-        _state = new ScalingState(ScalingStep.Wake(_state with { IdleTornDown = false }, _descriptor), false);
+        _state = new ScalingState(ScalingStep.Wake(_state with { IdleTornDown = false }, _descriptor, OneGroupAtMost), false);
         if (from == 0)
         {
             // The wake asked for InitialScale: the ticks until it is ready must not cut it back.

@@ -118,7 +118,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
             var token = CallToken(cancellationToken, out var linked);
             using var stopping = linked;
             var deployment = await DeploymentAsync(method.Service, deadline, token).ConfigureAwait(false);
-            var ranks = deployment.Endpoints;
+            var ranks = deployment.PickGroup();
 
             // Every rank at once; the first failure cancels the others, so no rank is left waiting on a
             // collective that will never complete.

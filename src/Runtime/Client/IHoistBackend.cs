@@ -25,23 +25,51 @@ internal abstract class ServiceDeployment(ServiceDescriptor descriptor)
 
     public abstract IReadOnlyList<WorkerEndpoint> Endpoints { get; }
 
+    /// <summary>
+    /// The groups a distributed call can go to, each every rank of one group in rank order. A deployment that knows
+    /// of one group only (a cluster's StatefulSet) has all its endpoints as that group.
+    /// </summary>
+    public virtual IReadOnlyList<IReadOnlyList<WorkerEndpoint>> Groups => [Endpoints];
+
     /// <summary>The replica for the next single call: the least loaded, ties broken round-robin.</summary>
-    public WorkerEndpoint PickReplica()
+    public WorkerEndpoint PickReplica() => PickLeastLoaded(Endpoints, static e => e.InFlight);
+
+    /// <summary>
+    /// The group for the next distributed call, which goes to each of its ranks: the least loaded (a group's load is its
+    /// busiest rank's, since every call runs on every rank), ties broken round-robin, as <see cref="PickReplica"/>.
+    /// </summary>
+    public IReadOnlyList<WorkerEndpoint> PickGroup() => PickLeastLoaded(Groups, static g => GroupInFlight(g));
+
+    /// <summary>The calls a group runs: its busiest rank's count.</summary>
+    public static int GroupInFlight(IReadOnlyList<WorkerEndpoint> ranks)
     {
-        var endpoints = Endpoints;
-        if (endpoints.Count == 1)
+        var most = 0;
+        foreach (var rank in ranks)
         {
-            return endpoints[0];
+            most = Math.Max(most, rank.InFlight);
         }
 
-        var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)endpoints.Count);
-        var best = endpoints[start];
-        for (var i = 1; i < endpoints.Count && best.InFlight > 0; i++)
+        return most;
+    }
+
+    private T PickLeastLoaded<T>(IReadOnlyList<T> choices, Func<T, int> load)
+    {
+        if (choices.Count == 1)
         {
-            var candidate = endpoints[(start + i) % endpoints.Count];
-            if (candidate.InFlight < best.InFlight)
+            return choices[0];
+        }
+
+        var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)choices.Count);
+        var best = choices[start];
+        var bestLoad = load(best);
+        for (var i = 1; i < choices.Count && bestLoad > 0; i++)
+        {
+            var candidate = choices[(start + i) % choices.Count];
+            var candidateLoad = load(candidate);
+            if (candidateLoad < bestLoad)
             {
                 best = candidate;
+                bestLoad = candidateLoad;
             }
         }
 

@@ -19,12 +19,21 @@ public sealed class ScalingStepTests
     }
 
     [Fact]
-    public void DistributedGroup_ScalesAsAWhole_OneReplicaIsEveryRank()
+    public void DistributedGroup_WhereGroupsDoNotScaleOut_RunsOneGroupAtMost()
     {
-        var outcome = ScalingStep.Next(new ScalingState(1, false), Seen(ready: 1, decision: Decision(4), distributed: true));
+        var outcome = ScalingStep.Next(new ScalingState(1, false), Seen(ready: 1, decision: Decision(4), oneGroupAtMost: true));
 
         Assert.Equal(1, outcome.Next.Desired);
         Assert.Equal(1, outcome.Recorded!.DesiredReplicas);
+    }
+
+    [Fact]
+    public void DistributedGroup_WhereGroupsScaleOut_TakesTheDecisionInGroups()
+    {
+        var outcome = ScalingStep.Next(new ScalingState(1, false), Seen(ready: 1, decision: Decision(3)));
+
+        Assert.Equal(3, outcome.Next.Desired);
+        Assert.Equal(3, outcome.Recorded!.DesiredReplicas);
     }
 
     [Fact]
@@ -75,7 +84,7 @@ public sealed class ScalingStepTests
     }
 
     [Fact]
-    public void Wake_AsksForInitialScale_OrOneGroup()
+    public void Wake_AsksForInitialScale_InGroupsToo_OrOneGroupWhereGroupsDoNotScaleOut()
     {
         var autoscaled = new ServiceDescriptor
         {
@@ -87,15 +96,18 @@ public sealed class ScalingStepTests
             Autoscale = new AutoscaleSpec { InitialScale = 3 },
         };
 
-        Assert.Equal(3, ScalingStep.Wake(new ScalingState(0, true), autoscaled));
-        Assert.Equal(1, ScalingStep.Wake(new ScalingState(0, false), autoscaled with { Distribution = new DistributionSpec { Type = "pytorch", Workers = 4 } }));
-        Assert.Equal(2, ScalingStep.Wake(new ScalingState(2, false), autoscaled));
-        Assert.Equal(1, ScalingStep.Wake(new ScalingState(0, false), autoscaled with { Autoscale = new AutoscaleSpec { InitialScale = 0, MinScale = 0 } }));
+        var group = autoscaled with { Distribution = new DistributionSpec { Type = "pytorch", Workers = 4 } };
+
+        Assert.Equal(3, ScalingStep.Wake(new ScalingState(0, true), autoscaled, oneGroupAtMost: false));
+        Assert.Equal(3, ScalingStep.Wake(new ScalingState(0, false), group, oneGroupAtMost: false));
+        Assert.Equal(1, ScalingStep.Wake(new ScalingState(0, false), group, oneGroupAtMost: true));
+        Assert.Equal(2, ScalingStep.Wake(new ScalingState(2, false), autoscaled, oneGroupAtMost: false));
+        Assert.Equal(1, ScalingStep.Wake(new ScalingState(0, false), autoscaled with { Autoscale = new AutoscaleSpec { InitialScale = 0, MinScale = 0 } }, oneGroupAtMost: false));
     }
 
     private static ScalingObservation Seen(
-        int ready, int starting = 0, int queued = 0, TimeSpan? quietFor = null, TimeSpan? ttl = null, bool distributed = false, ScaleDecision? decision = null) =>
-        new(ready, starting, queued, quietFor ?? TimeSpan.Zero, ttl, distributed, decision);
+        int ready, int starting = 0, int queued = 0, TimeSpan? quietFor = null, TimeSpan? ttl = null, bool oneGroupAtMost = false, ScaleDecision? decision = null) =>
+        new(ready, starting, queued, quietFor ?? TimeSpan.Zero, ttl, oneGroupAtMost, decision);
 
     private static ScaleDecision Decision(int desired) => new()
     {

@@ -53,6 +53,27 @@ public sealed class ServiceScalerTests
     }
 
     [Fact]
+    public void GroupsThatScaleOut_CountConcurrencyPerGroup_WakeToInitialScale_AndStopAtMaxScale()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero));
+        var pool = Group(grace: 60) with { Autoscale = new AutoscaleSpec { Target = 1, TargetUtilization = 100, MaxScale = 3, InitialScale = 2, ScaleToZeroGracePeriod = 60 } };
+        var scaler = new ServiceScaler(pool, groupsScaleOut: true);
+
+        Assert.Equal(new ScalingChange(0, 2, false), scaler.Wake());   // InitialScale, in whole groups
+
+        // One group ready, one starting, no traffic measured yet: InitialScale holds.
+        time.Advance(Tick);
+        scaler.Tick(time.GetUtcNow(), new ScalingLoad(Ready: 1, Starting: 1, Queued: 0, TimeSpan.Zero, StableAverage: 0, PanicAverage: 0));
+        Assert.Equal(2, scaler.Desired);
+
+        // Six calls in flight at one per group: six groups wanted, three allowed.
+        time.Advance(Tick);
+        scaler.Tick(time.GetUtcNow(), new ScalingLoad(Ready: 2, Starting: 0, Queued: 0, TimeSpan.Zero, StableAverage: 6, PanicAverage: 6));
+        Assert.Equal(3, scaler.Desired);
+        Assert.Equal(3, scaler.Decisions.Last().DesiredReplicas);
+    }
+
+    [Fact]
     public void InactivityTtl_TearsDown_AndOnlyAWakeBringsItBack()
     {
         var time = new FakeTimeProvider();

@@ -413,13 +413,17 @@ internal sealed record WarmLaunch(WarmApp App, TimeSpan Ttl, string CodeFolder, 
 internal sealed class LocalDeployment : ServiceDeployment
 {
     private readonly WorkerEndpoint[] _endpoints;
+    private readonly IReadOnlyList<WorkerEndpoint>[] _groups;
 
     public LocalDeployment(ServiceDescriptor descriptor, IReadOnlyList<WorkerGroup> groups)
         : base(descriptor)
     {
-        // A distributed service has one group, whose ranks are the endpoints; otherwise one per replica.
+        // One group per replica: a single process, or every rank of a distributed group, each with its own rendezvous.
+        _groups = groups.Select(g => g.Endpoints).ToArray();
         _endpoints = groups.SelectMany(g => g.Endpoints).ToArray();
     }
+
+    public override IReadOnlyList<IReadOnlyList<WorkerEndpoint>> Groups => _groups;
 
     /// <summary>True once any worker in the snapshot is gone; reads flags only, as it runs on every call.</summary>
     public bool AnyLost

@@ -43,7 +43,8 @@ internal sealed partial class LocalService : IScalingActuator, IAsyncDisposable
             new ActivatorLimits(options.ActivatorQueueLimit, "Hoist:Local:ActivatorQueueLimit"),
             time,
             logger,
-            timed: true);
+            timed: true,
+            groupsScaleOut: true);
         _loop.Drive(this);
     }
 

@@ -28,19 +28,8 @@ internal sealed class WorkerGroup : IAsyncDisposable
     /// <summary>Completes when the first of the group's processes exits.</summary>
     public Task AnyExited { get; }
 
-    public int InFlight
-    {
-        get
-        {
-            var total = 0;
-            foreach (var endpoint in Endpoints)
-            {
-                total += endpoint.InFlight;
-            }
-
-            return total;
-        }
-    }
+    /// <summary>The calls the group runs: a distributed call runs on every rank, so this is the busiest rank's count.</summary>
+    public int InFlight => ServiceDeployment.GroupInFlight(Endpoints);
 
     /// <summary>Starts every process at once; if one fails, the others are killed and the first error is thrown.</summary>
     public static async Task<WorkerGroup> StartAsync(string name, IReadOnlyList<Func<Task<WorkerProcess>>> launches)
