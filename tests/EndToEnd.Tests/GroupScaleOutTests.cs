@@ -55,6 +55,31 @@ public sealed class GroupScaleOutTests
     }
 
     [Fact]
+    public async Task PlainService_UnderEightConcurrentCallers_EveryReadyReplicaServesCalls()
+    {
+        await using var app = await HoistApplication.StartAsync([], o => o.ForwardWorkerLogs = false);
+        var trio = Trio.Remote.WithInvoker(app.Client);
+        await trio.ProcessIdAfterAsync(0);
+        await Eventually.Async(() => app.Client.GetStatus("trio")!.ReadyReplicas == 3, "trio's three replicas", TimeSpan.FromSeconds(30));
+
+        var pids = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            var mine = new List<int>();
+            for (var i = 0; i < 6; i++)
+            {
+                mine.Add(await trio.ProcessIdAfterAsync(100));
+            }
+
+            return mine;
+        }));
+
+        // Least in flight, ties round robin: 48 calls over three replicas, none left idle or swamped.
+        var perReplica = pids.SelectMany(p => p).GroupBy(p => p).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(3, perReplica.Count);
+        Assert.All(perReplica.Values, count => Assert.InRange(count, 8, 32));
+    }
+
+    [Fact]
     public async Task GroupService_WokenFromZero_StartsAndHoldsInitialScaleGroups_UntilTheyAreReady()
     {
         await using var app = await HoistApplication.StartAsync([], o => o.ForwardWorkerLogs = false);

@@ -37,3 +37,15 @@ public partial class Cold
 {
     public int ProcessId() => Environment.ProcessId;
 }
+
+/// <summary>Three replicas held by MinScale, for the test that concurrent callers spread over every ready replica.</summary>
+[Compute(Name = "trio", LaunchTimeout = 60)]
+[Autoscale(MinScale = 3, MaxScale = 3, InitialScale = 3)]
+public partial class Trio
+{
+    public async Task<int> ProcessIdAfterAsync(int milliseconds, CancellationToken cancellationToken)
+    {
+        await Task.Delay(milliseconds, cancellationToken);
+        return Environment.ProcessId;
+    }
+}
