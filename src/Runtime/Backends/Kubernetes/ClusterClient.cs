@@ -27,9 +27,10 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
 
     /// <summary>
     /// Server-side apply (PATCH, <c>application/apply-patch+yaml</c>, force): the server merges the fields Hoist
-    /// owns and leaves everyone else's alone, and applying the same object twice changes nothing.
+    /// owns and leaves everyone else's alone, and applying the same object twice changes nothing. For a custom object
+    /// (Knative, KubeRay), the server's echo of what it stored: a field its CRD does not know is missing there.
     /// </summary>
-    public async Task ApplyAsync(k8s.IKubernetesObject<V1ObjectMeta> value, CancellationToken cancellationToken)
+    public async Task<JsonElement?> ApplyAsync(k8s.IKubernetesObject<V1ObjectMeta> value, CancellationToken cancellationToken)
     {
         var kind = ResourceKind.Of(value);
         var (name, ns) = (value.Metadata.Name, value.Metadata.NamespaceProperty);
@@ -64,9 +65,12 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
                 await client.CoordinationV1.PatchNamespacedLeaseAsync(patch, name, ns, fieldManager: ActivityFieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
             default:
-                await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, kind.Group, kind.Version, ns, kind.Plural, name, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-                break;
+                return await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, kind.Group, kind.Version, ns, kind.Plural, name, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false) is JsonElement echo
+                    ? echo
+                    : null;
         }
+
+        return null;
     }
 
     /// <summary>The body of an apply: the object as camelCase JSON without nulls (YAML is a superset of JSON).</summary>

@@ -35,13 +35,23 @@ internal static class ServiceRollout
         await cluster.ApplyAsync(DeployTimeAnnotations.TokenSecret(options, token, layout.Namespace), cancellationToken).ConfigureAwait(false);
         var isGroup = layout.WorkloadKind == ResourceKind.StatefulSet;
         var before = isGroup ? await cluster.ReadStatefulSetSpecAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
+        var isRay = layout.WorkloadKind == ResourceKind.RayCluster;
+        var rayBefore = isRay ? await cluster.ReadMetadataAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
         var digest = DeployTimeAnnotations.Digest(token);
         var settings = DeployTimeAnnotations.DescriptorDigest(descriptor);
         var secrets = await SecretVersions.ReadDigestAsync(cluster, layout.Namespace, descriptor, cancellationToken).ConfigureAwait(false);
+        var restartRay = false;
         foreach (var value in objects)
         {
             DeployTimeAnnotations.Stamp(value, digest, settings, secrets);
-            await cluster.ApplyAsync(value, cancellationToken).ConfigureAwait(false);
+            var echo = await cluster.ApplyAsync(value, cancellationToken).ConfigureAwait(false);
+            restartRay |= value is RayCluster && echo is { } applied && RolloutPlan.RestartsRayPods(rayBefore?.Generation, applied);
+        }
+
+        if (restartRay)
+        {
+            // A KubeRay before 1.6.0 dropped upgradeStrategy: Recreate, so the pods are recreated here, all at once.
+            await cluster.DeletePodsAsync(layout.Namespace, layout.PodSelector, cancellationToken).ConfigureAwait(false);
         }
 
         // A group's StatefulSet updates OnDelete: when its spec changed, every rank restarts together, never half
