@@ -181,6 +181,9 @@ public static class ControllerManifests
                                     WorkerContainer.Value(WorkerEnvironment.Role, WorkerEnvironment.ControllerRole),
                                     WorkerContainer.FieldRef(ControllerHost.NamespaceVariable, "metadata.namespace"),
                                     WorkerContainer.Value(ControllerHost.AppNameVariable, options.AppName),
+
+                                    // The workers' token, from the same Secret: Activate holds only the app's own callers.
+                                    WorkerContainer.Token(options),
                                 ],
                                 Resources = new V1ResourceRequirements
                                 {

@@ -18,6 +18,12 @@ internal sealed class ActivatorHost : IAsyncDisposable
     public const string Namespace = "ml";
     public const string App = "MyApp";
 
+    /// <summary>The app's call token the host's controller holds calls for.</summary>
+    public const string Token = "4f3c2b1a-activator-test-token";
+
+    /// <summary>The headers of a caller that has the app's token.</summary>
+    public static Grpc.Core.Metadata Authorized => new() { { Protocol.WorkerProtocol.TokenHeader, Token } };
+
     private readonly WebApplication _app;
 
     private ActivatorHost(WebApplication app, Uri address) => (_app, Address) = (app, address);
@@ -28,7 +34,7 @@ internal sealed class ActivatorHost : IAsyncDisposable
     {
         var builder = ControllerHost.CreateBuilder([], IPAddress.Loopback, 0);
         builder.Logging.ClearProviders();
-        builder.Services.AddOptions<ScalingControllerOptions>().Configure(o => (o.Namespace, o.AppName) = (Namespace, App));
+        builder.Services.AddOptions<ScalingControllerOptions>().Configure(o => (o.Namespace, o.AppName, o.CallToken) = (Namespace, App, Token));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IWorkloadActivator>(new ScriptedActivator(activate));
         var app = builder.Build();

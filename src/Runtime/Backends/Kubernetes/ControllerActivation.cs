@@ -62,6 +62,7 @@ internal static class ControllerActivation
         string ns,
         string appLabel,
         string service,
+        string token,
         bool clusterDns,
         string clusterDomain,
         TimeSpan launchTimeout,
@@ -96,22 +97,24 @@ internal static class ControllerActivation
         }
 
         using var channel = connector.CreateChannel(cluster, route);
-        return await ActivateAsync(new Protocol.Activator.ActivatorClient(channel), service, launchTimeout, time, cancellationToken).ConfigureAwait(false);
+        return await ActivateAsync(new Protocol.Activator.ActivatorClient(channel), service, token, launchTimeout, time, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Asks the controller to wake <paramref name="service"/> and waits for its answer, at most its LaunchTimeout plus
     /// <see cref="AnswerGrace"/>. A launch failure is a <see cref="WorkerLaunchException"/> with the controller's
-    /// diagnosis, a full queue a <see cref="CallRejectedException"/>: either way the caller's call is not sent.
+    /// diagnosis, a full queue a <see cref="CallRejectedException"/>: either way the caller's call is not sent. The call
+    /// carries the app's <paramref name="token"/>, without which the controller holds nothing.
     /// </summary>
-    public static async Task<ActivatorAnswer> ActivateAsync(Protocol.Activator.ActivatorClient client, string service, TimeSpan launchTimeout, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<ActivatorAnswer> ActivateAsync(Protocol.Activator.ActivatorClient client, string service, string token, TimeSpan launchTimeout, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(time);
         var deadline = time.GetUtcNow().UtcDateTime + launchTimeout + AnswerGrace;
         try
         {
-            var activation = await client.ActivateAsync(new ActivateRequest { Service = service }, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var headers = new Metadata { { WorkerProtocol.TokenHeader, token } };
+            var activation = await client.ActivateAsync(new ActivateRequest { Service = service }, headers, deadline, cancellationToken).ConfigureAwait(false);
             return ActivatorAnswer.Held(new WorkloadActivation(activation.ReadyReplicas, activation.Woken, TimeSpan.FromMilliseconds(activation.WaitedMs)));
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)

@@ -195,7 +195,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
 
             _backend.Watch(layout.Namespace);
 
-            await ActivateThroughControllerAsync(cluster, descriptor, objects, layout, manifestOptions, stopping).ConfigureAwait(false);
+            await ActivateThroughControllerAsync(cluster, descriptor, objects, layout, manifestOptions, token, stopping).ConfigureAwait(false);
             var readiness = await WaitUntilReadyAsync(cluster, descriptor, layout, stopping).ConfigureAwait(false);
             var routes = WorkerRoutes.Plan(layout, readiness, _backend.UseClusterDns, _backend.Settings);
             await EnsureReachableAsync(cluster, routes, stopping).ConfigureAwait(false);
@@ -284,6 +284,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         IReadOnlyList<k8s.IKubernetesObject<V1ObjectMeta>> objects,
         ServiceLayout layout,
         ManifestOptions manifestOptions,
+        string token,
         CancellationToken cancellationToken)
     {
         // Decided from what was rendered first, so a service the controller never scales costs no extra API call.
@@ -299,6 +300,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                 layout.Namespace,
                 KubernetesNames.ToLabelValue(manifestOptions.AppName),
                 Name,
+                token,
                 _backend.UseClusterDns,
                 _backend.Settings.ClusterDomain,
                 TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout),

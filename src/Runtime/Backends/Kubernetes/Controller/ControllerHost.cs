@@ -96,7 +96,11 @@ internal static class ControllerHost
     /// </summary>
     public static IServiceCollection AddHoistController(this IServiceCollection services, string ns, string appName)
     {
-        services.AddOptions<ScalingControllerOptions>().Configure(o => (o.Namespace, o.AppName) = (ns, appName));
+        services.AddOptions<ScalingControllerOptions>().Configure(o =>
+        {
+            (o.Namespace, o.AppName) = (ns, appName);
+            o.CallToken = Environment.GetEnvironmentVariable(Hosting.WorkerEnvironment.Token) ?? string.Empty;
+        });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesConnection.Configure(new Hosting.KubernetesBackendOptions())));
         services.AddSingleton<IWorkloadActuator, KubernetesScaleActuator>();

@@ -27,6 +27,13 @@ public sealed class ScalingControllerOptions
     /// goes by the callers' activity Lease alone (a pod that cannot be asked would count as busy forever).
     /// </summary>
     public bool ReadWorkerLoad { get; set; } = true;
+
+    /// <summary>
+    /// The app's call token (the pod's <c>HOIST_TOKEN</c>, from the app's token Secret): <c>Activate</c> holds only calls
+    /// that carry it, since a held call wakes GPU groups and a failed one hears a crashing container's last lines. Empty
+    /// refuses every <c>Activate</c>, and callers then wait for readiness themselves.
+    /// </summary>
+    public string CallToken { get; set; } = string.Empty;
 }
 
 /// <summary>
