@@ -176,6 +176,16 @@ public static class ControllerManifests
                                     TimeoutSeconds = 3,
                                     FailureThreshold = 3,
                                 },
+
+                                // Restarted when its loop stops finishing ticks (ControllerLiveness); a failing tick is
+                                // retried with backoff and keeps it alive, so a flaky API server never restarts it.
+                                LivenessProbe = new V1Probe
+                                {
+                                    Grpc = new V1GRPCAction { Port = ControllerHost.Port, Service = ControllerLiveness.ServiceName },
+                                    PeriodSeconds = 10,
+                                    TimeoutSeconds = 3,
+                                    FailureThreshold = 3,
+                                },
                                 Env =
                                 [
                                     WorkerContainer.Value(WorkerEnvironment.Role, WorkerEnvironment.ControllerRole),

@@ -88,6 +88,29 @@ internal static class ControllerHost
         app.Lifetime.ApplicationStopping.Register(() => health.SetStatus("", HealthCheckResponse.Types.ServingStatus.NotServing));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         health.SetStatus("", HealthCheckResponse.Types.ServingStatus.Serving);
+        if (app.Services.GetService<ScalingController>() is { } controller)
+        {
+            _ = ReportLivenessAsync(health, controller, app.Services.GetRequiredService<TimeProvider>(), app.Lifetime.ApplicationStopping);
+        }
+    }
+
+    /// <summary>Keeps the liveness probe's health status (<see cref="ControllerLiveness"/>) in step with the loop's heartbeat.</summary>
+    private static async Task ReportLivenessAsync(HealthServiceImpl health, ScalingController controller, TimeProvider time, CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(ControllerLiveness.CheckInterval, time);
+        try
+        {
+            do
+            {
+                health.SetStatus(
+                    ControllerLiveness.ServiceName,
+                    ControllerLiveness.IsAlive(controller.LastTickEnded, time.GetUtcNow()) ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing);
+            }
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>

@@ -53,19 +53,39 @@ internal sealed partial class ScalingController(
     // Ticks add and remove scalers; the activator's calls look them up from gRPC threads.
     private readonly ConcurrentDictionary<string, WorkloadScaler> _scalers = new(StringComparer.Ordinal);
 
+    // Workloads whose last tick failed, by key: each waits out its own backoff while the others go on.
+    private readonly Dictionary<string, TickBackoff> _failing = new(StringComparer.Ordinal);
+    private long _lastTickEndedTicks = time.GetUtcNow().UtcTicks;
+
+    /// <summary>When the loop last finished a tick, failed or not: the liveness probe's heartbeat (<see cref="ControllerLiveness"/>).</summary>
+    public DateTimeOffset LastTickEnded => new(Interlocked.Read(ref _lastTickEndedTicks), TimeSpan.Zero);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         LogStarted(logger, options.Value.AppName, options.Value.Namespace);
         using var timer = new PeriodicTimer(ScalingPolicy.TickInterval, time);
+        TickBackoff? backoff = null;
         do
         {
+            if (backoff is { } waiting && !waiting.IsDue(time.GetUtcNow()))
+            {
+                continue;
+            }
+
             try
             {
                 await TickAsync(stoppingToken).ConfigureAwait(false);
+                backoff = null;
             }
-            catch (Exception ex) when (ex is HttpOperationException or HttpRequestException)
+            catch (Exception ex) when (TickBackoff.Survives(ex, stoppingToken))
             {
-                LogTickFailed(logger, ex.Message);
+                // The whole tick failed (the list of workloads or Leases): the next starts afresh from what the cluster shows.
+                backoff = TickBackoff.After(backoff, time.GetUtcNow());
+                LogTickFailed(logger, backoff.Value.Failures, (backoff.Value.RetryAt - time.GetUtcNow()).TotalSeconds, TickBackoff.Describe(ex));
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _lastTickEndedTicks, time.GetUtcNow().UtcTicks);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
@@ -87,24 +107,27 @@ internal sealed partial class ScalingController(
         var now = time.GetUtcNow();
         foreach (var workload in workloads)
         {
-            var scaler = _scalers.GetOrAdd(workload.Key, _ => new WorkloadScaler(workload, time, logger));
-            var (inFlight, idleSince) = await ReadLoadAsync(workload, cancellationToken).ConfigureAwait(false);
-            var lastActivity = workload.LastActivity(leases.GetValueOrDefault(workload.Instance));
-            if (idleSince > lastActivity)
+            if (_failing.TryGetValue(workload.Key, out var failing) && !failing.IsDue(now))
             {
-                lastActivity = idleSince.Value;
+                continue;
             }
 
-            var verdict = scaler.Tick(now, workload, lastActivity, inFlight);
-            if (verdict.SetReplicas is { } replicas)
+            try
             {
-                await ScaleAsync(workload, verdict, replicas, now, cancellationToken).ConfigureAwait(false);
+                await TickAsync(workload, leases, now, cancellationToken).ConfigureAwait(false);
+                _failing.Remove(workload.Key);
             }
+            catch (Exception ex) when (TickBackoff.Survives(ex, cancellationToken))
+            {
+                // One workload's failure (its pods unreadable, its scale refused) must not stop the others' scaling.
+                var next = _failing[workload.Key] = TickBackoff.After(_failing.TryGetValue(workload.Key, out var previous) ? previous : null, now);
+                LogWorkloadTickFailed(logger, workload.Kind.Kind, workload.Name, next.Failures, (next.RetryAt - now).TotalSeconds, TickBackoff.Describe(ex));
+            }
+        }
 
-            if (scaler.LaunchOverdue(now))
-            {
-                scaler.FailLaunch(await WorkloadDiagnosis.ExplainAsync(client, workload, TimeSpan.FromSeconds(workload.Descriptor.Compute.LaunchTimeout), cancellationToken).ConfigureAwait(false));
-            }
+        foreach (var forgotten in _failing.Keys.Except(workloads.Select(w => w.Key), StringComparer.Ordinal).ToArray())
+        {
+            _failing.Remove(forgotten);
         }
 
         // A workload torn down or no longer scaled by anything: forget its state, so a new one starts afresh.
@@ -114,6 +137,28 @@ internal sealed partial class ScalingController(
             {
                 scaler.Dispose();
             }
+        }
+    }
+
+    private async Task TickAsync(ScaledWorkload workload, IReadOnlyDictionary<string, DateTimeOffset?> leases, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var scaler = _scalers.GetOrAdd(workload.Key, _ => new WorkloadScaler(workload, time, logger));
+        var (inFlight, idleSince) = await ReadLoadAsync(workload, cancellationToken).ConfigureAwait(false);
+        var lastActivity = workload.LastActivity(leases.GetValueOrDefault(workload.Instance));
+        if (idleSince > lastActivity)
+        {
+            lastActivity = idleSince.Value;
+        }
+
+        var verdict = scaler.Tick(now, workload, lastActivity, inFlight);
+        if (verdict.SetReplicas is { } replicas)
+        {
+            await ScaleAsync(workload, verdict, replicas, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (scaler.LaunchOverdue(now))
+        {
+            scaler.FailLaunch(await WorkloadDiagnosis.ExplainAsync(client, workload, TimeSpan.FromSeconds(workload.Descriptor.Compute.LaunchTimeout), cancellationToken).ConfigureAwait(false));
         }
     }
 
@@ -238,6 +283,9 @@ internal sealed partial class ScalingController(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Workload}: the scaling was applied but its Event was not recorded: {Reason}")]
     private static partial void LogRecordFailed(ILogger logger, string workload, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Controller tick failed: {Reason}")]
-    private static partial void LogTickFailed(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Controller tick failed ({Failures} in a row; next try in {Seconds:0} s): {Reason}")]
+    private static partial void LogTickFailed(ILogger logger, int failures, double seconds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} {Workload}: its tick failed ({Failures} in a row; next try in {Seconds:0} s), the other workloads go on: {Reason}")]
+    private static partial void LogWorkloadTickFailed(ILogger logger, string kind, string workload, int failures, double seconds, string reason);
 }
