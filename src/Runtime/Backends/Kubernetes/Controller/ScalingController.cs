@@ -130,12 +130,13 @@ internal sealed partial class ScalingController(
             _failing.Remove(forgotten);
         }
 
-        // A workload torn down or no longer scaled by anything: forget its state, so a new one starts afresh.
+        // A workload torn down or no longer scaled by anything: the calls it holds fail now, and its state is forgotten,
+        // so a new one starts afresh.
         foreach (var gone in _scalers.Keys.Except(workloads.Select(w => w.Key), StringComparer.Ordinal).ToArray())
         {
             if (_scalers.TryRemove(gone, out var scaler))
             {
-                scaler.Dispose();
+                scaler.Remove();
             }
         }
     }
