@@ -73,8 +73,24 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         return null;
     }
 
-    /// <summary>The body of an apply: the object as camelCase JSON without nulls (YAML is a superset of JSON).</summary>
-    public static string ApplyBody(object value) => KubernetesJson.Serialize(value);
+    /// <summary>
+    /// The body of an apply: the object as camelCase JSON without nulls (YAML is a superset of JSON), except one null
+    /// on purpose. A Deployment that switches to <c>Recreate</c> (a GPU service) still has the <c>rollingUpdate</c> the
+    /// API server defaulted when it was RollingUpdate, owned by no field manager, so server-side apply keeps it and the
+    /// API then refuses the object (kubernetes#24198); an explicit <c>rollingUpdate: null</c> clears it in the same apply.
+    /// </summary>
+    public static string ApplyBody(object value)
+    {
+        var json = KubernetesJson.Serialize(value);
+        if (value is not V1Deployment { Spec.Strategy.Type: "Recreate" })
+        {
+            return json;
+        }
+
+        var body = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        body["spec"]!["strategy"]!["rollingUpdate"] = null;
+        return body.ToJsonString();
+    }
 
     /// <summary>The readiness of a workload, or null when it does not exist (yet, or any more).</summary>
     public async Task<Readiness?> ReadReadinessAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken)
