@@ -38,8 +38,8 @@ internal static class ControllerHost
                 ? parsed
                 : throw new InvalidOperationException($"{PortVariable} is '{value}': it must be a TCP port from 1 to {IPEndPoint.MaxPort}.")
             : Port;
-        // 0.0.0.0, as a worker in a pod binds: the Service and kubelet's probe reach the pod's address.
-        var builder = CreateBuilder(args, IPAddress.Any, port);
+        // Every address, as a worker in a pod binds: the Service and kubelet's probe reach the pod's address, IPv4 or IPv6.
+        var builder = CreateBuilder(args, IPAddress.IPv6Any, port);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Services.AddHoistController(
@@ -61,7 +61,15 @@ internal static class ControllerHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(address, port, listen => listen.Protocols = HttpProtocols.Http2);
+            if (address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Any))
+            {
+                // Dual-stack, falling back to IPv4 on a node without IPv6: single-stack IPv6 clusters probe it too.
+                kestrel.ListenAnyIP(port, listen => listen.Protocols = HttpProtocols.Http2);
+            }
+            else
+            {
+                kestrel.Listen(address, port, listen => listen.Protocols = HttpProtocols.Http2);
+            }
         });
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<HealthServiceImpl>();
