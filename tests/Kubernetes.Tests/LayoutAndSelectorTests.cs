@@ -15,6 +15,21 @@ public sealed class LayoutAndSelectorTests
         Assert.Equal("app.kubernetes.io/managed-by=hoist", HoistSelectors.Managed);
     }
 
+    [Fact]
+    public void TeardownAll_TakesTheControllerWithIt_AndAServicesTeardownNever()
+    {
+        var controller = ControllerManifests.Render(Descriptors.Options, "mcr.microsoft.com/dotnet/aspnet:10.0", ["ml"]);
+        var service = ServiceLayout.From(Descriptors.Distributed(), ManifestRenderer.Render(Descriptors.Distributed(), Descriptors.Options));
+
+        Assert.Equal(["ServiceAccount", "Role", "RoleBinding", "Deployment", "Service"], controller.Select(o => o.Kind));
+        foreach (var value in controller)
+        {
+            Assert.Contains(ResourceKind.Of(value), ResourceKind.Teardown);
+            Assert.True(Matches(value.Metadata.Labels, Parse(HoistSelectors.Managed)), $"{value.Kind} {value.Metadata.Name} would survive teardown --all");
+            Assert.False(Matches(value.Metadata.Labels, Parse(service.TeardownSelector)), $"{value.Kind} {value.Metadata.Name} would go with service {service.Service}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Descriptors.AllKinds), MemberType = typeof(Descriptors))]
     public void TeardownSelector_MatchesEveryObjectTheRendererMakes_AndTheTokenSecretNot(ServiceDescriptor descriptor)

@@ -45,8 +45,9 @@ public sealed partial class ControllerManifestTests
         Assert.Equal(1, deployment.Spec.Replicas);
         Assert.Equal("Recreate", deployment.Spec.Strategy.Type);
 
-        // Not managed-by=hoist: nothing that finds services (status, teardown --all, the controller itself) takes it for one.
-        Assert.DoesNotContain(ManifestLabels.ManagedBy, deployment.Metadata.Labels.Keys);
+        // managed-by=hoist, so teardown --all removes it; component=controller, which status leaves out of its services.
+        Assert.Equal(ManifestLabels.ManagedByHoist, deployment.Metadata.Labels[ManifestLabels.ManagedBy]);
+        Assert.Equal(ControllerManifests.Component, deployment.Metadata.Labels[ManifestLabels.Component]);
         var binding = Assert.Single(objects.OfType<V1RoleBinding>());
         Assert.Equal(Assert.Single(objects.OfType<V1Role>()).Metadata.Name, binding.RoleRef.Name);
         Assert.Equal(Assert.Single(objects.OfType<V1ServiceAccount>()).Metadata.Name, Assert.Single(binding.Subjects).Name);
@@ -78,7 +79,7 @@ public sealed partial class ControllerManifestTests
             ControllerManifests.PodSelector(Samples.Options));
 
         // Not managed-by=hoist either: teardown --all must not take the activator's Service for a service's.
-        Assert.DoesNotContain(ManifestLabels.ManagedBy, service.Metadata.Labels.Keys);
+        Assert.Equal(ManifestLabels.ManagedByHoist, service.Metadata.Labels[ManifestLabels.ManagedBy]);
     }
 
     [Fact]

@@ -242,10 +242,12 @@ public static class ControllerManifests
         [ManifestLabels.Instance] = Name(options),
     };
 
-    // No managed-by=hoist label: teardown --all and the services' own selectors must never take the controller for a service.
+    // managed-by=hoist, so teardown --all removes the controller with the services it scaled; a service's own selectors
+    // (its name and instance) never match it, and status leaves out component=controller.
     private static SortedDictionary<string, string> Labels(ManifestOptions options) => new(Selector(options), StringComparer.Ordinal)
     {
         [ManifestLabels.Component] = Component,
         [ManifestLabels.PartOf] = KubernetesNames.ToLabelValue(options.AppName),
+        [ManifestLabels.ManagedBy] = ManifestLabels.ManagedByHoist,
     };
 }

@@ -253,6 +253,21 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
                 return (await ListLeasesAsync(ns, labelSelector, cancellationToken).ConfigureAwait(false)).Select(i => i.Metadata).ToArray();
             }
 
+            if (kind == ResourceKind.ServiceAccount)
+            {
+                return (await client.CoreV1.ListNamespacedServiceAccountAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
+            }
+
+            if (kind == ResourceKind.Role)
+            {
+                return (await client.RbacAuthorizationV1.ListNamespacedRoleAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
+            }
+
+            if (kind == ResourceKind.RoleBinding)
+            {
+                return (await client.RbacAuthorizationV1.ListNamespacedRoleBindingAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
+            }
+
             var list = (JsonElement)await client.CustomObjects.ListNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false);
             return list.TryGetProperty("items", out var items) ? items.EnumerateArray().Select(Metadata).ToArray() : [];
         }
@@ -298,6 +313,18 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
             else if (kind == ResourceKind.Lease)
             {
                 await client.CoordinationV1.DeleteNamespacedLeaseAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            else if (kind == ResourceKind.ServiceAccount)
+            {
+                await client.CoreV1.DeleteNamespacedServiceAccountAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            else if (kind == ResourceKind.Role)
+            {
+                await client.RbacAuthorizationV1.DeleteNamespacedRoleAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            else if (kind == ResourceKind.RoleBinding)
+            {
+                await client.RbacAuthorizationV1.DeleteNamespacedRoleBindingAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             else
             {

@@ -26,8 +26,12 @@ internal sealed record ResourceKind(string Kind, string Group, string Version, s
     /// </summary>
     public static IReadOnlyList<ResourceKind> ServiceObjects { get; } = [KnativeService, RayCluster, StatefulSet, Deployment, Service];
 
-    /// <summary>What a teardown deletes: the service's objects, then its activity Lease, which no rendering has.</summary>
-    public static IReadOnlyList<ResourceKind> Teardown { get; } = [.. ServiceObjects, Lease];
+    /// <summary>
+    /// What a teardown deletes: the service's objects, then its activity Lease, which no rendering has, then the
+    /// in-cluster controller's account and rights, which only <c>--all</c>'s selector (managed-by=hoist) matches; its
+    /// Deployment and Service go with the services' kinds.
+    /// </summary>
+    public static IReadOnlyList<ResourceKind> Teardown { get; } = [.. ServiceObjects, Lease, RoleBinding, Role, ServiceAccount];
 
     /// <summary>The kinds that carry the <c>hoist.dev/*</c> annotations: one per service.</summary>
     public static IReadOnlyList<ResourceKind> Workloads { get; } = [Deployment, StatefulSet, KnativeService, RayCluster];
@@ -36,9 +40,10 @@ internal sealed record ResourceKind(string Kind, string Group, string Version, s
 
     /// <summary>
     /// A kind a namespace-scoped developer may have no rights on without losing anything essential (Knative and
-    /// KubeRay kinds they do not use, the activity Lease): a 403 listing it means "none here", with a warning.
+    /// KubeRay kinds they do not use, the activity Lease, the controller's account and rights, which only whoever deployed
+    /// the controller may manage): a 403 listing it means "none here", with a warning.
     /// </summary>
-    public bool AbsentWhenForbidden => IsCustom || this == Lease;
+    public bool AbsentWhenForbidden => IsCustom || this == Lease || this == ServiceAccount || this == Role || this == RoleBinding;
 
     public override string ToString() => Group.Length == 0 ? $"{Kind} ({Version})" : $"{Kind} ({Group}/{Version})";
 
