@@ -145,6 +145,27 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         }
     }
 
+    /// <summary>
+    /// The apps (<c>app.kubernetes.io/part-of</c>) that have an in-cluster controller in <paramref name="ns"/>; none when
+    /// Deployments may not be listed there.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> ListControllerAppsAsync(string ns, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var controllers = await client.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: $"{Manifests.ManifestLabels.Name}={Manifests.ControllerManifests.NameLabel}", cancellationToken: cancellationToken).ConfigureAwait(false);
+            return controllers.Items
+                .Where(d => d.Metadata?.DeletionTimestamp is null)
+                .Select(d => d.Metadata?.Labels is { } labels && labels.TryGetValue(Manifests.ManifestLabels.PartOf, out var app) ? app : null)
+                .OfType<string>()
+                .ToHashSet(StringComparer.Ordinal);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Forbidden)
+        {
+            return new HashSet<string>(StringComparer.Ordinal);
+        }
+    }
+
     /// <summary>The Leases that match <paramref name="labelSelector"/> (the services' activity stamps).</summary>
     public async Task<IReadOnlyList<V1Lease>> ListLeasesAsync(string ns, string labelSelector, CancellationToken cancellationToken)
     {

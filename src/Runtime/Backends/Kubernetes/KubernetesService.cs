@@ -607,6 +607,14 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             return;
         }
 
+        // The app's controller, where there is one, owns the TTL of what it scales: it sees the calls in flight on the pods.
+        var app = KubernetesNames.ToLabelValue(_backend.ManifestOptionsFor(session.DefaultNamespace).AppName);
+        var controlled = await session.Cluster.ListControllerAppsAsync(layout.Namespace, _backend.Stopping).ConfigureAwait(false);
+        if (InactivityPolicy.LeftToController(layout.WorkloadKind, new V1ObjectMeta { Labels = new Dictionary<string, string> { [ManifestLabels.PartOf] = app } }, controlled))
+        {
+            return;
+        }
+
         // Another process may be calling the service: its renewal of the activity Lease keeps it alive.
         if (await ServiceRollout.ReadActivityAsync(session.Cluster, layout, local, _backend.Stopping).ConfigureAwait(false) is { } last
             && !InactivityPolicy.IsExpired(ttl, last, now))
