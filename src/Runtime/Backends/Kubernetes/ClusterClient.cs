@@ -357,6 +357,23 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         }
     }
 
+    /// <summary>
+    /// Creates <paramref name="secret"/> unless one of its name exists: true when this call made it, false when the API
+    /// answered 409 AlreadyExists (someone else's create won, and theirs stands).
+    /// </summary>
+    public async Task<bool> CreateIfAbsentAsync(V1Secret secret, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CoreV1.CreateNamespacedSecretAsync(secret, secret.Metadata.NamespaceProperty, fieldManager: FieldManager, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The value under <paramref name="key"/> of a Secret, or null when the Secret or key does not exist.</summary>
     public async Task<string?> ReadSecretValueAsync(string ns, string name, string key, CancellationToken cancellationToken)
     {

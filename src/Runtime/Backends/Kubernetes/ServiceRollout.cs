@@ -13,11 +13,33 @@ namespace Hoist.Backends.Kubernetes;
 /// </summary>
 internal static class ServiceRollout
 {
-    /// <summary>The configured token, else the one in the app's Secret in <paramref name="ns"/>, else a new random one.</summary>
-    public static async Task<string> TokenAsync(ClusterClient cluster, string ns, ManifestOptions options, string? configured, CancellationToken cancellationToken) =>
-        configured is { Length: > 0 } ? configured
-        : await cluster.ReadSecretValueAsync(ns, options.ResolvedTokenSecretName, ManifestOptions.TokenSecretKey, cancellationToken).ConfigureAwait(false)
-          ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+    /// <summary>
+    /// The configured token, else the one in the app's Secret in <paramref name="ns"/>, else a new random one, made the
+    /// Secret by a create that only one of two racing first deploys wins: the other gets 409 and reads the winner's back,
+    /// so both run with one token instead of the last writer's.
+    /// </summary>
+    public static async Task<string> TokenAsync(ClusterClient cluster, string ns, ManifestOptions options, string? configured, CancellationToken cancellationToken)
+    {
+        if (configured is { Length: > 0 })
+        {
+            return configured;
+        }
+
+        var name = options.ResolvedTokenSecretName;
+        if (await cluster.ReadSecretValueAsync(ns, name, ManifestOptions.TokenSecretKey, cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            return stored;
+        }
+
+        var minted = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        if (await cluster.CreateIfAbsentAsync(DeployTimeAnnotations.TokenSecret(options, minted, ns), cancellationToken).ConfigureAwait(false))
+        {
+            return minted;
+        }
+
+        return await cluster.ReadSecretValueAsync(ns, name, ManifestOptions.TokenSecretKey, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Secret {ns}/{name} exists but has no '{ManifestOptions.TokenSecretKey}' key: delete it, or put the call token under that key.");
+    }
 
     /// <summary>Applies the token Secret and the service's objects with server-side apply, and stamps its activity as of <paramref name="now"/>.</summary>
     public static async Task<ServiceLayout> ApplyAsync(
