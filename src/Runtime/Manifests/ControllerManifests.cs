@@ -34,7 +34,8 @@ public static class ControllerManifests
     /// Everything the controller's code calls, and so everything its Role grants: it lists the app's workloads,
     /// their activity Leases and their pods (to ask each worker for its calls in flight), sets replicas through the scale subresource, never the workload itself, and records each
     /// change as an Event. To tell a held call why its service did not start (<see cref="WorkloadDiagnosis"/>) it reads
-    /// the pods, the events and a crashing container's last lines, as a client's own deploy does.
+    /// the pods, the events and a crashing container's last lines, as a client's own deploy does. Its own leader Lease
+    /// (<see cref="LeaderElection"/>) it reads, creates and renews.
     /// </summary>
     public static IReadOnlyList<ControllerRight> Rights { get; } =
     [
@@ -42,7 +43,7 @@ public static class ControllerManifests
         new("apps", "deployments", ["list"]),
         new("apps", "statefulsets/scale", ["patch"]),
         new("apps", "deployments/scale", ["patch"]),
-        new("coordination.k8s.io", "leases", ["list"]),
+        new("coordination.k8s.io", "leases", ["list", "get", "create", "update"]),
         new("", "events", ["create", "list"]),
         new("", "pods", ["list"]),
         new("", "pods/log", ["get"]),

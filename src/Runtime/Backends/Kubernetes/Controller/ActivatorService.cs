@@ -28,6 +28,14 @@ internal sealed partial class ActivatorService(
                 $"The Hoist controller of app '{options.Value.AppName}' holds only calls that carry the app's token in '{WorkerProtocol.TokenHeader}'."));
         }
 
+        if (!activator.IsLeader)
+        {
+            // UNAVAILABLE is "try again": the client asks again, and the Service may route it to the leader this time.
+            throw new RpcException(new Status(
+                StatusCode.Unavailable,
+                $"This Hoist controller of app '{options.Value.AppName}' is not the leader in namespace '{options.Value.Namespace}'; another one holds the calls. Retry."));
+        }
+
         if (string.IsNullOrEmpty(request.Service))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "Activate needs the name of the service to wake."));

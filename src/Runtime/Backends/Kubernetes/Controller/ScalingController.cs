@@ -34,6 +34,9 @@ public sealed class ScalingControllerOptions
     /// refuses every <c>Activate</c>, and callers then wait for readiness themselves.
     /// </summary>
     public string CallToken { get; set; } = string.Empty;
+
+    /// <summary>Who this controller is in the leader Lease (<see cref="LeaderElection"/>): its pod's name and a per-process id.</summary>
+    public string Identity { get; set; } = $"{Environment.MachineName}_{Guid.NewGuid():N}";
 }
 
 /// <summary>
@@ -57,6 +60,12 @@ internal sealed partial class ScalingController(
     private readonly Dictionary<string, TickBackoff> _failing = new(StringComparer.Ordinal);
     private long _lastTickEndedTicks = time.GetUtcNow().UtcTicks;
 
+    private volatile bool _leads;
+    private bool _leaseForbidden;
+
+    /// <summary>Whether this controller holds the app's leader Lease: only the leader scales and holds calls.</summary>
+    public bool IsLeader => _leads;
+
     /// <summary>When the loop last finished a tick, failed or not: the liveness probe's heartbeat (<see cref="ControllerLiveness"/>).</summary>
     public DateTimeOffset LastTickEnded => new(Interlocked.Read(ref _lastTickEndedTicks), TimeSpan.Zero);
 
@@ -74,7 +83,11 @@ internal sealed partial class ScalingController(
 
             try
             {
-                await TickAsync(stoppingToken).ConfigureAwait(false);
+                if (await ElectAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    await TickAsync(stoppingToken).ConfigureAwait(false);
+                }
+
                 backoff = null;
             }
             catch (Exception ex) when (TickBackoff.Survives(ex, stoppingToken))
@@ -89,6 +102,72 @@ internal sealed partial class ScalingController(
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// One round of the election: reads the app's leader Lease, and takes or renews it when it may
+    /// (<see cref="LeaderElection.Decide"/>). A replace that another controller beat (409) leaves this one a follower. A
+    /// Role from before the election (no rights on single Leases) leaves the controller leading alone, as it did then.
+    /// </summary>
+    internal async Task<bool> ElectAsync(CancellationToken cancellationToken)
+    {
+        if (_leaseForbidden)
+        {
+            return _leads = true;
+        }
+
+        var ns = options.Value.Namespace;
+        var name = Manifests.ControllerManifests.Name(new ManifestOptions { AppName = options.Value.AppName, Image = "unused" });
+        var wasLeading = _leads;
+        try
+        {
+            V1Lease? current;
+            try
+            {
+                current = await client.CoordinationV1.ReadNamespacedLeaseAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                current = null;
+            }
+
+            var decision = LeaderElection.Decide(current, name, ns, options.Value.Identity, time.GetUtcNow());
+            if (decision.Write is { } lease)
+            {
+                if (decision.Create)
+                {
+                    await client.CoordinationV1.CreateNamespacedLeaseAsync(lease, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            _leads = decision.Leads;
+            if (_leads != wasLeading)
+            {
+                LogLeadership(logger, options.Value.Identity, _leads ? "leads" : "follows", decision.Holder ?? "nobody");
+            }
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            _leads = false;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Forbidden)
+        {
+            LogElectionForbidden(logger, ns);
+            _leaseForbidden = true;
+            _leads = true;
+        }
+        catch
+        {
+            // Unsure whether it still holds the Lease: it must not act as if it did.
+            _leads = false;
+            throw;
+        }
+
+        return _leads;
     }
 
     /// <summary>One tick over every workload of the app.</summary>
@@ -274,6 +353,12 @@ internal sealed partial class ScalingController(
         verdict.Woken ? "a call woke it"
         : verdict.TornDownForInactivity ? "no calls for its InactivityTtl"
         : verdict.Recorded?.Reason ?? "settings";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Controller {Identity} now {Role} (the Lease's holder: {Holder})")]
+    private static partial void LogLeadership(ILogger logger, string identity, string role, string holder);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The controller may not get, create or update its leader Lease in namespace {Namespace}: it leads alone, as before leader election. Apply the controller's manifests again for the Role that grants it.")]
+    private static partial void LogElectionForbidden(ILogger logger, string @namespace);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Hoist controller started for app {App} in namespace {Namespace}")]
     private static partial void LogStarted(ILogger logger, string app, string @namespace);
