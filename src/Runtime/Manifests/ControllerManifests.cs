@@ -97,8 +97,43 @@ public static class ControllerManifests
             return [];
         }
 
-        return Render(options, Host(services).Compute.Image, namespaces);
+        var rendered = services.SelectMany(s => ManifestRenderer.Render(s, options)).Where(Scales).ToArray();
+        return
+        [
+            .. Render(options, Host(services).Compute.Image, namespaces),
+            .. namespaces.Select(ns => AdmitController(options, ns, rendered.Where(o => o.Metadata.NamespaceProperty == ns).Select(o => o.Metadata.Labels[ManifestLabels.Name]))),
+        ];
     }
+
+    /// <summary>
+    /// A NetworkPolicy for the pods of the services the controller scales in <paramref name="ns"/>: ingress from the app's
+    /// own pods, the controller among them, which asks each worker for its calls in flight (GetLoad) and would otherwise
+    /// find every pod silent under a default-deny policy, so that nothing ever scales to zero; the ranks of a group reach
+    /// each other (rendezvous, collectives) the same way. It selects only those pods, so Knative-served pods, whose calls
+    /// come through Knative's activator, are left alone. Port-forwards and kubelet's probes do not pass through it.
+    /// </summary>
+    private static V1NetworkPolicy AdmitController(ManifestOptions options, string ns, IEnumerable<string> services) => new()
+    {
+        ApiVersion = "networking.k8s.io/v1",
+        Kind = "NetworkPolicy",
+        Metadata = Metadata(options, ns),
+        Spec = new V1NetworkPolicySpec
+        {
+            PodSelector = new V1LabelSelector
+            {
+                MatchLabels = new Dictionary<string, string> { [ManifestLabels.PartOf] = KubernetesNames.ToLabelValue(options.AppName), [ManifestLabels.Component] = ManifestLabels.WorkerComponent },
+                MatchExpressions = [new V1LabelSelectorRequirement { Key = ManifestLabels.Name, OperatorProperty = "In", Values = [.. services.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)] }],
+            },
+            PolicyTypes = ["Ingress"],
+            Ingress =
+            [
+                new V1NetworkPolicyIngressRule
+                {
+                    FromProperty = [new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { [ManifestLabels.PartOf] = KubernetesNames.ToLabelValue(options.AppName) } } }],
+                },
+            ],
+        },
+    };
 
     /// <summary>The service whose image the controller runs: the first on a .NET base (the app image), else the first.</summary>
     public static ServiceDescriptor Host(IReadOnlyList<ServiceDescriptor> services) =>

@@ -61,6 +61,9 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
             case V1RoleBinding:
                 await client.RbacAuthorizationV1.PatchNamespacedRoleBindingAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
+            case V1NetworkPolicy:
+                await client.NetworkingV1.PatchNamespacedNetworkPolicyAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
             case V1Lease:
                 await client.CoordinationV1.PatchNamespacedLeaseAsync(patch, name, ns, fieldManager: ActivityFieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
@@ -284,6 +287,11 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
                 return (await client.RbacAuthorizationV1.ListNamespacedRoleAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
             }
 
+            if (kind == ResourceKind.NetworkPolicy)
+            {
+                return (await client.NetworkingV1.ListNamespacedNetworkPolicyAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
+            }
+
             if (kind == ResourceKind.RoleBinding)
             {
                 return (await client.RbacAuthorizationV1.ListNamespacedRoleBindingAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
@@ -342,6 +350,10 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
             else if (kind == ResourceKind.Role)
             {
                 await client.RbacAuthorizationV1.DeleteNamespacedRoleAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            else if (kind == ResourceKind.NetworkPolicy)
+            {
+                await client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             else if (kind == ResourceKind.RoleBinding)
             {
