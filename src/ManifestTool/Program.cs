@@ -57,12 +57,14 @@ var appName = command.AppName ?? Path.GetFileNameWithoutExtension(command.Assemb
 var options = ManifestOptionsFactory.Create(hoist.Kubernetes, appName, command.Image, command.Namespace);
 
 var files = new List<ManifestFile>();
+var effective = new List<ServiceDescriptor>();
 var failed = false;
 foreach (var descriptor in descriptors)
 {
     try
     {
         files.AddRange(ManifestFiles.Render([descriptor], options, hoist.Services));
+        effective.Add(ManifestFiles.Effective(descriptor, hoist.Services));
     }
     catch (ServiceSettingsException ex)
     {
@@ -87,7 +89,9 @@ if (failed)
     return 1;
 }
 
-var written = files.Count > 0 ? ManifestFiles.Write(command.Output, files) : [];
+// What hoist manifests writes too: the controller when a service needs it, and a kustomization.yaml of every file.
+var all = files.Count > 0 ? AppManifests.Complete(effective, options, files) : [];
+var written = all.Count > 0 ? ManifestFiles.Write(command.Output, all) : [];
 
 // A manifest the last run wrote and this one did not (a service renamed or removed) would be applied by mistake.
 if (command.Stamp is { } stamp)
@@ -107,5 +111,6 @@ if (command.Stamp is { } stamp)
 
 Console.WriteLine(written.Count == 0
     ? $"{Path.GetFileName(command.Assembly)} declares no Hoist service: no manifests."
-    : $"Wrote {written.Count} manifest{(written.Count == 1 ? "" : "s")} to {command.Output}: {string.Join(", ", files.Select(f => f.Name))}");
+    : $"Wrote {written.Count} manifest{(written.Count == 1 ? "" : "s")} to {command.Output}: {string.Join(", ", all.Select(f => f.Name))}. "
+      + AppManifests.BeforeApplying(AppManifests.TokenCommands(effective, options), options));
 return 0;

@@ -59,6 +59,12 @@ namespace Hoist.Settings
         public const double MinWindowSeconds = 6;
         public const double MaxWindowSeconds = 3600;
 
+        /// <summary>
+        /// Knative's largest scale-to-zero-pod-retention-period, which ScaleToZeroGracePeriod becomes: one hour, the
+        /// bound its annotation validation shares with the window (pkg/apis/autoscaling/annotation_validation.go).
+        /// </summary>
+        public const int MaxScaleToZeroGracePeriodSeconds = 3600;
+
         /// <summary>Knative's smallest target (autoscaling.knative.dev/target).</summary>
         public const double MinTarget = 0.01;
 
@@ -405,6 +411,13 @@ namespace Hoist.Settings
             if (anyNegative)
             {
                 return;
+            }
+
+            if (values.ScaleToZeroGracePeriod > MaxScaleToZeroGracePeriodSeconds)
+            {
+                problems.Add(new SettingProblem(ScaleBoundsConflict, "ScaleToZeroGracePeriod", Int(values.ScaleToZeroGracePeriod.Value),
+                    $"is above Knative's limit of {Int(MaxScaleToZeroGracePeriodSeconds)} s (1 h) for scale-to-zero-pod-retention-period",
+                    $"use at most {Int(MaxScaleToZeroGracePeriodSeconds)} seconds; an InactivityTtl tears an idle service down after longer"));
             }
 
             var max = values.MaxScale;

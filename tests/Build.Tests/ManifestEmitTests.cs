@@ -41,7 +41,10 @@ public sealed class ManifestEmitTests(ServiceLibraryCopy library) : IClassFixtur
     public void Build_WritesOneManifestPerService_AsTheRendererRendersIt()
     {
         Assert.Contains($"{ServiceLibraryCopy.AssemblyName} -> {library.ManifestsDirectory}", library.FirstBuildLog, StringComparison.Ordinal);
-        Assert.Equal(["scorer.yaml", "shrink.yaml"], Directory.GetFiles(library.FirstBuildManifests).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["kustomization.yaml", "scorer.yaml", "shrink.yaml"], Directory.GetFiles(library.FirstBuildManifests).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            AppManifests.Complete([Shrink, Scorer], BuildDefaults, [new("shrink.yaml", Render(Shrink, BuildDefaults)), new("scorer.yaml", Render(Scorer, BuildDefaults))])[^1].Content,
+            File.ReadAllText(Path.Combine(library.FirstBuildManifests, AppManifests.KustomizationFileName)));
         Assert.Equal(Render(Shrink, BuildDefaults), File.ReadAllText(Path.Combine(library.FirstBuildManifests, "shrink.yaml")));
         Assert.Equal(Render(Scorer, BuildDefaults), File.ReadAllText(Path.Combine(library.FirstBuildManifests, "scorer.yaml")));
 

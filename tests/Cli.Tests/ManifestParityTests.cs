@@ -35,7 +35,7 @@ public sealed class ManifestParityTests
             },
             "Services": {
               "scorer": { "MaxScale": 9, "Memory": "3Gi", "Window": ".5m" },
-              "shrink": { "Image": "nvcr.io/nvidia/pytorch:23.10-py3" }
+              "shrink": { "Image": "nvcr.io/nvidia/pytorch:23.10-py3", "InactivityTtl": "30m" }
             }
           }
         }
@@ -77,6 +77,23 @@ public sealed class ManifestParityTests
             s => ManifestYaml.Serialize(ManifestRenderer.Render(catalog.Describe(s.Name), backend.ManifestOptionsFor(hoist.Kubernetes.Namespace!))));
 
         Assert.Equal(["scorer", "shrink"], services.Select(s => s.Name).Order(StringComparer.Ordinal));
+
+        // The whole folder: the build writes what hoist manifests writes, the controller (shrink has an InactivityTtl)
+        // and a kustomization.yaml listing every file included, so kubectl apply -k takes either as it is.
+        var emittedFiles = Directory.GetFiles(emitted).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal([ControllerManifests.FileName, AppManifests.KustomizationFileName, "scorer.yaml", "shrink.yaml"], emittedFiles);
+        Assert.Equal(emittedFiles, Directory.GetFiles(rendered).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal));
+        foreach (var file in emittedFiles)
+        {
+            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(emitted, file)), await File.ReadAllTextAsync(Path.Combine(rendered, file)));
+        }
+
+        var kustomization = await File.ReadAllTextAsync(Path.Combine(emitted, AppManifests.KustomizationFileName));
+        Assert.Equal(
+            emittedFiles.Where(f => f != AppManifests.KustomizationFileName).Order(StringComparer.Ordinal),
+            kustomization[(kustomization.IndexOf("resources:\n", StringComparison.Ordinal) + "resources:\n".Length)..].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[2..]).Order(StringComparer.Ordinal));
+        Assert.Contains("kubectl create secret generic shop-call-token -n team-a --from-literal=token=", kustomization, StringComparison.Ordinal);
+        Assert.Contains("kubectl create secret generic shop-call-token -n team-a", cli.Output, StringComparison.Ordinal);
         foreach (var service in services)
         {
             var file = service.Name + ManifestFiles.Extension;

@@ -86,6 +86,10 @@ public sealed class DiagnosticTests
         AssertDiagnostic(Method("[Autoscale(MinScale = 5, MaxScale = 3)]"), "HOIST007", "5", "MinScale must be at most MaxScale");
 
     [Fact]
+    public void HOIST007_ScaleToZeroGracePeriodAboveKnativesHour() =>
+        AssertDiagnostic(Method("[Autoscale(ScaleToZeroGracePeriod = 7200)]"), "HOIST007", "7200", "use at most 3600 seconds");
+
+    [Fact]
     public void HOIST007_InitialScaleAboveMaxScale() =>
         AssertDiagnostic(Method("[Autoscale(InitialScale = 4, MaxScale = 3)]"), "HOIST007", "4", "InitialScale must be at most MaxScale");
 

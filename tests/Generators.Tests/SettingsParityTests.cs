@@ -34,6 +34,7 @@ public sealed class SettingsParityTests
         { "[Autoscale(MaxScale = 3)]", "MinScale", "5", "5", "HOIST007" },
         { "[Autoscale(MaxScale = 3)]", "InitialScale", "4", "4", "HOIST007" },
         { "[Autoscale]", "InitialScale", "0", "0", "HOIST007" },
+        { "[Autoscale]", "ScaleToZeroGracePeriod", "3601", "3601", "HOIST007" },
         { "[Compute]", "InactivityTtl", "\"soon\"", "soon", "HOIST009" },
         { "[Compute]", "InactivityTtl", "\"0s\"", "0s", "HOIST009" },
         { "[Compute]", "Memory", "\"12GB\"", "12GB", "HOIST010" },

@@ -20,8 +20,24 @@ public sealed class ApplyTests
             Assert.Equal(value.ApiVersion, json.RootElement.GetProperty("apiVersion").GetString());
             Assert.Equal(value.Kind, json.RootElement.GetProperty("kind").GetString());
             Assert.Equal(value.Metadata.Name, json.RootElement.GetProperty("metadata").GetProperty("name").GetString());
-            Assert.DoesNotContain("null", body);
+            Assert.DoesNotContain("null", body.Replace("\"rollingUpdate\":null", "", StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public void GpuDeployment_Applied_ClearsTheDefaultedRollingUpdate_InTheSameApply()
+    {
+        // Recorded: a plain service's Deployment as the API server stored it, strategy defaulted to RollingUpdate.
+        var live = Recorded.Read<V1Deployment>("adoption/deployment-probe.yaml");
+        var gpu = Descriptors.Plain() with { Compute = Descriptors.Plain().Compute with { Gpus = 1 } };
+        var rendered = ManifestRenderer.Render(gpu, Descriptors.Options).OfType<V1Deployment>().Single();
+
+        using var body = JsonDocument.Parse(ClusterClient.ApplyBody(rendered));
+
+        var strategy = body.RootElement.GetProperty("spec").GetProperty("strategy");
+        Assert.Equal("Recreate", strategy.GetProperty("type").GetString());
+        Assert.Equal(JsonValueKind.Null, strategy.GetProperty("rollingUpdate").ValueKind);
+        Assert.NotNull(live.Spec.Strategy.RollingUpdate);      // what the apply must clear
     }
 
     [Theory]

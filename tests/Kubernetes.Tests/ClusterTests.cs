@@ -38,6 +38,25 @@ public sealed class ClusterTests
         Assert.Empty(await cluster.PodsAsync("probe"));
     }
 
+    [ClusterFact]
+    public async Task TwoFirstDeploysIntoANamespace_AgreeOnOneToken()
+    {
+        using var cluster = new ClusterClient(new k8s.Kubernetes(KubernetesClientConfiguration.BuildDefaultConfig()));
+        var options = new ManifestOptions { AppName = "token-race-" + Guid.NewGuid().ToString("N")[..8], Image = "unused" };
+        try
+        {
+            // Both read "no Secret", both mint; only one create wins, and the other reads the winner's back on 409.
+            var tokens = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => ServiceRollout.TokenAsync(cluster, ClusterEnvironment.Namespace, options, configured: null, CancellationToken.None)));
+
+            Assert.Single(tokens.Distinct(StringComparer.Ordinal));
+            Assert.Equal(tokens[0], await cluster.ReadSecretValueAsync(ClusterEnvironment.Namespace, options.ResolvedTokenSecretName, ManifestOptions.TokenSecretKey, CancellationToken.None));
+        }
+        finally
+        {
+            await cluster.DeleteAsync(ResourceKind.Secret, ClusterEnvironment.Namespace, options.ResolvedTokenSecretName, CancellationToken.None);
+        }
+    }
+
     [ClusterFact(NeedsTestImage = true)]
     public async Task DistributedService_FansOutToEveryRank_InOrdinalOrder()
     {

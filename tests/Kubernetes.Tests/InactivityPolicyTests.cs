@@ -39,6 +39,23 @@ public sealed class InactivityPolicyTests
     }
 
     [Fact]
+    public void WhereAnAppHasAController_TheTtlOfWhatItScales_IsTheControllersAlone()
+    {
+        var rendered = ManifestRenderer.Render(Descriptors.Distributed() with { Compute = Descriptors.Plain().Compute with { InactivityTtl = "30m" } }, Descriptors.Options);
+        var group = rendered.OfType<V1StatefulSet>().Single().Metadata;
+        var controller = ControllerManifests.Render(Descriptors.Options, "mcr.microsoft.com/dotnet/aspnet:10.0", ["ml"]).OfType<V1Deployment>().Single().Metadata;
+        var withController = new HashSet<string>([controller.Labels[ManifestLabels.PartOf]], StringComparer.Ordinal);
+
+        Assert.True(InactivityPolicy.LeftToController(ResourceKind.StatefulSet, group, withController));
+        Assert.False(InactivityPolicy.LeftToController(ResourceKind.StatefulSet, group, new HashSet<string>(StringComparer.Ordinal)));
+        Assert.False(InactivityPolicy.LeftToController(ResourceKind.StatefulSet, group, new HashSet<string>(["another-app"], StringComparer.Ordinal)));
+
+        // Knative and KubeRay scale themselves: the controller does not, so clients keep their TTL.
+        Assert.False(InactivityPolicy.LeftToController(ResourceKind.KnativeService, group, withController));
+        Assert.False(InactivityPolicy.LeftToController(ResourceKind.RayCluster, group, withController));
+    }
+
+    [Fact]
     public void Expired_ListsOnlyServicesWithATtl_IdleLongerThanIt()
     {
         V1ObjectMeta Workload(string service, string? ttl, string? lastActivity, bool deleting = false)

@@ -118,4 +118,21 @@ public sealed class KnativeAdmissionTests
     [InlineData("2", "Disabled")]
     public void Flag_ReadsAsKnativesAsFlag(string raw, string expected) =>
         Assert.Equal(expected, KnativeClusterConfig.Flag(new Dictionary<string, string> { ["f"] = raw }, "f", KnativeFlag.Disabled).ToString());
+
+    [Fact]
+    public void AnUnlimitedService_OnAClusterWithAMaxScaleLimit_IsRefused_AndOneWithinTheLimitIsNot()
+    {
+        var capped = new KnativeClusterConfig(Stock.Features, Recorded.ConfigMapData("knative/config-autoscaler.limit.yaml"), Stock.Defaults);
+        var unlimited = Descriptors.Autoscaled() with { Autoscale = Descriptors.Autoscaled().Autoscale! with { MaxScale = 0 } };
+        var above = Descriptors.Autoscaled() with { Autoscale = Descriptors.Autoscaled().Autoscale! with { MaxScale = 80 } };
+
+        var refusal = Assert.Single(KnativeAdmission.Refusals("embed", Render(unlimited), capped));
+        Assert.Equal((KnativeAdmission.MaxScaleLimit, "0"), (refusal.Key, refusal.Value));
+        Assert.Contains("has no replica limit", refusal.Line, StringComparison.Ordinal);
+        Assert.Contains("set MaxScale from 1 to 50", refusal.Line, StringComparison.Ordinal);
+        Assert.Contains("may scale to 80 replicas", Assert.Single(KnativeAdmission.Refusals("embed", Render(above), capped)).Line, StringComparison.Ordinal);
+
+        Assert.Empty(KnativeAdmission.Refusals("embed", Render(Descriptors.Autoscaled()), capped));     // MaxScale 10
+        Assert.Empty(KnativeAdmission.Refusals("embed", Render(unlimited), Stock));                     // no limit set
+    }
 }

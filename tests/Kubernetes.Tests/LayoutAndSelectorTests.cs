@@ -15,6 +15,42 @@ public sealed class LayoutAndSelectorTests
         Assert.Equal("app.kubernetes.io/managed-by=hoist", HoistSelectors.Managed);
     }
 
+    [Fact]
+    public void ControllersNetworkPolicy_AdmitsTheControllerToTheGroupsItScales_AndLeavesKnativePodsAlone()
+    {
+        var group = Descriptors.Distributed() with { Autoscale = new AutoscaleSpec { ScaleToZeroGracePeriod = 60 } };
+        var objects = ControllerManifests.For([group, Descriptors.Autoscaled()], Descriptors.Options);
+        var policy = Assert.Single(objects.OfType<V1NetworkPolicy>());
+        var controllerPod = objects.OfType<V1Deployment>().Single().Spec.Template.Metadata.Labels;
+        var groupPod = ManifestRenderer.Render(group, Descriptors.Options).OfType<V1StatefulSet>().Single().Spec.Template.Metadata.Labels;
+        var knativePod = ManifestRenderer.Render(Descriptors.Autoscaled(), Descriptors.Options).OfType<KnativeService>().Single().Spec.Template.Metadata.Labels;
+
+        Assert.Equal(["Ingress"], policy.Spec.PolicyTypes);
+        Assert.True(Matches(groupPod, policy.Spec.PodSelector.MatchLabels.AsReadOnly()), "the policy does not select the group's pods");
+        Assert.Equal([group.Name], Assert.Single(policy.Spec.PodSelector.MatchExpressions).Values);
+        Assert.DoesNotContain(knativePod[ManifestLabels.Name], policy.Spec.PodSelector.MatchExpressions.Single().Values);
+        var from = Assert.Single(Assert.Single(policy.Spec.Ingress).FromProperty);
+        Assert.True(Matches(controllerPod, from.PodSelector.MatchLabels.AsReadOnly()), "the controller's pods are not admitted");
+        Assert.True(Matches(groupPod, from.PodSelector.MatchLabels.AsReadOnly()), "the ranks do not reach each other");
+        Assert.Contains(ResourceKind.NetworkPolicy, ResourceKind.Teardown);
+        Assert.True(Matches(policy.Metadata.Labels, Parse(HoistSelectors.Managed)));
+    }
+
+    [Fact]
+    public void TeardownAll_TakesTheControllerWithIt_AndAServicesTeardownNever()
+    {
+        var controller = ControllerManifests.Render(Descriptors.Options, "mcr.microsoft.com/dotnet/aspnet:10.0", ["ml"]);
+        var service = ServiceLayout.From(Descriptors.Distributed(), ManifestRenderer.Render(Descriptors.Distributed(), Descriptors.Options));
+
+        Assert.Equal(["ServiceAccount", "Role", "RoleBinding", "Deployment", "Service"], controller.Select(o => o.Kind));
+        foreach (var value in controller)
+        {
+            Assert.Contains(ResourceKind.Of(value), ResourceKind.Teardown);
+            Assert.True(Matches(value.Metadata.Labels, Parse(HoistSelectors.Managed)), $"{value.Kind} {value.Metadata.Name} would survive teardown --all");
+            Assert.False(Matches(value.Metadata.Labels, Parse(service.TeardownSelector)), $"{value.Kind} {value.Metadata.Name} would go with service {service.Service}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Descriptors.AllKinds), MemberType = typeof(Descriptors))]
     public void TeardownSelector_MatchesEveryObjectTheRendererMakes_AndTheTokenSecretNot(ServiceDescriptor descriptor)

@@ -83,6 +83,29 @@ public sealed class RolloutPlanTests
         Assert.Equal("OnDelete", statefulSet.Spec.UpdateStrategy.Type);
     }
 
+    [Fact]
+    public void RayClusterChanged_OnAKubeRayWithoutUpgradeStrategy_HasItsPodsDeleted()
+    {
+        // KubeRay 1.4's CRD pruned spec.upgradeStrategy from the applied object: its echo has none.
+        var old = Echo("ray/echo-kuberay-1.4.json");
+
+        Assert.True(RolloutPlan.RestartsRayPods(generationBefore: 2, old));
+        Assert.False(RolloutPlan.RestartsRayPods(generationBefore: 3, old));
+        Assert.False(RolloutPlan.RestartsRayPods(generationBefore: null, old));
+    }
+
+    [Fact]
+    public void RayClusterChanged_OnAKubeRayThatKeptUpgradeStrategy_IsLeftToKubeRay()
+    {
+        Assert.False(RolloutPlan.RestartsRayPods(generationBefore: 2, Echo("ray/echo-kuberay-1.6.json")));
+
+        var rendered = Render(Descriptors.Distributed() with { Distribution = new DistributionSpec { Type = "ray", Workers = 2 }, Compute = new ComputeSpec { Image = "rayproject/ray:2.9.0" } }).Objects.OfType<RayCluster>().Single();
+        Assert.Equal("Recreate", rendered.Spec.UpgradeStrategy!.Type);
+    }
+
+    private static System.Text.Json.JsonElement Echo(string relative) =>
+        System.Text.Json.JsonDocument.Parse(File.ReadAllText(Recorded.Path(relative))).RootElement.Clone();
+
     private static (ServiceLayout Layout, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Objects) Render(ServiceDescriptor descriptor)
     {
         var objects = ManifestRenderer.Render(descriptor, Descriptors.Options);

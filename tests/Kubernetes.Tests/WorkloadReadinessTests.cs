@@ -63,19 +63,41 @@ public sealed class WorkloadReadinessTests
         Assert.False(WorkloadReadiness.Of(deployment).IsReady);
     }
 
-    private static V1StatefulSet StatefulSet(int ready, int updated, string current = "train-1", string update = "train-1") => new()
+    private static V1StatefulSet StatefulSet(int ready, int updated, string current = "train-1", string update = "train-1", string strategy = "RollingUpdate") => new()
     {
         Metadata = new V1ObjectMeta { Name = "train", Generation = 1 },
-        Spec = new V1StatefulSetSpec { Replicas = 4, Selector = new V1LabelSelector(), ServiceName = "train-headless", Template = new V1PodTemplateSpec() },
+        Spec = new V1StatefulSetSpec { Replicas = 4, Selector = new V1LabelSelector(), ServiceName = "train-headless", Template = new V1PodTemplateSpec(), UpdateStrategy = new V1StatefulSetUpdateStrategy { Type = strategy } },
         Status = new V1StatefulSetStatus { ObservedGeneration = 1, Replicas = 4, ReadyReplicas = ready, UpdatedReplicas = updated, CurrentRevision = current, UpdateRevision = update },
     };
 
     [Fact]
-    public void StatefulSet_IsReady_OnlyWhenEveryRankIsReadyOnTheSameRevision()
+    public void RollingUpdateStatefulSet_IsReady_OnlyWhenEveryRankIsReadyOnTheSameRevision()
     {
         Assert.True(WorkloadReadiness.Of(StatefulSet(4, 4)).IsReady);
         Assert.Contains("3 of 4 ranks ready", WorkloadReadiness.Of(StatefulSet(3, 4)).Detail);
         Assert.Contains("rolling update", WorkloadReadiness.Of(StatefulSet(4, 4, current: "train-1", update: "train-2")).Detail);
+    }
+
+    [Fact]
+    public void OnDeleteGroup_MidRollout_IsNotReady_UntilEveryRankRunsTheUpdateRevision()
+    {
+        var readiness = WorkloadReadiness.Of(Recorded.Read<V1StatefulSet>("statefulset/train-ondelete-midrollout.yaml"));
+
+        Assert.False(readiness.IsReady);
+        Assert.Equal("2 of 4 ranks ready", readiness.Detail);
+        Assert.Contains("ranks updated", WorkloadReadiness.Of(StatefulSet(4, 3, current: "train-1", update: "train-2", strategy: "OnDelete")).Detail);
+    }
+
+    [Fact]
+    public void OnDeleteGroup_AfterItsSecondDeploy_IsReady_ThoughCurrentRevisionNeverMoves()
+    {
+        var set = Recorded.Read<V1StatefulSet>("statefulset/train-ondelete-done.yaml");
+
+        var readiness = WorkloadReadiness.Of(set);
+
+        Assert.NotEqual(set.Status.CurrentRevision, set.Status.UpdateRevision);
+        Assert.True(readiness.IsReady, readiness.Detail);
+        Assert.Equal((4, 4), (readiness.Ready, readiness.Desired));
     }
 
     [Fact]

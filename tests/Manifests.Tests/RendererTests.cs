@@ -7,6 +7,28 @@ namespace Hoist.Manifests.Tests;
 public sealed class RendererTests
 {
     [Fact]
+    public void EveryWorkerPod_GetsATerminationGracePeriod_OfAtLeastStopTimeout()
+    {
+        foreach (var (stop, grace) in new[] { (TimeSpan.FromSeconds(60), 60L), (TimeSpan.FromSeconds(10), 30L), (TimeSpan.FromSeconds(90.5), 91L) })
+        {
+            var options = ManifestOptionsFactory.Create(new KubernetesBackendOptions { StopTimeout = stop }, "MyApp", "registry.example/myapp:1.0");
+            foreach (var (kind, descriptor) in Samples.Kinds.Where(k => k.Value.Autoscale is null))
+            {
+                var specs = ManifestRenderer.Render(descriptor, options).Select(o => o switch
+                {
+                    V1Deployment d => [d.Spec.Template.Spec],
+                    V1StatefulSet s => [s.Spec.Template.Spec],
+                    RayCluster r => new[] { r.Spec.HeadGroupSpec.Template.Spec }.Concat(r.Spec.WorkerGroupSpecs.Select(g => g.Template.Spec)),
+                    _ => [],
+                }).SelectMany(x => x).ToArray();
+
+                Assert.NotEmpty(specs);
+                Assert.All(specs, spec => Assert.True(spec.TerminationGracePeriodSeconds == grace, $"{kind}: {spec.TerminationGracePeriodSeconds} for StopTimeout {stop}"));
+            }
+        }
+    }
+
+    [Fact]
     public void Plain_IsOneReplicaDeployment_BehindAClusterIpService()
     {
         var objects = ManifestRenderer.Render(Samples.Kinds["plain"], Samples.Options);

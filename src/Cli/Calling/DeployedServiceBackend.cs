@@ -15,7 +15,7 @@ namespace Hoist.Cli.Calling;
 /// where a service is from its live objects and reaches it by port-forward (or Service DNS from a pod), and it
 /// never applies, scales or deletes anything. The Kubernetes backend, by contrast, deploys on first call.
 /// </summary>
-internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallOptions options, ILogger logger) : IHoistBackend
+internal sealed partial class DeployedServiceBackend(ClusterTarget target, DeployedCallOptions options, ILogger logger) : IHoistBackend
 {
     private readonly Dictionary<string, Task<ServiceDeployment>> _deployments = new(StringComparer.Ordinal);
     private readonly WorkerConnector _connector = new(logger);
@@ -110,12 +110,17 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
         var deployed = await LocateAsync(target, service, cancellationToken).ConfigureAwait(false);
         var layout = deployed.Layout;
         var cluster = target.Cluster;
+        var token = await ReadTokenAsync(target, deployed, options, cancellationToken).ConfigureAwait(false);
+        var launchTimeout = TimeSpan.FromSeconds(Backends.Kubernetes.Controller.ScaledWorkload.LaunchTimeoutSeconds(deployed.Workload));
+
+        // This call is activity: the renewed Lease keeps the service from its InactivityTtl, and wakes one at zero.
+        await RenewActivityAsync(layout, cancellationToken).ConfigureAwait(false);
         var readiness = await cluster.ReadReadinessAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false);
         string? notHeld = null;
         if (readiness is { IsReady: false })
         {
             // A service its app's controller took to zero: the controller wakes it and answers once every rank is ready.
-            var answer = await ActivateThroughControllerAsync(deployed, cancellationToken).ConfigureAwait(false);
+            var answer = await ActivateThroughControllerAsync(deployed, token, launchTimeout, cancellationToken).ConfigureAwait(false);
             notHeld = answer?.NotHeld;
             if (answer?.Ready is not null)
             {
@@ -123,6 +128,18 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
                 deployed = await LocateAsync(target, service, cancellationToken).ConfigureAwait(false);
                 layout = deployed.Layout;
                 readiness = await cluster.ReadReadinessAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (readiness is { IsReady: false })
+            {
+                // No controller, or one that did not hold the call (restarted and lost it, not the leader yet, older):
+                // wait for readiness here, as a deploy does, within the service's LaunchTimeout.
+                readiness = await WaitUntilReadyAsync(layout, launchTimeout, cancellationToken).ConfigureAwait(false);
+                if (answer?.Ready is null && readiness is { IsReady: true })
+                {
+                    deployed = await LocateAsync(target, service, cancellationToken).ConfigureAwait(false);
+                    layout = deployed.Layout;
+                }
             }
         }
 
@@ -133,7 +150,6 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
                 $"hoist status {service} shows its pods; hoist deploy waits until it is ready");
         }
 
-        var token = await ReadTokenAsync(target, deployed, options, cancellationToken).ConfigureAwait(false);
         var routes = WorkerRoutes.Plan(layout, readiness, WorkerRoutes.UseClusterDns(options.Backend.ConnectMode, KubernetesConnection.InCluster), options.Backend);
         var endpoints = routes.Select(route => CreateEndpoint(service, route, token)).ToArray();
         return new KubernetesDeployment(Describe(deployed, "(any)"), endpoints);
@@ -143,7 +159,7 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
     /// Asks the app's in-cluster controller to wake <paramref name="deployed"/> (<see cref="ControllerActivation"/>); null
     /// when the controller does not scale it or the app has no controller Service in its namespace. Scales nothing itself.
     /// </summary>
-    private async Task<ActivatorAnswer?> ActivateThroughControllerAsync(DeployedService deployed, CancellationToken cancellationToken)
+    private async Task<ActivatorAnswer?> ActivateThroughControllerAsync(DeployedService deployed, string token, TimeSpan launchTimeout, CancellationToken cancellationToken)
     {
         var layout = deployed.Layout;
         IKubernetesObject<V1ObjectMeta>? workload =
@@ -152,7 +168,7 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
             : null;
         var scaled = workload?.Metadata is not null && ControllerManifests.Scales(workload);
 
-        // hoist call does not know the service's LaunchTimeout; the controller applies it, this only bounds a hung controller.
+        // The service's own LaunchTimeout, from its workload's hoist.dev/launch-timeout, as the controller reads it.
         return await ControllerActivation.ActivateAsync(
             target.Cluster,
             _connector,
@@ -160,12 +176,55 @@ internal sealed class DeployedServiceBackend(ClusterTarget target, DeployedCallO
             layout.Namespace,
             deployed.AppName,
             layout.Service,
+            token,
             WorkerRoutes.UseClusterDns(options.Backend.ConnectMode, KubernetesConnection.InCluster),
             options.Backend.ClusterDomain,
-            TimeSpan.FromSeconds(Settings.ServiceDefaults.LaunchTimeoutSeconds),
+            launchTimeout,
             TimeProvider.System,
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Polls the workload until it is ready or <paramref name="launchTimeout"/> has passed; the last readiness read.</summary>
+    private async Task<Readiness?> WaitUntilReadyAsync(ServiceLayout layout, TimeSpan launchTimeout, CancellationToken cancellationToken)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        for (var poll = 0; ; poll++)
+        {
+            var readiness = await target.Cluster.ReadReadinessAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false);
+            if (readiness is not { IsReady: false } || TimeProvider.System.GetElapsedTime(started) >= launchTimeout)
+            {
+                return readiness;
+            }
+
+            if (poll == 0)
+            {
+                LogWaiting(logger, layout.Service, launchTimeout.TotalSeconds, readiness.Detail);
+            }
+
+            await Task.Delay(ReadinessPoll, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly TimeSpan ReadinessPoll = TimeSpan.FromSeconds(1);
+
+    /// <summary>Renews the service's activity Lease; an identity that may not write Leases is told once, and the call goes on.</summary>
+    private async Task RenewActivityAsync(ServiceLayout layout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ServiceRollout.StampActivityAsync(target.Cluster, layout, TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (k8s.Autorest.HttpOperationException ex)
+        {
+            LogLeaseNotRenewed(logger, layout.Service, (int)ex.Response.StatusCode);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: waiting up to its launch timeout of {Seconds:0} s until it is ready: {Detail}")]
+    private static partial void LogWaiting(ILogger logger, string service, double seconds, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: could not renew its activity Lease ({Status}); its InactivityTtl does not see this call")]
+    private static partial void LogLeaseNotRenewed(ILogger logger, string service, int status);
 
     /// <summary>The token a deployed service's workers accept: the configured one, or its app's token Secret.</summary>
     public static async Task<string> ReadTokenAsync(ClusterTarget target, DeployedService deployed, DeployedCallOptions options, CancellationToken cancellationToken)

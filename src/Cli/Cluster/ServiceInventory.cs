@@ -19,10 +19,13 @@ internal static class ServiceInventory
     public static string Selector(string? service) =>
         service is { Length: > 0 } name ? $"{ManifestLabels.Name}={name},{HoistSelectors.Managed}" : HoistSelectors.Managed;
 
+    /// <summary>Every Hoist service's workload, leaving out the in-cluster controllers, which are no service.</summary>
+    public static string ServicesSelector(string? service) => $"{Selector(service)},{ManifestLabels.Component}!={Manifests.ControllerManifests.Component}";
+
     public static async Task<IReadOnlyList<ServiceRow>> ListAsync(ClusterClient cluster, string ns, string? service, CancellationToken cancellationToken)
     {
         var api = cluster.Api;
-        var selector = Selector(service);
+        var selector = ServicesSelector(service);
         var rows = new List<ServiceRow>();
 
         var deployments = await api.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -228,6 +228,12 @@ internal sealed class DeployCommand : Command
         var host = ControllerManifests.Host(services);
         foreach (var controllerObject in ControllerManifests.For(services, ManifestOptionsFor(hoist, app, images[host.Name], target.Namespace)))
         {
+            // It holds calls only for the app's token, read when it starts: a new token restarts it, as it does the workers.
+            if (tokens.TryGetValue(controllerObject.Metadata.NamespaceProperty, out var token))
+            {
+                DeployTimeAnnotations.StampToken(controllerObject, DeployTimeAnnotations.Digest(token));
+            }
+
             await cluster.ApplyAsync(controllerObject, cancellationToken).ConfigureAwait(false);
             await context.Output.WriteLineAsync($"applied the Hoist controller's {controllerObject.Kind} {controllerObject.Metadata.Name} in namespace {controllerObject.Metadata.NamespaceProperty}").ConfigureAwait(false);
         }

@@ -70,11 +70,9 @@ internal sealed class ManifestsCommand : Command
             files.AddRange(Render(service, options));
         }
 
-        // The in-cluster controller, when a service needs one (an autoscaled group, an InactivityTtl).
-        if (ControllerManifests.File(services, options) is { } controller)
-        {
-            files.Add(controller);
-        }
+        // The in-cluster controller, when a service needs one (an autoscaled group, an InactivityTtl), and a
+        // kustomization.yaml of every file: the same folder dotnet build writes.
+        files = [.. AppManifests.Complete(services, options, files)];
 
         var output = Path.GetFullPath(settings.Output);
         try
@@ -88,6 +86,7 @@ internal sealed class ManifestsCommand : Command
 
         await context.Output.WriteLineAsync(
             $"Wrote {files.Count} manifest{(files.Count == 1 ? "" : "s")} to {output}: {string.Join(", ", files.Select(f => f.Name))}").ConfigureAwait(false);
+        await context.Output.WriteLineAsync(AppManifests.BeforeApplying(AppManifests.TokenCommands(services, options), options)).ConfigureAwait(false);
         return ExitCodes.Success;
     }
 

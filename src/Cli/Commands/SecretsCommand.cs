@@ -16,6 +16,7 @@ internal sealed class SecretsCommand : Command
         : base("secrets", "Manage the Kubernetes Secrets that [Secret] reads in pods.")
     {
         Subcommands.Add(new SetCommand(contexts));
+        Subcommands.Add(new TokenCommand(contexts));
     }
 
     /// <summary>What to write: the secret's name and each key's value. <see cref="ToString"/> never shows a value.</summary>
@@ -132,6 +133,41 @@ internal sealed class SecretsCommand : Command
             await target.Cluster.ApplyAsync(Render(secret, target.Namespace), cancellationToken).ConfigureAwait(false);
             await context.Output.WriteLineAsync(
                 $"Secret {secret.Name} in namespace {target.Namespace}: set {string.Join(", ", secret.Values.Keys)} (values not shown).").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+    }
+
+    /// <summary>
+    /// <c>hoist secrets token [app]</c>: prints the one command that makes the app's call token Secret, which the
+    /// manifests of <c>dotnet build</c> and <c>hoist manifests</c> refer to and never hold; <c>hoist deploy</c> makes it
+    /// by itself. Needs no cluster, and never prints a token.
+    /// </summary>
+    internal sealed class TokenCommand : Command
+    {
+        private readonly Argument<string?> _app = new("app")
+        {
+            Description = "The app's project (.csproj, built first) or its built assembly (.dll). Default: the project in the current folder.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+
+        public TokenCommand(CliContextFactory contexts)
+            : base("token", "Print the kubectl command that creates the app's call token Secret, for applying the build's manifests with kubectl apply -k.")
+        {
+            Arguments.Add(_app);
+            SetAction((parse, cancellationToken) => RunAsync(contexts.Create(parse), parse.GetValue(_app), cancellationToken));
+        }
+
+        public static async Task<int> RunAsync(CliContext context, string? appPath, CancellationToken cancellationToken)
+        {
+            var app = await Building.ProjectBuilder.BuildAsync(Building.AppInput.Resolve(appPath), "Debug", context.Error, cancellationToken).ConfigureAwait(false);
+            var hoist = context.LoadSettings(app.SettingsDirectory);
+            var services = Building.AppServices.Read(app, hoist);
+            var options = Manifests.ManifestOptionsFactory.Create(hoist.Kubernetes, app.AppName, app.ImageProperty, app.NamespaceProperty, ManifestsCommand.EntryAssembly(app));
+            foreach (var command in Manifests.AppManifests.TokenCommands(services, options))
+            {
+                await context.Output.WriteLineAsync(command).ConfigureAwait(false);
+            }
+
             return ExitCodes.Success;
         }
     }

@@ -38,7 +38,7 @@ public sealed record WorkerEnvironment
     public string? AssemblyName { get; init; }
     public string? ReplicaName { get; init; }
 
-    /// <summary>127.0.0.1 on the local backend; 0.0.0.0 in a pod.</summary>
+    /// <summary>127.0.0.1 on the local backend; 0.0.0.0 in a pod, which the worker takes as every address, IPv6 and IPv4.</summary>
     public string ListenAddress { get; init; } = "127.0.0.1";
 
     /// <summary>Set by the local backend: the worker exits when this process does.</summary>

@@ -34,7 +34,8 @@ public static class ControllerManifests
     /// Everything the controller's code calls, and so everything its Role grants: it lists the app's workloads,
     /// their activity Leases and their pods (to ask each worker for its calls in flight), sets replicas through the scale subresource, never the workload itself, and records each
     /// change as an Event. To tell a held call why its service did not start (<see cref="WorkloadDiagnosis"/>) it reads
-    /// the pods, the events and a crashing container's last lines, as a client's own deploy does.
+    /// the pods, the events and a crashing container's last lines, as a client's own deploy does. Its own leader Lease
+    /// (<see cref="LeaderElection"/>) it reads, creates and renews.
     /// </summary>
     public static IReadOnlyList<ControllerRight> Rights { get; } =
     [
@@ -42,7 +43,7 @@ public static class ControllerManifests
         new("apps", "deployments", ["list"]),
         new("apps", "statefulsets/scale", ["patch"]),
         new("apps", "deployments/scale", ["patch"]),
-        new("coordination.k8s.io", "leases", ["list"]),
+        new("coordination.k8s.io", "leases", ["list", "get", "create", "update"]),
         new("", "events", ["create", "list"]),
         new("", "pods", ["list"]),
         new("", "pods/log", ["get"]),
@@ -96,8 +97,43 @@ public static class ControllerManifests
             return [];
         }
 
-        return Render(options, Host(services).Compute.Image, namespaces);
+        var rendered = services.SelectMany(s => ManifestRenderer.Render(s, options)).Where(Scales).ToArray();
+        return
+        [
+            .. Render(options, Host(services).Compute.Image, namespaces),
+            .. namespaces.Select(ns => AdmitController(options, ns, rendered.Where(o => o.Metadata.NamespaceProperty == ns).Select(o => o.Metadata.Labels[ManifestLabels.Name]))),
+        ];
     }
+
+    /// <summary>
+    /// A NetworkPolicy for the pods of the services the controller scales in <paramref name="ns"/>: ingress from the app's
+    /// own pods, the controller among them, which asks each worker for its calls in flight (GetLoad) and would otherwise
+    /// find every pod silent under a default-deny policy, so that nothing ever scales to zero; the ranks of a group reach
+    /// each other (rendezvous, collectives) the same way. It selects only those pods, so Knative-served pods, whose calls
+    /// come through Knative's activator, are left alone. Port-forwards and kubelet's probes do not pass through it.
+    /// </summary>
+    private static V1NetworkPolicy AdmitController(ManifestOptions options, string ns, IEnumerable<string> services) => new()
+    {
+        ApiVersion = "networking.k8s.io/v1",
+        Kind = "NetworkPolicy",
+        Metadata = Metadata(options, ns),
+        Spec = new V1NetworkPolicySpec
+        {
+            PodSelector = new V1LabelSelector
+            {
+                MatchLabels = new Dictionary<string, string> { [ManifestLabels.PartOf] = KubernetesNames.ToLabelValue(options.AppName), [ManifestLabels.Component] = ManifestLabels.WorkerComponent },
+                MatchExpressions = [new V1LabelSelectorRequirement { Key = ManifestLabels.Name, OperatorProperty = "In", Values = [.. services.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)] }],
+            },
+            PolicyTypes = ["Ingress"],
+            Ingress =
+            [
+                new V1NetworkPolicyIngressRule
+                {
+                    FromProperty = [new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { [ManifestLabels.PartOf] = KubernetesNames.ToLabelValue(options.AppName) } } }],
+                },
+            ],
+        },
+    };
 
     /// <summary>The service whose image the controller runs: the first on a .NET base (the app image), else the first.</summary>
     public static ServiceDescriptor Host(IReadOnlyList<ServiceDescriptor> services) =>
@@ -176,11 +212,24 @@ public static class ControllerManifests
                                     TimeoutSeconds = 3,
                                     FailureThreshold = 3,
                                 },
+
+                                // Restarted when its loop stops finishing ticks (ControllerLiveness); a failing tick is
+                                // retried with backoff and keeps it alive, so a flaky API server never restarts it.
+                                LivenessProbe = new V1Probe
+                                {
+                                    Grpc = new V1GRPCAction { Port = ControllerHost.Port, Service = ControllerLiveness.ServiceName },
+                                    PeriodSeconds = 10,
+                                    TimeoutSeconds = 3,
+                                    FailureThreshold = 3,
+                                },
                                 Env =
                                 [
                                     WorkerContainer.Value(WorkerEnvironment.Role, WorkerEnvironment.ControllerRole),
                                     WorkerContainer.FieldRef(ControllerHost.NamespaceVariable, "metadata.namespace"),
                                     WorkerContainer.Value(ControllerHost.AppNameVariable, options.AppName),
+
+                                    // The workers' token, from the same Secret: Activate holds only the app's own callers.
+                                    WorkerContainer.Token(options),
                                 ],
                                 Resources = new V1ResourceRequirements
                                 {
@@ -229,10 +278,12 @@ public static class ControllerManifests
         [ManifestLabels.Instance] = Name(options),
     };
 
-    // No managed-by=hoist label: teardown --all and the services' own selectors must never take the controller for a service.
+    // managed-by=hoist, so teardown --all removes the controller with the services it scaled; a service's own selectors
+    // (its name and instance) never match it, and status leaves out component=controller.
     private static SortedDictionary<string, string> Labels(ManifestOptions options) => new(Selector(options), StringComparer.Ordinal)
     {
         [ManifestLabels.Component] = Component,
         [ManifestLabels.PartOf] = KubernetesNames.ToLabelValue(options.AppName),
+        [ManifestLabels.ManagedBy] = ManifestLabels.ManagedByHoist,
     };
 }

@@ -40,11 +40,19 @@ public static class ManifestFiles
         var files = new List<ManifestFile>();
         foreach (var declared in descriptors)
         {
-            var descriptor = ServiceSettings.Apply(declared, overrides is not null && overrides.TryGetValue(declared.Name, out var serviceOverrides) ? serviceOverrides : null);
+            var descriptor = Effective(declared, overrides);
             files.Add(new ManifestFile(FileName(descriptor), ManifestYaml.Serialize(ManifestRenderer.Render(descriptor, options))));
         }
 
         return files;
+    }
+
+    /// <summary>A service as it renders: <paramref name="declared"/> with the overrides for its name applied.</summary>
+    /// <exception cref="ServiceSettingsException">An override breaks the settings rules.</exception>
+    public static ServiceDescriptor Effective(ServiceDescriptor declared, IReadOnlyDictionary<string, ServiceOverrides>? overrides)
+    {
+        ArgumentNullException.ThrowIfNull(declared);
+        return ServiceSettings.Apply(declared, overrides is not null && overrides.TryGetValue(declared.Name, out var serviceOverrides) ? serviceOverrides : null);
     }
 
     /// <summary>

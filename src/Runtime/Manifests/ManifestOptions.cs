@@ -64,6 +64,15 @@ public sealed record ManifestOptions
     /// </summary>
     public IReadOnlyDictionary<string, string> TelemetryEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>How long a worker may take to finish its calls once stopped (<c>Hoist:Kubernetes:StopTimeout</c>).</summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The pods' <c>terminationGracePeriodSeconds</c>: at least <see cref="StopTimeout"/>, and never below Kubernetes'
+    /// own 30 s, so kubelet does not kill a worker that is still finishing its calls.
+    /// </summary>
+    public long TerminationGracePeriodSeconds => Math.Max(30, (long)Math.Ceiling(StopTimeout.TotalSeconds));
+
     public string ResolvedEntryAssembly => EntryAssembly is { Length: > 0 } entry ? entry : AppName + ".dll";
 
     public string ResolvedTokenSecretName =>

@@ -32,6 +32,7 @@ public static class ManifestOptionsFactory
             TokenSecretName = NonEmpty(kubernetes.TokenSecretName),
             ImagePullPolicy = NonEmpty(kubernetes.ImagePullPolicy),
             ClusterDomain = kubernetes.ClusterDomain,
+            StopTimeout = kubernetes.StopTimeout,
         };
     }
 

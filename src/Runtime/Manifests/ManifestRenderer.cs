@@ -97,6 +97,7 @@ public static partial class ManifestRenderer
             NodeSelector = WorkerPod.NodeSelector(target.Descriptor.Compute),
             Tolerations = WorkerPod.Tolerations(target.Descriptor.Compute),
             Volumes = WorkerPod.Volumes(target.Descriptor),
+            TerminationGracePeriodSeconds = target.Options.TerminationGracePeriodSeconds,
         },
     };
 

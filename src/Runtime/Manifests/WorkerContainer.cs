@@ -63,24 +63,28 @@ internal static class WorkerContainer
             ? ["dotnet", $"{ManifestOptions.AppDirectory}/{options.ResolvedEntryAssembly}"]
             : [$"{ManifestOptions.AppDirectory}/{Path.GetFileNameWithoutExtension(options.ResolvedEntryAssembly)}"];
 
+    /// <summary>The call token variable: from the app's token Secret, never written into a manifest.</summary>
+    public static V1EnvVar Token(ManifestOptions options) => new()
+    {
+        Name = WorkerEnvironment.Token,
+        ValueFrom = new V1EnvVarSource
+        {
+            SecretKeyRef = new V1SecretKeySelector { Name = options.ResolvedTokenSecretName, Key = ManifestOptions.TokenSecretKey },
+        },
+    };
+
     /// <summary>
     /// The variables of <see cref="WorkerEnvironment"/>. The token comes from the Secret, never from the manifest.
     /// <paramref name="podFieldRefs"/> is false for Knative, which rejects the downward API unless the cluster
     /// enables <c>kubernetes.podspec-fieldref</c>; the worker then has no replica name, which is optional.
     /// </summary>
+
     public static IEnumerable<V1EnvVar> HoistEnvironment(RenderTarget target, bool podFieldRefs)
     {
         yield return Value(WorkerEnvironment.Role, WorkerEnvironment.WorkerRole);
         yield return Value(WorkerEnvironment.Service, target.Descriptor.Name);
         yield return Value(WorkerEnvironment.Port, target.Options.GrpcPort.ToString(CultureInfo.InvariantCulture));
-        yield return new V1EnvVar
-        {
-            Name = WorkerEnvironment.Token,
-            ValueFrom = new V1EnvVarSource
-            {
-                SecretKeyRef = new V1SecretKeySelector { Name = target.Options.ResolvedTokenSecretName, Key = ManifestOptions.TokenSecretKey },
-            },
-        };
+        yield return Token(target.Options);
         yield return Value(WorkerEnvironment.Assembly, target.Descriptor.AssemblyName);
         if (podFieldRefs)
         {

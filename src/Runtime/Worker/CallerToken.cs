@@ -60,16 +60,24 @@ internal sealed partial class CallerToken(WorkerEnvironment environment, ILogger
         }
     }
 
-    private bool Matches(string presented)
+    private bool Matches(string presented) => Matches(_token, presented);
+
+    /// <summary>Whether <paramref name="presented"/> is <paramref name="token"/> (UTF-8), compared in constant time; the in-cluster controller's activator checks with it too.</summary>
+    public static bool Matches(ReadOnlySpan<byte> token, string presented)
     {
+        if (presented.Length == 0 || token.IsEmpty)
+        {
+            return false;
+        }
+
         if (Encoding.UTF8.GetMaxByteCount(presented.Length) > 256)
         {
-            return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _token);
+            return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), token);
         }
 
         Span<byte> bytes = stackalloc byte[256];
         var length = Encoding.UTF8.GetBytes(presented, bytes);
-        return CryptographicOperations.FixedTimeEquals(bytes[..length], _token);
+        return CryptographicOperations.FixedTimeEquals(bytes[..length], token);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a call from {Peer} without this deployment's token")]

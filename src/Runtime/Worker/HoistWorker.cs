@@ -39,6 +39,10 @@ public static class HoistWorker
         {
             // In a pod: log records go to the console for the cluster's log tooling.
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+
+            // In a pod the calls in flight finish however long they take: kubelet's SIGKILL after the rendered
+            // terminationGracePeriodSeconds (at least Hoist:Kubernetes:StopTimeout) bounds the drain, not .NET's 30 s.
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
         }
 
         if (inPod || environment.WarmTtl is not null)
@@ -71,7 +75,17 @@ public static class HoistWorker
             }
             else
             {
-                kestrel.Listen(IPAddress.Parse(environment.ListenAddress), environment.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+                var address = IPAddress.Parse(environment.ListenAddress);
+                if (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+                {
+                    // Every address of the pod, IPv6 and IPv4 (dual-stack, falling back to IPv4 where the node has no
+                    // IPv6), so probes and callers reach it on single-stack IPv6 clusters too.
+                    kestrel.ListenAnyIP(environment.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+                }
+                else
+                {
+                    kestrel.Listen(address, environment.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+                }
             }
         });
 

@@ -18,19 +18,25 @@ internal sealed class ActivatorHost : IAsyncDisposable
     public const string Namespace = "ml";
     public const string App = "MyApp";
 
+    /// <summary>The app's call token the host's controller holds calls for.</summary>
+    public const string Token = "4f3c2b1a-activator-test-token";
+
+    /// <summary>The headers of a caller that has the app's token.</summary>
+    public static Grpc.Core.Metadata Authorized => new() { { Protocol.WorkerProtocol.TokenHeader, Token } };
+
     private readonly WebApplication _app;
 
     private ActivatorHost(WebApplication app, Uri address) => (_app, Address) = (app, address);
 
     public Uri Address { get; }
 
-    public static async Task<ActivatorHost> StartAsync(Func<string, CancellationToken, Task<WorkloadActivation>> activate)
+    public static async Task<ActivatorHost> StartAsync(Func<string, CancellationToken, Task<WorkloadActivation>> activate, bool isLeader = true)
     {
         var builder = ControllerHost.CreateBuilder([], IPAddress.Loopback, 0);
         builder.Logging.ClearProviders();
-        builder.Services.AddOptions<ScalingControllerOptions>().Configure(o => (o.Namespace, o.AppName) = (Namespace, App));
+        builder.Services.AddOptions<ScalingControllerOptions>().Configure(o => (o.Namespace, o.AppName, o.CallToken) = (Namespace, App, Token));
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<IWorkloadActivator>(new ScriptedActivator(activate));
+        builder.Services.AddSingleton<IWorkloadActivator>(new ScriptedActivator(activate, isLeader));
         var app = builder.Build();
         await ControllerHost.StartAsync(app, CancellationToken.None);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -43,8 +49,10 @@ internal sealed class ActivatorHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private sealed class ScriptedActivator(Func<string, CancellationToken, Task<WorkloadActivation>> activate) : IWorkloadActivator
+    private sealed class ScriptedActivator(Func<string, CancellationToken, Task<WorkloadActivation>> activate, bool isLeader) : IWorkloadActivator
     {
+        public bool IsLeader => isLeader;
+
         public Task<WorkloadActivation> ActivateAsync(string service, CancellationToken cancellationToken) => activate(service, cancellationToken);
     }
 }

@@ -23,7 +23,7 @@ public sealed class ActivatorServiceTests
         });
 
         using var channel = GrpcChannel.ForAddress(host.Address);
-        var activation = await new Protocol.Activator.ActivatorClient(channel).ActivateAsync(new ActivateRequest { Service = "train" }, deadline: Deadline());
+        var activation = await new Protocol.Activator.ActivatorClient(channel).ActivateAsync(new ActivateRequest { Service = "train" }, ActivatorHost.Authorized, Deadline());
 
         Assert.Equal("train", asked);
         Assert.Equal((4, true, 1500L), (activation.ReadyReplicas, activation.Woken, activation.WaitedMs));
@@ -95,11 +95,33 @@ public sealed class ActivatorServiceTests
 
         var started = TimeProvider.System.GetTimestamp();
         var error = await Assert.ThrowsAsync<RpcException>(() => new Protocol.Activator.ActivatorClient(channel)
-            .ActivateAsync(new ActivateRequest { Service = "train" }, deadline: DateTime.UtcNow.AddSeconds(1)).ResponseAsync);
+            .ActivateAsync(new ActivateRequest { Service = "train" }, ActivatorHost.Authorized, DateTime.UtcNow.AddSeconds(1)).ResponseAsync);
 
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
         Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(10));
         await released.Task.WaitAsync(Bound);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("not-the-token")]
+    public async Task Activate_WithoutTheAppsToken_IsPermissionDenied_AndWakesNothing(string? token)
+    {
+        var asked = false;
+        await using var host = await ActivatorHost.StartAsync((service, _) =>
+        {
+            asked = true;
+            throw new WorkerLaunchException(service, "train-0", CrashDiagnosis(), "boom", 1);
+        });
+        using var channel = GrpcChannel.ForAddress(host.Address);
+        var headers = token is null ? new Metadata() : new Metadata { { WorkerProtocol.TokenHeader, token } };
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => new Protocol.Activator.ActivatorClient(channel)
+            .ActivateAsync(new ActivateRequest { Service = "train" }, headers, Deadline()).ResponseAsync);
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.DoesNotContain("boom", error.Status.Detail, StringComparison.Ordinal);
+        Assert.False(asked);
     }
 
     [Fact]
@@ -135,7 +157,7 @@ public sealed class ActivatorServiceTests
     {
         using var channel = GrpcChannel.ForAddress(host.Address);
         var client = new Protocol.Activator.ActivatorClient(channel);
-        return await Assert.ThrowsAsync<RpcException>(() => client.ActivateAsync(new ActivateRequest { Service = service }, deadline: Deadline()).ResponseAsync);
+        return await Assert.ThrowsAsync<RpcException>(() => client.ActivateAsync(new ActivateRequest { Service = service }, ActivatorHost.Authorized, Deadline()).ResponseAsync);
     }
 
     private static DateTime Deadline() => DateTime.UtcNow + Bound;

@@ -191,7 +191,7 @@ public sealed class ControllerActivationTests
         {
             using (channel)
             {
-                return await ControllerActivation.ActivateAsync(new Protocol.Activator.ActivatorClient(channel), "train", LaunchTimeout, TimeProvider.System, cancellationToken);
+                return await ControllerActivation.ActivateAsync(new Protocol.Activator.ActivatorClient(channel), "train", ActivatorHost.Token, LaunchTimeout, TimeProvider.System, cancellationToken);
             }
         }
     }

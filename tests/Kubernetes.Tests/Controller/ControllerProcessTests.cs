@@ -74,6 +74,11 @@ public sealed class ControllerProcessTests
             }
 
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, answer.Status);
+
+            // Its ticks fail (the cluster is unreachable) and are retried with backoff: the loop lives, so liveness holds.
+            var liveness = await health.CheckAsync(new HealthCheckRequest { Service = ControllerLiveness.ServiceName }, deadline: DateTime.UtcNow.AddSeconds(5));
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, liveness.Status);
+            Assert.False(process.HasExited);
         }
         finally
         {

@@ -156,4 +156,14 @@ public sealed class WorkerLoadProbeTests
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    [Fact]
+    public void ASilentPod_IsWarnedAboutOnce_NotOnEveryTick()
+    {
+        var warned = new HashSet<string>(StringComparer.Ordinal);
+
+        Assert.True(WorkerLoadProbe.FirstSilence(warned, "ml/train-0"));
+        Assert.False(WorkerLoadProbe.FirstSilence(warned, "ml/train-0"));
+        Assert.True(WorkerLoadProbe.FirstSilence(warned, "ml/train-1"));
+    }
 }

@@ -276,4 +276,23 @@ public sealed class WorkloadScalerTests
 
         Assert.Equal(0, verdict.SetReplicas);
     }
+
+    [Fact]
+    public async Task CallsHeldForAWorkloadThatIsDeleted_FailAtOnce_SayingSo()
+    {
+        var time = new FakeTimeProvider();
+        var set = RenderedSet(Seed());
+        var scaler = new WorkloadScaler(Observed(set, replicas: 0, ready: 0), time);
+        var held = scaler.WaitForReadyAsync(time.GetUtcNow(), CancellationToken.None, out var woke);
+        Assert.Equal(4, woke);
+
+        // kubectl delete (or hoist teardown): the next tick no longer lists it, and the controller removes its scaler.
+        set.Metadata.DeletionTimestamp = time.GetUtcNow().UtcDateTime;
+        Assert.Null(ScaledWorkload.From(set));
+        scaler.Remove();
+
+        var failure = await Assert.ThrowsAsync<WorkerLaunchException>(() => held.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Contains("was deleted", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("StatefulSet", failure.Message, StringComparison.Ordinal);
+    }
 }

@@ -27,9 +27,10 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
 
     /// <summary>
     /// Server-side apply (PATCH, <c>application/apply-patch+yaml</c>, force): the server merges the fields Hoist
-    /// owns and leaves everyone else's alone, and applying the same object twice changes nothing.
+    /// owns and leaves everyone else's alone, and applying the same object twice changes nothing. For a custom object
+    /// (Knative, KubeRay), the server's echo of what it stored: a field its CRD does not know is missing there.
     /// </summary>
-    public async Task ApplyAsync(k8s.IKubernetesObject<V1ObjectMeta> value, CancellationToken cancellationToken)
+    public async Task<JsonElement?> ApplyAsync(k8s.IKubernetesObject<V1ObjectMeta> value, CancellationToken cancellationToken)
     {
         var kind = ResourceKind.Of(value);
         var (name, ns) = (value.Metadata.Name, value.Metadata.NamespaceProperty);
@@ -60,17 +61,39 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
             case V1RoleBinding:
                 await client.RbacAuthorizationV1.PatchNamespacedRoleBindingAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
+            case V1NetworkPolicy:
+                await client.NetworkingV1.PatchNamespacedNetworkPolicyAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
             case V1Lease:
                 await client.CoordinationV1.PatchNamespacedLeaseAsync(patch, name, ns, fieldManager: ActivityFieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
             default:
-                await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, kind.Group, kind.Version, ns, kind.Plural, name, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-                break;
+                return await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, kind.Group, kind.Version, ns, kind.Plural, name, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false) is JsonElement echo
+                    ? echo
+                    : null;
         }
+
+        return null;
     }
 
-    /// <summary>The body of an apply: the object as camelCase JSON without nulls (YAML is a superset of JSON).</summary>
-    public static string ApplyBody(object value) => KubernetesJson.Serialize(value);
+    /// <summary>
+    /// The body of an apply: the object as camelCase JSON without nulls (YAML is a superset of JSON), except one null
+    /// on purpose. A Deployment that switches to <c>Recreate</c> (a GPU service) still has the <c>rollingUpdate</c> the
+    /// API server defaulted when it was RollingUpdate, owned by no field manager, so server-side apply keeps it and the
+    /// API then refuses the object (kubernetes#24198); an explicit <c>rollingUpdate: null</c> clears it in the same apply.
+    /// </summary>
+    public static string ApplyBody(object value)
+    {
+        var json = KubernetesJson.Serialize(value);
+        if (value is not V1Deployment { Spec.Strategy.Type: "Recreate" })
+        {
+            return json;
+        }
+
+        var body = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        body["spec"]!["strategy"]!["rollingUpdate"] = null;
+        return body.ToJsonString();
+    }
 
     /// <summary>The readiness of a workload, or null when it does not exist (yet, or any more).</summary>
     public async Task<Readiness?> ReadReadinessAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken)
@@ -122,6 +145,27 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The apps (<c>app.kubernetes.io/part-of</c>) that have an in-cluster controller in <paramref name="ns"/>; none when
+    /// Deployments may not be listed there.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> ListControllerAppsAsync(string ns, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var controllers = await client.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: $"{Manifests.ManifestLabels.Name}={Manifests.ControllerManifests.NameLabel}", cancellationToken: cancellationToken).ConfigureAwait(false);
+            return controllers.Items
+                .Where(d => d.Metadata?.DeletionTimestamp is null)
+                .Select(d => d.Metadata?.Labels is { } labels && labels.TryGetValue(Manifests.ManifestLabels.PartOf, out var app) ? app : null)
+                .OfType<string>()
+                .ToHashSet(StringComparer.Ordinal);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Forbidden)
+        {
+            return new HashSet<string>(StringComparer.Ordinal);
         }
     }
 
@@ -233,6 +277,26 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
                 return (await ListLeasesAsync(ns, labelSelector, cancellationToken).ConfigureAwait(false)).Select(i => i.Metadata).ToArray();
             }
 
+            if (kind == ResourceKind.ServiceAccount)
+            {
+                return (await client.CoreV1.ListNamespacedServiceAccountAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
+            }
+
+            if (kind == ResourceKind.Role)
+            {
+                return (await client.RbacAuthorizationV1.ListNamespacedRoleAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
+            }
+
+            if (kind == ResourceKind.NetworkPolicy)
+            {
+                return (await client.NetworkingV1.ListNamespacedNetworkPolicyAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
+            }
+
+            if (kind == ResourceKind.RoleBinding)
+            {
+                return (await client.RbacAuthorizationV1.ListNamespacedRoleBindingAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
+            }
+
             var list = (JsonElement)await client.CustomObjects.ListNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false);
             return list.TryGetProperty("items", out var items) ? items.EnumerateArray().Select(Metadata).ToArray() : [];
         }
@@ -279,6 +343,22 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
             {
                 await client.CoordinationV1.DeleteNamespacedLeaseAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
+            else if (kind == ResourceKind.ServiceAccount)
+            {
+                await client.CoreV1.DeleteNamespacedServiceAccountAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            else if (kind == ResourceKind.Role)
+            {
+                await client.RbacAuthorizationV1.DeleteNamespacedRoleAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            else if (kind == ResourceKind.NetworkPolicy)
+            {
+                await client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            else if (kind == ResourceKind.RoleBinding)
+            {
+                await client.RbacAuthorizationV1.DeleteNamespacedRoleBindingAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
             else
             {
                 await client.CustomObjects.DeleteNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, name, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -286,6 +366,23 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
         {
+        }
+    }
+
+    /// <summary>
+    /// Creates <paramref name="secret"/> unless one of its name exists: true when this call made it, false when the API
+    /// answered 409 AlreadyExists (someone else's create won, and theirs stands).
+    /// </summary>
+    public async Task<bool> CreateIfAbsentAsync(V1Secret secret, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CoreV1.CreateNamespacedSecretAsync(secret, secret.Metadata.NamespaceProperty, fieldManager: FieldManager, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return false;
         }
     }
 

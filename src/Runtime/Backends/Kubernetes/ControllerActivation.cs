@@ -8,11 +8,11 @@ using Hoist.Protocol;
 namespace Hoist.Backends.Kubernetes;
 
 /// <summary>What the controller's activator said: the service is ready, or why the controller did not hold the call.</summary>
-internal sealed record ActivatorAnswer(WorkloadActivation? Ready, string? NotHeld)
+internal sealed record ActivatorAnswer(WorkloadActivation? Ready, string? NotHeld, bool Retry = false)
 {
     public static ActivatorAnswer Held(WorkloadActivation activation) => new(activation, null);
 
-    public static ActivatorAnswer Passed(string reason) => new(null, reason);
+    public static ActivatorAnswer Passed(string reason, bool retry = false) => new(null, reason, retry);
 }
 
 /// <summary>
@@ -29,6 +29,14 @@ internal static class ControllerActivation
     /// its own wait by the LaunchTimeout, then reads the diagnosis; this deadline only catches a controller that hangs.
     /// </summary>
     public static readonly TimeSpan AnswerGrace = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often a client asks again after UNAVAILABLE (a controller that is not the leader, or one restarting), and how
+    /// long it waits between: a new connection may reach the leader, or the restarted controller.
+    /// </summary>
+    public const int UnavailableRetries = 5;
+
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Where to send <c>Activate</c>, or null when the service does not go through the controller: its workload is not
@@ -62,6 +70,7 @@ internal static class ControllerActivation
         string ns,
         string appLabel,
         string service,
+        string token,
         bool clusterDns,
         string clusterDomain,
         TimeSpan launchTimeout,
@@ -95,23 +104,34 @@ internal static class ControllerActivation
             return null;
         }
 
-        using var channel = connector.CreateChannel(cluster, route);
-        return await ActivateAsync(new Protocol.Activator.ActivatorClient(channel), service, launchTimeout, time, cancellationToken).ConfigureAwait(false);
+        for (var attempt = 0; ; attempt++)
+        {
+            using var channel = connector.CreateChannel(cluster, route);
+            var answer = await ActivateAsync(new Protocol.Activator.ActivatorClient(channel), service, token, launchTimeout, time, cancellationToken).ConfigureAwait(false);
+            if (!answer.Retry || attempt >= UnavailableRetries)
+            {
+                return answer;
+            }
+
+            await Task.Delay(RetryDelay, time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
     /// Asks the controller to wake <paramref name="service"/> and waits for its answer, at most its LaunchTimeout plus
     /// <see cref="AnswerGrace"/>. A launch failure is a <see cref="WorkerLaunchException"/> with the controller's
-    /// diagnosis, a full queue a <see cref="CallRejectedException"/>: either way the caller's call is not sent.
+    /// diagnosis, a full queue a <see cref="CallRejectedException"/>: either way the caller's call is not sent. The call
+    /// carries the app's <paramref name="token"/>, without which the controller holds nothing.
     /// </summary>
-    public static async Task<ActivatorAnswer> ActivateAsync(Protocol.Activator.ActivatorClient client, string service, TimeSpan launchTimeout, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<ActivatorAnswer> ActivateAsync(Protocol.Activator.ActivatorClient client, string service, string token, TimeSpan launchTimeout, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(time);
         var deadline = time.GetUtcNow().UtcDateTime + launchTimeout + AnswerGrace;
         try
         {
-            var activation = await client.ActivateAsync(new ActivateRequest { Service = service }, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var headers = new Metadata { { WorkerProtocol.TokenHeader, token } };
+            var activation = await client.ActivateAsync(new ActivateRequest { Service = service }, headers, deadline, cancellationToken).ConfigureAwait(false);
             return ActivatorAnswer.Held(new WorkloadActivation(activation.ReadyReplicas, activation.Woken, TimeSpan.FromMilliseconds(activation.WaitedMs)));
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
@@ -124,7 +144,7 @@ internal static class ControllerActivation
         }
         catch (RpcException ex)
         {
-            return ActivatorAnswer.Passed($"{ex.StatusCode}: {ex.Status.Detail}");
+            return ActivatorAnswer.Passed($"{ex.StatusCode}: {ex.Status.Detail}", retry: ex.StatusCode == StatusCode.Unavailable);
         }
     }
 

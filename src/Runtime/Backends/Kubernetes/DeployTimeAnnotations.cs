@@ -39,6 +39,16 @@ internal static class DeployTimeAnnotations
         return Digest(text);
     }
 
+    /// <summary>The token's digest on every pod template of <paramref name="value"/> only: the in-cluster controller's, which reads the token at start.</summary>
+    public static void StampToken(IKubernetesObject<V1ObjectMeta> value, string tokenDigest)
+    {
+        foreach (var metadata in PodTemplates(value))
+        {
+            metadata.Annotations ??= new SortedDictionary<string, string>(StringComparer.Ordinal);
+            metadata.Annotations[TokenDigest] = tokenDigest;
+        }
+    }
+
     /// <summary>
     /// Stamps the token's digest on every pod template and, on the workload, the token's and the settings' digests; and
     /// the Secrets' digest, when the service names any, on every pod template that gets them (Ray's workers too) and the workload.

@@ -85,6 +85,17 @@ internal static class InactivityPolicy
     public static bool IsExpired(TimeSpan ttl, DateTimeOffset lastActivity, DateTimeOffset now) => now - lastActivity >= ttl;
 
     /// <summary>
+    /// Whether a workload's InactivityTtl is its app's in-cluster controller's alone: a Deployment or StatefulSet (the
+    /// kinds the controller scales) of an app with a controller in the namespace. The controller sees the calls in flight
+    /// on its pods, which a client's janitor does not, so a client never tears such a service down for inactivity.
+    /// </summary>
+    public static bool LeftToController(ResourceKind kind, V1ObjectMeta workload, IReadOnlySet<string> appsWithController) =>
+        (kind == ResourceKind.Deployment || kind == ResourceKind.StatefulSet)
+        && workload.Labels is { } labels
+        && labels.TryGetValue(ManifestLabels.PartOf, out var app)
+        && appsWithController.Contains(app);
+
+    /// <summary>
     /// The services among <paramref name="workloads"/> that carry a TTL and have been idle longer than it: the
     /// janitor's list, as (service, instance) label pairs to tear down.
     /// </summary>

@@ -21,7 +21,8 @@ internal sealed record KnativeRefusal(string Service, string ConfigMap, string K
 /// Would Knative's webhook accept this rendered Service on this cluster? The same judgement as knative/serving's
 /// <c>pkg/apis/serving/fieldmask.go</c> and <c>k8s_validation.go</c> (pod fields behind <c>config-features</c>
 /// flags), <c>pkg/apis/autoscaling/annotation_validation.go</c> (<c>initial-scale: "0"</c> needs
-/// <c>allow-zero-initial-scale</c>) and <c>revision_validation.go</c> (<c>timeoutSeconds</c> at most
+/// <c>allow-zero-initial-scale</c>; <c>max-scale</c> "0", which means no limit, or above <c>max-scale-limit</c>, when the
+/// cluster sets one) and <c>revision_validation.go</c> (<c>timeoutSeconds</c> at most
 /// <c>max-revision-timeout-seconds</c>), made before applying, so a deploy fails with the setting to change instead
 /// of the webhook's field list, or a revision that never comes up. Pure: the Service as it goes over the wire, and
 /// the ConfigMaps' data.
@@ -30,6 +31,7 @@ internal static class KnativeAdmission
 {
     public const string AllowZeroInitialScale = "allow-zero-initial-scale";
     public const string MaxRevisionTimeoutSeconds = "max-revision-timeout-seconds";
+    public const string MaxScaleLimit = "max-scale-limit";
 
     /// <summary>
     /// A pod field behind a flag. <paramref name="NeedsEnabled"/>: Knative lets the field through only when the
@@ -86,6 +88,22 @@ internal static class KnativeAdmission
             && !KnativeClusterConfig.Bool(autoscaler, AllowZeroInitialScale, knativeDefault: false))
         {
             refusals.Add(new KnativeRefusal(service, KnativeClusterConfig.AutoscalerMap, AllowZeroInitialScale, "true", "starts at zero replicas ([Autoscale(InitialScale = 0)])"));
+        }
+
+        if (config.Autoscaler is { } limits
+            && KnativeClusterConfig.Integer(limits, MaxScaleLimit, knativeDefault: 0) is var limit and > 0
+            && long.TryParse(annotations[ManifestAnnotations.KnativeAutoscalingPrefix + ManifestAnnotations.MaxScale]?.GetValue<string>(), NumberStyles.None, CultureInfo.InvariantCulture, out var maxScale)
+            && (maxScale == 0 || maxScale > limit))
+        {
+            refusals.Add(new KnativeRefusal(
+                service,
+                KnativeClusterConfig.AutoscalerMap,
+                MaxScaleLimit,
+                maxScale == 0 ? "0" : maxScale.ToString(CultureInfo.InvariantCulture),
+                (maxScale == 0
+                    ? "has no replica limit ([Autoscale] MaxScale 0, max-scale \"0\")"
+                    : $"may scale to {maxScale} replicas ([Autoscale] MaxScale)")
+                + $" while the cluster caps every service at {limit} (else set MaxScale from 1 to {limit})"));
         }
 
         if (config.Defaults is { } defaults && podSpec["timeoutSeconds"]?.GetValue<long>() is { } timeout)

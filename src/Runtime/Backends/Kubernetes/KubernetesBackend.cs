@@ -171,9 +171,12 @@ internal sealed partial class KubernetesBackend : IHoistBackend, Telemetry.IServ
             foreach (var ns in _namespaces.Keys)
             {
                 var workloads = new List<k8s.Models.V1ObjectMeta>();
+                var controlled = await cluster.ListControllerAppsAsync(ns, Stopping).ConfigureAwait(false);
                 foreach (var kind in ResourceKind.Workloads)
                 {
-                    workloads.AddRange(await cluster.ListAsync(kind, ns, HoistSelectors.Managed, Stopping).ConfigureAwait(false));
+                    // Where an app's controller runs, the TTL of what it scales is its alone: it sees calls in flight.
+                    workloads.AddRange((await cluster.ListAsync(kind, ns, HoistSelectors.Managed, Stopping).ConfigureAwait(false))
+                        .Where(w => !InactivityPolicy.LeftToController(kind, w, controlled)));
                 }
 
                 var leases = await cluster.ListLeasesAsync(ns, HoistSelectors.Managed, Stopping).ConfigureAwait(false);

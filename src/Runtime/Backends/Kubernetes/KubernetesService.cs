@@ -195,7 +195,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
 
             _backend.Watch(layout.Namespace);
 
-            await ActivateThroughControllerAsync(cluster, descriptor, objects, layout, manifestOptions, stopping).ConfigureAwait(false);
+            await ActivateThroughControllerAsync(cluster, descriptor, objects, layout, manifestOptions, token, stopping).ConfigureAwait(false);
             var readiness = await WaitUntilReadyAsync(cluster, descriptor, layout, stopping).ConfigureAwait(false);
             var routes = WorkerRoutes.Plan(layout, readiness, _backend.UseClusterDns, _backend.Settings);
             await EnsureReachableAsync(cluster, routes, stopping).ConfigureAwait(false);
@@ -284,6 +284,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         IReadOnlyList<k8s.IKubernetesObject<V1ObjectMeta>> objects,
         ServiceLayout layout,
         ManifestOptions manifestOptions,
+        string token,
         CancellationToken cancellationToken)
     {
         // Decided from what was rendered first, so a service the controller never scales costs no extra API call.
@@ -299,6 +300,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                 layout.Namespace,
                 KubernetesNames.ToLabelValue(manifestOptions.AppName),
                 Name,
+                token,
                 _backend.UseClusterDns,
                 _backend.Settings.ClusterDomain,
                 TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout),
@@ -601,6 +603,14 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         var now = _time.GetUtcNow();
         var local = new DateTimeOffset(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
         if (!InactivityPolicy.IsExpired(ttl, local, now))
+        {
+            return;
+        }
+
+        // The app's controller, where there is one, owns the TTL of what it scales: it sees the calls in flight on the pods.
+        var app = KubernetesNames.ToLabelValue(_backend.ManifestOptionsFor(session.DefaultNamespace).AppName);
+        var controlled = await session.Cluster.ListControllerAppsAsync(layout.Namespace, _backend.Stopping).ConfigureAwait(false);
+        if (InactivityPolicy.LeftToController(layout.WorkloadKind, new V1ObjectMeta { Labels = new Dictionary<string, string> { [ManifestLabels.PartOf] = app } }, controlled))
         {
             return;
         }

@@ -18,6 +18,7 @@ internal sealed record ResourceKind(string Kind, string Group, string Version, s
     public static readonly ResourceKind ServiceAccount = new("ServiceAccount", "", "v1", "serviceaccounts");
     public static readonly ResourceKind Role = new("Role", "rbac.authorization.k8s.io", "v1", "roles");
     public static readonly ResourceKind RoleBinding = new("RoleBinding", "rbac.authorization.k8s.io", "v1", "rolebindings");
+    public static readonly ResourceKind NetworkPolicy = new("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies");
 
     /// <summary>
     /// What a service's teardown deletes, owners first: the workloads take their pods, revisions and ReplicaSets
@@ -26,8 +27,12 @@ internal sealed record ResourceKind(string Kind, string Group, string Version, s
     /// </summary>
     public static IReadOnlyList<ResourceKind> ServiceObjects { get; } = [KnativeService, RayCluster, StatefulSet, Deployment, Service];
 
-    /// <summary>What a teardown deletes: the service's objects, then its activity Lease, which no rendering has.</summary>
-    public static IReadOnlyList<ResourceKind> Teardown { get; } = [.. ServiceObjects, Lease];
+    /// <summary>
+    /// What a teardown deletes: the service's objects, then its activity Lease, which no rendering has, then the
+    /// in-cluster controller's account and rights, which only <c>--all</c>'s selector (managed-by=hoist) matches; its
+    /// Deployment and Service go with the services' kinds.
+    /// </summary>
+    public static IReadOnlyList<ResourceKind> Teardown { get; } = [.. ServiceObjects, Lease, NetworkPolicy, RoleBinding, Role, ServiceAccount];
 
     /// <summary>The kinds that carry the <c>hoist.dev/*</c> annotations: one per service.</summary>
     public static IReadOnlyList<ResourceKind> Workloads { get; } = [Deployment, StatefulSet, KnativeService, RayCluster];
@@ -36,9 +41,10 @@ internal sealed record ResourceKind(string Kind, string Group, string Version, s
 
     /// <summary>
     /// A kind a namespace-scoped developer may have no rights on without losing anything essential (Knative and
-    /// KubeRay kinds they do not use, the activity Lease): a 403 listing it means "none here", with a warning.
+    /// KubeRay kinds they do not use, the activity Lease, the controller's account and rights, which only whoever deployed
+    /// the controller may manage): a 403 listing it means "none here", with a warning.
     /// </summary>
-    public bool AbsentWhenForbidden => IsCustom || this == Lease;
+    public bool AbsentWhenForbidden => IsCustom || this == Lease || this == ServiceAccount || this == Role || this == RoleBinding || this == NetworkPolicy;
 
     public override string ToString() => Group.Length == 0 ? $"{Kind} ({Version})" : $"{Kind} ({Group}/{Version})";
 
@@ -54,6 +60,7 @@ internal sealed record ResourceKind(string Kind, string Group, string Version, s
         k8s.Models.V1ServiceAccount => ServiceAccount,
         k8s.Models.V1Role => Role,
         k8s.Models.V1RoleBinding => RoleBinding,
+        k8s.Models.V1NetworkPolicy => NetworkPolicy,
         Manifests.KnativeService => KnativeService,
         Manifests.RayCluster => RayCluster,
         _ => throw new NotSupportedException($"Hoist does not apply objects of type {value.GetType().Name}."),

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Hoist.Manifests;
 using k8s;
 using k8s.Models;
@@ -60,6 +61,19 @@ internal static class RolloutPlan
     /// </summary>
     public static bool RestartsGroup(long? generationBefore, long? generationAfter, int replicasBefore) =>
         generationBefore is { } before && generationAfter is { } after && after != before && replicasBefore > 0;
+
+    /// <summary>
+    /// Whether an apply changed a RayCluster that KubeRay will not recreate by itself, so the backend must delete its
+    /// pods for the new code and token to reach them: the cluster existed before, its generation moved, and the
+    /// server's echo has no <c>spec.upgradeStrategy</c>. The field exists from KubeRay 1.6.0; an older CRD prunes it
+    /// with a warning only, and KubeRay then leaves the running head on its old spec while reporting it ready.
+    /// </summary>
+    public static bool RestartsRayPods(long? generationBefore, JsonElement echo)
+    {
+        var generationAfter = echo.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty("generation", out var g) && g.TryGetInt64(out var n) ? n : (long?)null;
+        var upgrades = echo.TryGetProperty("spec", out var spec) && spec.TryGetProperty("upgradeStrategy", out var strategy) && strategy.ValueKind == JsonValueKind.Object;
+        return !upgrades && generationBefore is { } before && generationAfter is { } after && after != before;
+    }
 
     private static bool IsHoists(V1ObjectMeta metadata) => Label(metadata, ManifestLabels.ManagedBy) == ManifestLabels.ManagedByHoist;
 

@@ -13,11 +13,33 @@ namespace Hoist.Backends.Kubernetes;
 /// </summary>
 internal static class ServiceRollout
 {
-    /// <summary>The configured token, else the one in the app's Secret in <paramref name="ns"/>, else a new random one.</summary>
-    public static async Task<string> TokenAsync(ClusterClient cluster, string ns, ManifestOptions options, string? configured, CancellationToken cancellationToken) =>
-        configured is { Length: > 0 } ? configured
-        : await cluster.ReadSecretValueAsync(ns, options.ResolvedTokenSecretName, ManifestOptions.TokenSecretKey, cancellationToken).ConfigureAwait(false)
-          ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+    /// <summary>
+    /// The configured token, else the one in the app's Secret in <paramref name="ns"/>, else a new random one, made the
+    /// Secret by a create that only one of two racing first deploys wins: the other gets 409 and reads the winner's back,
+    /// so both run with one token instead of the last writer's.
+    /// </summary>
+    public static async Task<string> TokenAsync(ClusterClient cluster, string ns, ManifestOptions options, string? configured, CancellationToken cancellationToken)
+    {
+        if (configured is { Length: > 0 })
+        {
+            return configured;
+        }
+
+        var name = options.ResolvedTokenSecretName;
+        if (await cluster.ReadSecretValueAsync(ns, name, ManifestOptions.TokenSecretKey, cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            return stored;
+        }
+
+        var minted = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        if (await cluster.CreateIfAbsentAsync(DeployTimeAnnotations.TokenSecret(options, minted, ns), cancellationToken).ConfigureAwait(false))
+        {
+            return minted;
+        }
+
+        return await cluster.ReadSecretValueAsync(ns, name, ManifestOptions.TokenSecretKey, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Secret {ns}/{name} exists but has no '{ManifestOptions.TokenSecretKey}' key: delete it, or put the call token under that key.");
+    }
 
     /// <summary>Applies the token Secret and the service's objects with server-side apply, and stamps its activity as of <paramref name="now"/>.</summary>
     public static async Task<ServiceLayout> ApplyAsync(
@@ -35,13 +57,23 @@ internal static class ServiceRollout
         await cluster.ApplyAsync(DeployTimeAnnotations.TokenSecret(options, token, layout.Namespace), cancellationToken).ConfigureAwait(false);
         var isGroup = layout.WorkloadKind == ResourceKind.StatefulSet;
         var before = isGroup ? await cluster.ReadStatefulSetSpecAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
+        var isRay = layout.WorkloadKind == ResourceKind.RayCluster;
+        var rayBefore = isRay ? await cluster.ReadMetadataAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
         var digest = DeployTimeAnnotations.Digest(token);
         var settings = DeployTimeAnnotations.DescriptorDigest(descriptor);
         var secrets = await SecretVersions.ReadDigestAsync(cluster, layout.Namespace, descriptor, cancellationToken).ConfigureAwait(false);
+        var restartRay = false;
         foreach (var value in objects)
         {
             DeployTimeAnnotations.Stamp(value, digest, settings, secrets);
-            await cluster.ApplyAsync(value, cancellationToken).ConfigureAwait(false);
+            var echo = await cluster.ApplyAsync(value, cancellationToken).ConfigureAwait(false);
+            restartRay |= value is RayCluster && echo is { } applied && RolloutPlan.RestartsRayPods(rayBefore?.Generation, applied);
+        }
+
+        if (restartRay)
+        {
+            // A KubeRay before 1.6.0 dropped upgradeStrategy: Recreate, so the pods are recreated here, all at once.
+            await cluster.DeletePodsAsync(layout.Namespace, layout.PodSelector, cancellationToken).ConfigureAwait(false);
         }
 
         // A group's StatefulSet updates OnDelete: when its spec changed, every rank restarts together, never half

@@ -84,16 +84,28 @@ internal static class WorkloadReadiness
             return Readiness.Waiting(ready, desired, $"{Count(ready)} of {Count(desired)} ranks ready");
         }
 
+        // updatedReplicas counts the pods whose controller-revision-hash is the update revision, whatever the
+        // strategy (computeReplicaStatus in kubernetes' pkg/controller/statefulset/stateful_set_control.go): every
+        // rank on it means no group mixes old and new code.
         if ((status.UpdatedReplicas ?? 0) < desired)
         {
             return Readiness.Waiting(ready, desired, $"{Count(status.UpdatedReplicas ?? 0)} of {Count(desired)} ranks updated");
         }
 
-        // Every rank must run the same revision, or a group could mix old and new code.
-        return status.UpdateRevision is { Length: > 0 } update && status.CurrentRevision != update
+        if (status.Replicas > desired)
+        {
+            return Readiness.Waiting(ready, desired, $"{Count(status.Replicas - desired)} old ranks are pending termination");
+        }
+
+        // Under OnDelete the controller never moves currentRevision to updateRevision (kubernetes#73492, #106055), so
+        // it cannot say when a rollout is over; the count above does. Under RollingUpdate it moves when one completes.
+        return !IsOnDelete(statefulSet) && status.UpdateRevision is { Length: > 0 } update && status.CurrentRevision != update
             ? Readiness.Waiting(ready, desired, "rolling update in progress")
             : new Readiness(true, ready, desired, "ready");
     }
+
+    private static bool IsOnDelete(V1StatefulSet statefulSet) =>
+        string.Equals(statefulSet.Spec?.UpdateStrategy?.Type, "OnDelete", StringComparison.Ordinal);
 
     /// <summary>A Knative Service: Ready=True for the current generation, and its latest revision is the one that serves.</summary>
     public static Readiness OfKnative(JsonElement service)

@@ -18,6 +18,24 @@ internal sealed partial class ActivatorService(
 {
     public override async Task<Activation> Activate(ActivateRequest request, ServerCallContext context)
     {
+        // Before anything else: waking a workload and the launch diagnosis are for the app's own callers only.
+        var presented = context.GetHttpContext().Request.Headers[WorkerProtocol.TokenHeader].ToString();
+        if (!Worker.CallerToken.Matches(System.Text.Encoding.UTF8.GetBytes(options.Value.CallToken), presented))
+        {
+            LogUnauthorized(logger, context.Peer);
+            throw new RpcException(new Status(
+                StatusCode.PermissionDenied,
+                $"The Hoist controller of app '{options.Value.AppName}' holds only calls that carry the app's token in '{WorkerProtocol.TokenHeader}'."));
+        }
+
+        if (!activator.IsLeader)
+        {
+            // UNAVAILABLE is "try again": the client asks again, and the Service may route it to the leader this time.
+            throw new RpcException(new Status(
+                StatusCode.Unavailable,
+                $"This Hoist controller of app '{options.Value.AppName}' is not the leader in namespace '{options.Value.Namespace}'; another one holds the calls. Retry."));
+        }
+
         if (string.IsNullOrEmpty(request.Service))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "Activate needs the name of the service to wake."));
@@ -69,6 +87,9 @@ internal sealed partial class ActivatorService(
                 : new Status(StatusCode.Cancelled, $"The caller cancelled while service '{request.Service}' was starting."));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused an Activate from {Peer} without the app's call token")]
+    private static partial void LogUnauthorized(ILogger logger, string peer);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Activate {Service}: ready with {Ready} replica(s), woken {Woken}, held {Milliseconds:0} ms")]
     private static partial void LogActivated(ILogger logger, string service, int ready, bool woken, double milliseconds);

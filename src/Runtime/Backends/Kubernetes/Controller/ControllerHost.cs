@@ -38,8 +38,8 @@ internal static class ControllerHost
                 ? parsed
                 : throw new InvalidOperationException($"{PortVariable} is '{value}': it must be a TCP port from 1 to {IPEndPoint.MaxPort}.")
             : Port;
-        // 0.0.0.0, as a worker in a pod binds: the Service and kubelet's probe reach the pod's address.
-        var builder = CreateBuilder(args, IPAddress.Any, port);
+        // Every address, as a worker in a pod binds: the Service and kubelet's probe reach the pod's address, IPv4 or IPv6.
+        var builder = CreateBuilder(args, IPAddress.IPv6Any, port);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Services.AddHoistController(
@@ -61,7 +61,15 @@ internal static class ControllerHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(address, port, listen => listen.Protocols = HttpProtocols.Http2);
+            if (address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Any))
+            {
+                // Dual-stack, falling back to IPv4 on a node without IPv6: single-stack IPv6 clusters probe it too.
+                kestrel.ListenAnyIP(port, listen => listen.Protocols = HttpProtocols.Http2);
+            }
+            else
+            {
+                kestrel.Listen(address, port, listen => listen.Protocols = HttpProtocols.Http2);
+            }
         });
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<HealthServiceImpl>();
@@ -88,6 +96,29 @@ internal static class ControllerHost
         app.Lifetime.ApplicationStopping.Register(() => health.SetStatus("", HealthCheckResponse.Types.ServingStatus.NotServing));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         health.SetStatus("", HealthCheckResponse.Types.ServingStatus.Serving);
+        if (app.Services.GetService<ScalingController>() is { } controller)
+        {
+            _ = ReportLivenessAsync(health, controller, app.Services.GetRequiredService<TimeProvider>(), app.Lifetime.ApplicationStopping);
+        }
+    }
+
+    /// <summary>Keeps the liveness probe's health status (<see cref="ControllerLiveness"/>) in step with the loop's heartbeat.</summary>
+    private static async Task ReportLivenessAsync(HealthServiceImpl health, ScalingController controller, TimeProvider time, CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(ControllerLiveness.CheckInterval, time);
+        try
+        {
+            do
+            {
+                health.SetStatus(
+                    ControllerLiveness.ServiceName,
+                    ControllerLiveness.IsAlive(controller.LastTickEnded, time.GetUtcNow()) ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing);
+            }
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>
@@ -96,7 +127,11 @@ internal static class ControllerHost
     /// </summary>
     public static IServiceCollection AddHoistController(this IServiceCollection services, string ns, string appName)
     {
-        services.AddOptions<ScalingControllerOptions>().Configure(o => (o.Namespace, o.AppName) = (ns, appName));
+        services.AddOptions<ScalingControllerOptions>().Configure(o =>
+        {
+            (o.Namespace, o.AppName) = (ns, appName);
+            o.CallToken = Environment.GetEnvironmentVariable(Hosting.WorkerEnvironment.Token) ?? string.Empty;
+        });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesConnection.Configure(new Hosting.KubernetesBackendOptions())));
         services.AddSingleton<IWorkloadActuator, KubernetesScaleActuator>();

@@ -12,6 +12,9 @@ internal interface IWorkloadActivator
     /// <exception cref="WorkerLaunchException">Not ready within its LaunchTimeout; the message is the launch diagnosis.</exception>
     /// <exception cref="CallRejectedException">Too many calls already wait (<see cref="Grpc.Core.StatusCode.ResourceExhausted"/>).</exception>
     Task<WorkloadActivation> ActivateAsync(string service, CancellationToken cancellationToken);
+
+    /// <summary>Whether this controller holds the app's leader Lease (<see cref="LeaderElection"/>): only the leader holds calls.</summary>
+    bool IsLeader => true;
 }
 
 /// <summary>What a held call found: the ready replicas, whether it took the workload off zero, and how long it waited.</summary>

@@ -99,9 +99,12 @@ internal sealed record ScaledWorkload(
             ? ttl
             : null;
 
-    // Rendered by every Hoist since the controller's activator holds calls; the default for a workload from before.
-    private static int LaunchTimeoutSeconds(V1ObjectMeta metadata) =>
-        metadata.Annotations is { } annotations
+    /// <summary>
+    /// A workload's LaunchTimeout in seconds, from its <c>hoist.dev/launch-timeout</c>: rendered by every Hoist since the
+    /// controller's activator holds calls; the default for a workload from before.
+    /// </summary>
+    public static int LaunchTimeoutSeconds(V1ObjectMeta? metadata) =>
+        metadata?.Annotations is { } annotations
         && annotations.TryGetValue(ManifestAnnotations.LaunchTimeout, out var text)
         && GoDuration.PositiveOrNull(text) is { } timeout
             ? (int)Math.Ceiling(timeout.TotalSeconds)

@@ -27,6 +27,16 @@ public sealed class ScalingControllerOptions
     /// goes by the callers' activity Lease alone (a pod that cannot be asked would count as busy forever).
     /// </summary>
     public bool ReadWorkerLoad { get; set; } = true;
+
+    /// <summary>
+    /// The app's call token (the pod's <c>HOIST_TOKEN</c>, from the app's token Secret): <c>Activate</c> holds only calls
+    /// that carry it, since a held call wakes GPU groups and a failed one hears a crashing container's last lines. Empty
+    /// refuses every <c>Activate</c>, and callers then wait for readiness themselves.
+    /// </summary>
+    public string CallToken { get; set; } = string.Empty;
+
+    /// <summary>Who this controller is in the leader Lease (<see cref="LeaderElection"/>): its pod's name and a per-process id.</summary>
+    public string Identity { get; set; } = $"{Environment.MachineName}_{Guid.NewGuid():N}";
 }
 
 /// <summary>
@@ -46,22 +56,118 @@ internal sealed partial class ScalingController(
     // Ticks add and remove scalers; the activator's calls look them up from gRPC threads.
     private readonly ConcurrentDictionary<string, WorkloadScaler> _scalers = new(StringComparer.Ordinal);
 
+    // Workloads whose last tick failed, by key: each waits out its own backoff while the others go on.
+    private readonly Dictionary<string, TickBackoff> _failing = new(StringComparer.Ordinal);
+    private long _lastTickEndedTicks = time.GetUtcNow().UtcTicks;
+
+    private volatile bool _leads;
+    private bool _leaseForbidden;
+
+    /// <summary>Whether this controller holds the app's leader Lease: only the leader scales and holds calls.</summary>
+    public bool IsLeader => _leads;
+
+    /// <summary>When the loop last finished a tick, failed or not: the liveness probe's heartbeat (<see cref="ControllerLiveness"/>).</summary>
+    public DateTimeOffset LastTickEnded => new(Interlocked.Read(ref _lastTickEndedTicks), TimeSpan.Zero);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         LogStarted(logger, options.Value.AppName, options.Value.Namespace);
         using var timer = new PeriodicTimer(ScalingPolicy.TickInterval, time);
+        TickBackoff? backoff = null;
         do
         {
+            if (backoff is { } waiting && !waiting.IsDue(time.GetUtcNow()))
+            {
+                continue;
+            }
+
             try
             {
-                await TickAsync(stoppingToken).ConfigureAwait(false);
+                if (await ElectAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    await TickAsync(stoppingToken).ConfigureAwait(false);
+                }
+
+                backoff = null;
             }
-            catch (Exception ex) when (ex is HttpOperationException or HttpRequestException)
+            catch (Exception ex) when (TickBackoff.Survives(ex, stoppingToken))
             {
-                LogTickFailed(logger, ex.Message);
+                // The whole tick failed (the list of workloads or Leases): the next starts afresh from what the cluster shows.
+                backoff = TickBackoff.After(backoff, time.GetUtcNow());
+                LogTickFailed(logger, backoff.Value.Failures, (backoff.Value.RetryAt - time.GetUtcNow()).TotalSeconds, TickBackoff.Describe(ex));
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _lastTickEndedTicks, time.GetUtcNow().UtcTicks);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// One round of the election: reads the app's leader Lease, and takes or renews it when it may
+    /// (<see cref="LeaderElection.Decide"/>). A replace that another controller beat (409) leaves this one a follower. A
+    /// Role from before the election (no rights on single Leases) leaves the controller leading alone, as it did then.
+    /// </summary>
+    internal async Task<bool> ElectAsync(CancellationToken cancellationToken)
+    {
+        if (_leaseForbidden)
+        {
+            return _leads = true;
+        }
+
+        var ns = options.Value.Namespace;
+        var name = Manifests.ControllerManifests.Name(new ManifestOptions { AppName = options.Value.AppName, Image = "unused" });
+        var wasLeading = _leads;
+        try
+        {
+            V1Lease? current;
+            try
+            {
+                current = await client.CoordinationV1.ReadNamespacedLeaseAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                current = null;
+            }
+
+            var decision = LeaderElection.Decide(current, name, ns, options.Value.Identity, time.GetUtcNow());
+            if (decision.Write is { } lease)
+            {
+                if (decision.Create)
+                {
+                    await client.CoordinationV1.CreateNamespacedLeaseAsync(lease, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            _leads = decision.Leads;
+            if (_leads != wasLeading)
+            {
+                LogLeadership(logger, options.Value.Identity, _leads ? "leads" : "follows", decision.Holder ?? "nobody");
+            }
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            _leads = false;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Forbidden)
+        {
+            LogElectionForbidden(logger, ns);
+            _leaseForbidden = true;
+            _leads = true;
+        }
+        catch
+        {
+            // Unsure whether it still holds the Lease: it must not act as if it did.
+            _leads = false;
+            throw;
+        }
+
+        return _leads;
     }
 
     /// <summary>One tick over every workload of the app.</summary>
@@ -80,33 +186,59 @@ internal sealed partial class ScalingController(
         var now = time.GetUtcNow();
         foreach (var workload in workloads)
         {
-            var scaler = _scalers.GetOrAdd(workload.Key, _ => new WorkloadScaler(workload, time, logger));
-            var (inFlight, idleSince) = await ReadLoadAsync(workload, cancellationToken).ConfigureAwait(false);
-            var lastActivity = workload.LastActivity(leases.GetValueOrDefault(workload.Instance));
-            if (idleSince > lastActivity)
+            if (_failing.TryGetValue(workload.Key, out var failing) && !failing.IsDue(now))
             {
-                lastActivity = idleSince.Value;
+                continue;
             }
 
-            var verdict = scaler.Tick(now, workload, lastActivity, inFlight);
-            if (verdict.SetReplicas is { } replicas)
+            try
             {
-                await ScaleAsync(workload, verdict, replicas, now, cancellationToken).ConfigureAwait(false);
+                await TickAsync(workload, leases, now, cancellationToken).ConfigureAwait(false);
+                _failing.Remove(workload.Key);
             }
-
-            if (scaler.LaunchOverdue(now))
+            catch (Exception ex) when (TickBackoff.Survives(ex, cancellationToken))
             {
-                scaler.FailLaunch(await WorkloadDiagnosis.ExplainAsync(client, workload, TimeSpan.FromSeconds(workload.Descriptor.Compute.LaunchTimeout), cancellationToken).ConfigureAwait(false));
+                // One workload's failure (its pods unreadable, its scale refused) must not stop the others' scaling.
+                var next = _failing[workload.Key] = TickBackoff.After(_failing.TryGetValue(workload.Key, out var previous) ? previous : null, now);
+                LogWorkloadTickFailed(logger, workload.Kind.Kind, workload.Name, next.Failures, (next.RetryAt - now).TotalSeconds, TickBackoff.Describe(ex));
             }
         }
 
-        // A workload torn down or no longer scaled by anything: forget its state, so a new one starts afresh.
+        foreach (var forgotten in _failing.Keys.Except(workloads.Select(w => w.Key), StringComparer.Ordinal).ToArray())
+        {
+            _failing.Remove(forgotten);
+        }
+
+        // A workload torn down or no longer scaled by anything: the calls it holds fail now, and its state is forgotten,
+        // so a new one starts afresh.
         foreach (var gone in _scalers.Keys.Except(workloads.Select(w => w.Key), StringComparer.Ordinal).ToArray())
         {
             if (_scalers.TryRemove(gone, out var scaler))
             {
-                scaler.Dispose();
+                scaler.Remove();
             }
+        }
+    }
+
+    private async Task TickAsync(ScaledWorkload workload, IReadOnlyDictionary<string, DateTimeOffset?> leases, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var scaler = _scalers.GetOrAdd(workload.Key, _ => new WorkloadScaler(workload, time, logger));
+        var (inFlight, idleSince) = await ReadLoadAsync(workload, cancellationToken).ConfigureAwait(false);
+        var lastActivity = workload.LastActivity(leases.GetValueOrDefault(workload.Instance));
+        if (idleSince > lastActivity)
+        {
+            lastActivity = idleSince.Value;
+        }
+
+        var verdict = scaler.Tick(now, workload, lastActivity, inFlight);
+        if (verdict.SetReplicas is { } replicas)
+        {
+            await ScaleAsync(workload, verdict, replicas, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (scaler.LaunchOverdue(now))
+        {
+            scaler.FailLaunch(await WorkloadDiagnosis.ExplainAsync(client, workload, TimeSpan.FromSeconds(workload.Descriptor.Compute.LaunchTimeout), cancellationToken).ConfigureAwait(false));
         }
     }
 
@@ -222,6 +354,12 @@ internal sealed partial class ScalingController(
         : verdict.TornDownForInactivity ? "no calls for its InactivityTtl"
         : verdict.Recorded?.Reason ?? "settings";
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Controller {Identity} now {Role} (the Lease's holder: {Holder})")]
+    private static partial void LogLeadership(ILogger logger, string identity, string role, string holder);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The controller may not get, create or update its leader Lease in namespace {Namespace}: it leads alone, as before leader election. Apply the controller's manifests again for the Role that grants it.")]
+    private static partial void LogElectionForbidden(ILogger logger, string @namespace);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Hoist controller started for app {App} in namespace {Namespace}")]
     private static partial void LogStarted(ILogger logger, string app, string @namespace);
 
@@ -231,6 +369,9 @@ internal sealed partial class ScalingController(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Workload}: the scaling was applied but its Event was not recorded: {Reason}")]
     private static partial void LogRecordFailed(ILogger logger, string workload, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Controller tick failed: {Reason}")]
-    private static partial void LogTickFailed(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Controller tick failed ({Failures} in a row; next try in {Seconds:0} s): {Reason}")]
+    private static partial void LogTickFailed(ILogger logger, int failures, double seconds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} {Workload}: its tick failed ({Failures} in a row; next try in {Seconds:0} s), the other workloads go on: {Reason}")]
+    private static partial void LogWorkloadTickFailed(ILogger logger, string kind, string workload, int failures, double seconds, string reason);
 }

@@ -50,13 +50,16 @@ internal sealed record WorkloadLoad(IReadOnlyList<PodLoad> Pods)
 /// <summary>
 /// Reads the calls in flight from a workload's worker pods, for the controller's scale-to-zero: the activity Lease
 /// says when a caller last called, not whether a long call still runs. Each pod is asked directly at its IP, in
-/// parallel, with a short deadline (GetLoad needs no token, and the controller holds none). Which pods and where
+/// parallel, with a short deadline (GetLoad needs no token: it returns counts only). Which pods and where
 /// are pure (<see cref="Targets"/>); <see cref="ReadAsync(IReadOnlyList{V1Pod}, TimeSpan, CancellationToken)"/> is the I/O.
 /// </summary>
 internal sealed partial class WorkerLoadProbe(IKubernetes client, ILogger<WorkerLoadProbe> logger)
 {
     /// <summary>How long a pod has to answer: a worker answers from counters, so a slower one is taken as silent.</summary>
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(1);
+
+    // Pods already warned about: a silent pod keeps its workload from zero, which must be said, but once, not every 2 s.
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
 
     /// <summary>Lists the workload's pods and reads each one's load.</summary>
     public async Task<WorkloadLoad> ReadAsync(ScaledWorkload workload, CancellationToken cancellationToken)
@@ -66,10 +69,23 @@ internal sealed partial class WorkerLoadProbe(IKubernetes client, ILogger<Worker
         var load = await ReadAsync(pods.Items.ToArray(), Deadline, cancellationToken).ConfigureAwait(false);
         foreach (var silent in load.Pods.Where(p => p.Target.Required && p.Load is null))
         {
-            LogSilent(logger, workload.Namespace, silent.Target.Pod, silent.Failure ?? "no answer");
+            if (FirstSilence(_warned, $"{workload.Namespace}/{silent.Target.Pod}"))
+            {
+                LogSilent(logger, workload.Namespace, silent.Target.Pod, silent.Failure ?? "no answer", workload.Name);
+            }
         }
 
         return load;
+    }
+
+    /// <summary>Whether <paramref name="pod"/> is silent for the first time (and is now remembered as warned about). Pure but for the set.</summary>
+    public static bool FirstSilence(HashSet<string> warned, string pod)
+    {
+        ArgumentNullException.ThrowIfNull(warned);
+        lock (warned)
+        {
+            return warned.Add(pod);
+        }
     }
 
     /// <summary>Asks every pod of <see cref="Targets"/> at once; a pod's failure is its <see cref="PodLoad.Failure"/>, never an exception.</summary>
@@ -132,6 +148,6 @@ internal sealed partial class WorkerLoadProbe(IKubernetes client, ILogger<Worker
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Pod {Namespace}/{Pod} did not report its calls in flight: {Reason}")]
-    private static partial void LogSilent(ILogger logger, string @namespace, string pod, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pod {Namespace}/{Pod} did not report its calls in flight ({Reason}), so {Workload} counts as busy and does not scale to zero while it is silent. A NetworkPolicy that denies ingress must admit the controller to the worker port (the manifests' <workload>-from-hoist-controller policy does).")]
+    private static partial void LogSilent(ILogger logger, string @namespace, string pod, string reason, string workload);
 }

@@ -162,6 +162,29 @@ internal sealed class WorkloadScaler : IScalingActuator, IDisposable
     /// <summary>The loop's answer, in groups: noted as the replicas the controller sets, since scaling here is an API call it makes.</summary>
     public void Scale(int desired) => _pending = desired * _workload.GroupSize;
 
+    /// <summary>
+    /// The workload is gone (deleted, being deleted, or no longer scaled by anything): every call waiting for it fails now
+    /// with a <see cref="WorkerLaunchException"/> saying so, rather than at its LaunchTimeout, and the loop stops.
+    /// </summary>
+    public void Remove()
+    {
+        lock (_loop.Gate)
+        {
+            var workload = _workload;
+            _loop.LaunchFailed(
+                new WorkerLaunchException(
+                    Service,
+                    null,
+                    $"{workload.Kind.Kind} {workload.Namespace}/{workload.Name} of service '{Service}' was deleted (or stopped being scaled by the Hoist controller) while the call waited for it to start. Deploy the service again.",
+                    "",
+                    exitCode: null),
+                noneReady: true);
+            _loop.StopLocked("the workload was deleted");
+        }
+
+        _loop.Dispose();
+    }
+
     public void Dispose() => _loop.Dispose();
 
     // What the loop last asked for, when the workload does not have it yet. A tick that listed the workload just before
