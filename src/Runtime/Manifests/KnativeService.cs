@@ -67,4 +67,18 @@ public sealed class KnativeRevisionSpec
     /// <summary>The longest a request may run before the queue-proxy cuts it (Knative's default is 300 s).</summary>
     [JsonPropertyName("timeoutSeconds")]
     public long? TimeoutSeconds { get; set; }
+
+    /// <summary>
+    /// The revision's part of the pod spec every kind renders (WorkerPod.Spec): the fields Knative accepts, copied, so
+    /// a pod setting reaches a Knative Service the way it reaches the other kinds. KnativeAdmission says which of them
+    /// a cluster must enable.
+    /// </summary>
+    internal static KnativeRevisionSpec From(V1PodSpec pod, long timeoutSeconds) => new()
+    {
+        Containers = pod.Containers,
+        NodeSelector = pod.NodeSelector,
+        Tolerations = pod.Tolerations,
+        Volumes = pod.Volumes,
+        TimeoutSeconds = timeoutSeconds,
+    };
 }

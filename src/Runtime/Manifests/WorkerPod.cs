@@ -5,14 +5,35 @@ using k8s.Models;
 namespace Hoist.Manifests;
 
 /// <summary>
-/// What a service's pods get around the worker container, the same in every kind: the [Volume] claims and their mounts,
-/// a memory-backed /dev/shm, node selection (GpuType, NodeSelector), tolerations, and the [Setup] steps run before the
-/// worker starts. Pure.
+/// What a service's pods get around the worker container, the same in every kind (Deployment, Knative Service,
+/// StatefulSet, RayCluster): the pod spec (<see cref="Spec"/>) with the [Volume] claims and their mounts, a
+/// memory-backed /dev/shm, node selection, tolerations and the pod settings of [Compute], the pod template's metadata,
+/// and the [Setup] steps run before the worker starts. Pure.
 /// </summary>
 internal static class WorkerPod
 {
     public const string SharedMemoryVolume = "dshm";
     public const string SharedMemoryPath = "/dev/shm";
+
+    /// <summary>The pod spec of every kind around its containers; a Knative revision takes the fields Knative accepts from it.</summary>
+    public static V1PodSpec Spec(RenderTarget target, params V1Container[] containers)
+    {
+        var descriptor = target.Descriptor;
+        return new V1PodSpec
+        {
+            Containers = containers,
+            NodeSelector = NodeSelector(descriptor.Compute),
+            Tolerations = Tolerations(descriptor.Compute),
+            Volumes = Volumes(descriptor),
+        };
+    }
+
+    /// <summary>The pod template's labels (the workload's own) and annotations, in every kind.</summary>
+    public static V1ObjectMeta TemplateMetadata(RenderTarget target, IDictionary<string, string>? annotations = null) => new()
+    {
+        Labels = target.Labels(),
+        Annotations = annotations,
+    };
 
     /// <summary>
     /// Kubetorch's volumes are ReadWriteMany, so that every replica and rank, on whichever node, mounts the same claim;
@@ -81,7 +102,7 @@ internal static class WorkerPod
     public static IEnumerable<V1EnvVar> VolumeEnvironment(ServiceDescriptor descriptor) =>
         descriptor.Volumes.Select(v => WorkerContainer.Value(WorkerVolumes.VariableOf(v.Name), v.Path));
 
-    /// <summary>GpuType as the GPU product label (Kubetorch's gpu_type), then the NodeSelector terms.</summary>
+    /// <summary>The GPU product as its node label (Kubetorch's gpu_type), then the NodeSelector terms.</summary>
     public static IDictionary<string, string>? NodeSelector(ComputeSpec compute)
     {
         var selector = new SortedDictionary<string, string>(StringComparer.Ordinal);
