@@ -54,5 +54,8 @@ namespace Hoist
 
         /// <summary>Taints a pod tolerates, comma-separated: "dedicated=ml:NoSchedule,spot:NoExecute,reserved".</summary>
         public string? Tolerations { get; set; }
+
+        /// <summary>The Kubernetes service account a pod runs as (<c>serviceAccountName</c>), for example "trainer".</summary>
+        public string? ServiceAccount { get; set; }
     }
 }

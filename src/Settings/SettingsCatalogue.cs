@@ -175,6 +175,9 @@ namespace Hoist.Settings
                 ? row.Problem(v, "is not a list of tolerations", WorkerPlacement.TolerationsRule)
                 : null);
 
+        public static readonly SettingRow ServiceAccount = new("ServiceAccount", SettingScope.Compute, SettingKind.Text, null, SettingDiagnostics.InvalidObjectName,
+            "the pod's Kubernetes service account (`serviceAccountName`); the namespace's `default` when unset", ObjectName);
+
         public static readonly SettingRow Workers = new("Workers", SettingScope.Distribute, SettingKind.RequiredInt, null, SettingDiagnostics.InvalidWorkers,
             "the number of ranks, each a process or pod");
 
@@ -206,6 +209,7 @@ namespace Hoist.Settings
         public static readonly IReadOnlyList<SettingRow> Rows = new[]
         {
             Gpus, Cpus, Memory, Disk, Image, InactivityTtl, LaunchTimeout, Freeze, Namespace, GpuType, SharedMemory, NodeSelector, Tolerations,
+            ServiceAccount,
             Workers,
             Target, Window, Metric, TargetUtilization, MinScale, MaxScale, InitialScale, ScaleToZeroGracePeriod,
         };
@@ -242,6 +246,12 @@ namespace Hoist.Settings
 
             return table.ToString();
         }
+
+        // The name of a Kubernetes object the pod refers to: a DNS-1123 subdomain, as the API server checks it.
+        private static SettingProblem? ObjectName(SettingRow row, ServiceSettingValues values) =>
+            values.Text(row) is { } name && !WorkerVariables.IsSecretName(name)
+                ? row.Problem(values, "is not a Kubernetes object name", WorkerVariables.SecretNameRule)
+                : null;
 
         private static SettingProblem? Quantity(SettingRow row, ServiceSettingValues values) =>
             values.Text(row) is { } value && !KubernetesValues.IsQuantity(value)
@@ -282,5 +292,6 @@ namespace Hoist.Settings
         public const string GpuProductWithoutGpus = "HOIST044";
         public const string InvalidStorageClass = "HOIST045";
         public const string GracePeriodOverridesMinScale = "HOIST046";
+        public const string InvalidObjectName = "HOIST047";
     }
 }

@@ -219,6 +219,11 @@ namespace Hoist.Generators.Diagnostics
             SettingMessage,
             DiagnosticSeverity.Warning);
 
+        public static readonly DiagnosticDescriptor InvalidObjectName = Create(
+            SettingDiagnostics.InvalidObjectName,
+            "Invalid Kubernetes object name",
+            SettingMessage);
+
         public static readonly DiagnosticDescriptor AdditionWithoutService = Create(
             "HOIST043",
             "Hoist attribute on a member that is no service",
@@ -267,6 +272,7 @@ namespace Hoist.Generators.Diagnostics
             [GpuProductWithoutGpus.Id] = GpuProductWithoutGpus,
             [InvalidStorageClass.Id] = InvalidStorageClass,
             [GracePeriodOverridesMinScale.Id] = GracePeriodOverridesMinScale,
+            [InvalidObjectName.Id] = InvalidObjectName,
         };
 
         /// <summary>All descriptors, in ID order.</summary>

@@ -146,6 +146,9 @@ public sealed record ComputeSpec
 
     /// <summary>"key=value:Effect,..." taints a pod tolerates (<see cref="Settings.WorkerPlacement"/>).</summary>
     public string? Tolerations { get; init; }
+
+    /// <summary>The pod's service account (<c>serviceAccountName</c>).</summary>
+    public string? ServiceAccount { get; init; }
 }
 
 /// <summary>The worker group from <c>[Distribute]</c>.</summary>

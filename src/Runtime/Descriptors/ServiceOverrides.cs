@@ -28,6 +28,7 @@ public sealed class ServiceOverrides
     public string? SharedMemory { get; set; }
     public string? NodeSelector { get; set; }
     public string? Tolerations { get; set; }
+    public string? ServiceAccount { get; set; }
 
     /// <summary>Production mode: no hot code sync. The seed sets it from an environment variable.</summary>
     public bool? Freeze { get; set; }

@@ -64,6 +64,9 @@ public sealed class KnativeRevisionSpec
     [JsonPropertyName("volumes")]
     public IList<V1Volume>? Volumes { get; set; }
 
+    [JsonPropertyName("serviceAccountName")]
+    public string? ServiceAccountName { get; set; }
+
     /// <summary>The longest a request may run before the queue-proxy cuts it (Knative's default is 300 s).</summary>
     [JsonPropertyName("timeoutSeconds")]
     public long? TimeoutSeconds { get; set; }
@@ -79,6 +82,7 @@ public sealed class KnativeRevisionSpec
         NodeSelector = pod.NodeSelector,
         Tolerations = pod.Tolerations,
         Volumes = pod.Volumes,
+        ServiceAccountName = pod.ServiceAccountName,
         TimeoutSeconds = timeoutSeconds,
     };
 }

@@ -25,6 +25,7 @@ internal static class WorkerPod
             NodeSelector = NodeSelector(descriptor.Compute),
             Tolerations = Tolerations(descriptor.Compute),
             Volumes = Volumes(descriptor),
+            ServiceAccountName = descriptor.Compute.ServiceAccount,
         };
     }
 
