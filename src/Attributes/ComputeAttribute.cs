@@ -57,5 +57,8 @@ namespace Hoist
 
         /// <summary>The Kubernetes service account a pod runs as (<c>serviceAccountName</c>), for example "trainer".</summary>
         public string? ServiceAccount { get; set; }
+
+        /// <summary>Secrets a pod pulls the image with, comma-separated: "ghcr-pull,registry-pull" (a private registry).</summary>
+        public string? ImagePullSecrets { get; set; }
     }
 }

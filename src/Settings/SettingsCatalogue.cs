@@ -178,6 +178,12 @@ namespace Hoist.Settings
         public static readonly SettingRow ServiceAccount = new("ServiceAccount", SettingScope.Compute, SettingKind.Text, null, SettingDiagnostics.InvalidObjectName,
             "the pod's Kubernetes service account (`serviceAccountName`); the namespace's `default` when unset", ObjectName);
 
+        public static readonly SettingRow ImagePullSecrets = new("ImagePullSecrets", SettingScope.Compute, SettingKind.Text, null, SettingDiagnostics.InvalidObjectName,
+            "`a,b`: the Secrets a pod pulls a private registry's image with (`imagePullSecrets`)",
+            static (row, v) => v.Text(row) is { } names && ParseNames(names) is null
+                ? row.Problem(v, "is not a list of Secret names", "use comma-separated Secret names, each once, for example \"ghcr-pull,registry-pull\"; " + WorkerVariables.SecretNameRule)
+                : null);
+
         public static readonly SettingRow Workers = new("Workers", SettingScope.Distribute, SettingKind.RequiredInt, null, SettingDiagnostics.InvalidWorkers,
             "the number of ranks, each a process or pod");
 
@@ -209,7 +215,7 @@ namespace Hoist.Settings
         public static readonly IReadOnlyList<SettingRow> Rows = new[]
         {
             Gpus, Cpus, Memory, Disk, Image, InactivityTtl, LaunchTimeout, Freeze, Namespace, GpuType, SharedMemory, NodeSelector, Tolerations,
-            ServiceAccount,
+            ServiceAccount, ImagePullSecrets,
             Workers,
             Target, Window, Metric, TargetUtilization, MinScale, MaxScale, InitialScale, ScaleToZeroGracePeriod,
         };
@@ -245,6 +251,13 @@ namespace Hoist.Settings
             }
 
             return table.ToString();
+        }
+
+        /// <summary>The names of "a,b", each a Kubernetes object name and each once; null when any is not.</summary>
+        public static IReadOnlyList<string>? ParseNames(string? text)
+        {
+            var names = (text ?? "").Split(',').Select(n => n.Trim()).ToList();
+            return names.All(WorkerVariables.IsSecretName) && names.Distinct(StringComparer.Ordinal).Count() == names.Count ? names : null;
         }
 
         // The name of a Kubernetes object the pod refers to: a DNS-1123 subdomain, as the API server checks it.

@@ -53,6 +53,8 @@ public sealed class SettingsParityTests
         { "[Compute]", "NodeSelector", "\"disktype\"", "disktype", "HOIST041" },
         { "[Compute]", "Tolerations", "\"dedicated=ml:Never\"", "dedicated=ml:Never", "HOIST042" },
         { "[Compute]", "ServiceAccount", "\"Trainer_SA\"", "Trainer_SA", "HOIST047" },
+        { "[Compute]", "ImagePullSecrets", "\"ghcr-pull,ghcr-pull\"", "ghcr-pull,ghcr-pull", "HOIST047" },
+        { "[Compute]", "ImagePullSecrets", "\"ghcr-pull,\"", "ghcr-pull,", "HOIST047" },
     };
 
     /// <summary>A [Setup] or [Volume] with a bad value, the same value as an override of a valid service, and the rule's ID.</summary>

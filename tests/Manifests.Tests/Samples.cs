@@ -107,6 +107,7 @@ internal static class Samples
     {
         Cpus = 1,
         ServiceAccount = "trainer",
+        ImagePullSecrets = "ghcr-pull, registry-pull",
     };
 
     public static IEnumerable<object[]> KindNames => Kinds.Keys.Select(k => new object[] { k });

@@ -149,6 +149,9 @@ public sealed record ComputeSpec
 
     /// <summary>The pod's service account (<c>serviceAccountName</c>).</summary>
     public string? ServiceAccount { get; init; }
+
+    /// <summary>"a,b": the pod's <c>imagePullSecrets</c>.</summary>
+    public string? ImagePullSecrets { get; init; }
 }
 
 /// <summary>The worker group from <c>[Distribute]</c>.</summary>

@@ -29,6 +29,7 @@ public sealed class ServiceOverrides
     public string? NodeSelector { get; set; }
     public string? Tolerations { get; set; }
     public string? ServiceAccount { get; set; }
+    public string? ImagePullSecrets { get; set; }
 
     /// <summary>Production mode: no hot code sync. The seed sets it from an environment variable.</summary>
     public bool? Freeze { get; set; }

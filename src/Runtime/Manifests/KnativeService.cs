@@ -67,6 +67,9 @@ public sealed class KnativeRevisionSpec
     [JsonPropertyName("serviceAccountName")]
     public string? ServiceAccountName { get; set; }
 
+    [JsonPropertyName("imagePullSecrets")]
+    public IList<V1LocalObjectReference>? ImagePullSecrets { get; set; }
+
     /// <summary>The longest a request may run before the queue-proxy cuts it (Knative's default is 300 s).</summary>
     [JsonPropertyName("timeoutSeconds")]
     public long? TimeoutSeconds { get; set; }
@@ -83,6 +86,7 @@ public sealed class KnativeRevisionSpec
         Tolerations = pod.Tolerations,
         Volumes = pod.Volumes,
         ServiceAccountName = pod.ServiceAccountName,
+        ImagePullSecrets = pod.ImagePullSecrets,
         TimeoutSeconds = timeoutSeconds,
     };
 }
