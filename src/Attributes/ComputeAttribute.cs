@@ -60,5 +60,8 @@ namespace Hoist
 
         /// <summary>Secrets a pod pulls the image with, comma-separated: "ghcr-pull,registry-pull" (a private registry).</summary>
         public string? ImagePullSecrets { get; set; }
+
+        /// <summary>The PriorityClass of a pod (<c>priorityClassName</c>), for example "batch-low" or "inference-high".</summary>
+        public string? PriorityClass { get; set; }
     }
 }

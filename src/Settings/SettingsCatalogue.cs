@@ -184,6 +184,9 @@ namespace Hoist.Settings
                 ? row.Problem(v, "is not a list of Secret names", "use comma-separated Secret names, each once, for example \"ghcr-pull,registry-pull\"; " + WorkerVariables.SecretNameRule)
                 : null);
 
+        public static readonly SettingRow PriorityClass = new("PriorityClass", SettingScope.Compute, SettingKind.Text, null, SettingDiagnostics.InvalidObjectName,
+            "the pod's PriorityClass (`priorityClassName`): which pods the scheduler preempts for it; Knative needs `kubernetes.podspec-priorityclassname`", ObjectName);
+
         public static readonly SettingRow Workers = new("Workers", SettingScope.Distribute, SettingKind.RequiredInt, null, SettingDiagnostics.InvalidWorkers,
             "the number of ranks, each a process or pod");
 
@@ -215,7 +218,7 @@ namespace Hoist.Settings
         public static readonly IReadOnlyList<SettingRow> Rows = new[]
         {
             Gpus, Cpus, Memory, Disk, Image, InactivityTtl, LaunchTimeout, Freeze, Namespace, GpuType, SharedMemory, NodeSelector, Tolerations,
-            ServiceAccount, ImagePullSecrets,
+            ServiceAccount, ImagePullSecrets, PriorityClass,
             Workers,
             Target, Window, Metric, TargetUtilization, MinScale, MaxScale, InitialScale, ScaleToZeroGracePeriod,
         };

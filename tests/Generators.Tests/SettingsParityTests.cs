@@ -55,6 +55,7 @@ public sealed class SettingsParityTests
         { "[Compute]", "ServiceAccount", "\"Trainer_SA\"", "Trainer_SA", "HOIST047" },
         { "[Compute]", "ImagePullSecrets", "\"ghcr-pull,ghcr-pull\"", "ghcr-pull,ghcr-pull", "HOIST047" },
         { "[Compute]", "ImagePullSecrets", "\"ghcr-pull,\"", "ghcr-pull,", "HOIST047" },
+        { "[Compute]", "PriorityClass", "\"High Priority\"", "High Priority", "HOIST047" },
     };
 
     /// <summary>A [Setup] or [Volume] with a bad value, the same value as an override of a valid service, and the rule's ID.</summary>

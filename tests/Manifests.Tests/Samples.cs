@@ -108,6 +108,7 @@ internal static class Samples
         Cpus = 1,
         ServiceAccount = "trainer",
         ImagePullSecrets = "ghcr-pull, registry-pull",
+        PriorityClass = "batch-low",
     };
 
     public static IEnumerable<object[]> KindNames => Kinds.Keys.Select(k => new object[] { k });

@@ -152,6 +152,9 @@ public sealed record ComputeSpec
 
     /// <summary>"a,b": the pod's <c>imagePullSecrets</c>.</summary>
     public string? ImagePullSecrets { get; init; }
+
+    /// <summary>The pod's <c>priorityClassName</c>.</summary>
+    public string? PriorityClass { get; init; }
 }
 
 /// <summary>The worker group from <c>[Distribute]</c>.</summary>

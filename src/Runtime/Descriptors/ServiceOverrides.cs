@@ -30,6 +30,7 @@ public sealed class ServiceOverrides
     public string? Tolerations { get; set; }
     public string? ServiceAccount { get; set; }
     public string? ImagePullSecrets { get; set; }
+    public string? PriorityClass { get; set; }
 
     /// <summary>Production mode: no hot code sync. The seed sets it from an environment variable.</summary>
     public bool? Freeze { get; set; }

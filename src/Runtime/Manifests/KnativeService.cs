@@ -70,6 +70,9 @@ public sealed class KnativeRevisionSpec
     [JsonPropertyName("imagePullSecrets")]
     public IList<V1LocalObjectReference>? ImagePullSecrets { get; set; }
 
+    [JsonPropertyName("priorityClassName")]
+    public string? PriorityClassName { get; set; }
+
     /// <summary>The longest a request may run before the queue-proxy cuts it (Knative's default is 300 s).</summary>
     [JsonPropertyName("timeoutSeconds")]
     public long? TimeoutSeconds { get; set; }
@@ -87,6 +90,7 @@ public sealed class KnativeRevisionSpec
         Volumes = pod.Volumes,
         ServiceAccountName = pod.ServiceAccountName,
         ImagePullSecrets = pod.ImagePullSecrets,
+        PriorityClassName = pod.PriorityClassName,
         TimeoutSeconds = timeoutSeconds,
     };
 }

@@ -26,6 +26,7 @@ internal static class WorkerPod
             Tolerations = Tolerations(descriptor.Compute),
             Volumes = Volumes(descriptor),
             ServiceAccountName = descriptor.Compute.ServiceAccount,
+            PriorityClassName = descriptor.Compute.PriorityClass,
             ImagePullSecrets = SettingsCatalogue.ParseNames(descriptor.Compute.ImagePullSecrets)?.Select(name => new V1LocalObjectReference { Name = name }).ToList(),
         };
     }
