@@ -63,5 +63,11 @@ namespace Hoist
 
         /// <summary>The PriorityClass of a pod (<c>priorityClassName</c>), for example "batch-low" or "inference-high".</summary>
         public string? PriorityClass { get; set; }
+
+        /// <summary>Labels on the workload and its pods, comma-separated: "team=ml,cost-center=42". Keys Hoist, Knative, KubeRay and Kueue set are refused.</summary>
+        public string? Labels { get; set; }
+
+        /// <summary>Annotations on the workload and its pods, comma-separated: "example.com/owner=ml-team". Keys Hoist, Knative, KubeRay and Kueue set are refused.</summary>
+        public string? Annotations { get; set; }
     }
 }

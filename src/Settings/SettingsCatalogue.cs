@@ -187,6 +187,18 @@ namespace Hoist.Settings
         public static readonly SettingRow PriorityClass = new("PriorityClass", SettingScope.Compute, SettingKind.Text, null, SettingDiagnostics.InvalidObjectName,
             "the pod's PriorityClass (`priorityClassName`): which pods the scheduler preempts for it; Knative needs `kubernetes.podspec-priorityclassname`", ObjectName);
 
+        public static readonly SettingRow Labels = new("Labels", SettingScope.Compute, SettingKind.Text, null, SettingDiagnostics.InvalidMetadata,
+            "`k=v,...` labels on the workload and its pods; keys Hoist, Knative, KubeRay and Kueue own are refused",
+            static (row, v) => v.Text(row) is { } labels && ParsePairs(labels, WorkerPlacement.IsLabelValue) is null
+                ? row.Problem(v, "is not a list of labels Hoist can add", PairsRule("label", "team=ml,cost-center=42"))
+                : null);
+
+        public static readonly SettingRow Annotations = new("Annotations", SettingScope.Compute, SettingKind.Text, null, SettingDiagnostics.InvalidMetadata,
+            "`k=v,...` annotations on the workload and its pods; keys Hoist, Knative, KubeRay and Kueue own are refused",
+            static (row, v) => v.Text(row) is { } annotations && ParsePairs(annotations, static value => value.Length > 0) is null
+                ? row.Problem(v, "is not a list of annotations Hoist can add", PairsRule("annotation", "example.com/owner=ml-team"))
+                : null);
+
         public static readonly SettingRow Workers = new("Workers", SettingScope.Distribute, SettingKind.RequiredInt, null, SettingDiagnostics.InvalidWorkers,
             "the number of ranks, each a process or pod");
 
@@ -218,7 +230,7 @@ namespace Hoist.Settings
         public static readonly IReadOnlyList<SettingRow> Rows = new[]
         {
             Gpus, Cpus, Memory, Disk, Image, InactivityTtl, LaunchTimeout, Freeze, Namespace, GpuType, SharedMemory, NodeSelector, Tolerations,
-            ServiceAccount, ImagePullSecrets, PriorityClass,
+            ServiceAccount, ImagePullSecrets, PriorityClass, Labels, Annotations,
             Workers,
             Target, Window, Metric, TargetUtilization, MinScale, MaxScale, InitialScale, ScaleToZeroGracePeriod,
         };
@@ -255,6 +267,55 @@ namespace Hoist.Settings
 
             return table.ToString();
         }
+
+        /// <summary>
+        /// The keys and values of "k=v,k2=v2" (labels or annotations a user adds), or null when a key is not a label key,
+        /// is written twice or is one Hoist or the controllers it renders for own (<see cref="IsOwnedKey"/>), or a value
+        /// fails <paramref name="isValue"/>.
+        /// </summary>
+        public static IReadOnlyList<KeyValuePair<string, string>>? ParsePairs(string? text, Func<string, bool> isValue)
+        {
+            var pairs = new List<KeyValuePair<string, string>>();
+            foreach (var part in (text ?? "").Split(','))
+            {
+                var equals = part.IndexOf('=');
+                var key = equals < 0 ? "" : part.Substring(0, equals).Trim();
+                var value = equals < 0 ? "" : part.Substring(equals + 1).Trim();
+                if (!WorkerPlacement.IsLabelKey(key) || IsOwnedKey(key) || !isValue(value) || pairs.Any(p => p.Key == key))
+                {
+                    return null;
+                }
+
+                pairs.Add(new KeyValuePair<string, string>(key, value));
+            }
+
+            return pairs;
+        }
+
+        /// <summary>
+        /// A label or annotation key that Hoist (app.kubernetes.io/name, instance, component, part-of, managed-by and
+        /// hoist.dev), Knative (*.knative.dev), KubeRay (ray.io), Kueue (its queue name: Queue sets it) or the
+        /// workload controllers (apps.kubernetes.io, statefulset.kubernetes.io, pod-template-hash) set themselves.
+        /// </summary>
+        public static bool IsOwnedKey(string key)
+        {
+            var slash = key.IndexOf('/');
+            var prefix = slash < 0 ? "" : key.Substring(0, slash);
+            return Array.IndexOf(s_ownedKeys, key) >= 0
+                || prefix == "hoist.dev" || prefix.EndsWith(".hoist.dev", StringComparison.Ordinal)
+                || prefix == "knative.dev" || prefix.EndsWith(".knative.dev", StringComparison.Ordinal)
+                || prefix is "ray.io" or "apps.kubernetes.io" or "statefulset.kubernetes.io";
+        }
+
+        private static readonly string[] s_ownedKeys =
+        {
+            "app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component", "app.kubernetes.io/part-of",
+            "app.kubernetes.io/managed-by", "kueue.x-k8s.io/queue-name", "pod-template-hash", "controller-revision-hash",
+        };
+
+        private static string PairsRule(string what, string example) =>
+            $"use comma-separated key=value pairs, each key once, a {what} key that Hoist, Knative (*.knative.dev), KubeRay (ray.io) and Kueue do not set themselves"
+            + (what == "label" ? ", each value a label value" : ", each value not empty") + $", for example \"{example}\"";
 
         /// <summary>The names of "a,b", each a Kubernetes object name and each once; null when any is not.</summary>
         public static IReadOnlyList<string>? ParseNames(string? text)
@@ -309,5 +370,6 @@ namespace Hoist.Settings
         public const string InvalidStorageClass = "HOIST045";
         public const string GracePeriodOverridesMinScale = "HOIST046";
         public const string InvalidObjectName = "HOIST047";
+        public const string InvalidMetadata = "HOIST048";
     }
 }

@@ -109,6 +109,8 @@ internal static class Samples
         ServiceAccount = "trainer",
         ImagePullSecrets = "ghcr-pull, registry-pull",
         PriorityClass = "batch-low",
+        Labels = "team=ml,app.kubernetes.io/version=1.2",
+        Annotations = "example.com/owner=ml-team,prometheus.io/scrape=true",
     };
 
     public static IEnumerable<object[]> KindNames => Kinds.Keys.Select(k => new object[] { k });

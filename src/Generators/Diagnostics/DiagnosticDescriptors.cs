@@ -224,6 +224,11 @@ namespace Hoist.Generators.Diagnostics
             "Invalid Kubernetes object name",
             SettingMessage);
 
+        public static readonly DiagnosticDescriptor InvalidMetadata = Create(
+            SettingDiagnostics.InvalidMetadata,
+            "Invalid labels or annotations",
+            SettingMessage);
+
         public static readonly DiagnosticDescriptor AdditionWithoutService = Create(
             "HOIST043",
             "Hoist attribute on a member that is no service",
@@ -273,6 +278,7 @@ namespace Hoist.Generators.Diagnostics
             [InvalidStorageClass.Id] = InvalidStorageClass,
             [GracePeriodOverridesMinScale.Id] = GracePeriodOverridesMinScale,
             [InvalidObjectName.Id] = InvalidObjectName,
+            [InvalidMetadata.Id] = InvalidMetadata,
         };
 
         /// <summary>All descriptors, in ID order.</summary>

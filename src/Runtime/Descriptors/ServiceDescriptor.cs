@@ -155,6 +155,12 @@ public sealed record ComputeSpec
 
     /// <summary>The pod's <c>priorityClassName</c>.</summary>
     public string? PriorityClass { get; init; }
+
+    /// <summary>"k=v,...": labels on the workload and its pods.</summary>
+    public string? Labels { get; init; }
+
+    /// <summary>"k=v,...": annotations on the workload and its pods.</summary>
+    public string? Annotations { get; init; }
 }
 
 /// <summary>The worker group from <c>[Distribute]</c>.</summary>

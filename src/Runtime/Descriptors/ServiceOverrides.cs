@@ -31,6 +31,8 @@ public sealed class ServiceOverrides
     public string? ServiceAccount { get; set; }
     public string? ImagePullSecrets { get; set; }
     public string? PriorityClass { get; set; }
+    public string? Labels { get; set; }
+    public string? Annotations { get; set; }
 
     /// <summary>Production mode: no hot code sync. The seed sets it from an environment variable.</summary>
     public bool? Freeze { get; set; }

@@ -35,7 +35,7 @@ internal static class WorkerPod
     public static V1ObjectMeta TemplateMetadata(RenderTarget target, IDictionary<string, string>? annotations = null) => new()
     {
         Labels = target.Labels(),
-        Annotations = annotations,
+        Annotations = target.WithServiceAnnotations(annotations),
     };
 
     /// <summary>
