@@ -69,5 +69,8 @@ namespace Hoist
 
         /// <summary>Annotations on the workload and its pods, comma-separated: "example.com/owner=ml-team". Keys Hoist, Knative, KubeRay and Kueue set are refused.</summary>
         public string? Annotations { get; set; }
+
+        /// <summary>The Kueue LocalQueue that admits the workload, for example "team-ml": the label <c>kueue.x-k8s.io/queue-name</c> on it and its pods.</summary>
+        public string? Queue { get; set; }
     }
 }

@@ -104,6 +104,9 @@ namespace Hoist.Settings
     /// </summary>
     internal static class SettingsCatalogue
     {
+        /// <summary>The label Kueue admits a workload by (kueue.x-k8s.io/queue-name), which [Compute(Queue)] sets.</summary>
+        public const string KueueQueueLabel = "kueue.x-k8s.io/queue-name";
+
         public static readonly SettingRow Gpus = new("Gpus", SettingScope.Compute, SettingKind.Int, 0, SettingDiagnostics.InvalidResource,
             "GPUs per worker: an `nvidia.com/gpu` limit with a GPU toleration",
             static (row, v) => v.Int(row) < 0 ? row.Problem(v, "is not allowed", "use 0 or more GPUs per worker") : null);
@@ -199,6 +202,12 @@ namespace Hoist.Settings
                 ? row.Problem(v, "is not a list of annotations Hoist can add", PairsRule("annotation", "example.com/owner=ml-team"))
                 : null);
 
+        public static readonly SettingRow Queue = new("Queue", SettingScope.Compute, SettingKind.Text, null, SettingDiagnostics.InvalidObjectName,
+            "the Kueue LocalQueue that admits the workload (label `" + KueueQueueLabel + "`)",
+            static (row, v) => v.Text(row) is { } queue && !KubernetesValues.IsDnsLabel(queue)
+                ? row.Problem(v, "is not a LocalQueue name", "use the name of a Kueue LocalQueue in the service's namespace: " + KubernetesValues.DnsLabelRule)
+                : null);
+
         public static readonly SettingRow Workers = new("Workers", SettingScope.Distribute, SettingKind.RequiredInt, null, SettingDiagnostics.InvalidWorkers,
             "the number of ranks, each a process or pod");
 
@@ -230,7 +239,7 @@ namespace Hoist.Settings
         public static readonly IReadOnlyList<SettingRow> Rows = new[]
         {
             Gpus, Cpus, Memory, Disk, Image, InactivityTtl, LaunchTimeout, Freeze, Namespace, GpuType, SharedMemory, NodeSelector, Tolerations,
-            ServiceAccount, ImagePullSecrets, PriorityClass, Labels, Annotations,
+            ServiceAccount, ImagePullSecrets, PriorityClass, Labels, Annotations, Queue,
             Workers,
             Target, Window, Metric, TargetUtilization, MinScale, MaxScale, InitialScale, ScaleToZeroGracePeriod,
         };
@@ -310,7 +319,7 @@ namespace Hoist.Settings
         private static readonly string[] s_ownedKeys =
         {
             "app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component", "app.kubernetes.io/part-of",
-            "app.kubernetes.io/managed-by", "kueue.x-k8s.io/queue-name", "pod-template-hash", "controller-revision-hash",
+            "app.kubernetes.io/managed-by", KueueQueueLabel, "pod-template-hash", "controller-revision-hash",
         };
 
         private static string PairsRule(string what, string example) =>

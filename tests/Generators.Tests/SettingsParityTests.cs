@@ -62,6 +62,8 @@ public sealed class SettingsParityTests
         { "[Compute]", "Annotations", "\"autoscaling.knative.dev/min-scale=3\"", "autoscaling.knative.dev/min-scale=3", "HOIST048" },
         { "[Compute]", "Annotations", "\"hoist.dev/freeze=false\"", "hoist.dev/freeze=false", "HOIST048" },
         { "[Compute]", "Annotations", "\"owner\"", "owner", "HOIST048" },
+        { "[Compute]", "Labels", "\"kueue.x-k8s.io/queue-name=team-ml\"", "kueue.x-k8s.io/queue-name=team-ml", "HOIST048" },
+        { "[Compute]", "Queue", "\"Team.ML\"", "Team.ML", "HOIST047" },
     };
 
     /// <summary>A [Setup] or [Volume] with a bad value, the same value as an override of a valid service, and the rule's ID.</summary>

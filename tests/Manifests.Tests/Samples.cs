@@ -111,6 +111,7 @@ internal static class Samples
         PriorityClass = "batch-low",
         Labels = "team=ml,app.kubernetes.io/version=1.2",
         Annotations = "example.com/owner=ml-team,prometheus.io/scrape=true",
+        Queue = "team-ml",
     };
 
     public static IEnumerable<object[]> KindNames => Kinds.Keys.Select(k => new object[] { k });

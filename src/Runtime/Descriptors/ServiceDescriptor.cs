@@ -161,6 +161,9 @@ public sealed record ComputeSpec
 
     /// <summary>"k=v,...": annotations on the workload and its pods.</summary>
     public string? Annotations { get; init; }
+
+    /// <summary>The Kueue LocalQueue (label <c>kueue.x-k8s.io/queue-name</c>).</summary>
+    public string? Queue { get; init; }
 }
 
 /// <summary>The worker group from <c>[Distribute]</c>.</summary>

@@ -33,6 +33,7 @@ public sealed class ServiceOverrides
     public string? PriorityClass { get; set; }
     public string? Labels { get; set; }
     public string? Annotations { get; set; }
+    public string? Queue { get; set; }
 
     /// <summary>Production mode: no hot code sync. The seed sets it from an environment variable.</summary>
     public bool? Freeze { get; set; }

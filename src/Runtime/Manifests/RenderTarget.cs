@@ -28,6 +28,12 @@ internal sealed record RenderTarget(ServiceDescriptor Descriptor, ManifestOption
             [ManifestLabels.PartOf] = KubernetesNames.ToLabelValue(Options.AppName),
             [ManifestLabels.ManagedBy] = ManifestLabels.ManagedByHoist,
         };
+        if (Descriptor.Compute.Queue is { } queue)
+        {
+            // Kueue holds the workload (and, with its pod integration, each pod) until the queue admits it.
+            labels[SettingsCatalogue.KueueQueueLabel] = queue;
+        }
+
         foreach (var (key, value) in SettingsCatalogue.ParsePairs(Descriptor.Compute.Labels, WorkerPlacement.IsLabelValue) ?? [])
         {
             labels.TryAdd(key, value);
