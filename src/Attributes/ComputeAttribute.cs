@@ -72,5 +72,8 @@ namespace Hoist
 
         /// <summary>The Kueue LocalQueue that admits the workload, for example "team-ml": the label <c>kueue.x-k8s.io/queue-name</c> on it and its pods.</summary>
         public string? Queue { get; set; }
+
+        /// <summary>Spread the replicas (or ranks) over as many nodes as the scheduler can: a preferred topology spread on the node's hostname, which never keeps a pod from scheduling.</summary>
+        public bool SpreadAcrossNodes { get; set; }
     }
 }

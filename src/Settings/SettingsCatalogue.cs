@@ -208,6 +208,9 @@ namespace Hoist.Settings
                 ? row.Problem(v, "is not a LocalQueue name", "use the name of a Kueue LocalQueue in the service's namespace: " + KubernetesValues.DnsLabelRule)
                 : null);
 
+        public static readonly SettingRow SpreadAcrossNodes = new("SpreadAcrossNodes", SettingScope.Compute, SettingKind.Bool, false, null,
+            "spread replicas and ranks across nodes (a preferred topology spread on the hostname); Knative needs `kubernetes.podspec-topologyspreadconstraints`");
+
         public static readonly SettingRow Workers = new("Workers", SettingScope.Distribute, SettingKind.RequiredInt, null, SettingDiagnostics.InvalidWorkers,
             "the number of ranks, each a process or pod");
 
@@ -239,7 +242,7 @@ namespace Hoist.Settings
         public static readonly IReadOnlyList<SettingRow> Rows = new[]
         {
             Gpus, Cpus, Memory, Disk, Image, InactivityTtl, LaunchTimeout, Freeze, Namespace, GpuType, SharedMemory, NodeSelector, Tolerations,
-            ServiceAccount, ImagePullSecrets, PriorityClass, Labels, Annotations, Queue,
+            ServiceAccount, ImagePullSecrets, PriorityClass, Labels, Annotations, Queue, SpreadAcrossNodes,
             Workers,
             Target, Window, Metric, TargetUtilization, MinScale, MaxScale, InitialScale, ScaleToZeroGracePeriod,
         };

@@ -17,6 +17,7 @@ public sealed class PodSettingsAdmissionTests
     public static readonly TheoryData<string, ComputeSpec, string> Flagged = new()
     {
         { "PriorityClass", Descriptors.Autoscaled().Compute with { PriorityClass = "batch-low" }, "kubernetes.podspec-priorityclassname" },
+        { "SpreadAcrossNodes", Descriptors.Autoscaled().Compute with { SpreadAcrossNodes = true }, "kubernetes.podspec-topologyspreadconstraints" },
     };
 
     [Theory]

@@ -112,6 +112,7 @@ internal static class Samples
         Labels = "team=ml,app.kubernetes.io/version=1.2",
         Annotations = "example.com/owner=ml-team,prometheus.io/scrape=true",
         Queue = "team-ml",
+        SpreadAcrossNodes = true,
     };
 
     public static IEnumerable<object[]> KindNames => Kinds.Keys.Select(k => new object[] { k });

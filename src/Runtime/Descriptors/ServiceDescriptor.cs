@@ -164,6 +164,9 @@ public sealed record ComputeSpec
 
     /// <summary>The Kueue LocalQueue (label <c>kueue.x-k8s.io/queue-name</c>).</summary>
     public string? Queue { get; init; }
+
+    /// <summary>A preferred topology spread of the service's pods over nodes.</summary>
+    public bool SpreadAcrossNodes { get; init; }
 }
 
 /// <summary>The worker group from <c>[Distribute]</c>.</summary>

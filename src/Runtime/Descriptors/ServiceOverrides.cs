@@ -34,6 +34,7 @@ public sealed class ServiceOverrides
     public string? Labels { get; set; }
     public string? Annotations { get; set; }
     public string? Queue { get; set; }
+    public bool? SpreadAcrossNodes { get; set; }
 
     /// <summary>Production mode: no hot code sync. The seed sets it from an environment variable.</summary>
     public bool? Freeze { get; set; }

@@ -73,6 +73,9 @@ public sealed class KnativeRevisionSpec
     [JsonPropertyName("priorityClassName")]
     public string? PriorityClassName { get; set; }
 
+    [JsonPropertyName("topologySpreadConstraints")]
+    public IList<V1TopologySpreadConstraint>? TopologySpreadConstraints { get; set; }
+
     /// <summary>The longest a request may run before the queue-proxy cuts it (Knative's default is 300 s).</summary>
     [JsonPropertyName("timeoutSeconds")]
     public long? TimeoutSeconds { get; set; }
@@ -91,6 +94,7 @@ public sealed class KnativeRevisionSpec
         ServiceAccountName = pod.ServiceAccountName,
         ImagePullSecrets = pod.ImagePullSecrets,
         PriorityClassName = pod.PriorityClassName,
+        TopologySpreadConstraints = pod.TopologySpreadConstraints,
         TimeoutSeconds = timeoutSeconds,
     };
 }

@@ -27,9 +27,23 @@ internal static class WorkerPod
             Volumes = Volumes(descriptor),
             ServiceAccountName = descriptor.Compute.ServiceAccount,
             PriorityClassName = descriptor.Compute.PriorityClass,
+            TopologySpreadConstraints = descriptor.Compute.SpreadAcrossNodes ? [SpreadOverNodes(target)] : null,
             ImagePullSecrets = SettingsCatalogue.ParseNames(descriptor.Compute.ImagePullSecrets)?.Select(name => new V1LocalObjectReference { Name = name }).ToList(),
         };
     }
+
+    /// <summary>
+    /// [Compute(SpreadAcrossNodes)]: at most one more of the service's pods (replicas, ranks, a RayCluster's head and
+    /// workers) on any node than on another, preferred rather than required (ScheduleAnyway), so a small cluster still
+    /// runs them all; the pods are found by the selector every kind's pods carry.
+    /// </summary>
+    private static V1TopologySpreadConstraint SpreadOverNodes(RenderTarget target) => new()
+    {
+        MaxSkew = 1,
+        TopologyKey = "kubernetes.io/hostname",
+        WhenUnsatisfiable = "ScheduleAnyway",
+        LabelSelector = new V1LabelSelector { MatchLabels = target.Selector() },
+    };
 
     /// <summary>The pod template's labels (the workload's own) and annotations, in every kind.</summary>
     public static V1ObjectMeta TemplateMetadata(RenderTarget target, IDictionary<string, string>? annotations = null) => new()
