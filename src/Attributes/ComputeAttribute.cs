@@ -54,5 +54,26 @@ namespace Hoist
 
         /// <summary>Taints a pod tolerates, comma-separated: "dedicated=ml:NoSchedule,spot:NoExecute,reserved".</summary>
         public string? Tolerations { get; set; }
+
+        /// <summary>The Kubernetes service account a pod runs as (<c>serviceAccountName</c>), for example "trainer".</summary>
+        public string? ServiceAccount { get; set; }
+
+        /// <summary>Secrets a pod pulls the image with, comma-separated: "ghcr-pull,registry-pull" (a private registry).</summary>
+        public string? ImagePullSecrets { get; set; }
+
+        /// <summary>The PriorityClass of a pod (<c>priorityClassName</c>), for example "batch-low" or "inference-high".</summary>
+        public string? PriorityClass { get; set; }
+
+        /// <summary>Labels on the workload and its pods, comma-separated: "team=ml,cost-center=42". Keys Hoist, Knative, KubeRay and Kueue set are refused.</summary>
+        public string? Labels { get; set; }
+
+        /// <summary>Annotations on the workload and its pods, comma-separated: "example.com/owner=ml-team". Keys Hoist, Knative, KubeRay and Kueue set are refused.</summary>
+        public string? Annotations { get; set; }
+
+        /// <summary>The Kueue LocalQueue that admits the workload, for example "team-ml": the label <c>kueue.x-k8s.io/queue-name</c> on it and its pods.</summary>
+        public string? Queue { get; set; }
+
+        /// <summary>Spread the replicas (or ranks) over as many nodes as the scheduler can: a preferred topology spread on the node's hostname, which never keeps a pod from scheduling.</summary>
+        public bool SpreadAcrossNodes { get; set; }
     }
 }

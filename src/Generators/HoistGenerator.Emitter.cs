@@ -310,114 +310,15 @@ namespace Hoist.Generators
                 return writer.ToSourceText();
             }
 
-            // internal static readonly global::Hoist.ServiceDescriptor Embed = new global::Hoist.ServiceDescriptor
-            // {
-            //     Name = "embed",
-            //     Kind = global::Hoist.ServiceKind.Method,
-            //     DeclaringType = "MyApp.Embeddings",
-            //     AssemblyName = "MyApp",
-            //     Methods = new string[] { "Embed" },
-            //     Compute = new global::Hoist.ComputeSpec { Gpus = 1, Cpus = 3, ... },
-            //     Distribution = null,
-            //     Autoscale = new global::Hoist.AutoscaleSpec { Target = 8, ... },
-            //     Environment = new global::Hoist.EnvironmentVariableSpec[] { new global::Hoist.EnvironmentVariableSpec { Name = "HF_HOME", Value = "/models" } },
-            //     Secrets = new global::Hoist.SecretSpec[] { new global::Hoist.SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" } },
-            //     Setup = new string[] { "pip install vllm" },
-            //     Volumes = new global::Hoist.VolumeSpec[] { new global::Hoist.VolumeSpec { Name = "models", Path = "/models", Size = "100Gi", StorageClass = null } },
-            //     WireContracts = new global::Hoist.WireContract[]
-            //     {
-            //         new global::Hoist.WireContract("Embed", 0x5C1A2B3C4D5E6F70UL, "Embed(text: string [utf8]) -> float[] [raw]"),
-            //     },
-            // };
+            // internal static readonly global::Hoist.ServiceDescriptor Embed = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"embed\",...}");
             //
-            // Every value is written out, defaults included, so the descriptor reads the same as the manifest; the
-            // placement settings (GpuType...) and the [Env], [Secret], [Setup] and [Volume] lists only when set, as
-            // most services have none. The wire contracts are what a worker checks each call's fingerprint against.
-            private static void WriteDescriptor(SourceWriter writer, ServiceModel service, string assemblyName)
-            {
-                var compute = service.Compute;
-                var methods = service.Methods.Count == 0
-                    ? "global::System.Array.Empty<string>()"
-                    : $"new string[] {{ {string.Join(", ", service.Methods.Select(static m => CSharpLiterals.String(m.Name)))} }}";
-
-                writer.WriteLine($"internal static readonly global::Hoist.ServiceDescriptor {service.Identifier} = new global::Hoist.ServiceDescriptor");
-                writer.OpenBlock();
-                writer.WriteLine($"Name = {CSharpLiterals.String(service.Name)},");
-                writer.WriteLine($"Kind = global::Hoist.ServiceKind.{(service.IsClassService ? "Class" : "Method")},");
-                writer.WriteLine($"DeclaringType = {CSharpLiterals.String(service.DeclaringType.MetadataName)},");
-                writer.WriteLine($"AssemblyName = {CSharpLiterals.String(assemblyName)},");
-                writer.WriteLine($"Methods = {methods},");
+            // The descriptor is the JSON the assembly attribute carries for the manifest tool (DescriptorJson), read by
+            // the runtime's one reader, so the two can never say different things and a new setting needs no emitter
+            // change. Its wire contracts are what a worker checks each call's fingerprint against.
+            private static void WriteDescriptor(SourceWriter writer, ServiceModel service, string assemblyName) =>
                 writer.WriteLine(
-                    "Compute = new global::Hoist.ComputeSpec { " +
-                    $"Gpus = {CSharpLiterals.Int(compute.Gpus)}, " +
-                    $"Cpus = {CSharpLiterals.Double(compute.Cpus)}, " +
-                    $"Memory = {CSharpLiterals.String(compute.Memory)}, " +
-                    $"Disk = {CSharpLiterals.String(compute.Disk)}, " +
-                    $"Image = {CSharpLiterals.String(compute.Image)}, " +
-                    $"InactivityTtl = {CSharpLiterals.String(compute.InactivityTtl)}, " +
-                    $"LaunchTimeout = {CSharpLiterals.Int(compute.LaunchTimeout)}, " +
-                    $"Freeze = {CSharpLiterals.Bool(compute.Freeze)}, " +
-                    $"Namespace = {CSharpLiterals.String(compute.Namespace)}" +
-                    Optional("GpuType", compute.GpuType) +
-                    Optional("SharedMemory", compute.SharedMemory) +
-                    Optional("NodeSelector", compute.NodeSelector) +
-                    Optional("Tolerations", compute.Tolerations) + " },");
-                writer.WriteLine(service.Distribution is { } distribution
-                    ? $"Distribution = new global::Hoist.DistributionSpec {{ Type = {CSharpLiterals.String(distribution.Type)}, Workers = {CSharpLiterals.Int(distribution.Workers)} }},"
-                    : "Distribution = null,");
-                writer.WriteLine(service.Autoscale is { } autoscale
-                    ? "Autoscale = new global::Hoist.AutoscaleSpec { " +
-                      $"Target = {CSharpLiterals.Double(autoscale.Target)}, " +
-                      $"Window = {CSharpLiterals.String(autoscale.Window)}, " +
-                      $"Metric = {CSharpLiterals.String(autoscale.Metric)}, " +
-                      $"TargetUtilization = {CSharpLiterals.Int(autoscale.TargetUtilization)}, " +
-                      $"MinScale = {CSharpLiterals.NullableInt(autoscale.MinScale)}, " +
-                      $"MaxScale = {CSharpLiterals.Int(autoscale.MaxScale)}, " +
-                      $"InitialScale = {CSharpLiterals.Int(autoscale.InitialScale)}, " +
-                      $"ScaleToZeroGracePeriod = {CSharpLiterals.NullableInt(autoscale.ScaleToZeroGracePeriod)} }},"
-                    : "Autoscale = null,");
-                if (service.Environment.Count > 0)
-                {
-                    writer.WriteLine("Environment = new global::Hoist.EnvironmentVariableSpec[] { " + string.Join(", ", service.Environment.Select(static e =>
-                        $"new global::Hoist.EnvironmentVariableSpec {{ Name = {CSharpLiterals.String(e.Name)}, Value = {CSharpLiterals.String(e.Value)} }}")) + " },");
-                }
-
-                if (service.Secrets.Count > 0)
-                {
-                    writer.WriteLine("Secrets = new global::Hoist.SecretSpec[] { " + string.Join(", ", service.Secrets.Select(static s =>
-                        $"new global::Hoist.SecretSpec {{ Name = {CSharpLiterals.String(s.Name)}, Key = {CSharpLiterals.String(s.Key)}, Variable = {CSharpLiterals.String(s.Variable)} }}")) + " },");
-                }
-
-                if (service.Setup.Count > 0)
-                {
-                    writer.WriteLine("Setup = new string[] { " + string.Join(", ", service.Setup.Select(static s => CSharpLiterals.String(s))) + " },");
-                }
-
-                if (service.Volumes.Count > 0)
-                {
-                    writer.WriteLine("Volumes = new global::Hoist.VolumeSpec[] { " + string.Join(", ", service.Volumes.Select(static v =>
-                        $"new global::Hoist.VolumeSpec {{ Name = {CSharpLiterals.String(v.Name)}, Path = {CSharpLiterals.String(v.Path)}, Size = {CSharpLiterals.String(v.Size)}, StorageClass = {CSharpLiterals.String(v.StorageClass)} }}")) + " },");
-                }
-
-                if (service.Methods.Count > 0)
-                {
-                    writer.WriteLine("WireContracts = new global::Hoist.WireContract[]");
-                    writer.OpenBlock();
-                    foreach (var method in service.Methods)
-                    {
-                        writer.WriteLine(
-                            $"new global::Hoist.WireContract({CSharpLiterals.String(method.Name)}, {CSharpLiterals.Fingerprint(method.WireFingerprint)}, {CSharpLiterals.String(method.WireShape)}),");
-                    }
-
-                    writer.CloseBlock(",");
-                }
-
-                writer.CloseBlock(";");
-            }
-
-            // ", GpuType = \"NVIDIA-A100-SXM4-80GB\"" when set; nothing when not.
-            private static string Optional(string property, string? value) =>
-                value is null ? string.Empty : $", {property} = {CSharpLiterals.String(value)}";
+                    $"internal static readonly global::Hoist.ServiceDescriptor {service.Identifier} = " +
+                    $"global::Hoist.ServiceDescriptorJson.Deserialize({CSharpLiterals.String(DescriptorJson.Write(service, assemblyName))});");
 
             // /// <summary>Runs the methods of service "chat" in its workers.</summary>
             // internal sealed class ChatDispatcher : global::Hoist.Dispatch.ServiceDispatcher

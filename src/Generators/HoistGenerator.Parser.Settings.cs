@@ -15,9 +15,9 @@ namespace Hoist.Generators
             private sealed record Settings(
                 string Name,
                 LocationInfo? NameLocation,
-                ComputeModel Compute,
-                DistributionModel? Distribution,
-                AutoscaleModel? Autoscale,
+                SettingsObjectModel Compute,
+                SettingsObjectModel? Distribution,
+                SettingsObjectModel? Autoscale,
                 EquatableArray<EnvironmentVariableModel> Environment,
                 EquatableArray<SecretModel> Secrets,
                 EquatableArray<string> Setup,
@@ -26,7 +26,7 @@ namespace Hoist.Generators
             /// <summary>
             /// Reads [Compute], [Distribute] and [Autoscale] with their defaults and checks them with the settings rules
             /// (<see cref="ServiceSettingsRules"/>), the same ones a configuration override meets at run time; each
-            /// problem is reported (HOIST002-012, HOIST030) at the argument that holds the value.
+            /// problem is reported at the argument that holds the value. The catalogue's rows say which settings there are.
             /// </summary>
             private Settings? ReadSettings(HoistAttributes attributes, string derivedName, string memberName, LocationInfo? identifier)
             {
@@ -45,35 +45,27 @@ namespace Hoist.Generators
                 var values = new ServiceSettingValues
                 {
                     Name = explicitName ?? derivedName,
-                    Gpus = compute?.GetInt32("Gpus") ?? 0,
-                    Cpus = compute?.GetDouble("Cpus") ?? 0,
-                    Memory = compute?.GetString("Memory"),
-                    Disk = compute?.GetString("Disk"),
-                    Image = compute?.GetString("Image"),
-                    InactivityTtl = compute?.GetString("InactivityTtl"),
-                    LaunchTimeout = compute?.GetInt32("LaunchTimeout") ?? ServiceDefaults.LaunchTimeoutSeconds,
-                    Namespace = compute?.GetString("Namespace"),
-                    GpuType = compute?.GetString("GpuType"),
-                    SharedMemory = compute?.GetString("SharedMemory"),
-                    NodeSelector = compute?.GetString("NodeSelector"),
-                    Tolerations = compute?.GetString("Tolerations"),
                     IsDistributed = distribute is not null,
                     DistributionType = attributes.Distribute is { ConstructorArguments.Length: > 0 } distribution ? distribution.ConstructorArguments[0].Value as string : null,
-                    Workers = distribute?.GetInt32("Workers"),
                     IsAutoscaled = autoscale is not null,
-                    Target = autoscale?.GetDouble("Target") ?? ServiceDefaults.Target,
-                    Window = autoscale?.Has("Window") == true ? autoscale.Value.GetString("Window") : ServiceDefaults.Window,
-                    Metric = autoscale?.Has("Metric") == true ? autoscale.Value.GetString("Metric") : ServiceDefaults.Metric,
-                    TargetUtilization = autoscale?.GetInt32("TargetUtilization") ?? ServiceDefaults.TargetUtilization,
-                    MinScale = autoscale?.GetInt32("MinScale"),
-                    MaxScale = autoscale?.GetInt32("MaxScale") ?? ServiceDefaults.MaxScale,
-                    InitialScale = autoscale?.GetInt32("InitialScale") ?? ServiceDefaults.InitialScale,
-                    ScaleToZeroGracePeriod = autoscale?.GetInt32("ScaleToZeroGracePeriod"),
                     Environment = attributes.Env.Select(static e => new EnvironmentSetting(Positional(e, 0), Positional(e, 1))).ToArray(),
                     Secrets = attributes.Secrets.Select(static s => new SecretSetting(Positional(s, 0), Positional(s, 1), Positional(s, 2))).ToArray(),
                     Setup = attributes.Setup.Select(static s => Positional(s, 0)).ToArray(),
                     Volumes = attributes.Volumes.Select(static v => new VolumeSetting(Positional(v, 0), Positional(v, 1), Named(v, "Size"), Named(v, "StorageClass"))).ToArray(),
                 };
+                foreach (var row in SettingsCatalogue.Rows)
+                {
+                    if (Arguments(row.Scope, compute, distribute, autoscale) is { } arguments && arguments.Has(row.Key))
+                    {
+                        values[row] = row.Kind switch
+                        {
+                            SettingKind.Double => arguments.GetDouble(row.Key),
+                            SettingKind.Bool => arguments.GetBoolean(row.Key),
+                            SettingKind.Text => arguments.GetString(row.Key),
+                            _ => arguments.GetInt32(row.Key),
+                        };
+                    }
+                }
 
                 foreach (var problem in ServiceSettingsRules.Validate(values).Concat(ServiceSettingsRules.Warnings(values)))
                 {
@@ -89,37 +81,40 @@ namespace Hoist.Generators
                 return new Settings(
                     values.Name,
                     explicitName is not null ? compute!.Value.Location("Name") : identifier,
-                    new ComputeModel(
-                        values.Gpus,
-                        values.Cpus,
-                        values.Memory,
-                        values.Disk,
-                        values.Image ?? ServiceDefaults.Image,
-                        values.InactivityTtl,
-                        values.LaunchTimeout,
-                        compute?.GetBoolean("Freeze") ?? false,
-                        values.Namespace,
-                        values.GpuType,
-                        values.SharedMemory,
-                        values.NodeSelector,
-                        values.Tolerations),
-                    distribute is null ? null : new DistributionModel(values.DistributionType ?? string.Empty, values.Workers ?? 0),
-                    autoscale is null
-                        ? null
-                        : new AutoscaleModel(
-                            values.Target,
-                            values.Window ?? string.Empty,
-                            values.Metric ?? string.Empty,
-                            values.TargetUtilization,
-                            values.MinScale,
-                            values.MaxScale,
-                            values.InitialScale,
-                            values.ScaleToZeroGracePeriod),
+                    SettingsObject(values, SettingScope.Compute),
+                    distribute is null ? null : SettingsObject(values, SettingScope.Distribute, new SettingValueModel("type", DescriptorJson.Value(values.DistributionType ?? string.Empty))),
+                    autoscale is null ? null : SettingsObject(values, SettingScope.Autoscale),
                     new EquatableArray<EnvironmentVariableModel>(values.Environment.Select(static e => new EnvironmentVariableModel(e.Name ?? string.Empty, e.Value ?? string.Empty))),
                     new EquatableArray<SecretModel>(values.Secrets.Select(static s => new SecretModel(s.Name ?? string.Empty, s.Key, s.Variable))),
                     new EquatableArray<string>(values.Setup.Select(static s => s ?? string.Empty)),
                     new EquatableArray<VolumeModel>(values.Volumes.Select(static v => new VolumeModel(v.Name ?? string.Empty, v.Path ?? string.Empty, v.Size, v.StorageClass))));
             }
+
+            // One attribute's settings as the descriptor JSON writes them, in catalogue order, after any fixed leading field.
+            private static SettingsObjectModel SettingsObject(ServiceSettingValues values, SettingScope scope, SettingValueModel? first = null)
+            {
+                var fields = new System.Collections.Generic.List<SettingValueModel>();
+                if (first is not null)
+                {
+                    fields.Add(first);
+                }
+
+                foreach (var row in SettingsCatalogue.In(scope))
+                {
+                    // A required value the attribute left out is already an error; the descriptor still needs a number.
+                    var value = row.Kind == SettingKind.RequiredInt ? values.OptionalInt(row) ?? 0 : values[row];
+                    fields.Add(new SettingValueModel(row.Field, DescriptorJson.Value(value)));
+                }
+
+                return new SettingsObjectModel(new EquatableArray<SettingValueModel>(fields));
+            }
+
+            private static AttributeArguments? Arguments(SettingScope scope, AttributeArguments? compute, AttributeArguments? distribute, AttributeArguments? autoscale) => scope switch
+            {
+                SettingScope.Compute => compute,
+                SettingScope.Distribute => distribute,
+                _ => autoscale,
+            };
 
             private static string? Positional(AttributeData attribute, int index) =>
                 index < attribute.ConstructorArguments.Length ? attribute.ConstructorArguments[index].Value as string : null;
@@ -175,19 +170,12 @@ namespace Hoist.Generators
 
                 var location = problem.Id switch
                 {
-                    ServiceSettingsRules.UnknownDistributionType => distribute?.ConstructorArgumentLocation(0),
-                    ServiceSettingsRules.InvalidWorkers when problem.Value is null => distribute?.AttributeLocation,
-                    ServiceSettingsRules.InvalidWorkers => distribute?.Location(problem.Setting),
-                    _ when IsAutoscaleSetting(problem) => autoscale?.Location(problem.Setting),
-                    _ => compute?.Location(problem.Setting),
+                    SettingDiagnostics.UnknownDistributionType => distribute?.ConstructorArgumentLocation(0),
+                    SettingDiagnostics.InvalidWorkers when problem.Value is null => distribute?.AttributeLocation,
+                    _ => Arguments(SettingsCatalogue.Find(problem.Setting)?.Scope ?? SettingScope.Compute, compute, distribute, autoscale)?.Location(problem.Setting),
                 };
                 Report(descriptor, location ?? identifier, problem.Subject, problem.Problem, problem.Allowed);
             }
-
-            private static bool IsAutoscaleSetting(SettingProblem problem) =>
-                problem.Id is ServiceSettingsRules.InvalidMetric or ServiceSettingsRules.InvalidTargetUtilization or ServiceSettingsRules.InvalidTarget
-                    or ServiceSettingsRules.ScaleBoundsConflict or ServiceSettingsRules.NegativeValue or ServiceSettingsRules.GracePeriodOverridesMinScale
-                || problem.Setting == "Window";
         }
     }
 }

@@ -6,40 +6,12 @@ namespace Hoist.Settings
     /// <summary>
     /// A service's settings as the rules see them, however they arrived: from the attributes (the generator fills
     /// it from attribute arguments) or from a descriptor with configuration overrides applied (the runtime, the
-    /// manifest tool and the CLI fill it from the effective descriptor). Unset optional values are null.
+    /// manifest tool and the CLI fill it from the effective descriptor's JSON). The catalogue's settings are read and
+    /// written by their row (<see cref="SettingsCatalogue"/>); unset optional values are null.
     /// </summary>
     internal sealed class ServiceSettingValues
     {
         public string? Name { get; set; }
-
-        public int Gpus { get; set; }
-
-        public double Cpus { get; set; }
-
-        public string? Memory { get; set; }
-
-        public string? Disk { get; set; }
-
-        /// <summary>Null when unset (the default base image); set but blank is an error.</summary>
-        public string? Image { get; set; }
-
-        public string? InactivityTtl { get; set; }
-
-        public int LaunchTimeout { get; set; } = ServiceDefaults.LaunchTimeoutSeconds;
-
-        public string? Namespace { get; set; }
-
-        /// <summary>The GPU product to schedule on (nvidia.com/gpu.product); null for any.</summary>
-        public string? GpuType { get; set; }
-
-        /// <summary>The size of a memory-backed /dev/shm, a Kubernetes quantity; null for the container runtime's default.</summary>
-        public string? SharedMemory { get; set; }
-
-        /// <summary>"key=value,key2=value2" node labels a pod must run on.</summary>
-        public string? NodeSelector { get; set; }
-
-        /// <summary>"key=value:Effect,key:Effect,key" taints a pod tolerates.</summary>
-        public string? Tolerations { get; set; }
 
         /// <summary>A default deadline for every call; configuration only.</summary>
         public TimeSpan? CallTimeout { get; set; }
@@ -48,26 +20,34 @@ namespace Hoist.Settings
 
         public string? DistributionType { get; set; }
 
-        /// <summary>Null when [Distribute] does not set Workers.</summary>
-        public int? Workers { get; set; }
-
         public bool IsAutoscaled { get; set; }
 
-        public double Target { get; set; } = ServiceDefaults.Target;
+        /// <summary>The value of a catalogue setting: what was set, else the row's default.</summary>
+        public object? this[SettingRow row]
+        {
+            get => _values.TryGetValue(row.Key, out var value) ? value : row.Default;
+            set => _values[row.Key] = value;
+        }
 
-        public string? Window { get; set; } = ServiceDefaults.Window;
+        /// <summary>Whether the attribute or the descriptor set the setting, rather than the row's default standing in.</summary>
+        public bool IsSet(SettingRow row) => _values.ContainsKey(row.Key);
 
-        public string? Metric { get; set; } = ServiceDefaults.Metric;
+        public int Int(SettingRow row) => this[row] is int number ? number : 0;
 
-        public int TargetUtilization { get; set; } = ServiceDefaults.TargetUtilization;
+        public int? OptionalInt(SettingRow row) => this[row] as int?;
 
-        public int? MinScale { get; set; }
+        public double Double(SettingRow row) => this[row] switch
+        {
+            double number => number,
+            int number => number,
+            _ => 0,
+        };
 
-        public int MaxScale { get; set; } = ServiceDefaults.MaxScale;
+        public bool Bool(SettingRow row) => this[row] is true;
 
-        public int InitialScale { get; set; } = ServiceDefaults.InitialScale;
+        public string? Text(SettingRow row) => this[row] as string;
 
-        public int? ScaleToZeroGracePeriod { get; set; }
+        private readonly Dictionary<string, object?> _values = new Dictionary<string, object?>(StringComparer.Ordinal);
 
         /// <summary>The [Env] variables, in order.</summary>
         public IReadOnlyList<EnvironmentSetting> Environment { get; set; } = Array.Empty<EnvironmentSetting>();

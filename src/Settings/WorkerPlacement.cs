@@ -39,16 +39,13 @@ namespace Hoist.Settings
     }
 
     /// <summary>
-    /// Where a worker's pod may run: [Compute(GpuType, NodeSelector, Tolerations, SharedMemory)] in the one
+    /// Where a worker's pod may run: the placement settings of [Compute] (GPU product, node selector, tolerations) in the one
     /// attribute-friendly syntax both the settings rules and the renderer parse, so what passes the check is what renders.
     /// </summary>
     internal static class WorkerPlacement
     {
-        /// <summary>The label NVIDIA's GPU feature discovery puts on every GPU node, e.g. "NVIDIA-A100-SXM4-80GB"; Kubetorch's gpu_type selects on it.</summary>
+        /// <summary>The label NVIDIA's GPU feature discovery puts on every GPU node, e.g. "NVIDIA-A100-SXM4-80GB"; Kubetorch's gpu_type selects on it, and so does SettingsCatalogue's GPU product row.</summary>
         public const string GpuProductLabel = "nvidia.com/gpu.product";
-
-        public const string GpuTypeRule =
-            "use the node label value of the GPU product (nvidia.com/gpu.product), at most 63 letters, digits, '-', '_' or '.', for example \"NVIDIA-A100-SXM4-80GB\"";
 
         public const string NodeSelectorRule =
             "use comma-separated key=value node labels, for example \"cloud.google.com/gke-nodepool=gpu,disktype=ssd\"";

@@ -84,7 +84,7 @@ public sealed class IncrementalCachingTests
 
         var tableReasons = second.TrackedSteps[HoistGenerator.TrackingNames.ServiceTable].SelectMany(s => s.Outputs).Select(o => o.Reason);
         Assert.Contains(IncrementalStepRunReason.Modified, tableReasons);
-        Assert.Contains("MaxScale = 20", second.GeneratedSources.Single(s => s.HintName == "Hoist.ServiceTable.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+        Assert.Contains("\\\"maxScale\\\":20", second.GeneratedSources.Single(s => s.HintName == "Hoist.ServiceTable.g.cs").SourceText.ToString(), StringComparison.Ordinal);
     }
 
     private static void AssertSecondRunIsCached(CSharpCompilation compilation, Compilation edited)

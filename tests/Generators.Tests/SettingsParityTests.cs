@@ -53,6 +53,18 @@ public sealed class SettingsParityTests
         { "[Compute]", "SharedMemory", "\"16GB\"", "16GB", "HOIST010" },
         { "[Compute]", "NodeSelector", "\"disktype\"", "disktype", "HOIST041" },
         { "[Compute]", "Tolerations", "\"dedicated=ml:Never\"", "dedicated=ml:Never", "HOIST042" },
+        { "[Compute]", "ServiceAccount", "\"Trainer_SA\"", "Trainer_SA", "HOIST047" },
+        { "[Compute]", "ImagePullSecrets", "\"ghcr-pull,ghcr-pull\"", "ghcr-pull,ghcr-pull", "HOIST047" },
+        { "[Compute]", "ImagePullSecrets", "\"ghcr-pull,\"", "ghcr-pull,", "HOIST047" },
+        { "[Compute]", "PriorityClass", "\"High Priority\"", "High Priority", "HOIST047" },
+        { "[Compute]", "Labels", "\"team=ml,app.kubernetes.io/name=x\"", "team=ml,app.kubernetes.io/name=x", "HOIST048" },
+        { "[Compute]", "Labels", "\"team=machine learning\"", "team=machine learning", "HOIST048" },
+        { "[Compute]", "Labels", "\"serving.knative.dev/service=x\"", "serving.knative.dev/service=x", "HOIST048" },
+        { "[Compute]", "Annotations", "\"autoscaling.knative.dev/min-scale=3\"", "autoscaling.knative.dev/min-scale=3", "HOIST048" },
+        { "[Compute]", "Annotations", "\"hoist.dev/freeze=false\"", "hoist.dev/freeze=false", "HOIST048" },
+        { "[Compute]", "Annotations", "\"owner\"", "owner", "HOIST048" },
+        { "[Compute]", "Labels", "\"kueue.x-k8s.io/queue-name=team-ml\"", "kueue.x-k8s.io/queue-name=team-ml", "HOIST048" },
+        { "[Compute]", "Queue", "\"Team.ML\"", "Team.ML", "HOIST047" },
     };
 
     /// <summary>A [Setup] or [Volume] with a bad value, the same value as an override of a valid service, and the rule's ID.</summary>

@@ -138,11 +138,16 @@ public sealed partial class WireContractTests
     {
         var run = GeneratorHarness.Run(source);
         Assert.Empty(run.Diagnostics);
-        var table = run.Source("Hoist.ServiceTable.g.cs");
-        var match = Regex.Match(table, $"new global::Hoist\\.WireContract\\(\"{method}\", 0x(?<hex>[0-9A-F]{{16}})UL, \"(?<shape>(?:[^\"\\\\]|\\\\.)*)\"\\)");
-        Assert.True(match.Success, $"No wire contract of {method} in:\n{table}");
-        var shape = Regex.Unescape(match.Groups["shape"].Value);
-        return (ulong.Parse(match.Groups["hex"].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture), shape);
+        // The service table reads its descriptor from the JSON it embeds; read that JSON as the runtime does.
+        var table = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(run.Source("Hoist.ServiceTable.g.cs"));
+        var contracts = table.GetRoot().DescendantNodes()
+            .OfType<Microsoft.CodeAnalysis.CSharp.Syntax.LiteralExpressionSyntax>()
+            .Where(l => l.Token.ValueText.StartsWith("{\"name\":", StringComparison.Ordinal))
+            .SelectMany(l => ServiceDescriptorJson.Deserialize(l.Token.ValueText).WireContracts)
+            .Where(c => c.Method == method)
+            .ToList();
+        var contract = Assert.Single(contracts);
+        return (contract.Fingerprint, contract.Shape);
     }
 
     /// <summary>The contract the generator writes for a method of this shape, its fingerprint computed here on its own.</summary>

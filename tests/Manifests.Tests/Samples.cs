@@ -96,6 +96,23 @@ internal static class Samples
             Setup = ["pip install 'ray[tune]==2.9.0'"],
             Volumes = [new VolumeSpec { Name = "results", Path = "/results" }],
         },
+        ["pod-settings"] = Service("serve", PodSettings),
+        ["pod-settings-autoscaled"] = Service("serve-scaled", PodSettings, autoscale: new AutoscaleSpec { Target = 4, MaxScale = 4 }),
+        ["pod-settings-pytorch"] = Service("train-ranks", PodSettings with { Gpus = 1 }, new DistributionSpec { Type = "pytorch", Workers = 2 }),
+        ["pod-settings-ray"] = Service("tune-pods", PodSettings with { Image = "rayproject/ray:2.9.0" }, new DistributionSpec { Type = "ray", Workers = 2 }),
+    };
+
+    /// <summary>The pod settings of [Compute], rendered into every pod kind by the pod-settings* samples.</summary>
+    private static ComputeSpec PodSettings => new()
+    {
+        Cpus = 1,
+        ServiceAccount = "trainer",
+        ImagePullSecrets = "ghcr-pull, registry-pull",
+        PriorityClass = "batch-low",
+        Labels = "team=ml,app.kubernetes.io/version=1.2",
+        Annotations = "example.com/owner=ml-team,prometheus.io/scrape=true",
+        Queue = "team-ml",
+        SpreadAcrossNodes = true,
     };
 
     public static IEnumerable<object[]> KindNames => Kinds.Keys.Select(k => new object[] { k });

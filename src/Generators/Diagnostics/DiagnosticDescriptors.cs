@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using Hoist.Settings;
 using Microsoft.CodeAnalysis;
 
 namespace Hoist.Generators.Diagnostics
@@ -11,7 +12,7 @@ namespace Hoist.Generators.Diagnostics
     {
         private const string Category = "Hoist";
 
-        // A setting's value against the settings rules (src/Settings), which say what is wrong and what is allowed in
+        // A setting's value against the settings rules (src/Settings; their IDs are SettingDiagnostics'), which say what is wrong and what is allowed in
         // the same words a refused configuration override uses: "TargetUtilization 0 is out of range: use a
         // percentage from 1 to 100". {0} is the setting and its value, {1} the problem, {2} what is allowed.
         private const string SettingMessage = "{0} {1}: {2}";
@@ -22,57 +23,57 @@ namespace Hoist.Generators.Diagnostics
             "'{0}' must be declared 'partial' because Hoist adds the Remote proxy of '{1}' to it: add the 'partial' modifier to '{0}' and to every type containing it");
 
         public static readonly DiagnosticDescriptor InvalidMetric = Create(
-            "HOIST002",
+            SettingDiagnostics.InvalidMetric,
             "Unknown autoscaling metric",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidTargetUtilization = Create(
-            "HOIST003",
+            SettingDiagnostics.InvalidTargetUtilization,
             "TargetUtilization out of range",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidTarget = Create(
-            "HOIST004",
+            SettingDiagnostics.InvalidTarget,
             "Autoscaling target too small",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidWorkers = Create(
-            "HOIST005",
+            SettingDiagnostics.InvalidWorkers,
             "Distributed service needs Workers",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor UnknownDistributionType = Create(
-            "HOIST006",
+            SettingDiagnostics.UnknownDistributionType,
             "Unknown distribution type",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor ScaleBoundsConflict = Create(
-            "HOIST007",
+            SettingDiagnostics.ScaleBoundsConflict,
             "Scale bounds conflict",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor NegativeValue = Create(
-            "HOIST008",
+            SettingDiagnostics.NegativeValue,
             "Scale setting is negative",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidDuration = Create(
-            "HOIST009",
+            SettingDiagnostics.InvalidDuration,
             "Invalid duration",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidQuantity = Create(
-            "HOIST010",
+            SettingDiagnostics.InvalidQuantity,
             "Invalid Kubernetes quantity",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidResource = Create(
-            "HOIST011",
+            SettingDiagnostics.InvalidResource,
             "Invalid resource value",
             SettingMessage);
 
-        public static readonly DiagnosticDescriptor InvalidDnsLabel = Create(
-            "HOIST012",
+        public static readonly DiagnosticDescriptor InvalidName = Create(
+            SettingDiagnostics.InvalidName,
             "Invalid service name or namespace",
             SettingMessage);
 
@@ -137,86 +138,96 @@ namespace Hoist.Generators.Diagnostics
             "'{0}' returns IAsyncEnumerable<T> on a distributed service: a distributed call returns one result per rank, so return T, Task<T> or ValueTask<T> there, or stream from a service without [Distribute]");
 
         public static readonly DiagnosticDescriptor InvalidImage = Create(
-            "HOIST030",
+            SettingDiagnostics.InvalidImage,
             "Invalid container image",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidVariableName = Create(
-            "HOIST031",
+            SettingDiagnostics.InvalidVariableName,
             "Invalid environment variable name",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor ReservedVariable = Create(
-            "HOIST032",
+            SettingDiagnostics.ReservedVariable,
             "Environment variable reserved by Hoist",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidSecretName = Create(
-            "HOIST033",
+            SettingDiagnostics.InvalidSecretName,
             "Invalid secret name",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidSecretKey = Create(
-            "HOIST034",
+            SettingDiagnostics.InvalidSecretKey,
             "Invalid secret key",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor DuplicateVariable = Create(
-            "HOIST035",
+            SettingDiagnostics.DuplicateVariable,
             "Environment variable set twice",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidSetupStep = Create(
-            "HOIST036",
+            SettingDiagnostics.InvalidSetupStep,
             "Invalid setup step",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidVolumeName = Create(
-            "HOIST037",
+            SettingDiagnostics.InvalidVolumeName,
             "Invalid volume name",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidVolumePath = Create(
-            "HOIST038",
+            SettingDiagnostics.InvalidVolumePath,
             "Invalid volume mount path",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor DuplicateVolume = Create(
-            "HOIST039",
+            SettingDiagnostics.DuplicateVolume,
             "Volume declared or mounted twice",
             SettingMessage);
 
-        public static readonly DiagnosticDescriptor InvalidGpuType = Create(
-            "HOIST040",
+        public static readonly DiagnosticDescriptor InvalidGpuProduct = Create(
+            SettingDiagnostics.InvalidGpuProduct,
             "Invalid GPU type",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidNodeSelector = Create(
-            "HOIST041",
+            SettingDiagnostics.InvalidNodeSelector,
             "Invalid node selector",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidTolerations = Create(
-            "HOIST042",
+            SettingDiagnostics.InvalidTolerations,
             "Invalid tolerations",
             SettingMessage);
 
-        public static readonly DiagnosticDescriptor GpuTypeWithoutGpus = Create(
-            "HOIST044",
+        public static readonly DiagnosticDescriptor GpuProductWithoutGpus = Create(
+            SettingDiagnostics.GpuProductWithoutGpus,
             "GPU type without GPUs",
             SettingMessage);
 
         public static readonly DiagnosticDescriptor InvalidStorageClass = Create(
-            "HOIST045",
+            SettingDiagnostics.InvalidStorageClass,
             "Invalid storage class",
             SettingMessage);
 
         // A warning, not an error: the service runs, but MinScale does nothing (a cluster gets min-scale "0").
         public static readonly DiagnosticDescriptor GracePeriodOverridesMinScale = Create(
-            "HOIST046",
+            SettingDiagnostics.GracePeriodOverridesMinScale,
             "ScaleToZeroGracePeriod overrides MinScale",
             SettingMessage,
             DiagnosticSeverity.Warning);
+
+        public static readonly DiagnosticDescriptor InvalidObjectName = Create(
+            SettingDiagnostics.InvalidObjectName,
+            "Invalid Kubernetes object name",
+            SettingMessage);
+
+        public static readonly DiagnosticDescriptor InvalidMetadata = Create(
+            SettingDiagnostics.InvalidMetadata,
+            "Invalid labels or annotations",
+            SettingMessage);
 
         public static readonly DiagnosticDescriptor AdditionWithoutService = Create(
             "HOIST043",
@@ -236,7 +247,7 @@ namespace Hoist.Generators.Diagnostics
             [InvalidDuration.Id] = InvalidDuration,
             [InvalidQuantity.Id] = InvalidQuantity,
             [InvalidResource.Id] = InvalidResource,
-            [InvalidDnsLabel.Id] = InvalidDnsLabel,
+            [InvalidName.Id] = InvalidName,
             [DuplicateServiceName.Id] = DuplicateServiceName,
             [UnsupportedParameter.Id] = UnsupportedParameter,
             [UnsupportedReturnType.Id] = UnsupportedReturnType,
@@ -259,13 +270,15 @@ namespace Hoist.Generators.Diagnostics
             [InvalidVolumeName.Id] = InvalidVolumeName,
             [InvalidVolumePath.Id] = InvalidVolumePath,
             [DuplicateVolume.Id] = DuplicateVolume,
-            [InvalidGpuType.Id] = InvalidGpuType,
+            [InvalidGpuProduct.Id] = InvalidGpuProduct,
             [InvalidNodeSelector.Id] = InvalidNodeSelector,
             [InvalidTolerations.Id] = InvalidTolerations,
             [AdditionWithoutService.Id] = AdditionWithoutService,
-            [GpuTypeWithoutGpus.Id] = GpuTypeWithoutGpus,
+            [GpuProductWithoutGpus.Id] = GpuProductWithoutGpus,
             [InvalidStorageClass.Id] = InvalidStorageClass,
             [GracePeriodOverridesMinScale.Id] = GracePeriodOverridesMinScale,
+            [InvalidObjectName.Id] = InvalidObjectName,
+            [InvalidMetadata.Id] = InvalidMetadata,
         };
 
         /// <summary>All descriptors, in ID order.</summary>

@@ -17,8 +17,6 @@ namespace Hoist.Generators.Helpers
         /// <summary>A fingerprint as hex, the way it is printed everywhere: "0x9E3779B97F4A7C15UL".</summary>
         public static string Fingerprint(ulong value) => "0x" + value.ToString("X16", CultureInfo.InvariantCulture) + "UL";
 
-        public static string NullableInt(int? value) => value is { } number ? Int(number) : "null";
-
         /// <summary>A double that round-trips: "0.5", "8", "1E+20", or double.NaN and the infinities by name.</summary>
         public static string Double(double value) => value switch
         {

@@ -16,8 +16,7 @@ namespace Hoist.Generators.Helpers
     internal static class DescriptorJson
     {
         // {"name":"embed","kind":"method","declaringType":"MyApp.Embeddings","assemblyName":"MyApp","methods":["Embed"],
-        //  "compute":{"gpus":1,"cpus":3,"memory":"12Gi","disk":null,"image":"...","inactivityTtl":"24h","launchTimeout":60,"freeze":false,"namespace":null,
-        //              "gpuType":null,"sharedMemory":null,"nodeSelector":null,"tolerations":null},
+        //  "compute":{"gpus":1,"cpus":3,"memory":"12Gi","disk":null,"image":"...","inactivityTtl":"24h","launchTimeout":60,"freeze":false,...},
         //  "distribution":null,
         //  "autoscale":{"target":8,"window":"60s","metric":"concurrency","targetUtilization":70,"minScale":null,"maxScale":10,"initialScale":1,"scaleToZeroGracePeriod":300},
         //  "environment":[{"name":"HF_HOME","value":"/models"}],
@@ -36,56 +35,11 @@ namespace Hoist.Generators.Helpers
             Array(json, "methods", service.Methods, static (json, method) => json.Append(String(method.Name)));
             json.Append(',');
 
-            var compute = service.Compute;
-            Property(json, "compute").Append('{');
-            Property(json, "gpus").Append(Int(compute.Gpus)).Append(',');
-            Property(json, "cpus").Append(Double(compute.Cpus)).Append(',');
-            Property(json, "memory").Append(String(compute.Memory)).Append(',');
-            Property(json, "disk").Append(String(compute.Disk)).Append(',');
-            Property(json, "image").Append(String(compute.Image)).Append(',');
-            Property(json, "inactivityTtl").Append(String(compute.InactivityTtl)).Append(',');
-            Property(json, "launchTimeout").Append(Int(compute.LaunchTimeout)).Append(',');
-            Property(json, "freeze").Append(compute.Freeze ? "true" : "false").Append(',');
-            Property(json, "namespace").Append(String(compute.Namespace)).Append(',');
-            Property(json, "gpuType").Append(String(compute.GpuType)).Append(',');
-            Property(json, "sharedMemory").Append(String(compute.SharedMemory)).Append(',');
-            Property(json, "nodeSelector").Append(String(compute.NodeSelector)).Append(',');
-            Property(json, "tolerations").Append(String(compute.Tolerations));
-            json.Append("},");
-
-            Property(json, "distribution");
-            if (service.Distribution is { } distribution)
-            {
-                json.Append('{');
-                Property(json, "type").Append(String(distribution.Type)).Append(',');
-                Property(json, "workers").Append(Int(distribution.Workers));
-                json.Append('}');
-            }
-            else
-            {
-                json.Append("null");
-            }
-
+            Object(json, "compute", service.Compute);
             json.Append(',');
-            Property(json, "autoscale");
-            if (service.Autoscale is { } autoscale)
-            {
-                json.Append('{');
-                Property(json, "target").Append(Double(autoscale.Target)).Append(',');
-                Property(json, "window").Append(String(autoscale.Window)).Append(',');
-                Property(json, "metric").Append(String(autoscale.Metric)).Append(',');
-                Property(json, "targetUtilization").Append(Int(autoscale.TargetUtilization)).Append(',');
-                Property(json, "minScale").Append(NullableInt(autoscale.MinScale)).Append(',');
-                Property(json, "maxScale").Append(Int(autoscale.MaxScale)).Append(',');
-                Property(json, "initialScale").Append(Int(autoscale.InitialScale)).Append(',');
-                Property(json, "scaleToZeroGracePeriod").Append(NullableInt(autoscale.ScaleToZeroGracePeriod));
-                json.Append('}');
-            }
-            else
-            {
-                json.Append("null");
-            }
-
+            Object(json, "distribution", service.Distribution);
+            json.Append(',');
+            Object(json, "autoscale", service.Autoscale);
             json.Append(',');
             Array(json, "environment", service.Environment, static (json, variable) =>
             {
@@ -128,6 +82,41 @@ namespace Hoist.Generators.Helpers
             return json.ToString();
         }
 
+        /// <summary>A setting's value as JSON text: a string escaped, a number as System.Text.Json writes it, true/false, null.</summary>
+        public static string Value(object? value) => value switch
+        {
+            null => "null",
+            string text => String(text),
+            int number => Int(number),
+            double number => Double(number),
+            bool flag => flag ? "true" : "false",
+            _ => throw new ArgumentException("A setting is a string, an int, a double or a bool.", nameof(value)),
+        };
+
+        // "name":{"field":value,...} in catalogue order, or "name":null for an attribute the service does not have.
+        private static void Object(StringBuilder json, string name, SettingsObjectModel? settings)
+        {
+            Property(json, name);
+            if (settings is null)
+            {
+                json.Append("null");
+                return;
+            }
+
+            json.Append('{');
+            for (var i = 0; i < settings.Values.Count; i++)
+            {
+                if (i > 0)
+                {
+                    json.Append(',');
+                }
+
+                Property(json, settings.Values[i].Field).Append(settings.Values[i].Json);
+            }
+
+            json.Append('}');
+        }
+
         // "name":[item,item,...], each item written by writeItem.
         private static void Array<T>(StringBuilder json, string name, IReadOnlyList<T> items, Action<StringBuilder, T> writeItem)
         {
@@ -148,8 +137,6 @@ namespace Hoist.Generators.Helpers
         private static StringBuilder Property(StringBuilder json, string name) => json.Append('"').Append(name).Append("\":");
 
         private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-        private static string NullableInt(int? value) => value is { } number ? Int(number) : "null";
 
         // The shortest text that round-trips, as System.Text.Json writes it ("3", "0.5", "1E+20"); NaN and the
         // infinities as the named literals it reads with AllowNamedFloatingPointLiterals.

@@ -13,9 +13,9 @@ namespace Hoist.Generators.Models
         TypeModel DeclaringType,
         EquatableArray<MethodModel> Methods,
         ConstructorModel? Constructor,
-        ComputeModel Compute,
-        DistributionModel? Distribution,
-        AutoscaleModel? Autoscale,
+        SettingsObjectModel Compute,
+        SettingsObjectModel? Distribution,
+        SettingsObjectModel? Autoscale,
         EquatableArray<EnvironmentVariableModel> Environment,
         EquatableArray<SecretModel> Secrets,
         EquatableArray<string> Setup,
@@ -44,24 +44,14 @@ namespace Hoist.Generators.Models
     /// <summary>A constructor parameter: resolved from DI, or the worker's service provider itself.</summary>
     internal sealed record ConstructorParameterModel(string Type, bool IsServiceProvider);
 
-    /// <summary>The values of <c>[Compute]</c>, defaults filled in.</summary>
-    internal sealed record ComputeModel(
-        int Gpus,
-        double Cpus,
-        string? Memory,
-        string? Disk,
-        string Image,
-        string? InactivityTtl,
-        int LaunchTimeout,
-        bool Freeze,
-        string? Namespace,
-        string? GpuType,
-        string? SharedMemory,
-        string? NodeSelector,
-        string? Tolerations)
-    {
-        public static ComputeModel Default { get; } = new(0, 0, null, null, Hoist.Settings.ServiceDefaults.Image, null, Hoist.Settings.ServiceDefaults.LaunchTimeoutSeconds, false, null, null, null, null, null);
-    }
+    /// <summary>
+    /// The settings of one attribute (<c>[Compute]</c>, <c>[Distribute]</c> or <c>[Autoscale]</c>), defaults filled in, as
+    /// the descriptor JSON writes them: one value per catalogue row (src/Settings/SettingsCatalogue.cs), in its order.
+    /// </summary>
+    internal sealed record SettingsObjectModel(EquatableArray<SettingValueModel> Values);
+
+    /// <summary>One setting: its descriptor field and its value as JSON text ("1", "\"12Gi\"", "null").</summary>
+    internal sealed record SettingValueModel(string Field, string Json);
 
     /// <summary>One <c>[Env("NAME", "value")]</c>.</summary>
     internal sealed record EnvironmentVariableModel(string Name, string Value);
@@ -71,18 +61,4 @@ namespace Hoist.Generators.Models
 
     /// <summary>One <c>[Volume]</c>; a null size is the default one.</summary>
     internal sealed record VolumeModel(string Name, string Path, string? Size, string? StorageClass);
-
-    /// <summary>The values of <c>[Distribute]</c>.</summary>
-    internal sealed record DistributionModel(string Type, int Workers);
-
-    /// <summary>The values of <c>[Autoscale]</c>; null means the property was not written.</summary>
-    internal sealed record AutoscaleModel(
-        double Target,
-        string Window,
-        string Metric,
-        int TargetUtilization,
-        int? MinScale,
-        int MaxScale,
-        int InitialScale,
-        int? ScaleToZeroGracePeriod);
 }

@@ -146,6 +146,27 @@ public sealed record ComputeSpec
 
     /// <summary>"key=value:Effect,..." taints a pod tolerates (<see cref="Settings.WorkerPlacement"/>).</summary>
     public string? Tolerations { get; init; }
+
+    /// <summary>The pod's service account (<c>serviceAccountName</c>).</summary>
+    public string? ServiceAccount { get; init; }
+
+    /// <summary>"a,b": the pod's <c>imagePullSecrets</c>.</summary>
+    public string? ImagePullSecrets { get; init; }
+
+    /// <summary>The pod's <c>priorityClassName</c>.</summary>
+    public string? PriorityClass { get; init; }
+
+    /// <summary>"k=v,...": labels on the workload and its pods.</summary>
+    public string? Labels { get; init; }
+
+    /// <summary>"k=v,...": annotations on the workload and its pods.</summary>
+    public string? Annotations { get; init; }
+
+    /// <summary>The Kueue LocalQueue (label <c>kueue.x-k8s.io/queue-name</c>).</summary>
+    public string? Queue { get; init; }
+
+    /// <summary>A preferred topology spread of the service's pods over nodes.</summary>
+    public bool SpreadAcrossNodes { get; init; }
 }
 
 /// <summary>The worker group from <c>[Distribute]</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Hoist;
@@ -20,6 +21,15 @@ public static class ServiceDescriptorJson
         ArgumentNullException.ThrowIfNull(descriptor);
         return JsonSerializer.Serialize(descriptor, ServiceDescriptorJsonContext.Default.ServiceDescriptor);
     }
+
+    /// <summary>The descriptor as a JSON tree, for code that goes over the settings catalogue's fields rather than properties.</summary>
+    internal static JsonObject ToNode(ServiceDescriptor descriptor) =>
+        JsonSerializer.SerializeToNode(descriptor, ServiceDescriptorJsonContext.Default.ServiceDescriptor)!.AsObject();
+
+    /// <summary>A descriptor from its JSON tree, as strictly as <see cref="Deserialize"/> reads text.</summary>
+    internal static ServiceDescriptor FromNode(JsonObject json) =>
+        json.Deserialize(ServiceDescriptorJsonContext.Default.ServiceDescriptor)
+            ?? throw new JsonException("A service descriptor is a JSON object, not null.");
 
     /// <exception cref="JsonException">The text is not a descriptor in this form.</exception>
     public static ServiceDescriptor Deserialize(string json)

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Hoist.Hosting;
 using Hoist.Settings;
 
@@ -25,6 +28,13 @@ public sealed class ServiceOverrides
     public string? SharedMemory { get; set; }
     public string? NodeSelector { get; set; }
     public string? Tolerations { get; set; }
+    public string? ServiceAccount { get; set; }
+    public string? ImagePullSecrets { get; set; }
+    public string? PriorityClass { get; set; }
+    public string? Labels { get; set; }
+    public string? Annotations { get; set; }
+    public string? Queue { get; set; }
+    public bool? SpreadAcrossNodes { get; set; }
 
     /// <summary>Production mode: no hot code sync. The seed sets it from an environment variable.</summary>
     public bool? Freeze { get; set; }
@@ -60,47 +70,30 @@ public sealed class ServiceOverrides
     public ServiceDescriptor ApplyTo(ServiceDescriptor descriptor)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        var compute = descriptor.Compute with
+
+        // Every catalogue setting the same way: its override (camelCase, as the descriptor's field) replaces the field in
+        // the descriptor's JSON, for an attribute the service has. A new row needs no line here, only its property above.
+        var json = ServiceDescriptorJson.ToNode(descriptor);
+        var set = SettingValues();
+        foreach (var row in SettingsCatalogue.Rows)
         {
-            LaunchTimeout = LaunchTimeout ?? descriptor.Compute.LaunchTimeout,
-            Image = Image ?? descriptor.Compute.Image,
-            Namespace = Namespace ?? descriptor.Compute.Namespace,
-            Gpus = Gpus ?? descriptor.Compute.Gpus,
-            Cpus = Cpus ?? descriptor.Compute.Cpus,
-            Memory = Memory ?? descriptor.Compute.Memory,
-            Disk = Disk ?? descriptor.Compute.Disk,
-            InactivityTtl = InactivityTtl ?? descriptor.Compute.InactivityTtl,
-            Freeze = Freeze ?? descriptor.Compute.Freeze,
-            GpuType = GpuType ?? descriptor.Compute.GpuType,
-            SharedMemory = SharedMemory ?? descriptor.Compute.SharedMemory,
-            NodeSelector = NodeSelector ?? descriptor.Compute.NodeSelector,
-            Tolerations = Tolerations ?? descriptor.Compute.Tolerations,
-        };
-        var distribution = descriptor.Distribution is { } d ? d with { Workers = Workers ?? d.Workers } : null;
-        var autoscale = descriptor.Autoscale is { } a
-            ? a with
+            if (set[row.Field] is { } value && json[row.ScopeField] is JsonObject scope)
             {
-                Target = Target ?? a.Target,
-                Window = Window ?? a.Window,
-                Metric = Metric ?? a.Metric,
-                TargetUtilization = TargetUtilization ?? a.TargetUtilization,
-                MinScale = MinScale ?? a.MinScale,
-                MaxScale = MaxScale ?? a.MaxScale,
-                InitialScale = InitialScale ?? a.InitialScale,
-                ScaleToZeroGracePeriod = ScaleToZeroGracePeriod ?? a.ScaleToZeroGracePeriod,
+                scope[row.Field] = value.DeepClone();
             }
-            : null;
-        return descriptor with
+        }
+
+        return ServiceDescriptorJson.FromNode(json) with
         {
-            Compute = compute,
-            Distribution = distribution,
-            Autoscale = autoscale,
             Environment = WithEnv(descriptor.Environment),
             Setup = Setup is { } setup ? setup.ToArray() : descriptor.Setup,
             Volumes = WithVolumes(descriptor.Volumes),
             CallTimeout = CallTimeout ?? descriptor.CallTimeout,
         };
     }
+
+    // These overrides as JSON: a property per setting, named as the descriptor's field, null when not overridden.
+    private JsonObject SettingValues() => JsonSerializer.SerializeToNode(this, ServiceOverridesJsonContext.Default.ServiceOverrides)!.AsObject();
 
     /// <summary>
     /// What is wrong with these overrides: for a service this process knows, its effective settings against every
@@ -121,11 +114,11 @@ public sealed class ServiceOverrides
             DeclaringType = "",
             AssemblyName = "",
             Methods = [],
-            Distribution = Workers is null ? null : new DistributionSpec { Type = "spmd", Workers = 1 },
-            Autoscale = HasAutoscaleValue ? new AutoscaleSpec() : null,
+            Distribution = HasValueFor(SettingScope.Distribute) ? new DistributionSpec { Type = "spmd", Workers = 1 } : null,
+            Autoscale = HasValueFor(SettingScope.Autoscale) ? new AutoscaleSpec() : null,
         }), CallTimeout);
         alone.Name = null;
-        return ServiceSettingsRules.Validate(alone).Where(p => p.Id != ServiceSettingsRules.ScaleBoundsConflict).ToArray();
+        return ServiceSettingsRules.Validate(alone).Where(p => p.Id != SettingDiagnostics.ScaleBoundsConflict).ToArray();
     }
 
     // An override replaces the attribute's variable of the same name in place; new ones follow, by name.
@@ -160,9 +153,11 @@ public sealed class ServiceOverrides
         return merged;
     }
 
-    private bool HasAutoscaleValue =>
-        Target is not null || Window is not null || Metric is not null || TargetUtilization is not null || MinScale is not null ||
-        MaxScale is not null || InitialScale is not null || ScaleToZeroGracePeriod is not null;
+    private bool HasValueFor(SettingScope scope)
+    {
+        var set = SettingValues();
+        return SettingsCatalogue.In(scope).Any(row => set[row.Field] is not null);
+    }
 }
 
 /// <summary>One volume's overrides: <c>Hoist:Services:&lt;name&gt;:Volumes:&lt;volume&gt;:Size</c> and the like.</summary>
@@ -175,3 +170,7 @@ public sealed class VolumeOverride
     internal VolumeSpec ApplyTo(VolumeSpec volume) =>
         volume with { Path = Path ?? volume.Path, Size = Size ?? volume.Size, StorageClass = StorageClass ?? volume.StorageClass };
 }
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(ServiceOverrides))]
+internal sealed partial class ServiceOverridesJsonContext : JsonSerializerContext;

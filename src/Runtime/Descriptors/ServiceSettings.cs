@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Hoist.Hosting;
 using Hoist.Settings;
 
@@ -11,45 +15,50 @@ internal static class ServiceSettings
 {
     public static ServiceSettingValues ValuesOf(ServiceDescriptor descriptor, TimeSpan? callTimeout = null)
     {
-        var compute = descriptor.Compute;
         var values = new ServiceSettingValues
         {
             Name = descriptor.Name,
-            Gpus = compute.Gpus,
-            Cpus = compute.Cpus,
-            Memory = compute.Memory,
-            Disk = compute.Disk,
-            Image = compute.Image,
-            InactivityTtl = compute.InactivityTtl,
-            LaunchTimeout = compute.LaunchTimeout,
-            Namespace = compute.Namespace,
-            GpuType = compute.GpuType,
-            SharedMemory = compute.SharedMemory,
-            NodeSelector = compute.NodeSelector,
-            Tolerations = compute.Tolerations,
             CallTimeout = callTimeout,
             IsDistributed = descriptor.Distribution is not null,
             DistributionType = descriptor.Distribution?.Type,
-            Workers = descriptor.Distribution?.Workers,
             IsAutoscaled = descriptor.Autoscale is not null,
             Environment = descriptor.Environment.Select(e => new EnvironmentSetting(e.Name, e.Value)).ToArray(),
             Secrets = descriptor.Secrets.Select(s => new SecretSetting(s.Name, s.Key, s.Variable)).ToArray(),
             Setup = descriptor.Setup.ToArray(),
             Volumes = descriptor.Volumes.Select(v => new VolumeSetting(v.Name, v.Path, v.Size, v.StorageClass)).ToArray(),
         };
-        if (descriptor.Autoscale is { } autoscale)
+
+        // Every catalogue setting from the descriptor's JSON, the one form the generator writes and the runtime reads,
+        // so a new row needs no line here.
+        var json = ServiceDescriptorJson.ToNode(descriptor);
+        foreach (var row in SettingsCatalogue.Rows)
         {
-            values.Target = autoscale.Target;
-            values.Window = autoscale.Window;
-            values.Metric = autoscale.Metric;
-            values.TargetUtilization = autoscale.TargetUtilization;
-            values.MinScale = autoscale.MinScale;
-            values.MaxScale = autoscale.MaxScale;
-            values.InitialScale = autoscale.InitialScale;
-            values.ScaleToZeroGracePeriod = autoscale.ScaleToZeroGracePeriod;
+            if (json[row.ScopeField] is JsonObject scope && scope.TryGetPropertyValue(row.Field, out var value))
+            {
+                values[row] = Read(row, value);
+            }
         }
 
         return values;
+    }
+
+    /// <summary>A setting's JSON value as the rules read it: an int, a double, a bool, a string or null, by the row's kind.</summary>
+    public static object? Read(SettingRow row, JsonNode? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        return row.Kind switch
+        {
+            SettingKind.Double when value.GetValueKind() == JsonValueKind.String =>
+                double.Parse(value.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture),
+            SettingKind.Double => value.GetValue<double>(),
+            SettingKind.Bool => value.GetValue<bool>(),
+            SettingKind.Text => value.GetValue<string>(),
+            _ => value.GetValue<int>(),
+        };
     }
 
     public static IReadOnlyList<SettingProblem> Validate(ServiceDescriptor descriptor, TimeSpan? callTimeout = null) =>
@@ -78,9 +87,21 @@ internal static class ServiceSettings
             return declared;
         }
 
+        // Asked on every call (ServiceCatalog), and a reload binds new overrides objects, so one result per pair is kept.
+        if (s_applied.TryGetValue(overrides, out var applied) && ReferenceEquals(applied.Declared, declared))
+        {
+            return applied.Effective;
+        }
+
         var problems = overrides.Problems(declared);
-        return problems.Count == 0 ? overrides.ApplyTo(declared) : throw new ServiceSettingsException(declared.Name, problems);
+        var effective = problems.Count == 0 ? overrides.ApplyTo(declared) : throw new ServiceSettingsException(declared.Name, problems);
+        s_applied.AddOrUpdate(overrides, new Applied(declared, effective));
+        return effective;
     }
+
+    private static readonly ConditionalWeakTable<ServiceOverrides, Applied> s_applied = [];
+
+    private sealed record Applied(ServiceDescriptor Declared, ServiceDescriptor Effective);
 }
 
 /// <summary>

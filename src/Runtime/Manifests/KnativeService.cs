@@ -64,7 +64,37 @@ public sealed class KnativeRevisionSpec
     [JsonPropertyName("volumes")]
     public IList<V1Volume>? Volumes { get; set; }
 
+    [JsonPropertyName("serviceAccountName")]
+    public string? ServiceAccountName { get; set; }
+
+    [JsonPropertyName("imagePullSecrets")]
+    public IList<V1LocalObjectReference>? ImagePullSecrets { get; set; }
+
+    [JsonPropertyName("priorityClassName")]
+    public string? PriorityClassName { get; set; }
+
+    [JsonPropertyName("topologySpreadConstraints")]
+    public IList<V1TopologySpreadConstraint>? TopologySpreadConstraints { get; set; }
+
     /// <summary>The longest a request may run before the queue-proxy cuts it (Knative's default is 300 s).</summary>
     [JsonPropertyName("timeoutSeconds")]
     public long? TimeoutSeconds { get; set; }
+
+    /// <summary>
+    /// The revision's part of the pod spec every kind renders (WorkerPod.Spec): the fields Knative accepts, copied, so
+    /// a pod setting reaches a Knative Service the way it reaches the other kinds. KnativeAdmission says which of them
+    /// a cluster must enable.
+    /// </summary>
+    internal static KnativeRevisionSpec From(V1PodSpec pod, long timeoutSeconds) => new()
+    {
+        Containers = pod.Containers,
+        NodeSelector = pod.NodeSelector,
+        Tolerations = pod.Tolerations,
+        Volumes = pod.Volumes,
+        ServiceAccountName = pod.ServiceAccountName,
+        ImagePullSecrets = pod.ImagePullSecrets,
+        PriorityClassName = pod.PriorityClassName,
+        TopologySpreadConstraints = pod.TopologySpreadConstraints,
+        TimeoutSeconds = timeoutSeconds,
+    };
 }

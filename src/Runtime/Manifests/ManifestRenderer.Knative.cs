@@ -40,15 +40,10 @@ public static partial class ManifestRenderer
             {
                 Template = new KnativeRevisionTemplate
                 {
-                    Metadata = new V1ObjectMeta { Labels = target.Labels(), Annotations = templateAnnotations },
-                    Spec = new KnativeRevisionSpec
-                    {
-                        Containers = [WorkerContainer.Create(target, KnativePortName, podFieldRefs: false, [])],
-                        NodeSelector = WorkerPod.NodeSelector(target.Descriptor.Compute),
-                        Tolerations = WorkerPod.Tolerations(target.Descriptor.Compute),
-                        Volumes = WorkerPod.Volumes(target.Descriptor),
-                        TimeoutSeconds = KnativeRequestTimeoutSeconds(target.Descriptor.CallTimeout),
-                    },
+                    Metadata = WorkerPod.TemplateMetadata(target, templateAnnotations),
+                    Spec = KnativeRevisionSpec.From(
+                        WorkerPod.Spec(target, WorkerContainer.Create(target, KnativePortName, podFieldRefs: false, [])),
+                        KnativeRequestTimeoutSeconds(target.Descriptor.CallTimeout)),
                 },
             },
         };

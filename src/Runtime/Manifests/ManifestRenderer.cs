@@ -90,15 +90,8 @@ public static partial class ManifestRenderer
 
     private static V1PodTemplateSpec PodTemplate(RenderTarget target, params V1Container[] containers) => new()
     {
-        Metadata = new V1ObjectMeta { Labels = target.Labels() },
-        Spec = new V1PodSpec
-        {
-            Containers = containers,
-            NodeSelector = WorkerPod.NodeSelector(target.Descriptor.Compute),
-            Tolerations = WorkerPod.Tolerations(target.Descriptor.Compute),
-            Volumes = WorkerPod.Volumes(target.Descriptor),
-            TerminationGracePeriodSeconds = target.Options.TerminationGracePeriodSeconds,
-        },
+        Metadata = WorkerPod.TemplateMetadata(target),
+        Spec = WorkerPod.Spec(target, containers),
     };
 
     /// <summary>The service's stable in-cluster address, <c>&lt;service&gt;.&lt;namespace&gt;</c>, on the gRPC port.</summary>

@@ -1,3 +1,4 @@
+using Hoist.Settings;
 using k8s.Models;
 
 namespace Hoist.Manifests;
@@ -18,12 +19,45 @@ internal sealed record RenderTarget(ServiceDescriptor Descriptor, ManifestOption
         [ManifestLabels.Instance] = Instance,
     };
 
-    public SortedDictionary<string, string> Labels() => new(Selector(), StringComparer.Ordinal)
+    /// <summary>Hoist's labels and the service's own ([Compute(Labels)], whose keys never collide with Hoist's: the rules refuse those).</summary>
+    public SortedDictionary<string, string> Labels()
     {
-        [ManifestLabels.Component] = ManifestLabels.WorkerComponent,
-        [ManifestLabels.PartOf] = KubernetesNames.ToLabelValue(Options.AppName),
-        [ManifestLabels.ManagedBy] = ManifestLabels.ManagedByHoist,
-    };
+        var labels = new SortedDictionary<string, string>(Selector(), StringComparer.Ordinal)
+        {
+            [ManifestLabels.Component] = ManifestLabels.WorkerComponent,
+            [ManifestLabels.PartOf] = KubernetesNames.ToLabelValue(Options.AppName),
+            [ManifestLabels.ManagedBy] = ManifestLabels.ManagedByHoist,
+        };
+        if (Descriptor.Compute.Queue is { } queue)
+        {
+            // Kueue holds the workload (and, with its pod integration, each pod) until the queue admits it.
+            labels[SettingsCatalogue.KueueQueueLabel] = queue;
+        }
+
+        foreach (var (key, value) in SettingsCatalogue.ParsePairs(Descriptor.Compute.Labels, WorkerPlacement.IsLabelValue) ?? [])
+        {
+            labels.TryAdd(key, value);
+        }
+
+        return labels;
+    }
+
+    /// <summary><paramref name="annotations"/> and the service's own ([Compute(Annotations)]); null when both are empty.</summary>
+    public IDictionary<string, string>? WithServiceAnnotations(IDictionary<string, string>? annotations)
+    {
+        if (SettingsCatalogue.ParsePairs(Descriptor.Compute.Annotations, static value => value.Length > 0) is not { Count: > 0 } own)
+        {
+            return annotations;
+        }
+
+        var merged = new SortedDictionary<string, string>(annotations ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        foreach (var (key, value) in own)
+        {
+            merged.TryAdd(key, value);
+        }
+
+        return merged;
+    }
 
     /// <summary>The <c>hoist.dev/*</c> annotations the runtime acts on, on the workload object.</summary>
     public SortedDictionary<string, string> HoistAnnotations()
@@ -58,6 +92,6 @@ internal sealed record RenderTarget(ServiceDescriptor Descriptor, ManifestOption
         Name = name,
         NamespaceProperty = Namespace,
         Labels = Labels(),
-        Annotations = annotations,
+        Annotations = annotations is null ? null : WithServiceAnnotations(annotations),
     };
 }

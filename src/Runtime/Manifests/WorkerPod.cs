@@ -5,14 +5,55 @@ using k8s.Models;
 namespace Hoist.Manifests;
 
 /// <summary>
-/// What a service's pods get around the worker container, the same in every kind: the [Volume] claims and their mounts,
-/// a memory-backed /dev/shm, node selection (GpuType, NodeSelector), tolerations, and the [Setup] steps run before the
-/// worker starts. Pure.
+/// What a service's pods get around the worker container, the same in every kind (Deployment, Knative Service,
+/// StatefulSet, RayCluster): the pod spec (<see cref="Spec"/>) with the [Volume] claims and their mounts, a
+/// memory-backed /dev/shm, node selection, tolerations and the pod settings of [Compute], the pod template's metadata,
+/// and the [Setup] steps run before the worker starts. Pure.
 /// </summary>
 internal static class WorkerPod
 {
     public const string SharedMemoryVolume = "dshm";
     public const string SharedMemoryPath = "/dev/shm";
+
+    /// <summary>The pod spec of every kind around its containers; a Knative revision takes the fields Knative accepts from it.</summary>
+    public static V1PodSpec Spec(RenderTarget target, params V1Container[] containers)
+    {
+        var descriptor = target.Descriptor;
+        return new V1PodSpec
+        {
+            Containers = containers,
+            NodeSelector = NodeSelector(descriptor.Compute),
+            Tolerations = Tolerations(descriptor.Compute),
+            Volumes = Volumes(descriptor),
+            ServiceAccountName = descriptor.Compute.ServiceAccount,
+            PriorityClassName = descriptor.Compute.PriorityClass,
+            TopologySpreadConstraints = descriptor.Compute.SpreadAcrossNodes ? [SpreadOverNodes(target)] : null,
+            ImagePullSecrets = SettingsCatalogue.ParseNames(descriptor.Compute.ImagePullSecrets)?.Select(name => new V1LocalObjectReference { Name = name }).ToList(),
+
+            // Kubernetes kills at this grace; a worker drains its calls for StopTimeout first.
+            TerminationGracePeriodSeconds = target.Options.TerminationGracePeriodSeconds,
+        };
+    }
+
+    /// <summary>
+    /// [Compute(SpreadAcrossNodes)]: at most one more of the service's pods (replicas, ranks, a RayCluster's head and
+    /// workers) on any node than on another, preferred rather than required (ScheduleAnyway), so a small cluster still
+    /// runs them all; the pods are found by the selector every kind's pods carry.
+    /// </summary>
+    private static V1TopologySpreadConstraint SpreadOverNodes(RenderTarget target) => new()
+    {
+        MaxSkew = 1,
+        TopologyKey = "kubernetes.io/hostname",
+        WhenUnsatisfiable = "ScheduleAnyway",
+        LabelSelector = new V1LabelSelector { MatchLabels = target.Selector() },
+    };
+
+    /// <summary>The pod template's labels (the workload's own) and annotations, in every kind.</summary>
+    public static V1ObjectMeta TemplateMetadata(RenderTarget target, IDictionary<string, string>? annotations = null) => new()
+    {
+        Labels = target.Labels(),
+        Annotations = target.WithServiceAnnotations(annotations),
+    };
 
     /// <summary>
     /// Kubetorch's volumes are ReadWriteMany, so that every replica and rank, on whichever node, mounts the same claim;
@@ -81,7 +122,7 @@ internal static class WorkerPod
     public static IEnumerable<V1EnvVar> VolumeEnvironment(ServiceDescriptor descriptor) =>
         descriptor.Volumes.Select(v => WorkerContainer.Value(WorkerVolumes.VariableOf(v.Name), v.Path));
 
-    /// <summary>GpuType as the GPU product label (Kubetorch's gpu_type), then the NodeSelector terms.</summary>
+    /// <summary>The GPU product as its node label (Kubetorch's gpu_type), then the NodeSelector terms.</summary>
     public static IDictionary<string, string>? NodeSelector(ComputeSpec compute)
     {
         var selector = new SortedDictionary<string, string>(StringComparer.Ordinal);

@@ -8,53 +8,11 @@ namespace Hoist.Generated
     /// <summary>The Hoist services declared in this assembly, registered with the runtime when the module loads.</summary>
     internal static class HoistServiceTable
     {
-        internal static readonly global::Hoist.ServiceDescriptor Query = new global::Hoist.ServiceDescriptor
-        {
-            Name = "query",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "MyApp.Search",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "QueryAsync" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("QueryAsync", 0x5E80606DF13024DDUL, "QueryAsync(query: string [utf8], limit: int [raw]) -> string[] [json]"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Query = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"query\",\"kind\":\"method\",\"declaringType\":\"MyApp.Search\",\"assemblyName\":\"MyApp\",\"methods\":[\"QueryAsync\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"QueryAsync\",\"fingerprint\":6809548661898355933,\"shape\":\"QueryAsync(query: string [utf8], limit: int [raw]) -\\u003E string[] [json]\"}]}");
 
-        internal static readonly global::Hoist.ServiceDescriptor Index = new global::Hoist.ServiceDescriptor
-        {
-            Name = "index",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "MyApp.Search",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "IndexAsync" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("IndexAsync", 0x44B835664A9E2351UL, "IndexAsync(document: string [utf8]) -> void"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Index = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"index\",\"kind\":\"method\",\"declaringType\":\"MyApp.Search\",\"assemblyName\":\"MyApp\",\"methods\":[\"IndexAsync\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"IndexAsync\",\"fingerprint\":4951766503748674385,\"shape\":\"IndexAsync(document: string [utf8]) -\\u003E void\"}]}");
 
-        internal static readonly global::Hoist.ServiceDescriptor Weigh = new global::Hoist.ServiceDescriptor
-        {
-            Name = "weigh",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "MyApp.Search",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "Weigh" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("Weigh", 0x35B8A89151761C12UL, "Weigh(arguments: string [utf8], reader: int [raw], class: int [raw]) -> int [raw]"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Weigh = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"weigh\",\"kind\":\"method\",\"declaringType\":\"MyApp.Search\",\"assemblyName\":\"MyApp\",\"methods\":[\"Weigh\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"Weigh\",\"fingerprint\":3871029221815360530,\"shape\":\"Weigh(arguments: string [utf8], reader: int [raw], class: int [raw]) -\\u003E int [raw]\"}]}");
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
         [global::System.Runtime.CompilerServices.ModuleInitializer]

@@ -8,23 +8,7 @@ namespace Hoist.Generated
     /// <summary>The Hoist services declared in this assembly, registered with the runtime when the module loads.</summary>
     internal static class HoistServiceTable
     {
-        internal static readonly global::Hoist.ServiceDescriptor Chat = new global::Hoist.ServiceDescriptor
-        {
-            Name = "chat",
-            Kind = global::Hoist.ServiceKind.Class,
-            DeclaringType = "MyApp.Chat",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "Complete", "StreamAsync", "Reset" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 1, Cpus = 0, Memory = "16Gi", Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("Complete", 0x937C60B11A7B750DUL, "Complete(prompt: string [utf8]) -> string [utf8]"),
-                new global::Hoist.WireContract("StreamAsync", 0xB3F5A04A59FF86FAUL, "StreamAsync(prompt: string [utf8]) -> string [utf8]"),
-                new global::Hoist.WireContract("Reset", 0x236DEBC3E7C3DBE3UL, "Reset() -> void"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Chat = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"chat\",\"kind\":\"class\",\"declaringType\":\"MyApp.Chat\",\"assemblyName\":\"MyApp\",\"methods\":[\"Complete\",\"StreamAsync\",\"Reset\"],\"compute\":{\"gpus\":1,\"cpus\":0,\"memory\":\"16Gi\",\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"Complete\",\"fingerprint\":10627475534457304333,\"shape\":\"Complete(prompt: string [utf8]) -\\u003E string [utf8]\"},{\"method\":\"StreamAsync\",\"fingerprint\":12967446943281153786,\"shape\":\"StreamAsync(prompt: string [utf8]) -\\u003E string [utf8]\"},{\"method\":\"Reset\",\"fingerprint\":2552955790428462051,\"shape\":\"Reset() -\\u003E void\"}]}");
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
         [global::System.Runtime.CompilerServices.ModuleInitializer]

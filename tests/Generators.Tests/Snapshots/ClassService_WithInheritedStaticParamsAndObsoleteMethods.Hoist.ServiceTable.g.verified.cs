@@ -8,25 +8,7 @@ namespace Hoist.Generated
     /// <summary>The Hoist services declared in this assembly, registered with the runtime when the module loads.</summary>
     internal static class HoistServiceTable
     {
-        internal static readonly global::Hoist.ServiceDescriptor Scientific = new global::Hoist.ServiceDescriptor
-        {
-            Name = "scientific",
-            Kind = global::Hoist.ServiceKind.Class,
-            DeclaringType = "MyApp.Scientific",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "Name", "Product", "Version", "Multiply", "Twice" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("Name", 0x7B14666173939FC1UL, "Name() -> string [utf8]"),
-                new global::Hoist.WireContract("Product", 0x0D88E70D7AA2589FUL, "Product(label: string [utf8], scale: int [raw], factors: int[] [raw]) -> long [raw]"),
-                new global::Hoist.WireContract("Version", 0x58A4DD91FEDF16DFUL, "Version() -> int [raw]"),
-                new global::Hoist.WireContract("Multiply", 0x1FE35169474FF54CUL, "Multiply(a: int [raw], b: int [raw]) -> int [raw]"),
-                new global::Hoist.WireContract("Twice", 0xCAF110EAAB762683UL, "Twice(value: int [raw]) -> int [raw]"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Scientific = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"scientific\",\"kind\":\"class\",\"declaringType\":\"MyApp.Scientific\",\"assemblyName\":\"MyApp\",\"methods\":[\"Name\",\"Product\",\"Version\",\"Multiply\",\"Twice\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"Name\",\"fingerprint\":8868826134936264641,\"shape\":\"Name() -\\u003E string [utf8]\"},{\"method\":\"Product\",\"fingerprint\":975283364403763359,\"shape\":\"Product(label: string [utf8], scale: int [raw], factors: int[] [raw]) -\\u003E long [raw]\"},{\"method\":\"Version\",\"fingerprint\":6387473790634235615,\"shape\":\"Version() -\\u003E int [raw]\"},{\"method\":\"Multiply\",\"fingerprint\":2297769747498923340,\"shape\":\"Multiply(a: int [raw], b: int [raw]) -\\u003E int [raw]\"},{\"method\":\"Twice\",\"fingerprint\":14623488065133749891,\"shape\":\"Twice(value: int [raw]) -\\u003E int [raw]\"}]}");
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
         [global::System.Runtime.CompilerServices.ModuleInitializer]

@@ -8,37 +8,9 @@ namespace Hoist.Generated
     /// <summary>The Hoist services declared in this assembly, registered with the runtime when the module loads.</summary>
     internal static class HoistServiceTable
     {
-        internal static readonly global::Hoist.ServiceDescriptor Train = new global::Hoist.ServiceDescriptor
-        {
-            Name = "train",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "MyApp.Trainer",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "TrainAsync" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 1, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = new global::Hoist.DistributionSpec { Type = "pytorch", Workers = 4 },
-            Autoscale = new global::Hoist.AutoscaleSpec { Target = 2.5, Window = "2m", Metric = "rps", TargetUtilization = 80, MinScale = 0, MaxScale = 3, InitialScale = 0, ScaleToZeroGracePeriod = null },
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("TrainAsync", 0x58A1CA18342DDCA4UL, "TrainAsync(config: TrainConfig [json]) -> TrainResult [json]\nTrainConfig { Epochs: int, LearningRate: double } new(Epochs, LearningRate)\nTrainResult { Rank: int, Loss: double } new(Rank, Loss)"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Train = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"train\",\"kind\":\"method\",\"declaringType\":\"MyApp.Trainer\",\"assemblyName\":\"MyApp\",\"methods\":[\"TrainAsync\"],\"compute\":{\"gpus\":1,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":{\"type\":\"pytorch\",\"workers\":4},\"autoscale\":{\"target\":2.5,\"window\":\"2m\",\"metric\":\"rps\",\"targetUtilization\":80,\"minScale\":0,\"maxScale\":3,\"initialScale\":0,\"scaleToZeroGracePeriod\":null},\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"TrainAsync\",\"fingerprint\":6386607951891520676,\"shape\":\"TrainAsync(config: TrainConfig [json]) -\\u003E TrainResult [json]\\nTrainConfig { Epochs: int, LearningRate: double } new(Epochs, LearningRate)\\nTrainResult { Rank: int, Loss: double } new(Rank, Loss)\"}]}");
 
-        internal static readonly global::Hoist.ServiceDescriptor Barrier = new global::Hoist.ServiceDescriptor
-        {
-            Name = "barrier",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "MyApp.Trainer",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "Barrier" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = new global::Hoist.DistributionSpec { Type = "spmd", Workers = 2 },
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("Barrier", 0xC4A6339F31C7553FUL, "Barrier() -> void"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Barrier = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"barrier\",\"kind\":\"method\",\"declaringType\":\"MyApp.Trainer\",\"assemblyName\":\"MyApp\",\"methods\":[\"Barrier\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":{\"type\":\"spmd\",\"workers\":2},\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"Barrier\",\"fingerprint\":14170070036395808063,\"shape\":\"Barrier() -\\u003E void\"}]}");
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
         [global::System.Runtime.CompilerServices.ModuleInitializer]

@@ -8,21 +8,7 @@ namespace Hoist.Generated
     /// <summary>The Hoist services declared in this assembly, registered with the runtime when the module loads.</summary>
     internal static class HoistServiceTable
     {
-        internal static readonly global::Hoist.ServiceDescriptor HttpServer = new global::Hoist.ServiceDescriptor
-        {
-            Name = "http-server",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "Tools",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "HTTPServer" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = null,
-            Autoscale = new global::Hoist.AutoscaleSpec { Target = 100, Window = "60s", Metric = "concurrency", TargetUtilization = 70, MinScale = null, MaxScale = 0, InitialScale = 1, ScaleToZeroGracePeriod = null },
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("HTTPServer", 0x13EFB531A6910652UL, "HTTPServer(port: int [raw]) -> int [raw]"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor HttpServer = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"http-server\",\"kind\":\"method\",\"declaringType\":\"Tools\",\"assemblyName\":\"MyApp\",\"methods\":[\"HTTPServer\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":{\"target\":100,\"window\":\"60s\",\"metric\":\"concurrency\",\"targetUtilization\":70,\"minScale\":null,\"maxScale\":0,\"initialScale\":1,\"scaleToZeroGracePeriod\":null},\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"HTTPServer\",\"fingerprint\":1436566031007024722,\"shape\":\"HTTPServer(port: int [raw]) -\\u003E int [raw]\"}]}");
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
         [global::System.Runtime.CompilerServices.ModuleInitializer]

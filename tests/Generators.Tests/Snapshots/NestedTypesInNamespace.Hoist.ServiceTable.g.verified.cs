@@ -8,21 +8,7 @@ namespace Hoist.Generated
     /// <summary>The Hoist services declared in this assembly, registered with the runtime when the module loads.</summary>
     internal static class HoistServiceTable
     {
-        internal static readonly global::Hoist.ServiceDescriptor Echo = new global::Hoist.ServiceDescriptor
-        {
-            Name = "echo",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "MyApp.Services.Outer+Middle+Inner",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "Echo" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("Echo", 0x560D45AF216585C8UL, "Echo(text: string [utf8]) -> string [utf8]"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Echo = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"echo\",\"kind\":\"method\",\"declaringType\":\"MyApp.Services.Outer\\u002BMiddle\\u002BInner\",\"assemblyName\":\"MyApp\",\"methods\":[\"Echo\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"Echo\",\"fingerprint\":6200688880440935880,\"shape\":\"Echo(text: string [utf8]) -\\u003E string [utf8]\"}]}");
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
         [global::System.Runtime.CompilerServices.ModuleInitializer]

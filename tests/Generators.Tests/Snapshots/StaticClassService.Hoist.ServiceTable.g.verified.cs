@@ -8,22 +8,7 @@ namespace Hoist.Generated
     /// <summary>The Hoist services declared in this assembly, registered with the runtime when the module loads.</summary>
     internal static class HoistServiceTable
     {
-        internal static readonly global::Hoist.ServiceDescriptor Math = new global::Hoist.ServiceDescriptor
-        {
-            Name = "math",
-            Kind = global::Hoist.ServiceKind.Class,
-            DeclaringType = "MyApp.Calculator",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "Add", "Scale" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = "ml" },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("Add", 0x6626FFAF4FF57885UL, "Add(a: int [raw], b: int [raw]) -> int [raw]"),
-                new global::Hoist.WireContract("Scale", 0x5B13428424ADE457UL, "Scale(value: double [raw]) -> double [raw]"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Math = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"math\",\"kind\":\"class\",\"declaringType\":\"MyApp.Calculator\",\"assemblyName\":\"MyApp\",\"methods\":[\"Add\",\"Scale\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":\"ml\",\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"Add\",\"fingerprint\":7360851769409501317,\"shape\":\"Add(a: int [raw], b: int [raw]) -\\u003E int [raw]\"},{\"method\":\"Scale\",\"fingerprint\":6562662217327436887,\"shape\":\"Scale(value: double [raw]) -\\u003E double [raw]\"}]}");
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
         [global::System.Runtime.CompilerServices.ModuleInitializer]

@@ -8,25 +8,7 @@ namespace Hoist.Generated
     /// <summary>The Hoist services declared in this assembly, registered with the runtime when the module loads.</summary>
     internal static class HoistServiceTable
     {
-        internal static readonly global::Hoist.ServiceDescriptor Embed = new global::Hoist.ServiceDescriptor
-        {
-            Name = "embed",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "MyApp.Embeddings",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "Embed" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 1, Cpus = 3, Memory = "12Gi", Disk = null, Image = "nvcr.io/nvidia/pytorch:23.10-py3", InactivityTtl = "24h", LaunchTimeout = 60, Freeze = false, Namespace = null, GpuType = "NVIDIA-A100-SXM4-80GB", SharedMemory = "16Gi" },
-            Distribution = null,
-            Autoscale = new global::Hoist.AutoscaleSpec { Target = 8, Window = "60s", Metric = "concurrency", TargetUtilization = 70, MinScale = null, MaxScale = 10, InitialScale = 1, ScaleToZeroGracePeriod = 300 },
-            Environment = new global::Hoist.EnvironmentVariableSpec[] { new global::Hoist.EnvironmentVariableSpec { Name = "HF_HOME", Value = "/models" } },
-            Secrets = new global::Hoist.SecretSpec[] { new global::Hoist.SecretSpec { Name = "huggingface", Key = "token", Variable = "HF_TOKEN" }, new global::Hoist.SecretSpec { Name = "wandb", Key = null, Variable = null } },
-            Setup = new string[] { "pip install vllm" },
-            Volumes = new global::Hoist.VolumeSpec[] { new global::Hoist.VolumeSpec { Name = "models", Path = "/models", Size = "100Gi", StorageClass = null } },
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("Embed", 0x7AC9A26FE98E015CUL, "Embed(text: string [utf8]) -> float[] [raw]"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Embed = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"embed\",\"kind\":\"method\",\"declaringType\":\"MyApp.Embeddings\",\"assemblyName\":\"MyApp\",\"methods\":[\"Embed\"],\"compute\":{\"gpus\":1,\"cpus\":3,\"memory\":\"12Gi\",\"disk\":null,\"image\":\"nvcr.io/nvidia/pytorch:23.10-py3\",\"inactivityTtl\":\"24h\",\"launchTimeout\":60,\"freeze\":false,\"namespace\":null,\"gpuType\":\"NVIDIA-A100-SXM4-80GB\",\"sharedMemory\":\"16Gi\",\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":{\"target\":8,\"window\":\"60s\",\"metric\":\"concurrency\",\"targetUtilization\":70,\"minScale\":null,\"maxScale\":10,\"initialScale\":1,\"scaleToZeroGracePeriod\":300},\"environment\":[{\"name\":\"HF_HOME\",\"value\":\"/models\"}],\"secrets\":[{\"name\":\"huggingface\",\"key\":\"token\",\"variable\":\"HF_TOKEN\"},{\"name\":\"wandb\",\"key\":null,\"variable\":null}],\"setup\":[\"pip install vllm\"],\"volumes\":[{\"name\":\"models\",\"path\":\"/models\",\"size\":\"100Gi\",\"storageClass\":null}],\"wireContracts\":[{\"method\":\"Embed\",\"fingerprint\":8847781544489517404,\"shape\":\"Embed(text: string [utf8]) -\\u003E float[] [raw]\"}]}");
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
         [global::System.Runtime.CompilerServices.ModuleInitializer]

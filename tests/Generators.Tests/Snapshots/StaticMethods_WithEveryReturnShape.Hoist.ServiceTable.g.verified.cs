@@ -8,101 +8,17 @@ namespace Hoist.Generated
     /// <summary>The Hoist services declared in this assembly, registered with the runtime when the module loads.</summary>
     internal static class HoistServiceTable
     {
-        internal static readonly global::Hoist.ServiceDescriptor Fetch = new global::Hoist.ServiceDescriptor
-        {
-            Name = "fetch",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "MyApp.Storage",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "FetchAsync" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("FetchAsync", 0x24C82691DC229BDAUL, "FetchAsync(key: string [utf8], version: int [raw]) -> string [utf8]"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Fetch = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"fetch\",\"kind\":\"method\",\"declaringType\":\"MyApp.Storage\",\"assemblyName\":\"MyApp\",\"methods\":[\"FetchAsync\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"FetchAsync\",\"fingerprint\":2650410788612905946,\"shape\":\"FetchAsync(key: string [utf8], version: int [raw]) -\\u003E string [utf8]\"}]}");
 
-        internal static readonly global::Hoist.ServiceDescriptor Count = new global::Hoist.ServiceDescriptor
-        {
-            Name = "count",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "MyApp.Storage",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "CountAsync" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0.5, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("CountAsync", 0xB444DF299D55BABAUL, "CountAsync(values: int[] [raw]) -> IReadOnlyList<int> [json]"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Count = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"count\",\"kind\":\"method\",\"declaringType\":\"MyApp.Storage\",\"assemblyName\":\"MyApp\",\"methods\":[\"CountAsync\"],\"compute\":{\"gpus\":0,\"cpus\":0.5,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"CountAsync\",\"fingerprint\":12989752595069647546,\"shape\":\"CountAsync(values: int[] [raw]) -\\u003E IReadOnlyList\\u003Cint\\u003E [json]\"}]}");
 
-        internal static readonly global::Hoist.ServiceDescriptor Log = new global::Hoist.ServiceDescriptor
-        {
-            Name = "log",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "MyApp.Storage",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "Log" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = true, Namespace = null },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("Log", 0x8465433AADC70F2CUL, "Log(message: string [utf8], level: Level [raw]) -> void\nenum Level : int { Info = 0, Warning = 1 }"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Log = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"log\",\"kind\":\"method\",\"declaringType\":\"MyApp.Storage\",\"assemblyName\":\"MyApp\",\"methods\":[\"Log\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":true,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"Log\",\"fingerprint\":9540105304956931884,\"shape\":\"Log(message: string [utf8], level: Level [raw]) -\\u003E void\\nenum Level : int { Info = 0, Warning = 1 }\"}]}");
 
-        internal static readonly global::Hoist.ServiceDescriptor Flush = new global::Hoist.ServiceDescriptor
-        {
-            Name = "flush",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "MyApp.Storage",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "FlushAsync" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("FlushAsync", 0xBA88EB08EEC780BEUL, "FlushAsync() -> void"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Flush = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"flush\",\"kind\":\"method\",\"declaringType\":\"MyApp.Storage\",\"assemblyName\":\"MyApp\",\"methods\":[\"FlushAsync\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"FlushAsync\",\"fingerprint\":13441251511485563070,\"shape\":\"FlushAsync() -\\u003E void\"}]}");
 
-        internal static readonly global::Hoist.ServiceDescriptor Compact = new global::Hoist.ServiceDescriptor
-        {
-            Name = "compact",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "MyApp.Storage",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "Compact" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("Compact", 0xCD0E153C89B44B29UL, "Compact(generation: int? [raw], ratio: double [raw]) -> void"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Compact = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"compact\",\"kind\":\"method\",\"declaringType\":\"MyApp.Storage\",\"assemblyName\":\"MyApp\",\"methods\":[\"Compact\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"Compact\",\"fingerprint\":14775770777201691433,\"shape\":\"Compact(generation: int? [raw], ratio: double [raw]) -\\u003E void\"}]}");
 
-        internal static readonly global::Hoist.ServiceDescriptor Ping = new global::Hoist.ServiceDescriptor
-        {
-            Name = "ping",
-            Kind = global::Hoist.ServiceKind.Method,
-            DeclaringType = "MyApp.Storage",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "Ping" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("Ping", 0xECB030B4EF31FC5BUL, "Ping() -> int [raw]"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Ping = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"ping\",\"kind\":\"method\",\"declaringType\":\"MyApp.Storage\",\"assemblyName\":\"MyApp\",\"methods\":[\"Ping\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"Ping\",\"fingerprint\":17055185342517345371,\"shape\":\"Ping() -\\u003E int [raw]\"}]}");
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
         [global::System.Runtime.CompilerServices.ModuleInitializer]

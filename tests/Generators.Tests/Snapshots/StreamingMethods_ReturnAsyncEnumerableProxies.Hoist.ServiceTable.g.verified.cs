@@ -8,23 +8,7 @@ namespace Hoist.Generated
     /// <summary>The Hoist services declared in this assembly, registered with the runtime when the module loads.</summary>
     internal static class HoistServiceTable
     {
-        internal static readonly global::Hoist.ServiceDescriptor Tokens = new global::Hoist.ServiceDescriptor
-        {
-            Name = "tokens",
-            Kind = global::Hoist.ServiceKind.Class,
-            DeclaringType = "MyApp.Tokens",
-            AssemblyName = "MyApp",
-            Methods = new string[] { "Generate", "Progress", "Count" },
-            Compute = new global::Hoist.ComputeSpec { Gpus = 0, Cpus = 0, Memory = null, Disk = null, Image = "mcr.microsoft.com/dotnet/aspnet:10.0", InactivityTtl = null, LaunchTimeout = 900, Freeze = false, Namespace = null },
-            Distribution = null,
-            Autoscale = null,
-            WireContracts = new global::Hoist.WireContract[]
-            {
-                new global::Hoist.WireContract("Generate", 0x1DBE2B90152B4B22UL, "Generate(prompt: string [utf8], count: int [raw]) -> stream of string [utf8]"),
-                new global::Hoist.WireContract("Progress", 0x76BFC645AED26E25UL, "Progress(steps: int [raw]) -> stream of int[] [raw]"),
-                new global::Hoist.WireContract("Count", 0x787F5C39FEAAE1D6UL, "Count(prompt: string [utf8]) -> int [raw]"),
-            },
-        };
+        internal static readonly global::Hoist.ServiceDescriptor Tokens = global::Hoist.ServiceDescriptorJson.Deserialize("{\"name\":\"tokens\",\"kind\":\"class\",\"declaringType\":\"MyApp.Tokens\",\"assemblyName\":\"MyApp\",\"methods\":[\"Generate\",\"Progress\",\"Count\"],\"compute\":{\"gpus\":0,\"cpus\":0,\"memory\":null,\"disk\":null,\"image\":\"mcr.microsoft.com/dotnet/aspnet:10.0\",\"inactivityTtl\":null,\"launchTimeout\":900,\"freeze\":false,\"namespace\":null,\"gpuType\":null,\"sharedMemory\":null,\"nodeSelector\":null,\"tolerations\":null,\"serviceAccount\":null,\"imagePullSecrets\":null,\"priorityClass\":null,\"labels\":null,\"annotations\":null,\"queue\":null,\"spreadAcrossNodes\":false},\"distribution\":null,\"autoscale\":null,\"environment\":[],\"secrets\":[],\"setup\":[],\"volumes\":[],\"wireContracts\":[{\"method\":\"Generate\",\"fingerprint\":2143198370505378594,\"shape\":\"Generate(prompt: string [utf8], count: int [raw]) -\\u003E stream of string [utf8]\"},{\"method\":\"Progress\",\"fingerprint\":8556775819615301157,\"shape\":\"Progress(steps: int [raw]) -\\u003E stream of int[] [raw]\"},{\"method\":\"Count\",\"fingerprint\":8682760010749108694,\"shape\":\"Count(prompt: string [utf8]) -\\u003E int [raw]\"}]}");
 
 #pragma warning disable CA2255 // A module initializer is how generated code registers its services before any call.
         [global::System.Runtime.CompilerServices.ModuleInitializer]

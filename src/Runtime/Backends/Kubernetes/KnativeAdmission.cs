@@ -45,6 +45,8 @@ internal static class KnativeAdmission
         new("kubernetes.podspec-tolerations", KnativeFlag.Disabled, false, "renders tolerations (every GPU service does)", spec => NonEmpty(spec["tolerations"])),
         new("kubernetes.podspec-nodeselector", KnativeFlag.Disabled, false, "renders a node selector", spec => NonEmpty(spec["nodeSelector"])),
         new("kubernetes.podspec-affinity", KnativeFlag.Disabled, false, "renders an affinity", spec => NonEmpty(spec["affinity"])),
+        new("kubernetes.podspec-priorityclassname", KnativeFlag.Disabled, false, "renders a priorityClassName ([Compute(PriorityClass)])", spec => NonEmpty(spec["priorityClassName"])),
+        new("kubernetes.podspec-topologyspreadconstraints", KnativeFlag.Disabled, false, "renders topology spread constraints ([Compute(SpreadAcrossNodes)])", spec => NonEmpty(spec["topologySpreadConstraints"])),
         new("kubernetes.podspec-runtimeclassname", KnativeFlag.Disabled, false, "renders a runtimeClassName", spec => NonEmpty(spec["runtimeClassName"])),
         new("kubernetes.podspec-securitycontext", KnativeFlag.Disabled, false, "renders a pod securityContext", spec => NonEmpty(spec["securityContext"])),
         new("kubernetes.podspec-init-containers", KnativeFlag.Disabled, false, "renders init containers", spec => NonEmpty(spec["initContainers"])),

@@ -12,11 +12,11 @@ internal static class GpuInventory
         NvidiaSmi("--query-gpu=name", "--format=csv,noheader")?.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>
-    /// Whether a GPU product is the one a [Compute(GpuType)] names: GPU feature discovery labels nodes with the product
+    /// Whether a GPU product is the one a service asks for (its GPU product setting): GPU feature discovery labels nodes with the product
     /// name, spaces as '-' ("NVIDIA-A100-SXM4-80GB"), so the same spelling matches here, in any case.
     /// </summary>
-    public static bool IsProduct(string product, string gpuType) =>
-        string.Equals(product.Trim().Replace(' ', '-'), gpuType, StringComparison.OrdinalIgnoreCase);
+    public static bool IsProduct(string product, string wanted) =>
+        string.Equals(product.Trim().Replace(' ', '-'), wanted, StringComparison.OrdinalIgnoreCase);
 
     private static string? NvidiaSmi(params string[] arguments)
     {
