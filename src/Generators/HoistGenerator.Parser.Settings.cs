@@ -172,6 +172,7 @@ namespace Hoist.Generators
                 {
                     SettingDiagnostics.UnknownDistributionType => distribute?.ConstructorArgumentLocation(0),
                     SettingDiagnostics.InvalidWorkers when problem.Value is null => distribute?.AttributeLocation,
+                    SettingDiagnostics.AutoscaleOnRay => autoscale?.AttributeLocation,
                     _ => Arguments(SettingsCatalogue.Find(problem.Setting)?.Scope ?? SettingScope.Compute, compute, distribute, autoscale)?.Location(problem.Setting),
                 };
                 Report(descriptor, location ?? identifier, problem.Subject, problem.Problem, problem.Allowed);

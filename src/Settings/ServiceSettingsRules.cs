@@ -284,6 +284,13 @@ namespace Hoist.Settings
                     "KubeRay runs `ray start` in the service's own image, so set Image to one with Ray installed, such as \"rayproject/ray:2.9.0\""));
             }
 
+            // Hoist runs one RayCluster per service and scales nothing in it; an [Autoscale] there would be read by nothing.
+            if (values.DistributionType == "ray" && values.IsAutoscaled)
+            {
+                problems.Add(new SettingProblem(SettingDiagnostics.AutoscaleOnRay, "[Autoscale]", null, "does not apply to a Ray group",
+                    "remove it: Hoist runs one RayCluster per service and scales none of it, and Ray's own autoscaler (KubeRay's enableInTreeAutoscaling) scales a Ray cluster's workers"));
+            }
+
             if (values.OptionalInt(SettingsCatalogue.Workers) is not { } workers)
             {
                 problems.Add(new SettingProblem(SettingDiagnostics.InvalidWorkers, "Workers", null, "is not set", "set Workers to the number of ranks, 1 or more"));

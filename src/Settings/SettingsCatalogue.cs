@@ -383,5 +383,6 @@ namespace Hoist.Settings
         public const string GracePeriodOverridesMinScale = "HOIST046";
         public const string InvalidObjectName = "HOIST047";
         public const string InvalidMetadata = "HOIST048";
+        public const string AutoscaleOnRay = "HOIST049";
     }
 }

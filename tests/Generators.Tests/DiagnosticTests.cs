@@ -82,6 +82,15 @@ public sealed class DiagnosticTests
             "\"pytorch\"", "\"jax\"", "\"tensorflow\"", "\"ray\"", "\"spmd\"");
 
     [Fact]
+    public void HOIST049_AutoscaleOnARayGroup_IsRefusedAtTheAttribute() =>
+        AssertDiagnostic(
+            Method("""[Compute(Image = "rayproject/ray:2.9.0")][Distribute("ray", Workers = 2)][Autoscale(MaxScale = 3)]"""),
+            "HOIST049",
+            "Autoscale(MaxScale = 3)",
+            "[Autoscale] does not apply to a Ray group",
+            "KubeRay's enableInTreeAutoscaling");
+
+    [Fact]
     public void HOIST007_MinScaleAboveMaxScale() =>
         AssertDiagnostic(Method("[Autoscale(MinScale = 5, MaxScale = 3)]"), "HOIST007", "5", "MinScale must be at most MaxScale");
 

@@ -229,6 +229,11 @@ namespace Hoist.Generators.Diagnostics
             "Invalid labels or annotations",
             SettingMessage);
 
+        public static readonly DiagnosticDescriptor AutoscaleOnRay = Create(
+            SettingDiagnostics.AutoscaleOnRay,
+            "[Autoscale] on a Ray group",
+            SettingMessage);
+
         public static readonly DiagnosticDescriptor AdditionWithoutService = Create(
             "HOIST043",
             "Hoist attribute on a member that is no service",
@@ -279,6 +284,7 @@ namespace Hoist.Generators.Diagnostics
             [GracePeriodOverridesMinScale.Id] = GracePeriodOverridesMinScale,
             [InvalidObjectName.Id] = InvalidObjectName,
             [InvalidMetadata.Id] = InvalidMetadata,
+            [AutoscaleOnRay.Id] = AutoscaleOnRay,
         };
 
         /// <summary>All descriptors, in ID order.</summary>
