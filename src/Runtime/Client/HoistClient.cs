@@ -127,7 +127,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
 
             // Large arguments go to shared memory once, and every local rank reads the same region. WhenAll
             // below returns only once every rank's call has ended, so the region outlives all of them.
-            using var shared = SharedArguments.For(ranks[0], arguments);
+            using var shared = SharedArguments.For(ranks[0], arguments, _logger);
             for (var rank = 0; rank < calls.Length; rank++)
             {
                 calls[rank] = CallAsync<T>(ranks[rank], method, arguments, deadline, group.Token, ownsArguments: false, cancelOnFailure: group, shared?.Region);
@@ -269,7 +269,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                 };
                 if (sharedArguments is null && ownsArguments && ownShared is null)
                 {
-                    ownShared = SharedArguments.For(endpoint, arguments);
+                    ownShared = SharedArguments.For(endpoint, arguments, _logger);
                 }
 
                 if ((sharedArguments ?? ownShared?.Region) is { } region && endpoint.SharedMemoryFolder is not null)
@@ -281,7 +281,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     request.Payload = UnsafeByteOperations.UnsafeWrap(arguments.WrittenMemory);
                 }
 
-                using var resultOffer = ResultOffer.For<T>(endpoint);
+                using var resultOffer = ResultOffer.For<T>(endpoint, _logger);
                 if (resultOffer is not null)
                 {
                     request.ResultOffer = resultOffer.Offer;

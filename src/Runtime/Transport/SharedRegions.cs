@@ -19,6 +19,11 @@ internal static class SharedRegions
     public const int TrailerSize = 8;
     private const uint Magic = 0x314D5348; // "HSM1"
 
+    // The errno values .NET gives as the HResult of an IOException on Unix, for a write the file system has no room for.
+    private const int NoSpace = 28; // ENOSPC
+    private const int FileTooLarge = 27; // EFBIG
+    private const int QuotaExceeded = 122; // EDQUOT
+
     /// <summary>A new region name owned by this process, that no one can guess: <c>&lt;pid&gt;-&lt;random&gt;.&lt;kind&gt;</c>.</summary>
     public static string NewName(string kind) => PrivateFolder.OwnedName(kind);
 
@@ -29,7 +34,45 @@ internal static class SharedRegions
     public static SharedRegion Create(string folder, string name, ReadOnlyMemory<byte> payload)
     {
         var path = Path.Combine(folder, name);
-        return Write(name, payload, UnixFiles.LStat(path).Exists ? UnixFiles.OpenOwned(path, FileAccess.Write, out _) : UnixFiles.CreateNew(path));
+        return Write(folder, name, payload, UnixFiles.LStat(path).Exists ? UnixFiles.OpenOwned(path, FileAccess.Write, out _) : UnixFiles.CreateNew(path));
+    }
+
+    /// <summary>
+    /// A caller's region for <paramref name="payload"/>, in a kept file or a new one. When it does not fit and files
+    /// kept for reuse hold space in the folder, they are given up (they are only a cache) and it is tried once more.
+    /// Throws what <see cref="Create"/> throws, with nothing left behind.
+    /// </summary>
+    public static SharedRegion Place(string folder, ReadOnlyMemory<byte> payload)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var name = Rent(folder, makeEmpty: false);
+            try
+            {
+                return Create(folder, name, payload);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Delete(folder, name);
+                if (attempt > 0 || ex is not SharedMemoryFullException || RegionPool.Drop(folder) == 0)
+                {
+                    throw;
+                }
+            }
+        }
+    }
+
+    /// <summary>The free bytes of the file system that holds <paramref name="folder"/>, as statvfs tells this user; null when it will not say.</summary>
+    public static long? FreeBytes(string folder)
+    {
+        try
+        {
+            return new DriveInfo(folder).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Makes an empty file for a worker to answer in; see <see cref="WriteExisting"/>.</summary>
@@ -76,7 +119,7 @@ internal static class SharedRegions
     /// call and removed it, so nothing is left behind for no one.
     /// </summary>
     public static SharedRegion WriteExisting(string folder, string name, ReadOnlyMemory<byte> payload) =>
-        Write(name, payload, UnixFiles.OpenOwned(Path.Combine(folder, CheckName(name)), FileAccess.Write, out _));
+        Write(folder, name, payload, UnixFiles.OpenOwned(Path.Combine(folder, CheckName(name)), FileAccess.Write, out _));
 
     /// <summary>
     /// Reads a region into a pooled buffer (return it with <see cref="Return"/>). Fails loudly, with an
@@ -221,7 +264,12 @@ internal static class SharedRegions
         }
     }
 
-    private static SharedRegion Write(string name, ReadOnlyMemory<byte> payload, Microsoft.Win32.SafeHandles.SafeFileHandle opened)
+    /// <summary>
+    /// Fills an opened region file: planned first, so a region that plainly does not fit the folder's free space is
+    /// never begun, and emptied when the write runs out of space midway, so a failed region holds no memory. Both throw
+    /// <see cref="SharedMemoryFullException"/>.
+    /// </summary>
+    private static SharedRegion Write(string folder, string name, ReadOnlyMemory<byte> payload, Microsoft.Win32.SafeHandles.SafeFileHandle opened)
     {
         var tag = (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 63);
         var header = new byte[HeaderSize];
@@ -231,17 +279,50 @@ internal static class SharedRegions
         BinaryPrimitives.WriteUInt64LittleEndian(trailer, tag);
         using (var handle = opened)
         {
-            // A kept file may hold a longer region of an earlier call.
+            // A kept file may hold a longer region of an earlier call, or part of this one's bytes already.
             var total = HeaderSize + (long)payload.Length + TrailerSize;
-            if (RandomAccess.GetLength(handle) > total)
+            var existing = RandomAccess.GetLength(handle);
+            if (existing > total)
             {
                 RandomAccess.SetLength(handle, total);
             }
 
-            RandomAccess.Write(handle, new ReadOnlyMemory<byte>[] { header, payload, trailer }, 0);
+            var growth = total - existing;
+            var free = growth > 0 ? FreeBytes(folder) : null;
+            if (free is { } available && growth > available)
+            {
+                throw new SharedMemoryFullException(folder, growth, free, midway: false);
+            }
+
+            try
+            {
+                RandomAccess.Write(handle, new ReadOnlyMemory<byte>[] { header, payload, trailer }, 0);
+            }
+            catch (IOException ex)
+            {
+                Empty(handle);
+                if (ex.HResult is NoSpace or QuotaExceeded or FileTooLarge)
+                {
+                    throw new SharedMemoryFullException(folder, growth, free, midway: true, ex);
+                }
+
+                throw;
+            }
         }
 
         return new SharedRegion { Name = name, Length = payload.Length, Tag = tag };
+    }
+
+    /// <summary>Gives a region's memory back to the folder; the file itself is the caller's to remove or keep.</summary>
+    private static void Empty(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        try
+        {
+            RandomAccess.SetLength(handle, 0);
+        }
+        catch (IOException)
+        {
+        }
     }
 
     /// <summary>A region is named by a plain file name in the folder the backend set: never a path out of it.</summary>

@@ -200,11 +200,16 @@ internal sealed partial class WorkerService(
             {
                 return new InvokeResponse { SharedResult = SharedRegions.WriteExisting(folder, offer.Name, result) };
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            catch (FileNotFoundException ex)
             {
-                // Gone only when the caller stopped waiting and removed it; otherwise the caller hears why.
+                // Gone only when the caller stopped waiting and removed it: no one is left to answer.
                 LogDataLoss(request, ex.Message, cancellationToken);
                 throw new RpcException(new Status(StatusCode.DataLoss, $"Call {request.CallId} to '{environment.ServiceName}/{request.Method}' could not write its result to shared memory: {ex.Message}"));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                // Shared memory is full (or refuses the file): the result goes back inline, as a small one does.
+                SharedMemoryFallback.Record(logger, environment.ServiceName, SharedMemoryFallback.Result, folder, result.Length, ex);
             }
         }
 
