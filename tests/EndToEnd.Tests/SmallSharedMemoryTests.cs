@@ -43,6 +43,15 @@ public sealed class SmallSharedMemoryTests
             @"Shared memory at /dev/shm/hoist-0 is too small for a call's arguments of 8 MiB: (5\.\d+|6) MiB free\. Payloads that do not fit go inline",
             Lines(large, "arguments").Single(line => !line.Contains("[arrays-", StringComparison.Ordinal)));
         NothingLeft(machine);
+
+        // Arguments too big for shared memory and for the inline limit: refused before anything is sent, saying both.
+        var neither = await EchoAsync(machine, callers: 1, echoes: 1, floats: 2 * MiB, new() { ["Hoist__MaxRequestBytes"] = $"{4 * MiB}" });
+        Assert.Contains("ECHOED 0 of 1 exactly", neither.Output, StringComparison.Ordinal);
+        Assert.Contains(
+            $"FAILED CallRejectedException: ResourceExhausted: The request is {(8 * MiB) + 4} bytes: too big for shared memory at /dev/shm/hoist-0, which has 6 MiB free, and over the {4 * MiB} bytes a worker accepts inline (Hoist:MaxRequestBytes).",
+            neither.Output,
+            StringComparison.Ordinal);
+        NothingLeft(machine);
     }
 
     [SharedMachineFact]
@@ -64,12 +73,14 @@ public sealed class SmallSharedMemoryTests
         NothingLeft(machine);
     }
 
-    private static async Task<ChildProcessResult> EchoAsync(SharedMachine machine, int callers, int echoes, int floats)
+    private static async Task<ChildProcessResult> EchoAsync(SharedMachine machine, int callers, int echoes, int floats, Dictionary<string, string?>? environment = null)
     {
         var command = Backends.Local.WorkerCommand.ForAssemblyPath(typeof(TestApp.Arrays).Assembly.Location);
+        environment ??= [];
+        environment["XDG_RUNTIME_DIR"] = null;
         var run = await machine.AsVictimAsync(
             [command.FileName, .. command.Arguments, "--echo-under-pressure", $"{callers}", $"{echoes}", $"{floats}"],
-            new Dictionary<string, string?> { ["XDG_RUNTIME_DIR"] = null });
+            environment);
         Assert.True(run.ExitCode == 0, run.Combined);
         return run;
     }

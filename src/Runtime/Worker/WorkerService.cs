@@ -23,7 +23,6 @@ internal sealed partial class WorkerService(
     CallerToken token,
     WorkerEnvironment environment,
     WorkerLogBuffer logs,
-    WorkerLimits limits,
     IHostApplicationLifetime lifetime,
     ILogger<WorkerService> logger) : Protocol.Worker.WorkerBase
 {
@@ -238,8 +237,10 @@ internal sealed partial class WorkerService(
     }
 
     /// <summary>
-    /// The arguments a local caller put in shared memory, under the same size cap as a gRPC request; a region
-    /// that cannot be read, or that is not the one named, refuses the call rather than run it on other bytes.
+    /// The arguments a local caller put in shared memory; a region that cannot be read, or that is not the one named,
+    /// refuses the call rather than run it on other bytes. They are bounded by the shared memory that holds them (and
+    /// an array's largest length), not by Hoist:MaxRequestBytes, which caps what a worker must buffer from the socket:
+    /// a region is already in memory, made by a caller that showed the token.
     /// </summary>
     private byte[] ReadSharedArguments(InvokeRequest request, SharedRegion region, CancellationToken cancellationToken)
     {
@@ -248,15 +249,15 @@ internal sealed partial class WorkerService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"Service '{environment.ServiceName}' refused call {request.CallId}: it names a shared-memory region, and this worker shares no memory with its callers."));
         }
 
-        if (region.Length > limits.MaxRequestBytes)
+        if (region.Length > Array.MaxLength)
         {
             LogRefused(logger, request.CallId, "ResourceExhausted", $"{region.Length} bytes in shared memory");
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"The request is {region.Length} bytes; service '{environment.ServiceName}' accepts at most {limits.MaxRequestBytes} (Hoist:MaxRequestBytes)."));
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"The request is {region.Length} bytes in shared memory; service '{environment.ServiceName}' reads at most {Array.MaxLength}, the largest array .NET makes."));
         }
 
         try
         {
-            return SharedRegions.Read(folder, region, limits.MaxRequestBytes);
+            return SharedRegions.Read(folder, region, Array.MaxLength);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
