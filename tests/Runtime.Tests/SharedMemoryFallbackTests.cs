@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Hoist.Serialization;
 using Hoist.Testing;
 using Hoist.Transport;
 
@@ -32,7 +33,7 @@ public sealed class SharedMemoryFallbackTests
     {
         using var tmpfs = TinyTmpfs.Mount();
 
-        var full = Assert.Throws<SharedMemoryFullException>(() => SharedRegions.Place(tmpfs.Folder, new byte[2 * KiB * KiB]));
+        var full = Assert.Throws<SharedMemoryFullException>(() => SharedRegions.Place(tmpfs.Folder, PayloadPieces.Of(new byte[2 * KiB * KiB])));
 
         Assert.False(full.Midway);
         Assert.Equal(SharedRegions.HeaderSize + (2 * KiB * KiB) + SharedRegions.TrailerSize, full.NeededBytes);
@@ -73,7 +74,7 @@ public sealed class SharedMemoryFallbackTests
             SharedRegions.Release(tmpfs.Folder, kept, region.Length, answered: true);
         }
 
-        var placed = SharedRegions.Place(tmpfs.Folder, new byte[700 * KiB]);
+        var placed = SharedRegions.Place(tmpfs.Folder, PayloadPieces.Of(new byte[700 * KiB]));
 
         Assert.Equal(700 * KiB, placed.Length);
         Assert.Equal([placed.Name], Directory.GetFiles(tmpfs.Folder).Select(Path.GetFileName));

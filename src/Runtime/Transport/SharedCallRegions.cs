@@ -35,7 +35,7 @@ internal sealed class SharedArguments : IDisposable
 
         try
         {
-            return new SharedArguments(folder, SharedRegions.Place(folder, arguments.WrittenMemory));
+            return new SharedArguments(folder, SharedRegions.Place(folder, arguments.Pieces()));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Hoist.Protocol;
+using Hoist.Serialization;
 
 namespace Hoist.Transport;
 
@@ -31,7 +32,10 @@ internal static class SharedRegions
     /// Writes <paramref name="payload"/> to the file <paramref name="name"/>: a new file (O_EXCL) when it is not
     /// there, else one of this user's own (a kept file, see <see cref="RegionPool"/>).
     /// </summary>
-    public static SharedRegion Create(string folder, string name, ReadOnlyMemory<byte> payload)
+    public static SharedRegion Create(string folder, string name, ReadOnlyMemory<byte> payload) => Create(folder, name, PayloadPieces.Of(payload));
+
+    /// <summary>As <see cref="Create(string, string, ReadOnlyMemory{byte})"/>, from a payload's pieces (large arrays written straight from themselves).</summary>
+    public static SharedRegion Create(string folder, string name, IReadOnlyList<PayloadPiece> payload)
     {
         var path = Path.Combine(folder, name);
         return Write(folder, name, payload, UnixFiles.LStat(path).Exists ? UnixFiles.OpenOwned(path, FileAccess.Write, out _) : UnixFiles.CreateNew(path));
@@ -40,9 +44,9 @@ internal static class SharedRegions
     /// <summary>
     /// A caller's region for <paramref name="payload"/>, in a kept file or a new one. When it does not fit and files
     /// kept for reuse hold space in the folder, they are given up (they are only a cache) and it is tried once more.
-    /// Throws what <see cref="Create"/> throws, with nothing left behind.
+    /// Throws what <see cref="Create(string, string, IReadOnlyList{PayloadPiece})"/> throws, with nothing left behind.
     /// </summary>
-    public static SharedRegion Place(string folder, ReadOnlyMemory<byte> payload)
+    public static SharedRegion Place(string folder, IReadOnlyList<PayloadPiece> payload)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -119,7 +123,7 @@ internal static class SharedRegions
     /// call and removed it, so nothing is left behind for no one.
     /// </summary>
     public static SharedRegion WriteExisting(string folder, string name, ReadOnlyMemory<byte> payload) =>
-        Write(folder, name, payload, UnixFiles.OpenOwned(Path.Combine(folder, CheckName(name)), FileAccess.Write, out _));
+        Write(folder, name, PayloadPieces.Of(payload), UnixFiles.OpenOwned(Path.Combine(folder, CheckName(name)), FileAccess.Write, out _));
 
     /// <summary>
     /// Reads a region into a pooled buffer (return it with <see cref="Return"/>). Fails loudly, with an
@@ -269,8 +273,9 @@ internal static class SharedRegions
     /// never begun, and emptied when the write runs out of space midway, so a failed region holds no memory. Both throw
     /// <see cref="SharedMemoryFullException"/>.
     /// </summary>
-    private static SharedRegion Write(string folder, string name, ReadOnlyMemory<byte> payload, Microsoft.Win32.SafeHandles.SafeFileHandle opened)
+    private static SharedRegion Write(string folder, string name, IReadOnlyList<PayloadPiece> payload, Microsoft.Win32.SafeHandles.SafeFileHandle opened)
     {
+        var payloadLength = payload.Sum(static piece => (long)piece.Length);
         var tag = (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 63);
         var header = new byte[HeaderSize];
         BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
@@ -280,7 +285,7 @@ internal static class SharedRegions
         using (var handle = opened)
         {
             // A kept file may hold a longer region of an earlier call, or part of this one's bytes already.
-            var total = HeaderSize + (long)payload.Length + TrailerSize;
+            var total = HeaderSize + payloadLength + TrailerSize;
             var existing = RandomAccess.GetLength(handle);
             if (existing > total)
             {
@@ -296,7 +301,7 @@ internal static class SharedRegions
 
             try
             {
-                RandomAccess.Write(handle, new ReadOnlyMemory<byte>[] { header, payload, trailer }, 0);
+                WritePieces(handle, header, payload, trailer);
             }
             catch (IOException ex)
             {
@@ -310,7 +315,39 @@ internal static class SharedRegions
             }
         }
 
-        return new SharedRegion { Name = name, Length = payload.Length, Tag = tag };
+        return new SharedRegion { Name = name, Length = payloadLength, Tag = tag };
+    }
+
+    /// <summary>
+    /// The header, the payload's pieces and the trailer, in order: one pwritev when every piece is a buffer, else one
+    /// pwrite per piece, each straight from where the bytes are (an array's elements included), so nothing is copied twice.
+    /// </summary>
+    private static void WritePieces(Microsoft.Win32.SafeHandles.SafeFileHandle handle, byte[] header, IReadOnlyList<PayloadPiece> payload, byte[] trailer)
+    {
+        var buffers = new ReadOnlyMemory<byte>[payload.Count + 2];
+        buffers[0] = header;
+        buffers[^1] = trailer;
+        var gathered = true;
+        for (var i = 0; i < payload.Count && gathered; i++)
+        {
+            gathered = payload[i].TryGetMemory(out buffers[i + 1]);
+        }
+
+        if (gathered)
+        {
+            RandomAccess.Write(handle, buffers, 0);
+            return;
+        }
+
+        RandomAccess.Write(handle, header, 0);
+        long offset = HeaderSize;
+        foreach (var piece in payload)
+        {
+            RandomAccess.Write(handle, piece.Span, offset);
+            offset += piece.Length;
+        }
+
+        RandomAccess.Write(handle, trailer, offset);
     }
 
     /// <summary>Gives a region's memory back to the folder; the file itself is the caller's to remove or keep.</summary>
