@@ -142,6 +142,30 @@ public sealed class SharedRegionsTests : IDisposable
     }
 
     [Fact]
+    public void MappedRegion_IsThePayloadInPlace_AndRefusedWhenItIsNotTheRegionDescribed()
+    {
+        var payload = Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7)).ToArray();
+        var region = SharedRegions.Create(_folder, SharedRegions.NewName("arg"), payload);
+
+        var mapped = MappedRegion.Map(_folder, region, int.MaxValue);
+        Assert.Equal(payload, mapped.Memory.ToArray());
+        ((IDisposable)mapped).Dispose();
+        Assert.Throws<ObjectDisposedException>(() => mapped.Memory.Span.Length);
+
+        Assert.Throws<InvalidDataException>(() => MappedRegion.Map(_folder, new SharedRegion(region) { Tag = region.Tag + 1 }, int.MaxValue));
+        Assert.Throws<InvalidDataException>(() => MappedRegion.Map(_folder, new SharedRegion(region) { Length = region.Length - 1 }, int.MaxValue));
+        Assert.Throws<InvalidDataException>(() => MappedRegion.Map(_folder, region, maxLength: region.Length - 1));
+        Assert.Throws<InvalidDataException>(() => MappedRegion.Map(_folder, new SharedRegion(region) { Name = "../" + region.Name }, int.MaxValue));
+        using (var file = File.OpenWrite(Path.Combine(_folder, region.Name)))
+        {
+            file.Seek(-1, SeekOrigin.End);
+            file.WriteByte(0x5A);
+        }
+
+        Assert.Throws<InvalidDataException>(() => MappedRegion.Map(_folder, region, int.MaxValue));
+    }
+
+    [Fact]
     public void LocalTransportSettings_AreValidated()
     {
         var options = new HoistOptions();

@@ -250,7 +250,13 @@ internal static class SharedRegions
         return total;
     }
 
-    private static InvalidDataException NotTheRegion(string name) =>
+    /// <summary>True when a region's header and trailer carry <paramref name="tag"/>: it was written whole, for this call.</summary>
+    internal static bool Frames(ReadOnlySpan<byte> header, ReadOnlySpan<byte> trailer, ulong tag) =>
+        BinaryPrimitives.ReadUInt32LittleEndian(header) == Magic
+        && BinaryPrimitives.ReadUInt64LittleEndian(header[8..]) == tag
+        && BinaryPrimitives.ReadUInt64LittleEndian(trailer) == tag;
+
+    internal static InvalidDataException NotTheRegion(string name) =>
         new($"The shared-memory region {name} is not the one its handle describes (its header or trailer does not carry the tag): it was overwritten or not completely written.");
 
     /// <summary>Removes a region's file; a file already gone is fine.</summary>
@@ -363,7 +369,7 @@ internal static class SharedRegions
     }
 
     /// <summary>A region is named by a plain file name in the folder the backend set: never a path out of it.</summary>
-    private static string CheckName(string name) =>
+    internal static string CheckName(string name) =>
         name.Length > 0 && name.Length <= 128 && name.IndexOfAny(['/', '\\', '\0']) < 0 && name is not ("." or "..")
             ? name
             : throw new InvalidDataException($"'{name}' is not a shared-memory region name.");

@@ -144,7 +144,7 @@ internal sealed partial class WorkerService(
     private async Task<InvokeResponse> RunAsync(InvokeRequest request, CancellationToken cancellationToken)
     {
         var lease = code.Enter();
-        byte[]? shared;
+        MappedRegion? shared;
         try
         {
             RefuseOtherContract(request, lease.Generation);
@@ -159,7 +159,7 @@ internal sealed partial class WorkerService(
         ReadOnlyMemory<byte> result;
         try
         {
-            var arguments = shared is null ? request.Payload.Memory : shared.AsMemory(0, (int)request.SharedPayload.Length);
+            var arguments = shared is null ? request.Payload.Memory : shared.Memory;
             result = request.Json
                 ? await lease.Dispatcher.InvokeJsonAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false)
                 : await lease.Dispatcher.InvokeAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false);
@@ -187,10 +187,7 @@ internal sealed partial class WorkerService(
         finally
         {
             lease.Dispose();
-            if (shared is not null)
-            {
-                SharedRegions.Return(shared);
-            }
+            ((IDisposable?)shared)?.Dispose();
         }
 
         if (request.ResultOffer is { } offer && environment.SharedMemoryFolder is { } folder && result.Length >= offer.MinLength)
@@ -242,7 +239,7 @@ internal sealed partial class WorkerService(
     /// an array's largest length), not by Hoist:MaxRequestBytes, which caps what a worker must buffer from the socket:
     /// a region is already in memory, made by a caller that showed the token.
     /// </summary>
-    private byte[] ReadSharedArguments(InvokeRequest request, SharedRegion region, CancellationToken cancellationToken)
+    private MappedRegion ReadSharedArguments(InvokeRequest request, SharedRegion region, CancellationToken cancellationToken)
     {
         if (environment.SharedMemoryFolder is not { } folder)
         {
@@ -257,7 +254,7 @@ internal sealed partial class WorkerService(
 
         try
         {
-            return SharedRegions.Read(folder, region, Array.MaxLength);
+            return MappedRegion.Map(folder, region, Array.MaxLength);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
