@@ -51,6 +51,7 @@ internal sealed class MappedRegion : MemoryManager<byte>
         try
         {
             mapped = new MappedRegion(file, file.CreateViewAccessor(0, fileLength, MemoryMappedFileAccess.Read), (int)region.Length);
+            UnixFiles.PopulateForReading(mapped._payload - SharedRegions.HeaderSize, fileLength);
             var header = mapped.Bytes(-SharedRegions.HeaderSize, SharedRegions.HeaderSize);
             var trailer = mapped.Bytes(mapped._length, SharedRegions.TrailerSize);
             if (!SharedRegions.Frames(header, trailer, region.Tag))
