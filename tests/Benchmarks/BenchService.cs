@@ -52,3 +52,10 @@ public partial class GroupBench
     {
     }
 }
+
+/// <summary>A service that does nothing, for the idle worker's resident memory.</summary>
+[Compute(Name = "bench-idle", LaunchTimeout = 60)]
+public static partial class IdleBench
+{
+    public static int ProcessId() => Environment.ProcessId;
+}

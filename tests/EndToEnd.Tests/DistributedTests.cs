@@ -125,9 +125,16 @@ public sealed class DistributedTests(HoistFixture fixture)
     }
 
     [Fact]
-    public async Task FanOut_OversizedArguments_AreRefusedByEveryRank_AndCallsBesideThemAreUntouched()
+    public async Task FanOut_OversizedInlineArguments_AreRefusedByEveryRank_AndCallsBesideThemAreUntouched()
     {
-        var group = SpmdGroup.Remote.WithInvoker(fixture.Client);
+        // Inline, as over TCP or without shared memory: arguments in shared memory are bounded by /dev/shm instead.
+        await using var app = await HoistApplication.StartAsync([], o =>
+        {
+            o.MaxRequestBytes = HoistFixture.MaxRequestBytes;
+            o.Local.SharedMemoryThreshold = 0;
+        });
+        var group = SpmdGroup.Remote.WithInvoker(app.Client);
+        await group.TagAsync("started", 0);
         var beside = group.TagAsync("beside", 300);
 
         var error = await Assert.ThrowsAsync<DistributedCallException>(() => group.TagAsync(new string('x', HoistFixture.MaxRequestBytes + 1), 0));

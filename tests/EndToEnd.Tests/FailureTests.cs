@@ -74,15 +74,22 @@ public sealed class FailureTests(HoistFixture fixture)
     }
 
     [Fact]
-    public async Task OversizedRequest_IsRefusedWithResourceExhausted_AndTheWorkerKeepsServing()
+    public async Task OversizedInlineRequest_IsRefusedWithResourceExhausted_AndTheWorkerKeepsServing()
     {
-        var pid = await Probe.ProcessIdAsync();
+        // Inline, as over TCP or without shared memory: arguments in shared memory are bounded by /dev/shm instead.
+        await using var app = await HoistApplication.StartAsync([], o =>
+        {
+            o.MaxRequestBytes = HoistFixture.MaxRequestBytes;
+            o.Local.SharedMemoryThreshold = 0;
+        });
+        var probe = TestApp.Probe.Remote.WithInvoker(app.Client);
+        var pid = await probe.ProcessIdAsync();
 
-        var error = await Assert.ThrowsAsync<CallRejectedException>(() => Probe.EchoAsync(new string('x', HoistFixture.MaxRequestBytes + 1)));
+        var error = await Assert.ThrowsAsync<CallRejectedException>(() => probe.EchoAsync(new string('x', HoistFixture.MaxRequestBytes + 1)));
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Equal("probe", error.Service);
-        Assert.Equal(pid, await Probe.ProcessIdAsync());
+        Assert.Equal(pid, await probe.ProcessIdAsync());
     }
 
     [Fact]

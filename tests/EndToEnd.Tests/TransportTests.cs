@@ -87,6 +87,16 @@ public sealed class TransportTests(HoistFixture fixture)
     }
 
     [Fact]
+    public async Task ArraysOverTheInlineLimit_TravelThroughSharedMemory_WithoutAnOverride()
+    {
+        // Twice the fixture's Hoist:MaxRequestBytes each way: shared memory is bounded by /dev/shm, not by the message limit.
+        var large = Enumerable.Range(0, 2 * HoistFixture.MaxRequestBytes / sizeof(float)).Select(i => i * 0.25f).ToArray();
+
+        Assert.Equal(large, await Arrays.FloatsAsync(large));
+        await NothingLeftButKeptFilesForAMomentAsync();
+    }
+
+    [Fact]
     public async Task NoRegionOutlivesItsCall_CompletedCancelledOrTimedOut()
     {
         var large = new float[1 << 18];

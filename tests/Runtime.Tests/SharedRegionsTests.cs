@@ -100,6 +100,72 @@ public sealed class SharedRegionsTests : IDisposable
     }
 
     [Fact]
+    public void LargeArrayArguments_AreWrittenToTheRegionStraightFromTheArray_AndReadBackExactly()
+    {
+        var values = Enumerable.Range(0, 100_000).Select(i => i * 0.5f).ToArray();
+        using var writer = new Serialization.PayloadWriter();
+        writer.Write(7);
+        writer.Write(values);
+        writer.Write("after");
+
+        var pieces = writer.Pieces();
+
+        // The count and the int before it, the array itself (not a copy of it), the string after it.
+        Assert.Equal(3, pieces.Length);
+        Assert.True(System.Runtime.CompilerServices.Unsafe.AreSame(
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(pieces[1].Span),
+            ref System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref values[0])));
+        var region = SharedRegions.Create(_folder, SharedRegions.NewName("arg"), pieces);
+        var read = SharedRegions.Read(_folder, region, int.MaxValue);
+        Assert.Equal(writer.WrittenMemory.ToArray(), read.AsSpan(0, (int)region.Length).ToArray());
+        var reader = new Serialization.PayloadReader(read.AsSpan(0, (int)region.Length));
+        Assert.Equal(7, reader.Read<int>());
+        Assert.Equal(values, reader.Read<float[]>());
+        Assert.Equal("after", reader.Read<string>());
+        reader.EnsureEnd();
+        SharedRegions.Return(read);
+    }
+
+    [Fact]
+    public void LargeArrayResult_IsItsPieces_ForTheRegion_AndJoinsOnceForAnInlineAnswer()
+    {
+        var values = Enumerable.Range(0, 100_000).Select(i => (double)i).ToArray();
+
+        var result = Serialization.Payload.Serialize(values);
+
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager<byte, Serialization.PayloadPieces>(result, out _));
+        Assert.Equal(2, Serialization.PayloadPieces.Of(result).Count);
+        var region = SharedRegions.Create(_folder, SharedRegions.NewName("res"), result);
+        Assert.Equal(values, SharedRegions.ReadArray<double>(_folder, region));
+        Assert.Equal(values, Serialization.Payload.Deserialize<double[]>(result.Span));
+        Assert.Equal(3 + (values.Length * sizeof(double)), result.Length); // a 3-byte count, then the elements
+    }
+
+    [Fact]
+    public void MappedRegion_IsThePayloadInPlace_AndRefusedWhenItIsNotTheRegionDescribed()
+    {
+        var payload = Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7)).ToArray();
+        var region = SharedRegions.Create(_folder, SharedRegions.NewName("arg"), payload);
+
+        var mapped = MappedRegion.Map(_folder, region, int.MaxValue);
+        Assert.Equal(payload, mapped.Memory.ToArray());
+        ((IDisposable)mapped).Dispose();
+        Assert.Throws<ObjectDisposedException>(() => mapped.Memory.Span.Length);
+
+        Assert.Throws<InvalidDataException>(() => MappedRegion.Map(_folder, new SharedRegion(region) { Tag = region.Tag + 1 }, int.MaxValue));
+        Assert.Throws<InvalidDataException>(() => MappedRegion.Map(_folder, new SharedRegion(region) { Length = region.Length - 1 }, int.MaxValue));
+        Assert.Throws<InvalidDataException>(() => MappedRegion.Map(_folder, region, maxLength: region.Length - 1));
+        Assert.Throws<InvalidDataException>(() => MappedRegion.Map(_folder, new SharedRegion(region) { Name = "../" + region.Name }, int.MaxValue));
+        using (var file = File.OpenWrite(Path.Combine(_folder, region.Name)))
+        {
+            file.Seek(-1, SeekOrigin.End);
+            file.WriteByte(0x5A);
+        }
+
+        Assert.Throws<InvalidDataException>(() => MappedRegion.Map(_folder, region, int.MaxValue));
+    }
+
+    [Fact]
     public void LocalTransportSettings_AreValidated()
     {
         var options = new HoistOptions();

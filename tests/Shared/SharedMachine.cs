@@ -74,7 +74,8 @@ internal sealed class SharedMachine : IAsyncDisposable
         return probe.Trim() == "ok" ? null : $"cannot make a private mount namespace here: {probe.Trim()}";
     }
 
-    public static async Task<SharedMachine> StartAsync()
+    /// <summary>Makes the namespace and the second user; <paramref name="sharedMemorySize"/> caps its /dev/shm (tmpfs <c>size=</c>, as <c>docker --shm-size</c> does).</summary>
+    public static async Task<SharedMachine> StartAsync(string? sharedMemorySize = null)
     {
         var attacker = $"hoist-att-{Guid.NewGuid().ToString("N")[..8]}";
         var added = Run("useradd", "--no-create-home", "--system", "--shell", "/usr/sbin/nologin", "--user-group", attacker);
@@ -86,7 +87,7 @@ internal sealed class SharedMachine : IAsyncDisposable
         foreach (var argument in new[]
         {
             "-m", "--propagation", "private", "sh", "-c",
-            "mount -t tmpfs -o mode=1777 tmpfs /tmp && mount -t tmpfs -o mode=1777 tmpfs /dev/shm && echo ready && exec sleep 3600",
+            $"mount -t tmpfs -o mode=1777 tmpfs /tmp && mount -t tmpfs -o mode=1777{(sharedMemorySize is null ? "" : $",size={sharedMemorySize}")} tmpfs /dev/shm && echo ready && exec sleep 3600",
         })
         {
             start.ArgumentList.Add(argument);

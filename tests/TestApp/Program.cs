@@ -52,6 +52,45 @@ if (args is ["--large-echo", var length])
     return;
 }
 
+if (args is ["--echo-under-pressure", var callersText, var echoesText, var lengthText])
+{
+    // For the small-/dev/shm tests: callers at once, each echoing float arrays in turn, every answer checked exactly.
+    var callers = int.Parse(callersText, System.Globalization.CultureInfo.InvariantCulture);
+    var echoes = int.Parse(echoesText, System.Globalization.CultureInfo.InvariantCulture);
+    var floats = int.Parse(lengthText, System.Globalization.CultureInfo.InvariantCulture);
+    var outcomes = await Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
+    {
+        var (exact, failures) = (0, new List<string>());
+        for (var echo = 0; echo < echoes; echo++)
+        {
+            var values = new float[floats];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = (caller * 1000) + echo + (i * 0.5f);
+            }
+
+            try
+            {
+                var echoed = await Arrays.Remote.FloatsAsync(values);
+                exact += values.AsSpan().SequenceEqual(echoed) ? 1 : 0;
+            }
+            catch (Exception ex)
+            {
+                failures.Add($"{ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
+        return (exact, failures);
+    })));
+    Console.WriteLine($"ECHOED {outcomes.Sum(o => o.exact)} of {callers * echoes} exactly");
+    foreach (var failure in outcomes.SelectMany(o => o.failures).Distinct())
+    {
+        Console.WriteLine($"FAILED {failure}");
+    }
+
+    return;
+}
+
 if (args is ["--traced-calls", var count])
 {
     // For the telemetry test: calls whose worker logs, exported wherever OTEL_EXPORTER_OTLP_ENDPOINT points.

@@ -127,7 +127,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
 
             // Large arguments go to shared memory once, and every local rank reads the same region. WhenAll
             // below returns only once every rank's call has ended, so the region outlives all of them.
-            using var shared = SharedArguments.For(ranks[0], arguments);
+            using var shared = SharedArguments.For(ranks[0], arguments, _logger);
             for (var rank = 0; rank < calls.Length; rank++)
             {
                 calls[rank] = CallAsync<T>(ranks[rank], method, arguments, deadline, group.Token, ownsArguments: false, cancelOnFailure: group, shared?.Region);
@@ -269,7 +269,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                 };
                 if (sharedArguments is null && ownsArguments && ownShared is null)
                 {
-                    ownShared = SharedArguments.For(endpoint, arguments);
+                    ownShared = SharedArguments.For(endpoint, arguments, _logger);
                 }
 
                 if ((sharedArguments ?? ownShared?.Region) is { } region && endpoint.SharedMemoryFolder is not null)
@@ -281,7 +281,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     request.Payload = UnsafeByteOperations.UnsafeWrap(arguments.WrittenMemory);
                 }
 
-                using var resultOffer = ResultOffer.For<T>(endpoint);
+                using var resultOffer = ResultOffer.For<T>(endpoint, _logger);
                 if (resultOffer is not null)
                 {
                     request.ResultOffer = resultOffer.Offer;
@@ -299,11 +299,11 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                 try
                 {
                     InvokeResponse response;
-                    if (request.SharedPayload is { } shared && shared.Length > _catalog.MaxRequestBytes)
+                    if (request.SharedPayload is null && endpoint.SharedMemoryFolder is { } folder && arguments.WrittenCount > _catalog.MaxRequestBytes)
                     {
-                        // Refused here, as a call stream refuses an oversized frame, so every rank of a fan-out
-                        // hears the same refusal; the worker checks again.
-                        throw new RpcException(new Status(StatusCode.ResourceExhausted, $"The request is {shared.Length} bytes; the workers accept at most {_catalog.MaxRequestBytes} (Hoist:MaxRequestBytes)."));
+                        // Arguments in shared memory are bounded by its free space, not by the message limit; these
+                        // did not fit there, and are too big to go inline: refused before anything is sent, saying why.
+                        throw new RpcException(new Status(StatusCode.ResourceExhausted, TooBigForEither(folder, arguments.WrittenCount)));
                     }
 
                     // A rank of a fan-out, or any call to a worker on this machine, rides the worker's call
@@ -386,6 +386,11 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
             }
         }
     }
+
+    private string TooBigForEither(string folder, long size) =>
+        $"The request is {size} bytes: too big for shared memory at {folder}, which has {SharedMemoryFallback.Size(SharedRegions.FreeBytes(folder))} free, "
+        + $"and over the {_catalog.MaxRequestBytes} bytes a worker accepts inline (Hoist:MaxRequestBytes). Grow /dev/shm (`docker run --shm-size`, "
+        + "or a memory-backed emptyDir at /dev/shm, which Hoist renders for [Compute(SharedMemory = ...)]) or raise Hoist:MaxRequestBytes.";
 
     /// <summary>A result the worker put in the region this call offered; a region that does not check out fails the call.</summary>
     private static T ReadSharedResult<T>(WorkerEndpoint endpoint, RemoteMethod method, ResultOffer? offer, SharedRegion region)

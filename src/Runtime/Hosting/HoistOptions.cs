@@ -14,7 +14,10 @@ public sealed class HoistOptions
     /// </summary>
     public string? Token { get; set; }
 
-    /// <summary>The largest request a worker accepts, in bytes; larger ones get ResourceExhausted.</summary>
+    /// <summary>
+    /// The largest request a worker accepts inline, in bytes; larger ones get ResourceExhausted. Arguments a local caller
+    /// puts in shared memory are bounded by /dev/shm's free space instead.
+    /// </summary>
     public int MaxRequestBytes { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>Show each worker's stdout, stderr and log records through the caller's logger.</summary>

@@ -110,7 +110,7 @@ internal sealed class NullableCodec<T> : PayloadCodec<T?>
         };
 }
 
-/// <summary>Arrays of primitives: a count, then one block copy each way.</summary>
+/// <summary>Arrays of primitives: a count, then the elements, copied as one block or (large) written straight from the array.</summary>
 internal sealed class BlittableArrayCodec<T> : PayloadCodec<T[]?>
     where T : unmanaged
 {
@@ -123,9 +123,7 @@ internal sealed class BlittableArrayCodec<T> : PayloadCodec<T[]?>
         }
 
         writer.WriteVarUInt((ulong)value.Length + 1);
-        var bytes = MemoryMarshal.AsBytes(value.AsSpan());
-        bytes.CopyTo(writer.GetSpan(bytes.Length));
-        writer.Advance(bytes.Length);
+        writer.WriteElements(value);
     }
 
     public override T[]? Read(ref PayloadReader reader)

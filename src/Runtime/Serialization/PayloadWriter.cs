@@ -13,9 +13,16 @@ public sealed class PayloadWriter : IBufferWriter<byte>, IDisposable
 {
     private const int InitialCapacity = 256;
 
+    // Arrays of primitives of at least this many bytes are referred to rather than copied: a shared-memory region is
+    // written straight from them (one copy), and only an inline payload joins them into one block (the copy this saves).
+    internal const int ReferencedArrayBytes = 64 * 1024;
+
     private readonly bool _pooled;
     private byte[] _buffer;
     private int _written;
+    private List<(int Position, PayloadPiece Array)>? _arrays;
+    private long _arrayBytes;
+    private byte[]? _joined;
 
     /// <summary>A pooled writer; dispose it once <see cref="WrittenMemory"/> is no longer used.</summary>
     public PayloadWriter()
@@ -29,9 +36,62 @@ public sealed class PayloadWriter : IBufferWriter<byte>, IDisposable
         _buffer = pooled ? ArrayPool<byte>.Shared.Rent(InitialCapacity) : GC.AllocateUninitializedArray<byte>(InitialCapacity);
     }
 
-    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
+    /// <summary>The payload in one block; a payload that refers to large arrays is joined once, on the first use.</summary>
+    public ReadOnlyMemory<byte> WrittenMemory => _arrays is null ? _buffer.AsMemory(0, _written) : _joined ??= PayloadPieces.Join(Pieces(), GC.AllocateUninitializedArray<byte>(WrittenCount));
 
-    public int WrittenCount => _written;
+    public int WrittenCount => _arrays is null ? _written : checked(_written + (int)_arrayBytes);
+
+    /// <summary>The payload as its pieces, in order, for a write that gathers them (see <see cref="PayloadPieces"/>).</summary>
+    internal PayloadPiece[] Pieces()
+    {
+        if (_arrays is null)
+        {
+            return [new PayloadPiece(_buffer.AsMemory(0, _written))];
+        }
+
+        var pieces = new List<PayloadPiece>((_arrays.Count * 2) + 1);
+        var start = 0;
+        foreach (var (position, array) in _arrays)
+        {
+            if (position > start)
+            {
+                pieces.Add(new PayloadPiece(_buffer.AsMemory(start, position - start)));
+            }
+
+            pieces.Add(array);
+            start = position;
+        }
+
+        if (_written > start)
+        {
+            pieces.Add(new PayloadPiece(_buffer.AsMemory(start, _written - start)));
+        }
+
+        return [.. pieces];
+    }
+
+    /// <summary>
+    /// The elements of an array of primitives: copied when small, referred to when large (the caller must not change the
+    /// array until the call has ended, as with a socket's send buffer).
+    /// </summary>
+    internal void WriteElements<T>(T[] array)
+        where T : unmanaged
+    {
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(array.AsSpan());
+        if (bytes.Length < ReferencedArrayBytes)
+        {
+            bytes.CopyTo(GetSpan(bytes.Length));
+            Advance(bytes.Length);
+            return;
+        }
+
+        (_arrays ??= []).Add((_written, new PayloadPiece(array, bytes.Length)));
+        _arrayBytes += bytes.Length;
+        _joined = null;
+    }
+
+    /// <summary>The payload for a dispatcher to return: its one block, or its pieces when it refers to large arrays.</summary>
+    internal ReadOnlyMemory<byte> Detach() => _arrays is null ? WrittenMemory : new PayloadPieces(Pieces()).Memory;
 
     public void Write<T>(T value) => PayloadCodec<T>.Instance.Write(this, value);
 
@@ -40,6 +100,7 @@ public sealed class PayloadWriter : IBufferWriter<byte>, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _buffer.Length - _written);
         _written += count;
+        _joined = null;
     }
 
     public Memory<byte> GetMemory(int sizeHint = 0)
@@ -89,6 +150,9 @@ public sealed class PayloadWriter : IBufferWriter<byte>, IDisposable
 
         _buffer = [];
         _written = 0;
+        _arrays = null;
+        _arrayBytes = 0;
+        _joined = null;
     }
 
     private void EnsureCapacity(int sizeHint)

@@ -39,6 +39,9 @@ internal static class HoistInstruments
     public static readonly Counter<long> ScaleDecisions = Meter.CreateCounter<long>(
         Instruments.ScaleDecisions, unit: "{decision}", description: "Decisions that changed a service's desired replicas.");
 
+    public static readonly Counter<long> SharedMemoryFallbacks = Meter.CreateCounter<long>(
+        Instruments.SharedMemoryFallbacks, unit: "{payload}", description: "Payloads sent inline because shared memory could not take them.");
+
     public static readonly ObservableGauge<int> DesiredReplicas = Meter.CreateObservableGauge(
         Instruments.DesiredReplicas, () => Observe(static s => s.DesiredReplicas), unit: "{replica}", description: "Replicas the autoscaler wants.");
 
@@ -76,6 +79,13 @@ internal static class HoistInstruments
                 new KeyValuePair<string, object?>(Attributes.ScaleTrigger, trigger));
         }
     }
+
+    public static void RecordSharedMemoryFallback(string service, string payload, string when) =>
+        SharedMemoryFallbacks.Add(
+            1,
+            new KeyValuePair<string, object?>(Attributes.Service, service),
+            new KeyValuePair<string, object?>(Attributes.TransportPayload, payload),
+            new KeyValuePair<string, object?>(Attributes.TransportFallback, when));
 
     private static IEnumerable<Measurement<int>> Observe(Func<ServiceStatus, int> value)
     {

@@ -40,6 +40,12 @@ public static class HoistTelemetry
 
         /// <summary>Counter: decisions that changed a service's desired replicas, by direction (up or down) and trigger.</summary>
         public const string ScaleDecisions = "hoist.scale.decisions";
+
+        /// <summary>
+        /// Counter: payloads that went inline because shared memory could not take them (a full or small /dev/shm), by
+        /// payload (arguments or result) and when (planned: never written; failed: the write ran out of space).
+        /// </summary>
+        public const string SharedMemoryFallbacks = "hoist.transport.shm_fallbacks";
     }
 
     /// <summary>The attributes Hoist adds beside OpenTelemetry's own.</summary>
@@ -67,6 +73,12 @@ public static class HoistTelemetry
 
         /// <summary><c>autoscaler</c> (a KPA tick) or <c>activator</c> (a call found no replica ready).</summary>
         public const string ScaleTrigger = "hoist.scale.trigger";
+
+        /// <summary>Of a shared-memory fallback: <c>arguments</c> (the caller's) or <c>result</c> (the worker's).</summary>
+        public const string TransportPayload = "hoist.transport.payload";
+
+        /// <summary>Of a shared-memory fallback: <c>planned</c> (too big for the free space, never written) or <c>failed</c> (a write ran out of space, or the region could not be made).</summary>
+        public const string TransportFallback = "hoist.transport.fallback";
     }
 
     /// <summary>The value of <c>rpc.system</c>: Hoist is the remoting system, gRPC only its transport.</summary>

@@ -67,6 +67,24 @@ internal static class RegionPool
         SharedRegions.Delete(folder, name);
     }
 
+    /// <summary>Removes every kept file of <paramref name="folder"/>, for the space they hold; returns how many there were.</summary>
+    public static int Drop(string folder)
+    {
+        Kept[] dropped;
+        lock (s_gate)
+        {
+            dropped = s_kept.Where(k => k.Folder == folder).ToArray();
+            s_kept.RemoveAll(k => k.Folder == folder);
+        }
+
+        foreach (var kept in dropped)
+        {
+            SharedRegions.Delete(kept.Folder, kept.Name);
+        }
+
+        return dropped.Length;
+    }
+
     /// <summary>Removes every kept file idle for at least <paramref name="idle"/>; <see cref="TimeSpan.Zero"/> removes them all.</summary>
     public static void Trim(TimeSpan idle)
     {

@@ -1,6 +1,7 @@
 using Hoist.Client;
 using Hoist.Protocol;
 using Hoist.Serialization;
+using Microsoft.Extensions.Logging;
 
 namespace Hoist.Transport;
 
@@ -21,33 +22,27 @@ internal sealed class SharedArguments : IDisposable
 
     public SharedRegion Region { get; }
 
-    public static SharedArguments? For(WorkerEndpoint endpoint, PayloadWriter arguments)
+    /// <summary>
+    /// The call's arguments in a region, or null when they go inline: below the threshold, a worker that shares no
+    /// memory, or a region shared memory could not take (full, say), which <see cref="SharedMemoryFallback"/> notes.
+    /// </summary>
+    public static SharedArguments? For(WorkerEndpoint endpoint, PayloadWriter arguments, ILogger logger)
     {
         if (endpoint.SharedMemoryFolder is not { } folder || arguments.WrittenCount < endpoint.SharedMemoryThreshold)
         {
             return null;
         }
 
-        string? name = null;
         try
         {
-            name = SharedRegions.Rent(folder, makeEmpty: false);
-            return new SharedArguments(folder, SharedRegions.Create(folder, name, arguments.WrittenMemory));
+            return new SharedArguments(folder, SharedRegions.Place(folder, arguments.Pieces()));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            if (name is not null)
-            {
-                SharedRegions.Delete(folder, name);
-            }
-
-            throw Unwritable(endpoint, folder, ex);
+            SharedMemoryFallback.Record(logger, endpoint.Service, SharedMemoryFallback.Arguments, folder, arguments.WrittenCount, ex);
+            return null;
         }
     }
-
-    /// <summary>A shared-memory folder that refuses a region (full, say) fails the call, naming the folder.</summary>
-    internal static HoistException Unwritable(WorkerEndpoint endpoint, string folder, Exception ex) =>
-        new(endpoint.Service, endpoint.Replica, $"A call to '{endpoint.Service}' could not put its payload in shared memory ({folder}): {ex.Message} Set Hoist:Local:SharedMemoryThreshold to 0 to keep payloads inline.", ex);
 
     /// <summary>Every worker given this region has answered: none reads it any more.</summary>
     public bool Answered { get; set; }
@@ -72,8 +67,11 @@ internal sealed class ResultOffer : IDisposable
 
     public SharedResultOffer Offer { get; }
 
-    /// <summary>An offer for results that may be large arrays of primitives, to a worker that shares memory; else null.</summary>
-    public static ResultOffer? For<T>(WorkerEndpoint endpoint)
+    /// <summary>
+    /// An offer for results that may be large arrays of primitives, to a worker that shares memory; else null, and
+    /// null too when the file cannot be made (the result then comes back inline, noted by <see cref="SharedMemoryFallback"/>).
+    /// </summary>
+    public static ResultOffer? For<T>(WorkerEndpoint endpoint, ILogger logger)
     {
         if (!MayBeLarge<T>.Value || endpoint.SharedMemoryFolder is not { } folder)
         {
@@ -87,7 +85,8 @@ internal sealed class ResultOffer : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw SharedArguments.Unwritable(endpoint, folder, ex);
+            SharedMemoryFallback.Record(logger, endpoint.Service, SharedMemoryFallback.Result, folder, null, ex);
+            return null;
         }
     }
 

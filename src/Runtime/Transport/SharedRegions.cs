@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Hoist.Protocol;
+using Hoist.Serialization;
 
 namespace Hoist.Transport;
 
@@ -19,6 +20,11 @@ internal static class SharedRegions
     public const int TrailerSize = 8;
     private const uint Magic = 0x314D5348; // "HSM1"
 
+    // The errno values .NET gives as the HResult of an IOException on Unix, for a write the file system has no room for.
+    private const int NoSpace = 28; // ENOSPC
+    private const int FileTooLarge = 27; // EFBIG
+    private const int QuotaExceeded = 122; // EDQUOT
+
     /// <summary>A new region name owned by this process, that no one can guess: <c>&lt;pid&gt;-&lt;random&gt;.&lt;kind&gt;</c>.</summary>
     public static string NewName(string kind) => PrivateFolder.OwnedName(kind);
 
@@ -26,10 +32,51 @@ internal static class SharedRegions
     /// Writes <paramref name="payload"/> to the file <paramref name="name"/>: a new file (O_EXCL) when it is not
     /// there, else one of this user's own (a kept file, see <see cref="RegionPool"/>).
     /// </summary>
-    public static SharedRegion Create(string folder, string name, ReadOnlyMemory<byte> payload)
+    public static SharedRegion Create(string folder, string name, ReadOnlyMemory<byte> payload) => Create(folder, name, PayloadPieces.Of(payload));
+
+    /// <summary>As <see cref="Create(string, string, ReadOnlyMemory{byte})"/>, from a payload's pieces (large arrays written straight from themselves).</summary>
+    public static SharedRegion Create(string folder, string name, IReadOnlyList<PayloadPiece> payload)
     {
         var path = Path.Combine(folder, name);
-        return Write(name, payload, UnixFiles.LStat(path).Exists ? UnixFiles.OpenOwned(path, FileAccess.Write, out _) : UnixFiles.CreateNew(path));
+        return Write(folder, name, payload, UnixFiles.LStat(path).Exists ? UnixFiles.OpenOwned(path, FileAccess.Write, out _) : UnixFiles.CreateNew(path));
+    }
+
+    /// <summary>
+    /// A caller's region for <paramref name="payload"/>, in a kept file or a new one. When it does not fit and files
+    /// kept for reuse hold space in the folder, they are given up (they are only a cache) and it is tried once more.
+    /// Throws what <see cref="Create(string, string, IReadOnlyList{PayloadPiece})"/> throws, with nothing left behind.
+    /// </summary>
+    public static SharedRegion Place(string folder, IReadOnlyList<PayloadPiece> payload)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var name = Rent(folder, makeEmpty: false);
+            try
+            {
+                return Create(folder, name, payload);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Delete(folder, name);
+                if (attempt > 0 || ex is not SharedMemoryFullException || RegionPool.Drop(folder) == 0)
+                {
+                    throw;
+                }
+            }
+        }
+    }
+
+    /// <summary>The free bytes of the file system that holds <paramref name="folder"/>, as statvfs tells this user; null when it will not say.</summary>
+    public static long? FreeBytes(string folder)
+    {
+        try
+        {
+            return new DriveInfo(folder).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Makes an empty file for a worker to answer in; see <see cref="WriteExisting"/>.</summary>
@@ -76,7 +123,7 @@ internal static class SharedRegions
     /// call and removed it, so nothing is left behind for no one.
     /// </summary>
     public static SharedRegion WriteExisting(string folder, string name, ReadOnlyMemory<byte> payload) =>
-        Write(name, payload, UnixFiles.OpenOwned(Path.Combine(folder, CheckName(name)), FileAccess.Write, out _));
+        Write(folder, name, PayloadPieces.Of(payload), UnixFiles.OpenOwned(Path.Combine(folder, CheckName(name)), FileAccess.Write, out _));
 
     /// <summary>
     /// Reads a region into a pooled buffer (return it with <see cref="Return"/>). Fails loudly, with an
@@ -203,7 +250,13 @@ internal static class SharedRegions
         return total;
     }
 
-    private static InvalidDataException NotTheRegion(string name) =>
+    /// <summary>True when a region's header and trailer carry <paramref name="tag"/>: it was written whole, for this call.</summary>
+    internal static bool Frames(ReadOnlySpan<byte> header, ReadOnlySpan<byte> trailer, ulong tag) =>
+        BinaryPrimitives.ReadUInt32LittleEndian(header) == Magic
+        && BinaryPrimitives.ReadUInt64LittleEndian(header[8..]) == tag
+        && BinaryPrimitives.ReadUInt64LittleEndian(trailer) == tag;
+
+    internal static InvalidDataException NotTheRegion(string name) =>
         new($"The shared-memory region {name} is not the one its handle describes (its header or trailer does not carry the tag): it was overwritten or not completely written.");
 
     /// <summary>Removes a region's file; a file already gone is fine.</summary>
@@ -221,8 +274,14 @@ internal static class SharedRegions
         }
     }
 
-    private static SharedRegion Write(string name, ReadOnlyMemory<byte> payload, Microsoft.Win32.SafeHandles.SafeFileHandle opened)
+    /// <summary>
+    /// Fills an opened region file: planned first, so a region that plainly does not fit the folder's free space is
+    /// never begun, and emptied when the write runs out of space midway, so a failed region holds no memory. Both throw
+    /// <see cref="SharedMemoryFullException"/>.
+    /// </summary>
+    private static SharedRegion Write(string folder, string name, IReadOnlyList<PayloadPiece> payload, Microsoft.Win32.SafeHandles.SafeFileHandle opened)
     {
+        var payloadLength = payload.Sum(static piece => (long)piece.Length);
         var tag = (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 63);
         var header = new byte[HeaderSize];
         BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
@@ -231,21 +290,86 @@ internal static class SharedRegions
         BinaryPrimitives.WriteUInt64LittleEndian(trailer, tag);
         using (var handle = opened)
         {
-            // A kept file may hold a longer region of an earlier call.
-            var total = HeaderSize + (long)payload.Length + TrailerSize;
-            if (RandomAccess.GetLength(handle) > total)
+            // A kept file may hold a longer region of an earlier call, or part of this one's bytes already.
+            var total = HeaderSize + payloadLength + TrailerSize;
+            var existing = RandomAccess.GetLength(handle);
+            if (existing > total)
             {
                 RandomAccess.SetLength(handle, total);
             }
 
-            RandomAccess.Write(handle, new ReadOnlyMemory<byte>[] { header, payload, trailer }, 0);
+            var growth = total - existing;
+            var free = growth > 0 ? FreeBytes(folder) : null;
+            if (free is { } available && growth > available)
+            {
+                throw new SharedMemoryFullException(folder, growth, free, midway: false);
+            }
+
+            try
+            {
+                WritePieces(handle, header, payload, trailer);
+            }
+            catch (IOException ex)
+            {
+                Empty(handle);
+                if (ex.HResult is NoSpace or QuotaExceeded or FileTooLarge)
+                {
+                    throw new SharedMemoryFullException(folder, growth, free, midway: true, ex);
+                }
+
+                throw;
+            }
         }
 
-        return new SharedRegion { Name = name, Length = payload.Length, Tag = tag };
+        return new SharedRegion { Name = name, Length = payloadLength, Tag = tag };
+    }
+
+    /// <summary>
+    /// The header, the payload's pieces and the trailer, in order: one pwritev when every piece is a buffer, else one
+    /// pwrite per piece, each straight from where the bytes are (an array's elements included), so nothing is copied twice.
+    /// </summary>
+    private static void WritePieces(Microsoft.Win32.SafeHandles.SafeFileHandle handle, byte[] header, IReadOnlyList<PayloadPiece> payload, byte[] trailer)
+    {
+        var buffers = new ReadOnlyMemory<byte>[payload.Count + 2];
+        buffers[0] = header;
+        buffers[^1] = trailer;
+        var gathered = true;
+        for (var i = 0; i < payload.Count && gathered; i++)
+        {
+            gathered = payload[i].TryGetMemory(out buffers[i + 1]);
+        }
+
+        if (gathered)
+        {
+            RandomAccess.Write(handle, buffers, 0);
+            return;
+        }
+
+        RandomAccess.Write(handle, header, 0);
+        long offset = HeaderSize;
+        foreach (var piece in payload)
+        {
+            RandomAccess.Write(handle, piece.Span, offset);
+            offset += piece.Length;
+        }
+
+        RandomAccess.Write(handle, trailer, offset);
+    }
+
+    /// <summary>Gives a region's memory back to the folder; the file itself is the caller's to remove or keep.</summary>
+    private static void Empty(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        try
+        {
+            RandomAccess.SetLength(handle, 0);
+        }
+        catch (IOException)
+        {
+        }
     }
 
     /// <summary>A region is named by a plain file name in the folder the backend set: never a path out of it.</summary>
-    private static string CheckName(string name) =>
+    internal static string CheckName(string name) =>
         name.Length > 0 && name.Length <= 128 && name.IndexOfAny(['/', '\\', '\0']) < 0 && name is not ("." or "..")
             ? name
             : throw new InvalidDataException($"'{name}' is not a shared-memory region name.");

@@ -231,6 +231,21 @@ internal static class UnixFiles
         }
     }
 
+    /// <summary>
+    /// Asks the kernel to map every page of a read-only mapping now, in one call (madvise MADV_POPULATE_READ, Linux 5.14+),
+    /// instead of one page fault per few pages as they are first read; a kernel without it leaves the faults as they were.
+    /// </summary>
+    public static void PopulateForReading(nint address, long length)
+    {
+        const int PopulateRead = 22; // MADV_POPULATE_READ
+        const long PageSize = 4096;
+        if (IsSupported && length > 0)
+        {
+            var start = address & ~(nint)(PageSize - 1);
+            _ = NativeMethods.madvise(start, (nuint)(length + (address - start)), PopulateRead);
+        }
+    }
+
     /// <summary>The uid that owns <c>/proc/&lt;pid&gt;</c>: the process's owner; null when there is no such process.</summary>
     public static uint? ProcessOwner(int processId)
     {
@@ -312,6 +327,9 @@ internal static class UnixFiles
 
         [DllImport("libc")]
         public static extern uint geteuid();
+
+        [DllImport("libc")]
+        public static extern int madvise(nint address, nuint length, int advice);
 
         [DllImport("libc")]
         public static extern int unsetenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);

@@ -97,7 +97,6 @@ public static class HoistWorker
 
         builder.Services.AddSingleton(environment);
         builder.Services.AddSingleton(logs);
-        builder.Services.AddSingleton(new WorkerLimits(options.MaxRequestBytes));
         builder.Services.AddSingleton<ILoggerProvider, WorkerLogBufferProvider>();
         builder.Services.AddGrpc(grpc =>
         {

@@ -23,7 +23,6 @@ internal sealed partial class WorkerService(
     CallerToken token,
     WorkerEnvironment environment,
     WorkerLogBuffer logs,
-    WorkerLimits limits,
     IHostApplicationLifetime lifetime,
     ILogger<WorkerService> logger) : Protocol.Worker.WorkerBase
 {
@@ -145,7 +144,7 @@ internal sealed partial class WorkerService(
     private async Task<InvokeResponse> RunAsync(InvokeRequest request, CancellationToken cancellationToken)
     {
         var lease = code.Enter();
-        byte[]? shared;
+        MappedRegion? shared;
         try
         {
             RefuseOtherContract(request, lease.Generation);
@@ -160,7 +159,7 @@ internal sealed partial class WorkerService(
         ReadOnlyMemory<byte> result;
         try
         {
-            var arguments = shared is null ? request.Payload.Memory : shared.AsMemory(0, (int)request.SharedPayload.Length);
+            var arguments = shared is null ? request.Payload.Memory : shared.Memory;
             result = request.Json
                 ? await lease.Dispatcher.InvokeJsonAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false)
                 : await lease.Dispatcher.InvokeAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false);
@@ -188,10 +187,7 @@ internal sealed partial class WorkerService(
         finally
         {
             lease.Dispose();
-            if (shared is not null)
-            {
-                SharedRegions.Return(shared);
-            }
+            ((IDisposable?)shared)?.Dispose();
         }
 
         if (request.ResultOffer is { } offer && environment.SharedMemoryFolder is { } folder && result.Length >= offer.MinLength)
@@ -200,11 +196,16 @@ internal sealed partial class WorkerService(
             {
                 return new InvokeResponse { SharedResult = SharedRegions.WriteExisting(folder, offer.Name, result) };
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            catch (FileNotFoundException ex)
             {
-                // Gone only when the caller stopped waiting and removed it; otherwise the caller hears why.
+                // Gone only when the caller stopped waiting and removed it: no one is left to answer.
                 LogDataLoss(request, ex.Message, cancellationToken);
                 throw new RpcException(new Status(StatusCode.DataLoss, $"Call {request.CallId} to '{environment.ServiceName}/{request.Method}' could not write its result to shared memory: {ex.Message}"));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                // Shared memory is full (or refuses the file): the result goes back inline, as a small one does.
+                SharedMemoryFallback.Record(logger, environment.ServiceName, SharedMemoryFallback.Result, folder, result.Length, ex);
             }
         }
 
@@ -233,25 +234,27 @@ internal sealed partial class WorkerService(
     }
 
     /// <summary>
-    /// The arguments a local caller put in shared memory, under the same size cap as a gRPC request; a region
-    /// that cannot be read, or that is not the one named, refuses the call rather than run it on other bytes.
+    /// The arguments a local caller put in shared memory; a region that cannot be read, or that is not the one named,
+    /// refuses the call rather than run it on other bytes. They are bounded by the shared memory that holds them (and
+    /// an array's largest length), not by Hoist:MaxRequestBytes, which caps what a worker must buffer from the socket:
+    /// a region is already in memory, made by a caller that showed the token.
     /// </summary>
-    private byte[] ReadSharedArguments(InvokeRequest request, SharedRegion region, CancellationToken cancellationToken)
+    private MappedRegion ReadSharedArguments(InvokeRequest request, SharedRegion region, CancellationToken cancellationToken)
     {
         if (environment.SharedMemoryFolder is not { } folder)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"Service '{environment.ServiceName}' refused call {request.CallId}: it names a shared-memory region, and this worker shares no memory with its callers."));
         }
 
-        if (region.Length > limits.MaxRequestBytes)
+        if (region.Length > Array.MaxLength)
         {
             LogRefused(logger, request.CallId, "ResourceExhausted", $"{region.Length} bytes in shared memory");
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"The request is {region.Length} bytes; service '{environment.ServiceName}' accepts at most {limits.MaxRequestBytes} (Hoist:MaxRequestBytes)."));
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"The request is {region.Length} bytes in shared memory; service '{environment.ServiceName}' reads at most {Array.MaxLength}, the largest array .NET makes."));
         }
 
         try
         {
-            return SharedRegions.Read(folder, region, limits.MaxRequestBytes);
+            return MappedRegion.Map(folder, region, Array.MaxLength);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {

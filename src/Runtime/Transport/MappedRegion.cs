@@ -1,0 +1,105 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.MemoryMappedFiles;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Hoist.Protocol;
+
+namespace Hoist.Transport;
+
+/// <summary>
+/// A region's payload as memory over the file's own pages (mmap), for a worker to read a call's arguments from: the
+/// codec's copy into the parameter (a float[], say) is then the only copy on this side, where reading the file into a
+/// buffer first made two. Checked as <see cref="SharedRegions.Read"/> checks (the user's own file, its exact length, the
+/// tag before and after the bytes). The mapping lives until the call has ended and is disposed before it is answered, so
+/// the caller, which reuses a file only after the answer, never shrinks it under the mapping.
+/// </summary>
+internal sealed class MappedRegion : MemoryManager<byte>
+{
+    private readonly MemoryMappedFile _file;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly nint _payload;
+    private readonly int _length;
+    private bool _disposed;
+
+    private MappedRegion(MemoryMappedFile file, MemoryMappedViewAccessor view, int length)
+    {
+        _file = file;
+        _view = view;
+        _payload = view.SafeMemoryMappedViewHandle.DangerousGetHandle() + (nint)view.PointerOffset + SharedRegions.HeaderSize;
+        _length = length;
+    }
+
+    /// <summary>Maps <paramref name="region"/> of <paramref name="folder"/>; fails as <see cref="SharedRegions.Read"/> does.</summary>
+    public static MappedRegion Map(string folder, SharedRegion region, long maxLength)
+    {
+        var name = SharedRegions.CheckName(region.Name);
+        if (region.Length < 0 || region.Length > maxLength)
+        {
+            throw new InvalidDataException($"The shared-memory region {name} claims {region.Length} bytes; at most {maxLength} are accepted.");
+        }
+
+        using var handle = UnixFiles.OpenOwned(Path.Combine(folder, name), FileAccess.Read, out var facts);
+        var fileLength = SharedRegions.HeaderSize + region.Length + SharedRegions.TrailerSize;
+        if (facts.Length != fileLength)
+        {
+            throw new InvalidDataException($"The shared-memory region {name} is {facts.Length} bytes long, not the {fileLength} its handle describes.");
+        }
+
+        var file = MemoryMappedFile.CreateFromFile(handle, mapName: null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        MappedRegion? mapped = null;
+        try
+        {
+            mapped = new MappedRegion(file, file.CreateViewAccessor(0, fileLength, MemoryMappedFileAccess.Read), (int)region.Length);
+            UnixFiles.PopulateForReading(mapped._payload - SharedRegions.HeaderSize, fileLength);
+            var header = mapped.Bytes(-SharedRegions.HeaderSize, SharedRegions.HeaderSize);
+            var trailer = mapped.Bytes(mapped._length, SharedRegions.TrailerSize);
+            if (!SharedRegions.Frames(header, trailer, region.Tag))
+            {
+                throw SharedRegions.NotTheRegion(name);
+            }
+
+            return mapped;
+        }
+        catch
+        {
+            if (mapped is null)
+            {
+                file.Dispose();
+            }
+            else
+            {
+                ((IDisposable)mapped).Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    public override Span<byte> GetSpan()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Bytes(0, _length);
+    }
+
+    // A pinned view of mapped pages needs no pinning; a caller that asks (none of Hoist's readers does) gets a copy.
+    public override MemoryHandle Pin(int elementIndex = 0) => GetSpan()[elementIndex..].ToArray().AsMemory().Pin();
+
+    public override void Unpin()
+    {
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _view.Dispose();
+            _file.Dispose();
+        }
+    }
+
+    // The mapping as a span, with no unsafe code: a reference at the view's address, which stays mapped until Dispose.
+    private Span<byte> Bytes(int offset, int length) =>
+        MemoryMarshal.CreateSpan(ref Unsafe.AddByteOffset(ref Unsafe.NullRef<byte>(), _payload + offset), length);
+}
