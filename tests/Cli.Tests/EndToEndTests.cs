@@ -39,7 +39,10 @@ public sealed class EndToEndTests
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.DoesNotContain("Building", run.Error, StringComparison.Ordinal);
-        Assert.Equal(["scorer.yaml", "shrink.yaml"], Directory.GetFiles(Path.Combine(work.Path, "manifests")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["kustomization.yaml", "scorer.yaml", "shrink.yaml"], Directory.GetFiles(Path.Combine(work.Path, "manifests")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // kubectl apply -k applies the folder as it is: the kustomization lists every other file.
+        var kustomization = Assert.Single(ReadYaml(Path.Combine(work.Path, "manifests", "kustomization.yaml")));
+        Assert.Equal(["scorer.yaml", "shrink.yaml"], ((YamlSequenceNode)kustomization.Children[new YamlScalarNode("resources")]).Children.Select(r => ((YamlScalarNode)r).Value).Order(StringComparer.Ordinal));
         foreach (var document in ReadYaml(Path.Combine(work.Path, "manifests", "shrink.yaml")))
         {
             Assert.Equal("team-a", Scalar((YamlMappingNode)document.Children[new YamlScalarNode("metadata")], "namespace"));
@@ -55,7 +58,7 @@ public sealed class EndToEndTests
         var run = await HoistProcess.RunAsync(["manifests", TestAppAssembly, "-o", "with"], work.Path, HoistProcess.WithoutCluster(work.Path));
         Assert.True(run.ExitCode == 0, run.ToString());
         var kinds = ReadYaml(Path.Combine(work.Path, "with", "hoist-controller.yaml")).Select(d => Scalar(d, "kind")).ToArray();
-        Assert.Equal(["ServiceAccount", "Role", "RoleBinding", "Deployment", "Service"], kinds);
+        Assert.Equal(["ServiceAccount", "Role", "RoleBinding", "Deployment", "Service", "NetworkPolicy"], kinds);
 
         // ServiceLibrary's services are a Knative Service and a plain Deployment without a TTL: nothing for it to do.
         var without = await HoistProcess.RunAsync(["manifests", ServiceLibraryAssembly, "-o", "without"], work.Path, HoistProcess.WithoutCluster(work.Path));

@@ -10,10 +10,7 @@ namespace Hoist.Kubernetes.Tests;
 /// </summary>
 public sealed class KnativeAdmissionTests
 {
-    private static readonly KnativeClusterConfig Stock = new(
-        Recorded.ConfigMapData("knative/config-features.stock.yaml"),
-        Recorded.ConfigMapData("knative/config-autoscaler.stock.yaml"),
-        Recorded.ConfigMapData("knative/config-defaults.stock.yaml"));
+    private static readonly KnativeClusterConfig Stock = Recorded.KnativeStock;
 
     private static readonly KnativeClusterConfig Patched = new(
         Recorded.ConfigMapData("knative/config-features.gpu.yaml"),

@@ -9,10 +9,7 @@ namespace Hoist.Kubernetes.Tests;
 /// </summary>
 public sealed class PodSettingsAdmissionTests
 {
-    private static readonly KnativeClusterConfig Stock = new(
-        Recorded.ConfigMapData("knative/config-features.stock.yaml"),
-        Recorded.ConfigMapData("knative/config-autoscaler.stock.yaml"),
-        Recorded.ConfigMapData("knative/config-defaults.stock.yaml"));
+    private static readonly KnativeClusterConfig Stock = Recorded.KnativeStock;
 
     public static readonly TheoryData<string, ComputeSpec, string> Flagged = new()
     {

@@ -13,4 +13,10 @@ internal static class Recorded
     /// <summary>The data of a recorded ConfigMap, as the cluster client hands it on.</summary>
     public static IReadOnlyDictionary<string, string> ConfigMapData(string relative) =>
         new Dictionary<string, string>(Read<V1ConfigMap>(relative).Data ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+
+    /// <summary>A stock knative-serving install's ConfigMaps: every flag in the example block only, so Knative's defaults hold.</summary>
+    public static Hoist.Backends.Kubernetes.KnativeClusterConfig KnativeStock { get; } = new(
+        ConfigMapData("knative/config-features.stock.yaml"),
+        ConfigMapData("knative/config-autoscaler.stock.yaml"),
+        ConfigMapData("knative/config-defaults.stock.yaml"));
 }
