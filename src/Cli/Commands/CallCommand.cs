@@ -206,7 +206,7 @@ internal sealed class CallCommand : Command
 
         var code = await new Protocol.Code.CodeClient(worker.Channel).GetCodeAsync(new Protocol.GetCodeRequest(), worker.Headers, cancellationToken: cancellationToken).ConfigureAwait(false);
         return code.WireContracts.FirstOrDefault(c => string.Equals(c.Method, method, StringComparison.Ordinal)) is { } contract
-            ? new WireContract(contract.Method, contract.Fingerprint, contract.Shape).Streams
+            ? contract.ToWireContract().Streams
             : null;
     }
 

@@ -25,7 +25,7 @@ internal static class WireContractChanges
         {
             if (WireContract.Find(build, method.Method) is { } next && next.Fingerprint != method.Fingerprint)
             {
-                var current = new WireContract(method.Method, method.Fingerprint, method.Shape);
+                var current = method.ToWireContract();
                 changes.Add(new WireContractChange(service, current, next, WireContract.Difference(current.Shape, next.Shape, "running code", "build") ?? "the fingerprints differ"));
             }
         }

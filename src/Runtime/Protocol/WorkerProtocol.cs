@@ -50,3 +50,9 @@ internal static class WorkerProtocol
         return true;
     }
 }
+
+/// <summary>A method's wire contract as <c>hoist.v1.Code/GetCode</c> reports it, read as the caller's own type.</summary>
+internal sealed partial class MethodContract
+{
+    public WireContract ToWireContract() => new(Method, Fingerprint, Shape);
+}
