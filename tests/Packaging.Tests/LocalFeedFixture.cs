@@ -22,9 +22,10 @@ public sealed class LocalFeedFixture : IAsyncLifetime
     {
         foreach (var project in new[] { "src/Attributes/Attributes.csproj", "src/Runtime/Runtime.csproj" })
         {
-            // PackageVersion names the package only: the assemblies are not rebuilt, so nothing another test
-            // run has loaded is rewritten.
-            await Dotnet.RunAsync(RepositoryRoot, "pack", project, "-c", "Release", "-o", Feed, "--nologo", $"-p:PackageVersion={Version}");
+            // PackageVersion names the package only. --no-build packs the Release build the test run stands on
+            // (.ci/test builds Framework.sln first): a build here would rewrite bin/ files, such as the deps.json,
+            // that test assemblies running beside this one are reading or building.
+            await Dotnet.RunAsync(RepositoryRoot, "pack", project, "-c", "Release", "--no-build", "-o", Feed, "--nologo", $"-p:PackageVersion={Version}");
         }
 
         var globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
