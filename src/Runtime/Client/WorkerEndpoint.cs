@@ -136,11 +136,10 @@ internal sealed class WorkerEndpoint : IDisposable
         return false;
     }
 
-    public void Dispose()
-    {
-        DisposeTransport();
-        _lost.Dispose();
-    }
+    // _lost is not disposed: a call or stream still running reads Lost after the backend has disposed a lost
+    // endpoint, and the token of a disposed source throws ObjectDisposedException instead of reporting the loss.
+    // A source with no timer and no linked tokens holds nothing that needs disposing.
+    public void Dispose() => DisposeTransport();
 
     private void DisposeTransport()
     {
