@@ -1,5 +1,6 @@
 using Hoist.Hosting;
 using Microsoft.Extensions.Configuration;
+using Hoist.Configuration;
 
 namespace Hoist.Cli;
 

@@ -1,5 +1,5 @@
 using Hoist;
-using Hoist.Hosting;
+using Hoist.Configuration;
 using Hoist.ManifestTool;
 using Hoist.Manifests;
 using Microsoft.Extensions.Configuration;

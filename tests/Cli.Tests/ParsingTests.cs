@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hoist.Cli.Commands;
+using Hoist.Configuration;
 
 namespace Hoist.Cli.Tests;
 
@@ -224,7 +225,7 @@ public sealed class ParsingTests
     [Fact]
     public void GlobalOptions_OverrideTheConfiguration()
     {
-        var options = new Hoist.Hosting.KubernetesBackendOptions { Namespace = "from-config", Context = "from-config" };
+        var options = new Hoist.Configuration.KubernetesBackendOptions { Namespace = "from-config", Context = "from-config" };
 
         new GlobalOptions("team", null, null).ApplyTo(options);
 

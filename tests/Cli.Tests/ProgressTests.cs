@@ -6,6 +6,7 @@ using Hoist.Cli.Commands;
 using Hoist.Hosting;
 using Hoist.Manifests;
 using k8s.Models;
+using Hoist.Configuration;
 
 namespace Hoist.Cli.Tests;
 

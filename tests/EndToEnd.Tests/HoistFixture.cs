@@ -1,5 +1,6 @@
 using Hoist.Backends.Local;
 using Hoist.Client;
+using Hoist.Transport;
 
 namespace Hoist.EndToEnd.Tests;
 

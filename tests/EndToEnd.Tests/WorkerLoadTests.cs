@@ -3,6 +3,7 @@ using Grpc.Core;
 using Hoist.Client;
 using Hoist.Protocol;
 using Hoist.TestApp;
+using Hoist.Transport;
 
 namespace Hoist.EndToEnd.Tests;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Xunit;
+using Hoist.Configuration;
 
 namespace Hoist.Generators.Tests;
 
@@ -92,7 +93,7 @@ public sealed class SettingsParityTests
             .Build();
         using var services = new ServiceCollection().AddLogging().AddHoist(configuration).BuildServiceProvider();
 
-        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptionsMonitor<Hosting.HoistOptions>>().CurrentValue);
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptionsMonitor<Hoist.Configuration.HoistOptions>>().CurrentValue);
         var failure = Assert.Single(error.Failures);
         Assert.StartsWith($"Hoist:Services:{name}:{key} = ", failure, StringComparison.Ordinal);
         Assert.EndsWith($"({id})", failure, StringComparison.Ordinal);
@@ -123,7 +124,7 @@ public sealed class SettingsParityTests
             .Build();
         using var services = new ServiceCollection().AddLogging().AddHoist(configuration).BuildServiceProvider();
 
-        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptionsMonitor<Hosting.HoistOptions>>().CurrentValue);
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptionsMonitor<Hoist.Configuration.HoistOptions>>().CurrentValue);
         var failure = Assert.Single(error.Failures);
         Assert.StartsWith($"Hoist:Services:{name}:{setting} = ", failure, StringComparison.Ordinal);
         Assert.EndsWith($"({id})", failure, StringComparison.Ordinal);
@@ -149,7 +150,7 @@ public sealed class SettingsParityTests
             .Build();
         var logs = new Testing.RecordingLoggerProvider();
         using var services = new ServiceCollection().AddLogging(l => l.AddProvider(logs)).AddHoist(configuration).BuildServiceProvider();
-        Assert.NotNull(services.GetRequiredService<IOptionsMonitor<Hosting.HoistOptions>>().CurrentValue.Services[name]);
+        Assert.NotNull(services.GetRequiredService<IOptionsMonitor<Hoist.Configuration.HoistOptions>>().CurrentValue.Services[name]);
 
         var logged = Assert.Single(logs.Messages, m => m.Contains("HOIST046", StringComparison.Ordinal));
         Assert.Equal(
@@ -170,7 +171,7 @@ public sealed class SettingsParityTests
                 .AddInMemoryCollection(new Dictionary<string, string?> { [$"Hoist:Services:{name}:LaunchTimeout"] = "60" })
                 .Build();
             using var services = new ServiceCollection().AddLogging().AddHoist(configuration).BuildServiceProvider();
-            Assert.Equal(60, services.GetRequiredService<IOptionsMonitor<Hosting.HoistOptions>>().CurrentValue.Services[name].LaunchTimeout);
+            Assert.Equal(60, services.GetRequiredService<IOptionsMonitor<Hoist.Configuration.HoistOptions>>().CurrentValue.Services[name].LaunchTimeout);
         }
     }
 

@@ -2,6 +2,7 @@ using Hoist.Backends.Kubernetes;
 using Hoist.Hosting;
 using Hoist.Manifests;
 using k8s.Models;
+using Hoist.Configuration;
 
 namespace Hoist.Kubernetes.Tests;
 

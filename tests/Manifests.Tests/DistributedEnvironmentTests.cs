@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Hoist.Hosting;
 using k8s.Models;
+using Hoist.Configuration;
 
 namespace Hoist.Manifests.Tests;
 

@@ -20,7 +20,7 @@ public sealed class LocalFeedFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        foreach (var project in new[] { "src/Attributes/Attributes.csproj", "src/Runtime/Runtime.csproj" })
+        foreach (var project in new[] { "src/Attributes/Attributes.csproj", "src/Model/Model.csproj", "src/Wire/Wire.csproj", "src/Runtime/Runtime.csproj" })
         {
             // PackageVersion names the package only. --no-build packs the Release build the test run stands on
             // (.ci/test builds Framework.sln first): a build here would rewrite bin/ files, such as the deps.json,

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Hoist.Backends.Local;
 using Hoist.Hosting;
+using Hoist.Configuration;
 
 namespace Hoist.Runtime.Tests;
 

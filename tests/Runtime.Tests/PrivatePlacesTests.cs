@@ -6,6 +6,7 @@ using Hoist.Hosting;
 using Hoist.Protocol;
 using Hoist.Transport;
 using Hoist.Worker;
+using Hoist.Configuration;
 
 namespace Hoist.Runtime.Tests;
 

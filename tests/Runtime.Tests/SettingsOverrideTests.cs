@@ -8,6 +8,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Hoist.Testing;
+using Hoist.Configuration;
+using Hoist.Manifests;
 
 namespace Hoist.Runtime.Tests;
 
@@ -194,7 +196,7 @@ public sealed class SettingsOverrideTests
     public void InactivityTtl_ThatCompiles_IsReadTheSameAtRunTime(string ttl, double seconds)
     {
         Assert.Equal(TimeSpan.FromSeconds(seconds), GoDuration.Parse(ttl, "InactivityTtl"));
-        Assert.Equal(TimeSpan.FromSeconds(seconds), Backends.Kubernetes.InactivityPolicy.Ttl(ttl));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), Manifests.InactivityPolicy.Ttl(ttl));
         Assert.Empty(ServiceSettings.Validate(Work with { Compute = new ComputeSpec { InactivityTtl = ttl } }));
     }
 

@@ -1,6 +1,7 @@
 using Hoist.Hosting;
 using Hoist.Protocol;
 using Hoist.Transport;
+using Hoist.Configuration;
 
 namespace Hoist.Runtime.Tests;
 

@@ -1,4 +1,5 @@
 using Hoist.Hosting;
+using Hoist.Configuration;
 
 namespace Hoist.Runtime.Tests;
 

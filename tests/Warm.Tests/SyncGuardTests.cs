@@ -5,6 +5,7 @@ using Hoist.Backends.Local;
 using Hoist.Client;
 using Hoist.Protocol;
 using Hoist.Testing;
+using Hoist.Transport;
 
 namespace Hoist.Warm.Tests;
 

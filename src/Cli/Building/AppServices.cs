@@ -1,5 +1,6 @@
 using Hoist.Hosting;
 using Hoist.Manifests;
+using Hoist.Configuration;
 
 namespace Hoist.Cli.Building;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Hoist.Hosting;
 using Hoist.Manifests;
+using Hoist.Configuration;
 
 namespace Hoist.Cli.Building;
 

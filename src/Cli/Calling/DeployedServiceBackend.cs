@@ -7,6 +7,8 @@ using Hoist.Manifests;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Hoist.Configuration;
+using Hoist.Transport;
 
 namespace Hoist.Cli.Calling;
 
@@ -111,7 +113,7 @@ internal sealed partial class DeployedServiceBackend(ClusterTarget target, Deplo
         var layout = deployed.Layout;
         var cluster = target.Cluster;
         var token = await ReadTokenAsync(target, deployed, options, cancellationToken).ConfigureAwait(false);
-        var launchTimeout = TimeSpan.FromSeconds(Backends.Kubernetes.Controller.ScaledWorkload.LaunchTimeoutSeconds(deployed.Workload));
+        var launchTimeout = TimeSpan.FromSeconds(Manifests.ScaledWorkload.LaunchTimeoutSeconds(deployed.Workload));
 
         // This call is activity: the renewed Lease keeps the service from its InactivityTtl, and wakes one at zero.
         await RenewActivityAsync(layout, cancellationToken).ConfigureAwait(false);

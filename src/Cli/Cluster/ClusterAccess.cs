@@ -1,6 +1,7 @@
 using Hoist.Backends.Kubernetes;
 using Hoist.Hosting;
 using k8s;
+using Hoist.Configuration;
 
 namespace Hoist.Cli.Cluster;
 

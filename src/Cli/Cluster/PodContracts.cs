@@ -5,6 +5,7 @@ using Hoist.Hosting;
 using Hoist.Protocol;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
+using Hoist.Configuration;
 
 namespace Hoist.Cli.Cluster;
 

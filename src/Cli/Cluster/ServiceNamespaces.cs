@@ -4,6 +4,7 @@ using Hoist.Backends.Kubernetes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Hoist.Manifests;
 
 namespace Hoist.Cli.Cluster;
 

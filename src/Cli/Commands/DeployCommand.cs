@@ -6,6 +6,7 @@ using Hoist.Hosting;
 using Hoist.Manifests;
 using k8s;
 using k8s.Models;
+using Hoist.Configuration;
 
 namespace Hoist.Cli.Commands;
 

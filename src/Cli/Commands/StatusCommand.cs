@@ -5,6 +5,7 @@ using Hoist.Backends.Kubernetes.Controller;
 using Hoist.Cli.Cluster;
 using Hoist.Cli.Local;
 using k8s.Models;
+using Hoist.Manifests;
 
 namespace Hoist.Cli.Commands;
 

@@ -4,6 +4,7 @@ using Hoist.Backends.Local;
 using Hoist.Cli.Cluster;
 using Hoist.Client;
 using Hoist.Protocol;
+using Hoist.Transport;
 
 namespace Hoist.Cli.Local;
 

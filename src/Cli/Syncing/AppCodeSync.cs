@@ -10,6 +10,8 @@ using Hoist.Manifests;
 using Hoist.Protocol;
 using Hoist.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
+using Hoist.Configuration;
+using Hoist.Transport;
 
 namespace Hoist.Cli.Syncing;
 

@@ -1,6 +1,7 @@
 using Hoist.Backends.Local;
 using Hoist.Cli.Building;
 using Hoist.Hosting;
+using Hoist.Configuration;
 
 namespace Hoist.Cli.Syncing;
 

@@ -12,7 +12,7 @@ namespace Hoist.Generators.Helpers
         // Bumped when the payload encoding itself changes, so every method's fingerprint changes with it.
         private const string ContractVersion = "hoist-wire/1";
 
-        // The types PayloadCodecFactory (src/Runtime/Serialization/PayloadCodec.cs) writes as raw bytes, bare, nullable or as arrays.
+        // The types PayloadCodecFactory (src/Wire/Serialization/PayloadCodec.cs) writes as raw bytes, bare, nullable or as arrays.
         private static readonly HashSet<string> s_rawTypes = new(StringComparer.Ordinal)
         {
             "System.Boolean", "System.Byte", "System.SByte", "System.Int16", "System.UInt16", "System.Int32", "System.UInt32",

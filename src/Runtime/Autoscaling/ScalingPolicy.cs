@@ -1,3 +1,5 @@
+using Hoist.Manifests;
+
 namespace Hoist.Autoscaling;
 
 /// <summary>

@@ -6,6 +6,7 @@ using Hoist.Dispatch;
 using Hoist.Protocol;
 using Hoist.Serialization;
 using Hoist.Telemetry;
+using Hoist.Transport;
 
 namespace Hoist;
 

@@ -45,7 +45,11 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
     internal IHoistBackend Backend => _backend;
 
     /// <summary>The client that proxies built without an explicit invoker use. The host sets it at start-up.</summary>
-    public static HoistClient? Default { get; internal set; }
+    public static HoistClient? Default
+    {
+        get => Dispatch.DefaultInvoker.Current as HoistClient;
+        internal set => Dispatch.DefaultInvoker.Current = value;
+    }
 
     /// <summary>The service as it will run: its attributes with the configuration's overrides applied.</summary>
     public ServiceDescriptor Describe(string service) => _catalog.Describe(service);

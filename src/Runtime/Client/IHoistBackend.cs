@@ -1,3 +1,5 @@
+using Hoist.Transport;
+
 namespace Hoist.Client;
 
 /// <summary>Where a service's workers run: this machine's processes, or a cluster's pods.</summary>

@@ -1,4 +1,5 @@
 using Hoist.Autoscaling;
+using Hoist.Telemetry;
 
 namespace Hoist;
 
@@ -9,4 +10,8 @@ public sealed record ServiceStatus(
     int DesiredReplicas,
     int StartingReplicas,
     int QueuedCalls,
-    IReadOnlyList<ScaleDecision> RecentDecisions);
+    IReadOnlyList<ScaleDecision> RecentDecisions)
+{
+    /// <summary>The counts the replica and queue gauges report.</summary>
+    internal ServiceGauges Gauges => new(Service, DesiredReplicas, ReadyReplicas, QueuedCalls);
+}

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Hoist.Protocol;
 using Microsoft.Extensions.Logging;
+using Hoist.Transport;
 
 namespace Hoist.Client;
 

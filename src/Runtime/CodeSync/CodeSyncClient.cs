@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Hoist.Client;
 using Hoist.Protocol;
+using Hoist.Transport;
 
 namespace Hoist.CodeSync;
 

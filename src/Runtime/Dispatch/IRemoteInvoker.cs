@@ -3,8 +3,8 @@ using Hoist.Serialization;
 namespace Hoist.Dispatch;
 
 /// <summary>
-/// Sends calls to a service's workers and decodes their answers. <see cref="HoistClient"/> is the
-/// implementation; a proxy built without one uses <see cref="HoistClient.Default"/>, which the host sets
+/// Sends calls to a service's workers and decodes their answers. <c>HoistClient</c> (src/Runtime/Client) is the
+/// implementation; a proxy built without one uses <c>HoistClient.Default</c>, which the host sets
 /// at start-up. Each method takes ownership of <c>arguments</c> and disposes it when the call is over.
 /// </summary>
 public interface IRemoteInvoker

@@ -4,6 +4,15 @@ using Hoist.Serialization;
 namespace Hoist.Dispatch;
 
 /// <summary>
+/// The invoker of proxies built without one: the process's <c>HoistClient.Default</c> (src/Runtime/Client/HoistClient.cs),
+/// which the host sets at start-up. Kept here so that dispatch needs nothing from the client above it.
+/// </summary>
+internal static class DefaultInvoker
+{
+    public static IRemoteInvoker? Current { get; set; }
+}
+
+/// <summary>
 /// Base of the generated <c>RemoteProxy</c> classes: turns a typed call into bytes for an
 /// <see cref="IRemoteInvoker"/> and the reply back into the declared return type.
 /// </summary>
@@ -27,7 +36,7 @@ public abstract class RemoteProxy<TSelf> where TSelf : RemoteProxy<TSelf>
         return Create(_invoker, Options with { Timeout = timeout });
     }
 
-    /// <summary>The same proxy bound to <paramref name="invoker"/> instead of <see cref="HoistClient.Default"/>.</summary>
+    /// <summary>The same proxy bound to <paramref name="invoker"/> instead of the default invoker.</summary>
     public TSelf WithInvoker(IRemoteInvoker invoker)
     {
         ArgumentNullException.ThrowIfNull(invoker);
@@ -36,7 +45,7 @@ public abstract class RemoteProxy<TSelf> where TSelf : RemoteProxy<TSelf>
 
     protected abstract TSelf Create(IRemoteInvoker? invoker, RemoteCallOptions options);
 
-    private IRemoteInvoker Invoker => _invoker ?? HoistClient.Default ?? throw new InvalidOperationException(
+    private IRemoteInvoker Invoker => _invoker ?? DefaultInvoker.Current ?? throw new InvalidOperationException(
         "Hoist is not started in this process. Add 'await using var hoist = await HoistApplication.StartAsync(args);' " +
         "at the top of Program.cs, or pass an invoker with WithInvoker(...).");
 

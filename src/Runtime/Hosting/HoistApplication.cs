@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Hoist.Configuration;
 
 namespace Hoist;
 
@@ -180,7 +181,7 @@ public sealed class HoistApplication : IAsyncDisposable
             return;
         }
 
-        var waiting = Client.Backend is Telemetry.IServiceStatusSource statuses ? statuses.Statuses().Sum(s => s.QueuedCalls) : 0;
+        var waiting = Client.Backend is Telemetry.IServiceStatusSource statuses ? statuses.Gauges().Sum(s => s.QueuedCalls) : 0;
         Console.Error.WriteLine($"Hoist: {signal}: cancelling {Calls(Client.CallsInFlight, "in flight")}{(waiting > 0 ? $" and {Calls(waiting, "waiting for a worker")}" : "")}, stopping the workers.");
         AppExit.OnSignal(ExitCodeOnSignal);
         _lifetime.StopApplication();

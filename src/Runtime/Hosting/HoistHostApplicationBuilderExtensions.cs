@@ -1,5 +1,6 @@
 using Hoist.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Hoist.Configuration;
 
 namespace Microsoft.Extensions.Hosting;
 

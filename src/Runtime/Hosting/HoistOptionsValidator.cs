@@ -1,6 +1,7 @@
 using Hoist.Dispatch;
 using Hoist.Manifests;
 using Microsoft.Extensions.Options;
+using Hoist.Configuration;
 
 namespace Hoist.Hosting;
 

@@ -5,6 +5,7 @@ using System.Reflection;
 using Hoist.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Hoist.Configuration;
 
 namespace Hoist.Hosting;
 

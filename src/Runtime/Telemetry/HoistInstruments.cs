@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Hoist.Client;
 using static Hoist.HoistTelemetry;
 
 namespace Hoist.Telemetry;
@@ -38,9 +37,6 @@ internal static class HoistInstruments
 
     public static readonly Counter<long> ScaleDecisions = Meter.CreateCounter<long>(
         Instruments.ScaleDecisions, unit: "{decision}", description: "Decisions that changed a service's desired replicas.");
-
-    public static readonly Counter<long> SharedMemoryFallbacks = Meter.CreateCounter<long>(
-        Instruments.SharedMemoryFallbacks, unit: "{payload}", description: "Payloads sent inline because shared memory could not take them.");
 
     public static readonly ObservableGauge<int> DesiredReplicas = Meter.CreateObservableGauge(
         Instruments.DesiredReplicas, () => Observe(static s => s.DesiredReplicas), unit: "{replica}", description: "Replicas the autoscaler wants.");
@@ -80,18 +76,11 @@ internal static class HoistInstruments
         }
     }
 
-    public static void RecordSharedMemoryFallback(string service, string payload, string when) =>
-        SharedMemoryFallbacks.Add(
-            1,
-            new KeyValuePair<string, object?>(Attributes.Service, service),
-            new KeyValuePair<string, object?>(Attributes.TransportPayload, payload),
-            new KeyValuePair<string, object?>(Attributes.TransportFallback, when));
-
-    private static IEnumerable<Measurement<int>> Observe(Func<ServiceStatus, int> value)
+    private static IEnumerable<Measurement<int>> Observe(Func<ServiceGauges, int> value)
     {
         foreach (var source in s_statusSources.Keys)
         {
-            foreach (var status in source.Statuses())
+            foreach (var status in source.Gauges())
             {
                 yield return new Measurement<int>(value(status), new KeyValuePair<string, object?>(Attributes.Service, status.Service));
             }
@@ -107,5 +96,8 @@ internal static class HoistInstruments
 /// <summary>A backend that can report how each of its running services scales, cheaply and without I/O.</summary>
 internal interface IServiceStatusSource
 {
-    IEnumerable<ServiceStatus> Statuses();
+    IEnumerable<ServiceGauges> Gauges();
 }
+
+/// <summary>What the replica and queue gauges read of one service: the counts of its <c>ServiceStatus</c>.</summary>
+internal readonly record struct ServiceGauges(string Service, int DesiredReplicas, int ReadyReplicas, int QueuedCalls);

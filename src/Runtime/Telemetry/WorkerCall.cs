@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Hoist.Hosting;
+using Hoist.Configuration;
 using static Hoist.HoistTelemetry;
 
 namespace Hoist.Telemetry;

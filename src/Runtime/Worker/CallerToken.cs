@@ -5,6 +5,7 @@ using Hoist.Hosting;
 using Hoist.Protocol;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Hoist.Configuration;
 
 namespace Hoist.Worker;
 

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Hoist.CodeSync;
 using Hoist.Dispatch;
 using Hoist.Hosting;
+using Hoist.Configuration;
 
 namespace Hoist.Worker;
 

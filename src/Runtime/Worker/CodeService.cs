@@ -3,6 +3,7 @@ using Hoist.CodeSync;
 using Hoist.Hosting;
 using Hoist.Protocol;
 using Microsoft.Extensions.Logging;
+using Hoist.Configuration;
 
 namespace Hoist.Worker;
 

@@ -1,6 +1,7 @@
 using Hoist.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Hoist.Configuration;
 
 namespace Hoist.Worker;
 

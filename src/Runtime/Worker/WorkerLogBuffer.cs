@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Hoist.Hosting;
 using Hoist.Protocol;
 using Microsoft.Extensions.Logging;
+using Hoist.Configuration;
 
 namespace Hoist.Worker;
 

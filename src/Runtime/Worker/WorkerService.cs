@@ -10,6 +10,7 @@ using Hoist.Telemetry;
 using Hoist.Transport;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Hoist.Configuration;
 
 namespace Hoist.Worker;
 

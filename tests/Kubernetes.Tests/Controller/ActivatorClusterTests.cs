@@ -4,6 +4,7 @@ using Hoist.Backends.Kubernetes.Controller;
 using Hoist.Hosting;
 using Hoist.Manifests;
 using k8s;
+using Hoist.Configuration;
 
 namespace Hoist.Kubernetes.Tests.Controller;
 

@@ -7,6 +7,7 @@ using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Hoist.Configuration;
 
 namespace Hoist.Kubernetes.Tests.Controller;
 

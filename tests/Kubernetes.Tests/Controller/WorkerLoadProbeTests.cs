@@ -105,7 +105,7 @@ public sealed class WorkerLoadProbeTests
             ? rendered.OfType<V1StatefulSet>().Select(s => (ScaledWorkload.From(s)!, s.Spec.Selector.MatchLabels)).Single()
             : rendered.OfType<V1Deployment>().Select(d => (ScaledWorkload.From(d)!, d.Spec.Selector.MatchLabels)).Single();
 
-        Assert.Equal(Backends.Kubernetes.HoistSelectors.Format(matchLabels), workload.PodSelector);
+        Assert.Equal(Manifests.HoistSelectors.Format(matchLabels), workload.PodSelector);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Hoist.Autoscaling;
+using Hoist.Manifests;
 
 namespace Hoist.Runtime.Tests.Autoscaling;
 

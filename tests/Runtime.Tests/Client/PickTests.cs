@@ -1,4 +1,5 @@
 using Hoist.Client;
+using Hoist.Transport;
 
 namespace Hoist.Runtime.Tests.Client;
 

@@ -7,6 +7,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Hoist.Manifests;
 
 namespace Hoist.Backends.Kubernetes;
 

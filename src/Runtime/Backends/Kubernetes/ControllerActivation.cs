@@ -1,11 +1,13 @@
 using System.Globalization;
 using Grpc.Core;
 using k8s;
-using Hoist.Backends.Kubernetes.Controller;
 using Hoist.Manifests;
 using Hoist.Protocol;
 
 namespace Hoist.Backends.Kubernetes;
+
+/// <summary>What a held call found: the ready replicas, whether it took the workload off zero, and how long it waited.</summary>
+internal sealed record WorkloadActivation(int ReadyReplicas, bool Woken, TimeSpan Waited);
 
 /// <summary>What the controller's activator said: the service is ready, or why the controller did not hold the call.</summary>
 internal sealed record ActivatorAnswer(WorkloadActivation? Ready, string? NotHeld, bool Retry = false)
@@ -50,10 +52,10 @@ internal static class ControllerActivation
             return null;
         }
 
-        var port = ControllerHost.Port.ToString(CultureInfo.InvariantCulture);
+        var port = ControllerManifests.Port.ToString(CultureInfo.InvariantCulture);
         return clusterDns
             ? new DnsRoute(0, controllerName, new Uri($"http://{controllerName}.{ns}.svc.{clusterDomain}:{port}"))
-            : new PortForwardRoute(0, controllerName, ns, null, controllerPods, ControllerHost.Port);
+            : new PortForwardRoute(0, controllerName, ns, null, controllerPods, ControllerManifests.Port);
     }
 
     /// <summary>

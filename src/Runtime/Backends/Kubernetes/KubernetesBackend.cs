@@ -6,6 +6,7 @@ using Hoist.Manifests;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Hoist.Configuration;
 
 namespace Hoist.Backends.Kubernetes;
 
@@ -69,7 +70,7 @@ internal sealed partial class KubernetesBackend : IHoistBackend, Telemetry.IServ
 
     public ServiceStatus? GetStatus(string service) => _services.TryGetValue(service, out var running) ? running.Status() : null;
 
-    public IEnumerable<ServiceStatus> Statuses() => _services.Values.Select(s => s.Status());
+    public IEnumerable<Telemetry.ServiceGauges> Gauges() => _services.Values.Select(s => s.Status().Gauges);
 
     /// <summary>Deletes the service's objects from the cluster, found by label, whether or not this process deployed them.</summary>
     public async Task StopServiceAsync(string service, CancellationToken cancellationToken)

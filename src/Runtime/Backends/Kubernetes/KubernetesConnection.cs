@@ -1,6 +1,7 @@
 using Hoist.Hosting;
 using k8s;
 using k8s.KubeConfigModels;
+using Hoist.Configuration;
 
 namespace Hoist.Backends.Kubernetes;
 

@@ -1,6 +1,9 @@
 using Hoist.CodeSync;
 using Hoist.Hosting;
 using k8s.Models;
+using Hoist.Configuration;
+using Hoist.Manifests;
+using Hoist.Transport;
 
 namespace Hoist.Backends.Kubernetes;
 
@@ -40,7 +43,7 @@ internal static class PodCodeSync
         KubernetesBackendOptions options,
         TimeSpan timeout,
         CancellationToken cancellationToken,
-        Action<Hoist.Client.WorkerEndpoint, Protocol.CodeState>? beforeSync = null)
+        Action<Transport.WorkerEndpoint, Protocol.CodeState>? beforeSync = null)
     {
         var pods = await cluster.ListPodsAsync(layout.Namespace, WorkerPodSelector(layout), cancellationToken).ConfigureAwait(false);
         var routes = Routes(layout, pods, clusterDns, options);

@@ -4,6 +4,7 @@ using Hoist.Client;
 using Hoist.Transport;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Hoist.Manifests;
 
 namespace Hoist.Backends.Kubernetes;
 

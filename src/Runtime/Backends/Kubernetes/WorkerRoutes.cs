@@ -1,5 +1,7 @@
 using System.Globalization;
 using Hoist.Hosting;
+using Hoist.Configuration;
+using Hoist.Manifests;
 
 namespace Hoist.Backends.Kubernetes;
 

@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using Hoist.Hosting;
+using Hoist.Configuration;
 
 namespace Hoist.Backends.Local;
 

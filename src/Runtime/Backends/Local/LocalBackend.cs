@@ -7,6 +7,9 @@ using Hoist.Hosting;
 using Hoist.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Hoist.Configuration;
+using Hoist.Manifests;
+using Hoist.Transport;
 
 namespace Hoist.Backends.Local;
 
@@ -59,7 +62,7 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
 
     public ServiceStatus? GetStatus(string service) => _services.TryGetValue(service, out var running) ? running.Status() : null;
 
-    public IEnumerable<ServiceStatus> Statuses() => _services.Values.Select(s => s.Status());
+    public IEnumerable<ServiceGauges> Gauges() => _services.Values.Select(s => s.Status().Gauges);
 
     public async Task StopServiceAsync(string service, CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using Hoist.Client;
 using Hoist.Hosting;
 using Hoist.Telemetry;
 using Microsoft.Extensions.Logging;
+using Hoist.Configuration;
 
 namespace Hoist.Backends.Local;
 

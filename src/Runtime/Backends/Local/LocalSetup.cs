@@ -14,7 +14,7 @@ internal static partial class LocalSetup
 {
     private static readonly TimeSpan LockPollInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>The default cache folder, private to the user (<see cref="Hosting.LocalBackendOptions.SetupCacheFolder"/>).</summary>
+    /// <summary>The default cache folder, private to the user (<see cref="Hoist.Configuration.LocalBackendOptions.SetupCacheFolder"/>).</summary>
     public static string DefaultFolder() => Transport.PrivateFolder.UserFolder("XDG_CACHE_HOME", ".cache", "setup");
 
     /// <summary>The marker of a list of steps that ran to the end.</summary>

@@ -9,7 +9,7 @@ namespace Hoist.Backends.Local;
 /// </summary>
 internal static class LocalVolumes
 {
-    /// <summary>The default root, private to the user (<see cref="Hosting.LocalBackendOptions.VolumesFolder"/>).</summary>
+    /// <summary>The default root, private to the user (<see cref="Hoist.Configuration.LocalBackendOptions.VolumesFolder"/>).</summary>
     public static string DefaultRoot() => Transport.PrivateFolder.UserFolder("XDG_DATA_HOME", Path.Combine(".local", "share"), "volumes");
 
     /// <summary>Each volume's variable and folder. Pure.</summary>

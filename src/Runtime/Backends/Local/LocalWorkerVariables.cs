@@ -1,5 +1,6 @@
 using Hoist.Hosting;
 using Hoist.Settings;
+using Hoist.Configuration;
 
 namespace Hoist.Backends.Local;
 

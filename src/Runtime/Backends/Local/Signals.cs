@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Hoist.Configuration;
 
 namespace Hoist.Backends.Local;
 
@@ -11,7 +12,7 @@ namespace Hoist.Backends.Local;
 internal static class Signals
 {
     private const int SigTerm = 15;
-    private static readonly byte[] s_workerRole = System.Text.Encoding.ASCII.GetBytes($"{Hosting.WorkerEnvironment.Role}={Hosting.WorkerEnvironment.WorkerRole}\0");
+    private static readonly byte[] s_workerRole = System.Text.Encoding.ASCII.GetBytes($"{Hoist.Configuration.WorkerEnvironment.Role}={Hoist.Configuration.WorkerEnvironment.WorkerRole}\0");
 
     /// <summary>
     /// True when process <paramref name="processId"/> runs as this user and was started as a Hoist worker (its

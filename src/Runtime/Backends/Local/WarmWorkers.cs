@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hoist.Client;
 using Hoist.CodeSync;
+using Hoist.Transport;
 
 namespace Hoist.Backends.Local;
 

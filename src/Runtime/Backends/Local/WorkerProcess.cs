@@ -4,6 +4,8 @@ using Hoist.Client;
 using Hoist.Hosting;
 using Hoist.Worker;
 using Microsoft.Extensions.Logging;
+using Hoist.Configuration;
+using Hoist.Transport;
 
 namespace Hoist.Backends.Local;
 

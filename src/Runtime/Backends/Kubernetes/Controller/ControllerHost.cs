@@ -9,6 +9,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Hoist.Configuration;
+
+using Hoist.Manifests;
 
 namespace Hoist.Backends.Kubernetes.Controller;
 
@@ -20,13 +23,13 @@ namespace Hoist.Backends.Kubernetes.Controller;
 internal static class ControllerHost
 {
     /// <summary>The namespace it works in; the manifests set it to the pod's own.</summary>
-    public const string NamespaceVariable = "HOIST_CONTROLLER_NAMESPACE";
+    public const string NamespaceVariable = ControllerManifests.NamespaceVariable;
 
     /// <summary>The app whose services it scales.</summary>
-    public const string AppNameVariable = "HOIST_CONTROLLER_APP";
+    public const string AppNameVariable = ControllerManifests.AppNameVariable;
 
     /// <summary>The activator's port, the manifests' container and Service port "grpc".</summary>
-    public const int Port = 8012;
+    public const int Port = ControllerManifests.Port;
 
     /// <summary>Overrides <see cref="Port"/>, to run a controller from a shell beside another process on 8012.</summary>
     public const string PortVariable = "HOIST_CONTROLLER_PORT";
@@ -130,10 +133,10 @@ internal static class ControllerHost
         services.AddOptions<ScalingControllerOptions>().Configure(o =>
         {
             (o.Namespace, o.AppName) = (ns, appName);
-            o.CallToken = Environment.GetEnvironmentVariable(Hosting.WorkerEnvironment.Token) ?? string.Empty;
+            o.CallToken = Environment.GetEnvironmentVariable(Hoist.Configuration.WorkerEnvironment.Token) ?? string.Empty;
         });
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesConnection.Configure(new Hosting.KubernetesBackendOptions())));
+        services.AddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesConnection.Configure(new Hoist.Configuration.KubernetesBackendOptions())));
         services.AddSingleton<IWorkloadActuator, KubernetesScaleActuator>();
 
         services.AddSingleton<WorkerLoadProbe>();

@@ -1,3 +1,5 @@
+using Hoist.Manifests;
+
 namespace Hoist.Backends.Kubernetes.Controller;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Hoist.Backends.Kubernetes.Controller;
 internal static class ControllerLiveness
 {
     /// <summary>The health service name the liveness probe asks for; readiness asks for "" (the activator serves).</summary>
-    public const string ServiceName = "liveness";
+    public const string ServiceName = ControllerManifests.LivenessServiceName;
 
     /// <summary>
     /// How long a tick may take before the loop counts as stuck: a tick of many workloads makes several API requests

@@ -17,9 +17,6 @@ internal interface IWorkloadActivator
     bool IsLeader => true;
 }
 
-/// <summary>What a held call found: the ready replicas, whether it took the workload off zero, and how long it waited.</summary>
-internal sealed record WorkloadActivation(int ReadyReplicas, bool Woken, TimeSpan Waited);
-
 /// <summary>The controller scales no workload of the service: it is not this app's, not deployed, or scaled by something else (Knative).</summary>
 internal sealed class WorkloadNotScaledException(string service)
     : KeyNotFoundException($"The controller scales no workload of service '{service}'.")

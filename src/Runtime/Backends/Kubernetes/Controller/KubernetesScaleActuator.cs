@@ -1,6 +1,7 @@
 using System.Globalization;
 using k8s;
 using k8s.Models;
+using Hoist.Manifests;
 
 namespace Hoist.Backends.Kubernetes.Controller;
 

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Hoist.Manifests;
 
 namespace Hoist.Backends.Kubernetes.Controller;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using k8s;
+using Hoist.Manifests;
 
 namespace Hoist.Backends.Kubernetes.Controller;
 

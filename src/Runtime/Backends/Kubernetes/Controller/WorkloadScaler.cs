@@ -1,6 +1,7 @@
 using Hoist.Autoscaling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Hoist.Manifests;
 
 namespace Hoist.Backends.Kubernetes.Controller;
 

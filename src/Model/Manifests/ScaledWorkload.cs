@@ -1,0 +1,130 @@
+using k8s.Models;
+
+namespace Hoist.Manifests;
+
+/// <summary>
+/// A workload the in-cluster controller scales, read from what the cluster holds: a distributed group's StatefulSet
+/// with <c>autoscaling.hoist.dev/*</c> annotations or an InactivityTtl, or a plain service's Deployment with an
+/// InactivityTtl. <see cref="Descriptor"/> carries only the settings scaling reads (name, TTL, autoscaling, group
+/// size), rebuilt from the workload, since the controller runs no user code and has no assembly to read.
+/// </summary>
+internal sealed record ScaledWorkload(
+    ResourceKind Kind,
+    string Namespace,
+    string Name,
+    string Instance,
+    int GroupSize,
+    int SpecReplicas,
+    int ReadyReplicas,
+    ServiceDescriptor Descriptor,
+    V1ObjectMeta Metadata)
+{
+    /// <summary>The workload's pods, by its own selector: where the controller reads their load and, when they do not start, why.</summary>
+    public required string PodSelector { get; init; }
+
+    /// <summary>The rank count of a group: the pods' own WORLD_SIZE, which stays when the set is at zero.</summary>
+    public const string WorldSizeVariable = "WORLD_SIZE";
+
+    /// <summary>A StatefulSet the controller scales, or null when it has nothing to scale by.</summary>
+    public static ScaledWorkload? From(V1StatefulSet set)
+    {
+        var metadata = set.Metadata;
+        var autoscale = AutoscaleAnnotations.Read(metadata?.Annotations, ManifestAnnotations.HoistAutoscalingPrefix);
+        var ttl = Ttl(metadata);
+        if ((autoscale is null && ttl is null) || Identity(metadata) is not var (service, instance))
+        {
+            return null;
+        }
+
+        var worldSize = set.Spec?.Template?.Spec?.Containers?
+            .SelectMany(c => c.Env ?? [])
+            .FirstOrDefault(e => e.Name == WorldSizeVariable)?.Value;
+        var groupSize = int.TryParse(worldSize, out var size) && size > 0 ? size : Math.Max(1, set.Spec?.Replicas ?? 1);
+        var distribution = metadata!.Annotations!.TryGetValue(ManifestAnnotations.Distribution, out var type) ? type : "spmd";
+        return new ScaledWorkload(
+            ResourceKind.StatefulSet,
+            metadata.NamespaceProperty,
+            metadata.Name,
+            instance,
+            groupSize,
+            set.Spec?.Replicas ?? 0,
+            set.Status?.ReadyReplicas ?? 0,
+            Describe(service, metadata, ttl, autoscale, new DistributionSpec { Type = distribution, Workers = groupSize }),
+            metadata)
+        {
+            PodSelector = HoistSelectors.Pods(set.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()),
+        };
+    }
+
+    /// <summary>A Deployment the controller takes to zero after its InactivityTtl, or null when it has none.</summary>
+    public static ScaledWorkload? From(V1Deployment deployment)
+    {
+        var metadata = deployment.Metadata;
+        if (Ttl(metadata) is not { } ttl || Identity(metadata) is not var (service, instance))
+        {
+            return null;
+        }
+
+        return new ScaledWorkload(
+            ResourceKind.Deployment,
+            metadata!.NamespaceProperty,
+            metadata.Name,
+            instance,
+            GroupSize: 1,
+            deployment.Spec?.Replicas ?? 0,
+            deployment.Status?.ReadyReplicas ?? 0,
+            Describe(service, metadata, ttl, autoscale: null, distribution: null),
+            metadata)
+        {
+            PodSelector = HoistSelectors.Pods(deployment.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()),
+        };
+    }
+
+    /// <summary>
+    /// The latest call anyone recorded: the activity Lease's renewal, an older client's stamp, or the workload's
+    /// creation for a service no client has called (applied by <c>hoist deploy</c> and left alone).
+    /// </summary>
+    public DateTimeOffset LastActivity(DateTimeOffset? leaseRenewed) =>
+        InactivityPolicy.LastActivity(leaseRenewed, Metadata.Annotations, Metadata.CreationTimestamp, local: null);
+
+    /// <summary>The key a controller keeps this workload's decisions under.</summary>
+    public string Key => $"{Kind.Plural}/{Name}";
+
+    private static string? Ttl(V1ObjectMeta? metadata) =>
+        metadata?.Annotations is { } annotations
+        && annotations.TryGetValue(ManifestAnnotations.InactivityTtl, out var ttl)
+        && InactivityPolicy.Ttl(ttl) is not null
+            ? ttl
+            : null;
+
+    /// <summary>
+    /// A workload's LaunchTimeout in seconds, from its <c>hoist.dev/launch-timeout</c>: rendered by every Hoist since the
+    /// controller's activator holds calls; the default for a workload from before.
+    /// </summary>
+    public static int LaunchTimeoutSeconds(V1ObjectMeta? metadata) =>
+        metadata?.Annotations is { } annotations
+        && annotations.TryGetValue(ManifestAnnotations.LaunchTimeout, out var text)
+        && GoDuration.PositiveOrNull(text) is { } timeout
+            ? (int)Math.Ceiling(timeout.TotalSeconds)
+            : ComputeSpec.DefaultLaunchTimeoutSeconds;
+
+    // A workload being deleted, or one whose labels Hoist did not write, is left alone.
+    private static (string Service, string Instance)? Identity(V1ObjectMeta? metadata) =>
+        metadata is { DeletionTimestamp: null, Labels: { } labels }
+        && labels.TryGetValue(ManifestLabels.Name, out var service)
+        && labels.TryGetValue(ManifestLabels.Instance, out var instance)
+            ? (service, instance)
+            : null;
+
+    private static ServiceDescriptor Describe(string service, V1ObjectMeta metadata, string? ttl, AutoscaleSpec? autoscale, DistributionSpec? distribution) => new()
+    {
+        Name = service,
+        Kind = ServiceKind.Method,
+        DeclaringType = string.Empty,
+        AssemblyName = string.Empty,
+        Methods = [],
+        Compute = new ComputeSpec { InactivityTtl = ttl, LaunchTimeout = LaunchTimeoutSeconds(metadata) },
+        Autoscale = autoscale,
+        Distribution = distribution,
+    };
+}
