@@ -31,6 +31,8 @@ public sealed class SettingsParityTests
         { "[Autoscale]", "MaxScale", "-1", "-1", "HOIST008" },
         { "[Autoscale]", "InitialScale", "-1", "-1", "HOIST008" },
         { "[Autoscale]", "ScaleToZeroGracePeriod", "-1", "-1", "HOIST008" },
+        { "[Autoscale]", "ContainerConcurrency", "-1", "-1", "HOIST050" },
+        { "[Autoscale]", "ContainerConcurrency", "1001", "1001", "HOIST050" },
         { "[Autoscale(MaxScale = 3)]", "MinScale", "5", "5", "HOIST007" },
         { "[Autoscale(MaxScale = 3)]", "InitialScale", "4", "4", "HOIST007" },
         { "[Autoscale]", "InitialScale", "0", "0", "HOIST007" },

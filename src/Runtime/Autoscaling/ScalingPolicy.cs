@@ -17,7 +17,7 @@ public sealed record ScalingPolicy
     /// <summary>"concurrency" or "rps".</summary>
     public required string Metric { get; init; }
 
-    /// <summary>max(0.01, Target × TargetUtilization / 100): the per-replica value scaling aims for (Settings.ServiceSettingsRules.TargetPerReplica).</summary>
+    /// <summary>max(0.01, Target × TargetUtilization / 100), Target capped by ContainerConcurrency: the per-replica value scaling aims for (Settings.ServiceSettingsRules.TargetPerReplica).</summary>
     public required double TargetPerReplica { get; init; }
 
     /// <summary>Panic when the panic window wants this many times the ready replicas.</summary>
@@ -55,7 +55,7 @@ public sealed record ScalingPolicy
         return new ScalingPolicy
         {
             Metric = spec.Metric,
-            TargetPerReplica = Settings.ServiceSettingsRules.TargetPerReplica(spec.Target, spec.TargetUtilization),
+            TargetPerReplica = Settings.ServiceSettingsRules.TargetPerReplica(spec.Target, spec.TargetUtilization, spec.Metric, spec.ContainerConcurrency),
             StableWindow = stable,
             PanicWindow = panic < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : panic,
             MinScale = minScale,

@@ -15,7 +15,12 @@ internal static class AutoscaleAnnotations
     {
         annotations[prefix + Class] = autoscalerClass;
         annotations[prefix + Metric] = autoscale.Metric;
-        annotations[prefix + Target] = autoscale.Target.ToString("R", CultureInfo.InvariantCulture);
+        if (!Settings.ServiceSettingsRules.TargetIsDerived(autoscale.Target, autoscale.Metric, autoscale.ContainerConcurrency))
+        {
+            // Left out when the limit decides it: Knative then derives the target from containerConcurrency.
+            annotations[prefix + Target] = autoscale.Target.ToString("R", CultureInfo.InvariantCulture);
+        }
+
         annotations[prefix + TargetUtilization] = Format(autoscale.TargetUtilization);
         annotations[prefix + Window] = autoscale.Window;
         annotations[prefix + MinScale] = Format(EffectiveMinScale(autoscale));
@@ -24,6 +29,11 @@ internal static class AutoscaleAnnotations
         if (autoscale.ScaleToZeroGracePeriod is { } grace)
         {
             annotations[prefix + ScaleToZeroRetention] = Format(grace) + "s";
+        }
+
+        if (prefix == HoistAutoscalingPrefix && autoscale.ContainerConcurrency > 0)
+        {
+            annotations[prefix + ContainerConcurrency] = Format(autoscale.ContainerConcurrency);
         }
     }
 
@@ -55,6 +65,7 @@ internal static class AutoscaleAnnotations
             ScaleToZeroGracePeriod = Text(ScaleToZeroRetention) is { } retention && GoDuration.TryParse(retention, out var grace)
                 ? (int)grace.TotalSeconds
                 : null,
+            ContainerConcurrency = Integer(ContainerConcurrency) ?? defaults.ContainerConcurrency,
         };
     }
 

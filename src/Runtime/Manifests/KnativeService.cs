@@ -76,6 +76,10 @@ public sealed class KnativeRevisionSpec
     [JsonPropertyName("topologySpreadConstraints")]
     public IList<V1TopologySpreadConstraint>? TopologySpreadConstraints { get; set; }
 
+    /// <summary>The most requests the queue-proxy lets into one container at once ([Autoscale(ContainerConcurrency)]); unset or 0 means no limit.</summary>
+    [JsonPropertyName("containerConcurrency")]
+    public long? ContainerConcurrency { get; set; }
+
     /// <summary>The longest a request may run before the queue-proxy cuts it (Knative's default is 300 s).</summary>
     [JsonPropertyName("timeoutSeconds")]
     public long? TimeoutSeconds { get; set; }
@@ -85,7 +89,7 @@ public sealed class KnativeRevisionSpec
     /// a pod setting reaches a Knative Service the way it reaches the other kinds. KnativeAdmission says which of them
     /// a cluster must enable.
     /// </summary>
-    internal static KnativeRevisionSpec From(V1PodSpec pod, long timeoutSeconds) => new()
+    internal static KnativeRevisionSpec From(V1PodSpec pod, long timeoutSeconds, int containerConcurrency) => new()
     {
         Containers = pod.Containers,
         NodeSelector = pod.NodeSelector,
@@ -96,5 +100,6 @@ public sealed class KnativeRevisionSpec
         PriorityClassName = pod.PriorityClassName,
         TopologySpreadConstraints = pod.TopologySpreadConstraints,
         TimeoutSeconds = timeoutSeconds,
+        ContainerConcurrency = containerConcurrency > 0 ? containerConcurrency : null,
     };
 }

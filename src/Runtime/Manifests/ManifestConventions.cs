@@ -74,6 +74,12 @@ public static class ManifestAnnotations
     public const string InitialScale = "initial-scale";
     public const string ScaleToZeroRetention = "scale-to-zero-pod-retention-period";
 
+    /// <summary>
+    /// [Autoscale(ContainerConcurrency)] on a distributed service's workload, for the controller's target; a Knative
+    /// Service has it in its revision's <c>containerConcurrency</c> instead, which is not an annotation.
+    /// </summary>
+    public const string ContainerConcurrency = "container-concurrency";
+
     public const string KnativePodAutoscalerClass = "kpa.autoscaling.knative.dev";
 
     /// <summary>The class written for a distributed service: the whole group scales together.</summary>

@@ -1,4 +1,5 @@
 using Hoist.Autoscaling;
+using Hoist.Manifests;
 using Hoist.Settings;
 
 namespace Hoist.Runtime.Tests.Autoscaling;
@@ -236,6 +237,35 @@ public sealed class KnativeParityTests
     };
 
     public static TheoryData<string> TargetCases => [.. s_target.Keys];
+
+    /// <summary>
+    /// ResolveMetricTarget with a containerConcurrency: on the concurrency metric the target is min(target annotation,
+    /// containerConcurrency), and without an annotation (Hoist: Target at its default, whose annotation it leaves out)
+    /// containerConcurrency itself; rps ignores it. Target, utilization, metric, limit, and the target per replica.
+    /// </summary>
+    public static readonly TheoryData<double, int, string, int, double> ContainerConcurrencyTargets = new()
+    {
+        { 100, 70, "concurrency", 10, 7 },       // derived: 10 × 70%
+        { 100, 70, "concurrency", 500, 350 },    // derived, above Knative's default target of 100
+        { 4, 100, "concurrency", 8, 4 },         // the annotation is below the limit
+        { 50, 100, "concurrency", 8, 8 },        // "with container concurrency greater than target annotation" the other way round: capped
+        { 100, 70, "rps", 10, 70 },              // rps: the limit is no target
+        { 100, 70, "concurrency", 0, 70 },       // no limit
+    };
+
+    [Theory]
+    [MemberData(nameof(ContainerConcurrencyTargets))]
+    public void TargetPerReplica_WithAContainerConcurrency_MatchesResolveMetricTarget(double target, int utilization, string metric, int limit, double want)
+    {
+        var spec = new AutoscaleSpec { Target = target, TargetUtilization = utilization, Metric = metric, ContainerConcurrency = limit };
+        Assert.Equal(want, ScalingPolicy.From(spec).TargetPerReplica, 9);
+
+        // The controller reads the same settings back from a group's workload annotations, target left out or not.
+        var annotations = new Dictionary<string, string>();
+        AutoscaleAnnotations.AddTo(annotations, spec, ManifestAnnotations.HoistAutoscalingPrefix, ManifestAnnotations.WorkerGroupClass);
+        Assert.Equal(want, ScalingPolicy.From(AutoscaleAnnotations.Read(annotations, ManifestAnnotations.HoistAutoscalingPrefix)!).TargetPerReplica, 9);
+        Assert.Equal(ServiceSettingsRules.TargetIsDerived(target, metric, limit), !annotations.ContainsKey(ManifestAnnotations.HoistAutoscalingPrefix + ManifestAnnotations.Target));
+    }
 
     [Theory]
     [MemberData(nameof(TargetCases))]
