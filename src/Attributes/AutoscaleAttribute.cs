@@ -39,5 +39,11 @@ namespace Hoist
         /// <see cref="Target"/> left at its default, the target per replica is this limit times <see cref="TargetUtilization"/>.
         /// </summary>
         public int ContainerConcurrency { get; set; }
+
+        /// <summary>
+        /// How long a scale-down waits, as a duration ("5m"), 0s to 1h: the autoscaler keeps the most replicas it
+        /// wanted over this long (Knative's <c>scale-down-delay</c>). Unset: no wait.
+        /// </summary>
+        public string? ScaleDownDelay { get; set; }
     }
 }

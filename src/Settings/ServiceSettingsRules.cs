@@ -56,6 +56,9 @@ namespace Hoist.Settings
         public static readonly string WindowRule =
             $"use {SettingDuration.Grammar} in whole seconds from 6s to 1h, for example \"60s\" or \"2m\"";
 
+        public static readonly string ScaleDownDelayRule =
+            $"use {SettingDuration.Grammar} in whole seconds from 0s to 1h, for example \"5m\"";
+
         public const string TtlRule = "use a positive duration such as \"30m\" or \"24h\" (units h, m, s, ms)";
 
         /// <summary>Every problem in <paramref name="values"/>, in a stable order; empty when the settings are valid.</summary>
@@ -111,6 +114,23 @@ namespace Hoist.Settings
             return seconds >= MinWindowSeconds && seconds <= MaxWindowSeconds && Math.Abs(seconds.Value - Math.Round(seconds.Value)) < 1e-9
                 ? null
                 : row.Problem(values, "is not allowed", WindowRule);
+        }
+
+        /// <summary>
+        /// The rule of ScaleDownDelay, Knative's validateScaleDownDelay: whole seconds from zero to the longest window
+        /// (pkg/apis/autoscaling/annotation_validation.go).
+        /// </summary>
+        public static SettingProblem? CheckScaleDownDelay(SettingRow row, ServiceSettingValues values)
+        {
+            if (values.Text(row) is not { } text)
+            {
+                return null;
+            }
+
+            var seconds = DurationSeconds(text);
+            return seconds >= 0 && seconds <= MaxWindowSeconds && Math.Abs(seconds.Value - Math.Round(seconds.Value)) < 1e-9
+                ? null
+                : row.Problem(values, "is not allowed", ScaleDownDelayRule);
         }
 
         /// <summary>The rule of Metric: one Knative's KPA knows.</summary>

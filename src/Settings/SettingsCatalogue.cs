@@ -244,13 +244,16 @@ namespace Hoist.Settings
                 ? row.Problem(v, "is out of range", "use 0 (no limit) to " + ServiceSettingsRules.MaxContainerConcurrency.ToString(CultureInfo.InvariantCulture) + " calls at once per replica (Knative's container-concurrency-max-limit)")
                 : null);
 
+        public static readonly SettingRow ScaleDownDelay = new("ScaleDownDelay", SettingScope.Autoscale, SettingKind.Text, null, SettingDiagnostics.InvalidDuration,
+            "how long a scale-down waits: the most replicas wanted over this long, 0s to 1h (`autoscaling.knative.dev/scale-down-delay`)", ServiceSettingsRules.CheckScaleDownDelay);
+
         /// <summary>Every row, in the descriptor JSON's order within each scope.</summary>
         public static readonly IReadOnlyList<SettingRow> Rows = new[]
         {
             Gpus, Cpus, Memory, Disk, Image, InactivityTtl, LaunchTimeout, Freeze, Namespace, GpuType, SharedMemory, NodeSelector, Tolerations,
             ServiceAccount, ImagePullSecrets, PriorityClass, Labels, Annotations, Queue, SpreadAcrossNodes,
             Workers,
-            Target, Window, Metric, TargetUtilization, MinScale, MaxScale, InitialScale, ScaleToZeroGracePeriod, ContainerConcurrency,
+            Target, Window, Metric, TargetUtilization, MinScale, MaxScale, InitialScale, ScaleToZeroGracePeriod, ContainerConcurrency, ScaleDownDelay,
         };
 
         /// <summary>The rows of one attribute, in order.</summary>

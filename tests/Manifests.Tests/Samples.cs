@@ -48,7 +48,7 @@ internal static class Samples
         ["pytorch-autoscaled"] = Service("trainer-elastic",
             new ComputeSpec { Cpus = 4 },
             new DistributionSpec { Type = "pytorch", Workers = 2 },
-            new AutoscaleSpec { MaxScale = 3, ScaleToZeroGracePeriod = 600, ContainerConcurrency = 1 }),
+            new AutoscaleSpec { MaxScale = 3, ScaleToZeroGracePeriod = 600, ContainerConcurrency = 1, ScaleDownDelay = "2m" }),
         ["jax"] = Service("jax-train", new ComputeSpec { Cpus = 8, Memory = "32Gi" }, new DistributionSpec { Type = "jax", Workers = 3 }),
         ["tensorflow"] = Service("tf-train", new ComputeSpec { Cpus = 4 }, new DistributionSpec { Type = "tensorflow", Workers = 3 }),
         ["spmd"] = Service("sim", new ComputeSpec { Cpus = 1, Namespace = "batch" }, new DistributionSpec { Type = "spmd", Workers = 2 }),
@@ -97,7 +97,7 @@ internal static class Samples
             Volumes = [new VolumeSpec { Name = "results", Path = "/results" }],
         },
         ["pod-settings"] = Service("serve", PodSettings),
-        ["pod-settings-autoscaled"] = Service("serve-scaled", PodSettings, autoscale: new AutoscaleSpec { Target = 4, MaxScale = 4, ContainerConcurrency = 8 }),
+        ["pod-settings-autoscaled"] = Service("serve-scaled", PodSettings, autoscale: new AutoscaleSpec { Target = 4, MaxScale = 4, ContainerConcurrency = 8, ScaleDownDelay = "5m" }),
         ["pod-settings-pytorch"] = Service("train-ranks", PodSettings with { Gpus = 1 }, new DistributionSpec { Type = "pytorch", Workers = 2 }),
         ["pod-settings-ray"] = Service("tune-pods", PodSettings with { Image = "rayproject/ray:2.9.0" }, new DistributionSpec { Type = "ray", Workers = 2 }),
     };

@@ -105,6 +105,11 @@ internal static class StatusRows
             text.Append(", to zero after ").Append(retention);
         }
 
+        if (Get(ManifestAnnotations.ScaleDownDelay) is { } delay)
+        {
+            text.Append(", scale-down delay ").Append(delay);
+        }
+
         return text.ToString();
     }
 

@@ -44,6 +44,9 @@ public sealed record ScalingPolicy
     /// <summary>Idle time past a whole quiet stable window before the last replica goes.</summary>
     public required TimeSpan ScaleToZeroGracePeriod { get; init; }
 
+    /// <summary>How long a scale-down waits: the autoscaler asks for the most replicas it wanted over this long (zero: no wait).</summary>
+    public TimeSpan ScaleDownDelay { get; init; }
+
     public bool ScaleToZeroEnabled => MinScale == 0;
 
     public static ScalingPolicy From(AutoscaleSpec spec)
@@ -62,6 +65,7 @@ public sealed record ScalingPolicy
             MaxScale = spec.MaxScale,
             InitialScale = spec.InitialScale,
             ScaleToZeroGracePeriod = TimeSpan.FromSeconds(spec.ScaleToZeroGracePeriod ?? 0),
+            ScaleDownDelay = spec.ScaleDownDelay is { } delay ? GoDuration.Parse(delay, "Autoscale.ScaleDownDelay") : TimeSpan.Zero,
         };
     }
 }

@@ -190,4 +190,7 @@ public sealed record AutoscaleSpec
 
     /// <summary>The most calls a replica runs at once; 0 means no limit.</summary>
     public int ContainerConcurrency { get; init; }
+
+    /// <summary>How long a scale-down waits, a duration; null for none.</summary>
+    public string? ScaleDownDelay { get; init; }
 }

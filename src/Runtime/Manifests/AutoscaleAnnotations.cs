@@ -31,6 +31,11 @@ internal static class AutoscaleAnnotations
             annotations[prefix + ScaleToZeroRetention] = Format(grace) + "s";
         }
 
+        if (autoscale.ScaleDownDelay is { } delay)
+        {
+            annotations[prefix + ScaleDownDelay] = delay;
+        }
+
         if (prefix == HoistAutoscalingPrefix && autoscale.ContainerConcurrency > 0)
         {
             annotations[prefix + ContainerConcurrency] = Format(autoscale.ContainerConcurrency);
@@ -66,6 +71,7 @@ internal static class AutoscaleAnnotations
                 ? (int)grace.TotalSeconds
                 : null,
             ContainerConcurrency = Integer(ContainerConcurrency) ?? defaults.ContainerConcurrency,
+            ScaleDownDelay = Text(ScaleDownDelay) is { } delay && GoDuration.TryParse(delay, out _) ? delay : null,
         };
     }
 

@@ -73,6 +73,7 @@ public static class ManifestAnnotations
     public const string MaxScale = "max-scale";
     public const string InitialScale = "initial-scale";
     public const string ScaleToZeroRetention = "scale-to-zero-pod-retention-period";
+    public const string ScaleDownDelay = "scale-down-delay";
 
     /// <summary>
     /// [Autoscale(ContainerConcurrency)] on a distributed service's workload, for the controller's target; a Knative

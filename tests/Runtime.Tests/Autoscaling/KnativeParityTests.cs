@@ -92,6 +92,55 @@ public sealed class KnativeParityTests
         Assert.Equal(test.Steps.Select(s => s.Want), got);
     }
 
+    /// <summary>
+    /// autoscaler_test.go TestAutoscalerScaleDownDelay, tick by tick: target 10, rates 10, a 5 min delay, no pod ready
+    /// (Knative counts one). Knative's clock starts at Go's zero time, whose Unix seconds are even, as T0's are, so the
+    /// 2 s buckets fall alike. Its "simple" and "gradual" runs share one autoscaler, as here.
+    /// </summary>
+    [Fact]
+    public void TestAutoscalerScaleDownDelay_HoldsTheMostWantedOverTheDelay_ThenLetsItScrollOut()
+    {
+        var autoscaler = new KpaAutoscaler(KnativeDecider(10) with { PanicThreshold = 100, ScaleDownDelay = TimeSpan.FromMinutes(5) });
+        int At(TimeSpan after, double concurrency) => autoscaler.Decide(T0 + after, 0, concurrency, concurrency, TimeSpan.FromHours(1)).DesiredReplicas;
+
+        // simple
+        Assert.Equal(4, At(TimeSpan.FromSeconds(2), 40));                         // scale up
+        Assert.Equal(4, At(TimeSpan.FromMinutes(5), 0));                          // five minutes at zero: still inside the delay
+        Assert.Equal(0, At(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(2), 0)); // five minutes and one tick: down
+
+        // gradual
+        Assert.Equal(4, At(TimeSpan.FromMinutes(9), 40));
+        Assert.Equal(4, At(TimeSpan.FromMinutes(10), 30));   // 4 still dominates
+        Assert.Equal(4, At(TimeSpan.FromMinutes(11), 0));    // still at 4
+        Assert.Equal(3, At(TimeSpan.FromMinutes(14), 0));    // 4 scrolls out, drop to 3
+        Assert.Equal(0, At(TimeSpan.FromMinutes(15), 0));    // everything scrolled out
+    }
+
+    [Fact]
+    public void TestAutoscalerScaleDownDelayZero_ScalesDownAtOnce_EvenWithinOneBucket()
+    {
+        var autoscaler = new KpaAutoscaler(KnativeDecider(10) with { PanicThreshold = 100 });
+
+        Assert.Equal(4, autoscaler.Decide(T0, 0, 40, 40, TimeSpan.FromHours(1)).DesiredReplicas);
+        Assert.Equal(2, autoscaler.Decide(T0.AddMilliseconds(500), 0, 20, 20, TimeSpan.FromHours(1)).DesiredReplicas);
+    }
+
+    [Fact]
+    public void ScaleDownDelay_HoldsTheReplicasTheLastRecommendationsWanted_TickByTick_BeforeTheScalersBounds()
+    {
+        // Hoist's own loop: 2 s ticks, a 10 s delay, one ready replica kept by MinScale 1. 30 in flight on a target of
+        // 10 wants 3; when the load stops, 3 stays for the five buckets of the delay, then the bound's 1.
+        var policy = ScalingPolicy.From(new AutoscaleSpec { Target = 10, TargetUtilization = 100, Window = "6s", MaxScale = 5, ScaleDownDelay = "10s" });
+        var autoscaler = new KpaAutoscaler(policy);
+        var decisions = Enumerable.Range(0, 10)
+            .Select(tick => tick < 2 ? 30.0 : 0.0)
+            .Select((load, tick) => autoscaler.Decide(T0.AddSeconds(2 * tick), 3, load, load, TimeSpan.Zero))
+            .ToList();
+
+        Assert.Equal([3, 3, 3, 3, 3, 3, 1, 1, 1, 1], decisions.Select(d => d.DesiredReplicas));
+        Assert.Contains("scale-down delayed: 1 wanted, the most in the last 10 s was 3", decisions[2].Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TestAutoscalerUpdateTarget_NewSettingsTakeEffectAtTheNextDecision()
     {
