@@ -394,5 +394,8 @@ namespace Hoist.Settings
         public const string InvalidMetadata = "HOIST048";
         public const string AutoscaleOnRay = "HOIST049";
         public const string InvalidContainerConcurrency = "HOIST050";
+
+        /// <summary>Hoist:Kubernetes:PodTemplate sets a field Hoist owns, or one a service renders otherwise; the manifest tool and the CLI report it.</summary>
+        public const string InvalidPodTemplate = "HOIST051";
     }
 }

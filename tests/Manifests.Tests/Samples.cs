@@ -100,7 +100,22 @@ internal static class Samples
         ["pod-settings-autoscaled"] = Service("serve-scaled", PodSettings, autoscale: new AutoscaleSpec { Target = 4, MaxScale = 4, ContainerConcurrency = 8, ScaleDownDelay = "5m" }),
         ["pod-settings-pytorch"] = Service("train-ranks", PodSettings with { Gpus = 1 }, new DistributionSpec { Type = "pytorch", Workers = 2 }),
         ["pod-settings-ray"] = Service("tune-pods", PodSettings with { Image = "rayproject/ray:2.9.0" }, new DistributionSpec { Type = "ray", Workers = 2 }),
+
+        // Rendered with PodTemplateOptions: the file merged into every kind, beside the service's own selector and tolerations.
+        ["pod-template"] = Service("serve-templated", TemplatedSettings),
+        ["pod-template-autoscaled"] = Service("serve-templated-scaled", TemplatedSettings, autoscale: new AutoscaleSpec { Target = 4, MaxScale = 4 }),
+        ["pod-template-pytorch"] = Service("train-templated", TemplatedSettings with { Gpus = 1 }, new DistributionSpec { Type = "pytorch", Workers = 2 }),
+        ["pod-template-ray"] = Service("tune-templated", TemplatedSettings with { Image = "rayproject/ray:2.9.0" }, new DistributionSpec { Type = "ray", Workers = 2 }),
     };
+
+    /// <summary>The service settings the pod-template* samples merge the file with: their node selector and tolerations meet the file's.</summary>
+    private static ComputeSpec TemplatedSettings => new() { Cpus = 1, NodeSelector = "disktype=ssd", Tolerations = "dedicated=ml:NoSchedule" };
+
+    /// <summary>The options of the pod-template* samples: tests/Manifests.Tests/PodTemplates/pod-template.yaml as Hoist:Kubernetes:PodTemplate.</summary>
+    public static ManifestOptions PodTemplateOptions { get; } = Options with { PodTemplate = PodTemplate.Load(Path.Combine("PodTemplates", "pod-template.yaml"), AppContext.BaseDirectory) };
+
+    /// <summary>The options a sample is rendered with.</summary>
+    public static ManifestOptions OptionsFor(string kind) => kind.StartsWith("pod-template", StringComparison.Ordinal) ? PodTemplateOptions : Options;
 
     /// <summary>The pod settings of [Compute], rendered into every pod kind by the pod-settings* samples.</summary>
     private static ComputeSpec PodSettings => new()
