@@ -32,5 +32,18 @@ namespace Hoist
 
         /// <summary>Seconds idle before scaling to zero. Setting it enables scale to zero and overrides MinScale.</summary>
         public int ScaleToZeroGracePeriod { get; set; }
+
+        /// <summary>
+        /// The most calls one replica runs at once (Knative's <c>containerConcurrency</c>); more wait at the replica
+        /// until a slot frees, within their deadline. 0, the default, means no limit; at most 1000. With
+        /// <see cref="Target"/> left at its default, the target per replica is this limit times <see cref="TargetUtilization"/>.
+        /// </summary>
+        public int ContainerConcurrency { get; set; }
+
+        /// <summary>
+        /// How long a scale-down waits, as a duration ("5m"), 0s to 1h: the autoscaler keeps the most replicas it
+        /// wanted over this long (Knative's <c>scale-down-delay</c>). Unset: no wait.
+        /// </summary>
+        public string? ScaleDownDelay { get; set; }
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Grpc.Core;
 using k8s.Autorest;
 using k8s.Exceptions;
+using Hoist.Manifests;
 
 namespace Hoist.Cli;
 
@@ -54,6 +55,12 @@ internal static class CliErrors
             RolloutRefusedException { Hint: { } hint } refused => Expected(new CliError(FirstLine(refused.Message), hint)
             {
                 Details = RestOfMessage(refused.Message) is { } rest ? rest.Split('\n') : [],
+            }),
+            PodTemplateException template => Expected(new CliError(
+                template.Problems.Count == 1 ? template.Problems[0] : $"Hoist:Kubernetes:PodTemplate {template.File} cannot be used",
+                "change the file: docs/kubernetes.md, \"A pod template\", lists the fields Hoist owns and how the rest merges")
+            {
+                Details = template.Problems.Count == 1 ? [] : [.. template.Problems],
             }),
             HoistException hoist => Expected(new CliError(hoist.Message, $"hoist status {hoist.Service} and hoist logs {hoist.Service} show the service's state")),
             _ => new Translated(

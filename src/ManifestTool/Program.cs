@@ -54,7 +54,21 @@ if (command.Settings is { } settingsPath)
 }
 
 var appName = command.AppName ?? Path.GetFileNameWithoutExtension(command.Assembly);
-var options = ManifestOptionsFactory.Create(hoist.Kubernetes, appName, command.Image, command.Namespace);
+ManifestOptions options;
+try
+{
+    options = ManifestOptionsFactory.Create(hoist.Kubernetes, appName, command.Image, command.Namespace, settingsFolder: Path.GetDirectoryName(Path.GetFullPath(command.Settings ?? command.Assembly)));
+}
+catch (PodTemplateException ex)
+{
+    // Each field Hoist owns, at the template file, with its own ID, as the attributes' rules are reported.
+    foreach (var problem in ex.Problems)
+    {
+        Console.Error.WriteLine(ToolDiagnostic.Error(ex.File, ToolDiagnostic.IdOf(problem), problem));
+    }
+
+    return 1;
+}
 
 var files = new List<ManifestFile>();
 var effective = new List<ServiceDescriptor>();
@@ -65,6 +79,16 @@ foreach (var descriptor in descriptors)
     {
         files.AddRange(ManifestFiles.Render([descriptor], options, hoist.Services));
         effective.Add(ManifestFiles.Effective(descriptor, hoist.Services));
+    }
+    catch (PodTemplateException ex)
+    {
+        // The template meets a value this service renders otherwise.
+        foreach (var problem in ex.Problems)
+        {
+            Console.Error.WriteLine(ToolDiagnostic.Error(ex.File, ToolDiagnostic.IdOf(problem), problem));
+        }
+
+        failed = true;
     }
     catch (ServiceSettingsException ex)
     {
@@ -107,6 +131,9 @@ if (command.Stamp is { } stamp)
 
     Directory.CreateDirectory(Path.GetDirectoryName(stamp)!);
     File.WriteAllLines(stamp, written);
+
+    // Files the settings name, which the build cannot find in the JSON itself: a change to one re-renders too.
+    File.WriteAllLines(stamp + ".inputs", options.PodTemplate is { } template ? [template.File] : []);
 }
 
 Console.WriteLine(written.Count == 0

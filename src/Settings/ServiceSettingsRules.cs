@@ -40,6 +40,12 @@ namespace Hoist.Settings
         /// <summary>Knative's smallest target (autoscaling.knative.dev/target).</summary>
         public const double MinTarget = 0.01;
 
+        /// <summary>
+        /// Knative's bound on containerConcurrency: config-defaults' container-concurrency-max-limit, 1000 unless a
+        /// cluster changes it (pkg/apis/config/defaults.go), which the admission check reads.
+        /// </summary>
+        public const int MaxContainerConcurrency = 1000;
+
         public const int MinTargetUtilization = 1;
         public const int MaxTargetUtilization = 100;
 
@@ -49,6 +55,9 @@ namespace Hoist.Settings
 
         public static readonly string WindowRule =
             $"use {SettingDuration.Grammar} in whole seconds from 6s to 1h, for example \"60s\" or \"2m\"";
+
+        public static readonly string ScaleDownDelayRule =
+            $"use {SettingDuration.Grammar} in whole seconds from 0s to 1h, for example \"5m\"";
 
         public const string TtlRule = "use a positive duration such as \"30m\" or \"24h\" (units h, m, s, ms)";
 
@@ -107,6 +116,23 @@ namespace Hoist.Settings
                 : row.Problem(values, "is not allowed", WindowRule);
         }
 
+        /// <summary>
+        /// The rule of ScaleDownDelay, Knative's validateScaleDownDelay: whole seconds from zero to the longest window
+        /// (pkg/apis/autoscaling/annotation_validation.go).
+        /// </summary>
+        public static SettingProblem? CheckScaleDownDelay(SettingRow row, ServiceSettingValues values)
+        {
+            if (values.Text(row) is not { } text)
+            {
+                return null;
+            }
+
+            var seconds = DurationSeconds(text);
+            return seconds >= 0 && seconds <= MaxWindowSeconds && Math.Abs(seconds.Value - Math.Round(seconds.Value)) < 1e-9
+                ? null
+                : row.Problem(values, "is not allowed", ScaleDownDelayRule);
+        }
+
         /// <summary>The rule of Metric: one Knative's KPA knows.</summary>
         public static SettingProblem? CheckMetric(SettingRow row, ServiceSettingValues values) =>
             values.Text(row) is { } metric && MetricNames.Contains(metric)
@@ -144,6 +170,27 @@ namespace Hoist.Settings
         /// </summary>
         public static double TargetPerReplica(double target, int targetUtilization) =>
             Math.Max(MinTarget, target * (targetUtilization / 100.0));
+
+        /// <summary>
+        /// The same with a ContainerConcurrency, as ResolveMetricTarget resolves it: on the concurrency metric a hard
+        /// limit of N calls per replica caps the target at N (min(target, N)), and a Target left at its default
+        /// (<see cref="TargetIsDerived"/>) is N itself, which Knative derives when the revision has no target
+        /// annotation. Requests per second are not calls at once: the limit does not change their target.
+        /// </summary>
+        public static double TargetPerReplica(double target, int targetUtilization, string metric, int containerConcurrency) =>
+            TargetPerReplica(
+                containerConcurrency > 0 && metric == Metrics.Concurrency
+                    ? TargetIsDerived(target, metric, containerConcurrency) ? containerConcurrency : Math.Min(target, containerConcurrency)
+                    : target,
+                targetUtilization);
+
+        /// <summary>
+        /// True when Knative derives the target from containerConcurrency: a concurrency service with a limit and its
+        /// Target at the default (100, which is Knative's container-concurrency-target-default, so setting it to 100
+        /// says nothing Knative would not assume). The renderer leaves the target annotation out then.
+        /// </summary>
+        public static bool TargetIsDerived(double target, string metric, int containerConcurrency) =>
+            containerConcurrency > 0 && metric == Metrics.Concurrency && target.Equals(ServiceDefaults.Target);
 
         /// <summary>
         /// The minimum replicas the autoscaler keeps: a grace period turns scale to zero on and overrides MinScale,

@@ -238,13 +238,22 @@ namespace Hoist.Settings
         public static readonly SettingRow ScaleToZeroGracePeriod = new("ScaleToZeroGracePeriod", SettingScope.Autoscale, SettingKind.OptionalInt, null, SettingDiagnostics.NegativeValue,
             "seconds idle before scaling to zero; turns scale to zero on", ServiceSettingsRules.CheckNotNegative);
 
+        public static readonly SettingRow ContainerConcurrency = new("ContainerConcurrency", SettingScope.Autoscale, SettingKind.Int, 0, SettingDiagnostics.InvalidContainerConcurrency,
+            "the most calls a replica runs at once (Knative's `containerConcurrency`), more wait for a slot; 0 means no limit, at most 1000",
+            static (row, v) => v.Int(row) is < 0 or > ServiceSettingsRules.MaxContainerConcurrency
+                ? row.Problem(v, "is out of range", "use 0 (no limit) to " + ServiceSettingsRules.MaxContainerConcurrency.ToString(CultureInfo.InvariantCulture) + " calls at once per replica (Knative's container-concurrency-max-limit)")
+                : null);
+
+        public static readonly SettingRow ScaleDownDelay = new("ScaleDownDelay", SettingScope.Autoscale, SettingKind.Text, null, SettingDiagnostics.InvalidDuration,
+            "how long a scale-down waits: the most replicas wanted over this long, 0s to 1h (`autoscaling.knative.dev/scale-down-delay`)", ServiceSettingsRules.CheckScaleDownDelay);
+
         /// <summary>Every row, in the descriptor JSON's order within each scope.</summary>
         public static readonly IReadOnlyList<SettingRow> Rows = new[]
         {
             Gpus, Cpus, Memory, Disk, Image, InactivityTtl, LaunchTimeout, Freeze, Namespace, GpuType, SharedMemory, NodeSelector, Tolerations,
             ServiceAccount, ImagePullSecrets, PriorityClass, Labels, Annotations, Queue, SpreadAcrossNodes,
             Workers,
-            Target, Window, Metric, TargetUtilization, MinScale, MaxScale, InitialScale, ScaleToZeroGracePeriod,
+            Target, Window, Metric, TargetUtilization, MinScale, MaxScale, InitialScale, ScaleToZeroGracePeriod, ContainerConcurrency, ScaleDownDelay,
         };
 
         /// <summary>The rows of one attribute, in order.</summary>
@@ -384,5 +393,9 @@ namespace Hoist.Settings
         public const string InvalidObjectName = "HOIST047";
         public const string InvalidMetadata = "HOIST048";
         public const string AutoscaleOnRay = "HOIST049";
+        public const string InvalidContainerConcurrency = "HOIST050";
+
+        /// <summary>Hoist:Kubernetes:PodTemplate sets a field Hoist owns, or one a service renders otherwise; the manifest tool and the CLI report it.</summary>
+        public const string InvalidPodTemplate = "HOIST051";
     }
 }

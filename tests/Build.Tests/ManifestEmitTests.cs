@@ -205,6 +205,35 @@ public sealed class ManifestEmitTests(ServiceLibraryCopy library) : IClassFixtur
     }
 
     [Fact]
+    public async Task PodTemplate_IsMergedIntoEveryPod_AndOneSettingFieldsHoistOwns_FailsTheBuild_NamingEachAndTheFile()
+    {
+        var appSettings = Path.Combine(library.ProjectDirectory, "appsettings.json");
+        var template = Path.Combine(library.ProjectDirectory, "pod-template.yaml");
+        File.WriteAllText(appSettings, """{ "Hoist": { "Kubernetes": { "PodTemplate": "pod-template.yaml" } } }""");
+        File.WriteAllText(template, "tolerations:\n- key: team\n  operator: Exists\n");
+        try
+        {
+            await BuildSucceedsAsync();
+            var options = BuildDefaults with { PodTemplate = PodTemplate.Load(template, null) };
+            Assert.Equal(Render(Shrink, options), File.ReadAllText(Path.Combine(library.ManifestsDirectory, "shrink.yaml")));
+            Assert.Contains("key: team", File.ReadAllText(Path.Combine(library.ManifestsDirectory, "scorer.yaml")), StringComparison.Ordinal);
+
+            File.WriteAllText(template, "restartPolicy: Never\ncontainers:\n- image: busybox\n");
+            var (exitCode, log) = await library.BuildAsync();
+
+            Assert.True(exitCode != 0, "The build succeeded although the pod template sets fields Hoist owns:\n" + log);
+            Assert.Contains($"{template} : error HOIST051: Hoist:Kubernetes:PodTemplate {template} sets restartPolicy, which Hoist owns", log, StringComparison.Ordinal);
+            Assert.Contains($"{template} : error HOIST051: Hoist:Kubernetes:PodTemplate {template} sets containers[0].image, which Hoist owns", log, StringComparison.Ordinal);
+            Assert.DoesNotContain("HOIST105", log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(appSettings);
+            File.Delete(template);
+        }
+    }
+
+    [Fact]
     public async Task ToolThatFailsWithoutADiagnostic_IsHOIST105_WithItsOutput()
     {
         await BuildSucceedsAsync();

@@ -32,7 +32,8 @@ public sealed class ManifestParityTests
               "RendezvousPort": 29600,
               "TokenSecretName": "shop-call-token",
               "ImagePullPolicy": "IfNotPresent",
-              "ClusterDomain": "corp.local"
+              "ClusterDomain": "corp.local",
+              "PodTemplate": "POD_TEMPLATE"
             },
             "Services": {
               "scorer": { "MaxScale": 9, "Memory": "3Gi", "Window": ".5m" },
@@ -46,7 +47,9 @@ public sealed class ManifestParityTests
     public async Task SameSettings_SameYaml_ThroughTheManifestTool_HoistManifests_DeployAndTheBackend()
     {
         using var work = new TempDirectory();
-        var (assembly, settingsFile) = await AppWithSettingsAsync(work, Settings);
+        var template = Path.Combine(work.Path, "pod-template.yaml");
+        await File.WriteAllTextAsync(template, "tolerations:\n- key: team-a-only\n  operator: Exists\n");
+        var (assembly, settingsFile) = await AppWithSettingsAsync(work, Settings.Replace("POD_TEMPLATE", template, StringComparison.Ordinal));
 
         // Build time: the tool Hoist.targets runs after Build, with the properties it passes by default.
         var emitted = Path.Combine(work.Path, "emitted");
@@ -112,6 +115,7 @@ public sealed class ManifestParityTests
             Assert.Contains("50061", yaml, StringComparison.Ordinal);
             Assert.Contains("shop-call-token", yaml, StringComparison.Ordinal);
             Assert.Contains("imagePullPolicy: IfNotPresent", yaml, StringComparison.Ordinal);
+            Assert.Contains("key: team-a-only", yaml, StringComparison.Ordinal);
         }
 
         Assert.Contains("image: registry.example/shop:7-pytorch-23.10-py3\n", await File.ReadAllTextAsync(Path.Combine(emitted, "shrink.yaml")), StringComparison.Ordinal);

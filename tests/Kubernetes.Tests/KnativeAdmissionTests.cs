@@ -132,4 +132,19 @@ public sealed class KnativeAdmissionTests
         Assert.Empty(KnativeAdmission.Refusals("embed", Render(Descriptors.Autoscaled()), capped));     // MaxScale 10
         Assert.Empty(KnativeAdmission.Refusals("embed", Render(unlimited), Stock));                     // no limit set
     }
+
+    [Fact]
+    public void AContainerConcurrency_AboveTheClustersMaxLimit_IsRefused_AndOneWithinItIsNot()
+    {
+        var lowered = new KnativeClusterConfig(Stock.Features, Stock.Autoscaler, Recorded.ConfigMapData("knative/config-defaults.concurrency.yaml"));
+        ServiceDescriptor WithLimit(int limit) => Descriptors.Autoscaled() with { Autoscale = Descriptors.Autoscaled().Autoscale! with { ContainerConcurrency = limit } };
+
+        var refusal = Assert.Single(KnativeAdmission.Refusals("embed", Render(WithLimit(500)), lowered));
+        Assert.Equal((KnativeClusterConfig.DefaultsMap, KnativeAdmission.ContainerConcurrencyMaxLimit, "500"), (refusal.ConfigMap, refusal.Key, refusal.Value));
+        Assert.Contains("set ContainerConcurrency from 1 to 100", refusal.Line, StringComparison.Ordinal);
+
+        Assert.Empty(KnativeAdmission.Refusals("embed", Render(WithLimit(100)), lowered));
+        Assert.Empty(KnativeAdmission.Refusals("embed", Render(WithLimit(500)), Stock));   // Knative's own limit is 1000
+        Assert.Empty(KnativeAdmission.Refusals("embed", Render(WithLimit(0)), lowered));   // no limit: no containerConcurrency rendered
+    }
 }

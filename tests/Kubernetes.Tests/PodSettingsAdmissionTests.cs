@@ -40,4 +40,49 @@ public sealed class PodSettingsAdmissionTests
 
         Assert.Empty(KnativeAdmission.Refusals("embed", service, Stock));
     }
+
+    [Fact]
+    public void APodTemplatesFieldsBehindFlags_AreEachNamed_AndAcceptedWithTheFlags()
+    {
+        var template = PodTemplate.From("pod-template.yaml", k8s.KubernetesYaml.Deserialize<k8s.Models.V1PodSpec>("""
+            securityContext:
+              fsGroup: 1654
+            affinity:
+              nodeAffinity:
+                preferredDuringSchedulingIgnoredDuringExecution:
+                - weight: 50
+                  preference:
+                    matchExpressions:
+                    - { key: topology.kubernetes.io/zone, operator: In, values: [eu-west-1a] }
+            initContainers:
+            - { name: wait, image: "busybox:1.36" }
+            hostAliases:
+            - { ip: 10.0.0.1, hostnames: [proxy] }
+            schedulerName: batch
+            dnsPolicy: None
+            dnsConfig:
+              nameservers: [10.0.0.10]
+            volumes:
+            - name: ca-bundle
+              configMap: { name: corporate-ca }
+            """, strict: true));
+        var service = Assert.Single(ManifestRenderer.Render(Descriptors.Autoscaled(), Descriptors.Options with { PodTemplate = template }).OfType<KnativeService>());
+        string[] flags =
+        [
+            "kubernetes.podspec-affinity", "kubernetes.podspec-securitycontext", "kubernetes.podspec-init-containers", "kubernetes.podspec-hostaliases",
+            "kubernetes.podspec-schedulername", "kubernetes.podspec-dnspolicy", "kubernetes.podspec-dnsconfig",
+        ];
+
+        var refusals = KnativeAdmission.Refusals("embed", service, Stock);
+        Assert.Equal(flags.Order(), refusals.Select(r => r.Key).Order());
+        Assert.All(refusals, r => Assert.Contains("renders", r.Reason, StringComparison.Ordinal));
+
+        var features = Stock.Features!.ToDictionary(f => f.Key, f => f.Value);
+        foreach (var flag in flags)
+        {
+            features[flag] = "enabled";
+        }
+
+        Assert.Empty(KnativeAdmission.Refusals("embed", service, Stock with { Features = features }));
+    }
 }

@@ -48,7 +48,7 @@ internal static class Samples
         ["pytorch-autoscaled"] = Service("trainer-elastic",
             new ComputeSpec { Cpus = 4 },
             new DistributionSpec { Type = "pytorch", Workers = 2 },
-            new AutoscaleSpec { Target = 1, MaxScale = 3, ScaleToZeroGracePeriod = 600 }),
+            new AutoscaleSpec { MaxScale = 3, ScaleToZeroGracePeriod = 600, ContainerConcurrency = 1, ScaleDownDelay = "2m" }),
         ["jax"] = Service("jax-train", new ComputeSpec { Cpus = 8, Memory = "32Gi" }, new DistributionSpec { Type = "jax", Workers = 3 }),
         ["tensorflow"] = Service("tf-train", new ComputeSpec { Cpus = 4 }, new DistributionSpec { Type = "tensorflow", Workers = 3 }),
         ["spmd"] = Service("sim", new ComputeSpec { Cpus = 1, Namespace = "batch" }, new DistributionSpec { Type = "spmd", Workers = 2 }),
@@ -97,10 +97,25 @@ internal static class Samples
             Volumes = [new VolumeSpec { Name = "results", Path = "/results" }],
         },
         ["pod-settings"] = Service("serve", PodSettings),
-        ["pod-settings-autoscaled"] = Service("serve-scaled", PodSettings, autoscale: new AutoscaleSpec { Target = 4, MaxScale = 4 }),
+        ["pod-settings-autoscaled"] = Service("serve-scaled", PodSettings, autoscale: new AutoscaleSpec { Target = 4, MaxScale = 4, ContainerConcurrency = 8, ScaleDownDelay = "5m" }),
         ["pod-settings-pytorch"] = Service("train-ranks", PodSettings with { Gpus = 1 }, new DistributionSpec { Type = "pytorch", Workers = 2 }),
         ["pod-settings-ray"] = Service("tune-pods", PodSettings with { Image = "rayproject/ray:2.9.0" }, new DistributionSpec { Type = "ray", Workers = 2 }),
+
+        // Rendered with PodTemplateOptions: the file merged into every kind, beside the service's own selector and tolerations.
+        ["pod-template"] = Service("serve-templated", TemplatedSettings),
+        ["pod-template-autoscaled"] = Service("serve-templated-scaled", TemplatedSettings, autoscale: new AutoscaleSpec { Target = 4, MaxScale = 4 }),
+        ["pod-template-pytorch"] = Service("train-templated", TemplatedSettings with { Gpus = 1 }, new DistributionSpec { Type = "pytorch", Workers = 2 }),
+        ["pod-template-ray"] = Service("tune-templated", TemplatedSettings with { Image = "rayproject/ray:2.9.0" }, new DistributionSpec { Type = "ray", Workers = 2 }),
     };
+
+    /// <summary>The service settings the pod-template* samples merge the file with: their node selector and tolerations meet the file's.</summary>
+    private static ComputeSpec TemplatedSettings => new() { Cpus = 1, NodeSelector = "disktype=ssd", Tolerations = "dedicated=ml:NoSchedule" };
+
+    /// <summary>The options of the pod-template* samples: tests/Manifests.Tests/PodTemplates/pod-template.yaml as Hoist:Kubernetes:PodTemplate.</summary>
+    public static ManifestOptions PodTemplateOptions { get; } = Options with { PodTemplate = PodTemplate.Load(Path.Combine("PodTemplates", "pod-template.yaml"), AppContext.BaseDirectory) };
+
+    /// <summary>The options a sample is rendered with.</summary>
+    public static ManifestOptions OptionsFor(string kind) => kind.StartsWith("pod-template", StringComparison.Ordinal) ? PodTemplateOptions : Options;
 
     /// <summary>The pod settings of [Compute], rendered into every pod kind by the pod-settings* samples.</summary>
     private static ComputeSpec PodSettings => new()

@@ -6,7 +6,7 @@ public sealed class SnapshotTests
     [MemberData(nameof(Samples.KindNames), MemberType = typeof(Samples))]
     public void RenderedYaml_MatchesSnapshot(string kind)
     {
-        var yaml = ManifestYaml.Serialize(ManifestRenderer.Render(Samples.Kinds[kind], Samples.Options));
+        var yaml = ManifestYaml.Serialize(ManifestRenderer.Render(Samples.Kinds[kind], Samples.OptionsFor(kind)));
 
         SnapshotAssert.Matches(kind, yaml);
     }

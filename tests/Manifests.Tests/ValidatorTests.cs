@@ -18,7 +18,7 @@ public sealed class ValidatorTests
         {
             foreach (var (kind, descriptor) in Samples.Kinds)
             {
-                await File.WriteAllTextAsync(Path.Combine(directory.FullName, kind + ".yaml"), ManifestYaml.Serialize(ManifestRenderer.Render(descriptor, Samples.Options)));
+                await File.WriteAllTextAsync(Path.Combine(directory.FullName, kind + ".yaml"), ManifestYaml.Serialize(ManifestRenderer.Render(descriptor, Samples.OptionsFor(kind))));
             }
 
             await File.WriteAllTextAsync(Path.Combine(directory.FullName, ControllerManifests.FileName), ControllerManifests.File([.. Samples.Kinds.Values], Samples.Options)!.Content);

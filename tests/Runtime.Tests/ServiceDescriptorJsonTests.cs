@@ -36,7 +36,7 @@ public sealed class ServiceDescriptorJsonTests
         """{"name":"embed","kind":"method","declaringType":"App.Embeddings","assemblyName":"App","methods":["Embed"]""" +
         ""","compute":{"gpus":1,"cpus":3,"memory":"12Gi","disk":null,"image":"mcr.microsoft.com/dotnet/aspnet:10.0","inactivityTtl":"24h","launchTimeout":60,"freeze":false,"namespace":null,"gpuType":null,"sharedMemory":null,"nodeSelector":null,"tolerations":null,"serviceAccount":null,"imagePullSecrets":null,"priorityClass":null,"labels":null,"annotations":null,"queue":null,"spreadAcrossNodes":false}""" +
         ""","distribution":null""" +
-        ""","autoscale":{"target":8,"window":"60s","metric":"concurrency","targetUtilization":70,"minScale":null,"maxScale":10,"initialScale":1,"scaleToZeroGracePeriod":300}""" +
+        ""","autoscale":{"target":8,"window":"60s","metric":"concurrency","targetUtilization":70,"minScale":null,"maxScale":10,"initialScale":1,"scaleToZeroGracePeriod":300,"containerConcurrency":0,"scaleDownDelay":null}""" +
         ""","environment":[],"secrets":[],"setup":[],"volumes":[],"wireContracts":[]}""";
 
     [Fact]

@@ -49,3 +49,38 @@ public partial class Trio
         return Environment.ProcessId;
     }
 }
+
+/// <summary>
+/// One replica that runs one call at once ([Autoscale(ContainerConcurrency = 1)]): every call reports the most calls
+/// its worker ran at the same time, which the limit keeps at one while the others wait for the slot.
+/// </summary>
+[Compute(Name = "one-slot", LaunchTimeout = 60)]
+[Autoscale(ContainerConcurrency = 1, MinScale = 1, MaxScale = 1)]
+public partial class OneSlot
+{
+    private static int s_running;
+    private static int s_peak;
+
+    public async Task<int> PeakAfterAsync(int milliseconds, CancellationToken cancellationToken)
+    {
+        var running = Interlocked.Increment(ref s_running);
+        InterlockedMax(ref s_peak, running);
+        try
+        {
+            await Task.Delay(milliseconds, cancellationToken);
+            return Volatile.Read(ref s_peak);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref s_running);
+        }
+    }
+
+    private static void InterlockedMax(ref int location, int value)
+    {
+        int seen;
+        while (value > (seen = Volatile.Read(ref location)) && Interlocked.CompareExchange(ref location, value, seen) != seen)
+        {
+        }
+    }
+}

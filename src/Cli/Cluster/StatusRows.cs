@@ -85,7 +85,8 @@ internal static class StatusRows
         }
 
         var text = new StringBuilder();
-        text.Append(metric ?? "concurrency").Append(' ').Append(target ?? "?");
+        // No target: [Autoscale(ContainerConcurrency)] decides it, as Knative derives it from containerConcurrency.
+        text.Append(metric ?? "concurrency").Append(' ').Append(target ?? Get(ManifestAnnotations.ContainerConcurrency) ?? "from containerConcurrency");
         if (Get(ManifestAnnotations.TargetUtilization) is { } utilization)
         {
             text.Append(" at ").Append(utilization).Append('%');
@@ -102,6 +103,11 @@ internal static class StatusRows
         if (Get(ManifestAnnotations.ScaleToZeroRetention) is { } retention)
         {
             text.Append(", to zero after ").Append(retention);
+        }
+
+        if (Get(ManifestAnnotations.ScaleDownDelay) is { } delay)
+        {
+            text.Append(", scale-down delay ").Append(delay);
         }
 
         return text.ToString();

@@ -247,7 +247,7 @@ internal sealed class DeployCommand : Command
     /// its own image follows from (ServiceImages.For); the cluster's namespace.
     /// </summary>
     public static ManifestOptions ManifestOptionsFor(HoistOptions hoist, BuiltApp app, string image, string @namespace) =>
-        ManifestOptionsFactory.Create(hoist.Kubernetes, app.AppName, image, @namespace, ManifestsCommand.EntryAssembly(app));
+        ManifestOptionsFactory.Create(hoist.Kubernetes, app.AppName, image, @namespace, ManifestsCommand.EntryAssembly(app), app.SettingsDirectory);
 
     private static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> RenderObjects(ServiceDescriptor service, ManifestOptions options)
     {

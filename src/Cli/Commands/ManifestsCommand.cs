@@ -62,7 +62,7 @@ internal sealed class ManifestsCommand : Command
             return ExitCodes.Success;
         }
 
-        var options = ManifestOptionsFactory.Create(hoist.Kubernetes, app.AppName, settings.Image ?? app.ImageProperty, app.NamespaceProperty, EntryAssembly(app));
+        var options = ManifestOptionsFactory.Create(hoist.Kubernetes, app.AppName, settings.Image ?? app.ImageProperty, app.NamespaceProperty, EntryAssembly(app), app.SettingsDirectory);
 
         var files = new List<ManifestFile>();
         foreach (var service in services)

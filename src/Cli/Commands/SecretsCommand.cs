@@ -162,7 +162,7 @@ internal sealed class SecretsCommand : Command
             var app = await Building.ProjectBuilder.BuildAsync(Building.AppInput.Resolve(appPath), "Debug", context.Error, cancellationToken).ConfigureAwait(false);
             var hoist = context.LoadSettings(app.SettingsDirectory);
             var services = Building.AppServices.Read(app, hoist);
-            var options = Manifests.ManifestOptionsFactory.Create(hoist.Kubernetes, app.AppName, app.ImageProperty, app.NamespaceProperty, ManifestsCommand.EntryAssembly(app));
+            var options = Manifests.ManifestOptionsFactory.Create(hoist.Kubernetes, app.AppName, app.ImageProperty, app.NamespaceProperty, ManifestsCommand.EntryAssembly(app), app.SettingsDirectory);
             foreach (var command in Manifests.AppManifests.TokenCommands(services, options))
             {
                 await context.Output.WriteLineAsync(command).ConfigureAwait(false);

@@ -234,6 +234,11 @@ namespace Hoist.Generators.Diagnostics
             "[Autoscale] on a Ray group",
             SettingMessage);
 
+        public static readonly DiagnosticDescriptor InvalidContainerConcurrency = Create(
+            SettingDiagnostics.InvalidContainerConcurrency,
+            "Invalid container concurrency",
+            SettingMessage);
+
         public static readonly DiagnosticDescriptor AdditionWithoutService = Create(
             "HOIST043",
             "Hoist attribute on a member that is no service",
@@ -285,6 +290,7 @@ namespace Hoist.Generators.Diagnostics
             [InvalidObjectName.Id] = InvalidObjectName,
             [InvalidMetadata.Id] = InvalidMetadata,
             [AutoscaleOnRay.Id] = AutoscaleOnRay,
+            [InvalidContainerConcurrency.Id] = InvalidContainerConcurrency,
         };
 
         /// <summary>All descriptors, in ID order.</summary>

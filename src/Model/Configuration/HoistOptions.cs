@@ -166,6 +166,13 @@ public sealed class KubernetesBackendOptions
 
     /// <summary>How many of a crashing container's last log lines a launch error quotes.</summary>
     public int LogLinesInErrors { get; set; } = 20;
+
+    /// <summary>
+    /// A YAML file of pod-spec fields merged into every worker pod of every kind (tolerations, a node selector, volumes,
+    /// a securityContext, init containers...), relative to the folder of the appsettings.json that names it. Fields Hoist
+    /// owns are refused (HOIST051); docs/kubernetes.md, "A pod template", has the list and the merge rule.
+    /// </summary>
+    public string? PodTemplate { get; set; }
 }
 
 /// <summary>The values of <see cref="KubernetesBackendOptions.ConnectMode"/>.</summary>

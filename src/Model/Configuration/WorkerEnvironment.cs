@@ -22,6 +22,7 @@ public sealed record WorkerEnvironment
     public const string SharedMemory = "HOIST_SHARED_MEMORY";
     public const string Freeze = "HOIST_FREEZE";
     public const string WarmTtlVariable = "HOIST_WARM_TTL";
+    public const string ContainerConcurrencyVariable = "HOIST_CONTAINER_CONCURRENCY";
 
     /// <summary>True in a process that a backend started as a worker.</summary>
     public static bool IsWorkerProcess =>
@@ -65,6 +66,9 @@ public sealed record WorkerEnvironment
     /// </summary>
     public TimeSpan? WarmTtl { get; init; }
 
+    /// <summary>[Autoscale(ContainerConcurrency)]: the most calls the worker runs at once, the rest waiting for a slot; 0 means no limit.</summary>
+    public int ContainerConcurrency { get; init; }
+
     public IReadOnlyDictionary<string, string> ToVariables()
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -82,6 +86,7 @@ public sealed record WorkerEnvironment
         Add(variables, SharedMemory, SharedMemoryFolder);
         Add(variables, Freeze, Frozen ? "true" : null);
         Add(variables, WarmTtlVariable, WarmTtl is { } ttl ? ((long)ttl.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+        Add(variables, ContainerConcurrencyVariable, ContainerConcurrency > 0 ? ContainerConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
         return variables;
     }
 
@@ -115,6 +120,7 @@ public sealed record WorkerEnvironment
             Rank = int.TryParse(read("RANK"), out var rank) ? rank : null,
             Frozen = bool.TryParse(read(Freeze), out var frozen) && frozen,
             WarmTtl = long.TryParse(read(WarmTtlVariable), out var ttl) && ttl > 0 ? TimeSpan.FromSeconds(ttl) : null,
+            ContainerConcurrency = int.TryParse(read(ContainerConcurrencyVariable), out var limit) && limit > 0 ? limit : 0,
         };
     }
 

@@ -187,4 +187,10 @@ public sealed record AutoscaleSpec
     public int MaxScale { get; init; } = Settings.ServiceDefaults.MaxScale;
     public int InitialScale { get; init; } = Settings.ServiceDefaults.InitialScale;
     public int? ScaleToZeroGracePeriod { get; init; }
+
+    /// <summary>The most calls a replica runs at once; 0 means no limit.</summary>
+    public int ContainerConcurrency { get; init; }
+
+    /// <summary>How long a scale-down waits, a duration; null for none.</summary>
+    public string? ScaleDownDelay { get; init; }
 }

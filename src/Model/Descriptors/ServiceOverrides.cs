@@ -47,6 +47,8 @@ public sealed class ServiceOverrides
     public int? MaxScale { get; set; }
     public int? InitialScale { get; set; }
     public int? ScaleToZeroGracePeriod { get; set; }
+    public int? ContainerConcurrency { get; set; }
+    public string? ScaleDownDelay { get; set; }
 
     /// <summary>
     /// [Env] variables to add or replace, by name: <c>Hoist__Services__embed__Env__HF_HOME=/data</c>. They meet the

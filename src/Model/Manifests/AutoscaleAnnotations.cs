@@ -14,7 +14,12 @@ internal static class AutoscaleAnnotations
     {
         annotations[prefix + Class] = autoscalerClass;
         annotations[prefix + Metric] = autoscale.Metric;
-        annotations[prefix + Target] = autoscale.Target.ToString("R", CultureInfo.InvariantCulture);
+        if (!Settings.ServiceSettingsRules.TargetIsDerived(autoscale.Target, autoscale.Metric, autoscale.ContainerConcurrency))
+        {
+            // Left out when the limit decides it: Knative then derives the target from containerConcurrency.
+            annotations[prefix + Target] = autoscale.Target.ToString("R", CultureInfo.InvariantCulture);
+        }
+
         annotations[prefix + TargetUtilization] = Format(autoscale.TargetUtilization);
         annotations[prefix + Window] = autoscale.Window;
         annotations[prefix + MinScale] = Format(EffectiveMinScale(autoscale));
@@ -23,6 +28,16 @@ internal static class AutoscaleAnnotations
         if (autoscale.ScaleToZeroGracePeriod is { } grace)
         {
             annotations[prefix + ScaleToZeroRetention] = Format(grace) + "s";
+        }
+
+        if (autoscale.ScaleDownDelay is { } delay)
+        {
+            annotations[prefix + ScaleDownDelay] = delay;
+        }
+
+        if (prefix == HoistAutoscalingPrefix && autoscale.ContainerConcurrency > 0)
+        {
+            annotations[prefix + ContainerConcurrency] = Format(autoscale.ContainerConcurrency);
         }
     }
 
@@ -54,6 +69,8 @@ internal static class AutoscaleAnnotations
             ScaleToZeroGracePeriod = Text(ScaleToZeroRetention) is { } retention && GoDuration.TryParse(retention, out var grace)
                 ? (int)grace.TotalSeconds
                 : null,
+            ContainerConcurrency = Integer(ContainerConcurrency) ?? defaults.ContainerConcurrency,
+            ScaleDownDelay = Text(ScaleDownDelay) is { } delay && GoDuration.TryParse(delay, out _) ? delay : null,
         };
     }
 

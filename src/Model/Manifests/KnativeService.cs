@@ -76,6 +76,42 @@ public sealed class KnativeRevisionSpec
     [JsonPropertyName("topologySpreadConstraints")]
     public IList<V1TopologySpreadConstraint>? TopologySpreadConstraints { get; set; }
 
+    // The pod fields only a pod template (Hoist:Kubernetes:PodTemplate) renders, which Knative accepts (most behind a
+    // config-features flag, which KnativeAdmission names).
+    [JsonPropertyName("affinity")]
+    public V1Affinity? Affinity { get; set; }
+
+    [JsonPropertyName("securityContext")]
+    public V1PodSecurityContext? SecurityContext { get; set; }
+
+    [JsonPropertyName("initContainers")]
+    public IList<V1Container>? InitContainers { get; set; }
+
+    [JsonPropertyName("runtimeClassName")]
+    public string? RuntimeClassName { get; set; }
+
+    [JsonPropertyName("schedulerName")]
+    public string? SchedulerName { get; set; }
+
+    [JsonPropertyName("hostAliases")]
+    public IList<V1HostAlias>? HostAliases { get; set; }
+
+    [JsonPropertyName("dnsPolicy")]
+    public string? DnsPolicy { get; set; }
+
+    [JsonPropertyName("dnsConfig")]
+    public V1PodDNSConfig? DnsConfig { get; set; }
+
+    [JsonPropertyName("enableServiceLinks")]
+    public bool? EnableServiceLinks { get; set; }
+
+    [JsonPropertyName("automountServiceAccountToken")]
+    public bool? AutomountServiceAccountToken { get; set; }
+
+    /// <summary>The most requests the queue-proxy lets into one container at once ([Autoscale(ContainerConcurrency)]); unset or 0 means no limit.</summary>
+    [JsonPropertyName("containerConcurrency")]
+    public long? ContainerConcurrency { get; set; }
+
     /// <summary>The longest a request may run before the queue-proxy cuts it (Knative's default is 300 s).</summary>
     [JsonPropertyName("timeoutSeconds")]
     public long? TimeoutSeconds { get; set; }
@@ -85,7 +121,25 @@ public sealed class KnativeRevisionSpec
     /// a pod setting reaches a Knative Service the way it reaches the other kinds. KnativeAdmission says which of them
     /// a cluster must enable.
     /// </summary>
-    internal static KnativeRevisionSpec From(V1PodSpec pod, long timeoutSeconds) => new()
+    internal static KnativeRevisionSpec From(V1PodSpec pod, long timeoutSeconds, int containerConcurrency)
+    {
+        var revision = Copy(pod, timeoutSeconds, containerConcurrency);
+
+        // A field a pod template set that a revision cannot hold would vanish from the Service: refused instead.
+        var dropped = PodFields(pod).Except(PodFields(revision)).Except(s_podOnlyFields).ToArray();
+        return dropped.Length == 0
+            ? revision
+            : throw new PodTemplateException("Hoist:Kubernetes:PodTemplate", [
+                $"Hoist:Kubernetes:PodTemplate sets {string.Join(", ", dropped)}, which a Knative revision does not accept ([Autoscale] services are Knative Services); remove it from the file ({Settings.SettingDiagnostics.InvalidPodTemplate})"]);
+    }
+
+    // What Knative sets itself on a revision's pods: Hoist renders it for the other kinds only.
+    private static readonly string[] s_podOnlyFields = ["terminationGracePeriodSeconds"];
+
+    private static IEnumerable<string> PodFields(object spec) =>
+        (System.Text.Json.Nodes.JsonNode.Parse(KubernetesJson.Serialize(spec)) as System.Text.Json.Nodes.JsonObject ?? []).Select(p => p.Key);
+
+    private static KnativeRevisionSpec Copy(V1PodSpec pod, long timeoutSeconds, int containerConcurrency) => new()
     {
         Containers = pod.Containers,
         NodeSelector = pod.NodeSelector,
@@ -95,6 +149,17 @@ public sealed class KnativeRevisionSpec
         ImagePullSecrets = pod.ImagePullSecrets,
         PriorityClassName = pod.PriorityClassName,
         TopologySpreadConstraints = pod.TopologySpreadConstraints,
+        Affinity = pod.Affinity,
+        SecurityContext = pod.SecurityContext,
+        InitContainers = pod.InitContainers,
+        RuntimeClassName = pod.RuntimeClassName,
+        SchedulerName = pod.SchedulerName,
+        HostAliases = pod.HostAliases,
+        DnsPolicy = pod.DnsPolicy,
+        DnsConfig = pod.DnsConfig,
+        EnableServiceLinks = pod.EnableServiceLinks,
+        AutomountServiceAccountToken = pod.AutomountServiceAccountToken,
         TimeoutSeconds = timeoutSeconds,
+        ContainerConcurrency = containerConcurrency > 0 ? containerConcurrency : null,
     };
 }

@@ -73,6 +73,13 @@ public static class ManifestAnnotations
     public const string MaxScale = "max-scale";
     public const string InitialScale = "initial-scale";
     public const string ScaleToZeroRetention = "scale-to-zero-pod-retention-period";
+    public const string ScaleDownDelay = "scale-down-delay";
+
+    /// <summary>
+    /// [Autoscale(ContainerConcurrency)] on a distributed service's workload, for the controller's target; a Knative
+    /// Service has it in its revision's <c>containerConcurrency</c> instead, which is not an annotation.
+    /// </summary>
+    public const string ContainerConcurrency = "container-concurrency";
 
     public const string KnativePodAutoscalerClass = "kpa.autoscaling.knative.dev";
 

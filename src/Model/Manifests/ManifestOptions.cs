@@ -73,6 +73,9 @@ public sealed record ManifestOptions
     /// </summary>
     public long TerminationGracePeriodSeconds => Math.Max(30, (long)Math.Ceiling(StopTimeout.TotalSeconds));
 
+    /// <summary><c>Hoist:Kubernetes:PodTemplate</c>: pod-spec fields merged into every worker pod; null for none.</summary>
+    public PodTemplate? PodTemplate { get; init; }
+
     public string ResolvedEntryAssembly => EntryAssembly is { Length: > 0 } entry ? entry : AppName + ".dll";
 
     public string ResolvedTokenSecretName =>

@@ -16,7 +16,9 @@ public static class ManifestOptionsFactory
     /// <param name="image">The app image to run, when the caller has one; else <c>Hoist:Kubernetes:Image</c>, else "&lt;app&gt;:latest".</param>
     /// <param name="namespace">The namespace for services that name none, when the caller has one; else <c>Hoist:Kubernetes:Namespace</c>, else "default".</param>
     /// <param name="entryAssembly">The dll the container runs, when it is not "&lt;app&gt;.dll"; <c>Hoist:Kubernetes:EntryAssembly</c> wins over it.</param>
-    public static ManifestOptions Create(KubernetesBackendOptions kubernetes, string appName, string? image = null, string? @namespace = null, string? entryAssembly = null)
+    /// <param name="settingsFolder">The folder of the appsettings.json the settings came from, which a relative <c>Hoist:Kubernetes:PodTemplate</c> is read from; the current folder when null.</param>
+    /// <exception cref="PodTemplateException">The pod template cannot be read, or sets a field Hoist owns.</exception>
+    public static ManifestOptions Create(KubernetesBackendOptions kubernetes, string appName, string? image = null, string? @namespace = null, string? entryAssembly = null, string? settingsFolder = null)
     {
         ArgumentNullException.ThrowIfNull(kubernetes);
         ArgumentException.ThrowIfNullOrEmpty(appName);
@@ -33,6 +35,7 @@ public static class ManifestOptionsFactory
             ImagePullPolicy = NonEmpty(kubernetes.ImagePullPolicy),
             ClusterDomain = kubernetes.ClusterDomain,
             StopTimeout = kubernetes.StopTimeout,
+            PodTemplate = NonEmpty(kubernetes.PodTemplate) is { } template ? PodTemplate.Load(template, settingsFolder) : null,
         };
     }
 

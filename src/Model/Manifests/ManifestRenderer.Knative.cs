@@ -43,7 +43,8 @@ public static partial class ManifestRenderer
                     Metadata = WorkerPod.TemplateMetadata(target, templateAnnotations),
                     Spec = KnativeRevisionSpec.From(
                         WorkerPod.Spec(target, WorkerContainer.Create(target, KnativePortName, podFieldRefs: false, [])),
-                        KnativeRequestTimeoutSeconds(target.Descriptor.CallTimeout)),
+                        KnativeRequestTimeoutSeconds(target.Descriptor.CallTimeout),
+                        autoscale.ContainerConcurrency),
                 },
             },
         };

@@ -99,6 +99,13 @@ internal static class WorkerContainer
         {
             yield return Value(WorkerEnvironment.Freeze, "true");
         }
+
+        // The worker holds calls beyond the limit itself, in every kind (a Knative queue-proxy already does, the
+        // StatefulSet the controller scales has none).
+        if (target.Descriptor.Autoscale is { ContainerConcurrency: > 0 } autoscale)
+        {
+            yield return Value(WorkerEnvironment.ContainerConcurrencyVariable, autoscale.ContainerConcurrency.ToString(CultureInfo.InvariantCulture));
+        }
     }
 
     /// <summary>The caller's OpenTelemetry settings (<see cref="ManifestOptions.TelemetryEnvironment"/>), except any the service's own <c>[Env]</c> sets.</summary>

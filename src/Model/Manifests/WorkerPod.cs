@@ -19,7 +19,7 @@ internal static class WorkerPod
     public static V1PodSpec Spec(RenderTarget target, params V1Container[] containers)
     {
         var descriptor = target.Descriptor;
-        return new V1PodSpec
+        var spec = new V1PodSpec
         {
             Containers = containers,
             NodeSelector = NodeSelector(descriptor.Compute),
@@ -33,6 +33,9 @@ internal static class WorkerPod
             // Kubernetes kills at this grace; a worker drains its calls for StopTimeout first.
             TerminationGracePeriodSeconds = target.Options.TerminationGracePeriodSeconds,
         };
+
+        // Hoist:Kubernetes:PodTemplate last, over everything above, so it meets every field the service renders.
+        return target.Options.PodTemplate is { } template ? template.MergeInto(spec, descriptor.Name) : spec;
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ namespace Hoist.Autoscaling;
 
 /// <summary>
 /// Knative's KPA decision as a pure state machine, in its two upstream steps: the autoscaler's recommendation
-/// (knative/serving pkg/autoscaler/scaling/autoscaler.go: rates, panic mode) and the scaler's bounds
+/// (knative/serving pkg/autoscaler/scaling/autoscaler.go: rates, panic mode, the scale-down delay) and the scaler's bounds
 /// (pkg/reconciler/autoscaling/kpa/scaler.go: InitialScale until reached, MinScale, MaxScale, and zero only after a
 /// quiet stable window plus the grace period). Given the time, the ready replicas and the stable and panic averages,
 /// it returns the replica count. It does no I/O and reads no clock, so a test drives it tick by tick with the numbers
@@ -19,13 +19,26 @@ public sealed class KpaAutoscaler(ScalingPolicy policy)
     // asks for InitialScale when a call wakes a service at zero (ScalingStep.Wake), so that is when the hold begins.
     private bool _initialScaleReached = true;
 
+    // ScaleDownDelay: the most replicas asked for over the delay, as Knative's delayWindow (null without a delay, which
+    // is not the same as a one-bucket window: two decisions in one bucket would keep the larger).
+    private MaxTimeWindow? _delayWindow = DelayWindow(policy);
+
     public ScalingPolicy Policy { get; private set; } = policy;
 
     /// <summary>True while InitialScale is a floor: from a wake until that many replicas were ready.</summary>
     public bool HoldingInitialScale => !_initialScaleReached && Policy.InitialScale > 0;
 
     /// <summary>Takes new settings (a configuration override) without losing panic state.</summary>
-    public void Update(ScalingPolicy policy) => Policy = policy;
+    /// <remarks>A changed ScaleDownDelay starts a new delay window: the old one's buckets are another length.</remarks>
+    public void Update(ScalingPolicy policy)
+    {
+        if (policy.ScaleDownDelay != Policy.ScaleDownDelay)
+        {
+            _delayWindow = DelayWindow(policy);
+        }
+
+        Policy = policy;
+    }
 
     /// <summary>A wake from zero asked for InitialScale: keep it until it is reached.</summary>
     public void HoldInitialScale() => _initialScaleReached = false;
@@ -95,16 +108,36 @@ public sealed class KpaAutoscaler(ScalingPolicy policy)
             _maxPanicPods = 0;
         }
 
+        int desired;
+        string reason;
         if (_panicTime is null)
         {
-            return (stableDesired, panicDesired, stableDesired, "stable mode");
+            (desired, reason) = (stableDesired, "stable mode");
+        }
+        else
+        {
+            var wanted = Math.Max(stableDesired, panicDesired);
+            _maxPanicPods = Math.Max(_maxPanicPods, wanted);
+            (desired, reason) = (_maxPanicPods,
+                wanted < _maxPanicPods ? "panic mode: holding, never scaling down" : "panic mode: scaling to the larger of stable and panic");
         }
 
-        var wanted = Math.Max(stableDesired, panicDesired);
-        _maxPanicPods = Math.Max(_maxPanicPods, wanted);
-        return (stableDesired, panicDesired, _maxPanicPods,
-            wanted < _maxPanicPods ? "panic mode: holding, never scaling down" : "panic mode: scaling to the larger of stable and panic");
+        // autoscaler.go: a scale-down waits until the larger counts of the last ScaleDownDelay have left the window.
+        if (_delayWindow is { } delayWindow)
+        {
+            delayWindow.Record(now, desired);
+            if (delayWindow.Current != desired)
+            {
+                reason += $"; scale-down delayed: {desired} wanted, the most in the last {policy.ScaleDownDelay.TotalSeconds:0.#} s was {delayWindow.Current}";
+                desired = delayWindow.Current;
+            }
+        }
+
+        return (stableDesired, panicDesired, desired, reason);
     }
+
+    private static MaxTimeWindow? DelayWindow(ScalingPolicy policy) =>
+        policy.ScaleDownDelay > TimeSpan.Zero ? new MaxTimeWindow(policy.ScaleDownDelay, ScalingPolicy.TickInterval) : null;
 
     /// <summary>
     /// scaler.go scale and handleScaleToZero: the recommendation within InitialScale (while <paramref name="holdingInitialScale"/>),

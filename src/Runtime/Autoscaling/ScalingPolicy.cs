@@ -19,7 +19,7 @@ public sealed record ScalingPolicy
     /// <summary>"concurrency" or "rps".</summary>
     public required string Metric { get; init; }
 
-    /// <summary>max(0.01, Target × TargetUtilization / 100): the per-replica value scaling aims for (Settings.ServiceSettingsRules.TargetPerReplica).</summary>
+    /// <summary>max(0.01, Target × TargetUtilization / 100), Target capped by ContainerConcurrency: the per-replica value scaling aims for (Settings.ServiceSettingsRules.TargetPerReplica).</summary>
     public required double TargetPerReplica { get; init; }
 
     /// <summary>Panic when the panic window wants this many times the ready replicas.</summary>
@@ -46,6 +46,9 @@ public sealed record ScalingPolicy
     /// <summary>Idle time past a whole quiet stable window before the last replica goes.</summary>
     public required TimeSpan ScaleToZeroGracePeriod { get; init; }
 
+    /// <summary>How long a scale-down waits: the autoscaler asks for the most replicas it wanted over this long (zero: no wait).</summary>
+    public TimeSpan ScaleDownDelay { get; init; }
+
     public bool ScaleToZeroEnabled => MinScale == 0;
 
     public static ScalingPolicy From(AutoscaleSpec spec)
@@ -57,13 +60,14 @@ public sealed record ScalingPolicy
         return new ScalingPolicy
         {
             Metric = spec.Metric,
-            TargetPerReplica = Settings.ServiceSettingsRules.TargetPerReplica(spec.Target, spec.TargetUtilization),
+            TargetPerReplica = Settings.ServiceSettingsRules.TargetPerReplica(spec.Target, spec.TargetUtilization, spec.Metric, spec.ContainerConcurrency),
             StableWindow = stable,
             PanicWindow = panic < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : panic,
             MinScale = minScale,
             MaxScale = spec.MaxScale,
             InitialScale = spec.InitialScale,
             ScaleToZeroGracePeriod = TimeSpan.FromSeconds(spec.ScaleToZeroGracePeriod ?? 0),
+            ScaleDownDelay = spec.ScaleDownDelay is { } delay ? GoDuration.Parse(delay, "Autoscale.ScaleDownDelay") : TimeSpan.Zero,
         };
     }
 }

@@ -104,6 +104,9 @@ public sealed class HoistApplication : IAsyncDisposable
     /// app's own folder has one (the build copies it there): then an app run from elsewhere (<c>dotnet bin/.../App.dll</c>)
     /// reads the same settings its build's manifest emit read.
     /// </summary>
+    /// <summary>The folder of the appsettings.json the app reads (<see cref="ContentRoot"/>), which relative settings paths are read from.</summary>
+    internal static string SettingsFolder() => ContentRoot() ?? Directory.GetCurrentDirectory();
+
     private static string? ContentRoot()
     {
         const string Settings = "appsettings.json";

@@ -109,6 +109,7 @@ public static class HoistWorker
         builder.Services.AddSingleton(services => new ServiceCode(
             new CodeGeneration(0, AppContext.BaseDirectory, registration.CreateDispatcher(services), context: null, manifest: null),
             services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(new CallSlots(environment.ContainerConcurrency));
         builder.Services.AddSingleton<CodeLoader>();
         builder.Services.AddSingleton<CallerToken>();
         if (environment.ParentProcessId is { } parent)

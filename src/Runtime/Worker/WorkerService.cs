@@ -21,6 +21,7 @@ namespace Hoist.Worker;
 /// </summary>
 internal sealed partial class WorkerService(
     ServiceCode code,
+    CallSlots slots,
     CallerToken token,
     WorkerEnvironment environment,
     WorkerLogBuffer logs,
@@ -90,6 +91,7 @@ internal sealed partial class WorkerService(
         // The stream runs on the code it started on, to its end, even if a sync commits meanwhile.
         using var lease = code.Enter();
         RefuseOtherContract(request, lease.Generation);
+        using var slot = await EnterSlotAsync(request, cancellationToken).ConfigureAwait(false);
         IAsyncEnumerator<ReadOnlyMemory<byte>> items;
         try
         {
@@ -160,6 +162,7 @@ internal sealed partial class WorkerService(
         ReadOnlyMemory<byte> result;
         try
         {
+            using var slot = await slots.EnterAsync(cancellationToken).ConfigureAwait(false);
             var arguments = shared is null ? request.Payload.Memory : shared.Memory;
             result = request.Json
                 ? await lease.Dispatcher.InvokeJsonAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false)
@@ -211,6 +214,19 @@ internal sealed partial class WorkerService(
         }
 
         return new InvokeResponse { Result = UnsafeByteOperations.UnsafeWrap(result) };
+    }
+
+    /// <summary>A streamed call's slot (<see cref="CallSlots"/>); a caller that stops waiting for one ends the call as cancelled.</summary>
+    private async ValueTask<CallSlots.Slot> EnterSlotAsync(InvokeRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await slots.EnterAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Cancelled, $"Streamed call {request.CallId} to '{environment.ServiceName}/{request.Method}' was cancelled while it waited for one of the worker's {slots.Limit} call slots (ContainerConcurrency)."));
+        }
     }
 
     /// <summary>

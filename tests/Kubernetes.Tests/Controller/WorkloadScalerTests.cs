@@ -48,6 +48,18 @@ public sealed class WorkloadScalerTests
     }
 
     [Fact]
+    public void RenderedGroup_IsReadBack_WithItsScaleDownDelayAndContainerConcurrency()
+    {
+        var seed = Seed() with { Autoscale = Seed().Autoscale! with { ScaleDownDelay = "5m", ContainerConcurrency = 2 } };
+
+        var policy = ScalingPolicy.From(ScaledWorkload.From(RenderedSet(seed))!.Descriptor.Autoscale!);
+
+        Assert.Equal(ScalingPolicy.From(seed.Autoscale!), policy);
+        Assert.Equal(TimeSpan.FromMinutes(5), policy.ScaleDownDelay);
+        Assert.Equal(1.4, policy.TargetPerReplica, 9);   // 2 calls at once × 70%
+    }
+
+    [Fact]
     public void GroupAtZero_KeepsItsSize_FromTheRanksWorldSize()
     {
         var workload = Observed(RenderedSet(Seed()), replicas: 0, ready: 0);

@@ -1,4 +1,5 @@
 using Hoist.Autoscaling;
+using Hoist.Manifests;
 using Hoist.Settings;
 
 namespace Hoist.Runtime.Tests.Autoscaling;
@@ -89,6 +90,55 @@ public sealed class KnativeParityTests
         var got = test.Steps.Select(s => autoscaler.Decide(T0.AddSeconds(s.At), s.Ready, s.Stable, s.Panic, TimeSpan.FromHours(1)).DesiredReplicas);
 
         Assert.Equal(test.Steps.Select(s => s.Want), got);
+    }
+
+    /// <summary>
+    /// autoscaler_test.go TestAutoscalerScaleDownDelay, tick by tick: target 10, rates 10, a 5 min delay, no pod ready
+    /// (Knative counts one). Knative's clock starts at Go's zero time, whose Unix seconds are even, as T0's are, so the
+    /// 2 s buckets fall alike. Its "simple" and "gradual" runs share one autoscaler, as here.
+    /// </summary>
+    [Fact]
+    public void TestAutoscalerScaleDownDelay_HoldsTheMostWantedOverTheDelay_ThenLetsItScrollOut()
+    {
+        var autoscaler = new KpaAutoscaler(KnativeDecider(10) with { PanicThreshold = 100, ScaleDownDelay = TimeSpan.FromMinutes(5) });
+        int At(TimeSpan after, double concurrency) => autoscaler.Decide(T0 + after, 0, concurrency, concurrency, TimeSpan.FromHours(1)).DesiredReplicas;
+
+        // simple
+        Assert.Equal(4, At(TimeSpan.FromSeconds(2), 40));                         // scale up
+        Assert.Equal(4, At(TimeSpan.FromMinutes(5), 0));                          // five minutes at zero: still inside the delay
+        Assert.Equal(0, At(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(2), 0)); // five minutes and one tick: down
+
+        // gradual
+        Assert.Equal(4, At(TimeSpan.FromMinutes(9), 40));
+        Assert.Equal(4, At(TimeSpan.FromMinutes(10), 30));   // 4 still dominates
+        Assert.Equal(4, At(TimeSpan.FromMinutes(11), 0));    // still at 4
+        Assert.Equal(3, At(TimeSpan.FromMinutes(14), 0));    // 4 scrolls out, drop to 3
+        Assert.Equal(0, At(TimeSpan.FromMinutes(15), 0));    // everything scrolled out
+    }
+
+    [Fact]
+    public void TestAutoscalerScaleDownDelayZero_ScalesDownAtOnce_EvenWithinOneBucket()
+    {
+        var autoscaler = new KpaAutoscaler(KnativeDecider(10) with { PanicThreshold = 100 });
+
+        Assert.Equal(4, autoscaler.Decide(T0, 0, 40, 40, TimeSpan.FromHours(1)).DesiredReplicas);
+        Assert.Equal(2, autoscaler.Decide(T0.AddMilliseconds(500), 0, 20, 20, TimeSpan.FromHours(1)).DesiredReplicas);
+    }
+
+    [Fact]
+    public void ScaleDownDelay_HoldsTheReplicasTheLastRecommendationsWanted_TickByTick_BeforeTheScalersBounds()
+    {
+        // Hoist's own loop: 2 s ticks, a 10 s delay, one ready replica kept by MinScale 1. 30 in flight on a target of
+        // 10 wants 3; when the load stops, 3 stays for the five buckets of the delay, then the bound's 1.
+        var policy = ScalingPolicy.From(new AutoscaleSpec { Target = 10, TargetUtilization = 100, Window = "6s", MaxScale = 5, ScaleDownDelay = "10s" });
+        var autoscaler = new KpaAutoscaler(policy);
+        var decisions = Enumerable.Range(0, 10)
+            .Select(tick => tick < 2 ? 30.0 : 0.0)
+            .Select((load, tick) => autoscaler.Decide(T0.AddSeconds(2 * tick), 3, load, load, TimeSpan.Zero))
+            .ToList();
+
+        Assert.Equal([3, 3, 3, 3, 3, 3, 1, 1, 1, 1], decisions.Select(d => d.DesiredReplicas));
+        Assert.Contains("scale-down delayed: 1 wanted, the most in the last 10 s was 3", decisions[2].Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -236,6 +286,35 @@ public sealed class KnativeParityTests
     };
 
     public static TheoryData<string> TargetCases => [.. s_target.Keys];
+
+    /// <summary>
+    /// ResolveMetricTarget with a containerConcurrency: on the concurrency metric the target is min(target annotation,
+    /// containerConcurrency), and without an annotation (Hoist: Target at its default, whose annotation it leaves out)
+    /// containerConcurrency itself; rps ignores it. Target, utilization, metric, limit, and the target per replica.
+    /// </summary>
+    public static readonly TheoryData<double, int, string, int, double> ContainerConcurrencyTargets = new()
+    {
+        { 100, 70, "concurrency", 10, 7 },       // derived: 10 × 70%
+        { 100, 70, "concurrency", 500, 350 },    // derived, above Knative's default target of 100
+        { 4, 100, "concurrency", 8, 4 },         // the annotation is below the limit
+        { 50, 100, "concurrency", 8, 8 },        // "with container concurrency greater than target annotation" the other way round: capped
+        { 100, 70, "rps", 10, 70 },              // rps: the limit is no target
+        { 100, 70, "concurrency", 0, 70 },       // no limit
+    };
+
+    [Theory]
+    [MemberData(nameof(ContainerConcurrencyTargets))]
+    public void TargetPerReplica_WithAContainerConcurrency_MatchesResolveMetricTarget(double target, int utilization, string metric, int limit, double want)
+    {
+        var spec = new AutoscaleSpec { Target = target, TargetUtilization = utilization, Metric = metric, ContainerConcurrency = limit };
+        Assert.Equal(want, ScalingPolicy.From(spec).TargetPerReplica, 9);
+
+        // The controller reads the same settings back from a group's workload annotations, target left out or not.
+        var annotations = new Dictionary<string, string>();
+        AutoscaleAnnotations.AddTo(annotations, spec, ManifestAnnotations.HoistAutoscalingPrefix, ManifestAnnotations.WorkerGroupClass);
+        Assert.Equal(want, ScalingPolicy.From(AutoscaleAnnotations.Read(annotations, ManifestAnnotations.HoistAutoscalingPrefix)!).TargetPerReplica, 9);
+        Assert.Equal(ServiceSettingsRules.TargetIsDerived(target, metric, limit), !annotations.ContainsKey(ManifestAnnotations.HoistAutoscalingPrefix + ManifestAnnotations.Target));
+    }
 
     [Theory]
     [MemberData(nameof(TargetCases))]

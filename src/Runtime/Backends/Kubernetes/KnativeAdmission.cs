@@ -23,7 +23,7 @@ internal sealed record KnativeRefusal(string Service, string ConfigMap, string K
 /// flags), <c>pkg/apis/autoscaling/annotation_validation.go</c> (<c>initial-scale: "0"</c> needs
 /// <c>allow-zero-initial-scale</c>; <c>max-scale</c> "0", which means no limit, or above <c>max-scale-limit</c>, when the
 /// cluster sets one) and <c>revision_validation.go</c> (<c>timeoutSeconds</c> at most
-/// <c>max-revision-timeout-seconds</c>), made before applying, so a deploy fails with the setting to change instead
+/// <c>max-revision-timeout-seconds</c>, <c>containerConcurrency</c> at most <c>container-concurrency-max-limit</c>), made before applying, so a deploy fails with the setting to change instead
 /// of the webhook's field list, or a revision that never comes up. Pure: the Service as it goes over the wire, and
 /// the ConfigMaps' data.
 /// </summary>
@@ -32,6 +32,7 @@ internal static class KnativeAdmission
     public const string AllowZeroInitialScale = "allow-zero-initial-scale";
     public const string MaxRevisionTimeoutSeconds = "max-revision-timeout-seconds";
     public const string MaxScaleLimit = "max-scale-limit";
+    public const string ContainerConcurrencyMaxLimit = "container-concurrency-max-limit";
 
     /// <summary>
     /// A pod field behind a flag. <paramref name="NeedsEnabled"/>: Knative lets the field through only when the
@@ -50,6 +51,10 @@ internal static class KnativeAdmission
         new("kubernetes.podspec-runtimeclassname", KnativeFlag.Disabled, false, "renders a runtimeClassName", spec => NonEmpty(spec["runtimeClassName"])),
         new("kubernetes.podspec-securitycontext", KnativeFlag.Disabled, false, "renders a pod securityContext", spec => NonEmpty(spec["securityContext"])),
         new("kubernetes.podspec-init-containers", KnativeFlag.Disabled, false, "renders init containers", spec => NonEmpty(spec["initContainers"])),
+        new("kubernetes.podspec-hostaliases", KnativeFlag.Disabled, false, "renders host aliases (Hoist:Kubernetes:PodTemplate)", spec => NonEmpty(spec["hostAliases"])),
+        new("kubernetes.podspec-schedulername", KnativeFlag.Disabled, false, "renders a schedulerName (Hoist:Kubernetes:PodTemplate)", spec => NonEmpty(spec["schedulerName"])),
+        new("kubernetes.podspec-dnspolicy", KnativeFlag.Disabled, false, "renders a dnsPolicy (Hoist:Kubernetes:PodTemplate)", spec => NonEmpty(spec["dnsPolicy"])),
+        new("kubernetes.podspec-dnsconfig", KnativeFlag.Disabled, false, "renders a dnsConfig (Hoist:Kubernetes:PodTemplate)", spec => NonEmpty(spec["dnsConfig"])),
         new("kubernetes.podspec-fieldref", KnativeFlag.Disabled, false, "sets environment variables from pod fields", spec => Containers(spec).Any(UsesFieldRef)),
         new("kubernetes.podspec-volumes-emptydir", KnativeFlag.Enabled, false, "mounts an emptyDir volume", spec => Volumes(spec).Any(v => v["emptyDir"] is not null)),
         new("kubernetes.podspec-persistent-volume-claim", KnativeFlag.Disabled, true, "mounts a persistent volume claim", spec => Volumes(spec).Any(v => v["persistentVolumeClaim"] is not null)),
@@ -106,6 +111,18 @@ internal static class KnativeAdmission
                     ? "has no replica limit ([Autoscale] MaxScale 0, max-scale \"0\")"
                     : $"may scale to {maxScale} replicas ([Autoscale] MaxScale)")
                 + $" while the cluster caps every service at {limit} (else set MaxScale from 1 to {limit})"));
+        }
+
+        if (config.Defaults is { } bounds && podSpec["containerConcurrency"]?.GetValue<long>() is { } concurrency
+            && KnativeClusterConfig.Integer(bounds, ContainerConcurrencyMaxLimit, Settings.ServiceSettingsRules.MaxContainerConcurrency) is var concurrencyLimit
+            && concurrency > concurrencyLimit)
+        {
+            refusals.Add(new KnativeRefusal(
+                service,
+                KnativeClusterConfig.DefaultsMap,
+                ContainerConcurrencyMaxLimit,
+                concurrency.ToString(CultureInfo.InvariantCulture),
+                $"lets a replica run {concurrency} calls at once ([Autoscale] ContainerConcurrency), more than the cluster's limit of {concurrencyLimit} (else set ContainerConcurrency from 1 to {concurrencyLimit})"));
         }
 
         if (config.Defaults is { } defaults && podSpec["timeoutSeconds"]?.GetValue<long>() is { } timeout)

@@ -129,7 +129,8 @@ internal sealed partial class KubernetesBackend : IHoistBackend, Telemetry.IServ
             settings,
             Assembly.GetEntryAssembly()?.GetName().Name ?? "app",
             settings.Image ?? throw new InvalidOperationException("Hoist:Kubernetes:Image is required with the Kubernetes backend."),
-            defaultNamespace) with
+            defaultNamespace,
+            settingsFolder: HoistApplication.SettingsFolder()) with
         {
             // Pods export wherever this caller does.
             TelemetryEnvironment = Telemetry.TelemetryVariables.FromEnvironment(),

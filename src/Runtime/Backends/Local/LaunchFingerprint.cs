@@ -115,6 +115,7 @@ internal sealed class LaunchSettings
         var service = $"{HoistOptions.SectionName}:{nameof(HoistOptions.Services)}:{descriptor.Name}";
         values[$"setting {service}:{nameof(ComputeSpec.InactivityTtl)}"] = descriptor.Compute.InactivityTtl ?? "-";
         values[$"setting {service}:{nameof(ComputeSpec.Freeze)}"] = descriptor.Compute.Freeze ? "true" : "false";
+        values[$"setting {service}:{nameof(AutoscaleSpec.ContainerConcurrency)}"] = (descriptor.Autoscale?.ContainerConcurrency ?? 0).ToString(CultureInfo.InvariantCulture);
         values[$"setting {service}:{nameof(DistributionSpec.Workers)}"] = descriptor.Distribution is { } distribution
             ? $"{distribution.Type} {distribution.Workers.ToString(CultureInfo.InvariantCulture)}"
             : "-";

@@ -249,6 +249,7 @@ internal sealed partial class LocalBackend : IHoistBackend, IServiceStatusSource
                 ParentProcessId = warm is null ? Environment.ProcessId : null,
                 WarmTtl = warm?.Ttl,
                 Frozen = descriptor.Compute.Freeze,
+                ContainerConcurrency = descriptor.Autoscale?.ContainerConcurrency ?? 0,
                 Rank = rank,
             },
             extra,
