@@ -17,6 +17,8 @@ internal static class GeneratorHarness
     private static readonly ImmutableArray<MetadataReference> s_hoistReferences =
     [
         MetadataReference.CreateFromFile(typeof(Hoist.ComputeAttribute).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(Hoist.ServiceDescriptor).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(Hoist.Serialization.PayloadWriter).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(Hoist.Dispatch.ServiceDispatcher).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions).Assembly.Location),
     ];

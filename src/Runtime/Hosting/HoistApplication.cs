@@ -68,7 +68,7 @@ public sealed class HoistApplication : IAsyncDisposable
         // does not have is refused at start-up, as the build refuses it (HOIST103).
         Dispatch.ServiceRegistry.LoadAll(System.Reflection.Assembly.GetEntryAssembly());
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = ContentRoot() });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppSettingsFolder.ContentRoot() });
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         ((IHostApplicationBuilder)builder).Properties[HoistSectionCheck.AllServicesLoadedProperty] = true;
@@ -97,22 +97,6 @@ public sealed class HoistApplication : IAsyncDisposable
         }
 
         return new HoistApplication(host);
-    }
-
-    /// <summary>
-    /// The folder whose appsettings.json the app reads: the current one, as for any host, unless it has none and the
-    /// app's own folder has one (the build copies it there): then an app run from elsewhere (<c>dotnet bin/.../App.dll</c>)
-    /// reads the same settings its build's manifest emit read.
-    /// </summary>
-    /// <summary>The folder of the appsettings.json the app reads (<see cref="ContentRoot"/>), which relative settings paths are read from.</summary>
-    internal static string SettingsFolder() => ContentRoot() ?? Directory.GetCurrentDirectory();
-
-    private static string? ContentRoot()
-    {
-        const string Settings = "appsettings.json";
-        return !File.Exists(Path.Combine(Directory.GetCurrentDirectory(), Settings)) && File.Exists(Path.Combine(AppContext.BaseDirectory, Settings))
-            ? AppContext.BaseDirectory
-            : null;
     }
 
     /// <summary>

@@ -130,7 +130,7 @@ internal sealed partial class KubernetesBackend : IHoistBackend, Telemetry.IServ
             Assembly.GetEntryAssembly()?.GetName().Name ?? "app",
             settings.Image ?? throw new InvalidOperationException("Hoist:Kubernetes:Image is required with the Kubernetes backend."),
             defaultNamespace,
-            settingsFolder: HoistApplication.SettingsFolder()) with
+            settingsFolder: AppSettingsFolder.Resolve()) with
         {
             // Pods export wherever this caller does.
             TelemetryEnvironment = Telemetry.TelemetryVariables.FromEnvironment(),
