@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Hoist.Backends.Kubernetes;
 using Hoist.Manifests;
+using Hoist.Manifests.Kinds;
 using k8s.Models;
 
 namespace Hoist.Kubernetes.Tests;
@@ -113,7 +114,7 @@ public sealed class ApplyTests
             Assert.Equal(kind.Kind, value.Kind);
         }
 
-        Assert.True(ResourceKind.KnativeService.IsCustom);
+        Assert.True(WorkloadKinds.Knative.Resource.IsCustom);
         Assert.False(ResourceKind.Service.IsCustom);
     }
 }

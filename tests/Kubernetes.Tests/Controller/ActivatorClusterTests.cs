@@ -3,6 +3,7 @@ using Hoist.Backends.Kubernetes;
 using Hoist.Backends.Kubernetes.Controller;
 using Hoist.Hosting;
 using Hoist.Manifests;
+using Hoist.Manifests.Kinds;
 using k8s;
 
 namespace Hoist.Kubernetes.Tests.Controller;
@@ -38,7 +39,7 @@ public sealed class ActivatorClusterTests
             do
             {
                 await Task.Delay(TimeSpan.FromSeconds(2), ct);
-                var workload = ScaledWorkload.From(await api.AppsV1.ReadNamespacedStatefulSetAsync(layout.WorkloadName, ns, cancellationToken: ct));
+                var workload = WorkloadKinds.StatefulSet.ScaledOf(await api.AppsV1.ReadNamespacedStatefulSetAsync(layout.WorkloadName, ns, cancellationToken: ct));
                 Assert.NotNull(workload);
                 error = await WorkloadDiagnosis.ExplainAsync(api, workload, TimeSpan.FromSeconds(60), ct);
             }

@@ -1,6 +1,7 @@
 using Hoist.Backends.Kubernetes;
 using Hoist.Manifests;
 using Hoist.TestApp;
+using Hoist.Manifests.Kinds;
 using k8s;
 
 namespace Hoist.Kubernetes.Tests.Controller;
@@ -55,7 +56,7 @@ public sealed class SeedExampleClusterTests
         }
 
         async Task<int?> ReplicasAsync() =>
-            (await cluster.ListAsync(ResourceKind.StatefulSet, "elastic-group")).SingleOrDefault() is { } set
+            (await cluster.ListAsync(WorkloadKinds.StatefulSet.Resource, "elastic-group")).SingleOrDefault() is { } set
                 ? (await api.AppsV1.ReadNamespacedStatefulSetAsync(set.Name, ns)).Spec.Replicas
                 : null;
 

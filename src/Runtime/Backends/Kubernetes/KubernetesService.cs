@@ -176,14 +176,14 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             ServiceLayout layout;
             if (adoption.Adopt)
             {
-                LogAdopted(_logger, Name, rendered.WorkloadKind.Kind, rendered.WorkloadName, rendered.Namespace, adoption.Reason);
+                LogAdopted(_logger, Name, rendered.WorkloadKind.Resource.Kind, rendered.WorkloadName, rendered.Namespace, adoption.Reason);
                 await ServiceRollout.StampActivityAsync(cluster, rendered, activity, stopping).ConfigureAwait(false);
                 layout = rendered;
             }
             else
             {
                 layout = await ServiceRollout.ApplyAsync(cluster, descriptor, objects, manifestOptions, token, activity, stopping).ConfigureAwait(false);
-                LogApplied(_logger, Name, layout.WorkloadKind.Kind, layout.WorkloadName, layout.Namespace, objects.Count);
+                LogApplied(_logger, Name, layout.WorkloadKind.Resource.Kind, layout.WorkloadName, layout.Namespace, objects.Count);
             }
 
             Interlocked.Exchange(ref _stampedTicks, activity.UtcTicks);
@@ -362,7 +362,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
     private static string WorkloadStatus(ServiceLayout layout, Readiness? readiness) =>
         readiness is null
             ? $"{layout.WorkloadKind} {layout.WorkloadName} does not exist"
-            : $"{layout.WorkloadKind.Kind} {layout.WorkloadName}: {readiness.Detail}";
+            : $"{layout.WorkloadKind.Resource.Kind} {layout.WorkloadName}: {readiness.Detail}";
 
     /// <summary>
     /// A port-forward picks its pod per connection, so a target that cannot be found (no Knative activator, no

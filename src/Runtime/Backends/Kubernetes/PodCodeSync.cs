@@ -26,7 +26,7 @@ internal static class PodCodeSync
 
     /// <summary>The pods that run the service's worker: all of its pods, or a Ray cluster's head.</summary>
     public static string WorkerPodSelector(ServiceLayout layout) =>
-        layout.WorkloadKind == ResourceKind.RayCluster ? $"{layout.PodSelector},{WorkerRoutes.RayHeadSelector}" : layout.PodSelector;
+        layout.WorkloadKind.WorkerPodSelector(layout);
 
     /// <summary>Syncs <paramref name="manifest"/> (the files under <paramref name="folder"/>) into every ready pod of the service.</summary>
     public static async Task<CodeSyncOutcome> SyncAsync(

@@ -55,32 +55,25 @@ internal static class ServiceRollout
         await RefuseWhatKnativeWouldRefuseAsync(cluster, descriptor.Name, objects, cancellationToken).ConfigureAwait(false);
         await ClearTheWayAsync(cluster, layout, objects, cancellationToken).ConfigureAwait(false);
         await cluster.ApplyAsync(DeployTimeAnnotations.TokenSecret(options, token, layout.Namespace), cancellationToken).ConfigureAwait(false);
-        var isGroup = layout.WorkloadKind == ResourceKind.StatefulSet;
-        var before = isGroup ? await cluster.ReadStatefulSetSpecAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
-        var isRay = layout.WorkloadKind == ResourceKind.RayCluster;
-        var rayBefore = isRay ? await cluster.ReadMetadataAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
+
+        // A kind whose pods an apply may leave on the old spec is read first, to judge from its echo (WorkloadKind.RestartsPods).
+        var kind = layout.WorkloadKind;
+        var before = kind.MayRestartPodsOnApply ? await cluster.ReadWorkloadAsync(kind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
         var digest = DeployTimeAnnotations.Digest(token);
         var settings = DeployTimeAnnotations.DescriptorDigest(descriptor);
         var secrets = await SecretVersions.ReadDigestAsync(cluster, layout.Namespace, descriptor, cancellationToken).ConfigureAwait(false);
-        var restartRay = false;
+        var restart = false;
         foreach (var value in objects)
         {
             DeployTimeAnnotations.Stamp(value, digest, settings, secrets);
             var echo = await cluster.ApplyAsync(value, cancellationToken).ConfigureAwait(false);
-            restartRay |= value is RayCluster && echo is { } applied && RolloutPlan.RestartsRayPods(rayBefore?.Generation, applied);
+            restart |= kind.MayRestartPodsOnApply && kind.IsWorkload(value) && echo is { } applied && kind.RestartsPods(before, applied);
         }
 
-        if (restartRay)
+        if (restart)
         {
-            // A KubeRay before 1.6.0 dropped upgradeStrategy: Recreate, so the pods are recreated here, all at once.
-            await cluster.DeletePodsAsync(layout.Namespace, layout.PodSelector, cancellationToken).ConfigureAwait(false);
-        }
-
-        // A group's StatefulSet updates OnDelete: when its spec changed, every rank restarts together, never half
-        // old and half new, and a collective never waits on a rank of the other version.
-        var after = isGroup ? await cluster.ReadStatefulSetSpecAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
-        if (isGroup && RolloutPlan.RestartsGroup(before?.Generation, after?.Generation, before?.Replicas ?? 0))
-        {
+            // A group restarts every rank together, never half old and half new, so a collective never waits on a rank of
+            // the other version; a RayCluster on a KubeRay before 1.6.0, which dropped upgradeStrategy: Recreate, all at once.
             await cluster.DeletePodsAsync(layout.Namespace, layout.PodSelector, cancellationToken).ConfigureAwait(false);
         }
 
