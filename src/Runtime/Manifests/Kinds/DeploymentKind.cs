@@ -29,17 +29,13 @@ internal sealed class DeploymentKind : WorkloadKind
         var desired = deployment.Spec?.Replicas ?? 1;
         var status = deployment.Status;
         var ready = status?.ReadyReplicas ?? 0;
-        if (desired == 0)
+        if (Unreconciled(desired, ready, status is not null, status?.ObservedGeneration, deployment.Metadata?.Generation, "deployment") is { } waiting)
         {
-            return WorkloadReadiness.ScaledToZero;
+            return waiting;
         }
 
-        if (status is null || (status.ObservedGeneration ?? 0) < (deployment.Metadata?.Generation ?? 0))
-        {
-            return Readiness.Waiting(ready, desired, "the deployment controller has not seen the current spec yet");
-        }
-
-        if (status.Conditions?.FirstOrDefault(c => c.Type == "Progressing" && c.Reason == "ProgressDeadlineExceeded") is { } stuck)
+        // Past Unreconciled, there is a status.
+        if (status!.Conditions?.FirstOrDefault(c => c.Type == "Progressing" && c.Reason == "ProgressDeadlineExceeded") is { } stuck)
         {
             return Readiness.Waiting(ready, desired, $"rollout stuck: {stuck.Message}");
         }

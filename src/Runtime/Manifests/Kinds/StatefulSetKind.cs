@@ -35,14 +35,9 @@ internal sealed class StatefulSetKind : WorkloadKind
         var desired = statefulSet.Spec?.Replicas ?? 1;
         var status = statefulSet.Status;
         var ready = status?.ReadyReplicas ?? 0;
-        if (desired == 0)
+        if (Unreconciled(desired, ready, status is not null, status?.ObservedGeneration, statefulSet.Metadata?.Generation, "statefulset") is { } waiting)
         {
-            return WorkloadReadiness.ScaledToZero;
-        }
-
-        if (status is null || (status.ObservedGeneration ?? 0) < (statefulSet.Metadata?.Generation ?? 0))
-        {
-            return Readiness.Waiting(ready, desired, "the statefulset controller has not seen the current spec yet");
+            return waiting;
         }
 
         if (ready < desired)
@@ -52,8 +47,8 @@ internal sealed class StatefulSetKind : WorkloadKind
 
         // updatedReplicas counts the pods whose controller-revision-hash is the update revision, whatever the
         // strategy (computeReplicaStatus in kubernetes' pkg/controller/statefulset/stateful_set_control.go): every
-        // rank on it means no group mixes old and new code.
-        if ((status.UpdatedReplicas ?? 0) < desired)
+        // rank on it means no group mixes old and new code. (Past Unreconciled, there is a status.)
+        if ((status!.UpdatedReplicas ?? 0) < desired)
         {
             return Readiness.Waiting(ready, desired, $"{Count(status.UpdatedReplicas ?? 0)} of {Count(desired)} ranks updated");
         }

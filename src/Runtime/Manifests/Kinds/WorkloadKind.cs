@@ -114,6 +114,15 @@ internal abstract class WorkloadKind
     protected static V1ObjectMeta Metadata(JsonElement item) =>
         item.TryGetProperty("metadata", out var metadata) ? KubernetesJson.Deserialize<V1ObjectMeta>(metadata.GetRawText()) : new V1ObjectMeta();
 
+    /// <summary>
+    /// What a built-in workload waits for before its status counts, or null when it counts: at zero replicas (the
+    /// controller stopped it), or its <paramref name="controller"/> controller has not seen the current spec yet.
+    /// </summary>
+    protected static Readiness? Unreconciled(int desired, int ready, bool hasStatus, long? observedGeneration, long? generation, string controller) =>
+        desired == 0 ? WorkloadReadiness.ScaledToZero
+        : !hasStatus || (observedGeneration ?? 0) < (generation ?? 0) ? Readiness.Waiting(ready, desired, $"the {controller} controller has not seen the current spec yet")
+        : null;
+
     /// <summary>"Ready", or what the workload waits for.</summary>
     protected static string State(Readiness readiness) => readiness.IsReady ? "Ready" : readiness.Detail;
 
