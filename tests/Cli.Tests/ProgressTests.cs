@@ -148,7 +148,7 @@ public sealed class ProgressTests
             Status = new V1DeploymentStatus { ObservedGeneration = 2, Replicas = 1, UpdatedReplicas = 1, ReadyReplicas = 1, AvailableReplicas = 1 },
         };
 
-        Assert.Equal(new ServiceRow("add", "Deployment", "default", 1, 1, "-", "Ready"), StatusRows.FromDeployment(deployment));
+        Assert.Equal(new ServiceRow("add", "Deployment", "default", 1, 1, "-", "Ready"), WorkloadKinds.Deployment.StatusRow(JsonDocument.Parse(k8s.KubernetesJson.Serialize(deployment)).RootElement, live: null));
     }
 
     [Fact]
@@ -172,7 +172,7 @@ public sealed class ProgressTests
             """);
         using var podAutoscaler = JsonDocument.Parse("""{ "status": { "desiredScale": 3, "actualScale": 2 } }""");
 
-        var row = StatusRows.FromKnative(service.RootElement, podAutoscaler.RootElement, readyPods: 2);
+        var row = WorkloadKinds.Knative.StatusRow(service.RootElement, new LiveScale(podAutoscaler.RootElement, ReadyPods: 2));
 
         Assert.Equal(new ServiceRow("embed", "Knative Service", "ml", 2, 3, "concurrency 8 at 70%, 0..10 replicas, window 60s, to zero after 300s", "Ready"), row);
     }
@@ -187,7 +187,7 @@ public sealed class ProgressTests
             """);
         using var podAutoscaler = JsonDocument.Parse("""{ "status": { "desiredScale": 0, "actualScale": 0 } }""");
 
-        var row = StatusRows.FromKnative(service.RootElement, podAutoscaler.RootElement, readyPods: 0);
+        var row = WorkloadKinds.Knative.StatusRow(service.RootElement, new LiveScale(podAutoscaler.RootElement, ReadyPods: 0));
 
         Assert.Equal("Scaled to zero", row.State);
         Assert.Equal("0/0", $"{row.Ready}/{row.Desired}");
@@ -195,7 +195,7 @@ public sealed class ProgressTests
 
     [Fact]
     public void Autoscaling_WithoutAnnotations_IsADash() =>
-        Assert.Equal("-", StatusRows.Autoscaling(new Dictionary<string, string>(), "autoscaling.knative.dev/"));
+        Assert.Equal("-", AutoscaleAnnotations.Describe(new Dictionary<string, string>(), "autoscaling.knative.dev/"));
 
     [Fact]
     public void Autoscaling_ForARankGroup_ReadsHoistsOwnAnnotations()
@@ -208,7 +208,7 @@ public sealed class ProgressTests
             ["autoscaling.hoist.dev/max-scale"] = "0",
         };
 
-        Assert.Equal("rps 50, 1..unbounded replicas", StatusRows.Autoscaling(annotations, "autoscaling.hoist.dev/"));
+        Assert.Equal("rps 50, 1..unbounded replicas", AutoscaleAnnotations.Describe(annotations, "autoscaling.hoist.dev/"));
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class AdoptionTests
             .Replace("SETTINGS", DeployTimeAnnotations.DescriptorDigest(appliedFrom), StringComparison.Ordinal));
 
     private static AdoptionDecision Decide(V1Deployment? live, ServiceDescriptor? running = null, string tokenDigest = TokenDigest) =>
-        Adoption.Decide(Layout(running ?? Probe), live?.Metadata, live is null ? null : WorkloadReadiness.Of(live), DeployTimeAnnotations.DescriptorDigest(running ?? Probe), tokenDigest);
+        Adoption.Decide(Layout(running ?? Probe), live?.Metadata, live is null ? null : DeploymentKind.ReadinessOf(live), DeployTimeAnnotations.DescriptorDigest(running ?? Probe), tokenDigest);
 
     [Fact]
     public void AReadyServiceOfThisApp_FromTheSameSettings_IsUsedAsItIs_KeepingTheDeployedImage()
@@ -41,7 +41,7 @@ public sealed class AdoptionTests
         var elsewhere = ServiceLayout.From(Probe, ManifestRenderer.Render(Probe, Descriptors.Options with { Image = "registry.example/myapp:old" }));
         var live = Live(Probe);
 
-        Assert.True(Adoption.Decide(elsewhere, live.Metadata, WorkloadReadiness.Of(live), DeployTimeAnnotations.DescriptorDigest(Probe), TokenDigest).Adopt);
+        Assert.True(Adoption.Decide(elsewhere, live.Metadata, DeploymentKind.ReadinessOf(live), DeployTimeAnnotations.DescriptorDigest(Probe), TokenDigest).Adopt);
     }
 
     [Fact]

@@ -113,7 +113,7 @@ public sealed class ApplyTests
             Assert.Equal(kind.Kind, value.Kind);
         }
 
-        Assert.True(ResourceKind.KnativeService.IsCustom);
+        Assert.True(WorkloadKinds.Knative.Resource.IsCustom);
         Assert.False(ResourceKind.Service.IsCustom);
     }
 }

@@ -26,14 +26,14 @@ public sealed class ClusterTests
             Assert.Equal(1, await probe.CountCallsAsync());
             Assert.Equal(2, await probe.CountCallsAsync());
             Assert.Equal(1, cluster.App.Client.GetStatus("probe")!.ReadyReplicas);
-            Assert.NotEmpty(await cluster.ListAsync(ResourceKind.Deployment, "probe"));
+            Assert.NotEmpty(await cluster.ListAsync(WorkloadKinds.Deployment.Resource, "probe"));
         }
         finally
         {
             await cluster.App.Client.StopServiceAsync("probe");
         }
 
-        Assert.Empty(await cluster.ListAsync(ResourceKind.Deployment, "probe"));
+        Assert.Empty(await cluster.ListAsync(WorkloadKinds.Deployment.Resource, "probe"));
         Assert.Empty(await cluster.ListAsync(ResourceKind.Service, "probe"));
         Assert.Empty(await cluster.PodsAsync("probe"));
     }
@@ -80,7 +80,7 @@ public sealed class ClusterTests
             await cluster.App.Client.StopServiceAsync("jax-group");
         }
 
-        Assert.Empty(await cluster.ListAsync(ResourceKind.StatefulSet, "jax-group"));
+        Assert.Empty(await cluster.ListAsync(WorkloadKinds.StatefulSet.Resource, "jax-group"));
     }
 
     [ClusterFact(NeedsTestImage = true)]
@@ -92,19 +92,19 @@ public sealed class ClusterTests
         try
         {
             await shortLived.ProcessIdAsync();
-            var stamped = Assert.Single(await cluster.ListAsync(ResourceKind.Deployment, "short-lived"));
+            var stamped = Assert.Single(await cluster.ListAsync(WorkloadKinds.Deployment.Resource, "short-lived"));
             Assert.Equal("3s", stamped.Annotations[ManifestAnnotations.InactivityTtl]);
             Assert.NotNull(InactivityPolicy.Parse(stamped.Annotations[InactivityPolicy.LastActivityAnnotation]));
 
             var gone = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-            while ((await cluster.ListAsync(ResourceKind.Deployment, "short-lived")).Count > 0)
+            while ((await cluster.ListAsync(WorkloadKinds.Deployment.Resource, "short-lived")).Count > 0)
             {
                 Assert.True(DateTime.UtcNow < gone, "short-lived was not torn down 90 s after its 3 s InactivityTtl");
                 await Task.Delay(1000);
             }
 
             await shortLived.ProcessIdAsync();
-            Assert.Single(await cluster.ListAsync(ResourceKind.Deployment, "short-lived"));
+            Assert.Single(await cluster.ListAsync(WorkloadKinds.Deployment.Resource, "short-lived"));
         }
         finally
         {

@@ -46,13 +46,13 @@ public sealed class InactivityPolicyTests
         var controller = ControllerManifests.Render(Descriptors.Options, "mcr.microsoft.com/dotnet/aspnet:10.0", ["ml"]).OfType<V1Deployment>().Single().Metadata;
         var withController = new HashSet<string>([controller.Labels[ManifestLabels.PartOf]], StringComparer.Ordinal);
 
-        Assert.True(InactivityPolicy.LeftToController(ResourceKind.StatefulSet, group, withController));
-        Assert.False(InactivityPolicy.LeftToController(ResourceKind.StatefulSet, group, new HashSet<string>(StringComparer.Ordinal)));
-        Assert.False(InactivityPolicy.LeftToController(ResourceKind.StatefulSet, group, new HashSet<string>(["another-app"], StringComparer.Ordinal)));
+        Assert.True(InactivityPolicy.LeftToController(WorkloadKinds.StatefulSet, group, withController));
+        Assert.False(InactivityPolicy.LeftToController(WorkloadKinds.StatefulSet, group, new HashSet<string>(StringComparer.Ordinal)));
+        Assert.False(InactivityPolicy.LeftToController(WorkloadKinds.StatefulSet, group, new HashSet<string>(["another-app"], StringComparer.Ordinal)));
 
         // Knative and KubeRay scale themselves: the controller does not, so clients keep their TTL.
-        Assert.False(InactivityPolicy.LeftToController(ResourceKind.KnativeService, group, withController));
-        Assert.False(InactivityPolicy.LeftToController(ResourceKind.RayCluster, group, withController));
+        Assert.False(InactivityPolicy.LeftToController(WorkloadKinds.Knative, group, withController));
+        Assert.False(InactivityPolicy.LeftToController(WorkloadKinds.Ray, group, withController));
     }
 
     [Fact]

@@ -96,7 +96,7 @@ public sealed class LayoutAndSelectorTests
     {
         var layout = ServiceLayout.From(Descriptors.Plain(), ManifestRenderer.Render(Descriptors.Plain(), Descriptors.Options));
 
-        Assert.Equal(ResourceKind.Deployment, layout.WorkloadKind);
+        Assert.Same(WorkloadKinds.Deployment, layout.WorkloadKind);
         Assert.Equal(("probe", "probe", "ml", "myapp-probe"), (layout.WorkloadName, layout.ServiceName, layout.Namespace, layout.Instance));
         Assert.Null(layout.HeadlessServiceName);
         Assert.Equal(1, layout.Ranks);
@@ -107,7 +107,7 @@ public sealed class LayoutAndSelectorTests
     {
         var layout = ServiceLayout.From(Descriptors.Distributed(4), ManifestRenderer.Render(Descriptors.Distributed(4), Descriptors.Options));
 
-        Assert.Equal(ResourceKind.StatefulSet, layout.WorkloadKind);
+        Assert.Same(WorkloadKinds.StatefulSet, layout.WorkloadKind);
         Assert.Equal(4, layout.Ranks);
         Assert.Equal("train-headless", layout.HeadlessServiceName);
         Assert.Equal("train-3", layout.RankPod(3));
@@ -118,7 +118,7 @@ public sealed class LayoutAndSelectorTests
     {
         var layout = ServiceLayout.From(Descriptors.Autoscaled(), ManifestRenderer.Render(Descriptors.Autoscaled(), Descriptors.Options));
 
-        Assert.Equal(ResourceKind.KnativeService, layout.WorkloadKind);
+        Assert.Same(WorkloadKinds.Knative, layout.WorkloadKind);
         Assert.Equal("embed", layout.ServiceName);
     }
 
@@ -127,7 +127,7 @@ public sealed class LayoutAndSelectorTests
     {
         var layout = ServiceLayout.From(Descriptors.Ray(), ManifestRenderer.Render(Descriptors.Ray(), Descriptors.Options));
 
-        Assert.Equal(ResourceKind.RayCluster, layout.WorkloadKind);
+        Assert.Same(WorkloadKinds.Ray, layout.WorkloadKind);
         Assert.Equal("tune", layout.ServiceName);
     }
 

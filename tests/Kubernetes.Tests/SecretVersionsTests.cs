@@ -94,8 +94,8 @@ public sealed class SecretVersionsTests
         var layout = ServiceLayout.From(service, objects);
         var settings = DeployTimeAnnotations.DescriptorDigest(service);
 
-        var same = Adoption.Decide(layout, live.Metadata, WorkloadReadiness.Of(live), settings, "9b3c1f0e2d4a6b8c", Digest(service, First, Wandb));
-        var rotated = Adoption.Decide(layout, live.Metadata, WorkloadReadiness.Of(live), settings, "9b3c1f0e2d4a6b8c", Digest(service, Rotated, Wandb));
+        var same = Adoption.Decide(layout, live.Metadata, DeploymentKind.ReadinessOf(live), settings, "9b3c1f0e2d4a6b8c", Digest(service, First, Wandb));
+        var rotated = Adoption.Decide(layout, live.Metadata, DeploymentKind.ReadinessOf(live), settings, "9b3c1f0e2d4a6b8c", Digest(service, Rotated, Wandb));
 
         Assert.True(same.Adopt, same.Reason);
         Assert.Equal((false, "its workers started with other versions of its Secrets"), (rotated.Adopt, rotated.Reason));

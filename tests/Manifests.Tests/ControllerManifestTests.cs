@@ -97,6 +97,15 @@ public sealed partial class ControllerManifestTests
                 called.Add($"{Group(call.Groups["api"].Value)} {Resource(call.Groups["kind"].Value)} {Verb(call.Groups["verb"].Value)}");
             }
 
+            // A call through the generic object API is made on every kind the controller scales, by its group and plural.
+            foreach (Match call in GenericCall().Matches(text))
+            {
+                foreach (var (group, plural) in s_scaledKinds)
+                {
+                    called.Add(call.Groups["scale"].Success ? $"{group} {plural}/scale patch" : $"{group} {plural} {Verb(call.Groups["verb"].Value)}");
+                }
+            }
+
             foreach (Match call in ClusterClientCall().Matches(text))
             {
                 var method = call.Groups["method"].Value;
@@ -127,6 +136,12 @@ public sealed partial class ControllerManifestTests
         ["ListEventsAsync"] = " events list",
         ["ReadLogTailAsync"] = " pods/log get",
     };
+
+    // The kinds whose WorkloadKind.ControllerScales (Kubernetes.Tests' WorkloadKindsTests holds the registry to the Role).
+    private static readonly (string Group, string Plural)[] s_scaledKinds = [("apps", "deployments"), ("apps", "statefulsets")];
+
+    [GeneratedRegex(@"\.CustomObjects\.(?<verb>List|Get|Patch|Delete)NamespacedCustomObject(?<scale>Scale)?Async\(")]
+    private static partial Regex GenericCall();
 
     [GeneratedRegex(@"\bcluster\.(?<method>\w+Async)\(")]
     private static partial Regex ClusterClientCall();

@@ -64,27 +64,23 @@ internal sealed partial class DeployedServiceBackend(ClusterTarget target, Deplo
         var cluster = target.Cluster;
         var ns = await ServiceNamespaces.FindAsync(target, service, cancellationToken).ConfigureAwait(false);
         var selector = ServiceInventory.Selector(service);
-        foreach (var kind in ResourceKind.Workloads)
+        foreach (var kind in WorkloadKinds.All)
         {
-            var found = await cluster.ListAsync(kind, ns, selector, cancellationToken).ConfigureAwait(false);
-            if (found.FirstOrDefault() is not { } workload)
+            var found = await cluster.ListWorkloadsAsync(kind, ns, selector, cancellationToken).ConfigureAwait(false);
+            if (found.Count == 0)
             {
                 continue;
             }
 
+            var live = found[0];
+            var workload = k8s.KubernetesJson.Deserialize<V1ObjectMeta>(live.GetProperty("metadata").GetRawText());
             var labels = workload.Labels ?? new Dictionary<string, string>();
             var instance = labels.TryGetValue(ManifestLabels.Instance, out var i) ? i : workload.Name;
-            // Knative makes Services of its own for each revision, and they may carry the labels too: a Knative
-            // Service is addressed by its own name, as the backend does.
-            var services = kind == ResourceKind.KnativeService
+            // A kind addressed by its own name (Knative, which makes Services of its own for each revision, and they
+            // may carry the labels too) is reached by it, as the backend does.
+            var services = kind.AddressedByOwnName
                 ? []
                 : (await cluster.Api.CoreV1.ListNamespacedServiceAsync(ns, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items;
-            var ranks = 1;
-            if (kind == ResourceKind.StatefulSet)
-            {
-                var set = await cluster.Api.AppsV1.ReadNamespacedStatefulSetAsync(workload.Name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
-                ranks = set.Spec?.Replicas ?? 1;
-            }
 
             var layout = new ServiceLayout
             {
@@ -96,12 +92,12 @@ internal sealed partial class DeployedServiceBackend(ClusterTarget target, Deplo
                 PodLabels = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ManifestLabels.Name] = service, [ManifestLabels.Instance] = instance },
                 ServiceName = services.FirstOrDefault(s => s.Spec?.ClusterIP != "None")?.Metadata.Name ?? workload.Name,
                 HeadlessServiceName = services.FirstOrDefault(s => s.Spec?.ClusterIP == "None")?.Metadata.Name,
-                Ranks = ranks,
+                Ranks = kind.Ranks(live),
             };
             var appName = labels.TryGetValue(ManifestLabels.PartOf, out var partOf) ? partOf : service;
             var annotations = workload.Annotations ?? new Dictionary<string, string>();
             var distribution = annotations.TryGetValue(ManifestAnnotations.Distribution, out var type) ? type : null;
-            return new DeployedService(layout, appName, distribution) { Workload = workload };
+            return new DeployedService(layout, appName, distribution) { Workload = workload, Scaled = kind.Scaled(live) is not null };
         }
 
         throw Commands.StatusCommand.NotDeployed(service, ns);
@@ -164,17 +160,12 @@ internal sealed partial class DeployedServiceBackend(ClusterTarget target, Deplo
     private async Task<ActivatorAnswer?> ActivateThroughControllerAsync(DeployedService deployed, string token, TimeSpan launchTimeout, CancellationToken cancellationToken)
     {
         var layout = deployed.Layout;
-        IKubernetesObject<V1ObjectMeta>? workload =
-            layout.WorkloadKind == ResourceKind.StatefulSet ? new V1StatefulSet { Metadata = deployed.Workload }
-            : layout.WorkloadKind == ResourceKind.Deployment ? new V1Deployment { Metadata = deployed.Workload }
-            : null;
-        var scaled = workload?.Metadata is not null && ControllerManifests.Scales(workload);
 
         // The service's own LaunchTimeout, from its workload's hoist.dev/launch-timeout, as the controller reads it.
         return await ControllerActivation.ActivateAsync(
             target.Cluster,
             _connector,
-            scaled,
+            deployed.Scaled,
             layout.Namespace,
             deployed.AppName,
             layout.Service,
@@ -271,6 +262,9 @@ internal sealed record DeployedService(ServiceLayout Layout, string AppName, str
 {
     /// <summary>The workload's metadata as found: its labels and scaling annotations.</summary>
     public V1ObjectMeta? Workload { get; init; }
+
+    /// <summary>Whether the app's in-cluster controller scales the workload (<see cref="WorkloadKind.Scaled(System.Text.Json.JsonElement)"/>).</summary>
+    public bool Scaled { get; init; }
 }
 
 /// <summary>The settings a call to a deployed service needs: the backend's, and the configured token if any.</summary>

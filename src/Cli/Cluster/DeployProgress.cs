@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Hoist.Backends.Kubernetes;
 using k8s.Models;
+using Hoist.Manifests;
 
 namespace Hoist.Cli.Cluster;
 

@@ -6,6 +6,7 @@ using Hoist.Protocol;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Hoist.Configuration;
+using Hoist.Manifests;
 
 namespace Hoist.Cli.Cluster;
 

@@ -28,29 +28,26 @@ internal static class ServiceInventory
         var selector = ServicesSelector(service);
         var rows = new List<ServiceRow>();
 
-        var deployments = await api.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
-        rows.AddRange(deployments.Items.Select(StatusRows.FromDeployment));
-
-        var statefulSets = await api.AppsV1.ListNamespacedStatefulSetAsync(ns, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
-        rows.AddRange(statefulSets.Items.Select(StatusRows.FromStatefulSet));
-
-        foreach (var knative in await ListCustomAsync(api, ResourceKind.KnativeService, ns, selector, cancellationToken).ConfigureAwait(false))
+        foreach (var kind in WorkloadKinds.All)
         {
-            var pods = await cluster.ListPodsAsync(ns, $"serving.knative.dev/service={Name(knative)}", cancellationToken).ConfigureAwait(false);
-            var podAutoscaler = await ReadPodAutoscalerAsync(api, ns, knative, cancellationToken).ConfigureAwait(false);
-            rows.Add(StatusRows.FromKnative(knative, podAutoscaler, WorkerConnector.ReadyPods(pods).Count));
-        }
+            foreach (var workload in await ListAsync(api, kind.Resource, ns, selector, cancellationToken).ConfigureAwait(false))
+            {
+                LiveScale? live = null;
+                if (kind.ReportsLiveScale)
+                {
+                    var pods = await cluster.ListPodsAsync(ns, $"serving.knative.dev/service={Name(workload)}", cancellationToken).ConfigureAwait(false);
+                    live = new LiveScale(await ReadPodAutoscalerAsync(api, ns, workload, cancellationToken).ConfigureAwait(false), WorkerConnector.ReadyPods(pods).Count);
+                }
 
-        foreach (var ray in await ListCustomAsync(api, ResourceKind.RayCluster, ns, selector, cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add(StatusRows.FromRay(ray));
+                rows.Add(kind.StatusRow(workload, live));
+            }
         }
 
         return rows.OrderBy(r => r.Service, StringComparer.Ordinal).ToArray();
     }
 
-    /// <summary>The items of a custom kind; none when its CRD is not installed.</summary>
-    public static async Task<IReadOnlyList<JsonElement>> ListCustomAsync(IKubernetes api, ResourceKind kind, string ns, string selector, CancellationToken cancellationToken)
+    /// <summary>The items of a kind, by its group, version and plural; none when its CRD is not installed.</summary>
+    public static async Task<IReadOnlyList<JsonElement>> ListAsync(IKubernetes api, ResourceKind kind, string ns, string selector, CancellationToken cancellationToken)
     {
         try
         {

@@ -45,18 +45,18 @@ internal static class ServiceNamespaces
         }
 
         var selector = ServiceInventory.Selector(service);
-        foreach (var kind in ResourceKind.Workloads)
+        foreach (var kind in WorkloadKinds.All)
         {
-            if ((await target.Cluster.ListAsync(kind, target.Namespace, selector, cancellationToken).ConfigureAwait(false)).Count > 0)
+            if ((await target.Cluster.ListAsync(kind.Resource, target.Namespace, selector, cancellationToken).ConfigureAwait(false)).Count > 0)
             {
                 return target.Namespace;
             }
         }
 
         var found = new List<string>();
-        foreach (var kind in ResourceKind.Workloads)
+        foreach (var kind in WorkloadKinds.All)
         {
-            found.AddRange(await ListEverywhereAsync(target.Cluster.Api, kind, selector, cancellationToken).ConfigureAwait(false));
+            found.AddRange(await ListEverywhereAsync(target.Cluster.Api, kind.Resource, selector, cancellationToken).ConfigureAwait(false));
         }
 
         return Choose(service, target.Namespace, namedOnCommandLine: false, found);
@@ -67,16 +67,7 @@ internal static class ServiceNamespaces
     {
         try
         {
-            if (kind == ResourceKind.Deployment)
-            {
-                return (await api.AppsV1.ListDeploymentForAllNamespacesAsync(labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata.NamespaceProperty).ToArray();
-            }
-
-            if (kind == ResourceKind.StatefulSet)
-            {
-                return (await api.AppsV1.ListStatefulSetForAllNamespacesAsync(labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata.NamespaceProperty).ToArray();
-            }
-
+            // Every workload kind by its group, version and plural (/apis/apps/v1/deployments as much as Knative's).
             var list = (JsonElement)await api.CustomObjects.ListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
             return list.TryGetProperty("items", out var items)
                 ? items.EnumerateArray().Select(i => KubernetesJson.Deserialize<V1ObjectMeta>(i.GetProperty("metadata")).NamespaceProperty).ToArray()

@@ -221,7 +221,7 @@ internal sealed class DeployCommand : Command
             }
 
             var layout = await ServiceRollout.ApplyAsync(cluster, service, objects, options, token, context.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            await context.Output.WriteLineAsync($"{service.Name}: applied {layout.WorkloadKind.Kind} {layout.WorkloadName} in namespace {layout.Namespace} ({ServiceImages.For(options.Image, service.Compute.Image)})").ConfigureAwait(false);
+            await context.Output.WriteLineAsync($"{service.Name}: applied {layout.WorkloadKind.Resource.Kind} {layout.WorkloadName} in namespace {layout.Namespace} ({ServiceImages.For(options.Image, service.Compute.Image)})").ConfigureAwait(false);
             applied.Add(new Applied(service, layout, context.Time.GetTimestamp()));
         }
 

@@ -70,9 +70,9 @@ internal sealed class StatusCommand : Command
 
             // What the in-cluster controller decided for it, from the Events it records on the workload.
             var workloads = new List<string>();
-            foreach (var kind in (ResourceKind[])[ResourceKind.StatefulSet, ResourceKind.Deployment])
+            foreach (var kind in Manifests.WorkloadKinds.All.Where(k => k.ControllerScales))
             {
-                workloads.AddRange((await target.Cluster.ListAsync(kind, ns, ServiceInventory.Selector(service), cancellationToken).ConfigureAwait(false)).Select(m => m.Name));
+                workloads.AddRange((await target.Cluster.ListAsync(kind.Resource, ns, ServiceInventory.Selector(service), cancellationToken).ConfigureAwait(false)).Select(m => m.Name));
             }
 
             var decisions = ScalingEvents.Lines(await target.Cluster.ListEventsAsync(ns, cancellationToken).ConfigureAwait(false), workloads, context.Time.GetUtcNow());

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using static Hoist.Manifests.ManifestAnnotations;
 
 namespace Hoist.Manifests;
@@ -10,6 +11,50 @@ namespace Hoist.Manifests;
 /// </summary>
 internal static class AutoscaleAnnotations
 {
+    /// <summary>What <c>hoist status</c> shows for a service without autoscaling settings.</summary>
+    public const string None = "-";
+
+    /// <summary>"concurrency 8 at 70%, 0..10 replicas, window 60s, to zero after 300s"; "-" when the annotations hold no autoscaling.</summary>
+    public static string Describe(IDictionary<string, string> annotations, string prefix)
+    {
+        string? Get(string key) => annotations.TryGetValue(prefix + key, out var value) && value.Length > 0 ? value : null;
+
+        var metric = Get(Metric);
+        var target = Get(Target);
+        if (metric is null && target is null && Get(Class) is null)
+        {
+            return None;
+        }
+
+        var text = new StringBuilder();
+        // No target: [Autoscale(ContainerConcurrency)] decides it, as Knative derives it from containerConcurrency.
+        text.Append(metric ?? "concurrency").Append(' ').Append(target ?? Get(ContainerConcurrency) ?? "from containerConcurrency");
+        if (Get(TargetUtilization) is { } utilization)
+        {
+            text.Append(" at ").Append(utilization).Append('%');
+        }
+
+        var min = Get(MinScale) ?? "1";
+        var max = Get(MaxScale) is { } m && m != "0" ? m : "unbounded";
+        text.Append(", ").Append(min).Append("..").Append(max).Append(" replicas");
+        if (Get(Window) is { } window)
+        {
+            text.Append(", window ").Append(window);
+        }
+
+        if (Get(ScaleToZeroRetention) is { } retention)
+        {
+            text.Append(", to zero after ").Append(retention);
+        }
+
+        if (Get(ScaleDownDelay) is { } delay)
+        {
+            text.Append(", scale-down delay ").Append(delay);
+        }
+
+        return text.ToString();
+    }
+
     public static void AddTo(IDictionary<string, string> annotations, AutoscaleSpec autoscale, string prefix, string autoscalerClass)
     {
         annotations[prefix + Class] = autoscalerClass;

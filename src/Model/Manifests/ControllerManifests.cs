@@ -77,12 +77,8 @@ public static class ControllerManifests
             .ToArray();
 
     /// <summary>Whether the controller scales <paramref name="rendered"/>: a workload its own reader (<see cref="ScaledWorkload"/>) takes.</summary>
-    public static bool Scales(IKubernetesObject<V1ObjectMeta> rendered) => rendered switch
-    {
-        V1StatefulSet set => ScaledWorkload.From(set) is not null,
-        V1Deployment deployment => ScaledWorkload.From(deployment) is not null,
-        _ => false,
-    };
+    public static bool Scales(IKubernetesObject<V1ObjectMeta> rendered) =>
+        WorkloadKinds.Of(rendered) is { ControllerScales: true } kind && kind.Scaled(rendered) is not null;
 
     /// <summary>The controller's pods, by the labels its Deployment and Service select on.</summary>
     public static string PodSelector(ManifestOptions options) => HoistSelectors.Format(Selector(options));

@@ -87,8 +87,8 @@ internal static class InactivityPolicy
     /// kinds the controller scales) of an app with a controller in the namespace. The controller sees the calls in flight
     /// on its pods, which a client's janitor does not, so a client never tears such a service down for inactivity.
     /// </summary>
-    public static bool LeftToController(ResourceKind kind, V1ObjectMeta workload, IReadOnlySet<string> appsWithController) =>
-        (kind == ResourceKind.Deployment || kind == ResourceKind.StatefulSet)
+    public static bool LeftToController(Manifests.WorkloadKind kind, V1ObjectMeta workload, IReadOnlySet<string> appsWithController) =>
+        kind.ControllerScales
         && workload.Labels is { } labels
         && labels.TryGetValue(ManifestLabels.PartOf, out var app)
         && appsWithController.Contains(app);

@@ -12,7 +12,7 @@ public static partial class ManifestRenderer
     // parallel, since the ranks wait for each other anyway, and the headless Service publishes their DNS names
     // before they are ready, since rendezvous happens before readiness. With [Autoscale], the settings ride
     // along as autoscaling.hoist.dev annotations and the Hoist runtime scales the group as a whole.
-    private static IKubernetesObject<V1ObjectMeta>[] RenderStatefulSet(RenderTarget target, DistributionSpec distribution)
+    internal static IKubernetesObject<V1ObjectMeta>[] RenderStatefulSet(RenderTarget target, DistributionSpec distribution)
     {
         var setName = KubernetesNames.Fit(target.Name, KubernetesNames.MaxStatefulSetNameLength);
         var headlessName = KubernetesNames.Fit(target.Name + "-headless", KubernetesNames.MaxLabelLength);

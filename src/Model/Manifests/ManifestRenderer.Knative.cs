@@ -24,7 +24,7 @@ public static partial class ManifestRenderer
 
     // [Autoscale] without [Distribute]: a Knative Service. Every setting becomes its autoscaling.knative.dev
     // annotation on the revision template, where Knative reads them, and LaunchTimeout its progress deadline.
-    private static KnativeService RenderKnativeService(RenderTarget target, AutoscaleSpec autoscale)
+    internal static KnativeService RenderKnativeService(RenderTarget target, AutoscaleSpec autoscale)
     {
         var templateAnnotations = new SortedDictionary<string, string>(StringComparer.Ordinal);
         AutoscaleAnnotations.AddTo(templateAnnotations, autoscale, ManifestAnnotations.KnativeAutoscalingPrefix, ManifestAnnotations.KnativePodAutoscalerClass);

@@ -17,7 +17,7 @@ public static partial class ManifestRenderer
     // container; the Hoist worker runs beside it on the head only, as the Ray driver, the way Kubetorch runs a
     // ray function on the head. A ClusterIP Service named after the service reaches it there, so callers
     // address every kind the same way.
-    private static IKubernetesObject<V1ObjectMeta>[] RenderRay(RenderTarget target, DistributionSpec distribution)
+    internal static IKubernetesObject<V1ObjectMeta>[] RenderRay(RenderTarget target, DistributionSpec distribution)
     {
         var compute = target.Descriptor.Compute;
         var workers = distribution.Workers - 1;

@@ -10,7 +10,7 @@ namespace Hoist.Manifests;
 /// manifests and deploy-time objects are the same thing.
 /// </summary>
 /// <remarks>
-/// plain: ClusterIP Service + Deployment. [Autoscale]: Knative Service. [Distribute]: headless Service +
+/// Each kind of workload (<see cref="WorkloadKinds"/>) renders its own with the pieces here. plain: ClusterIP Service + Deployment. [Autoscale]: Knative Service. [Distribute]: headless Service +
 /// ClusterIP Service + StatefulSet, or a RayCluster (+ a ClusterIP Service on its head) for "ray". The call
 /// token Secret is never part of these objects, so a manifest on disk never holds a token and applying it
 /// never resets one; <see cref="RenderTokenSecret"/> makes it at deploy time.
@@ -28,14 +28,7 @@ public static partial class ManifestRenderer
         Validate(target);
 
         // The claims first: a pod that mounts one waits for it, so it had better exist by then.
-        IReadOnlyList<IKubernetesObject<V1ObjectMeta>> workload = (descriptor.Distribution, descriptor.Autoscale) switch
-        {
-            ({ Type: "ray" } distribution, _) => RenderRay(target, distribution),
-            ({ } distribution, _) => RenderStatefulSet(target, distribution),
-            (null, { } autoscale) => [RenderKnativeService(target, autoscale)],
-            (null, null) => RenderDeployment(target),
-        };
-        return [.. WorkerPod.Claims(target), .. workload];
+        return [.. WorkerPod.Claims(target), .. WorkloadKinds.For(descriptor).Render(target)];
     }
 
     /// <summary>
@@ -67,7 +60,7 @@ public static partial class ManifestRenderer
     }
 
     // plain: one replica behind a ClusterIP Service.
-    private static IKubernetesObject<V1ObjectMeta>[] RenderDeployment(RenderTarget target)
+    internal static IKubernetesObject<V1ObjectMeta>[] RenderDeployment(RenderTarget target)
     {
         var deployment = new V1Deployment
         {

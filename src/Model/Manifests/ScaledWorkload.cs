@@ -3,7 +3,8 @@ using k8s.Models;
 namespace Hoist.Manifests;
 
 /// <summary>
-/// A workload the in-cluster controller scales, read from what the cluster holds: a distributed group's StatefulSet
+/// A workload the in-cluster controller scales, read from what the cluster holds by its kind
+/// (<see cref="Manifests.WorkloadKind.Scaled(System.Text.Json.JsonElement)"/>): a distributed group's StatefulSet
 /// with <c>autoscaling.hoist.dev/*</c> annotations or an InactivityTtl, or a plain service's Deployment with an
 /// InactivityTtl. <see cref="Descriptor"/> carries only the settings scaling reads (name, TTL, autoscaling, group
 /// size), rebuilt from the workload, since the controller runs no user code and has no assembly to read.
@@ -25,61 +26,6 @@ internal sealed record ScaledWorkload(
     /// <summary>The rank count of a group: the pods' own WORLD_SIZE, which stays when the set is at zero.</summary>
     public const string WorldSizeVariable = "WORLD_SIZE";
 
-    /// <summary>A StatefulSet the controller scales, or null when it has nothing to scale by.</summary>
-    public static ScaledWorkload? From(V1StatefulSet set)
-    {
-        var metadata = set.Metadata;
-        var autoscale = AutoscaleAnnotations.Read(metadata?.Annotations, ManifestAnnotations.HoistAutoscalingPrefix);
-        var ttl = Ttl(metadata);
-        if ((autoscale is null && ttl is null) || Identity(metadata) is not var (service, instance))
-        {
-            return null;
-        }
-
-        var worldSize = set.Spec?.Template?.Spec?.Containers?
-            .SelectMany(c => c.Env ?? [])
-            .FirstOrDefault(e => e.Name == WorldSizeVariable)?.Value;
-        var groupSize = int.TryParse(worldSize, out var size) && size > 0 ? size : Math.Max(1, set.Spec?.Replicas ?? 1);
-        var distribution = metadata!.Annotations!.TryGetValue(ManifestAnnotations.Distribution, out var type) ? type : "spmd";
-        return new ScaledWorkload(
-            ResourceKind.StatefulSet,
-            metadata.NamespaceProperty,
-            metadata.Name,
-            instance,
-            groupSize,
-            set.Spec?.Replicas ?? 0,
-            set.Status?.ReadyReplicas ?? 0,
-            Describe(service, metadata, ttl, autoscale, new DistributionSpec { Type = distribution, Workers = groupSize }),
-            metadata)
-        {
-            PodSelector = HoistSelectors.Pods(set.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()),
-        };
-    }
-
-    /// <summary>A Deployment the controller takes to zero after its InactivityTtl, or null when it has none.</summary>
-    public static ScaledWorkload? From(V1Deployment deployment)
-    {
-        var metadata = deployment.Metadata;
-        if (Ttl(metadata) is not { } ttl || Identity(metadata) is not var (service, instance))
-        {
-            return null;
-        }
-
-        return new ScaledWorkload(
-            ResourceKind.Deployment,
-            metadata!.NamespaceProperty,
-            metadata.Name,
-            instance,
-            GroupSize: 1,
-            deployment.Spec?.Replicas ?? 0,
-            deployment.Status?.ReadyReplicas ?? 0,
-            Describe(service, metadata, ttl, autoscale: null, distribution: null),
-            metadata)
-        {
-            PodSelector = HoistSelectors.Pods(deployment.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()),
-        };
-    }
-
     /// <summary>
     /// The latest call anyone recorded: the activity Lease's renewal, an older client's stamp, or the workload's
     /// creation for a service no client has called (applied by <c>hoist deploy</c> and left alone).
@@ -90,7 +36,8 @@ internal sealed record ScaledWorkload(
     /// <summary>The key a controller keeps this workload's decisions under.</summary>
     public string Key => $"{Kind.Plural}/{Name}";
 
-    private static string? Ttl(V1ObjectMeta? metadata) =>
+    /// <summary>The workload's InactivityTtl, when it has a valid one.</summary>
+    internal static string? Ttl(V1ObjectMeta? metadata) =>
         metadata?.Annotations is { } annotations
         && annotations.TryGetValue(ManifestAnnotations.InactivityTtl, out var ttl)
         && InactivityPolicy.Ttl(ttl) is not null
@@ -109,14 +56,15 @@ internal sealed record ScaledWorkload(
             : ComputeSpec.DefaultLaunchTimeoutSeconds;
 
     // A workload being deleted, or one whose labels Hoist did not write, is left alone.
-    private static (string Service, string Instance)? Identity(V1ObjectMeta? metadata) =>
+    internal static (string Service, string Instance)? Identity(V1ObjectMeta? metadata) =>
         metadata is { DeletionTimestamp: null, Labels: { } labels }
         && labels.TryGetValue(ManifestLabels.Name, out var service)
         && labels.TryGetValue(ManifestLabels.Instance, out var instance)
             ? (service, instance)
             : null;
 
-    private static ServiceDescriptor Describe(string service, V1ObjectMeta metadata, string? ttl, AutoscaleSpec? autoscale, DistributionSpec? distribution) => new()
+    /// <summary>The settings scaling reads, rebuilt from the workload.</summary>
+    internal static ServiceDescriptor Describe(string service, V1ObjectMeta metadata, string? ttl, AutoscaleSpec? autoscale, DistributionSpec? distribution) => new()
     {
         Name = service,
         Kind = ServiceKind.Method,

@@ -39,7 +39,7 @@ public sealed class ActivatorClusterTests
             do
             {
                 await Task.Delay(TimeSpan.FromSeconds(2), ct);
-                var workload = ScaledWorkload.From(await api.AppsV1.ReadNamespacedStatefulSetAsync(layout.WorkloadName, ns, cancellationToken: ct));
+                var workload = WorkloadKinds.StatefulSet.ScaledOf(await api.AppsV1.ReadNamespacedStatefulSetAsync(layout.WorkloadName, ns, cancellationToken: ct));
                 Assert.NotNull(workload);
                 error = await WorkloadDiagnosis.ExplainAsync(api, workload, TimeSpan.FromSeconds(60), ct);
             }

@@ -92,7 +92,7 @@ public sealed class ControllerActivationTests
     {
         // The controller rebuilds the selector from the live workload; the client's comes from what it rendered.
         var objects = ManifestRenderer.Render(AutoscaledGroup(), Descriptors.Options);
-        var workload = ScaledWorkload.From(objects.OfType<V1StatefulSet>().Single())!;
+        var workload = WorkloadKinds.StatefulSet.ScaledOf(objects.OfType<V1StatefulSet>().Single())!;
 
         Assert.Equal(ServiceLayout.From(AutoscaledGroup(), objects).PodSelector, workload.PodSelector);
     }

@@ -14,7 +14,7 @@ public sealed class ScalingEventsTests
         var descriptor = Descriptors.Distributed(workers: 4) with { Autoscale = new AutoscaleSpec { ScaleToZeroGracePeriod = 60 } };
         var set = ManifestRenderer.Render(descriptor, Descriptors.Options).OfType<V1StatefulSet>().Single();
         set.Metadata.Uid = "3f1c";
-        return ScaledWorkload.From(set)!;
+        return WorkloadKinds.StatefulSet.ScaledOf(set)!;
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed class SeedExampleClusterTests
         }
 
         async Task<int?> ReplicasAsync() =>
-            (await cluster.ListAsync(ResourceKind.StatefulSet, "elastic-group")).SingleOrDefault() is { } set
+            (await cluster.ListAsync(WorkloadKinds.StatefulSet.Resource, "elastic-group")).SingleOrDefault() is { } set
                 ? (await api.AppsV1.ReadNamespacedStatefulSetAsync(set.Name, ns)).Spec.Replicas
                 : null;
 

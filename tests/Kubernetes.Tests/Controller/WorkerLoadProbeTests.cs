@@ -102,8 +102,8 @@ public sealed class WorkerLoadProbeTests
             : Descriptors.Plain();
         var rendered = ManifestRenderer.Render(descriptor, Descriptors.Options);
         var (workload, matchLabels) = distributed
-            ? rendered.OfType<V1StatefulSet>().Select(s => (ScaledWorkload.From(s)!, s.Spec.Selector.MatchLabels)).Single()
-            : rendered.OfType<V1Deployment>().Select(d => (ScaledWorkload.From(d)!, d.Spec.Selector.MatchLabels)).Single();
+            ? rendered.OfType<V1StatefulSet>().Select(s => (WorkloadKinds.StatefulSet.ScaledOf(s)!, s.Spec.Selector.MatchLabels)).Single()
+            : rendered.OfType<V1Deployment>().Select(d => (WorkloadKinds.Deployment.ScaledOf(d)!, d.Spec.Selector.MatchLabels)).Single();
 
         Assert.Equal(Manifests.HoistSelectors.Format(matchLabels), workload.PodSelector);
     }

@@ -33,15 +33,15 @@ public sealed class WorkloadScalerTests
     {
         set.Spec.Replicas = replicas;
         set.Status = new V1StatefulSetStatus { Replicas = replicas, ReadyReplicas = ready };
-        return ScaledWorkload.From(set)!;
+        return WorkloadKinds.StatefulSet.ScaledOf(set)!;
     }
 
     [Fact]
     public void RenderedGroup_IsReadBack_WithItsSettingsAndGroupSize()
     {
-        var workload = ScaledWorkload.From(RenderedSet(Seed()))!;
+        var workload = WorkloadKinds.StatefulSet.ScaledOf(RenderedSet(Seed()))!;
 
-        Assert.Equal(ResourceKind.StatefulSet, workload.Kind);
+        Assert.Equal(WorkloadKinds.StatefulSet.Resource, workload.Kind);
         Assert.Equal(("ml", "train", 4, 4), (workload.Namespace, workload.Name, workload.GroupSize, workload.SpecReplicas));
         Assert.Equal("pytorch", workload.Descriptor.Distribution!.Type);
         Assert.Equal(ScalingPolicy.From(Seed().Autoscale!), ScalingPolicy.From(workload.Descriptor.Autoscale!));
@@ -52,7 +52,7 @@ public sealed class WorkloadScalerTests
     {
         var seed = Seed() with { Autoscale = Seed().Autoscale! with { ScaleDownDelay = "5m", ContainerConcurrency = 2 } };
 
-        var policy = ScalingPolicy.From(ScaledWorkload.From(RenderedSet(seed))!.Descriptor.Autoscale!);
+        var policy = ScalingPolicy.From(WorkloadKinds.StatefulSet.ScaledOf(RenderedSet(seed))!.Descriptor.Autoscale!);
 
         Assert.Equal(ScalingPolicy.From(seed.Autoscale!), policy);
         Assert.Equal(TimeSpan.FromMinutes(5), policy.ScaleDownDelay);
@@ -73,10 +73,10 @@ public sealed class WorkloadScalerTests
         var plainNoTtl = Descriptors.Plain() with { Compute = Descriptors.Plain().Compute with { InactivityTtl = null } };
         var groupNoAutoscale = Descriptors.Distributed() with { Compute = plainNoTtl.Compute };
 
-        Assert.Null(ScaledWorkload.From(RenderedDeployment(plainNoTtl)));
-        Assert.Null(ScaledWorkload.From(RenderedSet(groupNoAutoscale)));
-        Assert.NotNull(ScaledWorkload.From(RenderedDeployment(Descriptors.Plain())));     // InactivityTtl 30m
-        Assert.NotNull(ScaledWorkload.From(RenderedSet(Descriptors.Distributed())));      // InactivityTtl 30m, no [Autoscale]
+        Assert.Null(WorkloadKinds.Deployment.ScaledOf(RenderedDeployment(plainNoTtl)));
+        Assert.Null(WorkloadKinds.StatefulSet.ScaledOf(RenderedSet(groupNoAutoscale)));
+        Assert.NotNull(WorkloadKinds.Deployment.ScaledOf(RenderedDeployment(Descriptors.Plain())));     // InactivityTtl 30m
+        Assert.NotNull(WorkloadKinds.StatefulSet.ScaledOf(RenderedSet(Descriptors.Distributed())));      // InactivityTtl 30m, no [Autoscale]
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public sealed class WorkloadScalerTests
         var time = new FakeTimeProvider();
         var deployment = RenderedDeployment(Descriptors.Plain());                  // InactivityTtl 30m
         deployment.Status = new V1DeploymentStatus { ReadyReplicas = 1 };
-        var workload = ScaledWorkload.From(deployment)!;
+        var workload = WorkloadKinds.Deployment.ScaledOf(deployment)!;
         var lastCall = time.GetUtcNow();
         var scaler = new WorkloadScaler(workload);
 
@@ -300,7 +300,7 @@ public sealed class WorkloadScalerTests
 
         // kubectl delete (or hoist teardown): the next tick no longer lists it, and the controller removes its scaler.
         set.Metadata.DeletionTimestamp = time.GetUtcNow().UtcDateTime;
-        Assert.Null(ScaledWorkload.From(set));
+        Assert.Null(WorkloadKinds.StatefulSet.ScaledOf(set));
         scaler.Remove();
 
         var failure = await Assert.ThrowsAsync<WorkerLaunchException>(() => held.WaitAsync(TimeSpan.FromSeconds(5)));

@@ -13,7 +13,9 @@ namespace Hoist.Backends.Kubernetes;
 
 /// <summary>
 /// The few API calls the backend makes, one method each, over KubernetesClient. Typed operations for the
-/// built-in kinds, the custom-object API for Knative and KubeRay. Nothing here decides anything.
+/// built-in kinds besides the workloads; every workload kind (Deployment and StatefulSet as much as Knative's and
+/// KubeRay's) by its group, version and plural through the generic object API, so what a kind means is known to its
+/// <see cref="WorkloadKind"/> alone. Nothing here decides anything.
 /// </summary>
 internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger = null) : IDisposable
 {
@@ -28,8 +30,9 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
 
     /// <summary>
     /// Server-side apply (PATCH, <c>application/apply-patch+yaml</c>, force): the server merges the fields Hoist
-    /// owns and leaves everyone else's alone, and applying the same object twice changes nothing. For a custom object
-    /// (Knative, KubeRay), the server's echo of what it stored: a field its CRD does not know is missing there.
+    /// owns and leaves everyone else's alone, and applying the same object twice changes nothing. For a workload (every
+    /// kind applied by its group, version and plural), the server's echo of what it stored: a field a CRD does not know
+    /// is missing there.
     /// </summary>
     public async Task<JsonElement?> ApplyAsync(k8s.IKubernetesObject<V1ObjectMeta> value, CancellationToken cancellationToken)
     {
@@ -38,12 +41,6 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         var patch = new V1Patch(ApplyBody(value), V1Patch.PatchType.ApplyPatch);
         switch (value)
         {
-            case V1Deployment:
-                await client.AppsV1.PatchNamespacedDeploymentAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-                break;
-            case V1StatefulSet:
-                await client.AppsV1.PatchNamespacedStatefulSetAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-                break;
             case V1Service:
                 await client.CoreV1.PatchNamespacedServiceAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
@@ -96,23 +93,17 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         return body.ToJsonString();
     }
 
-    /// <summary>The readiness of a workload, or null when it does not exist (yet, or any more).</summary>
-    public async Task<Readiness?> ReadReadinessAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// A workload as the API returns it, or null when it does not exist (yet, or any more). Every workload kind is read
+    /// by its group, version and plural (<c>/apis/apps/v1/.../deployments/name</c> as much as Knative's), so what it means
+    /// is its kind's alone.
+    /// </summary>
+    public async Task<JsonElement?> ReadWorkloadAsync(WorkloadKind kind, string ns, string name, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(kind);
         try
         {
-            if (kind == ResourceKind.Deployment)
-            {
-                return WorkloadReadiness.Of(await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false));
-            }
-
-            if (kind == ResourceKind.StatefulSet)
-            {
-                return WorkloadReadiness.Of(await client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false));
-            }
-
-            var json = await ReadCustomAsync(kind, ns, name, cancellationToken).ConfigureAwait(false);
-            return kind == ResourceKind.KnativeService ? WorkloadReadiness.OfKnative(json) : WorkloadReadiness.OfRay(json);
+            return await ReadCustomAsync(kind.Resource, ns, name, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -120,34 +111,19 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         }
     }
 
+    /// <summary>The readiness of a workload (<see cref="WorkloadKind.ReadinessOf"/>), or null when it does not exist (yet, or any more).</summary>
+    public async Task<Readiness?> ReadReadinessAsync(WorkloadKind kind, string ns, string name, CancellationToken cancellationToken) =>
+        await ReadWorkloadAsync(kind, ns, name, cancellationToken).ConfigureAwait(false) is { } workload ? kind.ReadinessOf(workload) : null;
+
     /// <summary>A workload's annotations, or null when it does not exist.</summary>
-    public async Task<IDictionary<string, string>?> ReadAnnotationsAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken) =>
+    public async Task<IDictionary<string, string>?> ReadAnnotationsAsync(WorkloadKind kind, string ns, string name, CancellationToken cancellationToken) =>
         await ReadMetadataAsync(kind, ns, name, cancellationToken).ConfigureAwait(false) is { } metadata
             ? metadata.Annotations ?? new Dictionary<string, string>()
             : null;
 
     /// <summary>A workload's metadata (labels, annotations, deletion), or null when it does not exist.</summary>
-    public async Task<V1ObjectMeta?> ReadMetadataAsync(ResourceKind kind, string ns, string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (kind == ResourceKind.Deployment)
-            {
-                return (await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata;
-            }
-
-            if (kind == ResourceKind.StatefulSet)
-            {
-                return (await client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false)).Metadata;
-            }
-
-            return Metadata(await ReadCustomAsync(kind, ns, name, cancellationToken).ConfigureAwait(false));
-        }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+    public async Task<V1ObjectMeta?> ReadMetadataAsync(WorkloadKind kind, string ns, string name, CancellationToken cancellationToken) =>
+        await ReadWorkloadAsync(kind, ns, name, cancellationToken).ConfigureAwait(false) is { } workload ? Metadata(workload) : null;
 
     /// <summary>
     /// The apps (<c>app.kubernetes.io/part-of</c>) that have an in-cluster controller in <paramref name="ns"/>; none when
@@ -197,23 +173,6 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         }
     }
 
-    /// <summary>
-    /// A StatefulSet's <c>metadata.generation</c>, which moves when its spec changes, and the replicas its spec asks for;
-    /// null when it does not exist.
-    /// </summary>
-    public async Task<(long? Generation, int Replicas)?> ReadStatefulSetSpecAsync(string ns, string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var set = await client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return (set.Metadata?.Generation, set.Spec?.Replicas ?? 0);
-        }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
-
     /// <summary>Deletes every pod that matches <paramref name="labelSelector"/>; their controller makes new ones.</summary>
     public Task DeletePodsAsync(string ns, string labelSelector, CancellationToken cancellationToken) =>
         client.CoreV1.DeleteCollectionNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken);
@@ -253,16 +212,6 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
     {
         try
         {
-            if (kind == ResourceKind.Deployment)
-            {
-                return (await client.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
-            }
-
-            if (kind == ResourceKind.StatefulSet)
-            {
-                return (await client.AppsV1.ListNamespacedStatefulSetAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
-            }
-
             if (kind == ResourceKind.Service)
             {
                 return (await client.CoreV1.ListNamespacedServiceAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
@@ -298,21 +247,54 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
                 return (await client.RbacAuthorizationV1.ListNamespacedRoleBindingAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)).Items.Select(i => i.Metadata).ToArray();
             }
 
-            var list = (JsonElement)await client.CustomObjects.ListNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return list.TryGetProperty("items", out var items) ? items.EnumerateArray().Select(Metadata).ToArray() : [];
+            // The workloads and the rest of the kinds in a named group: by group, version and plural.
+            return (await ListItemsAsync(kind, ns, labelSelector, cancellationToken).ConfigureAwait(false)).Select(Metadata).ToArray();
         }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound && kind.IsCustom)
+        catch (HttpOperationException ex) when (IsAbsent(ex, kind, ns))
         {
-            // The CRD is not installed (no Knative, no KubeRay): there is nothing of that kind to find.
             return [];
         }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Forbidden && kind.AbsentWhenForbidden)
+    }
+
+    /// <summary>The workloads of <paramref name="kind"/> that match <paramref name="labelSelector"/>, as the API returns them; none when the kind is not installed.</summary>
+    public async Task<IReadOnlyList<JsonElement>> ListWorkloadsAsync(WorkloadKind kind, string ns, string labelSelector, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        try
         {
-            // A namespace-scoped developer may not list Knative or KubeRay kinds they never use: a teardown, a
-            // status or the TTL janitor goes on with the kinds it may see, and says what it could not.
+            return await ListItemsAsync(kind.Resource, ns, labelSelector, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (IsAbsent(ex, kind.Resource, ns))
+        {
+            return [];
+        }
+    }
+
+    private async Task<IReadOnlyList<JsonElement>> ListItemsAsync(ResourceKind kind, string ns, string labelSelector, CancellationToken cancellationToken)
+    {
+        var list = (JsonElement)await client.CustomObjects.ListNamespacedCustomObjectAsync(kind.Group, kind.Version, ns, kind.Plural, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return list.TryGetProperty("items", out var items) ? items.EnumerateArray().Select(i => i.Clone()).ToArray() : [];
+    }
+
+    /// <summary>
+    /// Whether a list's failure means "none here": the CRD is not installed (no Knative, no KubeRay), or a
+    /// namespace-scoped developer may not list a kind they never use, so a teardown, a status or the TTL janitor goes
+    /// on with the kinds it may see, and says (once per list) what it could not.
+    /// </summary>
+    private bool IsAbsent(HttpOperationException ex, ResourceKind kind, string ns)
+    {
+        if (ex.Response.StatusCode == HttpStatusCode.NotFound && kind.IsCustom)
+        {
+            return true;
+        }
+
+        if (ex.Response.StatusCode == HttpStatusCode.Forbidden && kind.AbsentWhenForbidden)
+        {
             LogForbidden(_logger, kind.ToString(), ns);
-            return [];
+            return true;
         }
+
+        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Not allowed to list {Kind} in namespace {Namespace} (403): treating it as having none. Grant list on it if Hoist uses that kind there.")]
@@ -324,15 +306,7 @@ internal sealed partial class ClusterClient(IKubernetes client, ILogger? logger 
         const string Background = "Background";
         try
         {
-            if (kind == ResourceKind.Deployment)
-            {
-                await client.AppsV1.DeleteNamespacedDeploymentAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            else if (kind == ResourceKind.StatefulSet)
-            {
-                await client.AppsV1.DeleteNamespacedStatefulSetAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            else if (kind == ResourceKind.Service)
+            if (kind == ResourceKind.Service)
             {
                 await client.CoreV1.DeleteNamespacedServiceAsync(name, ns, propagationPolicy: Background, cancellationToken: cancellationToken).ConfigureAwait(false);
             }

@@ -3,6 +3,8 @@ using Grpc.Core;
 using k8s;
 using Hoist.Manifests;
 using Hoist.Protocol;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
 
 namespace Hoist.Backends.Kubernetes;
 
@@ -24,7 +26,7 @@ internal sealed record ActivatorAnswer(WorkloadActivation? Ready, string? NotHel
 /// A controller that cannot hold the call (unreachable, older, not scaling that service) leaves the client waiting for
 /// readiness itself, as it did before there was an activator.
 /// </summary>
-internal static class ControllerActivation
+internal static partial class ControllerActivation
 {
     /// <summary>
     /// How much longer than the service's LaunchTimeout a client waits for the controller's answer: the controller bounds
@@ -167,4 +169,67 @@ internal static class ControllerActivation
             exitCode: null),
         _ => null,
     };
+
+    /// <summary>
+    /// The deploy's activation step: for a service the app's in-cluster controller scales, asks the controller's
+    /// activator to wake it and hold this deploy until every rank is ready; its launch diagnosis fails the call. Without
+    /// a controller, or one that does not hold the call, the readiness wait after this does the work.
+    /// </summary>
+    public static async Task WakeForDeployAsync(
+        ClusterClient cluster,
+        WorkerConnector connector,
+        ServiceDescriptor descriptor,
+        IReadOnlyList<k8s.IKubernetesObject<V1ObjectMeta>> objects,
+        ServiceLayout layout,
+        ManifestOptions manifestOptions,
+        string token,
+        bool clusterDns,
+        string clusterDomain,
+        ILogger logger,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var name = descriptor.Name;
+
+        // Decided from what was rendered first, so a service the controller never scales costs no extra API call.
+        var scaled = objects.Any(ControllerManifests.Scales);
+        var controller = ControllerManifests.Name(manifestOptions);
+        ActivatorAnswer? answer;
+        try
+        {
+            answer = await ActivateAsync(
+                cluster,
+                connector,
+                scaled,
+                layout.Namespace,
+                KubernetesNames.ToLabelValue(manifestOptions.AppName),
+                name,
+                token,
+                clusterDns,
+                clusterDomain,
+                TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout),
+                time,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (k8s.Autorest.HttpOperationException ex)
+        {
+            LogActivatorPassed(logger, name, controller, $"its Service could not be read ({(int)ex.Response.StatusCode} {ex.Response.ReasonPhrase})");
+            return;
+        }
+
+        if (answer?.Ready is { } ready)
+        {
+            LogActivated(logger, name, controller, ready.ReadyReplicas, ready.Woken, ready.Waited.TotalMilliseconds);
+        }
+        else if (answer is not null)
+        {
+            LogActivatorPassed(logger, name, controller, answer.NotHeld ?? "no answer");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: controller {Controller} held the call until {Ready} replica(s) were ready (woken {Woken}, {Milliseconds:0} ms)")]
+    private static partial void LogActivated(ILogger logger, string service, string controller, int ready, bool woken, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: controller {Controller} did not hold the call ({Reason}); waiting for readiness here instead")]
+    private static partial void LogActivatorPassed(ILogger logger, string service, string controller, string reason);
 }

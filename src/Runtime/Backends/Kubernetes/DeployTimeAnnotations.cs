@@ -73,7 +73,7 @@ internal static class DeployTimeAnnotations
             return;
         }
 
-        foreach (var metadata in PodTemplates(value).Concat(value is RayCluster ray ? ray.Spec.WorkerGroupSpecs.Select(g => g.Template.Metadata ??= new V1ObjectMeta()) : []))
+        foreach (var metadata in WorkloadKinds.Of(value)?.SecretTemplates(value) ?? [])
         {
             metadata.Annotations ??= new SortedDictionary<string, string>(StringComparer.Ordinal);
             metadata.Annotations[SecretsDigest] = secretsDigest;
@@ -89,23 +89,6 @@ internal static class DeployTimeAnnotations
         return secret;
     }
 
-    private static IEnumerable<V1ObjectMeta> PodTemplates(IKubernetesObject<V1ObjectMeta> value)
-    {
-        switch (value)
-        {
-            case V1Deployment { Spec.Template: { } template }:
-                yield return template.Metadata ??= new V1ObjectMeta();
-                break;
-            case V1StatefulSet { Spec.Template: { } template }:
-                yield return template.Metadata ??= new V1ObjectMeta();
-                break;
-            case KnativeService knative:
-                yield return knative.Spec.Template.Metadata ??= new V1ObjectMeta();
-                break;
-            case RayCluster ray:
-                // Only the head runs a Hoist worker; Ray's own workers never see the token.
-                yield return ray.Spec.HeadGroupSpec.Template.Metadata ??= new V1ObjectMeta();
-                break;
-        }
-    }
+    // The controller's Deployment is no service's, and its token digest goes on its template the same way.
+    private static IEnumerable<V1ObjectMeta> PodTemplates(IKubernetesObject<V1ObjectMeta> value) => WorkloadKinds.Of(value)?.TokenTemplates(value) ?? [];
 }

@@ -174,10 +174,10 @@ internal sealed partial class KubernetesBackend : IHoistBackend, Telemetry.IServ
             {
                 var workloads = new List<k8s.Models.V1ObjectMeta>();
                 var controlled = await cluster.ListControllerAppsAsync(ns, Stopping).ConfigureAwait(false);
-                foreach (var kind in ResourceKind.Workloads)
+                foreach (var kind in Manifests.WorkloadKinds.All)
                 {
                     // Where an app's controller runs, the TTL of what it scales is its alone: it sees calls in flight.
-                    workloads.AddRange((await cluster.ListAsync(kind, ns, HoistSelectors.Managed, Stopping).ConfigureAwait(false))
+                    workloads.AddRange((await cluster.ListAsync(kind.Resource, ns, HoistSelectors.Managed, Stopping).ConfigureAwait(false))
                         .Where(w => !InactivityPolicy.LeftToController(kind, w, controlled)));
                 }
 

@@ -4,6 +4,7 @@ using k8s.Models;
 using Hoist.Configuration;
 using Hoist.Manifests;
 using Hoist.Transport;
+using Microsoft.Extensions.Logging;
 
 namespace Hoist.Backends.Kubernetes;
 
@@ -12,7 +13,7 @@ namespace Hoist.Backends.Kubernetes;
 /// must reach each replica, not whichever one a Service picks), and the pods are synced as one group, prepared
 /// all before any commits. A pod replaced later starts from its image again; the next sync brings it up to date.
 /// </summary>
-internal static class PodCodeSync
+internal static partial class PodCodeSync
 {
     /// <summary>One route per ready pod that runs a Hoist worker: the pod itself, by port-forward or by its IP.</summary>
     public static IReadOnlyList<WorkerRoute> Routes(ServiceLayout layout, IEnumerable<V1Pod> pods, bool clusterDns, KubernetesBackendOptions options)
@@ -29,7 +30,7 @@ internal static class PodCodeSync
 
     /// <summary>The pods that run the service's worker: all of its pods, or a Ray cluster's head.</summary>
     public static string WorkerPodSelector(ServiceLayout layout) =>
-        layout.WorkloadKind == ResourceKind.RayCluster ? $"{layout.PodSelector},{WorkerRoutes.RayHeadSelector}" : layout.PodSelector;
+        layout.WorkloadKind.WorkerPodSelector(layout);
 
     /// <summary>Syncs <paramref name="manifest"/> (the files under <paramref name="folder"/>) into every ready pod of the service.</summary>
     public static async Task<CodeSyncOutcome> SyncAsync(
@@ -65,4 +66,44 @@ internal static class PodCodeSync
             }
         }
     }
+
+    /// <summary>
+    /// The deploy's code-sync step: brings the pods up to this run's build. A service deployed earlier (or by
+    /// <c>hoist deploy</c> from another build) gets the changed files, and the same build costs one GetCode per pod. A
+    /// frozen service that runs other code fails the launch: only a rollout may change it.
+    /// </summary>
+    public static async Task SyncBuildAsync(
+        ClusterClient cluster,
+        WorkerConnector connector,
+        ServiceDescriptor descriptor,
+        ServiceLayout layout,
+        string token,
+        bool clusterDns,
+        KubernetesBackendOptions options,
+        ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        var build = AppBuild.For(descriptor.AssemblyName);
+        try
+        {
+            var outcome = await SyncAsync(cluster, connector, layout, token, build.Manifest, build.Folder, clusterDns, options, TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout), cancellationToken).ConfigureAwait(false);
+            if (outcome.Changed)
+            {
+                LogSynced(logger, layout.Service, outcome.WorkersUpdated, outcome.FilesSent, outcome.BytesSent, outcome.Elapsed.TotalMilliseconds);
+            }
+        }
+        catch (CodeSyncException ex) when (ex.NeedsFreshWorkers)
+        {
+            throw new CodeSyncException(
+                ex.Service,
+                ex.Replica,
+                ex.StatusCode,
+                needsFreshWorkers: true,
+                $"{ex.Message} Roll this build out with 'hoist deploy', or set Hoist:Kubernetes:SyncCode=false to call the code the pods run.",
+                ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: synced this build into {Pods} pod(s) ({Files} file(s), {Bytes} bytes) in {Milliseconds:0.#} ms")]
+    private static partial void LogSynced(ILogger logger, string service, int pods, int files, long bytes, double milliseconds);
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Hoist.Manifests;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 
 namespace Hoist.Backends.Kubernetes;
 
@@ -11,7 +12,7 @@ namespace Hoist.Backends.Kubernetes;
 /// Secret, every object with the token's and its Secrets' digests stamped on it (a new token or secret value rolls the pods), and a first activity
 /// stamp, so the InactivityTtl janitor does not take a fresh deploy for an idle one.
 /// </summary>
-internal static class ServiceRollout
+internal static partial class ServiceRollout
 {
     /// <summary>
     /// The configured token, else the one in the app's Secret in <paramref name="ns"/>, else a new random one, made the
@@ -41,6 +42,43 @@ internal static class ServiceRollout
             ?? throw new InvalidOperationException($"Secret {ns}/{name} exists but has no '{ManifestOptions.TokenSecretKey}' key: delete it, or put the call token under that key.");
     }
 
+    /// <summary>
+    /// The deploy's placing step: uses the service already on the cluster as it is when <see cref="Adoption"/> says so
+    /// (stamping its activity), else applies <paramref name="objects"/>; where the service now is.
+    /// </summary>
+    public static async Task<ServiceLayout> AdoptOrApplyAsync(
+        ClusterClient cluster,
+        ServiceDescriptor descriptor,
+        IReadOnlyList<IKubernetesObject<V1ObjectMeta>> objects,
+        ManifestOptions options,
+        string token,
+        DateTimeOffset now,
+        ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        var rendered = ServiceLayout.From(descriptor, objects);
+        var adoption = await DecideAdoptionAsync(cluster, descriptor, rendered, token, cancellationToken).ConfigureAwait(false);
+        if (adoption.Adopt)
+        {
+            LogAdopted(logger, descriptor.Name, rendered.WorkloadKind.Resource.Kind, rendered.WorkloadName, rendered.Namespace, adoption.Reason);
+            await StampActivityAsync(cluster, rendered, now, cancellationToken).ConfigureAwait(false);
+            return rendered;
+        }
+
+        var layout = await ApplyAsync(cluster, descriptor, objects, options, token, now, cancellationToken).ConfigureAwait(false);
+        LogApplied(logger, descriptor.Name, layout.WorkloadKind.Resource.Kind, layout.WorkloadName, layout.Namespace, objects.Count);
+        return layout;
+    }
+
+    /// <summary>Whether to use the service already on the cluster as it is (<see cref="Adoption"/>), from its live workload.</summary>
+    private static async Task<AdoptionDecision> DecideAdoptionAsync(ClusterClient cluster, ServiceDescriptor descriptor, ServiceLayout rendered, string token, CancellationToken cancellationToken)
+    {
+        var live = await cluster.ReadMetadataAsync(rendered.WorkloadKind, rendered.Namespace, rendered.WorkloadName, cancellationToken).ConfigureAwait(false);
+        var readiness = live is null ? null : await cluster.ReadReadinessAsync(rendered.WorkloadKind, rendered.Namespace, rendered.WorkloadName, cancellationToken).ConfigureAwait(false);
+        var secrets = live is null ? null : await SecretVersions.ReadDigestAsync(cluster, rendered.Namespace, descriptor, cancellationToken).ConfigureAwait(false);
+        return Adoption.Decide(rendered, live, readiness, DeployTimeAnnotations.DescriptorDigest(descriptor), DeployTimeAnnotations.Digest(token), secrets);
+    }
+
     /// <summary>Applies the token Secret and the service's objects with server-side apply, and stamps its activity as of <paramref name="now"/>.</summary>
     public static async Task<ServiceLayout> ApplyAsync(
         ClusterClient cluster,
@@ -55,32 +93,25 @@ internal static class ServiceRollout
         await RefuseWhatKnativeWouldRefuseAsync(cluster, descriptor.Name, objects, cancellationToken).ConfigureAwait(false);
         await ClearTheWayAsync(cluster, layout, objects, cancellationToken).ConfigureAwait(false);
         await cluster.ApplyAsync(DeployTimeAnnotations.TokenSecret(options, token, layout.Namespace), cancellationToken).ConfigureAwait(false);
-        var isGroup = layout.WorkloadKind == ResourceKind.StatefulSet;
-        var before = isGroup ? await cluster.ReadStatefulSetSpecAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
-        var isRay = layout.WorkloadKind == ResourceKind.RayCluster;
-        var rayBefore = isRay ? await cluster.ReadMetadataAsync(layout.WorkloadKind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
+
+        // A kind whose pods an apply may leave on the old spec is read first, to judge from its echo (WorkloadKind.RestartsPods).
+        var kind = layout.WorkloadKind;
+        var before = kind.MayRestartPodsOnApply ? await cluster.ReadWorkloadAsync(kind, layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
         var digest = DeployTimeAnnotations.Digest(token);
         var settings = DeployTimeAnnotations.DescriptorDigest(descriptor);
         var secrets = await SecretVersions.ReadDigestAsync(cluster, layout.Namespace, descriptor, cancellationToken).ConfigureAwait(false);
-        var restartRay = false;
+        var restart = false;
         foreach (var value in objects)
         {
             DeployTimeAnnotations.Stamp(value, digest, settings, secrets);
             var echo = await cluster.ApplyAsync(value, cancellationToken).ConfigureAwait(false);
-            restartRay |= value is RayCluster && echo is { } applied && RolloutPlan.RestartsRayPods(rayBefore?.Generation, applied);
+            restart |= kind.MayRestartPodsOnApply && kind.IsWorkload(value) && echo is { } applied && kind.RestartsPods(before, applied);
         }
 
-        if (restartRay)
+        if (restart)
         {
-            // A KubeRay before 1.6.0 dropped upgradeStrategy: Recreate, so the pods are recreated here, all at once.
-            await cluster.DeletePodsAsync(layout.Namespace, layout.PodSelector, cancellationToken).ConfigureAwait(false);
-        }
-
-        // A group's StatefulSet updates OnDelete: when its spec changed, every rank restarts together, never half
-        // old and half new, and a collective never waits on a rank of the other version.
-        var after = isGroup ? await cluster.ReadStatefulSetSpecAsync(layout.Namespace, layout.WorkloadName, cancellationToken).ConfigureAwait(false) : null;
-        if (isGroup && RolloutPlan.RestartsGroup(before?.Generation, after?.Generation, before?.Replicas ?? 0))
-        {
+            // A group restarts every rank together, never half old and half new, so a collective never waits on a rank of
+            // the other version; a RayCluster on a KubeRay before 1.6.0, which dropped upgradeStrategy: Recreate, all at once.
             await cluster.DeletePodsAsync(layout.Namespace, layout.PodSelector, cancellationToken).ConfigureAwait(false);
         }
 
@@ -178,4 +209,10 @@ internal static class ServiceRollout
 
     /// <summary>Who renewed a Lease last, for <c>kubectl get lease</c>: this machine and process.</summary>
     private static string Holder { get; } = $"hoist/{Environment.MachineName}/{Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: using {Kind} {Workload} in namespace {Namespace} as it is, without applying: {Reason}")]
+    private static partial void LogAdopted(ILogger logger, string service, string kind, string workload, string @namespace, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: applied {Count} objects ({Kind} {Workload} in namespace {Namespace}); waiting until it is ready")]
+    private static partial void LogApplied(ILogger logger, string service, string kind, string workload, string @namespace, int count);
 }

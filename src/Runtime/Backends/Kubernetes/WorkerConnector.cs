@@ -70,7 +70,7 @@ internal sealed partial class WorkerConnector(ILogger logger)
         // A revision another process's deploy replaced still has pods for a while, and the activator would wake it
         // again: a new connection of a stale route fails (never sent), and the service is looked up anew.
         if (route.KnativeService is { } knative
-            && route.IsStale(await cluster.ReadReadinessAsync(ResourceKind.KnativeService, route.Namespace, knative, cancellationToken).ConfigureAwait(false)))
+            && route.IsStale(await cluster.ReadReadinessAsync(Manifests.WorkloadKinds.Knative, route.Namespace, knative, cancellationToken).ConfigureAwait(false)))
         {
             throw new RevisionReplacedException($"Revision {route.Replica} of Knative Service {route.Namespace}/{knative} is no longer its latest ready one.");
         }

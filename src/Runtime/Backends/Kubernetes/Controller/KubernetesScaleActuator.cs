@@ -22,17 +22,13 @@ internal sealed class KubernetesScaleActuator(IKubernetes client) : IWorkloadAct
         var patch = new V1Patch(
             "{\"spec\":{\"replicas\":" + replicas.ToString(CultureInfo.InvariantCulture) + "}}",
             V1Patch.PatchType.MergePatch);
-        if (workload.Kind == ResourceKind.StatefulSet)
+        if (WorkloadKinds.Of(workload.Kind) is not { ControllerScales: true })
         {
-            await client.AppsV1.PatchNamespacedStatefulSetScaleAsync(patch, workload.Name, workload.Namespace, fieldManager: FieldManager, cancellationToken: cancellationToken).ConfigureAwait(false);
+            throw new NotSupportedException($"The controller scales {string.Join(" and ", WorkloadKinds.All.Where(k => k.ControllerScales).Select(k => k.Resource.Kind))}, not {workload.Kind}.");
         }
-        else if (workload.Kind == ResourceKind.Deployment)
-        {
-            await client.AppsV1.PatchNamespacedDeploymentScaleAsync(patch, workload.Name, workload.Namespace, fieldManager: FieldManager, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            throw new NotSupportedException($"The controller scales StatefulSets and Deployments, not {workload.Kind}.");
-        }
+
+        // The scale subresource of any kind, by its group, version and plural: /apis/apps/v1/.../statefulsets/name/scale.
+        var kind = workload.Kind;
+        await client.CustomObjects.PatchNamespacedCustomObjectScaleAsync(patch, kind.Group, kind.Version, workload.Namespace, kind.Plural, workload.Name, fieldManager: FieldManager, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 }

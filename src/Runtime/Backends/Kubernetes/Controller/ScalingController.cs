@@ -175,14 +175,17 @@ internal sealed partial class ScalingController(
     {
         var ns = options.Value.Namespace;
         var selector = $"{ManifestLabels.ManagedBy}={ManifestLabels.ManagedByHoist},{ManifestLabels.PartOf}={KubernetesNames.ToLabelValue(options.Value.AppName)}";
-        var sets = await client.AppsV1.ListNamespacedStatefulSetAsync(ns, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var deployments = await client.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var leases = await ListLeasesAsync(ns, cancellationToken).ConfigureAwait(false);
+        var workloads = new List<ScaledWorkload>();
+        foreach (var kind in WorkloadKinds.All.Where(k => k.ControllerScales))
+        {
+            // Every kind it scales by its group, version and plural; the kind reads what it scales from each.
+            var list = (System.Text.Json.JsonElement)await client.CustomObjects.ListNamespacedCustomObjectAsync(
+                kind.Resource.Group, kind.Resource.Version, ns, kind.Resource.Plural, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var items = list.TryGetProperty("items", out var found) ? found.EnumerateArray().ToArray() : [];
+            workloads.AddRange(items.Select(item => kind.Scaled(item)).OfType<ScaledWorkload>());
+        }
 
-        var workloads = sets.Items.Select(ScaledWorkload.From)
-            .Concat(deployments.Items.Select(ScaledWorkload.From))
-            .OfType<ScaledWorkload>()
-            .ToArray();
+        var leases = await ListLeasesAsync(ns, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         foreach (var workload in workloads)
         {

@@ -3,7 +3,7 @@ using Hoist.Manifests;
 using k8s;
 using k8s.Models;
 
-namespace Hoist.Backends.Kubernetes;
+namespace Hoist.Manifests;
 
 /// <summary>
 /// Where a rendered service lives and how it is addressed, read from the rendered objects themselves, so the
@@ -18,7 +18,7 @@ internal sealed record ServiceLayout
     /// <summary>The <c>app.kubernetes.io/instance</c> label: "&lt;app&gt;-&lt;service&gt;".</summary>
     public required string Instance { get; init; }
 
-    public required ResourceKind WorkloadKind { get; init; }
+    public required WorkloadKind WorkloadKind { get; init; }
 
     public required string WorkloadName { get; init; }
 
@@ -42,10 +42,12 @@ internal sealed record ServiceLayout
     {
         ArgumentNullException.ThrowIfNull(descriptor);
         ArgumentNullException.ThrowIfNull(objects);
-        var workload = objects.Single(o => o is V1Deployment or V1StatefulSet or KnativeService or RayCluster);
+        var workload = objects.Single(o => WorkloadKinds.Of(o) is not null);
+        var kind = WorkloadKinds.Of(workload)!;
         var labels = workload.Metadata.Labels;
-        var clusterIp = objects.OfType<V1Service>().FirstOrDefault(s => s.Spec?.ClusterIP != "None");
-        var headless = objects.OfType<V1Service>().FirstOrDefault(s => s.Spec?.ClusterIP == "None");
+        var services = kind.AddressedByOwnName ? [] : objects.OfType<V1Service>().ToArray();
+        var clusterIp = services.FirstOrDefault(s => s.Spec?.ClusterIP != "None");
+        var headless = services.FirstOrDefault(s => s.Spec?.ClusterIP == "None");
         var podLabels = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             [ManifestLabels.Name] = labels[ManifestLabels.Name],
@@ -57,12 +59,12 @@ internal sealed record ServiceLayout
             Service = descriptor.Name,
             Namespace = workload.Metadata.NamespaceProperty,
             Instance = labels[ManifestLabels.Instance],
-            WorkloadKind = ResourceKind.Of(workload),
+            WorkloadKind = kind,
             WorkloadName = workload.Metadata.Name,
             PodLabels = podLabels,
             ServiceName = clusterIp?.Metadata.Name ?? workload.Metadata.Name,
             HeadlessServiceName = headless?.Metadata.Name,
-            Ranks = workload is V1StatefulSet set ? set.Spec.Replicas ?? 1 : 1,
+            Ranks = kind.Ranks(workload),
         };
     }
 

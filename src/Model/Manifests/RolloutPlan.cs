@@ -3,7 +3,7 @@ using Hoist.Manifests;
 using k8s;
 using k8s.Models;
 
-namespace Hoist.Backends.Kubernetes;
+namespace Hoist.Manifests;
 
 /// <summary>An object of a service found on the cluster: its kind and its metadata.</summary>
 internal sealed record LiveObject(ResourceKind Kind, V1ObjectMeta Metadata);

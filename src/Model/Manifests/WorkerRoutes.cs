@@ -1,9 +1,8 @@
 using System.Globalization;
-using Hoist.Hosting;
 using Hoist.Configuration;
 using Hoist.Manifests;
 
-namespace Hoist.Backends.Kubernetes;
+namespace Hoist.Manifests;
 
 /// <summary>How the caller reaches one worker (or one rank): the headers every call carries, and where it goes.</summary>
 internal abstract record WorkerRoute(int Rank, string Replica)
@@ -41,12 +40,9 @@ internal sealed record PortForwardRoute(int Rank, string Replica, string Namespa
 }
 
 /// <summary>
-/// Decides where each worker of a ready service is reached. Pure: plain and Ray services are one endpoint
-/// (their Service), a distributed StatefulSet is one endpoint per rank in ordinal order, and a Knative Service
-/// is its route in the cluster. From outside, a Knative Service is a port-forward to a ready pod of its revision,
-/// at the queue-proxy's h2c port, in the service's own namespace (the rights a developer has there), so the
-/// queue-proxy counts the call for the autoscaler as any request; only while the revision is at zero does a
-/// connection go to Knative's activator in knative-serving, which wakes it.
+/// Decides where each worker of a ready service is reached, by its kind (<see cref="WorkloadKind.Routes"/>): plain
+/// and Ray services are one endpoint (their Service), a distributed StatefulSet is one endpoint per rank in ordinal
+/// order, and a Knative Service is its route in the cluster or, from outside, a ready pod of its revision. Pure.
 /// </summary>
 internal static class WorkerRoutes
 {
@@ -74,57 +70,13 @@ internal static class WorkerRoutes
 
     public const string RayHeadSelector = "ray.io/node-type=head";
 
+    /// <summary>The routes of <paramref name="layout"/>'s kind (<see cref="WorkloadKind.Routes"/>), with the backend's port, DNS domain and Knative namespace.</summary>
     public static IReadOnlyList<WorkerRoute> Plan(ServiceLayout layout, Readiness readiness, bool clusterDns, KubernetesBackendOptions options)
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(readiness);
         ArgumentNullException.ThrowIfNull(options);
-        var ns = layout.Namespace;
-        var port = options.GrpcPort;
-        string Host(string name) => $"{name}.{ns}.svc.{options.ClusterDomain}";
-
-        if (layout.WorkloadKind == ResourceKind.StatefulSet)
-        {
-            return Enumerable.Range(0, layout.Ranks).Select(rank =>
-            {
-                var pod = layout.RankPod(rank);
-                return clusterDns
-                    ? (WorkerRoute)new DnsRoute(rank, pod, Http($"{pod}.{layout.HeadlessServiceName}.{ns}.svc.{options.ClusterDomain}", port))
-                    : new PortForwardRoute(rank, pod, ns, pod, null, port);
-            }).ToArray();
-        }
-
-        if (layout.WorkloadKind == ResourceKind.KnativeService)
-        {
-            if (clusterDns)
-            {
-                return [new DnsRoute(0, layout.Service, Http(Host(layout.ServiceName), KnativeRoutePort))];
-            }
-
-            var revision = readiness.Revision ?? throw new InvalidOperationException($"Knative Service '{layout.WorkloadName}' is ready but reports no revision.");
-            return
-            [
-                new PortForwardRoute(0, revision, ns, null, $"{KnativeRevisionLabel}={revision}", KnativeQueueProxyH2cPort)
-                {
-                    // The activator picks the revision by these headers (the queue-proxy passes them on unread).
-                    Headers = new Dictionary<string, string>(StringComparer.Ordinal)
-                    {
-                        [KnativeRevisionHeader] = revision,
-                        [KnativeNamespaceHeader] = ns,
-                    },
-                    AtZero = new PortForwardRoute(0, revision, options.KnativeNamespace, null, KnativeActivatorSelector, KnativeActivatorPort),
-                    KnativeService = layout.WorkloadName,
-                },
-            ];
-        }
-
-        if (clusterDns)
-        {
-            return [new DnsRoute(0, layout.Service, Http(Host(layout.ServiceName), port))];
-        }
-
-        var selector = layout.WorkloadKind == ResourceKind.RayCluster ? $"{layout.PodSelector},{RayHeadSelector}" : layout.PodSelector;
-        return [new PortForwardRoute(0, layout.Service, ns, null, selector, port)];
+        return layout.WorkloadKind.Routes(layout, readiness, clusterDns, new RouteSettings(options.GrpcPort, options.ClusterDomain, options.KnativeNamespace));
     }
 
     /// <summary>"auto" resolves by where this process runs: a pod has KUBERNETES_SERVICE_HOST.</summary>
@@ -138,6 +90,7 @@ internal static class WorkerRoutes
     /// <summary>A pod's own address from inside the cluster, by its IP: "http://10.1.2.3:50051", or "http://[fd00::3]:50051".</summary>
     public static Uri PodAddress(string podIp, int port) => Http(podIp.Contains(':') ? $"[{podIp}]" : podIp, port);
 
-    private static Uri Http(string host, int port) =>
+    /// <summary>A plain-HTTP address, without the port when it is the Knative route's 80.</summary>
+    public static Uri Http(string host, int port) =>
         port == KnativeRoutePort ? new Uri($"http://{host}") : new Uri($"http://{host}:{port.ToString(CultureInfo.InvariantCulture)}");
 }

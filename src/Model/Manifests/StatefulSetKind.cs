@@ -1,0 +1,144 @@
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+
+namespace Hoist.Manifests;
+
+/// <summary>
+/// A distributed group ([Distribute] pytorch, jax, tensorflow or spmd): a StatefulSet whose pod ordinal is the rank,
+/// with a headless Service for the ranks' DNS names and a ClusterIP Service. It updates OnDelete, so a rollout restarts
+/// every rank at once; the in-cluster controller scales it by its [Autoscale] settings or takes it to zero after its
+/// InactivityTtl.
+/// </summary>
+internal sealed class StatefulSetKind : WorkloadKind
+{
+    public override ResourceKind Resource { get; } = new("StatefulSet", "apps", "v1", "statefulsets");
+
+    public override bool Runs(ServiceDescriptor descriptor) => descriptor.Distribution is { Type: not RayClusterKind.DistributionType };
+
+    public override IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Render(RenderTarget target) => ManifestRenderer.RenderStatefulSet(target, target.Descriptor.Distribution!);
+
+    public override bool IsWorkload(IKubernetesObject<V1ObjectMeta> value) => value is V1StatefulSet;
+
+    public override int Ranks(IKubernetesObject<V1ObjectMeta> workload) => workload is V1StatefulSet set ? set.Spec?.Replicas ?? 1 : 1;
+
+    public override int Ranks(JsonElement workload) => (int?)WorkloadReadiness.Long(workload, "spec", "replicas") ?? 1;
+
+    public override Readiness ReadinessOf(JsonElement workload) => ReadinessOf(As<V1StatefulSet>(workload));
+
+    /// <summary>Ready when the controller saw the spec and every rank is ready on the update revision, none left over.</summary>
+    public static Readiness ReadinessOf(V1StatefulSet statefulSet)
+    {
+        ArgumentNullException.ThrowIfNull(statefulSet);
+        var desired = statefulSet.Spec?.Replicas ?? 1;
+        var status = statefulSet.Status;
+        var ready = status?.ReadyReplicas ?? 0;
+        if (Unreconciled(desired, ready, status is not null, status?.ObservedGeneration, statefulSet.Metadata?.Generation, "statefulset") is { } waiting)
+        {
+            return waiting;
+        }
+
+        if (ready < desired)
+        {
+            return Readiness.Waiting(ready, desired, $"{Count(ready)} of {Count(desired)} ranks ready");
+        }
+
+        // updatedReplicas counts the pods whose controller-revision-hash is the update revision, whatever the
+        // strategy (computeReplicaStatus in kubernetes' pkg/controller/statefulset/stateful_set_control.go): every
+        // rank on it means no group mixes old and new code. (Past Unreconciled, there is a status.)
+        if ((status!.UpdatedReplicas ?? 0) < desired)
+        {
+            return Readiness.Waiting(ready, desired, $"{Count(status.UpdatedReplicas ?? 0)} of {Count(desired)} ranks updated");
+        }
+
+        if (status.Replicas > desired)
+        {
+            return Readiness.Waiting(ready, desired, $"{Count(status.Replicas - desired)} old ranks are pending termination");
+        }
+
+        // Under OnDelete the controller never moves currentRevision to updateRevision (kubernetes#73492, #106055), so
+        // it cannot say when a rollout is over; the count above does. Under RollingUpdate it moves when one completes.
+        return !IsOnDelete(statefulSet) && status.UpdateRevision is { Length: > 0 } update && status.CurrentRevision != update
+            ? Readiness.Waiting(ready, desired, "rolling update in progress")
+            : new Readiness(true, ready, desired, "ready");
+    }
+
+    private static bool IsOnDelete(V1StatefulSet statefulSet) =>
+        string.Equals(statefulSet.Spec?.UpdateStrategy?.Type, "OnDelete", StringComparison.Ordinal);
+
+    /// <summary>One endpoint per rank, in ordinal order: its pod's DNS name under the headless Service, or a port-forward to it.</summary>
+    public override IReadOnlyList<WorkerRoute> Routes(ServiceLayout layout, Readiness readiness, bool clusterDns, RouteSettings settings) =>
+        Enumerable.Range(0, layout.Ranks).Select(rank =>
+        {
+            var pod = layout.RankPod(rank);
+            return clusterDns
+                ? (WorkerRoute)new DnsRoute(rank, pod, WorkerRoutes.Http($"{pod}.{settings.Host(layout.HeadlessServiceName!, layout.Namespace)}", settings.GrpcPort))
+                : new PortForwardRoute(rank, pod, layout.Namespace, pod, null, settings.GrpcPort);
+        }).ToArray();
+
+    public override IEnumerable<V1ObjectMeta> TokenTemplates(IKubernetesObject<V1ObjectMeta> workload) =>
+        workload is V1StatefulSet { Spec.Template: { } template } ? [template.Metadata ??= new V1ObjectMeta()] : [];
+
+    /// <summary>The StatefulSet updates OnDelete: when an apply changed its spec, every rank restarts together, never half old and half new.</summary>
+    public override bool MayRestartPodsOnApply => true;
+
+    public override bool RestartsPods(JsonElement? before, JsonElement applied) =>
+        RolloutPlan.RestartsGroup(
+            before is { } was ? WorkloadReadiness.Long(was, "metadata", "generation") : null,
+            WorkloadReadiness.Long(applied, "metadata", "generation"),
+            before is { } old ? (int)(WorkloadReadiness.Long(old, "spec", "replicas") ?? 0) : 0);
+
+    public override bool ControllerScales => true;
+
+    public override ScaledWorkload? Scaled(IKubernetesObject<V1ObjectMeta> workload) => workload is V1StatefulSet set ? ScaledOf(set) : null;
+
+    public override ScaledWorkload? Scaled(JsonElement workload) => ScaledOf(As<V1StatefulSet>(workload));
+
+    /// <summary>A StatefulSet the controller scales, or null when it has nothing to scale by (no [Autoscale] annotations, no InactivityTtl).</summary>
+    public ScaledWorkload? ScaledOf(V1StatefulSet set)
+    {
+        var metadata = set.Metadata;
+        var autoscale = AutoscaleAnnotations.Read(metadata?.Annotations, ManifestAnnotations.HoistAutoscalingPrefix);
+        var ttl = ScaledWorkload.Ttl(metadata);
+        if ((autoscale is null && ttl is null) || ScaledWorkload.Identity(metadata) is not var (service, instance))
+        {
+            return null;
+        }
+
+        var worldSize = set.Spec?.Template?.Spec?.Containers?
+            .SelectMany(c => c.Env ?? [])
+            .FirstOrDefault(e => e.Name == ScaledWorkload.WorldSizeVariable)?.Value;
+        var groupSize = int.TryParse(worldSize, out var size) && size > 0 ? size : Math.Max(1, set.Spec?.Replicas ?? 1);
+        var distribution = metadata!.Annotations!.TryGetValue(ManifestAnnotations.Distribution, out var type) ? type : "spmd";
+        return new ScaledWorkload(
+            Resource,
+            metadata.NamespaceProperty,
+            metadata.Name,
+            instance,
+            groupSize,
+            set.Spec?.Replicas ?? 0,
+            set.Status?.ReadyReplicas ?? 0,
+            ScaledWorkload.Describe(service, metadata, ttl, autoscale, new DistributionSpec { Type = distribution, Workers = groupSize }),
+            metadata)
+        {
+            PodSelector = HoistSelectors.Pods(set.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()),
+        };
+    }
+
+    public override ServiceRow StatusRow(JsonElement workload, LiveScale? live) => Row(As<V1StatefulSet>(workload));
+
+    public static ServiceRow Row(V1StatefulSet statefulSet)
+    {
+        var readiness = ReadinessOf(statefulSet);
+        var annotations = statefulSet.Metadata.Annotations ?? new Dictionary<string, string>();
+        var distribution = annotations.TryGetValue(ManifestAnnotations.Distribution, out var type) ? $"StatefulSet ({type})" : "StatefulSet";
+        return new ServiceRow(
+            ServiceName(statefulSet.Metadata),
+            distribution,
+            statefulSet.Metadata.NamespaceProperty,
+            readiness.Ready,
+            readiness.Desired,
+            AutoscaleAnnotations.Describe(annotations, ManifestAnnotations.HoistAutoscalingPrefix),
+            State(readiness));
+    }
+}
