@@ -10,9 +10,9 @@ namespace Hoist.Transport;
 /// <summary>
 /// A region's payload as memory over the file's own pages (mmap), for a worker to read a call's arguments from: the
 /// codec's copy into the parameter (a float[], say) is then the only copy on this side, where reading the file into a
-/// buffer first made two. Checked as <see cref="SharedRegions.Read"/> checks (the user's own file, its exact length, the
+/// buffer first made two. Checked as <see cref="SharedRegions.Read"/> checks (the user's own file, long enough, the
 /// tag before and after the bytes). The mapping lives until the call has ended and is disposed before it is answered, so
-/// the caller, which reuses a file only after the answer, never shrinks it under the mapping.
+/// the caller, which reuses a file only after the answer, never changes it under the mapping.
 /// </summary>
 internal sealed class MappedRegion : MemoryManager<byte>
 {
@@ -41,10 +41,7 @@ internal sealed class MappedRegion : MemoryManager<byte>
 
         using var handle = UnixFiles.OpenOwned(Path.Combine(folder, name), FileAccess.Read, out var facts);
         var fileLength = SharedRegions.HeaderSize + region.Length + SharedRegions.TrailerSize;
-        if (facts.Length != fileLength)
-        {
-            throw new InvalidDataException($"The shared-memory region {name} is {facts.Length} bytes long, not the {fileLength} its handle describes.");
-        }
+        SharedRegions.CheckHolds(name, facts.Length, fileLength);
 
         var file = MemoryMappedFile.CreateFromFile(handle, mapName: null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         MappedRegion? mapped = null;

@@ -47,7 +47,7 @@ internal sealed class SharedArguments : IDisposable
     /// <summary>Every worker given this region has answered: none reads it any more.</summary>
     public bool Answered { get; set; }
 
-    public void Dispose() => SharedRegions.Release(_folder, Region.Name, Region.Length, Answered);
+    public void Dispose() => SharedRegions.Release(_folder, Region.Name, Answered);
 }
 
 /// <summary>
@@ -70,8 +70,10 @@ internal sealed class ResultOffer : IDisposable
     /// <summary>
     /// An offer for results that may be large arrays of primitives, to a worker that shares memory; else null, and
     /// null too when the file cannot be made (the result then comes back inline, noted by <see cref="SharedMemoryFallback"/>).
+    /// The file kept from an earlier call that best fits a result as long as the arguments is offered (a tensor method's
+    /// result is most often the size of its input), so an echo of the same size finds its pages there.
     /// </summary>
-    public static ResultOffer? For<T>(WorkerEndpoint endpoint, ILogger logger)
+    public static ResultOffer? For<T>(WorkerEndpoint endpoint, long argumentsLength, ILogger logger)
     {
         if (!MayBeLarge<T>.Value || endpoint.SharedMemoryFolder is not { } folder)
         {
@@ -80,7 +82,7 @@ internal sealed class ResultOffer : IDisposable
 
         try
         {
-            var name = SharedRegions.Rent(folder, makeEmpty: true);
+            var name = SharedRegions.Rent(folder, makeEmpty: true, SharedRegions.HeaderSize + argumentsLength + SharedRegions.TrailerSize);
             return new ResultOffer(folder, new SharedResultOffer { Name = name, MinLength = endpoint.SharedMemoryThreshold });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -93,10 +95,7 @@ internal sealed class ResultOffer : IDisposable
     /// <summary>The worker answered, so it is done with the file.</summary>
     public bool Answered { get; set; }
 
-    /// <summary>How long the region the worker wrote is, for the pool's limit.</summary>
-    public long Length { get; set; }
-
-    public void Dispose() => SharedRegions.Release(Folder, Offer.Name, Length, Answered);
+    public void Dispose() => SharedRegions.Release(Folder, Offer.Name, Answered);
 
     /// <summary>
     /// Reads a result region straight into the array when <typeparamref name="T"/> is an array of primitives
