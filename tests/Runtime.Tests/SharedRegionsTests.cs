@@ -121,6 +121,35 @@ public sealed class SharedRegionsTests : IDisposable
     }
 
     [Fact]
+    public void ReadOnlyMemoryArgument_IsAViewOfTheMappedRegion_UntilTheMappingIsDisposed()
+    {
+        var values = Enumerable.Range(0, 100_000).Select(i => (float)i).ToArray();
+        using var writer = new Serialization.PayloadWriter();
+        writer.Write<ReadOnlyMemory<float>>(values.AsMemory(10, 50_000));
+        writer.Write(7);
+        var region = SharedRegions.Create(_folder, SharedRegions.NewName("arg"), writer.Pieces());
+
+        ReadOnlyMemory<float> view;
+        using (var mapped = MappedRegion.Map(_folder, region, int.MaxValue))
+        {
+            var reader = new Serialization.PayloadReader(mapped.Memory);
+            view = reader.Read<ReadOnlyMemory<float>>();
+            Assert.Equal(7, reader.Read<int>());
+            reader.EnsureEnd();
+
+            Assert.False(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(view, out _), "the argument is a copy, not a view");
+            Assert.Equal(values.AsSpan(10, 50_000).ToArray(), view.ToArray());
+
+            // Read from a buffer rather than a mapping, it is an array of its own; Memory<T> always is.
+            var copied = Serialization.Payload.Deserialize<ReadOnlyMemory<float>>(mapped.Memory.Span[..^4]);
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(copied, out _));
+            Assert.Equal(view.ToArray(), copied.ToArray());
+        }
+
+        Assert.Throws<ObjectDisposedException>(() => view.Span[0]);
+    }
+
+    [Fact]
     public void ArrayRegion_IsReadStraightIntoItsArray_OnlyAsTheTypeItHolds()
     {
         var values = new[] { 1.5f, float.NaN, -0f, float.MaxValue };

@@ -100,3 +100,28 @@ internal sealed class MappedRegion : MemoryManager<byte>
     private Span<byte> Bytes(int offset, int length) =>
         MemoryMarshal.CreateSpan(ref Unsafe.AddByteOffset(ref Unsafe.NullRef<byte>(), _payload + offset), length);
 }
+
+/// <summary>
+/// A <c>ReadOnlyMemory&lt;T&gt;</c> argument as a view of the mapped region its elements are in: no copy at all. It is valid
+/// for the call: the worker disposes the mapping only once the method's task has completed and its answer is written
+/// (or, inline, copied out), and after that every <see cref="GetSpan"/> throws <see cref="ObjectDisposedException"/>, so
+/// a method that keeps the memory past its call fails loudly when it reads it rather than read another call's bytes.
+/// A method that needs the elements longer copies them (<c>ToArray()</c>). The elements may sit at any byte offset after
+/// the count, so they can be unaligned, which x64 and Arm64 read at full speed.
+/// </summary>
+internal sealed class MappedElements<T>(MappedRegion region, int byteOffset, int count) : MemoryManager<T>
+    where T : unmanaged
+{
+    public override Span<T> GetSpan() => MemoryMarshal.Cast<byte, T>(region.GetSpan().Slice(byteOffset, count * Unsafe.SizeOf<T>()));
+
+    // As MappedRegion's: mapped pages need no pinning, and a caller that asks gets a pinned copy, which reads the same.
+    public override MemoryHandle Pin(int elementIndex = 0) => GetSpan()[elementIndex..].ToArray().AsMemory().Pin();
+
+    public override void Unpin()
+    {
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+    }
+}

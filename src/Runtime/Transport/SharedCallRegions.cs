@@ -112,16 +112,26 @@ internal sealed class ResultOffer : IDisposable
                 ?? Try<long>() ?? Try<ulong>() ?? Try<float>() ?? Try<double>() ?? Try<Half>() ?? Try<char>()
                 ?? Try<bool>() ?? Try<decimal>()) as Func<string, SharedRegion, T>;
 
+        // A ReadOnlyMemory<T> or Memory<T> result is read into an array of its own, as T[] is: the region is the caller's to
+        // reuse for its next call as soon as this one returns, so a view of it could not outlive the call.
         private static object? Try<TElement>()
             where TElement : unmanaged =>
-            typeof(T) == typeof(TElement[]) ? new Func<string, SharedRegion, TElement[]?>(SharedRegions.ReadArray<TElement>) : null;
+            typeof(T) == typeof(TElement[]) ? new Func<string, SharedRegion, TElement[]?>(SharedRegions.ReadArray<TElement>)
+            : typeof(T) == typeof(ReadOnlyMemory<TElement>) ? new Func<string, SharedRegion, ReadOnlyMemory<TElement>>((folder, region) => SharedRegions.ReadArray<TElement>(folder, region))
+            : typeof(T) == typeof(Memory<TElement>) ? new Func<string, SharedRegion, Memory<TElement>>((folder, region) => SharedRegions.ReadArray<TElement>(folder, region))
+            : null;
     }
 
-    /// <summary>Arrays of primitives: the results that are worth a file. Decided once per type.</summary>
+    /// <summary>Arrays, <c>ReadOnlyMemory&lt;T&gt;</c> and <c>Memory&lt;T&gt;</c> of primitives: the results that are worth a file. Decided once per type.</summary>
     private static class MayBeLarge<T>
     {
-        public static readonly bool Value = typeof(T).IsArray && typeof(T).GetElementType() is { } element
+        public static readonly bool Value = ElementOf(typeof(T)) is { } element
             && (element.IsPrimitive || element.IsEnum || element == typeof(decimal) || element == typeof(Half)
                 || element == typeof(Guid) || element == typeof(DateTime) || element == typeof(TimeSpan));
+
+        private static Type? ElementOf(Type type) =>
+            type.IsArray ? type.GetElementType()
+            : type.IsGenericType && (type.GetGenericTypeDefinition() == typeof(ReadOnlyMemory<>) || type.GetGenericTypeDefinition() == typeof(Memory<>)) ? type.GetGenericArguments()[0]
+            : null;
     }
 }
