@@ -118,6 +118,10 @@ public sealed class SharedRegionsTests : IDisposable
         SharedRegions.Release(_folder, large, answered: true);
         RegionPool.Trim(TimeSpan.Zero);
         Assert.Empty(Directory.GetFiles(_folder));
+
+        // A file already gone is not kept: offered again, it would fail the next call's result.
+        SharedRegions.Release(_folder, small, answered: true);
+        Assert.Null(RegionPool.TryRent(_folder));
     }
 
     [Fact]

@@ -90,11 +90,13 @@ internal static class RegionPool
     /// </summary>
     public static void Return(string folder, string name)
     {
-        var length = UnixFiles.LStat(Path.Combine(folder, name)).Length;
+        // A file that is gone (removed by hand, say) is not kept: a result offer of its name would fail the next call.
+        var facts = UnixFiles.LStat(Path.Combine(folder, name));
+        var length = facts.Length;
         var limit = LimitFor(folder);
         List<Kept>? evicted = null;
         var kept = false;
-        if (length <= limit)
+        if (facts.IsRegularFile && length <= limit)
         {
             lock (s_gate)
             {
