@@ -475,7 +475,7 @@ namespace Hoist.Generators
 
             // case "Embed":
             // {
-            //     var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+            //     var reader = new global::Hoist.Serialization.PayloadReader(arguments);
             //     var text = reader.Read<string>();
             //     reader.EnsureEnd();
             //     return Return<float[]>(global::MyApp.Embeddings.Embed(text));
@@ -522,7 +522,7 @@ namespace Hoist.Generators
                 writer.OpenBlock();
                 writer.WriteLine(json
                     ? $"using var reader = new {JsonArguments}(arguments, {reads.Count});"
-                    : $"var reader = new {PayloadReader}(arguments.Span);");
+                    : $"var reader = new {PayloadReader}(arguments);");
                 foreach (var read in reads)
                 {
                     writer.WriteLine(read);

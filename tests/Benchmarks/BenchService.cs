@@ -8,6 +8,9 @@ public partial class BenchService
 
     public float[] EchoFloats(float[] values) => values;
 
+    /// <summary>The zero-copy echo: a large argument is a view of the caller's region, and the result is written from it.</summary>
+    public ReadOnlyMemory<float> EchoFloatMemory(ReadOnlyMemory<float> values) => values;
+
     public BenchOrder EchoOrder(BenchOrder order) => order;
 
     /// <summary>The streaming figure: <paramref name="count"/> copies of <paramref name="text"/>, as fast as the reader takes them.</summary>

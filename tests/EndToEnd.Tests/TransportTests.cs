@@ -97,6 +97,29 @@ public sealed class TransportTests(HoistFixture fixture)
     }
 
     [Fact]
+    public async Task ReadOnlyMemoryArguments_AreAViewOfTheRegion_ValidForTheCallOnly()
+    {
+        var large = Enumerable.Range(0, 1 << 18).Select(i => (float)i).ToArray();
+        float[] small = [1, 2, 3];
+
+        Assert.Equal("view", await Arrays.MemoryKindAsync(large));
+        Assert.Equal("array", await Arrays.MemoryKindAsync(small));
+        Assert.Equal(large, (await Arrays.FloatMemoryAsync(large)).ToArray());
+        Assert.Equal(small, (await Arrays.FloatMemoryAsync(small)).ToArray());
+        Assert.Equal(large.AsMemory(1000, 5000).ToArray(), (await Arrays.FloatMemoryAsync(large.AsMemory(1000, 5000))).ToArray());
+        Assert.True((await Arrays.FloatMemoryAsync(ReadOnlyMemory<float>.Empty)).IsEmpty);
+
+        var doubles = Enumerable.Range(0, 1 << 17).Select(i => i * 0.5).ToArray();
+        Assert.Equal(doubles.Reverse(), (await Arrays.ReversedAsync(doubles)).ToArray());
+        Assert.Equal(0.5, doubles[1]);
+
+        // Kept past its call, the view reads nothing: its region is unmapped once the answer is written.
+        Assert.Equal(1 << 18, await Arrays.KeepAsync(large));
+        Assert.Equal(nameof(ObjectDisposedException), await Arrays.ReadKeptAsync());
+        await NothingLeftButKeptFilesForAMomentAsync();
+    }
+
+    [Fact]
     public async Task NoRegionOutlivesItsCall_CompletedCancelledOrTimedOut()
     {
         var large = new float[1 << 18];
@@ -161,8 +184,9 @@ public sealed class TransportTests(HoistFixture fixture)
             try
             {
                 await Eventually.Async(() => File.Exists(marker), "the caller's worker to hold the call", TimeSpan.FromSeconds(30));
+                // The held call's argument and result files, and two more the answered calls before it left kept.
                 held = RegionsOf(caller.Id);
-                Assert.NotEmpty(held);
+                Assert.Equal(4, held.Length);
             }
             finally
             {

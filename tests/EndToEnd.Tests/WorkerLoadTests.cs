@@ -89,6 +89,22 @@ public sealed class WorkerLoadTests(HoistFixture fixture)
         new() { CallId = callId, Method = nameof(Probe.DelayAsync), Json = true, Payload = ByteString.CopyFromUtf8($"[{milliseconds}]") };
 
     // No headers: the controller that reads it holds no token.
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Worker_LoadsOpenSsl_OnlyWhenGetLoadFirstAsksForItsContractDigest()
+    {
+        // A worker that serves calls but was never asked GetLoad holds no libcrypto (about 5 MiB resident): SHA-256 of the
+        // contract digest is computed on first use.
+        var endpoint = await fixture.EndpointOfAsync("arrays");
+        var pid = await Arrays.Remote.WithInvoker(fixture.Client).ProcessIdAsync();
+        Assert.DoesNotContain("libcrypto", await File.ReadAllTextAsync($"/proc/{pid}/maps"), StringComparison.Ordinal);
+
+        var load = await LoadAsync(endpoint);
+
+        Assert.Matches("^[0-9a-f]{16}$", load.WireContract);
+        Assert.Contains("libcrypto", await File.ReadAllTextAsync($"/proc/{pid}/maps"), StringComparison.Ordinal);
+    }
+
     private static async Task<WorkerLoad> LoadAsync(WorkerEndpoint endpoint) =>
         await endpoint.Client.GetLoadAsync(new GetLoadRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
 

@@ -27,6 +27,28 @@ public sealed partial class WireContractTests
         """;
 
     [Fact]
+    public void ReadOnlyMemoryAndMemory_HaveTheContractOfTheArray_TheSameBytesOnTheWire()
+    {
+        const string Tensors = """
+            using System;
+            using Hoist;
+
+            namespace MyApp;
+
+            public static partial class Tensors
+            {
+                [Compute]
+                public static float[] Scale(float[] input, double[] weights) => input;
+            }
+            """;
+        var arrays = ContractOf(Tensors, "Scale");
+        var memories = ContractOf(Tensors.Replace("float[] Scale(float[] input, double[] weights)", "ReadOnlyMemory<float> Scale(ReadOnlyMemory<float> input, Memory<double> weights)", StringComparison.Ordinal), "Scale");
+
+        Assert.Equal("Scale(input: float[] [raw], weights: double[] [raw]) -> float[] [raw]", memories.Shape);
+        Assert.Equal(arrays, memories);
+    }
+
+    [Fact]
     public void Fingerprint_IsTheFnv1aHashOfTheShape_AndTheSameInEveryRun()
     {
         var (fingerprint, shape) = ContractOf(Calc, "Add");

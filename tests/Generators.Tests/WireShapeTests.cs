@@ -110,6 +110,8 @@ public sealed class WireShapeTests
     [InlineData("Twins", "use the discriminator \"x\"")]
     [InlineData("Growing<int>", "nested more than 64 types deep")]
     [InlineData("System.Text.StringBuilder", "'StringBuilder' is a .NET type that Hoist cannot send exactly")]
+    [InlineData("ReadOnlyMemory<string>", "'ReadOnlyMemory<string>' crosses the wire only with elements of a primitive type")]
+    [InlineData("Memory<Point>", "'Memory<Point>' crosses the wire only with elements of a primitive type (the codec copies their bytes, or shares them in place): use Point[] or List<Point>")]
     public void Parameter_ThatCannotRoundTrip_IsRefusedAtTheParameter(string type, string reason)
     {
         var (run, diagnostic) = Single("HOIST014", Types + Service($"public static int Run({type} value) => 1;"));
@@ -196,6 +198,9 @@ public sealed class WireShapeTests
 
                 [Hoist.Compute]
                 public static Task<IReadOnlyList<Figure>> Figures(params int[] sides) => throw null!;
+
+                [Hoist.Compute]
+                public static ReadOnlyMemory<float> Tensor(ReadOnlyMemory<float> input, Memory<double> scratch, ReadOnlyMemory<byte> bytes) => throw null!;
             }
             """);
 

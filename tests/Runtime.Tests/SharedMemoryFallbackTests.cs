@@ -70,14 +70,20 @@ public sealed class SharedMemoryFallbackTests
         RegionPool.Trim(TimeSpan.Zero);
         foreach (var kept in new[] { SharedRegions.NewName("shm"), SharedRegions.NewName("shm") })
         {
-            var region = SharedRegions.Create(tmpfs.Folder, kept, new byte[450 * KiB]);
-            SharedRegions.Release(tmpfs.Folder, kept, region.Length, answered: true);
+            SharedRegions.Create(tmpfs.Folder, kept, new byte[200 * KiB]);
+            SharedRegions.Release(tmpfs.Folder, kept, answered: true);
         }
+
+        // Someone else's 300 KiB beside the 400 KiB kept (within the pool's half of the file system): growing a kept file
+        // to 700 KiB does not fit, a new file does once the kept ones are gone.
+        var other = Path.Combine(tmpfs.Folder, "other");
+        File.WriteAllBytes(other, new byte[300 * KiB]);
+        Assert.Equal(2, RegionPool.Count);
 
         var placed = SharedRegions.Place(tmpfs.Folder, PayloadPieces.Of(new byte[700 * KiB]));
 
         Assert.Equal(700 * KiB, placed.Length);
-        Assert.Equal([placed.Name], Directory.GetFiles(tmpfs.Folder).Select(Path.GetFileName));
+        Assert.Equal(new[] { "other", placed.Name }.Order(), Directory.GetFiles(tmpfs.Folder).Select(Path.GetFileName).Order());
         Assert.Null(RegionPool.TryRent(tmpfs.Folder));
         SharedRegions.Delete(tmpfs.Folder, placed.Name);
     }

@@ -70,21 +70,88 @@ public sealed class SharedRegionsTests : IDisposable
         var answered = SharedRegions.Rent(_folder, makeEmpty: true);
         var abandoned = SharedRegions.Rent(_folder, makeEmpty: true);
 
-        SharedRegions.Release(_folder, answered, 10, answered: true);
-        SharedRegions.Release(_folder, abandoned, 10, answered: false);
+        SharedRegions.Release(_folder, answered, answered: true);
+        SharedRegions.Release(_folder, abandoned, answered: false);
 
         Assert.True(File.Exists(Path.Combine(_folder, answered)));
         Assert.False(File.Exists(Path.Combine(_folder, abandoned)));
         Assert.Equal(answered, SharedRegions.Rent(_folder, makeEmpty: true));
 
-        // A kept file holding a longer region is cut to the new one, so the reader's length check holds.
+        // A kept file holding a longer region stays as long, its pages kept; the reader goes by the region's own length.
         var region = SharedRegions.Create(_folder, answered, new byte[1000]);
-        region = SharedRegions.WriteExisting(_folder, answered, new byte[10]);
-        SharedRegions.Return(SharedRegions.Read(_folder, region, int.MaxValue));
+        region = SharedRegions.WriteExisting(_folder, answered, Enumerable.Range(0, 10).Select(i => (byte)i).ToArray());
+        Assert.Equal(SharedRegions.HeaderSize + 1000 + SharedRegions.TrailerSize, new FileInfo(Path.Combine(_folder, answered)).Length);
+        var read = SharedRegions.Read(_folder, region, int.MaxValue);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (byte)i), read.AsSpan(0, 10).ToArray());
+        SharedRegions.Return(read);
+        using (var mapped = MappedRegion.Map(_folder, region, int.MaxValue))
+        {
+            Assert.Equal(10, mapped.Memory.Length);
+        }
 
-        SharedRegions.Release(_folder, answered, 10, answered: true);
+        SharedRegions.Release(_folder, answered, answered: true);
         RegionPool.Trim(TimeSpan.Zero);
         Assert.False(File.Exists(Path.Combine(_folder, answered)));
+    }
+
+    [Fact]
+    public void KeptFiles_AreRentedByBestFit_TheLargestWhenNoneFits()
+    {
+        RegionPool.Trim(TimeSpan.Zero);
+        var small = SharedRegions.Create(_folder, SharedRegions.NewName("shm"), new byte[100]).Name;
+        var large = SharedRegions.Create(_folder, SharedRegions.NewName("shm"), new byte[10_000]).Name;
+        SharedRegions.Release(_folder, small, answered: true);
+        SharedRegions.Release(_folder, large, answered: true);
+        Assert.Equal(2, RegionPool.Count);
+        Assert.Equal(100 + 10_000 + (2 * (SharedRegions.HeaderSize + SharedRegions.TrailerSize)), RegionPool.Bytes);
+
+        Assert.Equal(small, RegionPool.TryRent(_folder, 50));
+        Assert.Equal(large, RegionPool.TryRent(_folder, 50));
+        SharedRegions.Release(_folder, small, answered: true);
+        SharedRegions.Release(_folder, large, answered: true);
+        Assert.Equal(large, RegionPool.TryRent(_folder, 5000));
+        Assert.Equal(small, RegionPool.TryRent(_folder, 5000));
+        SharedRegions.Release(_folder, small, answered: true);
+        SharedRegions.Release(_folder, large, answered: true);
+        Assert.Equal(large, RegionPool.TryRent(_folder, 1_000_000));
+        Assert.Null(RegionPool.TryRent(Path.GetTempPath()));
+
+        SharedRegions.Release(_folder, large, answered: true);
+        RegionPool.Trim(TimeSpan.Zero);
+        Assert.Empty(Directory.GetFiles(_folder));
+
+        // A file already gone is not kept: offered again, it would fail the next call's result.
+        SharedRegions.Release(_folder, small, answered: true);
+        Assert.Null(RegionPool.TryRent(_folder));
+    }
+
+    [Fact]
+    public void ReadOnlyMemoryArgument_IsAViewOfTheMappedRegion_UntilTheMappingIsDisposed()
+    {
+        var values = Enumerable.Range(0, 100_000).Select(i => (float)i).ToArray();
+        using var writer = new Serialization.PayloadWriter();
+        writer.Write<ReadOnlyMemory<float>>(values.AsMemory(10, 50_000));
+        writer.Write(7);
+        var region = SharedRegions.Create(_folder, SharedRegions.NewName("arg"), writer.Pieces());
+
+        ReadOnlyMemory<float> view;
+        using (var mapped = MappedRegion.Map(_folder, region, int.MaxValue))
+        {
+            var reader = new Serialization.PayloadReader(mapped.Memory);
+            view = reader.Read<ReadOnlyMemory<float>>();
+            Assert.Equal(7, reader.Read<int>());
+            reader.EnsureEnd();
+
+            Assert.False(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(view, out _), "the argument is a copy, not a view");
+            Assert.Equal(values.AsSpan(10, 50_000).ToArray(), view.ToArray());
+
+            // Read from a buffer rather than a mapping, it is an array of its own; Memory<T> always is.
+            var copied = Serialization.Payload.Deserialize<ReadOnlyMemory<float>>(mapped.Memory.Span[..^4]);
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(copied, out _));
+            Assert.Equal(view.ToArray(), copied.ToArray());
+        }
+
+        Assert.Throws<ObjectDisposedException>(() => view.Span[0]);
     }
 
     [Fact]

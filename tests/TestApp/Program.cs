@@ -13,7 +13,9 @@ if (args is ["--start-worker-and-wait"])
 
 if (args is ["--hold-large-call", var marker])
 {
-    // For the killed-caller test: hold a call whose arguments are in shared memory, then wait to be killed.
+    // For the killed-caller test: two answered calls at once, whose four files the caller keeps for the next (RegionPool),
+    // then a call held with its arguments in shared memory (in two of them); then wait to be killed.
+    await Task.WhenAll(Arrays.Remote.FloatsAsync(new float[1 << 18]), Arrays.Remote.FloatsAsync(new float[1 << 18]));
     _ = Arrays.Remote.HoldAsync(new float[1 << 18], marker);
     Console.WriteLine($"HOLDING {Environment.ProcessId}");
     await Task.Delay(Timeout.Infinite);

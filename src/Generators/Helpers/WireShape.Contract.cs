@@ -73,6 +73,9 @@ namespace Hoist.Generators.Helpers
             {
                 case IArrayTypeSymbol array:
                     return Reference(array.ElementType, pending) + "[]";
+                case INamedTypeSymbol named when MemoryElement(named) is { } element:
+                    // The same bytes as an array (PayloadCodec's BlittableReadOnlyMemoryCodec), so the same contract.
+                    return Reference(element, pending) + "[]";
                 case INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable:
                     return Reference(nullable.TypeArguments[0], pending) + "?";
                 case INamedTypeSymbol { TypeKind: TypeKind.Enum }:
@@ -174,10 +177,17 @@ namespace Hoist.Generators.Helpers
             var element = type switch
             {
                 IArrayTypeSymbol { Rank: 1 } array => array.ElementType,
+                INamedTypeSymbol named when MemoryElement(named) is { } memoryElement => memoryElement,
                 INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable => nullable.TypeArguments[0],
                 _ => type,
             };
-            return element is INamedTypeSymbol named && s_rawTypes.Contains(MetadataName(named)) ? "raw" : "json";
+            return IsRaw(element) ? "raw" : "json";
         }
+
+        private static bool IsRaw(ITypeSymbol type) => type is INamedTypeSymbol named && s_rawTypes.Contains(MetadataName(named));
+
+        /// <summary>The element type of <c>ReadOnlyMemory&lt;T&gt;</c> or <c>Memory&lt;T&gt;</c>; null for any other type.</summary>
+        private static ITypeSymbol? MemoryElement(INamedTypeSymbol type) =>
+            type.Arity == 1 && MetadataName(type) is "System.ReadOnlyMemory`1" or "System.Memory`1" ? type.TypeArguments[0] : null;
     }
 }

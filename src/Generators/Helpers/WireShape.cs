@@ -150,6 +150,13 @@ namespace Hoist.Generators.Helpers
                 return Problem.Of(notData);
             }
 
+            if (MemoryElement(type) is { } element)
+            {
+                return IsRaw(element)
+                    ? null
+                    : Problem.Of($"'{Display(type)}' crosses the wire only with elements of a primitive type (the codec copies their bytes, or shares them in place): use {Display(element)}[] or List<{Display(element)}>");
+            }
+
             if (s_sequences.Contains(name))
             {
                 return Check(type.TypeArguments[0])?.Under("[]");

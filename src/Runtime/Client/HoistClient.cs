@@ -285,7 +285,7 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     request.Payload = UnsafeByteOperations.UnsafeWrap(arguments.WrittenMemory);
                 }
 
-                using var resultOffer = ResultOffer.For<T>(endpoint, _logger);
+                using var resultOffer = ResultOffer.For<T>(endpoint, arguments.WrittenCount, _logger);
                 if (resultOffer is not null)
                 {
                     request.ResultOffer = resultOffer.Offer;
@@ -332,7 +332,6 @@ public sealed partial class HoistClient : IRemoteInvoker, IAsyncDisposable
                     if (resultOffer is not null)
                     {
                         resultOffer.Answered = true;
-                        resultOffer.Length = response.OutcomeCase == InvokeResponse.OutcomeOneofCase.SharedResult ? response.SharedResult.Length : 0;
                     }
 
                     if (response.OutcomeCase == InvokeResponse.OutcomeOneofCase.Error)

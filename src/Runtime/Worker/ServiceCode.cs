@@ -13,6 +13,7 @@ namespace Hoist.Worker;
 internal sealed class CodeGeneration(int number, string folder, ServiceDispatcher dispatcher, AssemblyLoadContext? context, AppManifest? manifest)
 {
     private readonly Lazy<AppManifest> _manifest = new(() => manifest ?? AppManifest.Scan(folder));
+    private string? _contractDigest;
     private int _inFlight;
     private long _callsStarted;
 
@@ -26,8 +27,11 @@ internal sealed class CodeGeneration(int number, string folder, ServiceDispatche
     public FrozenDictionary<string, WireContract> WireContracts { get; } =
         dispatcher.WireContracts.ToFrozenDictionary(static c => c.Method, StringComparer.Ordinal);
 
-    /// <summary><see cref="WireContract.Digest"/> of this code's methods, which <c>GetLoad</c> reports.</summary>
-    public string ContractDigest { get; } = WireContract.Digest(dispatcher.WireContracts);
+    /// <summary>
+    /// <see cref="WireContract.Digest"/> of this code's methods, which <c>GetLoad</c> reports; computed on first use, since
+    /// SHA-256 loads OpenSSL (libcrypto, about 5 MiB resident) into a worker that may never be asked.
+    /// </summary>
+    public string ContractDigest => _contractDigest ??= WireContract.Digest(Dispatcher.WireContracts);
 
     /// <summary>The collectible context the code was loaded into; null for generation 0, which lives in the default one.</summary>
     public AssemblyLoadContext? Context { get; } = context;

@@ -159,61 +159,73 @@ internal sealed partial class WorkerService(
             throw;
         }
 
-        ReadOnlyMemory<byte> result;
-        try
+        // The arguments' mapping outlives the method's task and the writing of its answer: a ReadOnlyMemory<T> parameter is a
+        // view of it (MappedElements), which the method may return. Disposed here, before the caller hears the answer and may
+        // reuse the file (see MappedRegion).
+        using (shared)
         {
-            using var slot = await slots.EnterAsync(cancellationToken).ConfigureAwait(false);
-            var arguments = shared is null ? request.Payload.Memory : shared.Memory;
-            result = request.Json
-                ? await lease.Dispatcher.InvokeJsonAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false)
-                : await lease.Dispatcher.InvokeAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false);
-        }
-        catch (UnknownMethodException ex)
-        {
-            LogUnknownMethod(logger, request.CallId, ex.Message);
-            throw new RpcException(new Status(StatusCode.Unimplemented, ex.Message));
-        }
-        catch (PayloadFormatException ex)
-        {
-            LogRefused(logger, request.CallId, "InvalidArgument", ex.Message);
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"Malformed arguments for '{environment.ServiceName}/{request.Method}': {ex.Message}"));
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The caller cancelled or its deadline passed; it is no longer waiting for an answer.
-            throw new RpcException(new Status(StatusCode.Cancelled, $"Call {request.CallId} to '{environment.ServiceName}/{request.Method}' was cancelled."));
-        }
-        catch (Exception ex)
-        {
-            LogUserException(logger, request.CallId, request.Method, ex);
-            return new InvokeResponse { Error = ToRemoteError(ex, depth: 0) };
-        }
-        finally
-        {
-            lease.Dispose();
-            ((IDisposable?)shared)?.Dispose();
-        }
-
-        if (request.ResultOffer is { } offer && environment.SharedMemoryFolder is { } folder && result.Length >= offer.MinLength)
-        {
+            ReadOnlyMemory<byte> result;
             try
             {
-                return new InvokeResponse { SharedResult = SharedRegions.WriteExisting(folder, offer.Name, result) };
+                using var slot = await slots.EnterAsync(cancellationToken).ConfigureAwait(false);
+                var arguments = shared is null ? request.Payload.Memory : shared.Memory;
+                result = request.Json
+                    ? await lease.Dispatcher.InvokeJsonAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false)
+                    : await lease.Dispatcher.InvokeAsync(request.Method, arguments, cancellationToken).ConfigureAwait(false);
             }
-            catch (FileNotFoundException ex)
+            catch (UnknownMethodException ex)
             {
-                // Gone only when the caller stopped waiting and removed it: no one is left to answer.
-                LogDataLoss(request, ex.Message, cancellationToken);
-                throw new RpcException(new Status(StatusCode.DataLoss, $"Call {request.CallId} to '{environment.ServiceName}/{request.Method}' could not write its result to shared memory: {ex.Message}"));
+                LogUnknownMethod(logger, request.CallId, ex.Message);
+                throw new RpcException(new Status(StatusCode.Unimplemented, ex.Message));
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            catch (PayloadFormatException ex)
             {
-                // Shared memory is full (or refuses the file): the result goes back inline, as a small one does.
-                SharedMemoryFallback.Record(logger, environment.ServiceName, SharedMemoryFallback.Result, folder, result.Length, ex);
+                LogRefused(logger, request.CallId, "InvalidArgument", ex.Message);
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"Malformed arguments for '{environment.ServiceName}/{request.Method}': {ex.Message}"));
             }
-        }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The caller cancelled or its deadline passed; it is no longer waiting for an answer.
+                throw new RpcException(new Status(StatusCode.Cancelled, $"Call {request.CallId} to '{environment.ServiceName}/{request.Method}' was cancelled."));
+            }
+            catch (Exception ex)
+            {
+                LogUserException(logger, request.CallId, request.Method, ex);
+                return new InvokeResponse { Error = ToRemoteError(ex, depth: 0) };
+            }
+            finally
+            {
+                lease.Dispose();
+            }
 
-        return new InvokeResponse { Result = UnsafeByteOperations.UnsafeWrap(result) };
+            if (request.ResultOffer is { } offer && environment.SharedMemoryFolder is { } folder && result.Length >= offer.MinLength)
+            {
+                try
+                {
+                    return new InvokeResponse { SharedResult = SharedRegions.WriteExisting(folder, offer.Name, result) };
+                }
+                catch (FileNotFoundException ex)
+                {
+                    // Gone only when the caller stopped waiting and removed it: no one is left to answer.
+                    LogDataLoss(request, ex.Message, cancellationToken);
+                    throw new RpcException(new Status(StatusCode.DataLoss, $"Call {request.CallId} to '{environment.ServiceName}/{request.Method}' could not write its result to shared memory: {ex.Message}"));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    // Shared memory is full (or refuses the file): the result goes back inline, as a small one does.
+                    SharedMemoryFallback.Record(logger, environment.ServiceName, SharedMemoryFallback.Result, folder, result.Length, ex);
+                }
+            }
+
+            // An inline answer is serialized after this returns: one that refers to the mapping (a ReadOnlyMemory<T> argument
+            // returned as it came) is joined into a block of its own now, while the mapping is there.
+            if (shared is not null)
+            {
+                _ = result.Span;
+            }
+
+            return new InvokeResponse { Result = UnsafeByteOperations.UnsafeWrap(result) };
+        }
     }
 
     /// <summary>A streamed call's slot (<see cref="CallSlots"/>); a caller that stops waiting for one ends the call as cancelled.</summary>

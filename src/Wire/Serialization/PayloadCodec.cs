@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -68,6 +69,16 @@ internal static class PayloadCodecFactory
             return (PayloadCodec<T>)(object)new BlittableArrayCodec<TPrimitive>();
         }
 
+        if (typeof(T) == typeof(ReadOnlyMemory<TPrimitive>))
+        {
+            return (PayloadCodec<T>)(object)new BlittableReadOnlyMemoryCodec<TPrimitive>();
+        }
+
+        if (typeof(T) == typeof(Memory<TPrimitive>))
+        {
+            return (PayloadCodec<T>)(object)new BlittableMemoryCodec<TPrimitive>();
+        }
+
         return null;
     }
 }
@@ -122,11 +133,20 @@ internal sealed class BlittableArrayCodec<T> : PayloadCodec<T[]?>
             return;
         }
 
-        writer.WriteVarUInt((ulong)value.Length + 1);
-        writer.WriteElements(value);
+        WriteElements(writer, value);
     }
 
-    public override T[]? Read(ref PayloadReader reader)
+    public override T[]? Read(ref PayloadReader reader) => ReadElements(ref reader);
+
+    /// <summary>A count (as a varint, count + 1, 0 for null), then the elements.</summary>
+    internal static void WriteElements(PayloadWriter writer, ReadOnlyMemory<T> elements)
+    {
+        writer.WriteVarUInt((ulong)elements.Length + 1);
+        writer.WriteElements(elements);
+    }
+
+    /// <summary>The elements <see cref="WriteElements"/> wrote, as a new array.</summary>
+    internal static T[]? ReadElements(ref PayloadReader reader)
     {
         var what = typeof(T).Name + "[]";
         var header = reader.ReadVarUInt(what);
@@ -146,6 +166,62 @@ internal sealed class BlittableArrayCodec<T> : PayloadCodec<T[]?>
         reader.ReadBytes((int)(count * size), what).CopyTo(MemoryMarshal.AsBytes(array.AsSpan()));
         return array;
     }
+}
+
+/// <summary>
+/// <c>ReadOnlyMemory&lt;T&gt;</c> of primitives: the same bytes as <c>T[]</c> (so the wire contract is <c>T[]</c>'s). Read from
+/// arguments a worker mapped from shared memory, it is a view of the mapping with no copy at all, valid until the call's
+/// task has completed (a memory that is an <see cref="IElementViews"/>: src/Wire/Transport/MappedRegion.cs); read from anything
+/// else, it is a new array.
+/// </summary>
+internal sealed class BlittableReadOnlyMemoryCodec<T> : PayloadCodec<ReadOnlyMemory<T>>
+    where T : unmanaged
+{
+    public override void Write(PayloadWriter writer, ReadOnlyMemory<T> value) => BlittableArrayCodec<T>.WriteElements(writer, value);
+
+    public override ReadOnlyMemory<T> Read(ref PayloadReader reader)
+    {
+        if (MemoryMarshal.TryGetMemoryManager<byte, MemoryManager<byte>>(reader.Memory, out var manager, out var start, out _) && manager is IElementViews views)
+        {
+            var header = reader.ReadVarUInt(typeof(T).Name + "[]");
+            if (header == 0)
+            {
+                return default;
+            }
+
+            var count = header - 1;
+            if (count > (ulong)reader.Remaining / (ulong)Unsafe.SizeOf<T>())
+            {
+                throw new PayloadFormatException($"The payload ended early: {typeof(T).Name}[] claims {count} element(s), {reader.Remaining} byte(s) left.");
+            }
+
+            var offset = start + reader.Position;
+            reader.ReadBytes((int)count * Unsafe.SizeOf<T>(), typeof(T).Name + "[]");
+            return views.View<T>(offset, (int)count);
+        }
+
+        return BlittableArrayCodec<T>.ReadElements(ref reader);
+    }
+}
+
+/// <summary>
+/// Bytes that can lend their elements without a copy, for as long as they live: the worker's mapping of a call's shared
+/// arguments. Declared here so that the codec needs nothing of the transport that implements it.
+/// </summary>
+internal interface IElementViews
+{
+    /// <summary>A view of <paramref name="count"/> elements starting <paramref name="byteOffset"/> bytes in.</summary>
+    ReadOnlyMemory<T> View<T>(int byteOffset, int count)
+        where T : unmanaged;
+}
+
+/// <summary><c>Memory&lt;T&gt;</c> of primitives: the same bytes as <c>T[]</c>, always read into a new array (a method may write to it).</summary>
+internal sealed class BlittableMemoryCodec<T> : PayloadCodec<Memory<T>>
+    where T : unmanaged
+{
+    public override void Write(PayloadWriter writer, Memory<T> value) => BlittableArrayCodec<T>.WriteElements(writer, value);
+
+    public override Memory<T> Read(ref PayloadReader reader) => BlittableArrayCodec<T>.ReadElements(ref reader);
 }
 
 /// <summary>

@@ -4,36 +4,62 @@ using System.Runtime.InteropServices;
 namespace Hoist.Serialization;
 
 /// <summary>
-/// One piece of a payload: bytes the writer copied into its buffer, or a large array of primitives it only refers to,
-/// so that a shared-memory region can be written straight from the caller's (or the method's) array, one copy.
+/// One piece of a payload: bytes the writer copied into its buffer, or the elements of a large array (or memory) of
+/// primitives it only refers to, so that a shared-memory region can be written straight from the caller's (or the
+/// method's) elements, one copy.
 /// </summary>
 internal readonly struct PayloadPiece
 {
     private readonly ReadOnlyMemory<byte> _bytes;
-    private readonly Array? _array;
+    private readonly bool _elements;
 
     public PayloadPiece(ReadOnlyMemory<byte> bytes)
     {
         _bytes = bytes;
-        Length = bytes.Length;
     }
 
-    public PayloadPiece(Array array, int byteLength)
+    private PayloadPiece(ReadOnlyMemory<byte> bytes, bool elements)
     {
-        _array = array;
-        Length = byteLength;
+        _bytes = bytes;
+        _elements = elements;
     }
 
-    public int Length { get; }
+    public int Length => _bytes.Length;
 
-    /// <summary>The piece's bytes: an array's elements as they are in memory, little-endian, as the codec would copy them.</summary>
-    public ReadOnlySpan<byte> Span => _array is null ? _bytes.Span : MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(_array), Length);
+    /// <summary>The piece's bytes: elements as they are in memory, little-endian, as the codec would copy them.</summary>
+    public ReadOnlySpan<byte> Span => _bytes.Span;
 
-    /// <summary>The bytes as memory when the piece is a buffer's; an array's elements cannot be memory of bytes without a copy.</summary>
+    /// <summary>A piece that refers to <paramref name="elements"/>, wherever they are (an array, a mapped region, native memory).</summary>
+    public static PayloadPiece Of<T>(ReadOnlyMemory<T> elements)
+        where T : unmanaged =>
+        new(new ElementBytes<T>(elements).Memory, elements: true);
+
+    /// <summary>
+    /// The bytes as memory a gathering write (pwritev) may pin, when the piece is a buffer's; elements are written from
+    /// their span instead, since they may not be pinnable memory (a view of a mapping).
+    /// </summary>
     public bool TryGetMemory(out ReadOnlyMemory<byte> memory)
     {
         memory = _bytes;
-        return _array is null;
+        return !_elements;
+    }
+
+    /// <summary>Elements of any primitive type as their bytes, without a copy.</summary>
+    private sealed class ElementBytes<T>(ReadOnlyMemory<T> elements) : MemoryManager<byte>
+        where T : unmanaged
+    {
+        public override Span<byte> GetSpan() => MemoryMarshal.AsBytes(MemoryMarshal.AsMemory(elements).Span);
+
+        // Nothing Hoist does pins a piece (see TryGetMemory); anyone else gets a pinned copy, which reads the same.
+        public override MemoryHandle Pin(int elementIndex = 0) => GetSpan()[elementIndex..].ToArray().AsMemory().Pin();
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
     }
 }
 

@@ -8,6 +8,7 @@ namespace Hoist.Serialization;
 public ref struct PayloadReader
 {
     private readonly ReadOnlySpan<byte> _payload;
+    private readonly ReadOnlyMemory<byte> _memory;
     private int _position;
 
     public PayloadReader(ReadOnlySpan<byte> payload)
@@ -16,12 +17,19 @@ public ref struct PayloadReader
         _position = 0;
     }
 
+    /// <summary>A reader that knows the memory it reads, so a <c>ReadOnlyMemory&lt;T&gt;</c> argument can be a view of it.</summary>
     public PayloadReader(ReadOnlyMemory<byte> payload)
         : this(payload.Span)
     {
+        _memory = payload;
     }
 
     public readonly int Remaining => _payload.Length - _position;
+
+    /// <summary>The memory read, when the reader was given it (a dispatcher's arguments); else empty.</summary>
+    internal readonly ReadOnlyMemory<byte> Memory => _memory;
+
+    internal readonly int Position => _position;
 
     public T Read<T>() => PayloadCodec<T>.Instance.Read(ref this);
 

@@ -71,13 +71,13 @@ public sealed class PayloadWriter : IBufferWriter<byte>, IDisposable
     }
 
     /// <summary>
-    /// The elements of an array of primitives: copied when small, referred to when large (the caller must not change the
-    /// array until the call has ended, as with a socket's send buffer).
+    /// The elements of an array or memory of primitives: copied when small, referred to when large (the caller must not
+    /// change them until the call has ended, as with a socket's send buffer).
     /// </summary>
-    internal void WriteElements<T>(T[] array)
+    internal void WriteElements<T>(ReadOnlyMemory<T> elements)
         where T : unmanaged
     {
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(array.AsSpan());
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(elements.Span);
         if (bytes.Length < ReferencedArrayBytes)
         {
             bytes.CopyTo(GetSpan(bytes.Length));
@@ -85,7 +85,7 @@ public sealed class PayloadWriter : IBufferWriter<byte>, IDisposable
             return;
         }
 
-        (_arrays ??= []).Add((_written, new PayloadPiece(array, bytes.Length)));
+        (_arrays ??= []).Add((_written, PayloadPiece.Of(elements)));
         _arrayBytes += bytes.Length;
         _joined = null;
     }

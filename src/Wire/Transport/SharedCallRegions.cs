@@ -46,7 +46,7 @@ internal sealed class SharedArguments : IDisposable
     /// <summary>Every worker given this region has answered: none reads it any more.</summary>
     public bool Answered { get; set; }
 
-    public void Dispose() => SharedRegions.Release(_folder, Region.Name, Region.Length, Answered);
+    public void Dispose() => SharedRegions.Release(_folder, Region.Name, Answered);
 }
 
 /// <summary>
@@ -69,8 +69,10 @@ internal sealed class ResultOffer : IDisposable
     /// <summary>
     /// An offer for results that may be large arrays of primitives, to a worker that shares memory; else null, and
     /// null too when the file cannot be made (the result then comes back inline, noted by <see cref="SharedMemoryFallback"/>).
+    /// The file kept from an earlier call that best fits a result as long as the arguments is offered (a tensor method's
+    /// result is most often the size of its input), so an echo of the same size finds its pages there.
     /// </summary>
-    public static ResultOffer? For<T>(WorkerEndpoint endpoint, ILogger logger)
+    public static ResultOffer? For<T>(WorkerEndpoint endpoint, long argumentsLength, ILogger logger)
     {
         if (!MayBeLarge<T>.Value || endpoint.SharedMemoryFolder is not { } folder)
         {
@@ -79,7 +81,7 @@ internal sealed class ResultOffer : IDisposable
 
         try
         {
-            var name = SharedRegions.Rent(folder, makeEmpty: true);
+            var name = SharedRegions.Rent(folder, makeEmpty: true, SharedRegions.HeaderSize + argumentsLength + SharedRegions.TrailerSize);
             return new ResultOffer(folder, new SharedResultOffer { Name = name, MinLength = endpoint.SharedMemoryThreshold });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -92,10 +94,7 @@ internal sealed class ResultOffer : IDisposable
     /// <summary>The worker answered, so it is done with the file.</summary>
     public bool Answered { get; set; }
 
-    /// <summary>How long the region the worker wrote is, for the pool's limit.</summary>
-    public long Length { get; set; }
-
-    public void Dispose() => SharedRegions.Release(Folder, Offer.Name, Length, Answered);
+    public void Dispose() => SharedRegions.Release(Folder, Offer.Name, Answered);
 
     /// <summary>
     /// Reads a result region straight into the array when <typeparamref name="T"/> is an array of primitives
@@ -112,16 +111,26 @@ internal sealed class ResultOffer : IDisposable
                 ?? Try<long>() ?? Try<ulong>() ?? Try<float>() ?? Try<double>() ?? Try<Half>() ?? Try<char>()
                 ?? Try<bool>() ?? Try<decimal>()) as Func<string, SharedRegion, T>;
 
+        // A ReadOnlyMemory<T> or Memory<T> result is read into an array of its own, as T[] is: the region is the caller's to
+        // reuse for its next call as soon as this one returns, so a view of it could not outlive the call.
         private static object? Try<TElement>()
             where TElement : unmanaged =>
-            typeof(T) == typeof(TElement[]) ? new Func<string, SharedRegion, TElement[]?>(SharedRegions.ReadArray<TElement>) : null;
+            typeof(T) == typeof(TElement[]) ? new Func<string, SharedRegion, TElement[]?>(SharedRegions.ReadArray<TElement>)
+            : typeof(T) == typeof(ReadOnlyMemory<TElement>) ? new Func<string, SharedRegion, ReadOnlyMemory<TElement>>((folder, region) => SharedRegions.ReadArray<TElement>(folder, region))
+            : typeof(T) == typeof(Memory<TElement>) ? new Func<string, SharedRegion, Memory<TElement>>((folder, region) => SharedRegions.ReadArray<TElement>(folder, region))
+            : null;
     }
 
-    /// <summary>Arrays of primitives: the results that are worth a file. Decided once per type.</summary>
+    /// <summary>Arrays, <c>ReadOnlyMemory&lt;T&gt;</c> and <c>Memory&lt;T&gt;</c> of primitives: the results that are worth a file. Decided once per type.</summary>
     private static class MayBeLarge<T>
     {
-        public static readonly bool Value = typeof(T).IsArray && typeof(T).GetElementType() is { } element
+        public static readonly bool Value = ElementOf(typeof(T)) is { } element
             && (element.IsPrimitive || element.IsEnum || element == typeof(decimal) || element == typeof(Half)
                 || element == typeof(Guid) || element == typeof(DateTime) || element == typeof(TimeSpan));
+
+        private static Type? ElementOf(Type type) =>
+            type.IsArray ? type.GetElementType()
+            : type.IsGenericType && (type.GetGenericTypeDefinition() == typeof(ReadOnlyMemory<>) || type.GetGenericTypeDefinition() == typeof(Memory<>)) ? type.GetGenericArguments()[0]
+            : null;
     }
 }

@@ -50,7 +50,7 @@ internal static class SharedRegions
     {
         for (var attempt = 0; ; attempt++)
         {
-            var name = Rent(folder, makeEmpty: false);
+            var name = Rent(folder, makeEmpty: false, HeaderSize + payload.Sum(static piece => (long)piece.Length) + TrailerSize);
             try
             {
                 return Create(folder, name, payload);
@@ -85,10 +85,13 @@ internal static class SharedRegions
         using var handle = UnixFiles.CreateNew(Path.Combine(folder, name));
     }
 
-    /// <summary>A file for a call: one kept from an earlier call, or a new name (made empty when <paramref name="makeEmpty"/>).</summary>
-    public static string Rent(string folder, bool makeEmpty)
+    /// <summary>
+    /// A file for a call: one kept from an earlier call (the best fit for <paramref name="wanted"/> bytes, see
+    /// <see cref="RegionPool.TryRent"/>), or a new name (made empty when <paramref name="makeEmpty"/>).
+    /// </summary>
+    public static string Rent(string folder, bool makeEmpty, long wanted = 0)
     {
-        if (RegionPool.TryRent(folder) is { } kept)
+        if (RegionPool.TryRent(folder, wanted) is { } kept)
         {
             return kept;
         }
@@ -106,11 +109,11 @@ internal static class SharedRegions
     /// The end of a call's use of a file: kept for the next call when the worker answered (so it is done with
     /// it), removed otherwise, since a worker that has not answered may still read or write it.
     /// </summary>
-    public static void Release(string folder, string name, long payloadLength, bool answered)
+    public static void Release(string folder, string name, bool answered)
     {
         if (answered)
         {
-            RegionPool.Return(folder, name, HeaderSize + payloadLength + TrailerSize);
+            RegionPool.Return(folder, name);
         }
         else
         {
@@ -140,11 +143,8 @@ internal static class SharedRegions
 
         var length = (int)region.Length;
         using var handle = UnixFiles.OpenOwned(Path.Combine(folder, name), FileAccess.Read, out var facts);
-        var fileLength = facts.Length;
-        if (fileLength != HeaderSize + (long)length + TrailerSize)
-        {
-            throw new InvalidDataException($"The shared-memory region {name} is {fileLength} bytes long, not the {HeaderSize + (long)length + TrailerSize} its handle describes.");
-        }
+        var regionLength = HeaderSize + (long)length + TrailerSize;
+        CheckHolds(name, facts.Length, regionLength);
 
         var header = new byte[HeaderSize];
         var trailer = new byte[TrailerSize];
@@ -152,7 +152,7 @@ internal static class SharedRegions
         try
         {
             var read = RandomAccess.Read(handle, new Memory<byte>[] { header, payload.AsMemory(0, length), trailer }, 0);
-            if (read != fileLength
+            if (read != regionLength
                 || BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic
                 || BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(8)) != region.Tag
                 || BinaryPrimitives.ReadUInt64LittleEndian(trailer) != region.Tag)
@@ -182,11 +182,12 @@ internal static class SharedRegions
     {
         var name = CheckName(region.Name);
         using var handle = UnixFiles.OpenOwned(Path.Combine(folder, name), FileAccess.Read, out var facts);
-        var fileLength = facts.Length;
-        if (region.Length < 1 || fileLength != HeaderSize + region.Length + TrailerSize)
+        if (region.Length < 1)
         {
-            throw new InvalidDataException($"The shared-memory region {name} is {fileLength} bytes long, not the {HeaderSize + region.Length + TrailerSize} its handle describes.");
+            throw new InvalidDataException($"The shared-memory region {name} claims {region.Length} bytes; an array takes at least 1.");
         }
+
+        CheckHolds(name, facts.Length, HeaderSize + region.Length + TrailerSize);
 
         Span<byte> start = stackalloc byte[HeaderSize + 10];
         var read = RandomAccess.Read(handle, start[..(int)Math.Min(start.Length, HeaderSize + region.Length)], 0);
@@ -250,6 +251,18 @@ internal static class SharedRegions
         return total;
     }
 
+    /// <summary>
+    /// Fails unless a file of <paramref name="fileLength"/> bytes holds a region of <paramref name="regionLength"/>: a
+    /// kept file may be longer than the region in it (see <see cref="RegionPool"/>), never shorter.
+    /// </summary>
+    internal static void CheckHolds(string name, long fileLength, long regionLength)
+    {
+        if (fileLength < regionLength)
+        {
+            throw new InvalidDataException($"The shared-memory region {name} is {fileLength} bytes long, shorter than the {regionLength} its handle describes.");
+        }
+    }
+
     /// <summary>True when a region's header and trailer carry <paramref name="tag"/>: it was written whole, for this call.</summary>
     internal static bool Frames(ReadOnlySpan<byte> header, ReadOnlySpan<byte> trailer, ulong tag) =>
         BinaryPrimitives.ReadUInt32LittleEndian(header) == Magic
@@ -290,14 +303,9 @@ internal static class SharedRegions
         BinaryPrimitives.WriteUInt64LittleEndian(trailer, tag);
         using (var handle = opened)
         {
-            // A kept file may hold a longer region of an earlier call, or part of this one's bytes already.
+            // A kept file may be longer than this region: it stays so, its pages ready for a larger call (see RegionPool).
             var total = HeaderSize + payloadLength + TrailerSize;
             var existing = RandomAccess.GetLength(handle);
-            if (existing > total)
-            {
-                RandomAccess.SetLength(handle, total);
-            }
-
             var growth = total - existing;
             var free = growth > 0 ? FreeBytes(folder) : null;
             if (free is { } available && growth > available)

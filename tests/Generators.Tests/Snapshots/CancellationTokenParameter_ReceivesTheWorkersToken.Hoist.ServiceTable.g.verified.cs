@@ -41,7 +41,7 @@ namespace Hoist.Generated
             {
                 case "QueryAsync":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var query = reader.Read<string>();
                     var limit = reader.Read<int>();
                     reader.EnsureEnd();
@@ -85,7 +85,7 @@ namespace Hoist.Generated
             {
                 case "IndexAsync":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var document = reader.Read<string>();
                     reader.EnsureEnd();
                     return ReturnVoidAsync(global::MyApp.Search.IndexAsync(document, cancellationToken));
@@ -127,7 +127,7 @@ namespace Hoist.Generated
             {
                 case "Weigh":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var arguments_ = reader.Read<string>();
                     var reader_ = reader.Read<int>();
                     var @class = reader.Read<int>();

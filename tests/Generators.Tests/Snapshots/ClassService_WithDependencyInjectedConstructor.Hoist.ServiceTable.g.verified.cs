@@ -46,21 +46,21 @@ namespace Hoist.Generated
             {
                 case "Complete":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var prompt = reader.Read<string>();
                     reader.EnsureEnd();
                     return Return<string>(_instance.Complete(prompt));
                 }
                 case "StreamAsync":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var prompt = reader.Read<string>();
                     reader.EnsureEnd();
                     return ReturnAsync<string>(_instance.StreamAsync(prompt, cancellationToken));
                 }
                 case "Reset":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     reader.EnsureEnd();
                     _instance.Reset();
                     return ReturnVoid();

@@ -44,13 +44,13 @@ namespace Hoist.Generated
             {
                 case "Name":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     reader.EnsureEnd();
                     return Return<string>(_instance.Name());
                 }
                 case "Product":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var label = reader.Read<string>();
                     var scale = reader.Read<int>();
                     var factors = reader.Read<int[]>();
@@ -59,13 +59,13 @@ namespace Hoist.Generated
                 }
                 case "Version":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     reader.EnsureEnd();
                     return Return<int>(global::MyApp.Scientific.Version());
                 }
                 case "Multiply":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var a = reader.Read<int>();
                     var b = reader.Read<int>();
                     reader.EnsureEnd();
@@ -73,7 +73,7 @@ namespace Hoist.Generated
                 }
                 case "Twice":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var value = reader.Read<int>();
                     reader.EnsureEnd();
                     return Return<int>(_instance.Twice(value));

@@ -38,7 +38,7 @@ namespace Hoist.Generated
             {
                 case "TrainAsync":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var config = reader.Read<global::MyApp.TrainConfig>();
                     reader.EnsureEnd();
                     return ReturnAsync<global::MyApp.TrainResult>(global::MyApp.Trainer.TrainAsync(config));
@@ -80,7 +80,7 @@ namespace Hoist.Generated
             {
                 case "Barrier":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     reader.EnsureEnd();
                     global::MyApp.Trainer.Barrier();
                     return ReturnVoid();

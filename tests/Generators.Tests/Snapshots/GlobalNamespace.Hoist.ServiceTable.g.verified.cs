@@ -35,7 +35,7 @@ namespace Hoist.Generated
             {
                 case "HTTPServer":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var port = reader.Read<int>();
                     reader.EnsureEnd();
                     return Return<int>(global::Tools.HTTPServer(port));

@@ -35,7 +35,7 @@ namespace Hoist.Generated
             {
                 case "Add":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var a = reader.Read<int>();
                     var b = reader.Read<int>();
                     reader.EnsureEnd();
@@ -43,7 +43,7 @@ namespace Hoist.Generated
                 }
                 case "Scale":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var value = reader.Read<double>();
                     reader.EnsureEnd();
                     return Return<double>(global::MyApp.Calculator.Scale(value));

@@ -35,7 +35,7 @@ namespace Hoist.Generated
             {
                 case "Embed":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var text = reader.Read<string>();
                     reader.EnsureEnd();
                     return Return<float[]>(global::MyApp.Embeddings.Embed(text));

@@ -50,7 +50,7 @@ namespace Hoist.Generated
             {
                 case "FetchAsync":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var key = reader.Read<string>();
                     var version = reader.Read<int>();
                     reader.EnsureEnd();
@@ -94,7 +94,7 @@ namespace Hoist.Generated
             {
                 case "CountAsync":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var values = reader.Read<int[]>();
                     reader.EnsureEnd();
                     return ReturnAsync<global::System.Collections.Generic.IReadOnlyList<int>>(global::MyApp.Storage.CountAsync(values));
@@ -136,7 +136,7 @@ namespace Hoist.Generated
             {
                 case "Log":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var message = reader.Read<string>();
                     var level = reader.Read<global::MyApp.Level>();
                     reader.EnsureEnd();
@@ -182,7 +182,7 @@ namespace Hoist.Generated
             {
                 case "FlushAsync":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     reader.EnsureEnd();
                     return ReturnVoidAsync(global::MyApp.Storage.FlushAsync());
                 }
@@ -222,7 +222,7 @@ namespace Hoist.Generated
             {
                 case "Compact":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var generation = reader.Read<int?>();
                     var ratio = reader.Read<double>();
                     reader.EnsureEnd();
@@ -266,7 +266,7 @@ namespace Hoist.Generated
             {
                 case "Ping":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     reader.EnsureEnd();
                     return Return<int>(global::MyApp.Storage.Ping());
                 }

@@ -44,7 +44,7 @@ namespace Hoist.Generated
             {
                 case "Count":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var prompt = reader.Read<string>();
                     reader.EnsureEnd();
                     return Return<int>(_instance.Count(prompt));
@@ -75,7 +75,7 @@ namespace Hoist.Generated
             {
                 case "Generate":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var prompt = reader.Read<string>();
                     var count = reader.Read<int>();
                     reader.EnsureEnd();
@@ -83,7 +83,7 @@ namespace Hoist.Generated
                 }
                 case "Progress":
                 {
-                    var reader = new global::Hoist.Serialization.PayloadReader(arguments.Span);
+                    var reader = new global::Hoist.Serialization.PayloadReader(arguments);
                     var steps = reader.Read<int>();
                     reader.EnsureEnd();
                     return ReturnStream<int[]>(global::MyApp.Tokens.Progress(steps), cancellationToken);
