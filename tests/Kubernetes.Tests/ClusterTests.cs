@@ -112,6 +112,33 @@ public sealed class ClusterTests
         }
     }
 
+    [ClusterFact(NeedsTestImage = true)]
+    public async Task KnativeServiceScaledToTwo_FromOutside_SpreadsEightConcurrentCallersOverItsPods()
+    {
+        await using var cluster = await ClusterApp.StartAsync(ClusterEnvironment.TestImage!);
+        var duo = Duo.Remote.WithInvoker(cluster.App.Client);
+
+        try
+        {
+            // The revision is ready at its initial scale, 2; a pod ready a moment after the deploy listed the pods is
+            // routed by the next refresh (RevisionPodRefresh.Interval), so a few rounds may be needed, not many.
+            var hosts = new HashSet<string>(StringComparer.Ordinal);
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            do
+            {
+                hosts.UnionWith(await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => duo.HostAfterAsync(500))));
+            }
+            while (hosts.Count < 2 && DateTime.UtcNow < until);
+
+            Assert.True(hosts.Count > 1, $"8 concurrent callers reached only {string.Join(", ", hosts)} of duo's 2 pods in 30 s");
+            Assert.Equal(2, (await cluster.PodsAsync("duo")).Count(p => hosts.Contains(p.Metadata.Name)));
+        }
+        finally
+        {
+            await cluster.App.Client.StopServiceAsync("duo");
+        }
+    }
+
     [ClusterFact]
     public async Task MissingImage_FailsAtLaunchTimeout_SayingTheImageCannotBePulled()
     {

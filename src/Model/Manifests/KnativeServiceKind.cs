@@ -73,6 +73,7 @@ internal sealed class KnativeServiceKind : WorkloadKind
                 },
                 AtZero = new PortForwardRoute(0, revision, settings.KnativeNamespace, null, WorkerRoutes.KnativeActivatorSelector, WorkerRoutes.KnativeActivatorPort),
                 KnativeService = layout.WorkloadName,
+                Revision = revision,
             },
         ];
     }

@@ -30,6 +30,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
     private volatile KubernetesDeployment? _snapshot;
     private Task<KubernetesDeployment>? _pending;
     private CancellationTokenSource? _deploying;
+    private RevisionPodRefresh? _podRefresh;
     private ServiceLayout? _layout;
     private Readiness? _readiness;
     private int _queued;
@@ -102,6 +103,8 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             _disposed = true;
             snapshot = _snapshot;
             _snapshot = null;
+            _podRefresh?.Dispose();
+            _podRefresh = null;
         }
 
         _activity.Dispose();
@@ -195,6 +198,13 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                 await PodCodeSync.SyncBuildAsync(cluster, _connector, descriptor, layout, token, _backend.UseClusterDns, _backend.Settings, _logger, stopping).ConfigureAwait(false);
             }
 
+            // A Knative revision from outside the cluster: a route per ready pod, kept up to date as Knative scales it.
+            var revision = RevisionPodRoutes.Spreadable(routes);
+            if (revision is not null)
+            {
+                routes = RevisionPodRoutes.Plan(revision, await cluster.ListPodsAsync(revision.Namespace, revision.PodSelector!, stopping).ConfigureAwait(false), []).Routes;
+            }
+
             var endpoints = routes.Select(route => _connector.CreateEndpoint(cluster, Name, route, token)).ToArray();
             var deployment = new KubernetesDeployment(descriptor, endpoints);
 
@@ -205,6 +215,10 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                 previous = _snapshot;
                 _snapshot = deployment;
                 _readiness = readiness;
+                _podRefresh?.Dispose();
+                _podRefresh = revision is null
+                    ? null
+                    : RevisionPodRefresh.Start(cluster, _connector, revision, routes.Cast<PortForwardRoute>().ToArray(), deployment, token, Replace, _logger, _time, _backend.Stopping);
             }
 
             Retire(previous);
@@ -236,6 +250,21 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         }
     }
 
+    /// <summary>Publishes a refreshed deployment of the same service, unless a deploy or teardown replaced <paramref name="current"/> meanwhile.</summary>
+    private bool Replace(KubernetesDeployment current, KubernetesDeployment next)
+    {
+        lock (_gate)
+        {
+            if (_disposed || !ReferenceEquals(_snapshot, current))
+            {
+                return false;
+            }
+
+            _snapshot = next;
+            return true;
+        }
+    }
+
     /// <summary>What the status shows while the deploy waits.</summary>
     private void Progress(Readiness? readiness)
     {
@@ -253,6 +282,8 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         {
             snapshot = _snapshot;
             _snapshot = null;
+            _podRefresh?.Dispose();
+            _podRefresh = null;
             layout = _layout;
             _layout = null;
             _readiness = null;

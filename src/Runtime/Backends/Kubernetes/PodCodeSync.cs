@@ -18,7 +18,7 @@ internal static partial class PodCodeSync
     /// <summary>One route per ready pod that runs a Hoist worker: the pod itself, by port-forward or by its IP.</summary>
     public static IReadOnlyList<WorkerRoute> Routes(ServiceLayout layout, IEnumerable<V1Pod> pods, bool clusterDns, KubernetesBackendOptions options)
     {
-        var ready = WorkerConnector.ReadyPods(pods.ToArray()).ToHashSet(StringComparer.Ordinal);
+        var ready = WorkerRoutes.ReadyPods(pods.ToArray()).ToHashSet(StringComparer.Ordinal);
         return pods
             .Where(p => ready.Contains(p.Metadata.Name))
             .OrderBy(p => p.Metadata.Name, StringComparer.Ordinal)

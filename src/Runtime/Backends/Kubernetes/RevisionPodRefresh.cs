@@ -1,0 +1,155 @@
+using Hoist.Manifests;
+using Hoist.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Hoist.Backends.Kubernetes;
+
+/// <summary>
+/// Keeps a Knative service's endpoints, from outside the cluster, one per ready pod of its revision
+/// (<see cref="RevisionPodRoutes"/>) while Knative scales it: every <see cref="Interval"/> it lists the revision's pods
+/// by its label, and when the plan changed it publishes a new deployment that keeps the endpoints of pods still
+/// ready (their connections and in-flight counts), adds one per new pod, and drains the endpoints of pods that left
+/// (<see cref="WorkerEndpoint.MarkDraining"/>: a call one refuses goes again elsewhere) before closing them once their
+/// calls finish. A poll rather than a watch: one list of a handful of pods every 2 s is little for the API server, as
+/// often as Knative's own autoscaler ticks, and needs no resourceVersion bookkeeping, relist on 410 Gone or reconnect
+/// of a watch that the API server closes every few minutes. A failed list backs off, doubling to
+/// <see cref="MaxBackoff"/>; the endpoints stay as they were meanwhile. The refresh ends when it is disposed, or when
+/// another deploy or a teardown replaced the deployment it keeps.
+/// </summary>
+internal sealed partial class RevisionPodRefresh : IDisposable
+{
+    /// <summary>How often the revision's pods are listed: a new pod takes calls within about this long of being ready.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest wait between lists after repeated failures.</summary>
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    private readonly CancellationTokenSource _stop;
+
+    private RevisionPodRefresh(CancellationToken stopping)
+    {
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+    }
+
+    /// <summary>
+    /// Starts refreshing <paramref name="deployment"/>, whose endpoints were made from <paramref name="routes"/> (index
+    /// by index). <paramref name="replace"/> swaps the service's deployment for a new one if it is still the one given,
+    /// and says whether it did.
+    /// </summary>
+    public static RevisionPodRefresh Start(
+        ClusterClient cluster,
+        WorkerConnector connector,
+        PortForwardRoute revision,
+        IReadOnlyList<PortForwardRoute> routes,
+        KubernetesDeployment deployment,
+        string token,
+        Func<KubernetesDeployment, KubernetesDeployment, bool> replace,
+        ILogger logger,
+        TimeProvider time,
+        CancellationToken stopping)
+    {
+        var refresh = new RevisionPodRefresh(stopping);
+        var held = routes.Select((route, i) => (route, deployment.Endpoints[i])).ToArray();
+        var stop = refresh._stop.Token;
+        _ = Task.Run(() => RunAsync(cluster, connector, revision, held, deployment, token, replace, logger, time, stop));
+        return refresh;
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _stop.Dispose();
+    }
+
+    private static async Task RunAsync(
+        ClusterClient cluster,
+        WorkerConnector connector,
+        PortForwardRoute revision,
+        (PortForwardRoute Route, WorkerEndpoint Endpoint)[] held,
+        KubernetesDeployment current,
+        string token,
+        Func<KubernetesDeployment, KubernetesDeployment, bool> replace,
+        ILogger logger,
+        TimeProvider time,
+        CancellationToken stopping)
+    {
+        var service = current.Descriptor.Name;
+        var delay = Interval;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(delay, time, stopping).ConfigureAwait(false);
+                RevisionPodRoutes plan;
+                try
+                {
+                    plan = RevisionPodRoutes.Plan(revision, await cluster.ListPodsAsync(revision.Namespace, revision.PodSelector!, stopping).ConfigureAwait(false), held.Select(h => h.Route).ToArray());
+                    delay = Interval;
+                }
+                catch (Exception ex) when (!stopping.IsCancellationRequested)
+                {
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+                    LogListFailed(logger, service, revision.Revision!, delay.TotalSeconds, ex.Message);
+                    continue;
+                }
+
+                if (!plan.Changed)
+                {
+                    continue;
+                }
+
+                var kept = held.ToDictionary(h => h.Route.Pod ?? "", h => h.Endpoint, StringComparer.Ordinal);
+                var next = plan.Routes
+                    .Select(route => (Route: route, Endpoint: kept.TryGetValue(route.Pod ?? "", out var endpoint) ? endpoint : connector.CreateEndpoint(cluster, service, route, token)))
+                    .ToArray();
+                var leaving = plan.Removed.Select(route => kept[route.Pod ?? ""]).ToArray();
+
+                // Draining before the swap: a call that picked a leaving endpoint just before it and is refused goes again.
+                foreach (var endpoint in leaving)
+                {
+                    endpoint.MarkDraining();
+                }
+
+                var published = new KubernetesDeployment(current.Descriptor, next.Select(n => n.Endpoint).ToArray());
+                if (!replace(current, published))
+                {
+                    foreach (var (_, endpoint) in next.Where(n => plan.Added.Contains(n.Route)))
+                    {
+                        endpoint.Dispose();
+                    }
+
+                    return;
+                }
+
+                LogRoutesChanged(logger, service, revision.Revision!, plan.AtZero ? 0 : plan.Routes.Count, plan.Describe());
+                _ = CloseWhenIdleAsync(leaving, time);
+                held = next;
+                current = published;
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Closes the leaving endpoints once the calls still on them finished (a Knative pod drains its requests before it stops).</summary>
+    private static async Task CloseWhenIdleAsync(IReadOnlyList<WorkerEndpoint> leaving, TimeProvider time)
+    {
+        var since = time.GetTimestamp();
+        while (leaving.Any(e => e.InFlight > 0) && time.GetElapsedTime(since) < TimeSpan.FromMinutes(10))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), time).ConfigureAwait(false);
+        }
+
+        foreach (var endpoint in leaving)
+        {
+            endpoint.Dispose();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: revision {Revision} is called through {Pods} ready pod(s) ({Change})")]
+    private static partial void LogRoutesChanged(ILogger logger, string service, string revision, int pods, string change);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: could not list the pods of revision {Revision}; its routes stay as they are, trying again in {Seconds} s: {Reason}")]
+    private static partial void LogListFailed(ILogger logger, string service, string revision, double seconds, string reason);
+}
