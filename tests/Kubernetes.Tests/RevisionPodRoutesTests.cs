@@ -1,6 +1,8 @@
+using Hoist.Backends.Kubernetes;
 using Hoist.Configuration;
 using Hoist.Hosting;
 using Hoist.Manifests;
+using Hoist.Transport;
 using k8s.Models;
 
 namespace Hoist.Kubernetes.Tests;
@@ -123,4 +125,40 @@ public sealed class RevisionPodRoutesTests
         Assert.Null(RevisionPodRoutes.Spreadable(WorkerRoutes.Plan(Layout(Descriptors.Distributed(2)), Ready, clusterDns: false, Settings)));
         Assert.Throws<ArgumentException>(() => RevisionPodRoutes.Plan(new PortForwardRoute(0, "probe", "ml", null, "app=probe", 50051), AsRecorded(), []));
     }
+
+    [Fact]
+    public void ApplyingAPlan_KeepsTheEndpointsOfPodsStillReady_DrainsTheLeaving_AndMakesOnesForTheNew()
+    {
+        var first = RevisionPodRoutes.Plan(Revision(), AfterScaleUp(), []).Routes;
+        using var starting = Endpoint(first[0]);
+        using var serving = Endpoint(first[1]);
+        var created = new List<WorkerEndpoint>();
+
+        var (next, leaving) = RevisionPodRefresh.Apply(RevisionPodRoutes.Plan(Revision(), AsRecorded(), first), [(first[0], starting), (first[1], serving)], Create);
+
+        Assert.Same(serving, Assert.Single(next).Endpoint); // its connection and its calls in flight go on
+        Assert.Same(starting, Assert.Single(leaving));
+        Assert.True(starting.IsDraining); // a call it refuses now goes to another pod
+        Assert.False(serving.IsDraining);
+        Assert.Empty(created);
+
+        var (atZero, gone) = RevisionPodRefresh.Apply(RevisionPodRoutes.Plan(Revision(), [], next.Select(n => n.Route).ToArray()), next, Create);
+
+        Assert.Same(serving, Assert.Single(gone));
+        Assert.Same(Assert.Single(created), Assert.Single(atZero).Endpoint);
+        Assert.Equal("embed-00002", created[0].Replica);
+        foreach (var endpoint in created)
+        {
+            endpoint.Dispose();
+        }
+
+        WorkerEndpoint Create(PortForwardRoute route)
+        {
+            var endpoint = Endpoint(route);
+            created.Add(endpoint);
+            return endpoint;
+        }
+    }
+
+    private static WorkerEndpoint Endpoint(PortForwardRoute route) => new("embed", route.Replica, route.Rank, WorkerConnector.Authority(route), "token");
 }

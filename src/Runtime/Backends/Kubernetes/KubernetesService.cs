@@ -66,6 +66,13 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         {
             var readiness = _readiness;
             var starting = _pending is { IsCompleted: false } && readiness is not null ? Math.Max(0, readiness.Desired - readiness.Ready) : 0;
+
+            // A Knative revision called pod by pod: the pods its calls go to, which Knative's autoscaler decides.
+            if (_snapshot is not null && _podRefresh is { } pods)
+            {
+                return new ServiceStatus(Name, pods.ReadyPods, pods.ReadyPods, starting, Volatile.Read(ref _queued), []);
+            }
+
             return new ServiceStatus(Name, _snapshot is null ? 0 : readiness?.Ready ?? 0, readiness?.Desired ?? 0, starting, Volatile.Read(ref _queued), []);
         }
     }

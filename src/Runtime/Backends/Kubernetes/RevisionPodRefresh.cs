@@ -25,11 +25,16 @@ internal sealed partial class RevisionPodRefresh : IDisposable
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     private readonly CancellationTokenSource _stop;
+    private int _readyPods;
 
-    private RevisionPodRefresh(CancellationToken stopping)
+    private RevisionPodRefresh(CancellationToken stopping, int readyPods)
     {
         _stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        _readyPods = readyPods;
     }
+
+    /// <summary>The pods the calls go to now; 0 while the revision is at zero and its calls go to the activator.</summary>
+    public int ReadyPods => Volatile.Read(ref _readyPods);
 
     /// <summary>
     /// Starts refreshing <paramref name="deployment"/>, whose endpoints were made from <paramref name="routes"/> (index
@@ -48,10 +53,10 @@ internal sealed partial class RevisionPodRefresh : IDisposable
         TimeProvider time,
         CancellationToken stopping)
     {
-        var refresh = new RevisionPodRefresh(stopping);
+        var refresh = new RevisionPodRefresh(stopping, routes.Count(r => r.Pod is not null));
         var held = routes.Select((route, i) => (route, deployment.Endpoints[i])).ToArray();
         var stop = refresh._stop.Token;
-        _ = Task.Run(() => RunAsync(cluster, connector, revision, held, deployment, token, replace, logger, time, stop));
+        _ = Task.Run(() => refresh.RunAsync(cluster, connector, revision, held, deployment, token, replace, logger, time, stop));
         return refresh;
     }
 
@@ -61,7 +66,30 @@ internal sealed partial class RevisionPodRefresh : IDisposable
         _stop.Dispose();
     }
 
-    private static async Task RunAsync(
+    /// <summary>
+    /// The endpoints after <paramref name="plan"/>: the held endpoint of each route kept (the same object, with its
+    /// connection and its calls in flight), a new one from <paramref name="create"/> for each route added; and the
+    /// endpoints of the routes removed, marked draining so a call that picked one and is refused goes elsewhere.
+    /// </summary>
+    public static ((PortForwardRoute Route, WorkerEndpoint Endpoint)[] Next, WorkerEndpoint[] Leaving) Apply(
+        RevisionPodRoutes plan,
+        IReadOnlyList<(PortForwardRoute Route, WorkerEndpoint Endpoint)> held,
+        Func<PortForwardRoute, WorkerEndpoint> create)
+    {
+        var kept = held.ToDictionary(h => h.Route.Pod ?? "", h => h.Endpoint, StringComparer.Ordinal);
+        var next = plan.Routes
+            .Select(route => (Route: route, Endpoint: kept.TryGetValue(route.Pod ?? "", out var endpoint) ? endpoint : create(route)))
+            .ToArray();
+        var leaving = plan.Removed.Select(route => kept[route.Pod ?? ""]).ToArray();
+        foreach (var endpoint in leaving)
+        {
+            endpoint.MarkDraining();
+        }
+
+        return (next, leaving);
+    }
+
+    private async Task RunAsync(
         ClusterClient cluster,
         WorkerConnector connector,
         PortForwardRoute revision,
@@ -98,18 +126,8 @@ internal sealed partial class RevisionPodRefresh : IDisposable
                     continue;
                 }
 
-                var kept = held.ToDictionary(h => h.Route.Pod ?? "", h => h.Endpoint, StringComparer.Ordinal);
-                var next = plan.Routes
-                    .Select(route => (Route: route, Endpoint: kept.TryGetValue(route.Pod ?? "", out var endpoint) ? endpoint : connector.CreateEndpoint(cluster, service, route, token)))
-                    .ToArray();
-                var leaving = plan.Removed.Select(route => kept[route.Pod ?? ""]).ToArray();
-
                 // Draining before the swap: a call that picked a leaving endpoint just before it and is refused goes again.
-                foreach (var endpoint in leaving)
-                {
-                    endpoint.MarkDraining();
-                }
-
+                var (next, leaving) = Apply(plan, held, route => connector.CreateEndpoint(cluster, service, route, token));
                 var published = new KubernetesDeployment(current.Descriptor, next.Select(n => n.Endpoint).ToArray());
                 if (!replace(current, published))
                 {
@@ -121,6 +139,7 @@ internal sealed partial class RevisionPodRefresh : IDisposable
                     return;
                 }
 
+                Volatile.Write(ref _readyPods, plan.AtZero ? 0 : plan.Routes.Count);
                 LogRoutesChanged(logger, service, revision.Revision!, plan.AtZero ? 0 : plan.Routes.Count, plan.Describe());
                 _ = CloseWhenIdleAsync(leaving, time);
                 held = next;
