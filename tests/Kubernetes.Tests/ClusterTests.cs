@@ -121,16 +121,18 @@ public sealed class ClusterTests
         try
         {
             // The revision is ready at its initial scale, 2; a pod ready a moment after the deploy listed the pods is
-            // routed by the next refresh (RevisionPodRefresh.Interval), so a few rounds may be needed, not many.
-            var hosts = new HashSet<string>(StringComparer.Ordinal);
+            // routed by the next refresh (RevisionPodRefresh.Interval), and the status counts the routed pods.
+            await cluster.App.Client.StartServiceAsync("duo");
             var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            do
+            while (cluster.App.Client.GetStatus("duo")!.ReadyReplicas < 2)
             {
-                hosts.UnionWith(await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => duo.HostAfterAsync(500))));
+                Assert.True(DateTime.UtcNow < until, $"duo was called through {cluster.App.Client.GetStatus("duo")!.ReadyReplicas} pod(s) 30 s after it was ready, not 2");
+                await Task.Delay(500);
             }
-            while (hosts.Count < 2 && DateTime.UtcNow < until);
 
-            Assert.True(hosts.Count > 1, $"8 concurrent callers reached only {string.Join(", ", hosts)} of duo's 2 pods in 30 s");
+            var hosts = (await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => duo.HostAfterAsync(1000)))).ToHashSet(StringComparer.Ordinal);
+
+            Assert.True(hosts.Count > 1, $"8 concurrent callers all reached {string.Join(", ", hosts)}, one of duo's 2 pods");
             Assert.Equal(2, (await cluster.PodsAsync("duo")).Count(p => hosts.Contains(p.Metadata.Name)));
         }
         finally
