@@ -149,6 +149,11 @@ internal sealed partial class RevisionPodRefresh : IDisposable
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
+        catch (Exception ex)
+        {
+            // Not expected (only the list fails in the ordinary way): said, since the routes stop following the pods.
+            LogRefreshStopped(logger, service, revision.Revision!, ex.ToString());
+        }
     }
 
     /// <summary>Closes the leaving endpoints once the calls still on them finished (a Knative pod drains its requests before it stops).</summary>
@@ -168,6 +173,9 @@ internal sealed partial class RevisionPodRefresh : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: revision {Revision} is called through {Pods} ready pod(s) ({Change})")]
     private static partial void LogRoutesChanged(ILogger logger, string service, string revision, int pods, string change);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Service {Service}: the routes of revision {Revision} no longer follow its pods; the next deploy starts again: {Reason}")]
+    private static partial void LogRefreshStopped(ILogger logger, string service, string revision, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: could not list the pods of revision {Revision}; its routes stay as they are, trying again in {Seconds} s: {Reason}")]
     private static partial void LogListFailed(ILogger logger, string service, string revision, double seconds, string reason);
