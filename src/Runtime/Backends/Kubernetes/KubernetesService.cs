@@ -352,19 +352,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             return;
         }
 
-        _ = Task.Run(async () =>
-        {
-            var waited = _time.GetTimestamp();
-            while (snapshot.InFlight > 0 && _time.GetElapsedTime(waited) < TimeSpan.FromMinutes(10))
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), _time).ConfigureAwait(false);
-            }
-
-            foreach (var endpoint in snapshot.Endpoints)
-            {
-                endpoint.Dispose();
-            }
-        });
+        _ = KubernetesDeployment.CloseWhenIdleAsync(snapshot.Endpoints, _time);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service} is ready: {Endpoints}")]

@@ -141,7 +141,7 @@ internal sealed partial class RevisionPodRefresh : IDisposable
 
                 Volatile.Write(ref _readyPods, plan.AtZero ? 0 : plan.Routes.Count);
                 LogRoutesChanged(logger, service, revision.Revision!, plan.AtZero ? 0 : plan.Routes.Count, plan.Describe());
-                _ = CloseWhenIdleAsync(leaving, time);
+                _ = KubernetesDeployment.CloseWhenIdleAsync(leaving, time);
                 held = next;
                 current = published;
             }
@@ -153,21 +153,6 @@ internal sealed partial class RevisionPodRefresh : IDisposable
         {
             // Not expected (only the list fails in the ordinary way): said, since the routes stop following the pods.
             LogRefreshStopped(logger, service, revision.Revision!, ex.ToString());
-        }
-    }
-
-    /// <summary>Closes the leaving endpoints once the calls still on them finished (a Knative pod drains its requests before it stops).</summary>
-    private static async Task CloseWhenIdleAsync(IReadOnlyList<WorkerEndpoint> leaving, TimeProvider time)
-    {
-        var since = time.GetTimestamp();
-        while (leaving.Any(e => e.InFlight > 0) && time.GetElapsedTime(since) < TimeSpan.FromMinutes(10))
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1), time).ConfigureAwait(false);
-        }
-
-        foreach (var endpoint in leaving)
-        {
-            endpoint.Dispose();
         }
     }
 
