@@ -45,7 +45,8 @@ internal sealed record PortForwardRoute(int Rank, string Replica, string Namespa
 /// <summary>
 /// Decides where each worker of a ready service is reached, by its kind (<see cref="WorkloadKind.Routes"/>): plain
 /// and Ray services are one endpoint (their Service), a distributed StatefulSet is one endpoint per rank in ordinal
-/// order, and a Knative Service is its route in the cluster or, from outside, a ready pod of its revision. Pure.
+/// order, and a Knative Service is its route in the cluster or, from outside, its revision's pods (one endpoint per
+/// ready pod, <see cref="RevisionPodRoutes"/>). Pure.
 /// </summary>
 internal static class WorkerRoutes
 {

@@ -8,7 +8,8 @@ namespace Hoist.Backends.Kubernetes;
 /// <summary>
 /// One service on the cluster, seen from this process: a reconcile step that adopts or applies its objects, lets the
 /// app's controller wake it, waits until it serves (<see cref="LaunchWait"/>), syncs this build into it
-/// (<see cref="PodCodeSync.SyncBuildAsync"/>) and hands out its endpoints; and its teardown. Beside it, an
+/// (<see cref="PodCodeSync.SyncBuildAsync"/>) and hands out its endpoints (a Knative revision's, from outside the
+/// cluster, one per ready pod, which <see cref="RevisionPodRefresh"/> keeps current as Knative scales it); and its teardown. Beside it, an
 /// <see cref="ActivityKeeper"/> stamps its activity and tears it down after InactivityTtl, and a
 /// <see cref="WorkerLogForwarder"/> shows its pods' logs. A call that finds no ready deployment waits for one deploy
 /// at a time, like the local backend's activator.
