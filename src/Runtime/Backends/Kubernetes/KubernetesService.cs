@@ -226,7 +226,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                 _podRefresh?.Dispose();
                 _podRefresh = revision is null
                     ? null
-                    : RevisionPodRefresh.Start(cluster, _connector, revision, routes.Cast<PortForwardRoute>().ToArray(), deployment, token, Replace, _logger, _time, _backend.Stopping);
+                    : RevisionPodRefresh.Start(Name, cluster, _connector, revision, routes.Cast<PortForwardRoute>().ToArray(), deployment, token, Replace, _logger, _time, _backend.Stopping);
             }
 
             Retire(previous);

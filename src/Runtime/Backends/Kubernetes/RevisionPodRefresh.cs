@@ -42,6 +42,7 @@ internal sealed partial class RevisionPodRefresh : IDisposable
     /// and says whether it did.
     /// </summary>
     public static RevisionPodRefresh Start(
+        string service,
         ClusterClient cluster,
         WorkerConnector connector,
         PortForwardRoute revision,
@@ -56,7 +57,7 @@ internal sealed partial class RevisionPodRefresh : IDisposable
         var refresh = new RevisionPodRefresh(stopping, routes.Count(r => r.Pod is not null));
         var held = routes.Select((route, i) => (route, deployment.Endpoints[i])).ToArray();
         var stop = refresh._stop.Token;
-        _ = Task.Run(() => refresh.RunAsync(cluster, connector, revision, held, deployment, token, replace, logger, time, stop));
+        _ = Task.Run(() => refresh.RunAsync(service, cluster, connector, revision, held, deployment, token, replace, logger, time, stop));
         return refresh;
     }
 
@@ -90,6 +91,7 @@ internal sealed partial class RevisionPodRefresh : IDisposable
     }
 
     private async Task RunAsync(
+        string service,
         ClusterClient cluster,
         WorkerConnector connector,
         PortForwardRoute revision,
@@ -101,7 +103,6 @@ internal sealed partial class RevisionPodRefresh : IDisposable
         TimeProvider time,
         CancellationToken stopping)
     {
-        var service = current.Descriptor.Name;
         var delay = Interval;
         try
         {
