@@ -226,7 +226,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                 _podRefresh?.Dispose();
                 _podRefresh = revision is null
                     ? null
-                    : RevisionPodRefresh.Start(Name, cluster, _connector, revision, routes.Cast<PortForwardRoute>().ToArray(), deployment, token, Replace, _logger, _time, _backend.Stopping);
+                    : RevisionPodRefresh.Start(Name, cluster, _connector, revision, routes.Cast<PortForwardRoute>().ToArray(), deployment, token, Replace, SyncNewPods(cluster, descriptor, layout, token), _logger, _time, _backend.Stopping);
             }
 
             Retire(previous);
@@ -257,6 +257,12 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             _lifecycle.Release();
         }
     }
+
+    /// <summary>Brings pods Knative added since the deploy up to this build before they take calls, as the deploy did its pods; null when SyncCode is off.</summary>
+    private Func<IReadOnlyList<string>, CancellationToken, Task>? SyncNewPods(ClusterClient cluster, ServiceDescriptor descriptor, ServiceLayout layout, string token) =>
+        _backend.Settings.SyncCode
+            ? (pods, cancellationToken) => PodCodeSync.SyncBuildAsync(cluster, _connector, descriptor, layout, token, _backend.UseClusterDns, _backend.Settings, _logger, cancellationToken, pods)
+            : null;
 
     /// <summary>Publishes a refreshed deployment of the same service, unless a deploy or teardown replaced <paramref name="current"/> meanwhile.</summary>
     private bool Replace(KubernetesDeployment current, KubernetesDeployment next)

@@ -1,5 +1,6 @@
 using Hoist.Manifests;
 using Hoist.Transport;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace Hoist.Backends.Kubernetes;
@@ -39,7 +40,8 @@ internal sealed partial class RevisionPodRefresh : IDisposable
     /// <summary>
     /// Starts refreshing <paramref name="deployment"/>, whose endpoints were made from <paramref name="routes"/> (index
     /// by index). <paramref name="replace"/> swaps the service's deployment for a new one if it is still the one given,
-    /// and says whether it did.
+    /// and says whether it did. <paramref name="prepareNewPods"/>, when given, runs before new pods take calls (this
+    /// build's code sync: a pod Knative added starts from its image); a pod it fails for is left out until the next list.
     /// </summary>
     public static RevisionPodRefresh Start(
         string service,
@@ -50,6 +52,7 @@ internal sealed partial class RevisionPodRefresh : IDisposable
         KubernetesDeployment deployment,
         string token,
         Func<KubernetesDeployment, KubernetesDeployment, bool> replace,
+        Func<IReadOnlyList<string>, CancellationToken, Task>? prepareNewPods,
         ILogger logger,
         TimeProvider time,
         CancellationToken stopping)
@@ -57,7 +60,7 @@ internal sealed partial class RevisionPodRefresh : IDisposable
         var refresh = new RevisionPodRefresh(stopping, routes.Count(r => r.Pod is not null));
         var held = routes.Select((route, i) => (route, deployment.Endpoints[i])).ToArray();
         var stop = refresh._stop.Token;
-        _ = Task.Run(() => refresh.RunAsync(service, cluster, connector, revision, held, deployment, token, replace, logger, time, stop));
+        _ = Task.Run(() => refresh.RunAsync(service, cluster, connector, revision, held, deployment, token, replace, prepareNewPods, logger, time, stop));
         return refresh;
     }
 
@@ -99,6 +102,7 @@ internal sealed partial class RevisionPodRefresh : IDisposable
         KubernetesDeployment current,
         string token,
         Func<KubernetesDeployment, KubernetesDeployment, bool> replace,
+        Func<IReadOnlyList<string>, CancellationToken, Task>? prepareNewPods,
         ILogger logger,
         TimeProvider time,
         CancellationToken stopping)
@@ -109,10 +113,10 @@ internal sealed partial class RevisionPodRefresh : IDisposable
             while (true)
             {
                 await Task.Delay(delay, time, stopping).ConfigureAwait(false);
-                RevisionPodRoutes plan;
+                IReadOnlyList<V1Pod> pods;
                 try
                 {
-                    plan = RevisionPodRoutes.Plan(revision, await cluster.ListPodsAsync(revision.Namespace, revision.PodSelector!, stopping).ConfigureAwait(false), held.Select(h => h.Route).ToArray());
+                    pods = await cluster.ListPodsAsync(revision.Namespace, revision.PodSelector!, stopping).ConfigureAwait(false);
                     delay = Interval;
                 }
                 catch (Exception ex) when (!stopping.IsCancellationRequested)
@@ -120,6 +124,23 @@ internal sealed partial class RevisionPodRefresh : IDisposable
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
                     LogListFailed(logger, service, revision.Revision!, delay.TotalSeconds, ex.Message);
                     continue;
+                }
+
+                var routed = held.Select(h => h.Route).ToArray();
+                var plan = RevisionPodRoutes.Plan(revision, pods, routed);
+                var newPods = plan.Added.Select(r => r.Pod).OfType<string>().ToArray();
+                if (newPods.Length > 0 && prepareNewPods is not null)
+                {
+                    try
+                    {
+                        await prepareNewPods(newPods, stopping).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!stopping.IsCancellationRequested)
+                    {
+                        // The pods already routed go on; the new ones are tried again at the next list.
+                        LogPrepareFailed(logger, service, string.Join(", ", newPods), ex.Message);
+                        plan = RevisionPodRoutes.Plan(revision, pods.Where(p => !newPods.Contains(p.Metadata.Name, StringComparer.Ordinal)), routed);
+                    }
                 }
 
                 if (!plan.Changed)
@@ -162,6 +183,9 @@ internal sealed partial class RevisionPodRefresh : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Service {Service}: the routes of revision {Revision} no longer follow its pods; the next deploy starts again: {Reason}")]
     private static partial void LogRefreshStopped(ILogger logger, string service, string revision, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: new pod(s) {Pods} take no calls yet, since this build could not be synced into them: {Reason}")]
+    private static partial void LogPrepareFailed(ILogger logger, string service, string pods, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: could not list the pods of revision {Revision}; its routes stay as they are, trying again in {Seconds} s: {Reason}")]
     private static partial void LogListFailed(ILogger logger, string service, string revision, double seconds, string reason);
