@@ -108,6 +108,7 @@ internal sealed partial class RevisionPodRefresh : IDisposable
         CancellationToken stopping)
     {
         var delay = Interval;
+        var prepareBackoff = Interval;
         try
         {
             while (true)
@@ -134,11 +135,14 @@ internal sealed partial class RevisionPodRefresh : IDisposable
                     try
                     {
                         await prepareNewPods(newPods, stopping).ConfigureAwait(false);
+                        prepareBackoff = Interval;
                     }
                     catch (Exception ex) when (!stopping.IsCancellationRequested)
                     {
-                        // The pods already routed go on; the new ones are tried again at the next list.
-                        LogPrepareFailed(logger, service, string.Join(", ", newPods), ex.Message);
+                        // The pods already routed go on; the new ones are tried again, less often each time it fails.
+                        prepareBackoff = TimeSpan.FromTicks(Math.Min(prepareBackoff.Ticks * 2, MaxBackoff.Ticks));
+                        delay = prepareBackoff;
+                        LogPrepareFailed(logger, service, string.Join(", ", newPods), delay.TotalSeconds, ex.Message);
                         plan = RevisionPodRoutes.Plan(revision, pods.Where(p => !newPods.Contains(p.Metadata.Name, StringComparer.Ordinal)), routed);
                     }
                 }
@@ -184,8 +188,8 @@ internal sealed partial class RevisionPodRefresh : IDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "Service {Service}: the routes of revision {Revision} no longer follow its pods; the next deploy starts again: {Reason}")]
     private static partial void LogRefreshStopped(ILogger logger, string service, string revision, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: new pod(s) {Pods} take no calls yet, since this build could not be synced into them: {Reason}")]
-    private static partial void LogPrepareFailed(ILogger logger, string service, string pods, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: new pod(s) {Pods} take no calls yet, since this build could not be synced into them; trying again in {Seconds} s: {Reason}")]
+    private static partial void LogPrepareFailed(ILogger logger, string service, string pods, double seconds, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: could not list the pods of revision {Revision}; its routes stay as they are, trying again in {Seconds} s: {Reason}")]
     private static partial void LogListFailed(ILogger logger, string service, string revision, double seconds, string reason);
