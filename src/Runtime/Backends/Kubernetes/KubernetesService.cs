@@ -226,7 +226,8 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                 _podRefresh?.Dispose();
                 _podRefresh = revision is null
                     ? null
-                    : RevisionPodRefresh.Start(Name, cluster, _connector, revision, routes.Cast<PortForwardRoute>().ToArray(), deployment, token, Replace, SyncNewPods(cluster, descriptor, layout, token), _logger, _time, _backend.Stopping);
+                    : new RevisionPodRefresh(Name, cluster, _connector, revision, token, Replace, SyncNewPods(cluster, descriptor, layout, token), _logger, _time, _backend.Stopping)
+                        .Start(routes.Cast<PortForwardRoute>().ToArray(), deployment);
             }
 
             Retire(previous);

@@ -15,9 +15,22 @@ namespace Hoist.Backends.Kubernetes;
 /// often as Knative's own autoscaler ticks, and needs no resourceVersion bookkeeping, relist on 410 Gone or reconnect
 /// of a watch that the API server closes every few minutes. A failed list backs off, doubling to
 /// <see cref="MaxBackoff"/>; the endpoints stay as they were meanwhile. The refresh ends when it is disposed, or when
-/// another deploy or a teardown replaced the deployment it keeps.
+/// another deploy or a teardown replaced the deployment it keeps: <c>replace</c> swaps the service's deployment for a
+/// new one only if it is still the one given, and says whether it did. <c>prepareNewPods</c>, when given, runs before
+/// new pods take calls (this build's code sync: a pod Knative added starts from its image); a pod it fails for is left
+/// out and tried again later.
 /// </summary>
-internal sealed partial class RevisionPodRefresh : IDisposable
+internal sealed partial class RevisionPodRefresh(
+    string service,
+    ClusterClient cluster,
+    WorkerConnector connector,
+    PortForwardRoute revision,
+    string token,
+    Func<KubernetesDeployment, KubernetesDeployment, bool> replace,
+    Func<IReadOnlyList<string>, CancellationToken, Task>? prepareNewPods,
+    ILogger logger,
+    TimeProvider time,
+    CancellationToken stopping) : IDisposable
 {
     /// <summary>How often the revision's pods are listed: a new pod takes calls within about this long of being ready.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
@@ -25,43 +38,20 @@ internal sealed partial class RevisionPodRefresh : IDisposable
     /// <summary>The longest wait between lists after repeated failures.</summary>
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
-    private readonly CancellationTokenSource _stop;
+    private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
     private int _readyPods;
-
-    private RevisionPodRefresh(CancellationToken stopping, int readyPods)
-    {
-        _stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        _readyPods = readyPods;
-    }
 
     /// <summary>The pods the calls go to now; 0 while the revision is at zero and its calls go to the activator.</summary>
     public int ReadyPods => Volatile.Read(ref _readyPods);
 
-    /// <summary>
-    /// Starts refreshing <paramref name="deployment"/>, whose endpoints were made from <paramref name="routes"/> (index
-    /// by index). <paramref name="replace"/> swaps the service's deployment for a new one if it is still the one given,
-    /// and says whether it did. <paramref name="prepareNewPods"/>, when given, runs before new pods take calls (this
-    /// build's code sync: a pod Knative added starts from its image); a pod it fails for is left out until the next list.
-    /// </summary>
-    public static RevisionPodRefresh Start(
-        string service,
-        ClusterClient cluster,
-        WorkerConnector connector,
-        PortForwardRoute revision,
-        IReadOnlyList<PortForwardRoute> routes,
-        KubernetesDeployment deployment,
-        string token,
-        Func<KubernetesDeployment, KubernetesDeployment, bool> replace,
-        Func<IReadOnlyList<string>, CancellationToken, Task>? prepareNewPods,
-        ILogger logger,
-        TimeProvider time,
-        CancellationToken stopping)
+    /// <summary>Starts refreshing <paramref name="deployment"/>, whose endpoints were made from <paramref name="routes"/>, index by index.</summary>
+    public RevisionPodRefresh Start(IReadOnlyList<PortForwardRoute> routes, KubernetesDeployment deployment)
     {
-        var refresh = new RevisionPodRefresh(stopping, routes.Count(r => r.Pod is not null));
+        _readyPods = routes.Count(r => r.Pod is not null);
         var held = routes.Select((route, i) => (route, deployment.Endpoints[i])).ToArray();
-        var stop = refresh._stop.Token;
-        _ = Task.Run(() => refresh.RunAsync(service, cluster, connector, revision, held, deployment, token, replace, prepareNewPods, logger, time, stop));
-        return refresh;
+        var cancellationToken = _stop.Token;
+        _ = Task.Run(() => RunAsync(held, deployment, cancellationToken));
+        return this;
     }
 
     public void Dispose()
@@ -93,19 +83,7 @@ internal sealed partial class RevisionPodRefresh : IDisposable
         return (next, leaving);
     }
 
-    private async Task RunAsync(
-        string service,
-        ClusterClient cluster,
-        WorkerConnector connector,
-        PortForwardRoute revision,
-        (PortForwardRoute Route, WorkerEndpoint Endpoint)[] held,
-        KubernetesDeployment current,
-        string token,
-        Func<KubernetesDeployment, KubernetesDeployment, bool> replace,
-        Func<IReadOnlyList<string>, CancellationToken, Task>? prepareNewPods,
-        ILogger logger,
-        TimeProvider time,
-        CancellationToken stopping)
+    private async Task RunAsync((PortForwardRoute Route, WorkerEndpoint Endpoint)[] held, KubernetesDeployment current, CancellationToken cancellationToken)
     {
         var delay = Interval;
         var prepareBackoff = Interval;
@@ -113,14 +91,14 @@ internal sealed partial class RevisionPodRefresh : IDisposable
         {
             while (true)
             {
-                await Task.Delay(delay, time, stopping).ConfigureAwait(false);
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
                 IReadOnlyList<V1Pod> pods;
                 try
                 {
-                    pods = await cluster.ListPodsAsync(revision.Namespace, revision.PodSelector!, stopping).ConfigureAwait(false);
+                    pods = await cluster.ListPodsAsync(revision.Namespace, revision.PodSelector!, cancellationToken).ConfigureAwait(false);
                     delay = Interval;
                 }
-                catch (Exception ex) when (!stopping.IsCancellationRequested)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
                     LogListFailed(logger, service, revision.Revision!, delay.TotalSeconds, ex.Message);
@@ -134,10 +112,10 @@ internal sealed partial class RevisionPodRefresh : IDisposable
                 {
                     try
                     {
-                        await prepareNewPods(newPods, stopping).ConfigureAwait(false);
+                        await prepareNewPods(newPods, cancellationToken).ConfigureAwait(false);
                         prepareBackoff = Interval;
                     }
-                    catch (Exception ex) when (!stopping.IsCancellationRequested)
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                     {
                         // The pods already routed go on; the new ones are tried again, less often each time it fails.
                         prepareBackoff = TimeSpan.FromTicks(Math.Min(prepareBackoff.Ticks * 2, MaxBackoff.Ticks));
@@ -172,7 +150,7 @@ internal sealed partial class RevisionPodRefresh : IDisposable
                 current = published;
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
         catch (Exception ex)
