@@ -112,6 +112,35 @@ public sealed class ClusterTests
         }
     }
 
+    [ClusterFact(NeedsTestImage = true)]
+    public async Task KnativeServiceScaledToTwo_FromOutside_SpreadsEightConcurrentCallersOverItsPods()
+    {
+        await using var cluster = await ClusterApp.StartAsync(ClusterEnvironment.TestImage!);
+        var duo = Duo.Remote.WithInvoker(cluster.App.Client);
+
+        try
+        {
+            // The revision is ready at its initial scale, 2; a pod ready a moment after the deploy listed the pods is
+            // routed by the next refresh (RevisionPodRefresh.Interval), and the status counts the routed pods.
+            await cluster.App.Client.StartServiceAsync("duo");
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (cluster.App.Client.GetStatus("duo")!.ReadyReplicas < 2)
+            {
+                Assert.True(DateTime.UtcNow < until, $"duo was called through {cluster.App.Client.GetStatus("duo")!.ReadyReplicas} pod(s) 30 s after it was ready, not 2");
+                await Task.Delay(500);
+            }
+
+            var hosts = (await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => duo.HostAfterAsync(1000)))).ToHashSet(StringComparer.Ordinal);
+
+            Assert.True(hosts.Count > 1, $"8 concurrent callers all reached {string.Join(", ", hosts)}, one of duo's 2 pods");
+            Assert.Equal(2, (await cluster.PodsAsync("duo")).Count(p => hosts.Contains(p.Metadata.Name)));
+        }
+        finally
+        {
+            await cluster.App.Client.StopServiceAsync("duo");
+        }
+    }
+
     [ClusterFact]
     public async Task MissingImage_FailsAtLaunchTimeout_SayingTheImageCannotBePulled()
     {

@@ -137,6 +137,6 @@ public sealed class WorkerRoutesTests
         var leaving = Pods.Pod("d", "Running", Pods.Running(true), conditions: Pods.Condition("Ready", "True"));
         leaving.Metadata.DeletionTimestamp = DateTime.UtcNow;
 
-        Assert.Equal(["a", "b"], WorkerConnector.ReadyPods([ready, notReady, leaving, alsoReady]));
+        Assert.Equal(["a", "b"], WorkerRoutes.ReadyPods([ready, notReady, leaving, alsoReady]));
     }
 }

@@ -26,7 +26,7 @@ internal static class PodContracts
     {
         var connector = new WorkerConnector(NullLogger.Instance);
         var clusterDns = WorkerRoutes.UseClusterDns(options.ConnectMode, KubernetesConnection.InCluster);
-        var ready = WorkerConnector.ReadyPods(pods.ToArray()).ToHashSet(StringComparer.Ordinal);
+        var ready = WorkerRoutes.ReadyPods(pods.ToArray()).ToHashSet(StringComparer.Ordinal);
         var answers = await Task.WhenAll(pods
             .Where(p => ready.Contains(p.Metadata.Name))
             .Select(async (pod, index) =>

@@ -36,7 +36,7 @@ internal static class ServiceInventory
                 if (kind.ReportsLiveScale)
                 {
                     var pods = await cluster.ListPodsAsync(ns, $"serving.knative.dev/service={Name(workload)}", cancellationToken).ConfigureAwait(false);
-                    live = new LiveScale(await ReadPodAutoscalerAsync(api, ns, workload, cancellationToken).ConfigureAwait(false), WorkerConnector.ReadyPods(pods).Count);
+                    live = new LiveScale(await ReadPodAutoscalerAsync(api, ns, workload, cancellationToken).ConfigureAwait(false), WorkerRoutes.ReadyPods(pods).Count);
                 }
 
                 rows.Add(kind.StatusRow(workload, live));

@@ -7,7 +7,7 @@ namespace Hoist.Manifests;
 /// <summary>
 /// A service with [Autoscale] and no [Distribute]: a Knative Service, which Knative scales (to zero too) by the
 /// settings on its revision template. It is addressed by its own name (Knative makes the Services), and from outside
-/// the cluster through a ready pod of its revision, or Knative's activator while the revision is at zero.
+/// the cluster through each ready pod of its revision, or Knative's activator while the revision is at zero.
 /// </summary>
 internal sealed class KnativeServiceKind : WorkloadKind
 {
@@ -50,7 +50,8 @@ internal sealed class KnativeServiceKind : WorkloadKind
     /// Inside the cluster, the Knative route. From outside, a port-forward to a ready pod of the revision, at the
     /// queue-proxy's h2c port, in the service's own namespace (the rights a developer has there), so the queue-proxy
     /// counts the call for the autoscaler as any request; only while the revision is at zero does a connection go to
-    /// Knative's activator in knative-serving, which wakes it.
+    /// Knative's activator in knative-serving, which wakes it. The caller spreads this route into one per ready pod
+    /// (<see cref="RevisionPodRoutes"/>), since one connection through any pod would put all its calls on one.
     /// </summary>
     public override IReadOnlyList<WorkerRoute> Routes(ServiceLayout layout, Readiness readiness, bool clusterDns, RouteSettings settings)
     {
@@ -73,6 +74,7 @@ internal sealed class KnativeServiceKind : WorkloadKind
                 },
                 AtZero = new PortForwardRoute(0, revision, settings.KnativeNamespace, null, WorkerRoutes.KnativeActivatorSelector, WorkerRoutes.KnativeActivatorPort),
                 KnativeService = layout.WorkloadName,
+                Revision = revision,
             },
         ];
     }

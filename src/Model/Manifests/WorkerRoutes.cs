@@ -1,6 +1,6 @@
 using System.Globalization;
 using Hoist.Configuration;
-using Hoist.Manifests;
+using k8s.Models;
 
 namespace Hoist.Manifests;
 
@@ -29,20 +29,24 @@ internal sealed record PortForwardRoute(int Rank, string Replica, string Namespa
     /// </summary>
     public PortForwardRoute? AtZero { get; init; }
 
-    /// <summary>The Knative Service whose revision <see cref="WorkerRoute.Replica"/> names, to notice when a redeploy replaced it.</summary>
+    /// <summary>The Knative Service whose <see cref="Revision"/> this route reaches, to notice when a redeploy replaced it.</summary>
     public string? KnativeService { get; init; }
+
+    /// <summary>The Knative revision this route was planned for: the route's replica, or the revision of its pod.</summary>
+    public string? Revision { get; init; }
 
     /// <summary>
     /// Whether the revision this route was planned for is no longer the service's latest ready one (another process
     /// redeployed it): its pods are going, and the activator would wake the old revision. Pure.
     /// </summary>
-    public bool IsStale(Readiness? live) => KnativeService is not null && live?.Revision is { } latest && latest != Replica;
+    public bool IsStale(Readiness? live) => KnativeService is not null && live?.Revision is { } latest && latest != Revision;
 }
 
 /// <summary>
 /// Decides where each worker of a ready service is reached, by its kind (<see cref="WorkloadKind.Routes"/>): plain
 /// and Ray services are one endpoint (their Service), a distributed StatefulSet is one endpoint per rank in ordinal
-/// order, and a Knative Service is its route in the cluster or, from outside, a ready pod of its revision. Pure.
+/// order, and a Knative Service is its route in the cluster or, from outside, its revision's pods (one endpoint per
+/// ready pod, <see cref="RevisionPodRoutes"/>). Pure.
 /// </summary>
 internal static class WorkerRoutes
 {
@@ -86,6 +90,18 @@ internal static class WorkerRoutes
         KubernetesConnectModes.PortForward => false,
         _ => inCluster,
     };
+
+    /// <summary>The names of the pods that are running, ready and not being deleted, in name order: the pods a call may go to.</summary>
+    public static IReadOnlyList<string> ReadyPods(IEnumerable<V1Pod> pods)
+    {
+        ArgumentNullException.ThrowIfNull(pods);
+        return pods.Where(p => p.Metadata?.DeletionTimestamp is null
+                && p.Status?.Phase == "Running"
+                && p.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true)
+            .Select(p => p.Metadata.Name)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+    }
 
     /// <summary>A pod's own address from inside the cluster, by its IP: "http://10.1.2.3:50051", or "http://[fd00::3]:50051".</summary>
     public static Uri PodAddress(string podIp, int port) => Http(podIp.Contains(':') ? $"[{podIp}]" : podIp, port);

@@ -38,4 +38,22 @@ internal sealed class KubernetesDeployment(ServiceDescriptor descriptor, IReadOn
             return total;
         }
     }
+
+    /// <summary>
+    /// Closes <paramref name="endpoints"/>, taken out of rotation, once the calls still on them have finished (a
+    /// replaced deployment's, or a Knative pod's that drains its requests before it stops), or after 10 minutes.
+    /// </summary>
+    public static async Task CloseWhenIdleAsync(IReadOnlyList<WorkerEndpoint> endpoints, TimeProvider time)
+    {
+        var since = time.GetTimestamp();
+        while (endpoints.Any(e => e.InFlight > 0) && time.GetElapsedTime(since) < TimeSpan.FromMinutes(10))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), time).ConfigureAwait(false);
+        }
+
+        foreach (var endpoint in endpoints)
+        {
+            endpoint.Dispose();
+        }
+    }
 }

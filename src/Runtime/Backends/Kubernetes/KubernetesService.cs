@@ -8,7 +8,8 @@ namespace Hoist.Backends.Kubernetes;
 /// <summary>
 /// One service on the cluster, seen from this process: a reconcile step that adopts or applies its objects, lets the
 /// app's controller wake it, waits until it serves (<see cref="LaunchWait"/>), syncs this build into it
-/// (<see cref="PodCodeSync.SyncBuildAsync"/>) and hands out its endpoints; and its teardown. Beside it, an
+/// (<see cref="PodCodeSync.SyncBuildAsync"/>) and hands out its endpoints (a Knative revision's, from outside the
+/// cluster, one per ready pod, which <see cref="RevisionPodRefresh"/> keeps current as Knative scales it); and its teardown. Beside it, an
 /// <see cref="ActivityKeeper"/> stamps its activity and tears it down after InactivityTtl, and a
 /// <see cref="WorkerLogForwarder"/> shows its pods' logs. A call that finds no ready deployment waits for one deploy
 /// at a time, like the local backend's activator.
@@ -30,6 +31,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
     private volatile KubernetesDeployment? _snapshot;
     private Task<KubernetesDeployment>? _pending;
     private CancellationTokenSource? _deploying;
+    private RevisionPodRefresh? _podRefresh;
     private ServiceLayout? _layout;
     private Readiness? _readiness;
     private int _queued;
@@ -65,6 +67,13 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         {
             var readiness = _readiness;
             var starting = _pending is { IsCompleted: false } && readiness is not null ? Math.Max(0, readiness.Desired - readiness.Ready) : 0;
+
+            // A Knative revision called pod by pod: the pods its calls go to, which Knative's autoscaler decides.
+            if (_snapshot is not null && _podRefresh is { } pods)
+            {
+                return new ServiceStatus(Name, pods.ReadyPods, pods.ReadyPods, starting, Volatile.Read(ref _queued), []);
+            }
+
             return new ServiceStatus(Name, _snapshot is null ? 0 : readiness?.Ready ?? 0, readiness?.Desired ?? 0, starting, Volatile.Read(ref _queued), []);
         }
     }
@@ -102,6 +111,8 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             _disposed = true;
             snapshot = _snapshot;
             _snapshot = null;
+            _podRefresh?.Dispose();
+            _podRefresh = null;
         }
 
         _activity.Dispose();
@@ -195,6 +206,13 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                 await PodCodeSync.SyncBuildAsync(cluster, _connector, descriptor, layout, token, _backend.UseClusterDns, _backend.Settings, _logger, stopping).ConfigureAwait(false);
             }
 
+            // A Knative revision from outside the cluster: a route per ready pod, kept up to date as Knative scales it.
+            var revision = RevisionPodRoutes.Spreadable(routes);
+            if (revision is not null)
+            {
+                routes = RevisionPodRoutes.Plan(revision, await cluster.ListPodsAsync(revision.Namespace, revision.PodSelector!, stopping).ConfigureAwait(false), []).Routes;
+            }
+
             var endpoints = routes.Select(route => _connector.CreateEndpoint(cluster, Name, route, token)).ToArray();
             var deployment = new KubernetesDeployment(descriptor, endpoints);
 
@@ -205,6 +223,11 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                 previous = _snapshot;
                 _snapshot = deployment;
                 _readiness = readiness;
+                _podRefresh?.Dispose();
+                _podRefresh = revision is null
+                    ? null
+                    : new RevisionPodRefresh(Name, cluster, _connector, revision, token, Replace, SyncNewPods(cluster, descriptor, layout, token), _logger, _time, _backend.Stopping)
+                        .Start(routes.Cast<PortForwardRoute>().ToArray(), deployment);
             }
 
             Retire(previous);
@@ -236,6 +259,27 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         }
     }
 
+    /// <summary>Brings pods Knative added since the deploy up to this build before they take calls, as the deploy did its pods; null when SyncCode is off.</summary>
+    private Func<IReadOnlyList<string>, CancellationToken, Task>? SyncNewPods(ClusterClient cluster, ServiceDescriptor descriptor, ServiceLayout layout, string token) =>
+        _backend.Settings.SyncCode
+            ? (pods, cancellationToken) => PodCodeSync.SyncBuildAsync(cluster, _connector, descriptor, layout, token, _backend.UseClusterDns, _backend.Settings, _logger, cancellationToken, pods)
+            : null;
+
+    /// <summary>Publishes a refreshed deployment of the same service, unless a deploy or teardown replaced <paramref name="current"/> meanwhile.</summary>
+    private bool Replace(KubernetesDeployment current, KubernetesDeployment next)
+    {
+        lock (_gate)
+        {
+            if (_disposed || !ReferenceEquals(_snapshot, current))
+            {
+                return false;
+            }
+
+            _snapshot = next;
+            return true;
+        }
+    }
+
     /// <summary>What the status shows while the deploy waits.</summary>
     private void Progress(Readiness? readiness)
     {
@@ -253,6 +297,8 @@ internal sealed partial class KubernetesService : IAsyncDisposable
         {
             snapshot = _snapshot;
             _snapshot = null;
+            _podRefresh?.Dispose();
+            _podRefresh = null;
             layout = _layout;
             _layout = null;
             _readiness = null;
@@ -314,19 +360,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             return;
         }
 
-        _ = Task.Run(async () =>
-        {
-            var waited = _time.GetTimestamp();
-            while (snapshot.InFlight > 0 && _time.GetElapsedTime(waited) < TimeSpan.FromMinutes(10))
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), _time).ConfigureAwait(false);
-            }
-
-            foreach (var endpoint in snapshot.Endpoints)
-            {
-                endpoint.Dispose();
-            }
-        });
+        _ = KubernetesDeployment.CloseWhenIdleAsync(snapshot.Endpoints, _time);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service} is ready: {Endpoints}")]

@@ -18,7 +18,7 @@ internal static partial class PodCodeSync
     /// <summary>One route per ready pod that runs a Hoist worker: the pod itself, by port-forward or by its IP.</summary>
     public static IReadOnlyList<WorkerRoute> Routes(ServiceLayout layout, IEnumerable<V1Pod> pods, bool clusterDns, KubernetesBackendOptions options)
     {
-        var ready = WorkerConnector.ReadyPods(pods.ToArray()).ToHashSet(StringComparer.Ordinal);
+        var ready = WorkerRoutes.ReadyPods(pods.ToArray()).ToHashSet(StringComparer.Ordinal);
         return pods
             .Where(p => ready.Contains(p.Metadata.Name))
             .OrderBy(p => p.Metadata.Name, StringComparer.Ordinal)
@@ -32,7 +32,10 @@ internal static partial class PodCodeSync
     public static string WorkerPodSelector(ServiceLayout layout) =>
         layout.WorkloadKind.WorkerPodSelector(layout);
 
-    /// <summary>Syncs <paramref name="manifest"/> (the files under <paramref name="folder"/>) into every ready pod of the service.</summary>
+    /// <summary>
+    /// Syncs <paramref name="manifest"/> (the files under <paramref name="folder"/>) into every ready pod of the service,
+    /// or only those of them named in <paramref name="onlyPods"/> (pods that just joined).
+    /// </summary>
     public static async Task<CodeSyncOutcome> SyncAsync(
         ClusterClient cluster,
         WorkerConnector connector,
@@ -44,10 +47,11 @@ internal static partial class PodCodeSync
         KubernetesBackendOptions options,
         TimeSpan timeout,
         CancellationToken cancellationToken,
-        Action<Transport.WorkerEndpoint, Protocol.CodeState>? beforeSync = null)
+        Action<Transport.WorkerEndpoint, Protocol.CodeState>? beforeSync = null,
+        IReadOnlyCollection<string>? onlyPods = null)
     {
         var pods = await cluster.ListPodsAsync(layout.Namespace, WorkerPodSelector(layout), cancellationToken).ConfigureAwait(false);
-        var routes = Routes(layout, pods, clusterDns, options);
+        var routes = Routes(layout, pods.Where(p => onlyPods?.Contains(p.Metadata.Name) ?? true), clusterDns, options);
         if (routes.Count == 0)
         {
             throw new InvalidOperationException($"Service '{layout.Service}' has no ready pod in namespace {layout.Namespace} to sync code into.");
@@ -70,7 +74,8 @@ internal static partial class PodCodeSync
     /// <summary>
     /// The deploy's code-sync step: brings the pods up to this run's build. A service deployed earlier (or by
     /// <c>hoist deploy</c> from another build) gets the changed files, and the same build costs one GetCode per pod. A
-    /// frozen service that runs other code fails the launch: only a rollout may change it.
+    /// frozen service that runs other code fails the launch: only a rollout may change it. With
+    /// <paramref name="onlyPods"/>, only those pods: ones Knative added since the deploy, before they take calls.
     /// </summary>
     public static async Task SyncBuildAsync(
         ClusterClient cluster,
@@ -81,12 +86,13 @@ internal static partial class PodCodeSync
         bool clusterDns,
         KubernetesBackendOptions options,
         ILogger logger,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyCollection<string>? onlyPods = null)
     {
         var build = AppBuild.For(descriptor.AssemblyName);
         try
         {
-            var outcome = await SyncAsync(cluster, connector, layout, token, build.Manifest, build.Folder, clusterDns, options, TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout), cancellationToken).ConfigureAwait(false);
+            var outcome = await SyncAsync(cluster, connector, layout, token, build.Manifest, build.Folder, clusterDns, options, TimeSpan.FromSeconds(descriptor.Compute.LaunchTimeout), cancellationToken, onlyPods: onlyPods).ConfigureAwait(false);
             if (outcome.Changed)
             {
                 LogSynced(logger, layout.Service, outcome.WorkersUpdated, outcome.FilesSent, outcome.BytesSent, outcome.Elapsed.TotalMilliseconds);

@@ -62,17 +62,18 @@ internal sealed partial class WorkerConnector(ILogger logger)
     /// </summary>
     public async Task<(PortForwardRoute Route, string Pod)> PickTargetAsync(ClusterClient cluster, PortForwardRoute route, CancellationToken cancellationToken)
     {
-        if (route.Pod is { } named)
-        {
-            return (route, named);
-        }
-
         // A revision another process's deploy replaced still has pods for a while, and the activator would wake it
-        // again: a new connection of a stale route fails (never sent), and the service is looked up anew.
+        // again: a new connection of a stale route, to the revision or to one of its pods, fails (never sent), and the
+        // service is looked up anew.
         if (route.KnativeService is { } knative
             && route.IsStale(await cluster.ReadReadinessAsync(Manifests.WorkloadKinds.Knative, route.Namespace, knative, cancellationToken).ConfigureAwait(false)))
         {
-            throw new RevisionReplacedException($"Revision {route.Replica} of Knative Service {route.Namespace}/{knative} is no longer its latest ready one.");
+            throw new RevisionReplacedException($"Revision {route.Revision} of Knative Service {route.Namespace}/{knative} is no longer its latest ready one.");
+        }
+
+        if (route.Pod is { } named)
+        {
+            return (route, named);
         }
 
         var turn = Interlocked.Increment(ref _nextPod);
@@ -90,21 +91,12 @@ internal sealed partial class WorkerConnector(ILogger logger)
             (route.AtZero is { } zero ? $", nor in namespace {zero.Namespace} {zero.PodSelector}." : "."));
     }
 
-    /// <summary>The <paramref name="turn"/>-th of the ready pods (<see cref="ReadyPods"/>), round the list; null when none is ready.</summary>
+    /// <summary>The <paramref name="turn"/>-th of the ready pods (<see cref="WorkerRoutes.ReadyPods"/>), round the list; null when none is ready.</summary>
     public static string? Choose(IEnumerable<V1Pod> pods, int turn)
     {
-        var ready = ReadyPods(pods);
+        var ready = WorkerRoutes.ReadyPods(pods);
         return ready.Count == 0 ? null : ready[(int)((uint)turn % (uint)ready.Count)];
     }
-
-    /// <summary>The names of the pods that are running, ready and not being deleted, in name order.</summary>
-    public static IReadOnlyList<string> ReadyPods(IEnumerable<V1Pod> pods) =>
-        pods.Where(p => p.Metadata?.DeletionTimestamp is null
-                && p.Status?.Phase == "Running"
-                && p.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true)
-            .Select(p => p.Metadata.Name)
-            .Order(StringComparer.Ordinal)
-            .ToArray();
 
     /// <summary>
     /// What a tunnelled channel sends as its HTTP/2 authority, and logs show: where the tunnel goes. Nothing

@@ -105,7 +105,7 @@ internal sealed partial class WorkerLoadProbe(IKubernetes client, ILogger<Worker
     {
         ArgumentNullException.ThrowIfNull(pods);
         var all = pods.ToArray();
-        var ready = WorkerConnector.ReadyPods(all).ToHashSet(StringComparer.Ordinal);
+        var ready = WorkerRoutes.ReadyPods(all).ToHashSet(StringComparer.Ordinal);
         return all
             .Where(p => p.Metadata?.DeletionTimestamp is null && p.Status?.Phase == "Running")
             .OrderBy(p => p.Metadata.Name, StringComparer.Ordinal)
