@@ -23,6 +23,19 @@ internal sealed record ScaledWorkload(
     /// <summary>The workload's pods, by its own selector: where the controller reads their load and, when they do not start, why.</summary>
     public required string PodSelector { get; init; }
 
+    /// <summary>
+    /// True for a StatefulSet whose ordinal blocks of <see cref="GroupSize"/> pods are groups, each with its own
+    /// rendezvous: the controller scales it in whole groups up to MaxScale. False holds a group at one.
+    /// </summary>
+    public bool GroupsScaleOut { get; init; }
+
+    /// <summary>
+    /// The groups whose every rank is ready, counted from the ready pods: all of them when every pod is ready, else the
+    /// whole blocks the ready count could fill. Ranks start in parallel and a group's ranks wait for each other, so a
+    /// count that straddles blocks is brief; the activator hands a call only to a set with a group this count says is whole.
+    /// </summary>
+    public int ReadyGroups => GroupsScaleOut ? ReadyReplicas / Math.Max(1, GroupSize) : ReadyReplicas >= GroupSize ? 1 : 0;
+
     /// <summary>The rank count of a group: the pods' own WORLD_SIZE, which stays when the set is at zero.</summary>
     public const string WorldSizeVariable = "WORLD_SIZE";
 
