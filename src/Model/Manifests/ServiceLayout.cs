@@ -41,6 +41,9 @@ internal sealed record ServiceLayout
     /// </summary>
     public int GroupSize { get; init; } = 1;
 
+    /// <summary>True for a StatefulSet of ordinal blocks, whose live replicas (set by the controller) say how many groups run.</summary>
+    public bool GroupsScaleOut { get; init; }
+
     public string TeardownSelector => HoistSelectors.ForService(Service, Instance);
 
     public string PodSelector => HoistSelectors.Pods(PodLabels.ToDictionary());
@@ -73,6 +76,7 @@ internal sealed record ServiceLayout
             HeadlessServiceName = headless?.Metadata.Name,
             Ranks = kind.Ranks(workload),
             GroupSize = StatefulSetKind.RunsManyGroups(descriptor) ? descriptor.Distribution!.Workers : kind.Ranks(workload),
+            GroupsScaleOut = StatefulSetKind.RunsManyGroups(descriptor),
         };
     }
 

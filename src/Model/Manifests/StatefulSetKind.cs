@@ -86,10 +86,11 @@ internal sealed class StatefulSetKind : WorkloadKind
     /// <summary>
     /// One endpoint per pod, in ordinal order: its DNS name under the headless Service, or a port-forward to it. Its rank
     /// is the ordinal within its group's block, so consecutive runs of <see cref="ServiceLayout.GroupSize"/> routes are
-    /// the groups the client picks among (<c>KubernetesDeployment.Groups</c>).
+    /// the groups the client picks among (<c>KubernetesDeployment.Groups</c>). A set of ordinal blocks has as many as
+    /// its live replicas hold whole groups, since the controller sets them; any other set has its rendered ranks.
     /// </summary>
     public override IReadOnlyList<WorkerRoute> Routes(ServiceLayout layout, Readiness readiness, bool clusterDns, RouteSettings settings) =>
-        Enumerable.Range(0, layout.Ranks).Select(ordinal =>
+        Enumerable.Range(0, layout.GroupsScaleOut && readiness.Desired >= layout.GroupSize ? readiness.Desired / layout.GroupSize * layout.GroupSize : layout.Ranks).Select(ordinal =>
         {
             var pod = layout.RankPod(ordinal);
             var rank = ordinal % Math.Max(1, layout.GroupSize);
