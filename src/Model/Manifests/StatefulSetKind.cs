@@ -105,11 +105,24 @@ internal sealed class StatefulSetKind : WorkloadKind
     /// <summary>The StatefulSet updates OnDelete: when an apply changed its spec, every rank restarts together, never half old and half new.</summary>
     public override bool MayRestartPodsOnApply => true;
 
+    /// <remarks>
+    /// A change of the replicas alone moves the generation too: a client applying a set of ordinal blocks that the
+    /// controller had scaled to more groups sets it back to its rendered groups, which removes whole blocks and must not
+    /// restart the ones that stay. So the pods restart only when the pod template the server holds changed as well.
+    /// </remarks>
     public override bool RestartsPods(JsonElement? before, JsonElement applied) =>
         RolloutPlan.RestartsGroup(
             before is { } was ? WorkloadReadiness.Long(was, "metadata", "generation") : null,
             WorkloadReadiness.Long(applied, "metadata", "generation"),
-            before is { } old ? (int)(WorkloadReadiness.Long(old, "spec", "replicas") ?? 0) : 0);
+            before is { } old ? (int)(WorkloadReadiness.Long(old, "spec", "replicas") ?? 0) : 0)
+        && !SameTemplate(before, applied);
+
+    // Both as the API server returns them, so an unchanged template serializes the same.
+    private static bool SameTemplate(JsonElement? before, JsonElement applied) =>
+        before is { } was
+        && WorkloadReadiness.Child(was, "spec", "template") is { } old
+        && WorkloadReadiness.Child(applied, "spec", "template") is { } now
+        && string.Equals(old.GetRawText(), now.GetRawText(), StringComparison.Ordinal);
 
     public override bool ControllerScales => true;
 
