@@ -48,28 +48,7 @@ public sealed class DistributedEnvironmentTests
             Assert.Equal("0.0.0.0", worker.ListenAddress);
             Assert.Equal($"{statefulSet.Metadata.Name}-{rank}", worker.ReplicaName);
 
-            switch (type)
-            {
-                case "jax":
-                    Assert.Equal($"{PodDns(statefulSet, 0)}:{port}", env["JAX_COORDINATOR_ADDRESS"]);
-                    Assert.Equal($"{Workers}", env["JAX_NUM_PROCESSES"]);
-                    Assert.Equal($"{rank}", env["JAX_PROCESS_ID"]);
-                    break;
-                case "tensorflow":
-                    using (var config = JsonDocument.Parse(env["TF_CONFIG"]))
-                    {
-                        var cluster = config.RootElement.GetProperty("cluster").GetProperty("worker").EnumerateArray().Select(e => e.GetString()).ToArray();
-                        Assert.Equal(Enumerable.Range(0, Workers).Select(r => $"{PodDns(statefulSet, r)}:{port}"), cluster);
-                        Assert.Equal("worker", config.RootElement.GetProperty("task").GetProperty("type").GetString());
-                        Assert.Equal(rank, config.RootElement.GetProperty("task").GetProperty("index").GetInt32());
-                    }
-
-                    break;
-                default:
-                    Assert.DoesNotContain("TF_CONFIG", env.Keys);
-                    Assert.DoesNotContain("JAX_PROCESS_ID", env.Keys);
-                    break;
-            }
+            AssertFrameworkVariables(type, env, statefulSet, firstOrdinal: 0, rank, port);
         }
     }
 
@@ -105,23 +84,7 @@ public sealed class DistributedEnvironmentTests
             Assert.Equal(PodDns(statefulSet, group * Workers), env["MASTER_ADDR"]);
             Assert.Equal(port, env["MASTER_PORT"]);
             Assert.Equal(rank, WorkerEnvironment.FromEnvironment(name => env.GetValueOrDefault(name)).Rank);
-            switch (type)
-            {
-                case "jax":
-                    Assert.Equal($"{PodDns(statefulSet, group * Workers)}:{port}", env["JAX_COORDINATOR_ADDRESS"]);
-                    Assert.Equal($"{Workers}", env["JAX_NUM_PROCESSES"]);
-                    Assert.Equal($"{rank}", env["JAX_PROCESS_ID"]);
-                    break;
-                case "tensorflow":
-                    using (var config = JsonDocument.Parse(env["TF_CONFIG"]))
-                    {
-                        var cluster = config.RootElement.GetProperty("cluster").GetProperty("worker").EnumerateArray().Select(e => e.GetString()).ToArray();
-                        Assert.Equal(Enumerable.Range(group * Workers, Workers).Select(o => $"{PodDns(statefulSet, o)}:{port}"), cluster);
-                        Assert.Equal(rank, config.RootElement.GetProperty("task").GetProperty("index").GetInt32());
-                    }
-
-                    break;
-            }
+            AssertFrameworkVariables(type, env, statefulSet, firstOrdinal: group * Workers, rank, port);
         }
     }
 
@@ -199,6 +162,33 @@ public sealed class DistributedEnvironmentTests
         };
         var secrets = new Dictionary<(string, string), string> { [(Samples.Options.ResolvedTokenSecretName, ManifestOptions.TokenSecretKey)] = Token };
         return PodEnvironment.Resolve(statefulSet.Spec.Template.Spec.Containers.Single(), pod, secrets);
+    }
+
+    /// <summary>The variables JAX and TensorFlow read, for rank <paramref name="rank"/> of the group whose first pod is <paramref name="firstOrdinal"/>.</summary>
+    private static void AssertFrameworkVariables(string type, Dictionary<string, string> env, V1StatefulSet statefulSet, int firstOrdinal, int rank, string port)
+    {
+        switch (type)
+        {
+            case "jax":
+                Assert.Equal($"{PodDns(statefulSet, firstOrdinal)}:{port}", env["JAX_COORDINATOR_ADDRESS"]);
+                Assert.Equal($"{Workers}", env["JAX_NUM_PROCESSES"]);
+                Assert.Equal($"{rank}", env["JAX_PROCESS_ID"]);
+                break;
+            case "tensorflow":
+                using (var config = JsonDocument.Parse(env["TF_CONFIG"]))
+                {
+                    var cluster = config.RootElement.GetProperty("cluster").GetProperty("worker").EnumerateArray().Select(e => e.GetString()).ToArray();
+                    Assert.Equal(Enumerable.Range(firstOrdinal, Workers).Select(o => $"{PodDns(statefulSet, o)}:{port}"), cluster);
+                    Assert.Equal("worker", config.RootElement.GetProperty("task").GetProperty("type").GetString());
+                    Assert.Equal(rank, config.RootElement.GetProperty("task").GetProperty("index").GetInt32());
+                }
+
+                break;
+            default:
+                Assert.DoesNotContain("TF_CONFIG", env.Keys);
+                Assert.DoesNotContain("JAX_PROCESS_ID", env.Keys);
+                break;
+        }
     }
 
     /// <summary>A StatefulSet pod's DNS name: hostname = pod name, subdomain = the governing headless Service.</summary>
