@@ -265,6 +265,11 @@ public sealed class WorkloadScalerTests
         Assert.Equal(2, Observed(set, 2, 2).GroupSize);
         Assert.Equal((0, 1, 2, 3), (Observed(set, 6, 1).ReadyGroups, Observed(set, 6, 3).ReadyGroups, Observed(set, 6, 5).ReadyGroups, Observed(set, 6, 6).ReadyGroups));
 
+        // With the pods read, the whole blocks: ranks 0 and 2 ready (two pods) is no group; 2 and 3 is group 1.
+        Assert.Equal(0, ScaledWorkload.WholeGroups(["train-0", "train-2"], "train", 2));
+        Assert.Equal(1, ScaledWorkload.WholeGroups(["train-0", "train-2", "train-3", "other-1"], "train", 2));
+        Assert.Equal(0, (Observed(set, 4, 2) with { ReadyBlocks = 0 }).ReadyGroups);
+
         // A group service held at one group (MaxScale 1), or rendered before groups scaled out, stays one group.
         Assert.False(Observed(RenderedSet(Groups() with { Autoscale = Groups().Autoscale! with { MaxScale = 1 } }), 2, 2).GroupsScaleOut);
     }
