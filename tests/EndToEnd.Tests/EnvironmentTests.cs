@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Hoist.Configuration;
 using Hoist.Manifests;
 using Hoist.TestApp;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,6 +61,49 @@ public sealed class EnvironmentTests
         Assert.Equal("unconfigured", error.Service);
         Assert.Contains("key 'password' of secret 'absent-credentials' (for DB_PASSWORD)", error.Message, StringComparison.Ordinal);
         Assert.Contains("Hoist:Secrets:absent-credentials:password", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APodOfAnOrdinalBlock_DerivesItsRankVariablesAtStartUp_AndItsChildProcessesInheritThem()
+    {
+        // What the pod spec of a StatefulSet of ordinal blocks gives pod 5 of groups of 2 ranks (docs/kubernetes.md,
+        // "Groups that scale out"); a real worker process started with them, as the kubelet would start it.
+        var pod = new Dictionary<string, string>
+        {
+            [WorkerEnvironment.PodIndex] = "5",
+            [WorkerEnvironment.GroupSize] = "2",
+            [WorkerEnvironment.Distribution] = "tensorflow",
+            [WorkerEnvironment.RankAddress] = "infer-{ordinal}.infer-headless.ml.svc.cluster.local",
+            [WorkerEnvironment.RendezvousPort] = "29500",
+            [SecretVariable] = SecretValue,     // the service's [Secret], which its launch needs
+        };
+        foreach (var (name, value) in pod)
+        {
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        try
+        {
+            await using var app = await StartAsync(new CapturingLoggerProvider());
+            var configured = Configured.Remote.WithInvoker(app.Client);
+
+            // Group 2 (ordinals 4 and 5), rank 1, its rendezvous at ordinal 4.
+            Assert.Equal("1", await configured.ReadAsync("RANK"));
+            Assert.Equal("2", await configured.ReadAsync("WORLD_SIZE"));
+            Assert.Equal("infer-4.infer-headless.ml.svc.cluster.local", await configured.ReadAsync("MASTER_ADDR"));
+            Assert.Equal("29500", await configured.ReadAsync("MASTER_PORT"));
+            Assert.Equal(
+                "{\"cluster\":{\"worker\":[\"infer-4.infer-headless.ml.svc.cluster.local:29500\",\"infer-5.infer-headless.ml.svc.cluster.local:29500\"]},\"task\":{\"type\":\"worker\",\"index\":1}}",
+                await configured.ReadAsync("TF_CONFIG"));
+            Assert.Equal("1 infer-4.infer-headless.ml.svc.cluster.local", await configured.ReadInChildAsync("RANK") + " " + await configured.ReadInChildAsync("MASTER_ADDR"));
+        }
+        finally
+        {
+            foreach (var name in pod.Keys)
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+        }
     }
 
     private static Task<HoistApplication> StartAsync(CapturingLoggerProvider captured) =>

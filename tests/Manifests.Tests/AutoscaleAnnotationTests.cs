@@ -66,7 +66,9 @@ public sealed class AutoscaleAnnotationTests
 
         Assert.Equal(expected, statefulSet.Metadata.Annotations[HoistAutoscalingPrefix + setting]);
         Assert.Equal(WorkerGroupClass, statefulSet.Metadata.Annotations[HoistAutoscalingPrefix + Class]);
-        Assert.Equal(2, statefulSet.Spec.Replicas);
+
+        // Groups that scale out: rendered with InitialScale groups (at least the effective MinScale) of 2 ranks each.
+        Assert.Equal(2 * StatefulSetKind.InitialGroups(descriptor), statefulSet.Spec.Replicas);
     }
 
     [Fact]

@@ -49,6 +49,11 @@ internal static class Samples
             new ComputeSpec { Cpus = 4 },
             new DistributionSpec { Type = "pytorch", Workers = 2 },
             new AutoscaleSpec { MaxScale = 3, ScaleToZeroGracePeriod = 600, ContainerConcurrency = 1, ScaleDownDelay = "2m" }),
+        // Tensor-parallel inference scaled out: groups of 2 ranks, starting with 2 groups (4 pods), up to 3.
+        ["pytorch-groups"] = Service("infer-tp",
+            new ComputeSpec { Gpus = 1 },
+            new DistributionSpec { Type = "pytorch", Workers = 2 },
+            new AutoscaleSpec { Target = 1, MaxScale = 3, InitialScale = 2 }),
         ["jax"] = Service("jax-train", new ComputeSpec { Cpus = 8, Memory = "32Gi" }, new DistributionSpec { Type = "jax", Workers = 3 }),
         ["tensorflow"] = Service("tf-train", new ComputeSpec { Cpus = 4 }, new DistributionSpec { Type = "tensorflow", Workers = 3 }),
         ["spmd"] = Service("sim", new ComputeSpec { Cpus = 1, Namespace = "batch" }, new DistributionSpec { Type = "spmd", Workers = 2 }),

@@ -9,6 +9,16 @@ public static partial class Configured
 {
     public static string? Read(string variable) => Environment.GetEnvironmentVariable(variable);
 
+    /// <summary>A variable as a process the worker starts sees it (python's torch.distributed, say): inherited from the worker.</summary>
+    public static string ReadInChild(string variable)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("/bin/sh", ["-c", $"printf %s \"${variable}\""]) { RedirectStandardOutput = true };
+        using var child = System.Diagnostics.Process.Start(start)!;
+        var output = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        return output;
+    }
+
     /// <summary>The names of the variables that carry the caller's secrets configuration: none should reach a worker.</summary>
     public static string[] InheritedSecretConfiguration() =>
         Environment.GetEnvironmentVariables().Keys.Cast<string>()

@@ -67,6 +67,40 @@ public static class DistributedEnvironment
     }
 
     /// <summary>
+    /// The placeholder for a pod ordinal in <see cref="ForOrdinal"/>'s address pattern. Not <c>$(...)</c>, which a
+    /// kubelet would expand: the pattern reaches the worker as written, and the worker fills it in per rank.
+    /// </summary>
+    public const string OrdinalPlaceholder = "{ordinal}";
+
+    /// <summary>
+    /// The variables of the pod at <paramref name="ordinal"/> in a StatefulSet whose ordinal blocks of
+    /// <paramref name="groupSize"/> make the groups (docs/kubernetes.md, "Groups that scale out"): group
+    /// <c>ordinal / groupSize</c>, rank <c>ordinal % groupSize</c>, and the group's rendezvous at its first ordinal.
+    /// A kubelet cannot divide, so the worker computes these at start-up from what the pod spec gives it.
+    /// </summary>
+    /// <param name="type">The [Distribute] type.</param>
+    /// <param name="groupSize">Workers in each group: every group's WORLD_SIZE.</param>
+    /// <param name="ordinal">The pod's index in the StatefulSet.</param>
+    /// <param name="addressPattern">A pod's DNS name with <see cref="OrdinalPlaceholder"/> for its ordinal.</param>
+    /// <param name="masterPort">The rendezvous port, the same on every pod.</param>
+    public static (int Group, IReadOnlyList<KeyValuePair<string, string>> Variables) ForOrdinal(string type, int groupSize, int ordinal, string addressPattern, int masterPort)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groupSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(ordinal);
+        if (!addressPattern.Contains(OrdinalPlaceholder, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The address pattern '{addressPattern}' has no {OrdinalPlaceholder} for the pod ordinal.", nameof(addressPattern));
+        }
+
+        var group = ordinal / groupSize;
+        var first = group * groupSize;
+        var rank = Text(ordinal % groupSize);
+        string Address(int o) => addressPattern.Replace(OrdinalPlaceholder, Text(o), StringComparison.Ordinal);
+        var peers = Enumerable.Range(first, groupSize).Select(o => $"{Address(o)}:{Text(masterPort)}").ToArray();
+        return (group, For(type, groupSize, rank, Address(first), masterPort, peers, localRank: 0, localWorldSize: 1, nodeRank: rank));
+    }
+
+    /// <summary>
     /// TensorFlow's MultiWorkerMirroredStrategy cluster spec: every worker, and which one this is. The index
     /// is written as given, so <c>$(RANK)</c> becomes a JSON number once a kubelet expands it.
     /// </summary>

@@ -24,6 +24,17 @@ public sealed record WorkerEnvironment
     public const string WarmTtlVariable = "HOIST_WARM_TTL";
     public const string ContainerConcurrencyVariable = "HOIST_CONTAINER_CONCURRENCY";
 
+    /// <summary>
+    /// A rank of a StatefulSet whose ordinal blocks are groups gets these instead of its rank variables, which a kubelet
+    /// cannot compute (<see cref="GroupRankVariables"/>): its pod index, the group size, the [Distribute] type, a pod's
+    /// DNS name with <see cref="DistributedEnvironment.OrdinalPlaceholder"/> for its ordinal, and the rendezvous port.
+    /// </summary>
+    public const string PodIndex = "HOIST_POD_INDEX";
+    public const string GroupSize = "HOIST_GROUP_SIZE";
+    public const string Distribution = "HOIST_DISTRIBUTION";
+    public const string RankAddress = "HOIST_RANK_ADDRESS";
+    public const string RendezvousPort = "HOIST_RENDEZVOUS_PORT";
+
     /// <summary>True in a process that a backend started as a worker.</summary>
     public static bool IsWorkerProcess =>
         string.Equals(Environment.GetEnvironmentVariable(Role), WorkerRole, StringComparison.OrdinalIgnoreCase);
@@ -122,6 +133,40 @@ public sealed record WorkerEnvironment
             WarmTtl = long.TryParse(read(WarmTtlVariable), out var ttl) && ttl > 0 ? TimeSpan.FromSeconds(ttl) : null,
             ContainerConcurrency = int.TryParse(read(ContainerConcurrencyVariable), out var limit) && limit > 0 ? limit : 0,
         };
+    }
+
+    /// <summary>
+    /// The rank variables (RANK, WORLD_SIZE, MASTER_ADDR, TF_CONFIG, JAX_*...) of a pod in one ordinal block of a
+    /// StatefulSet that runs many groups, from <see cref="PodIndex"/> and the variables beside it; null for any other
+    /// worker, whose backend set them itself. The worker sets them in its own environment before user code runs, so the
+    /// processes it starts (python's torch.distributed) inherit them.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>>? GroupRankVariables(Func<string, string?>? read = null)
+    {
+        read ??= Environment.GetEnvironmentVariable;
+        if (read(PodIndex) is not { Length: > 0 } indexText)
+        {
+            return null;
+        }
+
+        if (!int.TryParse(indexText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ordinal))
+        {
+            throw new InvalidOperationException($"{PodIndex} must be the pod's ordinal (its apps.kubernetes.io/pod-index label, Kubernetes 1.28+), not '{indexText}'.");
+        }
+
+        var sizeText = Required(read, GroupSize);
+        var portText = Required(read, RendezvousPort);
+        if (!int.TryParse(sizeText, out var size) || size <= 0)
+        {
+            throw new InvalidOperationException($"{GroupSize} must be a positive number of ranks, not '{sizeText}'.");
+        }
+
+        if (!int.TryParse(portText, out var port) || port is <= 0 or > 65535)
+        {
+            throw new InvalidOperationException($"{RendezvousPort} must be a TCP port number, not '{portText}'.");
+        }
+
+        return DistributedEnvironment.ForOrdinal(Required(read, Distribution), size, ordinal, Required(read, RankAddress), port).Variables;
     }
 
     private static string Required(Func<string, string?> read, string name) =>

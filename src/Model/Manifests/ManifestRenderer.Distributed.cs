@@ -17,7 +17,12 @@ public static partial class ManifestRenderer
         var setName = KubernetesNames.Fit(target.Name, KubernetesNames.MaxStatefulSetNameLength);
         var headlessName = KubernetesNames.Fit(target.Name + "-headless", KubernetesNames.MaxLabelLength);
 
-        var container = WorkerContainer.Create(target, WorkerContainer.GrpcPortName, podFieldRefs: true, RankEnvironment(target, distribution, setName, headlessName));
+        var manyGroups = StatefulSetKind.RunsManyGroups(target.Descriptor);
+        var container = WorkerContainer.Create(
+            target,
+            WorkerContainer.GrpcPortName,
+            podFieldRefs: true,
+            manyGroups ? GroupRankEnvironment(target, distribution, setName, headlessName) : RankEnvironment(target, distribution, setName, headlessName));
         container.Ports.Add(new V1ContainerPort { Name = RendezvousPortName, ContainerPort = target.Options.RendezvousPort, Protocol = "TCP" });
 
         var headless = new V1Service
@@ -45,7 +50,7 @@ public static partial class ManifestRenderer
             Spec = new V1StatefulSetSpec
             {
                 ServiceName = headlessName,
-                Replicas = distribution.Workers,
+                Replicas = distribution.Workers * (manyGroups ? StatefulSetKind.InitialGroups(target.Descriptor) : 1),
                 PodManagementPolicy = "Parallel",
 
                 // A rolling update restarts one rank at a time, mixing old and new code in one group (and may outrun
@@ -56,6 +61,22 @@ public static partial class ManifestRenderer
             },
         };
         return [headless, ClusterIpService(target, target.Selector()), statefulSet];
+    }
+
+    /// <summary>
+    /// For a set whose ordinal blocks are groups, what the worker derives its rank variables from at start-up
+    /// (<see cref="WorkerEnvironment.GroupRankVariables"/>): RANK is the ordinal modulo the group size and MASTER_ADDR
+    /// the block's first pod, which a kubelet's <c>$(VAR)</c> expansion cannot compute. WORLD_SIZE, the group size, is
+    /// rendered as well, as the controller reads a group's size from it.
+    /// </summary>
+    internal static IEnumerable<V1EnvVar> GroupRankEnvironment(RenderTarget target, DistributionSpec distribution, string setName, string headlessName)
+    {
+        yield return WorkerContainer.FieldRef(WorkerEnvironment.PodIndex, $"metadata.labels['{ManifestLabels.PodIndex}']");
+        yield return WorkerContainer.Value(WorkerEnvironment.GroupSize, Invariant(distribution.Workers));
+        yield return WorkerContainer.Value(ScaledWorkload.WorldSizeVariable, Invariant(distribution.Workers));
+        yield return WorkerContainer.Value(WorkerEnvironment.Distribution, distribution.Type);
+        yield return WorkerContainer.Value(WorkerEnvironment.RankAddress, $"{setName}-{DistributedEnvironment.OrdinalPlaceholder}.{headlessName}.{target.Namespace}.svc.{target.Options.ClusterDomain}");
+        yield return WorkerContainer.Value(WorkerEnvironment.RendezvousPort, Invariant(target.Options.RendezvousPort));
     }
 
     /// <summary>

@@ -23,6 +23,44 @@ internal sealed record ScaledWorkload(
     /// <summary>The workload's pods, by its own selector: where the controller reads their load and, when they do not start, why.</summary>
     public required string PodSelector { get; init; }
 
+    /// <summary>
+    /// True for a StatefulSet whose ordinal blocks of <see cref="GroupSize"/> pods are groups, each with its own
+    /// rendezvous: the controller scales it in whole groups up to MaxScale. False holds a group at one.
+    /// </summary>
+    public bool GroupsScaleOut { get; init; }
+
+    /// <summary>
+    /// The groups whose every rank is ready: the whole blocks of the pods the controller saw ready
+    /// (<see cref="ReadyBlocks"/>), or, when it did not read them, the whole blocks the ready count could fill. For a
+    /// set held at one group, one when every rank is ready.
+    /// </summary>
+    public int ReadyGroups => GroupsScaleOut ? ReadyBlocks ?? ReadyReplicas / Math.Max(1, GroupSize) : ReadyReplicas >= GroupSize ? 1 : 0;
+
+    /// <summary>The groups whose every pod the controller saw ready (<see cref="WholeGroups"/>), when it read the pods; else null.</summary>
+    public int? ReadyBlocks { get; init; }
+
+    /// <summary>
+    /// The ordinal blocks of <paramref name="groupSize"/> pods of StatefulSet <paramref name="setName"/> whose every pod
+    /// is in <paramref name="readyPods"/>: the groups that can serve a call. Pure.
+    /// </summary>
+    public static int WholeGroups(IEnumerable<string> readyPods, string setName, int groupSize)
+    {
+        ArgumentNullException.ThrowIfNull(readyPods);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groupSize);
+        var prefix = setName + "-";
+        var readyByGroup = new Dictionary<int, int>();
+        foreach (var pod in readyPods)
+        {
+            if (pod.StartsWith(prefix, StringComparison.Ordinal)
+                && int.TryParse(pod.AsSpan(prefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ordinal))
+            {
+                readyByGroup[ordinal / groupSize] = readyByGroup.GetValueOrDefault(ordinal / groupSize) + 1;
+            }
+        }
+
+        return readyByGroup.Values.Count(ready => ready == groupSize);
+    }
+
     /// <summary>The rank count of a group: the pods' own WORLD_SIZE, which stays when the set is at zero.</summary>
     public const string WorldSizeVariable = "WORLD_SIZE";
 

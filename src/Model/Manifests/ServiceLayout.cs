@@ -31,8 +31,18 @@ internal sealed record ServiceLayout
     /// <summary>The headless Service that gives each rank its DNS name (distributed StatefulSets only).</summary>
     public string? HeadlessServiceName { get; init; }
 
-    /// <summary>The number of ranks of a StatefulSet; 1 otherwise.</summary>
+    /// <summary>The number of ranks of a StatefulSet (every group's, for one of ordinal blocks); 1 otherwise.</summary>
     public int Ranks { get; init; } = 1;
+
+    /// <summary>
+    /// The ranks of one group: Workers for a StatefulSet whose ordinal blocks are groups
+    /// (<see cref="StatefulSetKind.RunsManyGroups"/>), where pod ordinal o is rank o % GroupSize of group o / GroupSize;
+    /// <see cref="Ranks"/> otherwise.
+    /// </summary>
+    public int GroupSize { get; init; } = 1;
+
+    /// <summary>True for a StatefulSet of ordinal blocks, whose live replicas (set by the controller) say how many groups run.</summary>
+    public bool GroupsScaleOut { get; init; }
 
     public string TeardownSelector => HoistSelectors.ForService(Service, Instance);
 
@@ -65,6 +75,8 @@ internal sealed record ServiceLayout
             ServiceName = clusterIp?.Metadata.Name ?? workload.Metadata.Name,
             HeadlessServiceName = headless?.Metadata.Name,
             Ranks = kind.Ranks(workload),
+            GroupSize = StatefulSetKind.RunsManyGroups(descriptor) ? descriptor.Distribution!.Workers : kind.Ranks(workload),
+            GroupsScaleOut = StatefulSetKind.RunsManyGroups(descriptor),
         };
     }
 

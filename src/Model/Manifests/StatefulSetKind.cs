@@ -16,6 +16,23 @@ internal sealed class StatefulSetKind : WorkloadKind
 
     public override bool Runs(ServiceDescriptor descriptor) => descriptor.Distribution is { Type: not RayClusterKind.DistributionType };
 
+    /// <summary>
+    /// Whether the service may run more than one group, so its StatefulSet's ordinal blocks of Workers pods make the
+    /// groups (docs/kubernetes.md, "Groups that scale out"): [Autoscale] with MaxScale other than 1 (0 is no bound), or
+    /// MinScale or InitialScale above 1. Any other group service renders as one group, rank = ordinal, as before.
+    /// </summary>
+    public static bool RunsManyGroups(ServiceDescriptor descriptor) =>
+        descriptor.Distribution is { Type: not RayClusterKind.DistributionType }
+        && descriptor.Autoscale is { } autoscale
+        && (autoscale.MaxScale != 1 || autoscale.InitialScale > 1 || AutoscaleAnnotations.EffectiveMinScale(autoscale) > 1);
+
+    /// <summary>
+    /// The groups a set that runs many is rendered with: InitialScale, at least the effective MinScale, and at least
+    /// one, since applying the set is how a call wakes it.
+    /// </summary>
+    public static int InitialGroups(ServiceDescriptor descriptor) =>
+        descriptor.Autoscale is { } autoscale ? Math.Max(1, Math.Max(autoscale.InitialScale, AutoscaleAnnotations.EffectiveMinScale(autoscale))) : 1;
+
     public override IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Render(RenderTarget target) => ManifestRenderer.RenderStatefulSet(target, target.Descriptor.Distribution!);
 
     public override bool IsWorkload(IKubernetesObject<V1ObjectMeta> value) => value is V1StatefulSet;
@@ -66,11 +83,17 @@ internal sealed class StatefulSetKind : WorkloadKind
     private static bool IsOnDelete(V1StatefulSet statefulSet) =>
         string.Equals(statefulSet.Spec?.UpdateStrategy?.Type, "OnDelete", StringComparison.Ordinal);
 
-    /// <summary>One endpoint per rank, in ordinal order: its pod's DNS name under the headless Service, or a port-forward to it.</summary>
+    /// <summary>
+    /// One endpoint per pod, in ordinal order: its DNS name under the headless Service, or a port-forward to it. Its rank
+    /// is the ordinal within its group's block, so consecutive runs of <see cref="ServiceLayout.GroupSize"/> routes are
+    /// the groups the client picks among (<c>KubernetesDeployment.Groups</c>). A set of ordinal blocks has as many as
+    /// its live replicas hold whole groups, since the controller sets them; any other set has its rendered ranks.
+    /// </summary>
     public override IReadOnlyList<WorkerRoute> Routes(ServiceLayout layout, Readiness readiness, bool clusterDns, RouteSettings settings) =>
-        Enumerable.Range(0, layout.Ranks).Select(rank =>
+        Enumerable.Range(0, layout.GroupsScaleOut && readiness.Desired >= layout.GroupSize ? readiness.Desired / layout.GroupSize * layout.GroupSize : layout.Ranks).Select(ordinal =>
         {
-            var pod = layout.RankPod(rank);
+            var pod = layout.RankPod(ordinal);
+            var rank = ordinal % Math.Max(1, layout.GroupSize);
             return clusterDns
                 ? (WorkerRoute)new DnsRoute(rank, pod, WorkerRoutes.Http($"{pod}.{settings.Host(layout.HeadlessServiceName!, layout.Namespace)}", settings.GrpcPort))
                 : new PortForwardRoute(rank, pod, layout.Namespace, pod, null, settings.GrpcPort);
@@ -82,11 +105,24 @@ internal sealed class StatefulSetKind : WorkloadKind
     /// <summary>The StatefulSet updates OnDelete: when an apply changed its spec, every rank restarts together, never half old and half new.</summary>
     public override bool MayRestartPodsOnApply => true;
 
+    /// <remarks>
+    /// A change of the replicas alone moves the generation too: a client applying a set of ordinal blocks that the
+    /// controller had scaled to more groups sets it back to its rendered groups, which removes whole blocks and must not
+    /// restart the ones that stay. So the pods restart only when the pod template the server holds changed as well.
+    /// </remarks>
     public override bool RestartsPods(JsonElement? before, JsonElement applied) =>
         RolloutPlan.RestartsGroup(
             before is { } was ? WorkloadReadiness.Long(was, "metadata", "generation") : null,
             WorkloadReadiness.Long(applied, "metadata", "generation"),
-            before is { } old ? (int)(WorkloadReadiness.Long(old, "spec", "replicas") ?? 0) : 0);
+            before is { } old ? (int)(WorkloadReadiness.Long(old, "spec", "replicas") ?? 0) : 0)
+        && !SameTemplate(before, applied);
+
+    // Both as the API server returns them, so an unchanged template serializes the same.
+    private static bool SameTemplate(JsonElement? before, JsonElement applied) =>
+        before is { } was
+        && WorkloadReadiness.Child(was, "spec", "template") is { } old
+        && WorkloadReadiness.Child(applied, "spec", "template") is { } now
+        && string.Equals(old.GetRawText(), now.GetRawText(), StringComparison.Ordinal);
 
     public override bool ControllerScales => true;
 
@@ -105,9 +141,8 @@ internal sealed class StatefulSetKind : WorkloadKind
             return null;
         }
 
-        var worldSize = set.Spec?.Template?.Spec?.Containers?
-            .SelectMany(c => c.Env ?? [])
-            .FirstOrDefault(e => e.Name == ScaledWorkload.WorldSizeVariable)?.Value;
+        var environment = set.Spec?.Template?.Spec?.Containers?.SelectMany(c => c.Env ?? []).ToArray() ?? [];
+        var worldSize = environment.FirstOrDefault(e => e.Name == ScaledWorkload.WorldSizeVariable)?.Value;
         var groupSize = int.TryParse(worldSize, out var size) && size > 0 ? size : Math.Max(1, set.Spec?.Replicas ?? 1);
         var distribution = metadata!.Annotations!.TryGetValue(ManifestAnnotations.Distribution, out var type) ? type : "spmd";
         return new ScaledWorkload(
@@ -122,6 +157,10 @@ internal sealed class StatefulSetKind : WorkloadKind
             metadata)
         {
             PodSelector = HoistSelectors.Pods(set.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()),
+
+            // Only a set rendered with ordinal blocks (its pods derive their rank from the pod index) may hold more
+            // than one group; a set rendered before, or for one group, keeps rank = ordinal and stays at one.
+            GroupsScaleOut = environment.Any(e => e.Name == Hoist.Configuration.WorkerEnvironment.PodIndex),
         };
     }
 

@@ -77,7 +77,7 @@ internal sealed partial class ScalingLoop<TReady> : IDisposable
     /// <param name="timed">True: the loop samples and ticks on its own timers. False: its owner calls <see cref="Tick"/> and <see cref="RecordConcurrency"/>.</param>
     /// <param name="desired">The replicas the service already runs (a workload found at startup), or 0.</param>
     /// <param name="lastActivity">The last call known when the loop starts; now when null (a service just deployed counts as just called).</param>
-    /// <param name="groupsScaleOut">True where the actuator runs many groups of a distributed service, each with its own rendezvous (local processes); false holds a group service at one group.</param>
+    /// <param name="groupsScaleOut">True where the actuator runs many groups of a distributed service, each with its own rendezvous (local processes, or a StatefulSet of ordinal blocks in a cluster); false holds a group service at one group (a StatefulSet rendered for one).</param>
     public ScalingLoop(ServiceDescriptor descriptor, Func<ServiceDescriptor> describe, ActivatorLimits limits, TimeProvider time, ILogger logger, bool timed, int desired = 0, DateTimeOffset? lastActivity = null, bool groupsScaleOut = false)
     {
         _descriptor = descriptor;

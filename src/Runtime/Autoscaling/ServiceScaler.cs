@@ -32,7 +32,7 @@ internal sealed class ServiceScaler
 
     /// <param name="descriptor">The service as it is now.</param>
     /// <param name="desired">The replicas it already runs (a cluster workload found at startup), or 0.</param>
-    /// <param name="groupsScaleOut">True where a distributed service may run many groups (locally); false holds it at one group.</param>
+    /// <param name="groupsScaleOut">True where a distributed service may run many groups (locally, or a StatefulSet of ordinal blocks); false holds it at one group.</param>
     public ServiceScaler(ServiceDescriptor descriptor, int desired = 0, bool groupsScaleOut = false)
     {
         _descriptor = descriptor;

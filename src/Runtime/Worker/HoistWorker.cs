@@ -26,6 +26,17 @@ public static class HoistWorker
     /// <summary>Serves until the backend stops this worker (SIGTERM, stdin closed, or the parent gone).</summary>
     public static async Task RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
+        // A rank of a StatefulSet whose ordinal blocks are groups: its RANK, MASTER_ADDR, TF_CONFIG... depend on its pod
+        // index divided by the group size, which a kubelet cannot compute. Set here, before any user code, so the
+        // worker reads RANK below and the processes it starts (torch.distributed in python) inherit them all.
+        if (WorkerEnvironment.GroupRankVariables() is { } rankVariables)
+        {
+            foreach (var (name, value) in rankVariables)
+            {
+                Environment.SetEnvironmentVariable(name, value);
+            }
+        }
+
         var environment = WorkerEnvironment.FromEnvironment();
 
         // Read once: the processes this worker starts (setup tools, torch's own workers, user code) never inherit it.

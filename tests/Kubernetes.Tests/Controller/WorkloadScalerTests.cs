@@ -249,6 +249,100 @@ public sealed class WorkloadScalerTests
         Assert.Null(none);
     }
 
+    // Issue 26's "done when": [Autoscale(Target = 1, MaxScale = 3)] on a 2-rank pytorch group.
+    private static ServiceDescriptor Groups() => Descriptors.Distributed(workers: 2) with
+    {
+        Compute = Descriptors.Plain().Compute with { InactivityTtl = null },
+        Autoscale = new AutoscaleSpec { Target = 1, MaxScale = 3 },
+    };
+
+    [Fact]
+    public void GroupsThatScaleOut_AreReadBack_AsOrdinalBlocks_CountingWholeReadyBlocks()
+    {
+        var set = RenderedSet(Groups());
+
+        Assert.True(Observed(set, 2, 2).GroupsScaleOut);
+        Assert.Equal(2, Observed(set, 2, 2).GroupSize);
+        Assert.Equal((0, 1, 2, 3), (Observed(set, 6, 1).ReadyGroups, Observed(set, 6, 3).ReadyGroups, Observed(set, 6, 5).ReadyGroups, Observed(set, 6, 6).ReadyGroups));
+
+        // With the pods read, the whole blocks: ranks 0 and 2 ready (two pods) is no group; 2 and 3 is group 1.
+        Assert.Equal(0, ScaledWorkload.WholeGroups(["train-0", "train-2"], "train", 2));
+        Assert.Equal(1, ScaledWorkload.WholeGroups(["train-0", "train-2", "train-3", "other-1"], "train", 2));
+        Assert.Equal(0, (Observed(set, 4, 2) with { ReadyBlocks = 0 }).ReadyGroups);
+
+        // A group service held at one group (MaxScale 1), or rendered before groups scaled out, stays one group.
+        Assert.False(Observed(RenderedSet(Groups() with { Autoscale = Groups().Autoscale! with { MaxScale = 1 } }), 2, 2).GroupsScaleOut);
+    }
+
+    [Fact]
+    public void GroupsThatScaleOut_SixCallsOnOneGroup_ScaleToThreeWholeGroups_AndBack()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero));
+        var set = RenderedSet(Groups());
+        var scaler = new WorkloadScaler(Observed(set, replicas: 2, ready: 2), time);
+
+        // Six calls, each on both ranks of the one group: the pods report 12 in flight, which is 6 calls to the KPA.
+        var verdicts = new List<int>();
+        for (var tick = 0; tick < 10 && verdicts.Count == 0; tick++)
+        {
+            time.Advance(Tick);
+            if (scaler.Tick(time.GetUtcNow(), Observed(set, 2, 2), time.GetUtcNow(), inFlight: 12).SetReplicas is { } replicas)
+            {
+                verdicts.Add(replicas);
+            }
+        }
+
+        Assert.Equal([6], verdicts);                                                // three whole groups: MaxScale, never more, never half a group
+
+        // While the new groups start, nothing changes; the third block's first rank alone is not a group.
+        time.Advance(Tick);
+        Assert.Null(scaler.Tick(time.GetUtcNow(), Observed(set, 6, 5), time.GetUtcNow(), inFlight: 12).SetReplicas);
+        Assert.Equal((2, 1), (scaler.Observe().Ready, scaler.Observe().Starting));
+        time.Advance(Tick);
+        Assert.Null(scaler.Tick(time.GetUtcNow(), Observed(set, 6, 6), time.GetUtcNow(), inFlight: 12).SetReplicas);
+        Assert.Equal(3, scaler.Observe().Ready);
+
+        // The calls end and nobody calls: the groups go in whole groups, down to MinScale (1 without a grace period).
+        var quietSince = time.GetUtcNow();
+        var down = new List<int>();
+        for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromMinutes(5); elapsed += Tick)
+        {
+            time.Advance(Tick);
+            var replicas = down.Count == 0 ? 6 : down[^1];
+            if (scaler.Tick(time.GetUtcNow(), Observed(set, replicas, replicas), quietSince, inFlight: 0).SetReplicas is { } lower)
+            {
+                down.Add(lower);
+            }
+        }
+
+        Assert.NotEmpty(down);
+        Assert.All(down, replicas => Assert.Equal(0, replicas % 2));
+        Assert.Equal(2, down[^1]);                                                  // MinScale 1: one whole group stays
+    }
+
+    [Fact]
+    public async Task GroupsThatScaleOut_ActivatorReleasesACall_OnceOneWholeGroupIsReady()
+    {
+        var time = new FakeTimeProvider();
+        var set = RenderedSet(Groups() with { Autoscale = Groups().Autoscale! with { InitialScale = 2, ScaleToZeroGracePeriod = 60 } });
+        var longAgo = time.GetUtcNow();
+        time.Advance(TimeSpan.FromHours(1));
+        var scaler = new WorkloadScaler(Observed(set, replicas: 0, ready: 0), time);
+        Assert.Null(scaler.Tick(time.GetUtcNow(), Observed(set, 0, 0), longAgo).SetReplicas);
+
+        var held = scaler.WaitForReadyAsync(time.GetUtcNow(), CancellationToken.None, out var woke);
+
+        Assert.Equal(4, woke);                                                     // InitialScale: two groups of two ranks
+        time.Advance(Tick);
+        Assert.Null(scaler.Tick(time.GetUtcNow(), Observed(set, 4, 1), longAgo).SetReplicas);
+        Assert.False(held.IsCompleted);                                            // one rank is not a group
+
+        time.Advance(Tick);
+        Assert.Null(scaler.Tick(time.GetUtcNow(), Observed(set, 4, 2), longAgo).SetReplicas);
+        var workload = await held.WaitAsync(TimeSpan.FromSeconds(5));              // one whole group serves while the other starts
+        Assert.Equal(1, workload.ReadyGroups);
+    }
+
     [Fact]
     public async Task ActivatorCall_ToAGroupThatNeverStarts_FailsWithTheLaunchDiagnosis_AtItsLaunchTimeout()
     {

@@ -99,6 +99,12 @@ public sealed class WorkloadKindsTests
         Assert.False(WorkloadKinds.StatefulSet.RestartsPods(Set(2, 4), Set(2, 4)));   // same spec: nothing to roll
         Assert.False(WorkloadKinds.StatefulSet.RestartsPods(Set(1, 0), Set(2, 0)));   // at zero: the next start takes the spec
         Assert.False(WorkloadKinds.StatefulSet.RestartsPods(null, Set(1, 4)));        // new
+
+        // Groups that scale out: an apply that sets 3 groups back to 2 changes the replicas only; the blocks that stay keep running.
+        static JsonElement Templated(long generation, int replicas, string image) =>
+            JsonDocument.Parse($$$$$"""{"metadata":{"generation":{{{{{generation}}}}}},"spec":{"replicas":{{{{{replicas}}}}},"template":{"spec":{"containers":[{"name":"worker","image":"{{{{{image}}}}}"}]}}}}""").RootElement.Clone();
+        Assert.False(WorkloadKinds.StatefulSet.RestartsPods(Templated(3, 6, "app:1"), Templated(4, 4, "app:1")));
+        Assert.True(WorkloadKinds.StatefulSet.RestartsPods(Templated(3, 6, "app:1"), Templated(4, 4, "app:2")));
         Assert.False(WorkloadKinds.Deployment.MayRestartPodsOnApply);
         Assert.False(WorkloadKinds.Knative.MayRestartPodsOnApply);
     }

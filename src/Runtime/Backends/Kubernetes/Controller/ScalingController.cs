@@ -226,7 +226,13 @@ internal sealed partial class ScalingController(
     private async Task TickAsync(ScaledWorkload workload, IReadOnlyDictionary<string, DateTimeOffset?> leases, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var scaler = _scalers.GetOrAdd(workload.Key, _ => new WorkloadScaler(workload, time, logger));
-        var (inFlight, idleSince) = await ReadLoadAsync(workload, cancellationToken).ConfigureAwait(false);
+        var (inFlight, idleSince, readyPods) = await ReadLoadAsync(workload, cancellationToken).ConfigureAwait(false);
+        if (workload.GroupsScaleOut && readyPods is not null)
+        {
+            // Which pods are ready, not only how many: a group serves only when every pod of its block is.
+            workload = workload with { ReadyBlocks = ScaledWorkload.WholeGroups(readyPods, workload.Name, workload.GroupSize) };
+        }
+
         var lastActivity = workload.LastActivity(leases.GetValueOrDefault(workload.Instance));
         if (idleSince > lastActivity)
         {
@@ -307,15 +313,15 @@ internal sealed partial class ScalingController(
     /// The calls running on the workload's pods (null when a ready pod did not say, which the loop takes as busy), and
     /// when the last of them ended: a call that outlasts its caller's last Lease renewal counts from its end.
     /// </summary>
-    private async Task<(int? InFlight, DateTimeOffset? IdleSince)> ReadLoadAsync(ScaledWorkload workload, CancellationToken cancellationToken)
+    private async Task<(int? InFlight, DateTimeOffset? IdleSince, IReadOnlyList<string>? ReadyPods)> ReadLoadAsync(ScaledWorkload workload, CancellationToken cancellationToken)
     {
         if (!options.Value.ReadWorkerLoad || workload.SpecReplicas == 0)
         {
-            return (0, null);
+            return (0, null, null);
         }
 
         var load = await probe.ReadAsync(workload, cancellationToken).ConfigureAwait(false);
-        return (load.Unknown > 0 ? null : load.InFlight, load.IdleSince);
+        return (load.Unknown > 0 ? null : load.InFlight, load.IdleSince, load.ReadyPods.ToArray());
     }
 
     /// <summary>The newest renewal of each service's activity Lease, by instance; none when Leases may not be listed.</summary>

@@ -25,6 +25,9 @@ internal sealed record WorkloadLoad(IReadOnlyList<PodLoad> Pods)
 {
     public int InFlight => Pods.Sum(p => p.Load?.InFlight ?? 0);
 
+    /// <summary>The running pods that are ready, by name: where a set of ordinal blocks reads which groups are whole.</summary>
+    public IEnumerable<string> ReadyPods => Pods.Where(p => p.Target.Required).Select(p => p.Target.Pod);
+
     public int Answered => Pods.Count(p => p.Load is not null);
 
     /// <summary>The ready pods that did not answer: their calls are unknown, not zero.</summary>

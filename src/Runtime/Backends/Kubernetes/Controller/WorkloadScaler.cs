@@ -46,7 +46,8 @@ internal sealed class WorkloadScaler : IScalingActuator, IDisposable
             logger ?? NullLogger.Instance,
             timed: false,
             desired: Groups(workload.SpecReplicas, workload.GroupSize),
-            lastActivity: DateTimeOffset.MinValue);
+            lastActivity: DateTimeOffset.MinValue,
+            groupsScaleOut: workload.GroupsScaleOut);
         _loop.Drive(this);
 
         // Found at zero (a controller restarted after stopping it, say): a wake from now on counts as one.
@@ -99,7 +100,9 @@ internal sealed class WorkloadScaler : IScalingActuator, IDisposable
         }
 
         _loop.RecordActivity(lastActivity);
-        _loop.RecordConcurrency(now, inFlight);
+
+        // Every call of a group runs on each of its ranks: the KPA counts calls per group, so the pods' sum is divided back.
+        _loop.RecordConcurrency(now, workload.GroupsScaleOut && inFlight is { } ranksBusy ? Groups(ranksBusy, workload.GroupSize) : inFlight);
         var outcome = _loop.Tick(now);
         lock (_loop.Gate)
         {
@@ -147,12 +150,15 @@ internal sealed class WorkloadScaler : IScalingActuator, IDisposable
         }
     }
 
-    /// <summary>The workload's replicas as the loop counts them: groups, each ready only with every rank.</summary>
+    /// <summary>
+    /// The workload's replicas as the loop counts them: groups, each ready only with every rank. A set of ordinal
+    /// blocks runs as many groups as its replicas hold whole blocks; any other group set is one group.
+    /// </summary>
     public ReplicaCount Observe()
     {
         var workload = _workload;
         var (ready, starting) = IsGroup(workload)
-            ? (workload.ReadyReplicas >= workload.GroupSize ? 1 : 0, workload.SpecReplicas > 0 && workload.ReadyReplicas < workload.GroupSize ? 1 : 0)
+            ? (workload.ReadyGroups, Math.Max(0, Groups(workload.SpecReplicas, workload.GroupSize) - workload.ReadyGroups))
             : (workload.ReadyReplicas, Math.Max(0, workload.SpecReplicas - workload.ReadyReplicas));
 
         // Pods not ready after LaunchTimeout are failing (crash-looping, unpullable), not starting: the loop must not
