@@ -121,7 +121,7 @@ public sealed class ClusterTests
         try
         {
             // The revision is ready at its initial scale, 2; a pod ready a moment after the deploy listed the pods is
-            // routed by the next refresh (RevisionPodRefresh.Interval), and the status counts the routed pods.
+            // routed by the next refresh (PodRouteRefresh.Interval), and the status counts the routed pods.
             await cluster.App.Client.StartServiceAsync("duo");
             var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
             while (cluster.App.Client.GetStatus("duo")!.ReadyReplicas < 2)

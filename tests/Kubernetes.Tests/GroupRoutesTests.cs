@@ -65,4 +65,47 @@ public sealed class GroupRoutesTests
             }
         }
     }
+
+    [Fact]
+    public void TheRefresh_RoutesWholeReadyGroupsOnly_AsTheControllerAddsAndRemovesThem()
+    {
+        var layout = Layout(Groups);
+        var settings = new KubernetesBackendOptions { Image = Settings.Image };
+        var source = PodRouteSource.Groups(layout, clusterDns: true, settings);
+        IReadOnlyList<WorkerRoute> held = WorkerRoutes.Plan(layout, new Readiness(true, 2, 2, "ready"), clusterDns: true, settings);
+
+        // The controller added two groups: train-2 and train-3 are ready, train-4 is, train-5 still starts.
+        var grown = source.Plan([Ready("train-0"), Ready("train-1"), Ready("train-2"), Ready("train-3"), Ready("train-4"), Pods.Pod("train-5")], held);
+
+        Assert.Equal(["train-0", "train-1", "train-2", "train-3"], grown.Routes.Select(r => r.Replica));
+        Assert.Equal([0, 1, 0, 1], grown.Routes.Select(r => r.Rank));
+        Assert.Equal(["train-2", "train-3"], grown.Added.Select(r => r.Replica));
+        Assert.Empty(grown.Removed);
+        Assert.Equal("+train-2, +train-3", grown.Describe());
+
+        // The last group comes ready: its pods join; then the controller takes the first group away.
+        var whole = source.Plan([Ready("train-0"), Ready("train-1"), Ready("train-2"), Ready("train-3"), Ready("train-4"), Ready("train-5")], grown.Routes);
+        Assert.Equal(["train-4", "train-5"], whole.Added.Select(r => r.Replica));
+        var shrunk = source.Plan([Ready("train-2"), Ready("train-3"), Ready("train-4"), Ready("train-5")], whole.Routes);
+        Assert.Equal(["train-0", "train-1"], shrunk.Removed.Select(r => r.Replica));
+        Assert.Equal(4, shrunk.Pods);
+
+        // No whole group ready (a rank of each restarts): the routes stay as they are rather than none.
+        var none = source.Plan([Ready("train-2"), Ready("train-5")], shrunk.Routes);
+        Assert.False(none.Changed);
+        Assert.Same(shrunk.Routes, none.Routes);
+    }
+
+    [Fact]
+    public void OnlyASetOfOrdinalBlocks_OrAKnativeRevisionFromOutside_IsRefreshedPodByPod()
+    {
+        var one = Groups with { Autoscale = Groups.Autoscale! with { MaxScale = 1 } };
+
+        Assert.NotNull(PodRouteSource.For(Layout(Groups), [], clusterDns: true, Settings));
+        Assert.Null(PodRouteSource.For(Layout(one), WorkerRoutes.Plan(Layout(one), new Readiness(true, 2, 2, "ready"), clusterDns: true, Settings), clusterDns: true, Settings));
+        Assert.Null(PodRouteSource.For(Layout(Descriptors.Plain()), WorkerRoutes.Plan(Layout(Descriptors.Plain()), new Readiness(true, 1, 1, "ready"), clusterDns: true, Settings), clusterDns: true, Settings));
+    }
+
+    private static k8s.Models.V1Pod Ready(string name) =>
+        Pods.Pod(name, "Running", Pods.Running(ready: true), conditions: new k8s.Models.V1PodCondition { Type = "Ready", Status = "True" });
 }

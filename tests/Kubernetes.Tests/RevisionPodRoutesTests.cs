@@ -134,7 +134,7 @@ public sealed class RevisionPodRoutesTests
         using var serving = Endpoint(first[1]);
         var created = new List<WorkerEndpoint>();
 
-        var (next, leaving) = RevisionPodRefresh.Apply(RevisionPodRoutes.Plan(Revision(), AsRecorded(), first), [(first[0], starting), (first[1], serving)], Create);
+        var (next, leaving) = PodRouteRefresh.Apply(RevisionPodRoutes.Plan(Revision(), AsRecorded(), first).ToPlan(), [(first[0], starting), (first[1], serving)], Create);
 
         Assert.Same(serving, Assert.Single(next).Endpoint); // its connection and its calls in flight go on
         Assert.Same(starting, Assert.Single(leaving));
@@ -142,7 +142,7 @@ public sealed class RevisionPodRoutesTests
         Assert.False(serving.IsDraining);
         Assert.Empty(created);
 
-        var (atZero, gone) = RevisionPodRefresh.Apply(RevisionPodRoutes.Plan(Revision(), [], next.Select(n => n.Route).ToArray()), next, Create);
+        var (atZero, gone) = PodRouteRefresh.Apply(RevisionPodRoutes.Plan(Revision(), [], next.Select(n => (PortForwardRoute)n.Route).ToArray()).ToPlan(), next, Create);
 
         Assert.Same(serving, Assert.Single(gone));
         Assert.Same(Assert.Single(created), Assert.Single(atZero).Endpoint);
@@ -152,7 +152,7 @@ public sealed class RevisionPodRoutesTests
             endpoint.Dispose();
         }
 
-        WorkerEndpoint Create(PortForwardRoute route)
+        WorkerEndpoint Create(WorkerRoute route)
         {
             var endpoint = Endpoint(route);
             created.Add(endpoint);
@@ -160,5 +160,5 @@ public sealed class RevisionPodRoutesTests
         }
     }
 
-    private static WorkerEndpoint Endpoint(PortForwardRoute route) => new("embed", route.Replica, route.Rank, WorkerConnector.Authority(route), "token");
+    private static WorkerEndpoint Endpoint(WorkerRoute route) => new("embed", route.Replica, route.Rank, WorkerConnector.Authority((PortForwardRoute)route), "token");
 }

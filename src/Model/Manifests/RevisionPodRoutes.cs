@@ -56,8 +56,9 @@ internal sealed record RevisionPodRoutes(IReadOnlyList<PortForwardRoute> Routes,
             current.Where(r => !next.Contains(r.Pod)).ToArray());
     }
 
-    /// <summary>What changed, for the log: "+pod-a, -pod-b", with the activator named when it comes or goes.</summary>
-    public string Describe() => string.Join(", ", Added.Select(r => "+" + Name(r)).Concat(Removed.Select(r => "-" + Name(r))));
+    /// <summary>The same plan as a refresh reads any workload's (<see cref="PodRoutePlan"/>).</summary>
+    public PodRoutePlan ToPlan() => new(Routes, Added, Removed, AtZero ? 0 : Routes.Count);
 
-    private static string Name(PortForwardRoute route) => route.Pod ?? $"Knative's activator (no ready pod of {route.Revision})";
+    /// <summary>What changed, for the log: "+pod-a, -pod-b", with the activator named when it comes or goes.</summary>
+    public string Describe() => ToPlan().Describe();
 }

@@ -43,7 +43,10 @@ internal sealed record ScaledWorkload(
     /// The ordinal blocks of <paramref name="groupSize"/> pods of StatefulSet <paramref name="setName"/> whose every pod
     /// is in <paramref name="readyPods"/>: the groups that can serve a call. Pure.
     /// </summary>
-    public static int WholeGroups(IEnumerable<string> readyPods, string setName, int groupSize)
+    public static int WholeGroups(IEnumerable<string> readyPods, string setName, int groupSize) => WholeGroupIndexes(readyPods, setName, groupSize).Count;
+
+    /// <summary>The indexes of <see cref="WholeGroups"/>' blocks, lowest first: group g holds ordinals g×size to g×size+size−1.</summary>
+    public static IReadOnlyList<int> WholeGroupIndexes(IEnumerable<string> readyPods, string setName, int groupSize)
     {
         ArgumentNullException.ThrowIfNull(readyPods);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groupSize);
@@ -58,7 +61,7 @@ internal sealed record ScaledWorkload(
             }
         }
 
-        return readyByGroup.Values.Count(ready => ready == groupSize);
+        return readyByGroup.Where(group => group.Value == groupSize).Select(group => group.Key).Order().ToArray();
     }
 
     /// <summary>The rank count of a group: the pods' own WORLD_SIZE, which stays when the set is at zero.</summary>

@@ -90,14 +90,35 @@ internal sealed class StatefulSetKind : WorkloadKind
     /// its live replicas hold whole groups, since the controller sets them; any other set has its rendered ranks.
     /// </summary>
     public override IReadOnlyList<WorkerRoute> Routes(ServiceLayout layout, Readiness readiness, bool clusterDns, RouteSettings settings) =>
-        Enumerable.Range(0, layout.GroupsScaleOut && readiness.Desired >= layout.GroupSize ? readiness.Desired / layout.GroupSize * layout.GroupSize : layout.Ranks).Select(ordinal =>
-        {
-            var pod = layout.RankPod(ordinal);
-            var rank = ordinal % Math.Max(1, layout.GroupSize);
-            return clusterDns
-                ? (WorkerRoute)new DnsRoute(rank, pod, WorkerRoutes.Http($"{pod}.{settings.Host(layout.HeadlessServiceName!, layout.Namespace)}", settings.GrpcPort))
-                : new PortForwardRoute(rank, pod, layout.Namespace, pod, null, settings.GrpcPort);
-        }).ToArray();
+        Enumerable.Range(0, layout.GroupsScaleOut && readiness.Desired >= layout.GroupSize ? readiness.Desired / layout.GroupSize * layout.GroupSize : layout.Ranks)
+            .Select(ordinal => RouteTo(layout, ordinal, clusterDns, settings))
+            .ToArray();
+
+    /// <summary>
+    /// A set of ordinal blocks as its pods are now: the pods of each whole group whose every rank is ready, in ordinal order,
+    /// against <paramref name="current"/>, the routes a caller holds. So a caller takes the groups the controller adds as
+    /// they come ready and stops sending to the ones it takes away (<c>PodRouteRefresh</c> in the runtime). With no whole
+    /// group ready the caller keeps what it holds: its calls fail over through the service's own readiness path. Pure.
+    /// </summary>
+    public static PodRoutePlan ReadyGroups(ServiceLayout layout, IEnumerable<V1Pod> pods, IReadOnlyList<WorkerRoute> current, bool clusterDns, RouteSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        var size = Math.Max(1, layout.GroupSize);
+        var groups = ScaledWorkload.WholeGroupIndexes(WorkerRoutes.ReadyPods(pods), layout.WorkloadName, size);
+        IReadOnlyList<WorkerRoute> routes = groups.Count == 0
+            ? current
+            : groups.SelectMany(group => Enumerable.Range(group * size, size)).Select(ordinal => RouteTo(layout, ordinal, clusterDns, settings)).ToArray();
+        return PodRoutePlan.Between(routes, current, routes.Count);
+    }
+
+    private static WorkerRoute RouteTo(ServiceLayout layout, int ordinal, bool clusterDns, RouteSettings settings)
+    {
+        var pod = layout.RankPod(ordinal);
+        var rank = ordinal % Math.Max(1, layout.GroupSize);
+        return clusterDns
+            ? new DnsRoute(rank, pod, WorkerRoutes.Http($"{pod}.{settings.Host(layout.HeadlessServiceName!, layout.Namespace)}", settings.GrpcPort))
+            : new PortForwardRoute(rank, pod, layout.Namespace, pod, null, settings.GrpcPort);
+    }
 
     public override IEnumerable<V1ObjectMeta> TokenTemplates(IKubernetesObject<V1ObjectMeta> workload) =>
         workload is V1StatefulSet { Spec.Template: { } template } ? [template.Metadata ??= new V1ObjectMeta()] : [];

@@ -80,7 +80,7 @@ internal static class WorkerRoutes
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(readiness);
         ArgumentNullException.ThrowIfNull(options);
-        return layout.WorkloadKind.Routes(layout, readiness, clusterDns, new RouteSettings(options.GrpcPort, options.ClusterDomain, options.KnativeNamespace));
+        return layout.WorkloadKind.Routes(layout, readiness, clusterDns, RouteSettings.From(options));
     }
 
     /// <summary>"auto" resolves by where this process runs: a pod has KUBERNETES_SERVICE_HOST.</summary>

@@ -134,6 +134,9 @@ internal abstract class WorkloadKind
 /// <summary>What a route needs besides the layout: the workers' gRPC port, the cluster's DNS domain and Knative's namespace.</summary>
 internal sealed record RouteSettings(int GrpcPort, string ClusterDomain, string KnativeNamespace)
 {
+    /// <summary>The backend's settings the routes read.</summary>
+    public static RouteSettings From(Hoist.Configuration.KubernetesBackendOptions options) => new(options.GrpcPort, options.ClusterDomain, options.KnativeNamespace);
+
     /// <summary>A Service's in-cluster name: "&lt;name&gt;.&lt;namespace&gt;.svc.&lt;domain&gt;".</summary>
     public string Host(string name, string ns) => $"{name}.{ns}.svc.{ClusterDomain}";
 }

@@ -9,7 +9,7 @@ namespace Hoist.Backends.Kubernetes;
 /// One service on the cluster, seen from this process: a reconcile step that adopts or applies its objects, lets the
 /// app's controller wake it, waits until it serves (<see cref="LaunchWait"/>), syncs this build into it
 /// (<see cref="PodCodeSync.SyncBuildAsync"/>) and hands out its endpoints (a Knative revision's, from outside the
-/// cluster, one per ready pod, which <see cref="RevisionPodRefresh"/> keeps current as Knative scales it); and its teardown. Beside it, an
+/// cluster, one per ready pod, which <see cref="PodRouteRefresh"/> keeps current as Knative scales it); and its teardown. Beside it, an
 /// <see cref="ActivityKeeper"/> stamps its activity and tears it down after InactivityTtl, and a
 /// <see cref="WorkerLogForwarder"/> shows its pods' logs. A call that finds no ready deployment waits for one deploy
 /// at a time, like the local backend's activator.
@@ -31,7 +31,7 @@ internal sealed partial class KubernetesService : IAsyncDisposable
     private volatile KubernetesDeployment? _snapshot;
     private Task<KubernetesDeployment>? _pending;
     private CancellationTokenSource? _deploying;
-    private RevisionPodRefresh? _podRefresh;
+    private PodRouteRefresh? _podRefresh;
     private ServiceLayout? _layout;
     private Readiness? _readiness;
     private int _queued;
@@ -68,7 +68,8 @@ internal sealed partial class KubernetesService : IAsyncDisposable
             var readiness = _readiness;
             var starting = _pending is { IsCompleted: false } && readiness is not null ? Math.Max(0, readiness.Desired - readiness.Ready) : 0;
 
-            // A Knative revision called pod by pod: the pods its calls go to, which Knative's autoscaler decides.
+            // Called pod by pod (a Knative revision from outside the cluster, a set of ordinal blocks): the pods its calls go to,
+            // as Knative's autoscaler or the controller scales them.
             if (_snapshot is not null && _podRefresh is { } pods)
             {
                 return new ServiceStatus(Name, pods.ReadyPods, pods.ReadyPods, starting, Volatile.Read(ref _queued), []);
@@ -206,7 +207,9 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                 await PodCodeSync.SyncBuildAsync(cluster, _connector, descriptor, layout, token, _backend.UseClusterDns, _backend.Settings, _logger, stopping).ConfigureAwait(false);
             }
 
-            // A Knative revision from outside the cluster: a route per ready pod, kept up to date as Knative scales it.
+            // A Knative revision from outside the cluster: a route per ready pod, kept up to date as Knative scales it. A set of
+            // ordinal blocks: its whole ready groups, kept up to date as the controller adds and removes groups.
+            var podRoutes = PodRouteSource.For(layout, routes, _backend.UseClusterDns, _backend.Settings);
             var revision = RevisionPodRoutes.Spreadable(routes);
             if (revision is not null)
             {
@@ -224,10 +227,10 @@ internal sealed partial class KubernetesService : IAsyncDisposable
                 _snapshot = deployment;
                 _readiness = readiness;
                 _podRefresh?.Dispose();
-                _podRefresh = revision is null
+                _podRefresh = podRoutes is null
                     ? null
-                    : new RevisionPodRefresh(Name, cluster, _connector, revision, token, Replace, SyncNewPods(cluster, descriptor, layout, token), _logger, _time, _backend.Stopping)
-                        .Start(routes.Cast<PortForwardRoute>().ToArray(), deployment);
+                    : new PodRouteRefresh(Name, cluster, _connector, podRoutes, token, Replace, SyncNewPods(cluster, descriptor, layout, token), _logger, _time, _backend.Stopping)
+                        .Start(routes, deployment);
             }
 
             Retire(previous);

@@ -75,7 +75,7 @@ internal static partial class PodCodeSync
     /// The deploy's code-sync step: brings the pods up to this run's build. A service deployed earlier (or by
     /// <c>hoist deploy</c> from another build) gets the changed files, and the same build costs one GetCode per pod. A
     /// frozen service that runs other code fails the launch: only a rollout may change it. With
-    /// <paramref name="onlyPods"/>, only those pods: ones Knative added since the deploy, before they take calls.
+    /// <paramref name="onlyPods"/>, only those pods: ones Knative or the controller added since the deploy, before they take calls.
     /// </summary>
     public static async Task SyncBuildAsync(
         ClusterClient cluster,
