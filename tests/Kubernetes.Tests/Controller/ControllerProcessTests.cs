@@ -5,6 +5,7 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Hoist.Backends.Kubernetes.Controller;
+using Hoist.Manifests;
 
 namespace Hoist.Kubernetes.Tests.Controller;
 
@@ -41,8 +42,8 @@ public sealed class ControllerProcessTests
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Hoist.TestApp.dll"));
         start.Environment["HOIST_ROLE"] = "controller";
-        start.Environment[ControllerHost.AppNameVariable] = "MyApp";
-        start.Environment[ControllerHost.NamespaceVariable] = "ml";
+        start.Environment[ControllerManifests.AppNameVariable] = "MyApp";
+        start.Environment[ControllerManifests.NamespaceVariable] = "ml";
         start.Environment[ControllerHost.PortVariable] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["KUBECONFIG"] = kubeconfig;
         start.Environment.Remove("KUBERNETES_SERVICE_HOST");
@@ -76,7 +77,7 @@ public sealed class ControllerProcessTests
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, answer.Status);
 
             // Its ticks fail (the cluster is unreachable) and are retried with backoff: the loop lives, so liveness holds.
-            var liveness = await health.CheckAsync(new HealthCheckRequest { Service = ControllerLiveness.ServiceName }, deadline: DateTime.UtcNow.AddSeconds(5));
+            var liveness = await health.CheckAsync(new HealthCheckRequest { Service = ControllerManifests.LivenessServiceName }, deadline: DateTime.UtcNow.AddSeconds(5));
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, liveness.Status);
             Assert.False(process.HasExited);
         }

@@ -18,20 +18,11 @@ namespace Hoist.Backends.Kubernetes.Controller;
 /// <summary>
 /// The host of the in-cluster controller's pod (<c>HOIST_ROLE=controller</c>): the app's own image, started like a
 /// worker, runs <see cref="ScalingController"/> with the pod's service account instead of the app, and serves the
-/// activator endpoint (<see cref="ActivatorService"/>) and <c>grpc.health.v1</c> over HTTP/2 cleartext on <see cref="Port"/>.
+/// activator endpoint (<see cref="ActivatorService"/>) and <c>grpc.health.v1</c> over HTTP/2 cleartext on <see cref="ControllerManifests.Port"/>.
 /// </summary>
 internal static class ControllerHost
 {
-    /// <summary>The namespace it works in; the manifests set it to the pod's own.</summary>
-    public const string NamespaceVariable = ControllerManifests.NamespaceVariable;
-
-    /// <summary>The app whose services it scales.</summary>
-    public const string AppNameVariable = ControllerManifests.AppNameVariable;
-
-    /// <summary>The activator's port, the manifests' container and Service port "grpc".</summary>
-    public const int Port = ControllerManifests.Port;
-
-    /// <summary>Overrides <see cref="Port"/>, to run a controller from a shell beside another process on 8012.</summary>
+    /// <summary>Overrides <see cref="ControllerManifests.Port"/>, to run a controller from a shell beside another process on 8012.</summary>
     public const string PortVariable = "HOIST_CONTROLLER_PORT";
 
     public static async Task RunAsync(string[] args, CancellationToken cancellationToken)
@@ -40,14 +31,14 @@ internal static class ControllerHost
             ? int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed is > 0 and <= IPEndPoint.MaxPort
                 ? parsed
                 : throw new InvalidOperationException($"{PortVariable} is '{value}': it must be a TCP port from 1 to {IPEndPoint.MaxPort}.")
-            : Port;
+            : ControllerManifests.Port;
         // Every address, as a worker in a pod binds: the Service and kubelet's probe reach the pod's address, IPv4 or IPv6.
         var builder = CreateBuilder(args, IPAddress.IPv6Any, port);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Services.AddHoistController(
-            Environment.GetEnvironmentVariable(NamespaceVariable) is { Length: > 0 } ns ? ns : Manifests.ManifestOptions.DefaultNamespace,
-            Environment.GetEnvironmentVariable(AppNameVariable) ?? throw new InvalidOperationException($"{AppNameVariable} is not set: the controller does not know whose services to scale."));
+            Environment.GetEnvironmentVariable(ControllerManifests.NamespaceVariable) is { Length: > 0 } ns ? ns : Manifests.ManifestOptions.DefaultNamespace,
+            Environment.GetEnvironmentVariable(ControllerManifests.AppNameVariable) ?? throw new InvalidOperationException($"{ControllerManifests.AppNameVariable} is not set: the controller does not know whose services to scale."));
         await using var app = builder.Build();
         await ServeAsync(app, cancellationToken).ConfigureAwait(false);
     }
@@ -114,7 +105,7 @@ internal static class ControllerHost
             do
             {
                 health.SetStatus(
-                    ControllerLiveness.ServiceName,
+                    ControllerManifests.LivenessServiceName,
                     ControllerLiveness.IsAlive(controller.LastTickEnded, time.GetUtcNow()) ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing);
             }
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false));

@@ -5,13 +5,10 @@ namespace Hoist.Backends.Kubernetes.Controller;
 /// <summary>
 /// The controller's liveness: alive while its loop keeps finishing ticks, failed or not. A loop stuck past
 /// <see cref="Stall"/> (a hung request the client never times out, a deadlock) reports NOT_SERVING under the
-/// <c>grpc.health.v1</c> service name <see cref="ServiceName"/>, and kubelet's liveness probe restarts the pod.
+/// <c>grpc.health.v1</c> service name <see cref="ControllerManifests.LivenessServiceName"/>, and kubelet's liveness probe restarts the pod.
 /// </summary>
 internal static class ControllerLiveness
 {
-    /// <summary>The health service name the liveness probe asks for; readiness asks for "" (the activator serves).</summary>
-    public const string ServiceName = ControllerManifests.LivenessServiceName;
-
     /// <summary>
     /// How long a tick may take before the loop counts as stuck: a tick of many workloads makes several API requests
     /// each, and the client gives one up after 100 s.
