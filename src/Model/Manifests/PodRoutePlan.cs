@@ -22,11 +22,19 @@ internal sealed record PodRoutePlan(IReadOnlyList<WorkerRoute> Routes, IReadOnly
     /// <summary><paramref name="routes"/> against <paramref name="current"/>, matched by replica.</summary>
     public static PodRoutePlan Between(IReadOnlyList<WorkerRoute> routes, IReadOnlyList<WorkerRoute> current, int pods)
     {
+        var (added, removed) = Changes(routes, current);
+        return new PodRoutePlan(routes, added, removed, pods);
+    }
+
+    /// <summary>The routes of <paramref name="routes"/> that <paramref name="current"/> lacks, and those of <paramref name="current"/> it no longer has, matched by replica.</summary>
+    public static (T[] Added, T[] Removed) Changes<T>(IReadOnlyList<T> routes, IReadOnlyList<T> current)
+        where T : WorkerRoute
+    {
         ArgumentNullException.ThrowIfNull(routes);
         ArgumentNullException.ThrowIfNull(current);
         var held = current.Select(r => r.Replica).ToHashSet(StringComparer.Ordinal);
         var next = routes.Select(r => r.Replica).ToHashSet(StringComparer.Ordinal);
-        return new PodRoutePlan(routes, routes.Where(r => !held.Contains(r.Replica)).ToArray(), current.Where(r => !next.Contains(r.Replica)).ToArray(), pods);
+        return (routes.Where(r => !held.Contains(r.Replica)).ToArray(), current.Where(r => !next.Contains(r.Replica)).ToArray());
     }
 
     /// <summary>The pod a route goes to, for what must be prepared before it takes calls; null for a Knative revision's route at zero.</summary>
@@ -52,11 +60,11 @@ internal sealed record PodRouteSource(string Namespace, string PodSelector, stri
         (pods, current) => RevisionPodRoutes.Plan(revision, pods, current.Cast<PortForwardRoute>().ToArray()).ToPlan());
 
     /// <summary>A set of ordinal blocks, whose whole ready groups take calls (<see cref="StatefulSetKind.ReadyGroups"/>).</summary>
-    public static PodRouteSource Groups(ServiceLayout layout, bool clusterDns, KubernetesBackendOptions options) => new(
-        layout.Namespace,
-        layout.PodSelector,
-        $"StatefulSet {layout.WorkloadName}",
-        (pods, current) => StatefulSetKind.ReadyGroups(layout, pods, current, clusterDns, RouteSettings.From(options)));
+    public static PodRouteSource Groups(ServiceLayout layout, bool clusterDns, KubernetesBackendOptions options)
+    {
+        var settings = RouteSettings.From(options);
+        return new(layout.Namespace, layout.PodSelector, $"StatefulSet {layout.WorkloadName}", (pods, current) => StatefulSetKind.ReadyGroups(layout, pods, current, clusterDns, settings));
+    }
 
     /// <summary>The source that keeps <paramref name="routes"/>, just planned for <paramref name="layout"/>, current; null for routes nothing else scales pod by pod.</summary>
     public static PodRouteSource? For(ServiceLayout layout, IReadOnlyList<WorkerRoute> routes, bool clusterDns, KubernetesBackendOptions options) =>

@@ -48,12 +48,9 @@ internal sealed record RevisionPodRoutes(IReadOnlyList<PortForwardRoute> Routes,
             ? [revision]
             : ready.Select(pod => revision with { Replica = pod, Pod = pod, AtZero = null }).ToArray();
 
-        var held = current.Select(r => r.Pod).ToHashSet(StringComparer.Ordinal);
-        var next = routes.Select(r => r.Pod).ToHashSet(StringComparer.Ordinal);
-        return new RevisionPodRoutes(
-            routes,
-            routes.Where(r => !held.Contains(r.Pod)).ToArray(),
-            current.Where(r => !next.Contains(r.Pod)).ToArray());
+        // A pod's route is named by its pod, the activator's by the revision: matching by replica is matching by pod.
+        var (added, removed) = PodRoutePlan.Changes(routes, current);
+        return new RevisionPodRoutes(routes, added, removed);
     }
 
     /// <summary>The same plan as a refresh reads any workload's (<see cref="PodRoutePlan"/>).</summary>
