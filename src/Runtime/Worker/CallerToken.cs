@@ -47,7 +47,7 @@ internal sealed partial class CallerToken(WorkerEnvironment environment, ILogger
         return Task.CompletedTask;
     }
 
-    private string Refusal => $"Service '{environment.ServiceName}' refused the call: it did not carry this deployment's token in '{WorkerProtocol.TokenHeader}'.";
+    public string Refusal => $"Service '{environment.ServiceName}' refused the call: it did not carry this deployment's token in '{WorkerProtocol.TokenHeader}'.";
 
     /// <summary>Throws PermissionDenied unless the call carries the token.</summary>
     public void Authorize(ServerCallContext context)
@@ -61,7 +61,10 @@ internal sealed partial class CallerToken(WorkerEnvironment environment, ILogger
         }
     }
 
-    private bool Matches(string presented) => Matches(_token, presented);
+    public bool Matches(string presented) => Matches(_token, presented);
+
+    /// <summary>Logs a caller turned away for want of the token, as the gRPC door does.</summary>
+    public void Refused(string peer) => LogUnauthorized(logger, peer);
 
     /// <summary>Whether <paramref name="presented"/> is <paramref name="token"/> (UTF-8), compared in constant time; the in-cluster controller's activator checks with it too.</summary>
     public static bool Matches(ReadOnlySpan<byte> token, string presented)

@@ -123,6 +123,12 @@ public static class HoistWorker
         builder.Services.AddSingleton(new CallSlots(environment.ContainerConcurrency));
         builder.Services.AddSingleton<CodeLoader>();
         builder.Services.AddSingleton<CallerToken>();
+        if (environment.SocketPath is { } grpcSocket && Transport.CallSocket.PathFor(grpcSocket) is { } callSocket)
+        {
+            // Beside the gRPC socket, the call socket: the same call stream as plain frames (src/Wire/Transport/CallSocket.cs).
+            builder.Services.AddSingleton(new CallSocketOptions(callSocket, options.MaxRequestBytes));
+            builder.Services.AddHostedService<CallSocketServer>();
+        }
         if (environment.ParentProcessId is { } parent)
         {
             builder.Services.AddSingleton(new ParentWatcherOptions(parent));

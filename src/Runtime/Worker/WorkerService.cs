@@ -37,11 +37,20 @@ internal sealed partial class WorkerService(
     public override async Task InvokeStream(IAsyncStreamReader<CallFrame> requestStream, IServerStreamWriter<CallResult> responseStream, ServerCallContext context)
     {
         token.Authorize(context);
+        await ServeCallsAsync(requestStream, responseStream, context.CancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// The calls of one call stream, gRPC's <see cref="InvokeStream"/> or a call socket's (<see cref="CallSocketServer"/>),
+    /// each run as it arrives and answered as it finishes. <paramref name="streamAborted"/> fires when the caller is gone,
+    /// and stops every call still running.
+    /// </summary>
+    internal async Task ServeCallsAsync(IAsyncStreamReader<CallFrame> requestStream, IServerStreamWriter<CallResult> responseStream, CancellationToken streamAborted)
+    {
         // Reading stops when the worker starts stopping: the calls already read run to the end and are
         // answered, then the stream ends, so that Kestrel's graceful shutdown is not held up by it.
-        using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
-        var calls = new StreamedCalls(this, responseStream, logger, context.CancellationToken);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(streamAborted, lifetime.ApplicationStopping);
+        var calls = new StreamedCalls(this, responseStream, logger, streamAborted);
         try
         {
             while (await requestStream.MoveNext(reading.Token).ConfigureAwait(false))

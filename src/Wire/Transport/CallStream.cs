@@ -18,10 +18,22 @@ internal sealed class CallStream : IDisposable
     private readonly SemaphoreSlim _writing = new(1, 1);
     private Exception? _ended;
 
-    public CallStream(Protocol.Worker.WorkerClient client, Metadata headers)
+    /// <param name="call">The worker's <c>InvokeStream</c>, or its call socket's stream (<see cref="CallSocket.Open"/>).</param>
+    /// <param name="readsBlock">
+    /// The answers' reads block (a call socket's): they are read on a thread of this stream's own, woken by the kernel
+    /// when an answer arrives, and each caller's continuation still runs on the thread pool.
+    /// </param>
+    public CallStream(AsyncDuplexStreamingCall<CallFrame, CallResult> call, bool readsBlock = false)
     {
-        _call = client.InvokeStream(headers);
-        _ = ReadAnswersAsync();
+        _call = call;
+        if (readsBlock)
+        {
+            new Thread(() => ReadAnswersAsync().GetAwaiter().GetResult()) { IsBackground = true, Name = "Hoist call answers" }.Start();
+        }
+        else
+        {
+            _ = ReadAnswersAsync();
+        }
     }
 
     /// <summary>The stream failed or the worker closed it; a new call needs a new stream.</summary>

@@ -11,6 +11,8 @@ internal sealed class WorkerEndpoint : IDisposable
 {
     private readonly CancellationTokenSource _lost = new();
     private readonly Lock _streamLock = new();
+    private readonly string _token;
+    private readonly string? _callSocketPath;
     private CallStream? _stream;
     private int _inFlight;
     private int _draining;
@@ -27,6 +29,8 @@ internal sealed class WorkerEndpoint : IDisposable
         Channel = Transport.WorkerChannels.Create(address, socketPath, connect);
         Client = new Protocol.Worker.WorkerClient(Channel);
         Headers = new Metadata { { Protocol.WorkerProtocol.TokenHeader, token } };
+        _token = token;
+        _callSocketPath = socketPath is null ? null : Transport.CallSocket.PathFor(socketPath);
     }
 
     public string Service { get; }
@@ -57,7 +61,10 @@ internal sealed class WorkerEndpoint : IDisposable
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>The worker's call stream, opened on first use and again after it ended; see <see cref="Transport.CallStream"/>.</summary>
+    /// <summary>
+    /// The worker's call stream, opened on first use and again after it ended; see <see cref="Transport.CallStream"/>. For a
+    /// worker on a Unix socket it rides the call socket beside it (<see cref="Transport.CallSocket"/>).
+    /// </summary>
     public CallStream CallStream
     {
         get
@@ -73,7 +80,10 @@ internal sealed class WorkerEndpoint : IDisposable
                 if (_stream is null || _stream.HasEnded)
                 {
                     _stream?.Dispose();
-                    _stream = new CallStream(Client, Headers);
+                    // A local worker's calls go as plain frames on its call socket; any other worker's, on its gRPC stream.
+                    _stream = _callSocketPath is { } path
+                        ? new CallStream(Transport.CallSocket.Open(path, _token), readsBlock: true)
+                        : new CallStream(Client.InvokeStream(Headers));
                 }
 
                 return _stream;
