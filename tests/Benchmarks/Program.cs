@@ -82,8 +82,8 @@ if (args.Contains("threshold"))
 
 if (args.Contains("transport"))
 {
-    // dotnet run -c Release --project tests/Benchmarks -- transport
-    await TransportBenchmarks.RunAsync(hoist, quick);
+    // dotnet run -c Release --project tests/Benchmarks -- transport [small|big|idle]
+    await TransportBenchmarks.RunAsync(hoist, quick, only: new[] { "small", "big", "idle" }.FirstOrDefault(args.Contains));
     return;
 }
 

@@ -12,8 +12,18 @@ namespace Hoist.Benchmarks;
 /// </summary>
 internal static class TransportBenchmarks
 {
-    public static async Task RunAsync(HoistApplication hoist, bool quick)
+    /// <param name="only">
+    /// One part alone, for a quick look: <c>small</c> (<c>-- transport small</c>), the small-call figures; <c>big</c>, the
+    /// 64 and 256 MiB echoes and their floor; <c>idle</c>, the idle worker's memory.
+    /// </param>
+    public static async Task RunAsync(HoistApplication hoist, bool quick, string? only = null)
     {
+        if (only == "idle")
+        {
+            await IdleWorkerAsync(hoist);
+            return;
+        }
+
         var rounds = quick ? 2 : 6;
         var perRound = quick ? 500 : 1500;
         var throughputTime = TimeSpan.FromSeconds(quick ? 1 : 3);
@@ -27,6 +37,11 @@ internal static class TransportBenchmarks
         var proxy = BenchService.Remote;
         var table = new Table3();
         await hoist.Client.StartServiceAsync("bench");
+        if (only == "big")
+        {
+            await BigEchoesAsync(table, raw, proxy, quick);
+            return;
+        }
 
         // 1. Small call: a 100-byte string echo.
         var text = new string('x', 100);
@@ -42,13 +57,31 @@ internal static class TransportBenchmarks
 
         var throughput = await InTurnAsync(small, Math.Max(2, rounds - 2), async call => new[] { await Measure.ThroughputAsync(call, 32, throughputTime) });
         table.Add("small calls, 32 callers (calls/s)", throughput, Measure.Median, "≥ 1.0×");
+        if (only == "small")
+        {
+            table.Print();
+            return;
+        }
 
         // 2. float[262144] (1 MiB) each way, against a raw 1 MiB bytes echo.
         _ = await EchoAsync(table, raw, proxy, 262144, rounds, quick ? 10 : 30, memory: false, "≥ 1.5× (time ≤ 0.67×)");
 
-        // 3. float[16777216] (64 MiB) and float[67108864] (256 MiB) each way, with the copying floor beside each:
-        // four memcpys of the payload in this process (the arguments out and in, the result out and in).
-        // The same as ReadOnlyMemory<float> in and out: the worker reads a view of the caller's region, no copy.
+        await BigEchoesAsync(table, raw, proxy, quick);
+        Console.WriteLine();
+        await IdleWorkerAsync(hoist);
+        Console.WriteLine();
+        RegionCosts(quick);
+        Console.WriteLine();
+        await ThresholdAsync(quick);
+    }
+
+    /// <summary>
+    /// float[16777216] (64 MiB) and float[67108864] (256 MiB) each way, with the copying floor beside each: four memcpys
+    /// of the payload in this process (the arguments out and in, the result out and in). The same as ReadOnlyMemory&lt;float&gt;
+    /// in and out: the worker reads a view of the caller's region, no copy. Prints the table so far, then the floors.
+    /// </summary>
+    private static async Task BigEchoesAsync(Table3 table, RawEchoProcess raw, BenchService.RemoteProxy proxy, bool quick)
+    {
         var echo64 = await EchoAsync(table, raw, proxy, 16777216, quick ? 2 : 4, quick ? 2 : 3, memory: false, "≥ 3× (time ≤ 0.33×), ≤ 1.5× floor");
         var memory64 = await EchoAsync(table, raw, proxy, 16777216, quick ? 2 : 4, quick ? 2 : 3, memory: true, "< 1.0× floor");
         var echo256 = await EchoAsync(table, raw, proxy, 67108864, quick ? 1 : 3, 1, memory: false, "≥ 3× (time ≤ 0.33×)");
@@ -56,12 +89,6 @@ internal static class TransportBenchmarks
         table.Print();
         Console.WriteLine();
         MemcpyFloor(quick, ("float[]", 16777216, echo64), ("ReadOnlyMemory<float>", 16777216, memory64), ("float[]", 67108864, echo256), ("ReadOnlyMemory<float>", 67108864, memory256));
-        Console.WriteLine();
-        await IdleWorkerAsync(hoist);
-        Console.WriteLine();
-        RegionCosts(quick);
-        Console.WriteLine();
-        await ThresholdAsync(quick);
     }
 
     /// <summary>
@@ -148,6 +175,10 @@ internal static class TransportBenchmarks
                 .Where(f => f.Length == 2 && f[1].TrimEnd().EndsWith("kB", StringComparison.Ordinal))
                 .ToDictionary(f => f[0], f => long.Parse(f[1].Trim()[..^2].Trim(), System.Globalization.CultureInfo.InvariantCulture) / 1024.0);
             Console.WriteLine($"| sample {sample + 1} | {rollup["Rss"]:0.0} | {rollup["Shared_Clean"]:0.0} | {rollup["Pss"]:0.0} | RSS ≤ 45 |");
+            if (Environment.GetEnvironmentVariable("HOIST_BENCH_SMAPS") == "1")
+            {
+                File.Copy($"/proc/{pid}/smaps", $"/tmp/idle-smaps-{sample}", overwrite: true);
+            }
             await hoist.Client.StopServiceAsync("bench-idle");
         }
     }
