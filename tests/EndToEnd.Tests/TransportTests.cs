@@ -12,7 +12,7 @@ namespace Hoist.EndToEnd.Tests;
 [Collection(WorkersCollection.Name)]
 public sealed class TransportTests(HoistFixture fixture)
 {
-    private const int Threshold = 32 * 1024;
+    private const int Threshold = 96 * 1024;
 
     private Arrays.RemoteProxy Arrays => TestApp.Arrays.Remote.WithInvoker(fixture.Client);
 
