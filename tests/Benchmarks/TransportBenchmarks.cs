@@ -86,6 +86,22 @@ internal static class TransportBenchmarks
         var memory64 = await EchoAsync(table, raw, proxy, 16777216, quick ? 2 : 4, quick ? 2 : 3, memory: true, "< 1.0× floor");
         var echo256 = await EchoAsync(table, raw, proxy, 67108864, quick ? 1 : 3, 1, memory: false, "≥ 3× (time ≤ 0.33×)");
         var memory256 = await EchoAsync(table, raw, proxy, 67108864, quick ? 1 : 3, 1, memory: true, "< 1.0× floor");
+
+        // The same 256 MiB over TCP, as a pod is reached: one inline message each way, as raw gRPC sends it (no chunks yet).
+        await using (var tcpApp = await HoistApplication.StartAsync([], builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.AddHoist(o =>
+            {
+                o.ForwardWorkerLogs = false;
+                o.Local.Transport = "tcp";
+                o.MaxRequestBytes = 512 * 1024 * 1024;
+            });
+        }))
+        {
+            _ = await EchoAsync(table, raw, BenchService.Remote.WithInvoker(tcpApp.Client), 67108864, quick ? 1 : 3, 1, memory: false, "≥ 3× (time ≤ 0.33×)", over: "Hoist over TCP");
+        }
+
         table.Print();
         Console.WriteLine();
         MemcpyFloor(quick, ("float[]", 16777216, echo64), ("ReadOnlyMemory<float>", 16777216, memory64), ("float[]", 67108864, echo256), ("ReadOnlyMemory<float>", 67108864, memory256));
@@ -224,7 +240,8 @@ internal static class TransportBenchmarks
     }
 
     /// <summary>Measures the echo and adds its row; returns Hoist's median in milliseconds.</summary>
-    private static async Task<double> EchoAsync(Table3 table, RawEchoProcess raw, BenchService.RemoteProxy proxy, int count, int rounds, int perRound, bool memory, string goal)
+    /// <param name="over">How Hoist reaches its worker, when not over the local transport.</param>
+    private static async Task<double> EchoAsync(Table3 table, RawEchoProcess raw, BenchService.RemoteProxy proxy, int count, int rounds, int perRound, bool memory, string goal, string? over = null)
     {
         var floats = new float[count];
         for (var i = 0; i < floats.Length; i++)
@@ -248,7 +265,7 @@ internal static class TransportBenchmarks
         };
         var latencies = await InTurnAsync(calls, rounds, call => Measure.LatenciesAsync(call, perRound));
         var mib = count * 4.0 / (1024 * 1024);
-        table.Add($"{(memory ? $"ReadOnlyMemory<float> of {count}" : $"float[{count}]")} ({mib:0} MiB) echo, median (ms)", latencies, values => Measure.Median(values) / 1000, goal);
+        table.Add($"{(memory ? $"ReadOnlyMemory<float> of {count}" : $"float[{count}]")} ({mib:0} MiB) echo{(over is null ? "" : $", {over}")}, median (ms)", latencies, values => Measure.Median(values) / 1000, goal);
         GC.Collect();
         return Measure.Median(latencies["hoist"]) / 1000;
     }
