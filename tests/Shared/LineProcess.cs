@@ -72,6 +72,30 @@ internal sealed class LineProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// A line containing <paramref name="text"/> anywhere in the output, consumed or not, leaving what is consumed as it is:
+    /// for a line on stderr, whose order against the lines on stdout is not kept (each stream is read on its own).
+    /// </summary>
+    public async Task<string> WaitForLineAnywhereAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (_lines.FirstOrDefault(line => line.Contains(text, StringComparison.Ordinal)) is { } found)
+            {
+                return found;
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || _process.HasExited)
+            {
+                throw new TimeoutException($"No line with '{text}' (exited: {_process.HasExited}). Output so far:\n{Output}");
+            }
+
+            await _arrived.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
+        }
+    }
+
     /// <summary>The lines not yet consumed by <see cref="WaitForLineAsync"/>, consumed now.</summary>
     public IReadOnlyList<string> TakeLines()
     {

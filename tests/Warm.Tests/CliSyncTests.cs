@@ -74,8 +74,10 @@ public sealed class CliSyncTests(WarmAppFixture fixture)
         var services = Path.Combine(project, "Services.cs");
         var source = await File.ReadAllTextAsync(services);
         await File.WriteAllTextAsync(services, source.Replace("\"v1\";", "\"v1-broken\"", StringComparison.Ordinal));
-        var error = await dev.WaitForLineAsync(": error CS", TimeSpan.FromMinutes(2));
-        await dev.WaitForLineAsync("compile failed (1 error); the workers keep the last good code", TimeSpan.FromMinutes(1));
+        await dev.WaitForLineAsync("compile failed (1 error); the workers keep the last good code", TimeSpan.FromMinutes(2));
+
+        // The error goes to stderr and the summary to stdout: either may be read first.
+        var error = await dev.WaitForLineAnywhereAsync(": error CS", TimeSpan.FromMinutes(1));
         Assert.Matches(@"^/.*/Services\.cs\(\d+,\d+\): error CS1002: ; expected$", error);
         var during = Assert.Single(WarmMachine.Parse((await RunAppAsync(machine, bin)).Output));
         Assert.Equal((before.Variant, before.ProcessId), (during.Variant, during.ProcessId));
