@@ -47,43 +47,36 @@ internal sealed class LineProcess : IDisposable
     }
 
     /// <summary>The next line, from the ones not yet consumed, that contains <paramref name="text"/>; throws <see cref="TimeoutException"/> with the output when none comes.</summary>
-    public async Task<string> WaitForLineAsync(string text, TimeSpan timeout)
-    {
-        var lines = _lines.ToArray();
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            for (; _read < lines.Length; _read++)
-            {
-                if (lines[_read].Contains(text, StringComparison.Ordinal))
-                {
-                    return lines[_read++];
-                }
-            }
-
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero || _process.HasExited)
-            {
-                throw new TimeoutException($"No line with '{text}' (exited: {_process.HasExited}). Output so far:\n{Output}");
-            }
-
-            await _arrived.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
-            lines = _lines.ToArray();
-        }
-    }
+    public Task<string> WaitForLineAsync(string text, TimeSpan timeout) => WaitAsync(text, timeout, consume: true);
 
     /// <summary>
     /// A line containing <paramref name="text"/> anywhere in the output, consumed or not, leaving what is consumed as it is:
     /// for a line on stderr, whose order against the lines on stdout is not kept (each stream is read on its own).
     /// </summary>
-    public async Task<string> WaitForLineAnywhereAsync(string text, TimeSpan timeout)
+    public Task<string> WaitForLineAnywhereAsync(string text, TimeSpan timeout) => WaitAsync(text, timeout, consume: false);
+
+    private async Task<string> WaitAsync(string text, TimeSpan timeout, bool consume)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            if (_lines.FirstOrDefault(line => line.Contains(text, StringComparison.Ordinal)) is { } found)
+            var lines = _lines.ToArray();
+            for (var i = consume ? _read : 0; i < lines.Length; i++)
             {
-                return found;
+                if (lines[i].Contains(text, StringComparison.Ordinal))
+                {
+                    if (consume)
+                    {
+                        _read = i + 1;
+                    }
+
+                    return lines[i];
+                }
+            }
+
+            if (consume)
+            {
+                _read = lines.Length;
             }
 
             var left = deadline - DateTime.UtcNow;
