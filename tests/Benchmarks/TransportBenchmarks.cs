@@ -88,15 +88,10 @@ internal static class TransportBenchmarks
         var memory256 = await EchoAsync(table, raw, proxy, 67108864, quick ? 1 : 3, 1, memory: true, "< 1.0× floor");
 
         // The same 256 MiB over TCP, as a pod is reached: one inline message each way, as raw gRPC sends it (no chunks yet).
-        await using (var tcpApp = await HoistApplication.StartAsync([], builder =>
+        await using (var tcpApp = await StartAppAsync(o =>
         {
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.AddHoist(o =>
-            {
-                o.ForwardWorkerLogs = false;
-                o.Local.Transport = "tcp";
-                o.MaxRequestBytes = 512 * 1024 * 1024;
-            });
+            o.Local.Transport = "tcp";
+            o.MaxRequestBytes = 512 * 1024 * 1024;
         }))
         {
             _ = await EchoAsync(table, raw, BenchService.Remote.WithInvoker(tcpApp.Client), 67108864, quick ? 1 : 3, 1, memory: false, "≥ 3× (time ≤ 0.33×)", over: "Hoist over TCP");
@@ -113,18 +108,8 @@ internal static class TransportBenchmarks
     /// </summary>
     public static async Task ThresholdAsync(bool quick)
     {
-        static Task<HoistApplication> StartAsync(int threshold) => HoistApplication.StartAsync([], builder =>
-        {
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.AddHoist(o =>
-            {
-                o.ForwardWorkerLogs = false;
-                o.Local.SharedMemoryThreshold = threshold;
-            });
-        });
-
-        await using var inlineApp = await StartAsync(0);
-        await using var sharedApp = await StartAsync(1);
+        await using var inlineApp = await StartAppAsync(o => o.Local.SharedMemoryThreshold = 0);
+        await using var sharedApp = await StartAppAsync(o => o.Local.SharedMemoryThreshold = 1);
         var inline = BenchService.Remote.WithInvoker(inlineApp.Client);
         var shared = BenchService.Remote.WithInvoker(sharedApp.Client);
         Console.WriteLine("| float echo of | inline, median (µs) | shared memory, median (µs) | shared / inline |");
@@ -191,10 +176,6 @@ internal static class TransportBenchmarks
                 .Where(f => f.Length == 2 && f[1].TrimEnd().EndsWith("kB", StringComparison.Ordinal))
                 .ToDictionary(f => f[0], f => long.Parse(f[1].Trim()[..^2].Trim(), System.Globalization.CultureInfo.InvariantCulture) / 1024.0);
             Console.WriteLine($"| sample {sample + 1} | {rollup["Rss"]:0.0} | {rollup["Shared_Clean"]:0.0} | {rollup["Pss"]:0.0} | RSS ≤ 45 |");
-            if (Environment.GetEnvironmentVariable("HOIST_BENCH_SMAPS") == "1")
-            {
-                File.Copy($"/proc/{pid}/smaps", $"/tmp/idle-smaps-{sample}", overwrite: true);
-            }
             await hoist.Client.StopServiceAsync("bench-idle");
         }
     }
@@ -238,6 +219,17 @@ internal static class TransportBenchmarks
             Console.WriteLine($"| {size / 1024} KiB | {a:0.000} | {b:0.000} | {a / b:0.00}× |");
         }
     }
+
+    /// <summary>A Hoist app of its own beside the benchmark's, quiet (warnings only, no worker logs), configured by <paramref name="configure"/>.</summary>
+    private static Task<HoistApplication> StartAppAsync(Action<Configuration.HoistOptions> configure) => HoistApplication.StartAsync([], builder =>
+    {
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddHoist(o =>
+        {
+            o.ForwardWorkerLogs = false;
+            configure(o);
+        });
+    });
 
     /// <summary>Measures the echo and adds its row; returns Hoist's median in milliseconds.</summary>
     /// <param name="over">How Hoist reaches its worker, when not over the local transport.</param>
